@@ -1,0 +1,200 @@
+//! Input tables: read a source's rows, check them against the canonical layout, and hand each
+//! valid row on as typed [`Value`]s.
+//!
+//! Problems are collected, never thrown at the first one: a missing column, an unreadable cell
+//! or a duplicate id is recorded with the file, sheet, row and column header the user sees, and
+//! reading goes on so one run lists everything to fix.
+
+pub mod source;
+pub mod tables;
+pub mod value;
+
+use crate::error::Problem;
+use source::Source;
+use std::collections::HashMap;
+use tables::Table;
+use value::{Value, read_cell};
+
+/// A valid row of a table: values in the canonical column order of [`Table::columns`].
+pub struct TypedRow<'a> {
+    pub number: usize,
+    pub values: &'a [Value],
+}
+
+/// How many problems of one column are listed before the rest are summarised.
+const PROBLEMS_PER_COLUMN: usize = 20;
+
+/// Reads one table, calling `on_row` for every row that has no problem.
+/// Returns the number of data rows read (valid or not).
+pub fn read_table(
+    source: &Source,
+    table: Table,
+    problems: &mut Vec<Problem>,
+    on_row: &mut dyn FnMut(TypedRow<'_>),
+) -> usize {
+    let place = source.place(table);
+    let columns = table.columns();
+    // For each canonical column, the file column it is read from.
+    let mut mapping: Vec<Option<usize>> = vec![None; columns.len()];
+    let mut headers: Vec<String> = Vec::new();
+    let mut header_seen = false;
+    let mut usable = true;
+    let mut rows = 0usize;
+    let mut per_column: Vec<usize> = vec![0; columns.len() + 1];
+    let mut keys: HashMap<String, usize> = HashMap::new();
+    let mut values: Vec<Value> = Vec::with_capacity(columns.len());
+
+    let result = source.read_rows(table, &mut |row, decimal_comma| {
+        if !header_seen {
+            header_seen = true;
+            headers = row
+                .cells
+                .iter()
+                .map(|c| match c {
+                    value::RawCell::Text(t) => t.trim().to_string(),
+                    value::RawCell::Empty => String::new(),
+                    other => other.shown(),
+                })
+                .collect();
+            for (j, h) in headers.iter().enumerate() {
+                let norm = h.to_lowercase();
+                if let Some(i) = columns.iter().position(|c| c.name == norm) {
+                    if let Some(first) = mapping[i] {
+                        problems.push(Problem::new(
+                            format!("{place}, row {}", row.number),
+                            format!(
+                                "column {:?} appears twice (columns {} and {}); keep one",
+                                columns[i].name,
+                                first + 1,
+                                j + 1
+                            ),
+                        ));
+                        usable = false;
+                    } else {
+                        mapping[i] = Some(j);
+                    }
+                }
+            }
+            let missing: Vec<&str> = columns
+                .iter()
+                .zip(&mapping)
+                .filter(|(c, m)| c.required && m.is_none())
+                .map(|(c, _)| c.name)
+                .collect();
+            for name in &missing {
+                problems.push(Problem::new(
+                    format!("{place}, row {}", row.number),
+                    format!(
+                        "missing required column {name:?}; the header row has {}",
+                        headers
+                            .iter()
+                            .filter(|h| !h.is_empty())
+                            .map(|h| format!("{h:?}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+            if !missing.is_empty() {
+                usable = false;
+            }
+            return;
+        }
+        rows += 1;
+        if !usable {
+            return;
+        }
+        values.clear();
+        let mut row_ok = true;
+        for (i, col) in columns.iter().enumerate() {
+            let raw = mapping[i].and_then(|j| row.cells.get(j));
+            let empty = value::RawCell::Empty;
+            let raw = raw.unwrap_or(&empty);
+            let result = if col.required && raw.is_empty() {
+                Err(format!("is empty; expected {}", col.ty.expected()))
+            } else {
+                read_cell(raw, col.ty, decimal_comma)
+            };
+            match result {
+                Ok(v) => values.push(v),
+                Err(message) => {
+                    row_ok = false;
+                    values.push(Value::Empty);
+                    per_column[i] += 1;
+                    if per_column[i] <= PROBLEMS_PER_COLUMN {
+                        let header = mapping[i].map_or(col.name, |j| headers[j].as_str());
+                        problems.push(Problem::new(
+                            format!("{place}, row {}, column {header:?}", row.number),
+                            message,
+                        ));
+                    }
+                }
+            }
+        }
+        if !row_ok {
+            return;
+        }
+        if let Some(key) = row_key(table, &values) {
+            if let Some(first) = keys.get(&key) {
+                let k = columns.len();
+                per_column[k] += 1;
+                if per_column[k] <= PROBLEMS_PER_COLUMN {
+                    let header = mapping[0].map_or(columns[0].name, |j| headers[j].as_str());
+                    let what = match table {
+                        Table::Plans => format!(
+                            "a second plan for employee {}, period {}, metric {}",
+                            values[0].as_text().unwrap_or(""),
+                            values[1].as_text().unwrap_or(""),
+                            values[2].as_text().unwrap_or("")
+                        ),
+                        _ => format!("duplicate {} {key:?}", columns[0].name),
+                    };
+                    problems.push(Problem::new(
+                        format!("{place}, row {}, column {header:?}", row.number),
+                        format!("{what} (first at row {first}); each must appear once"),
+                    ));
+                }
+                return;
+            }
+            keys.insert(key, row.number);
+        }
+        on_row(TypedRow {
+            number: row.number,
+            values: &values,
+        });
+    });
+    if let Err(p) = result {
+        problems.push(p);
+    } else if !header_seen {
+        problems.push(Problem::new(
+            &place,
+            format!(
+                "the table is empty; expected a header row with {}",
+                columns.iter().filter(|c| c.required).map(|c| c.name).collect::<Vec<_>>().join(", ")
+            ),
+        ));
+    }
+    for (i, n) in per_column.iter().enumerate() {
+        if *n > PROBLEMS_PER_COLUMN {
+            let what = columns.get(i).map_or("duplicate ids".to_string(), |c| format!("column {:?}", c.name));
+            problems.push(Problem::new(
+                &place,
+                format!("… and {} more problems in {what} not listed", n - PROBLEMS_PER_COLUMN),
+            ));
+        }
+    }
+    rows
+}
+
+/// The value that must be unique within the table.
+fn row_key(table: Table, values: &[Value]) -> Option<String> {
+    match table {
+        Table::Plans => Some(format!(
+            "{}\u{1f}{}\u{1f}{}",
+            values[0].as_text()?,
+            values[1].as_text()?,
+            values[2].as_text()?
+        )),
+        _ => table.key_column().and_then(|k| values[k].as_text()).map(str::to_string),
+    }
+}

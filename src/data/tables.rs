@@ -1,0 +1,243 @@
+//! The canonical CRM export layout: which tables exist, their columns and the type of each.
+//!
+//! Everything downstream (scheme validation, metric filters, the data report) refers to columns
+//! through this one description, so a column's name, type and allowed values live in one place.
+
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Table {
+    Employees,
+    Plans,
+    Calls,
+    Emails,
+    Meetings,
+    Deals,
+    Clients,
+    Nps,
+}
+
+/// What a column holds, which decides how a cell is read and how a filter may compare it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColType {
+    /// An identifier: text (a numeric cell is read as its digits).
+    Id,
+    /// Free text.
+    Text,
+    /// A calendar date.
+    Date,
+    /// A date with a time of day (a date alone means midnight).
+    DateTime,
+    /// A decimal amount or number.
+    Decimal,
+    /// A whole number.
+    Integer,
+    /// yes/no.
+    Bool,
+    /// One of a fixed list of lower-case words.
+    Enum(&'static [&'static str]),
+    /// A month written `YYYY-MM`.
+    Period,
+}
+
+impl ColType {
+    pub fn is_date(self) -> bool {
+        matches!(self, ColType::Date | ColType::DateTime)
+    }
+    pub fn is_number(self) -> bool {
+        matches!(self, ColType::Decimal | ColType::Integer)
+    }
+    /// How a value of this type is written, for "expected …" messages.
+    pub fn expected(self) -> String {
+        match self {
+            ColType::Id => "an identifier".into(),
+            ColType::Text => "text".into(),
+            ColType::Date => "a date such as 2026-10-05 or 05.10.2026".into(),
+            ColType::DateTime => {
+                "a date and time such as 2026-10-05 14:30:00 or 05.10.2026 14:30".into()
+            }
+            ColType::Decimal => "a number such as 12345.67".into(),
+            ColType::Integer => "a whole number".into(),
+            ColType::Bool => "yes/no, true/false, 1/0 or да/нет".into(),
+            ColType::Enum(words) => format!("one of {}", words.join(", ")),
+            ColType::Period => "a month such as 2026-10".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub name: &'static str,
+    pub ty: ColType,
+    pub required: bool,
+}
+
+const fn req(name: &'static str, ty: ColType) -> Column {
+    Column {
+        name,
+        ty,
+        required: true,
+    }
+}
+const fn opt(name: &'static str, ty: ColType) -> Column {
+    Column {
+        name,
+        ty,
+        required: false,
+    }
+}
+
+pub const DIRECTIONS: &[&str] = &["outgoing", "incoming"];
+pub const MEETING_STATUSES: &[&str] = &["held", "planned", "cancelled", "no_show"];
+pub const DEAL_STATUSES: &[&str] = &["open", "won", "lost"];
+pub const DEAL_STAGES: &[&str] = &["lead", "qualified", "negotiation", "proposal"];
+
+use ColType::*;
+
+const EMPLOYEES: &[Column] = &[
+    req("employee_id", Id),
+    req("name", Text),
+    req("scheme", Id),
+    req("target_bonus", Decimal),
+    opt("team", Text),
+    opt("hired_on", Date),
+    opt("left_on", Date),
+];
+const PLANS: &[Column] = &[
+    req("employee_id", Id),
+    req("period", Period),
+    req("metric", Id),
+    req("target", Decimal),
+];
+const CALLS: &[Column] = &[
+    req("call_id", Id),
+    req("employee_id", Id),
+    req("started_at", DateTime),
+    req("direction", Enum(DIRECTIONS)),
+    req("duration_sec", Integer),
+    opt("client_id", Id),
+];
+const EMAILS: &[Column] = &[
+    req("email_id", Id),
+    req("employee_id", Id),
+    req("sent_at", DateTime),
+    req("direction", Enum(DIRECTIONS)),
+    opt("client_id", Id),
+];
+const MEETINGS: &[Column] = &[
+    req("meeting_id", Id),
+    req("employee_id", Id),
+    req("starts_at", DateTime),
+    req("status", Enum(MEETING_STATUSES)),
+    opt("client_id", Id),
+];
+const DEALS: &[Column] = &[
+    req("deal_id", Id),
+    req("employee_id", Id),
+    req("created_on", Date),
+    opt("closed_on", Date),
+    req("status", Enum(DEAL_STATUSES)),
+    req("stage", Enum(DEAL_STAGES)),
+    req("amount", Decimal),
+    opt("new_client", Bool),
+    opt("lost_reason", Text),
+    opt("client_id", Id),
+];
+const CLIENTS: &[Column] = &[
+    req("client_id", Id),
+    req("employee_id", Id),
+    req("since", Date),
+    opt("churned_on", Date),
+];
+const NPS: &[Column] = &[
+    req("response_id", Id),
+    req("employee_id", Id),
+    req("answered_on", Date),
+    req("score", Integer),
+];
+
+impl Table {
+    pub const ALL: [Table; 8] = [
+        Table::Employees,
+        Table::Plans,
+        Table::Calls,
+        Table::Emails,
+        Table::Meetings,
+        Table::Deals,
+        Table::Clients,
+        Table::Nps,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Employees => "employees",
+            Table::Plans => "plans",
+            Table::Calls => "calls",
+            Table::Emails => "emails",
+            Table::Meetings => "meetings",
+            Table::Deals => "deals",
+            Table::Clients => "clients",
+            Table::Nps => "nps",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Table> {
+        Table::ALL.into_iter().find(|t| t.name() == name)
+    }
+
+    pub fn columns(self) -> &'static [Column] {
+        match self {
+            Table::Employees => EMPLOYEES,
+            Table::Plans => PLANS,
+            Table::Calls => CALLS,
+            Table::Emails => EMAILS,
+            Table::Meetings => MEETINGS,
+            Table::Deals => DEALS,
+            Table::Clients => CLIENTS,
+            Table::Nps => NPS,
+        }
+    }
+
+    pub fn column_index(self, name: &str) -> Option<usize> {
+        self.columns().iter().position(|c| c.name == name)
+    }
+
+    /// The column whose values must be unique in the table, if any.
+    pub fn key_column(self) -> Option<usize> {
+        match self {
+            Table::Plans => None,
+            _ => Some(0),
+        }
+    }
+
+    /// The `employee_id` column: whose row this is.
+    pub fn employee_column(self) -> usize {
+        match self {
+            Table::Employees | Table::Plans => 0,
+            _ => 1,
+        }
+    }
+
+    /// The column that dates a row for the data report's "in the period" count.
+    pub fn date_column(self) -> Option<usize> {
+        match self {
+            Table::Employees | Table::Plans => None,
+            Table::Deals => Some(3), // closed_on; open deals are dated by created_on
+            _ => Some(2),
+        }
+    }
+
+    /// A column summed in the data report for rows of people not on the roster.
+    pub fn amount_column(self) -> Option<usize> {
+        match self {
+            Table::Deals => Some(6),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Table {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

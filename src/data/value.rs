@@ -1,0 +1,280 @@
+//! Cells as the readers hand them over, and the typed values they become.
+//!
+//! A reader (xlsx, ods, xls or CSV) produces [`RawCell`]s; [`read_cell`] turns one into a
+//! [`Value`] of the column's type or says, quoting the cell, what was expected instead.
+
+use super::tables::ColType;
+use crate::num::parse_decimal_text;
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use rust_decimal::Decimal;
+
+/// A cell as read from a file, before its column's type is applied.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawCell {
+    Empty,
+    Text(String),
+    /// A numeric spreadsheet cell, already converted to the decimal the user typed.
+    Number(Decimal),
+    /// A native spreadsheet date or date-time.
+    DateTime(NaiveDateTime),
+    Bool(bool),
+    /// A spreadsheet error value such as `#DIV/0!`.
+    Error(String),
+}
+
+impl RawCell {
+    /// The cell as the user would read it, for error messages.
+    pub fn shown(&self) -> String {
+        match self {
+            RawCell::Empty => "an empty cell".into(),
+            RawCell::Text(t) => format!("{t:?}"),
+            RawCell::Number(d) => d.to_string(),
+            RawCell::DateTime(dt) => dt.format("%Y-%m-%d %H:%M:%S").to_string(),
+            RawCell::Bool(b) => b.to_string().to_uppercase(),
+            RawCell::Error(e) => e.clone(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        match self {
+            RawCell::Empty => true,
+            RawCell::Text(t) => t.trim().is_empty(),
+            _ => false,
+        }
+    }
+}
+
+/// A typed value in a table row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Empty,
+    Text(String),
+    Number(Decimal),
+    Date(NaiveDate),
+    DateTime(NaiveDateTime),
+    Bool(bool),
+}
+
+impl Value {
+    pub fn is_empty(&self) -> bool {
+        matches!(self, Value::Empty)
+    }
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Value::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+    pub fn as_number(&self) -> Option<Decimal> {
+        match self {
+            Value::Number(d) => Some(*d),
+            _ => None,
+        }
+    }
+    /// The calendar day of a date or date-time value.
+    pub fn as_date(&self) -> Option<NaiveDate> {
+        match self {
+            Value::Date(d) => Some(*d),
+            Value::DateTime(dt) => Some(dt.date()),
+            _ => None,
+        }
+    }
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            Value::Empty => Some(false),
+            _ => None,
+        }
+    }
+}
+
+/// Reads one cell as the column type. `decimal_comma` is true for `;`-delimited CSV files.
+pub fn read_cell(raw: &RawCell, ty: ColType, decimal_comma: bool) -> Result<Value, String> {
+    if raw.is_empty() {
+        return Ok(match ty {
+            ColType::Bool => Value::Bool(false),
+            _ => Value::Empty,
+        });
+    }
+    let bad = || {
+        let what = match ty {
+            ColType::Date | ColType::DateTime => "not a date",
+            ColType::Decimal => "not a number",
+            ColType::Integer => "not a whole number",
+            ColType::Bool => "not yes or no",
+            ColType::Enum(_) => "not a known value",
+            ColType::Period => "not a month",
+            ColType::Id | ColType::Text => "not text",
+        };
+        format!("{} is {what}; expected {}", raw.shown(), ty.expected())
+    };
+    if let RawCell::Error(_) = raw {
+        return Err(format!(
+            "{} is a spreadsheet error; expected {}",
+            raw.shown(),
+            ty.expected()
+        ));
+    }
+    match ty {
+        ColType::Id | ColType::Text => match raw {
+            RawCell::Text(t) => Ok(Value::Text(t.trim().to_string())),
+            RawCell::Number(d) => Ok(Value::Text(d.normalize().to_string())),
+            RawCell::Bool(b) => Ok(Value::Text(b.to_string())),
+            RawCell::DateTime(dt) => Ok(Value::Text(dt.format("%Y-%m-%d").to_string())),
+            _ => Err(bad()),
+        },
+        ColType::Decimal | ColType::Integer => {
+            let d = match raw {
+                RawCell::Number(d) => *d,
+                RawCell::Text(t) => parse_decimal_text(t, decimal_comma).ok_or_else(bad)?,
+                _ => return Err(bad()),
+            };
+            if ty == ColType::Integer && !d.fract().is_zero() {
+                return Err(bad());
+            }
+            Ok(Value::Number(d))
+        }
+        ColType::Date => match raw {
+            RawCell::DateTime(dt) => Ok(Value::Date(dt.date())),
+            RawCell::Text(t) => parse_datetime_text(t)
+                .map(|dt| Value::Date(dt.date()))
+                .ok_or_else(bad),
+            _ => Err(bad()),
+        },
+        ColType::DateTime => match raw {
+            RawCell::DateTime(dt) => Ok(Value::DateTime(*dt)),
+            RawCell::Text(t) => parse_datetime_text(t)
+                .map(Value::DateTime)
+                .ok_or_else(bad),
+            _ => Err(bad()),
+        },
+        ColType::Bool => match raw {
+            RawCell::Bool(b) => Ok(Value::Bool(*b)),
+            RawCell::Number(d) if *d == Decimal::ONE => Ok(Value::Bool(true)),
+            RawCell::Number(d) if d.is_zero() => Ok(Value::Bool(false)),
+            RawCell::Text(t) => match t.trim().to_lowercase().as_str() {
+                "yes" | "y" | "true" | "1" | "да" | "д" => Ok(Value::Bool(true)),
+                "no" | "n" | "false" | "0" | "нет" | "н" => Ok(Value::Bool(false)),
+                _ => Err(bad()),
+            },
+            _ => Err(bad()),
+        },
+        ColType::Enum(words) => match raw {
+            RawCell::Text(t) => {
+                let w = t.trim().to_lowercase();
+                words
+                    .iter()
+                    .find(|x| **x == w)
+                    .map(|x| Value::Text((*x).to_string()))
+                    .ok_or_else(bad)
+            }
+            _ => Err(bad()),
+        },
+        ColType::Period => match raw {
+            RawCell::Text(t) => crate::period::Period::parse(t.trim())
+                .map(|p| Value::Text(p.to_string()))
+                .ok_or_else(bad),
+            RawCell::DateTime(dt) => Ok(Value::Text(dt.format("%Y-%m").to_string())),
+            _ => Err(bad()),
+        },
+    }
+}
+
+/// Reads the date and date-time spellings CRM exports use: ISO (`2026-10-05`,
+/// `2026-10-05 14:30[:00]`, `2026-10-05T14:30:00`) and Russian-locale `05.10.2026 [14:30[:00]]`.
+pub fn parse_datetime_text(text: &str) -> Option<NaiveDateTime> {
+    let t = text.trim();
+    let (date_part, time_part) = match t.split_once(['T', ' ']) {
+        Some((d, rest)) => (d, Some(rest.trim())),
+        None => (t, None),
+    };
+    let date = NaiveDate::parse_from_str(date_part, "%Y-%m-%d")
+        .ok()
+        .filter(|_| date_part.len() == 10)
+        .or_else(|| {
+            NaiveDate::parse_from_str(date_part, "%d.%m.%Y")
+                .ok()
+                .filter(|_| date_part.split('.').nth(2).is_some_and(|y| y.len() == 4))
+        })?;
+    let time = match time_part {
+        None => NaiveTime::MIN,
+        Some(tp) => NaiveTime::parse_from_str(tp, "%H:%M:%S")
+            .or_else(|_| NaiveTime::parse_from_str(tp, "%H:%M"))
+            .ok()?,
+    };
+    Some(date.and_time(time))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::tables::DEAL_STATUSES;
+    use std::str::FromStr;
+
+    fn text(s: &str) -> RawCell {
+        RawCell::Text(s.to_string())
+    }
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn dates_in_every_accepted_spelling() {
+        for s in ["2026-10-05", "05.10.2026", "2026-10-05 14:30", "05.10.2026 14:30:59", "2026-10-05T14:30:00"] {
+            assert_eq!(
+                read_cell(&text(s), ColType::Date, false),
+                Ok(Value::Date(date(2026, 10, 5))),
+                "{s}"
+            );
+        }
+        assert_eq!(
+            read_cell(&text("05.10.2026 14:30"), ColType::DateTime, false),
+            Ok(Value::DateTime(date(2026, 10, 5).and_hms_opt(14, 30, 0).unwrap()))
+        );
+    }
+
+    #[test]
+    fn unreadable_dates_quote_the_cell() {
+        assert_eq!(
+            read_cell(&text("2026/10/05"), ColType::Date, false),
+            Err("\"2026/10/05\" is not a date; expected a date such as 2026-10-05 or 05.10.2026".into())
+        );
+        assert!(read_cell(&text("31.02.2026"), ColType::Date, false).is_err());
+        assert!(read_cell(&text("5.10.26"), ColType::Date, false).is_err());
+        assert!(read_cell(&text("2026-10-05 25:00"), ColType::DateTime, false).is_err());
+    }
+
+    #[test]
+    fn numbers_from_text_and_cells() {
+        let d = |s| Value::Number(Decimal::from_str(s).unwrap());
+        assert_eq!(read_cell(&text("1 234,50"), ColType::Decimal, true), Ok(d("1234.50")));
+        assert_eq!(read_cell(&text("1234.50"), ColType::Decimal, false), Ok(d("1234.50")));
+        assert_eq!(
+            read_cell(&text("1234,50"), ColType::Decimal, false),
+            Err("\"1234,50\" is not a number; expected a number such as 12345.67".into())
+        );
+        assert_eq!(
+            read_cell(&text("12.5"), ColType::Integer, false),
+            Err("\"12.5\" is not a whole number; expected a whole number".into())
+        );
+        assert_eq!(
+            read_cell(&RawCell::Number(Decimal::from(1001)), ColType::Id, false),
+            Ok(Value::Text("1001".into()))
+        );
+    }
+
+    #[test]
+    fn booleans_and_enums() {
+        for (s, b) in [("yes", true), ("Да", true), ("1", true), ("no", false), ("нет", false), ("", false)] {
+            assert_eq!(read_cell(&text(s), ColType::Bool, false), Ok(Value::Bool(b)), "{s}");
+        }
+        assert_eq!(
+            read_cell(&text(" WON "), ColType::Enum(DEAL_STATUSES), false),
+            Ok(Value::Text("won".into()))
+        );
+        assert_eq!(
+            read_cell(&text("closed"), ColType::Enum(DEAL_STATUSES), false),
+            Err("\"closed\" is not a known value; expected one of open, won, lost".into())
+        );
+    }
+}

@@ -1,0 +1,81 @@
+//! Problems found in the user's input, and the error type the commands return.
+//!
+//! Bad input is never fatal at the first problem: every stage collects [`Problem`]s so a single
+//! run shows the user everything they must fix. A problem carries its location as the user sees
+//! it (file, sheet, row, column, or file:line:column for schemes) and a message that quotes the
+//! offending value and says what was expected.
+
+use std::fmt;
+
+/// One problem in the user's input, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Problem {
+    /// Where the problem is, already formatted for the user, e.g.
+    /// `data.xlsx: sheet "deals", row 14, column "amount"` or `schemes/x.yaml:12:7`.
+    pub place: String,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(place: impl Into<String>, message: impl Into<String>) -> Self {
+        Problem {
+            place: place.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.place.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "{}: {}", self.place, self.message)
+        }
+    }
+}
+
+/// Why a command failed. `main` maps each kind to its exit code.
+#[derive(Debug)]
+pub enum Error {
+    /// The schemes or the data are wrong (exit code 2). Every problem found is listed.
+    BadInput(Vec<Problem>),
+    /// Anything else: an output folder that cannot be written, an I/O failure (exit code 1).
+    Other(String),
+}
+
+impl Error {
+    pub fn other(message: impl Into<String>) -> Self {
+        Error::Other(message.into())
+    }
+
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::BadInput(_) => 2,
+            Error::Other(_) => 1,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::BadInput(problems) => {
+                let n = problems.len();
+                writeln!(
+                    f,
+                    "error: {n} problem{} in the input; nothing was paid:",
+                    if n == 1 { "" } else { "s" }
+                )?;
+                for p in problems {
+                    writeln!(f, "  {p}")?;
+                }
+                Ok(())
+            }
+            Error::Other(message) => writeln!(f, "error: {message}"),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,18 @@
+//! `incentive`: exact, explainable sales bonus payouts from CRM exports and YAML schemes.
+//!
+//! Data flows one way: read inputs ([`data`]) → validate into typed rows → compute metrics while
+//! streaming ([`metrics`]) → score ([`scoring`], pure) → write outputs ([`report`]).
+//! [`run`] wires the stages together for the command line ([`cli`]).
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod data;
+pub mod error;
+pub mod metrics;
+pub mod num;
+pub mod period;
+pub mod report;
+pub mod run;
+pub mod scheme;
+pub mod scoring;
+pub mod yaml;

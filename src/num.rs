@@ -1,0 +1,171 @@
+//! Exact numbers: decimals parsed from what the user typed, and exact fractions for scoring.
+//!
+//! Money, ratios and attainments are never `f64`. Spreadsheet readers hand us `f64` for numeric
+//! cells; [`decimal_from_spreadsheet_number`] turns such a float into the decimal the user typed
+//! through its shortest round-trip text. Scoring multiplies and divides many decimals
+//! (bonus × days ÷ days-in-period × weight × actual ÷ target …); doing that in [`Exact`]
+//! fractions and rounding once at the end makes every amount the mathematically exact value
+//! rounded half away from zero, with no intermediate rounding that could move a cent.
+
+use num_bigint::BigInt;
+use num_integer::Integer;
+use num_rational::BigRational;
+use num_traits::{One, Signed, ToPrimitive, Zero};
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+/// An exact rational number.
+pub type Exact = BigRational;
+
+/// Parses a decimal written by a person: optional sign, digits, optional fraction.
+/// Spaces (also no-break and thin spaces) are accepted as thousands separators.
+/// When `decimal_comma` is true, a single `,` is the decimal point (Russian-locale CSV).
+pub fn parse_decimal_text(text: &str, decimal_comma: bool) -> Option<Decimal> {
+    let mut s: String = text
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\u{2009}'))
+        .collect();
+    if decimal_comma {
+        if s.contains('.') && s.contains(',') {
+            return None;
+        }
+        s = s.replace(',', ".");
+    }
+    let body = s.strip_prefix(['-', '+']).unwrap_or(&s);
+    if body.is_empty() || body.starts_with('.') && body.len() == 1 {
+        return None;
+    }
+    let mut dots = 0;
+    for c in body.chars() {
+        match c {
+            '0'..='9' => {}
+            '.' => dots += 1,
+            _ => return None,
+        }
+    }
+    if dots > 1 {
+        return None;
+    }
+    Decimal::from_str(&s).ok()
+}
+
+/// Parses a number or a percentage as written in a scheme file: `0.15`, `15%`, `275 000`.
+pub fn parse_scheme_number(text: &str) -> Option<Decimal> {
+    let t = text.trim();
+    if let Some(p) = t.strip_suffix('%') {
+        parse_decimal_text(p, false).map(|d| d / Decimal::ONE_HUNDRED)
+    } else {
+        parse_decimal_text(t, false)
+    }
+}
+
+/// Converts a spreadsheet's numeric cell to the decimal the user typed.
+///
+/// This is the one place where a float enters: its shortest round-trip text (Rust's `Display`
+/// for floats never uses an exponent) is parsed as a decimal, so 12345.67 stays 12345.67.
+pub fn decimal_from_spreadsheet_number(value: f64) -> Option<Decimal> {
+    if !value.is_finite() {
+        return None;
+    }
+    Decimal::from_str(&value.to_string()).ok()
+}
+
+/// The exact fraction equal to a decimal.
+pub fn exact(d: Decimal) -> Exact {
+    let mantissa = BigInt::from(d.mantissa());
+    let scale = BigInt::from(10u8).pow(d.scale());
+    BigRational::new(mantissa, scale)
+}
+
+pub fn exact_int(n: i64) -> Exact {
+    BigRational::from_integer(BigInt::from(n))
+}
+
+/// Rounds an exact fraction to `dp` decimal places, half away from zero.
+/// Returns `None` only if the result does not fit a decimal (about 7.9e28).
+pub fn round_exact(q: &Exact, dp: u32) -> Option<Decimal> {
+    let scale = BigInt::from(10u8).pow(dp);
+    let n = q.numer() * &scale;
+    let d = q.denom().clone(); // always positive
+    let two = BigInt::from(2u8);
+    let (quot, _) = (n.abs() * &two + &d).div_floor(&(d * &two)).div_rem(&BigInt::one());
+    let signed = if n.is_negative() { -quot } else { quot };
+    let m = signed.to_i128()?;
+    Decimal::try_from_i128_with_scale(m, dp).ok()
+}
+
+/// A decimal for display: the fraction rounded to 10 places, trailing zeros removed.
+pub fn display_decimal(q: &Exact) -> Decimal {
+    round_exact(q, 10)
+        .or_else(|| round_exact(q, 0))
+        .unwrap_or(Decimal::MAX)
+        .normalize()
+}
+
+pub fn is_zero(q: &Exact) -> bool {
+    q.is_zero()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn parses_numbers_as_typed() {
+        assert_eq!(parse_decimal_text("12345.67", false), Some(d("12345.67")));
+        assert_eq!(parse_decimal_text(" 1 234 567.89 ", false), Some(d("1234567.89")));
+        assert_eq!(parse_decimal_text("1\u{a0}234,5", true), Some(d("1234.5")));
+        assert_eq!(parse_decimal_text("-7", false), Some(d("-7")));
+        assert_eq!(parse_decimal_text("12,5", false), None);
+        assert_eq!(parse_decimal_text("1.2.3", false), None);
+        assert_eq!(parse_decimal_text("1,2.3", true), None);
+        assert_eq!(parse_decimal_text("abc", false), None);
+        assert_eq!(parse_decimal_text("", false), None);
+        assert_eq!(parse_decimal_text("-", false), None);
+        assert_eq!(parse_decimal_text("1e5", false), None);
+    }
+
+    #[test]
+    fn percentages_in_schemes() {
+        assert_eq!(parse_scheme_number("15%"), Some(d("0.15")));
+        assert_eq!(parse_scheme_number("0.15"), Some(d("0.15")));
+        assert_eq!(parse_scheme_number("275 000"), Some(d("275000")));
+        assert_eq!(parse_scheme_number("12.5%"), Some(d("0.125")));
+    }
+
+    #[test]
+    fn spreadsheet_floats_become_what_was_typed() {
+        assert_eq!(decimal_from_spreadsheet_number(12345.67), Some(d("12345.67")));
+        assert_eq!(decimal_from_spreadsheet_number(0.1 + 0.2), Some(d("0.30000000000000004")));
+        assert_eq!(decimal_from_spreadsheet_number(250000.5), Some(d("250000.5")));
+        assert_eq!(decimal_from_spreadsheet_number(f64::NAN), None);
+        // Decimal::from_f64 would keep the binary expansion's noise here.
+        assert_eq!(decimal_from_spreadsheet_number(1097677.08), Some(d("1097677.08")));
+    }
+
+    #[test]
+    fn rounds_half_away_from_zero_exactly() {
+        let half_cent = exact(d("0.005"));
+        assert_eq!(round_exact(&half_cent, 2), Some(d("0.01")));
+        assert_eq!(round_exact(&-half_cent, 2), Some(d("-0.01")));
+        // 1/3 of 0.015 is 0.005 exactly: no intermediate rounding can push it below.
+        let q = exact(d("0.015")) / exact_int(3);
+        assert_eq!(round_exact(&q, 2), Some(d("0.01")));
+        let q = exact(d("26000.052"));
+        assert_eq!(round_exact(&q, 2), Some(d("26000.05")));
+        assert_eq!(round_exact(&exact(d("2.345")), 2), Some(d("2.35")));
+        assert_eq!(round_exact(&exact(d("2.3449999")), 2), Some(d("2.34")));
+    }
+
+    #[test]
+    fn exact_is_exact() {
+        assert_eq!(exact(d("1.50")), BigRational::new(3.into(), 2.into()));
+        assert!(is_zero(&exact(Decimal::ZERO)));
+        assert_eq!(display_decimal(&(exact_int(2) / exact_int(3))), d("0.6666666667"));
+    }
+}

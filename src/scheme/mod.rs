@@ -1,0 +1,296 @@
+//! Compensation schemes: validated, ready-to-evaluate descriptions of KPIs, metrics, targets and
+//! payout curves.
+//!
+//! A scheme is data, not code: HR writes it in YAML (see the README for the language) and
+//! [`load_dir`] turns each file into a [`Scheme`]. After that point nothing downstream ever sees an
+//! invalid scheme: every column named in a filter exists and has the right type, every metric a
+//! KPI or formula names is defined, weights sum to 100%, curves are well formed.
+
+mod expr;
+mod parse;
+
+pub use expr::Expr;
+
+use crate::data::tables::Table;
+use crate::data::value::Value;
+use crate::error::Problem;
+use chrono::{Months, NaiveDate};
+use rust_decimal::Decimal;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone)]
+pub struct Scheme {
+    /// The file stem: what the `employees.scheme` column names.
+    pub id: String,
+    pub file: PathBuf,
+    pub name: String,
+    pub currency: String,
+    /// Named metrics; KPIs and formulas refer to them by index.
+    pub metrics: Vec<Metric>,
+    pub kpis: Vec<Kpi>,
+    /// Attainment below which a KPI is flagged for review (default 80%).
+    pub review_below: Decimal,
+    /// Attainment above which a KPI is flagged for a talk: star or low plan (default 120%).
+    pub discuss_above: Decimal,
+    /// Things worth saying that do not stop a run (e.g. more than 5 paid KPIs).
+    pub warnings: Vec<Problem>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Metric {
+    pub name: String,
+    pub def: MetricDef,
+    /// The definition in words, for the breakdown.
+    pub description: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum MetricDef {
+    Aggregate(Aggregate),
+    /// Arithmetic over other metrics of the scheme; a zero divisor makes the value missing.
+    Formula(Expr),
+}
+
+#[derive(Debug, Clone)]
+pub struct Aggregate {
+    pub table: Table,
+    pub op: AggOp,
+    pub filter: Filter,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggOp {
+    Count,
+    Sum(usize),
+    Average(usize),
+    Min(usize),
+    Max(usize),
+    CountDistinct(usize),
+}
+
+impl AggOp {
+    pub fn column(self) -> Option<usize> {
+        match self {
+            AggOp::Count => None,
+            AggOp::Sum(c)
+            | AggOp::Average(c)
+            | AggOp::Min(c)
+            | AggOp::Max(c)
+            | AggOp::CountDistinct(c) => Some(c),
+        }
+    }
+}
+
+/// Which rows of a table a metric keeps.
+#[derive(Debug, Clone)]
+pub enum Filter {
+    All(Vec<Filter>),
+    Any(Vec<Filter>),
+    Not(Box<Filter>),
+    Test { column: usize, test: Test },
+    /// Keeps rows whose `column` value appears in `column` of rows of another table kept by that
+    /// lookup's filter (e.g. book clients contacted by a call in the period).
+    FoundIn { column: usize, lookups: Vec<Lookup> },
+}
+
+#[derive(Debug, Clone)]
+pub struct Lookup {
+    pub table: Table,
+    pub column: usize,
+    pub filter: Filter,
+    /// Match the key among all employees' rows, not only the same employee's.
+    pub any_employee: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum Test {
+    Empty,
+    NotEmpty,
+    /// Equal to one of the values (text compares case-insensitively).
+    OneOf(Vec<Value>),
+    NotOneOf(Vec<Value>),
+    Compare(Cmp, Operand),
+    /// The date falls between the first and last day of the period, inclusive.
+    InPeriod,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmp {
+    Less,
+    LessOrEqual,
+    Greater,
+    GreaterOrEqual,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operand {
+    Number(Decimal),
+    Date(DateRef),
+}
+
+/// A date relative to the run's period (or a fixed date), e.g. `period_end - 90 days`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateRef {
+    pub base: DateBase,
+    pub months: i32,
+    pub days: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateBase {
+    PeriodStart,
+    PeriodEnd,
+    Fixed(NaiveDate),
+}
+
+impl DateRef {
+    pub fn resolve(&self, period: crate::period::Period) -> NaiveDate {
+        let base = match self.base {
+            DateBase::PeriodStart => period.start(),
+            DateBase::PeriodEnd => period.end(),
+            DateBase::Fixed(d) => d,
+        };
+        let shifted = if self.months >= 0 {
+            base.checked_add_months(Months::new(self.months as u32))
+        } else {
+            base.checked_sub_months(Months::new(self.months.unsigned_abs()))
+        }
+        .unwrap_or(base);
+        shifted + chrono::Duration::days(self.days)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Kpi {
+    pub id: String,
+    pub name: String,
+    pub weight: Decimal,
+    pub metric: usize,
+    pub target: Target,
+    /// Fixed targets are multiplied by the employee's share of the period when true.
+    pub prorate: bool,
+    pub better: Better,
+    pub curve: Curve,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Better {
+    Higher,
+    /// attainment = target ÷ actual (cycle length, refunds …).
+    Lower,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    Fixed(Decimal),
+    /// The employee's `plans` row for this metric name and the run's period.
+    Plan(String),
+    /// A multiple of another KPI's target (by KPI index).
+    OfKpi { kpi: usize, times: Decimal },
+}
+
+/// A payout curve: attainment → factor.
+///
+/// Below `threshold` the factor is 0. From the threshold the factor follows linear segments, each
+/// starting where the previous ended (or at its own `start` value) with its own slope; past the
+/// last closed segment it stays flat, and it never exceeds `cap`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Curve {
+    pub threshold: Decimal,
+    pub segments: Vec<Segment>,
+    pub cap: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segment {
+    pub from: Decimal,
+    /// `None`: the segment runs on without end.
+    pub to: Option<Decimal>,
+    /// The factor at `from`.
+    pub start: Decimal,
+    pub slope: Decimal,
+}
+
+impl Curve {
+    /// The standard curve of the presets: 0 below 80%, 1:1 to 100%, 1.5× to 120%, capped at 130%.
+    pub fn standard() -> Curve {
+        let d = |s: &str| s.parse::<Decimal>().expect("constant");
+        Curve {
+            threshold: d("0.8"),
+            segments: vec![
+                Segment {
+                    from: d("0.8"),
+                    to: Some(d("1")),
+                    start: d("0.8"),
+                    slope: d("1"),
+                },
+                Segment {
+                    from: d("1"),
+                    to: Some(d("1.2")),
+                    start: d("1"),
+                    slope: d("1.5"),
+                },
+            ],
+            cap: Some(d("1.3")),
+        }
+    }
+
+    /// Whether the factor has an upper bound (needed when `better: lower` meets a zero actual).
+    pub fn is_bounded(&self) -> bool {
+        self.cap.is_some()
+            || self.segments.last().is_none_or(|s| s.to.is_some() || s.slope <= Decimal::ZERO)
+    }
+}
+
+/// Loads every `*.yaml` / `*.yml` scheme in a folder, reporting every problem of every file.
+pub fn load_dir(dir: &Path) -> Result<Vec<Scheme>, Vec<Problem>> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        vec![Problem::new(
+            dir.display().to_string(),
+            format!("cannot read the schemes folder: {e}"),
+        )]
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(vec![Problem::new(
+            dir.display().to_string(),
+            "no scheme files (*.yaml) in this folder",
+        )]);
+    }
+    let mut schemes = Vec::new();
+    let mut problems = Vec::new();
+    for file in files {
+        match load_file(&file) {
+            Ok(s) => schemes.push(s),
+            Err(mut p) => problems.append(&mut p),
+        }
+    }
+    if problems.is_empty() {
+        Ok(schemes)
+    } else {
+        Err(problems)
+    }
+}
+
+pub fn load_file(file: &Path) -> Result<Scheme, Vec<Problem>> {
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        vec![Problem::new(
+            file.display().to_string(),
+            format!("cannot read the scheme: {e}"),
+        )]
+    })?;
+    parse::parse_scheme(file, &text)
+}
+
+/// Parses a scheme from text (the file name gives its id and is used in messages).
+pub fn parse_str(file: &Path, text: &str) -> Result<Scheme, Vec<Problem>> {
+    parse::parse_scheme(file, text)
+}

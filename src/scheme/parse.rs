@@ -1,0 +1,1043 @@
+//! From a YAML node tree to a validated [`Scheme`], reporting every problem with file:line:column.
+
+use super::expr;
+use super::*;
+use crate::data::tables::{ColType, Column};
+use crate::num::parse_scheme_number;
+use crate::yaml::{self, Kind, Node, Pos};
+use std::collections::HashMap;
+
+struct Ctx<'a> {
+    file: &'a Path,
+    problems: Vec<Problem>,
+    warnings: Vec<Problem>,
+}
+
+impl Ctx<'_> {
+    fn place(&self, pos: Pos) -> String {
+        format!("{}:{}:{}", self.file.display(), pos.line, pos.col)
+    }
+    fn err(&mut self, pos: Pos, message: impl Into<String>) {
+        let p = Problem::new(self.place(pos), message);
+        self.problems.push(p);
+    }
+    fn warn(&mut self, pos: Pos, message: impl Into<String>) {
+        let p = Problem::new(self.place(pos), message);
+        self.warnings.push(p);
+    }
+
+    /// The entries of a mapping, or a problem saying a mapping was expected.
+    fn map<'n>(&mut self, node: &'n Node, what: &str) -> Option<&'n [(Node, Node)]> {
+        match &node.kind {
+            Kind::Map(entries) => Some(entries),
+            _ => {
+                self.err(
+                    node.pos,
+                    format!("{what} must be a mapping of `key: value` lines, found {}", node.describe()),
+                );
+                None
+            }
+        }
+    }
+
+    fn text<'n>(&mut self, node: &'n Node, what: &str) -> Option<&'n str> {
+        match &node.kind {
+            Kind::Scalar { text, .. } if !node.is_null() => Some(text.trim()),
+            _ => {
+                self.err(node.pos, format!("{what} must be a single value, found {}", node.describe()));
+                None
+            }
+        }
+    }
+
+    fn number(&mut self, node: &Node, what: &str) -> Option<Decimal> {
+        let text = self.text(node, what)?;
+        let d = parse_scheme_number(text);
+        if d.is_none() {
+            self.err(
+                node.pos,
+                format!("{what} {text:?} is not a number; expected e.g. 8, 0.25, 25% or 275 000"),
+            );
+        }
+        d
+    }
+
+    fn boolean(&mut self, node: &Node, what: &str) -> Option<bool> {
+        let text = self.text(node, what)?;
+        match text.to_lowercase().as_str() {
+            "yes" | "true" | "on" => Some(true),
+            "no" | "false" | "off" => Some(false),
+            _ => {
+                self.err(node.pos, format!("{what} {text:?} must be yes or no"));
+                None
+            }
+        }
+    }
+
+    /// Reports keys that are not among `allowed`, suggesting the closest one.
+    fn check_keys(&mut self, entries: &[(Node, Node)], allowed: &[&str], what: &str) {
+        for (k, _) in entries {
+            let key = k.as_str().unwrap_or("");
+            if !allowed.contains(&key) {
+                let hint = suggest(key, allowed.iter().copied())
+                    .map(|s| format!(" (did you mean {s:?}?)"))
+                    .unwrap_or_default();
+                self.err(
+                    k.pos,
+                    format!(
+                        "unknown key {key:?} in {what}{hint}; expected one of {}",
+                        allowed.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn get<'n>(entries: &'n [(Node, Node)], key: &str) -> Option<&'n Node> {
+    entries.iter().find(|(k, _)| k.as_str() == Some(key)).map(|(_, v)| v)
+}
+
+/// The closest candidate by edit distance, when it is close enough to be a typo.
+fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    fn distance(a: &str, b: &str) -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut prev: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut cur = vec![i + 1];
+            for (j, cb) in b.iter().enumerate() {
+                let sub = prev[j] + usize::from(ca != *cb);
+                cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+            }
+            prev = cur;
+        }
+        prev[b.len()]
+    }
+    candidates
+        .map(|c| (distance(word, c), c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 3) && *d < c.len())
+        .min()
+        .map(|(_, c)| c)
+}
+
+const TOP_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "currency",
+    "review_below",
+    "discuss_above",
+    "curve",
+    "metrics",
+    "kpis",
+];
+
+pub(super) fn parse_scheme(file: &Path, text: &str) -> std::result::Result<Scheme, Vec<Problem>> {
+    let mut cx = Ctx {
+        file,
+        problems: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let id = file
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default()
+        .to_string();
+    let root = match yaml::parse(text) {
+        Ok(r) => r,
+        Err(e) => {
+            cx.err(e.pos, format!("not valid YAML: {}", e.message));
+            return Err(cx.problems);
+        }
+    };
+    let Some(top) = cx.map(&root, "a scheme file") else {
+        return Err(cx.problems);
+    };
+    cx.check_keys(top, TOP_KEYS, "the scheme");
+
+    let name = get(top, "name")
+        .and_then(|n| cx.text(n, "name").map(str::to_string))
+        .unwrap_or_else(|| id.clone());
+    let currency = match get(top, "currency") {
+        Some(n) => cx.text(n, "currency").map(str::to_string).unwrap_or_default(),
+        None => {
+            cx.err(root.pos, "the scheme has no `currency:` (e.g. `currency: KZT`)");
+            String::new()
+        }
+    };
+    let percent = |cx: &mut Ctx, key: &str, default: &str| {
+        get(top, key)
+            .and_then(|n| cx.number(n, key))
+            .unwrap_or_else(|| default.parse().expect("constant"))
+    };
+    let review_below = percent(&mut cx, "review_below", "0.8");
+    let discuss_above = percent(&mut cx, "discuss_above", "1.2");
+
+    let default_curve = get(top, "curve").and_then(|n| parse_curve(&mut cx, n));
+
+    // Metrics: names first, so formulas may refer to metrics defined further down.
+    let mut metric_nodes: Vec<(&Node, &Node)> = Vec::new();
+    match get(top, "metrics") {
+        Some(n) => {
+            if let Some(entries) = cx.map(n, "metrics") {
+                metric_nodes = entries.iter().map(|(k, v)| (k, v)).collect();
+            }
+        }
+        None => cx.err(root.pos, "the scheme has no `metrics:` section"),
+    }
+    let names: Vec<String> = metric_nodes
+        .iter()
+        .map(|(k, _)| k.as_str().unwrap_or("").to_string())
+        .collect();
+    let mut metrics = Vec::new();
+    for (k, v) in &metric_nodes {
+        let name = k.as_str().unwrap_or("").to_string();
+        if !is_identifier(&name) {
+            cx.err(
+                k.pos,
+                format!("metric name {name:?} must be lower-case letters, digits and `_`"),
+            );
+        }
+        let (def, description) = parse_metric(&mut cx, v, &names).unwrap_or((
+            MetricDef::Formula(Expr::Number(Decimal::ZERO)),
+            String::new(),
+        ));
+        metrics.push(Metric {
+            name,
+            def,
+            description,
+        });
+    }
+    check_formula_cycles(&mut cx, &metrics, &metric_nodes);
+
+    // KPIs.
+    let mut kpis: Vec<Kpi> = Vec::new();
+    let mut kpi_nodes: Vec<&Node> = Vec::new();
+    let kpis_pos;
+    match get(top, "kpis") {
+        Some(n) => {
+            kpis_pos = n.pos;
+            match &n.kind {
+                Kind::Seq(items) => kpi_nodes = items.iter().collect(),
+                _ => cx.err(n.pos, format!("kpis must be a list (`- id: …` items), found {}", n.describe())),
+            }
+        }
+        None => {
+            kpis_pos = root.pos;
+            cx.err(root.pos, "the scheme has no `kpis:` list");
+        }
+    }
+    let kpi_ids: Vec<String> = kpi_nodes
+        .iter()
+        .map(|n| match &n.kind {
+            Kind::Map(e) => get(e, "id").and_then(|i| i.as_str()).unwrap_or("").trim().to_string(),
+            _ => String::new(),
+        })
+        .collect();
+    let mut seen: HashMap<String, Pos> = HashMap::new();
+    for (i, node) in kpi_nodes.iter().enumerate() {
+        if let Some(kpi) = parse_kpi(&mut cx, node, &metrics, &names, &kpi_ids, default_curve.as_ref()) {
+            if let Some(first) = seen.get(&kpi.id) {
+                let msg = format!("KPI id {:?} is used twice (first at {}:{})", kpi.id, first.line, first.col);
+                cx.err(node.pos, msg);
+            }
+            seen.insert(kpi.id.clone(), node.pos);
+            kpis.push(kpi);
+        } else {
+            // Keep indices aligned with kpi_ids for target references.
+            kpis.push(Kpi {
+                id: kpi_ids[i].clone(),
+                name: String::new(),
+                weight: Decimal::ZERO,
+                metric: 0,
+                target: Target::Fixed(Decimal::ONE),
+                prorate: false,
+                better: Better::Higher,
+                curve: Curve::standard(),
+            });
+        }
+    }
+    if !kpi_nodes.is_empty() {
+        let total: Decimal = kpis.iter().map(|k| k.weight).sum();
+        if total != Decimal::ONE && cx.problems.is_empty() {
+            cx.err(
+                kpis_pos,
+                format!(
+                    "the KPI weights sum to {}%; they must sum to exactly 100%",
+                    (total * Decimal::ONE_HUNDRED).normalize()
+                ),
+            );
+        }
+        if kpis.len() > 5 {
+            cx.warn(
+                kpis_pos,
+                format!(
+                    "{} paid KPIs: past 3-5 KPIs people stop focusing on any of them; keep the rest for diagnostics",
+                    kpis.len()
+                ),
+            );
+        }
+    }
+    check_target_cycles(&mut cx, &kpis, &kpi_nodes);
+
+    if cx.problems.is_empty() {
+        Ok(Scheme {
+            id,
+            file: file.to_path_buf(),
+            name,
+            currency,
+            metrics,
+            kpis,
+            review_below,
+            discuss_above,
+            warnings: cx.warnings,
+        })
+    } else {
+        Err(cx.problems)
+    }
+}
+
+fn is_identifier(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !s.starts_with(|c: char| c.is_ascii_digit())
+}
+
+const AGG_KEYS: &[&str] = &["count", "sum", "average", "min", "max", "count_distinct"];
+const METRIC_KEYS: &[&str] = &[
+    "count",
+    "sum",
+    "average",
+    "min",
+    "max",
+    "count_distinct",
+    "where",
+    "formula",
+    "description",
+];
+
+fn parse_metric(cx: &mut Ctx, node: &Node, names: &[String]) -> Option<(MetricDef, String)> {
+    // A bare string is a formula.
+    if let Kind::Scalar { text, .. } = &node.kind {
+        let e = parse_formula(cx, node, text, names)?;
+        return Some((MetricDef::Formula(e), text.trim().to_string()));
+    }
+    let entries = cx.map(node, "a metric")?;
+    cx.check_keys(entries, METRIC_KEYS, "a metric");
+    let description = get(entries, "description").and_then(|n| n.as_str()).map(str::to_string);
+    if let Some(f) = get(entries, "formula") {
+        if let Some((k, _)) = entries.iter().find(|(k, _)| AGG_KEYS.contains(&k.as_str().unwrap_or(""))) {
+            cx.err(k.pos, "a metric is either a `formula` or an aggregation, not both");
+            return None;
+        }
+        let text = cx.text(f, "formula")?;
+        let e = parse_formula(cx, f, text, names)?;
+        return Some((MetricDef::Formula(e), description.unwrap_or_else(|| text.to_string())));
+    }
+    let aggs: Vec<&(Node, Node)> = entries
+        .iter()
+        .filter(|(k, _)| AGG_KEYS.contains(&k.as_str().unwrap_or("")))
+        .collect();
+    if aggs.len() != 1 {
+        let at = aggs.get(1).map_or(node.pos, |(k, _)| k.pos);
+        cx.err(
+            at,
+            "a metric needs exactly one of count, sum, average, min, max, count_distinct (or a formula)",
+        );
+        return None;
+    }
+    let (k, v) = aggs[0];
+    let op_name = k.as_str().unwrap_or("");
+    let target = cx.text(v, op_name)?;
+    let (table_name, column_name) = match target.split_once('.') {
+        Some((t, c)) => (t.trim(), Some(c.trim())),
+        None => (target, None),
+    };
+    let table = lookup_table(cx, v.pos, table_name)?;
+    let column = match column_name {
+        Some(c) => Some(lookup_column(cx, v.pos, table, c)?),
+        None => None,
+    };
+    let op = match (op_name, column) {
+        ("count", None) => AggOp::Count,
+        ("count", Some(_)) => {
+            cx.err(v.pos, format!("count takes a table (e.g. `count: {table_name}`); to count distinct values use count_distinct"));
+            return None;
+        }
+        (_, None) => {
+            cx.err(v.pos, format!("{op_name} needs a column, written table.column (e.g. `{op_name}: deals.amount`)"));
+            return None;
+        }
+        ("count_distinct", Some(c)) => AggOp::CountDistinct(c),
+        (op, Some(c)) => {
+            let col = table.columns()[c];
+            if !col.ty.is_number() {
+                cx.err(v.pos, format!("{op} needs a numeric column; {}.{} holds {}", table, col.name, col.ty.expected()));
+                return None;
+            }
+            match op {
+                "sum" => AggOp::Sum(c),
+                "average" => AggOp::Average(c),
+                "min" => AggOp::Min(c),
+                _ => AggOp::Max(c),
+            }
+        }
+    };
+    let filter = match get(entries, "where") {
+        Some(w) => parse_filter(cx, w, table)?,
+        None => Filter::All(Vec::new()),
+    };
+    let words = describe_aggregate(op_name, target, get(entries, "where"));
+    Some((
+        MetricDef::Aggregate(Aggregate { table, op, filter }),
+        description.unwrap_or(words),
+    ))
+}
+
+/// The metric in words: `sum of deals.amount where status won, closed_on in_period`.
+fn describe_aggregate(op: &str, target: &str, filter: Option<&Node>) -> String {
+    fn node_text(n: &Node) -> String {
+        match &n.kind {
+            Kind::Scalar { text, .. } => text.clone(),
+            Kind::Seq(items) => items.iter().map(node_text).collect::<Vec<_>>().join(" or "),
+            Kind::Map(entries) => entries
+                .iter()
+                .map(|(k, v)| format!("{} {}", k.as_str().unwrap_or(""), node_text(v)))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+    let op = op.replace('_', " ");
+    match filter {
+        Some(f) => format!("{op} of {target} where {}", node_text(f)),
+        None => format!("{op} of {target}"),
+    }
+}
+
+fn parse_formula(cx: &mut Ctx, node: &Node, text: &str, names: &[String]) -> Option<Expr> {
+    let mut unknown: Vec<(usize, String)> = Vec::new();
+    let result = expr::parse(text, &mut |name, at| {
+        let found = names.iter().position(|n| n == name);
+        if found.is_none() {
+            unknown.push((at, name.to_string()));
+        }
+        found
+    });
+    // Plain scalars on one line: the offset in the text is the offset in the file.
+    let at = |offset: usize| Pos {
+        line: node.pos.line,
+        col: node.pos.col + offset,
+    };
+    for (offset, name) in &unknown {
+        let hint = suggest(name, names.iter().map(String::as_str))
+            .map(|s| format!(" (did you mean {s:?}?)"))
+            .unwrap_or_default();
+        cx.err(at(*offset), format!("the formula uses {name:?}, which is not a metric of this scheme{hint}"));
+    }
+    match result {
+        Ok(e) => Some(e),
+        Err((offset, msg)) => {
+            if !msg.is_empty() {
+                cx.err(at(offset), format!("{msg}: {text:?}"));
+            }
+            None
+        }
+    }
+}
+
+fn lookup_table(cx: &mut Ctx, pos: Pos, name: &str) -> Option<Table> {
+    let t = Table::from_name(name);
+    if t.is_none() {
+        let names: Vec<&str> = Table::ALL.iter().map(|t| t.name()).collect();
+        let hint = suggest(name, names.iter().copied())
+            .map(|s| format!(" (did you mean {s:?}?)"))
+            .unwrap_or_default();
+        cx.err(pos, format!("unknown table {name:?}{hint}; expected one of {}", names.join(", ")));
+    }
+    t
+}
+
+fn lookup_column(cx: &mut Ctx, pos: Pos, table: Table, name: &str) -> Option<usize> {
+    let c = table.column_index(name);
+    if c.is_none() {
+        let names: Vec<&str> = table.columns().iter().map(|c| c.name).collect();
+        let hint = suggest(name, names.iter().copied())
+            .map(|s| format!(" (did you mean {s:?}?)"))
+            .unwrap_or_default();
+        cx.err(
+            pos,
+            format!("unknown column {name:?} in table {table}{hint}; expected one of {}", names.join(", ")),
+        );
+    }
+    c
+}
+
+fn parse_filter(cx: &mut Ctx, node: &Node, table: Table) -> Option<Filter> {
+    let entries = cx.map(node, "`where`")?;
+    let mut parts = Vec::new();
+    let mut ok = true;
+    for (k, v) in entries {
+        let key = k.as_str().unwrap_or("");
+        let part = match key {
+            "any" | "all" => match &v.kind {
+                Kind::Seq(items) => {
+                    let subs: Option<Vec<Filter>> =
+                        items.iter().map(|i| parse_filter(cx, i, table)).collect();
+                    subs.map(|s| if key == "any" { Filter::Any(s) } else { Filter::All(s) })
+                }
+                _ => {
+                    cx.err(v.pos, format!("`{key}` takes a list of conditions (`- column: value` items)"));
+                    None
+                }
+            },
+            "not" => parse_filter(cx, v, table).map(|f| Filter::Not(Box::new(f))),
+            _ => match lookup_column(cx, k.pos, table, key) {
+                Some(column) => parse_column_condition(cx, v, table, column),
+                None => None,
+            },
+        };
+        match part {
+            Some(p) => parts.push(p),
+            None => ok = false,
+        }
+    }
+    ok.then_some(Filter::All(parts))
+}
+
+const OPERATORS: &[&str] = &[
+    "equals",
+    "not",
+    "one_of",
+    "not_one_of",
+    "at_least",
+    "at_most",
+    "more_than",
+    "less_than",
+    "after",
+    "before",
+    "on_or_after",
+    "on_or_before",
+    "in_period",
+    "empty",
+    "found_in",
+];
+
+fn parse_column_condition(cx: &mut Ctx, node: &Node, table: Table, column: usize) -> Option<Filter> {
+    let col = table.columns()[column];
+    let test = |test| Filter::Test { column, test };
+    match &node.kind {
+        Kind::Scalar { text, plain } => {
+            let t = text.trim();
+            if *plain {
+                match t {
+                    "in_period" => return in_period(cx, node, table, col).map(|_| test(Test::InPeriod)),
+                    "empty" => return Some(test(Test::Empty)),
+                    "not_empty" => return Some(test(Test::NotEmpty)),
+                    _ => {}
+                }
+            }
+            literal(cx, node, table, col).map(|v| test(Test::OneOf(vec![v])))
+        }
+        Kind::Seq(items) => {
+            let vals: Option<Vec<Value>> = items.iter().map(|i| literal(cx, i, table, col)).collect();
+            vals.map(|v| test(Test::OneOf(v)))
+        }
+        Kind::Map(entries) => {
+            cx.check_keys(entries, OPERATORS, &format!("the condition on {}.{}", table, col.name));
+            let mut parts = Vec::new();
+            let mut ok = true;
+            for (k, v) in entries {
+                let op = k.as_str().unwrap_or("");
+                let part = match op {
+                    "equals" => literal(cx, v, table, col).map(|x| test(Test::OneOf(vec![x]))),
+                    "one_of" | "not_one_of" | "not" => {
+                        let vals: Option<Vec<Value>> = match &v.kind {
+                            Kind::Seq(items) => items.iter().map(|i| literal(cx, i, table, col)).collect(),
+                            _ => literal(cx, v, table, col).map(|x| vec![x]),
+                        };
+                        vals.map(|vals| {
+                            if op == "one_of" {
+                                test(Test::OneOf(vals))
+                            } else {
+                                test(Test::NotOneOf(vals))
+                            }
+                        })
+                    }
+                    "at_least" | "at_most" | "more_than" | "less_than" | "after" | "before"
+                    | "on_or_after" | "on_or_before" => {
+                        let cmp = match op {
+                            "at_least" | "on_or_after" => Cmp::GreaterOrEqual,
+                            "at_most" | "on_or_before" => Cmp::LessOrEqual,
+                            "more_than" | "after" => Cmp::Greater,
+                            _ => Cmp::Less,
+                        };
+                        let is_date_op = matches!(op, "after" | "before" | "on_or_after" | "on_or_before");
+                        if col.ty.is_date() {
+                            parse_date_ref(cx, v).map(|d| test(Test::Compare(cmp, Operand::Date(d))))
+                        } else if col.ty.is_number() && !is_date_op {
+                            cx.number(v, op).map(|d| test(Test::Compare(cmp, Operand::Number(d))))
+                        } else {
+                            let fits = if col.ty.is_number() {
+                                "at_least, at_most, more_than, less_than"
+                            } else {
+                                "equals, one_of, not, empty"
+                            };
+                            cx.err(
+                                k.pos,
+                                format!("{op} cannot compare {}.{}, which holds {}; use {fits}", table, col.name, col.ty.expected()),
+                            );
+                            None
+                        }
+                    }
+                    "in_period" => {
+                        let yes = cx.boolean(v, "in_period");
+                        in_period(cx, v, table, col).and(yes).map(|y| {
+                            if y {
+                                test(Test::InPeriod)
+                            } else {
+                                Filter::Not(Box::new(test(Test::InPeriod)))
+                            }
+                        })
+                    }
+                    "empty" => cx
+                        .boolean(v, "empty")
+                        .map(|y| test(if y { Test::Empty } else { Test::NotEmpty })),
+                    "found_in" => parse_found_in(cx, v, table, column),
+                    _ => None, // already reported by check_keys
+                };
+                match part {
+                    Some(p) => parts.push(p),
+                    None => ok = false,
+                }
+            }
+            ok.then_some(Filter::All(parts))
+        }
+    }
+}
+
+fn in_period(cx: &mut Ctx, node: &Node, table: Table, col: Column) -> Option<()> {
+    if col.ty.is_date() {
+        Some(())
+    } else {
+        cx.err(
+            node.pos,
+            format!("in_period needs a date column; {}.{} holds {}", table, col.name, col.ty.expected()),
+        );
+        None
+    }
+}
+
+/// A value to compare a column with, checked against the column's type.
+fn literal(cx: &mut Ctx, node: &Node, table: Table, col: Column) -> Option<Value> {
+    let text = cx.text(node, &format!("a value for {}.{}", table, col.name))?;
+    let fail = |cx: &mut Ctx| {
+        cx.err(
+            node.pos,
+            format!("{text:?} is not a possible value of {}.{}; expected {}", table, col.name, col.ty.expected()),
+        );
+        None
+    };
+    match col.ty {
+        ColType::Enum(words) => {
+            let w = text.to_lowercase();
+            match words.iter().find(|x| **x == w) {
+                Some(x) => Some(Value::Text((*x).to_string())),
+                None => fail(cx),
+            }
+        }
+        ColType::Bool => match text.to_lowercase().as_str() {
+            "yes" | "true" | "да" | "1" => Some(Value::Bool(true)),
+            "no" | "false" | "нет" | "0" => Some(Value::Bool(false)),
+            _ => fail(cx),
+        },
+        ColType::Decimal | ColType::Integer => match parse_scheme_number(text) {
+            Some(d) => Some(Value::Number(d)),
+            None => fail(cx),
+        },
+        ColType::Date | ColType::DateTime => match crate::data::value::parse_datetime_text(text) {
+            Some(dt) => Some(Value::Date(dt.date())),
+            None => fail(cx),
+        },
+        ColType::Id | ColType::Text | ColType::Period => Some(Value::Text(text.to_string())),
+    }
+}
+
+/// `period_start`, `period_end`, either with `± N days|months`, or a date such as `2026-01-01`.
+fn parse_date_ref(cx: &mut Ctx, node: &Node) -> Option<DateRef> {
+    let text = cx.text(node, "a date")?;
+    let bad = |cx: &mut Ctx| {
+        cx.err(
+            node.pos,
+            format!("{text:?} is not a date; expected period_start, period_end, `period_end - 90 days`, `period_start + 1 month` or a date such as 2026-01-01"),
+        );
+        None
+    };
+    let (head, rest) = match text.find(['+', '-']).filter(|_| text.starts_with("period_")) {
+        Some(i) => (text[..i].trim(), Some(&text[i..])),
+        None => (text, None),
+    };
+    let base = match head {
+        "period_start" => DateBase::PeriodStart,
+        "period_end" => DateBase::PeriodEnd,
+        other => match crate::data::value::parse_datetime_text(other) {
+            Some(dt) => DateBase::Fixed(dt.date()),
+            None => return bad(cx),
+        },
+    };
+    let (mut months, mut days) = (0i32, 0i64);
+    if let Some(rest) = rest {
+        let sign: i64 = if rest.starts_with('-') { -1 } else { 1 };
+        let mut words = rest[1..].split_whitespace();
+        let (Some(n), Some(unit), None) = (words.next(), words.next(), words.next()) else {
+            return bad(cx);
+        };
+        let Ok(n) = n.parse::<i64>() else { return bad(cx) };
+        match unit {
+            "day" | "days" => days = sign * n,
+            "month" | "months" => months = (sign * n) as i32,
+            _ => return bad(cx),
+        }
+    }
+    Some(DateRef { base, months, days })
+}
+
+const LOOKUP_KEYS: &[&str] = &["table", "column", "where", "any_employee"];
+
+fn parse_found_in(cx: &mut Ctx, node: &Node, table: Table, column: usize) -> Option<Filter> {
+    let items: Vec<&Node> = match &node.kind {
+        Kind::Seq(items) => items.iter().collect(),
+        _ => vec![node],
+    };
+    let own = table.columns()[column];
+    let mut lookups = Vec::new();
+    for item in items {
+        let entries = cx.map(item, "a found_in source")?;
+        cx.check_keys(entries, LOOKUP_KEYS, "a found_in source");
+        let Some(tnode) = get(entries, "table") else {
+            cx.err(item.pos, "a found_in source needs `table:` (e.g. `table: calls`)");
+            return None;
+        };
+        let tname = cx.text(tnode, "table")?;
+        let other = lookup_table(cx, tnode.pos, tname)?;
+        let cname = match get(entries, "column") {
+            Some(c) => cx.text(c, "column")?,
+            None => own.name,
+        };
+        let cpos = get(entries, "column").map_or(tnode.pos, |c| c.pos);
+        let other_col = lookup_column(cx, cpos, other, cname)?;
+        let filter = match get(entries, "where") {
+            Some(w) => parse_filter(cx, w, other)?,
+            None => Filter::All(Vec::new()),
+        };
+        let any_employee = match get(entries, "any_employee") {
+            Some(n) => cx.boolean(n, "any_employee")?,
+            None => false,
+        };
+        lookups.push(Lookup {
+            table: other,
+            column: other_col,
+            filter,
+            any_employee,
+        });
+    }
+    Some(Filter::FoundIn { column, lookups })
+}
+
+const KPI_KEYS: &[&str] = &[
+    "id", "name", "weight", "metric", "target", "prorate", "better", "curve",
+];
+
+fn parse_kpi(
+    cx: &mut Ctx,
+    node: &Node,
+    metrics: &[Metric],
+    names: &[String],
+    kpi_ids: &[String],
+    default_curve: Option<&Curve>,
+) -> Option<Kpi> {
+    let entries = cx.map(node, "a KPI")?;
+    cx.check_keys(entries, KPI_KEYS, "a KPI");
+    let before = cx.problems.len();
+    let id = match get(entries, "id") {
+        Some(n) => cx.text(n, "id").map(str::to_string).unwrap_or_default(),
+        None => {
+            cx.err(node.pos, "a KPI needs an `id:`");
+            String::new()
+        }
+    };
+    let name = get(entries, "name")
+        .and_then(|n| cx.text(n, "name").map(str::to_string))
+        .unwrap_or_else(|| id.clone());
+    let weight = match get(entries, "weight") {
+        Some(n) => {
+            let w = cx.number(n, "weight");
+            if let Some(w) = w
+                && (w <= Decimal::ZERO || w > Decimal::ONE)
+            {
+                cx.err(n.pos, format!("weight {} is not between 0% and 100%", n.as_str().unwrap_or("")));
+            }
+            w.unwrap_or_default()
+        }
+        None => {
+            cx.err(node.pos, format!("KPI {id:?} needs a `weight:` (e.g. `weight: 40%`)"));
+            Decimal::ZERO
+        }
+    };
+    let metric = match get(entries, "metric") {
+        Some(n) => {
+            let m = cx.text(n, "metric").unwrap_or("");
+            let found = names.iter().position(|x| x == m);
+            if found.is_none() {
+                let hint = suggest(m, names.iter().map(String::as_str))
+                    .map(|s| format!(" (did you mean {s:?}?)"))
+                    .unwrap_or_default();
+                cx.err(n.pos, format!("unknown metric {m:?}{hint}; the scheme defines {}", names.join(", ")));
+            }
+            found
+        }
+        None => {
+            cx.err(node.pos, format!("KPI {id:?} needs a `metric:` naming one of the scheme's metrics"));
+            None
+        }
+    };
+    let target = match get(entries, "target") {
+        Some(n) => parse_target(cx, n, kpi_ids, &id),
+        None => {
+            cx.err(node.pos, format!("KPI {id:?} needs a `target:`"));
+            None
+        }
+    };
+    let is_count = metric.is_some_and(|m| {
+        matches!(&metrics[m].def, MetricDef::Aggregate(a) if a.op == AggOp::Count)
+    });
+    let prorate = match get(entries, "prorate") {
+        Some(n) => {
+            let p = cx.boolean(n, "prorate");
+            if p == Some(true) && !matches!(target, Some(Target::Fixed(_))) {
+                cx.err(n.pos, "prorate applies to fixed targets only; plan targets are set per person and period");
+            }
+            p.unwrap_or(false)
+        }
+        None => is_count && matches!(target, Some(Target::Fixed(_))),
+    };
+    let better = match get(entries, "better") {
+        Some(n) => match cx.text(n, "better") {
+            Some("higher") => Better::Higher,
+            Some("lower") => Better::Lower,
+            Some(other) => {
+                cx.err(n.pos, format!("better {other:?} must be `higher` or `lower`"));
+                Better::Higher
+            }
+            None => Better::Higher,
+        },
+        None => Better::Higher,
+    };
+    let curve = match get(entries, "curve") {
+        Some(n) => parse_curve(cx, n),
+        None => match default_curve {
+            Some(c) => Some(c.clone()),
+            None => {
+                cx.err(node.pos, format!("KPI {id:?} has no curve: add `curve:` to the KPI or to the scheme"));
+                None
+            }
+        },
+    };
+    if better == Better::Lower
+        && let Some(c) = &curve
+        && !c.is_bounded()
+    {
+        cx.err(node.pos, "a `better: lower` KPI needs a curve with a cap: a zero actual earns the curve's maximum");
+    }
+    if cx.problems.len() > before {
+        return None;
+    }
+    Some(Kpi {
+        id,
+        name,
+        weight,
+        metric: metric?,
+        target: target?,
+        prorate,
+        better,
+        curve: curve?,
+    })
+}
+
+fn parse_target(cx: &mut Ctx, node: &Node, kpi_ids: &[String], own: &str) -> Option<Target> {
+    let positive = |cx: &mut Ctx, n: &Node, what: &str| {
+        let d = cx.number(n, what)?;
+        if d <= Decimal::ZERO {
+            cx.err(n.pos, format!("{what} must be above zero, found {d}"));
+            return None;
+        }
+        Some(d)
+    };
+    match &node.kind {
+        Kind::Scalar { .. } => positive(cx, node, "target").map(Target::Fixed),
+        Kind::Map(entries) => {
+            cx.check_keys(entries, &["value", "plan", "kpi", "times"], "a target");
+            if let Some(v) = get(entries, "value") {
+                return positive(cx, v, "target").map(Target::Fixed);
+            }
+            if let Some(p) = get(entries, "plan") {
+                return cx.text(p, "plan").map(|s| Target::Plan(s.to_string()));
+            }
+            if let Some(k) = get(entries, "kpi") {
+                let kid = cx.text(k, "kpi")?;
+                let Some(kpi) = kpi_ids.iter().position(|x| x == kid) else {
+                    cx.err(k.pos, format!("unknown KPI {kid:?}; the scheme's KPIs are {}", kpi_ids.join(", ")));
+                    return None;
+                };
+                if kid == own {
+                    cx.err(k.pos, "a KPI's target cannot be a multiple of itself");
+                    return None;
+                }
+                let times = match get(entries, "times") {
+                    Some(t) => positive(cx, t, "times")?,
+                    None => Decimal::ONE,
+                };
+                return Some(Target::OfKpi { kpi, times });
+            }
+            cx.err(node.pos, "a target is a number, `{ plan: metric }` or `{ kpi: id, times: 3 }`");
+            None
+        }
+        Kind::Seq(_) => {
+            cx.err(node.pos, "a target is a number, `{ plan: metric }` or `{ kpi: id, times: 3 }`, not a list");
+            None
+        }
+    }
+}
+
+fn parse_curve(cx: &mut Ctx, node: &Node) -> Option<Curve> {
+    if node.as_str() == Some("standard") {
+        return Some(Curve::standard());
+    }
+    let entries = cx.map(node, "a curve")?;
+    cx.check_keys(entries, &["threshold", "start", "segments", "cap"], "a curve");
+    let threshold = match get(entries, "threshold") {
+        Some(n) => cx.number(n, "threshold")?,
+        None => Decimal::ZERO,
+    };
+    let start = match get(entries, "start") {
+        Some(n) => cx.number(n, "start")?,
+        None => threshold,
+    };
+    let cap = match get(entries, "cap") {
+        Some(n) => Some(cx.number(n, "cap")?),
+        None => None,
+    };
+    let Some(seg_node) = get(entries, "segments") else {
+        cx.err(node.pos, "a curve needs `segments:`, e.g. `- { to: 100%, slope: 1 }`");
+        return None;
+    };
+    let Kind::Seq(items) = &seg_node.kind else {
+        cx.err(seg_node.pos, "segments must be a list of `{ to: …, slope: … }`");
+        return None;
+    };
+    if items.is_empty() {
+        cx.err(seg_node.pos, "a curve needs at least one segment");
+        return None;
+    }
+    let mut segments: Vec<Segment> = Vec::new();
+    let (mut from, mut factor) = (threshold, start);
+    for (i, item) in items.iter().enumerate() {
+        let e = cx.map(item, "a segment")?;
+        cx.check_keys(e, &["to", "slope", "start"], "a segment");
+        let slope = match get(e, "slope") {
+            Some(n) => cx.number(n, "slope")?,
+            None => {
+                cx.err(item.pos, "a segment needs a `slope:` (1 pays 1:1, 1.5 accelerates, 0.5 decelerates)");
+                return None;
+            }
+        };
+        if slope < Decimal::ZERO {
+            cx.err(item.pos, "a segment's slope cannot be negative");
+            return None;
+        }
+        if let Some(s) = get(e, "start") {
+            factor = cx.number(s, "start")?;
+        }
+        let to = match get(e, "to") {
+            Some(n) => {
+                let t = cx.number(n, "to")?;
+                if t <= from {
+                    cx.err(n.pos, format!("segment ends at {}% but starts at {}%", (t * Decimal::ONE_HUNDRED).normalize(), (from * Decimal::ONE_HUNDRED).normalize()));
+                    return None;
+                }
+                Some(t)
+            }
+            None if i + 1 == items.len() => None,
+            None => {
+                cx.err(item.pos, "only the last segment may leave out `to:`");
+                return None;
+            }
+        };
+        segments.push(Segment {
+            from,
+            to,
+            start: factor,
+            slope,
+        });
+        if let Some(t) = to {
+            factor += slope * (t - from);
+            from = t;
+        }
+    }
+    Some(Curve {
+        threshold,
+        segments,
+        cap,
+    })
+}
+
+fn check_formula_cycles(cx: &mut Ctx, metrics: &[Metric], nodes: &[(&Node, &Node)]) {
+    // 0 = unvisited, 1 = on the stack, 2 = done.
+    fn visit(i: usize, metrics: &[Metric], state: &mut [u8]) -> bool {
+        if state[i] == 2 {
+            return false;
+        }
+        if state[i] == 1 {
+            return true;
+        }
+        state[i] = 1;
+        if let MetricDef::Formula(e) = &metrics[i].def {
+            let mut deps = Vec::new();
+            e.metrics(&mut deps);
+            if deps.iter().any(|d| visit(*d, metrics, state)) {
+                return true;
+            }
+        }
+        state[i] = 2;
+        false
+    }
+    for i in 0..metrics.len() {
+        let mut state = vec![0u8; metrics.len()];
+        if visit(i, metrics, &mut state) && matches!(metrics[i].def, MetricDef::Formula(_)) {
+            let mut deps = Vec::new();
+            if let MetricDef::Formula(e) = &metrics[i].def {
+                e.metrics(&mut deps);
+            }
+            if deps.contains(&i) || state[i] == 1 {
+                cx.err(
+                    nodes[i].1.pos,
+                    format!("metric {:?} depends on itself through its formula", metrics[i].name),
+                );
+            }
+        }
+    }
+}
+
+fn check_target_cycles(cx: &mut Ctx, kpis: &[Kpi], nodes: &[&Node]) {
+    for (i, node) in nodes.iter().enumerate().take(kpis.len()) {
+        let mut at = i;
+        for _ in 0..=kpis.len() {
+            match kpis[at].target {
+                Target::OfKpi { kpi, .. } => at = kpi,
+                _ => break,
+            }
+            if at == i {
+                cx.err(node.pos, format!("the target of KPI {:?} refers back to itself through other KPIs", kpis[i].id));
+                break;
+            }
+        }
+    }
+}
