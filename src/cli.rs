@@ -1,2 +1,181 @@
-//! todo
-pub fn main() -> i32 { 0 }
+//! The command line: `incentive run` and `incentive validate`.
+
+use crate::error::{Error, Problem, Result};
+use crate::period::Period;
+use crate::report;
+use crate::run;
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "incentive",
+    version,
+    about = "Exact, explainable sales bonus payouts from CRM exports and YAML compensation schemes"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Compute the period's payouts and write payroll.csv and payouts.xlsx.
+    Run {
+        /// A workbook (.xlsx, .xlsm, .xls, .ods; one sheet per table) or a folder of CSV files.
+        #[arg(long)]
+        data: PathBuf,
+        /// The month to pay, YYYY-MM.
+        #[arg(long)]
+        period: String,
+        /// The folder to write results into; must be empty unless --force.
+        #[arg(long)]
+        out: PathBuf,
+        /// The folder of scheme YAML files (a scheme's id is its file stem).
+        #[arg(long, default_value = "schemes")]
+        schemes: PathBuf,
+        /// Overwrite files in a non-empty --out folder.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check the schemes (and the data, when given) and print every problem found.
+    Validate {
+        #[arg(long, default_value = "schemes")]
+        schemes: PathBuf,
+        #[arg(long, requires = "period")]
+        data: Option<PathBuf>,
+        #[arg(long, requires = "data")]
+        period: Option<String>,
+    },
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match execute(cli.command) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprint!("{e}");
+            e.exit_code()
+        }
+    }
+}
+
+fn parse_period(text: &str) -> Result<Period> {
+    Period::parse(text.trim()).ok_or_else(|| {
+        Error::BadInput(vec![Problem::new(
+            "--period",
+            format!("{text:?} is not a month; expected YYYY-MM, e.g. 2026-10"),
+        )])
+    })
+}
+
+fn print_warnings(warnings: &[Problem]) {
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+}
+
+fn execute(command: Command) -> Result<()> {
+    match command {
+        Command::Run {
+            data,
+            period,
+            out,
+            schemes,
+            force,
+        } => {
+            let period = parse_period(&period)?;
+            check_out_dir(&out, force)?;
+            let result = run::compute(&schemes, &data, period)?;
+            let payroll = report::payroll_csv(&result)?;
+            let workbook = report::payouts_xlsx(&result)?;
+            run::write_outputs(
+                &out,
+                force,
+                &[("payroll.csv", payroll), ("payouts.xlsx", workbook)],
+            )?;
+            print_warnings(&result.warnings);
+            let mut by_currency: std::collections::BTreeMap<&str, rust_decimal::Decimal> =
+                Default::default();
+            for e in &result.employees {
+                *by_currency
+                    .entry(result.schemes[e.employee.scheme].currency.as_str())
+                    .or_default() += e.score.total;
+            }
+            let totals: Vec<String> = by_currency
+                .iter()
+                .map(|(c, t)| format!("{} {c}", report::money(*t)))
+                .collect();
+            println!(
+                "{period}: {} employees, total {}",
+                result.employees.len(),
+                totals.join(" + ")
+            );
+            println!("payroll:  {}", out.join("payroll.csv").display());
+            println!("workbook: {}", out.join("payouts.xlsx").display());
+            Ok(())
+        }
+        Command::Validate {
+            schemes,
+            data,
+            period,
+        } => {
+            match (data, period) {
+                (Some(data), Some(period)) => {
+                    let period = parse_period(&period)?;
+                    let result = run::compute(&schemes, &data, period)?;
+                    print_warnings(&result.warnings);
+                    println!(
+                        "ok: {} scheme{}, {} employees, period {period}: no problems",
+                        result.schemes.len(),
+                        if result.schemes.len() == 1 { "" } else { "s" },
+                        result.employees.len()
+                    );
+                }
+                _ => {
+                    let loaded = crate::scheme::load_dir(&schemes).map_err(Error::BadInput)?;
+                    for s in &loaded {
+                        print_warnings(&s.warnings);
+                    }
+                    let ids: Vec<&str> = loaded.iter().map(|s| s.id.as_str()).collect();
+                    println!(
+                        "ok: {} scheme{}: {}",
+                        ids.len(),
+                        if ids.len() == 1 { "" } else { "s" },
+                        ids.join(", ")
+                    );
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Refuse early, before any work, when the output folder is not empty.
+fn check_out_dir(out: &Path, force: bool) -> Result<()> {
+    if force || !out.exists() {
+        return Ok(());
+    }
+    if out.is_file() {
+        return Err(Error::other(format!(
+            "{}: --out must be a folder, and this is a file",
+            out.display()
+        )));
+    }
+    let non_empty = std::fs::read_dir(out).is_ok_and(|mut e| e.next().is_some());
+    match non_empty {
+        true => Err(Error::other(format!(
+            "{}: the output folder is not empty; choose another --out or pass --force to overwrite",
+            out.display()
+        ))),
+        false => Ok(()),
+    }
+}

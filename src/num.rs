@@ -89,7 +89,9 @@ pub fn round_exact(q: &Exact, dp: u32) -> Option<Decimal> {
     let n = q.numer() * &scale;
     let d = q.denom().clone(); // always positive
     let two = BigInt::from(2u8);
-    let (quot, _) = (n.abs() * &two + &d).div_floor(&(d * &two)).div_rem(&BigInt::one());
+    let (quot, _) = (n.abs() * &two + &d)
+        .div_floor(&(d * &two))
+        .div_rem(&BigInt::one());
     let signed = if n.is_negative() { -quot } else { quot };
     let m = signed.to_i128()?;
     Decimal::try_from_i128_with_scale(m, dp).ok()
@@ -118,7 +120,10 @@ mod tests {
     #[test]
     fn parses_numbers_as_typed() {
         assert_eq!(parse_decimal_text("12345.67", false), Some(d("12345.67")));
-        assert_eq!(parse_decimal_text(" 1 234 567.89 ", false), Some(d("1234567.89")));
+        assert_eq!(
+            parse_decimal_text(" 1 234 567.89 ", false),
+            Some(d("1234567.89"))
+        );
         assert_eq!(parse_decimal_text("1\u{a0}234,5", true), Some(d("1234.5")));
         assert_eq!(parse_decimal_text("-7", false), Some(d("-7")));
         assert_eq!(parse_decimal_text("12,5", false), None);
@@ -140,12 +145,24 @@ mod tests {
 
     #[test]
     fn spreadsheet_floats_become_what_was_typed() {
-        assert_eq!(decimal_from_spreadsheet_number(12345.67), Some(d("12345.67")));
-        assert_eq!(decimal_from_spreadsheet_number(0.1 + 0.2), Some(d("0.30000000000000004")));
-        assert_eq!(decimal_from_spreadsheet_number(250000.5), Some(d("250000.5")));
+        assert_eq!(
+            decimal_from_spreadsheet_number(12345.67),
+            Some(d("12345.67"))
+        );
+        assert_eq!(
+            decimal_from_spreadsheet_number(0.1 + 0.2),
+            Some(d("0.30000000000000004"))
+        );
+        assert_eq!(
+            decimal_from_spreadsheet_number(250000.5),
+            Some(d("250000.5"))
+        );
         assert_eq!(decimal_from_spreadsheet_number(f64::NAN), None);
         // Decimal::from_f64 would keep the binary expansion's noise here.
-        assert_eq!(decimal_from_spreadsheet_number(1097677.08), Some(d("1097677.08")));
+        assert_eq!(
+            decimal_from_spreadsheet_number(1097677.08),
+            Some(d("1097677.08"))
+        );
     }
 
     #[test]
@@ -166,6 +183,9 @@ mod tests {
     fn exact_is_exact() {
         assert_eq!(exact(d("1.50")), BigRational::new(3.into(), 2.into()));
         assert!(is_zero(&exact(Decimal::ZERO)));
-        assert_eq!(display_decimal(&(exact_int(2) / exact_int(3))), d("0.6666666667"));
+        assert_eq!(
+            display_decimal(&(exact_int(2) / exact_int(3))),
+            d("0.6666666667")
+        );
     }
 }

@@ -34,7 +34,9 @@ impl Period {
         } else {
             NaiveDate::from_ymd_opt(self.year, self.month + 1, 1)
         };
-        next.expect("validated in parse").pred_opt().expect("not the first day ever")
+        next.expect("validated in parse")
+            .pred_opt()
+            .expect("not the first day ever")
     }
 
     pub fn days(self) -> i64 {
@@ -62,7 +64,10 @@ mod tests {
         assert_eq!(p.days(), 30);
         assert_eq!(p.end(), NaiveDate::from_ymd_opt(2026, 9, 30).unwrap());
         assert_eq!(Period::parse("2028-02").unwrap().days(), 29);
-        assert_eq!(Period::parse("2026-12").unwrap().end().to_string(), "2026-12-31");
+        assert_eq!(
+            Period::parse("2026-12").unwrap().end().to_string(),
+            "2026-12-31"
+        );
         assert_eq!(Period::parse("2026-9"), None);
         assert_eq!(Period::parse("2026-13"), None);
         assert_eq!(Period::parse("26-10"), None);

@@ -1,1 +1,439 @@
-//! todo
+//! One payout run: load schemes, read and validate the data, compute metrics, score everyone.
+//!
+//! [`compute`] is everything but the writing of files; [`write_outputs`] then writes payroll.csv
+//! and payouts.xlsx under temporary names and renames them into place, so an interrupted run
+//! never leaves a half-written file that payroll could import.
+
+use crate::data::source::Source;
+use crate::data::tables::Table;
+use crate::data::{TypedRow, read_table};
+use crate::error::{Error, Problem, Result};
+use crate::metrics::Evaluator;
+use crate::period::Period;
+use crate::scheme::{self, Scheme, Target};
+use crate::scoring::{self, Employment, Score};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone)]
+pub struct Employee {
+    pub id: String,
+    pub name: String,
+    pub scheme_id: String,
+    /// Index into the run's schemes.
+    pub scheme: usize,
+    pub target_bonus: Decimal,
+    pub team: String,
+    pub hired_on: Option<NaiveDate>,
+    pub left_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EmployeeResult {
+    pub employee: Employee,
+    pub employment: Employment,
+    pub score: Score,
+}
+
+/// What was read from one input table, so that nothing read is unaccounted for.
+#[derive(Debug, Clone, Default)]
+pub struct TableStats {
+    pub table: Option<Table>,
+    pub place: String,
+    pub present: bool,
+    /// Whether a scheme in use reads the table.
+    pub used: bool,
+    pub rows_read: usize,
+    pub rows_in_period: usize,
+    pub rows_outside_period: usize,
+    /// Rows of people not on the roster: employee_id → (rows, sum of amounts).
+    pub unknown_people: BTreeMap<String, (usize, Decimal)>,
+}
+
+#[derive(Debug)]
+pub struct RunResult {
+    pub period: Period,
+    pub schemes: Vec<Scheme>,
+    /// Sorted by employee_id.
+    pub employees: Vec<EmployeeResult>,
+    pub warnings: Vec<Problem>,
+    pub tables: Vec<TableStats>,
+    pub data_path: PathBuf,
+}
+
+impl RunResult {
+    pub fn total(&self) -> Decimal {
+        self.employees.iter().map(|e| e.score.total).sum()
+    }
+}
+
+/// Loads schemes and data for a period, validates everything and scores every employee.
+pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunResult> {
+    let mut problems: Vec<Problem> = Vec::new();
+    let schemes = match scheme::load_dir(schemes_dir) {
+        Ok(s) => s,
+        Err(mut p) => {
+            problems.append(&mut p);
+            Vec::new()
+        }
+    };
+    let broken_schemes = !problems.is_empty();
+    let source = Source::open(data).map_err(|p| {
+        problems.push(p);
+        Error::BadInput(std::mem::take(&mut problems))
+    })?;
+
+    // The roster.
+    let mut roster: Vec<Employee> = Vec::new();
+    let mut tables: Vec<TableStats> = Vec::new();
+    let scheme_ids: Vec<&str> = schemes.iter().map(|s| s.id.as_str()).collect();
+    if !source.has_table(Table::Employees) {
+        problems.push(Problem::new(
+            source.place(Table::Employees),
+            "the employees table is missing; it lists who is paid and on which scheme",
+        ));
+    } else {
+        let place = source.place(Table::Employees);
+        let mut stats = TableStats {
+            table: Some(Table::Employees),
+            place: place.clone(),
+            present: true,
+            used: true,
+            ..Default::default()
+        };
+        let mut row_problems = Vec::new();
+        stats.rows_read = read_table(
+            &source,
+            Table::Employees,
+            &mut problems,
+            &mut |row: TypedRow| {
+                let v = row.values;
+                let text = |i: usize| v[i].as_text().unwrap_or("").to_string();
+                let scheme_id = text(2);
+                let at = |col: &str| format!("{place}, row {}, column {col:?}", row.number);
+                let scheme = scheme_ids.iter().position(|s| *s == scheme_id);
+                if scheme.is_none() && !broken_schemes {
+                    row_problems.push(Problem::new(
+                        at("scheme"),
+                        format!(
+                            "unknown scheme {scheme_id:?}; the schemes folder has {}",
+                            scheme_ids.join(", ")
+                        ),
+                    ));
+                }
+                let target_bonus = v[3].as_number().unwrap_or_default();
+                if target_bonus < Decimal::ZERO {
+                    row_problems.push(Problem::new(
+                    at("target_bonus"),
+                    format!("{target_bonus} is negative; expected the bonus paid at 100% of every KPI"),
+                ));
+                }
+                let (hired_on, left_on) = (v[5].as_date(), v[6].as_date());
+                if let (Some(h), Some(l)) = (hired_on, left_on)
+                    && l < h
+                {
+                    row_problems.push(Problem::new(
+                        at("left_on"),
+                        format!("left on {l}, before being hired on {h}"),
+                    ));
+                }
+                stats.rows_in_period += 1;
+                roster.push(Employee {
+                    id: text(0),
+                    name: text(1),
+                    scheme_id,
+                    scheme: scheme.unwrap_or(usize::MAX),
+                    target_bonus,
+                    team: text(4),
+                    hired_on,
+                    left_on,
+                });
+            },
+        );
+        problems.append(&mut row_problems);
+        tables.push(stats);
+    }
+    if !problems.is_empty() {
+        return Err(Error::BadInput(problems));
+    }
+    let index: HashMap<String, usize> = roster
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.id.clone(), i))
+        .collect();
+
+    // Plans, when a scheme in use has a plan target.
+    let in_use: BTreeSet<usize> = roster.iter().map(|e| e.scheme).collect();
+    let needs_plans = in_use.iter().any(|&s| {
+        schemes[s]
+            .kpis
+            .iter()
+            .any(|k| matches!(k.target, Target::Plan(_)))
+    });
+    // (employee_id, metric) → (target, row number) for the run's period.
+    let mut plans: HashMap<(String, String), (Decimal, usize)> = HashMap::new();
+    if needs_plans {
+        if !source.has_table(Table::Plans) {
+            problems.push(Problem::new(
+                source.place(Table::Plans),
+                "the plans table is missing; schemes in use take targets from it",
+            ));
+        } else {
+            let period_text = period.to_string();
+            let mut stats = TableStats {
+                table: Some(Table::Plans),
+                place: source.place(Table::Plans),
+                present: true,
+                used: true,
+                ..Default::default()
+            };
+            stats.rows_read = read_table(
+                &source,
+                Table::Plans,
+                &mut problems,
+                &mut |row: TypedRow| {
+                    let v = row.values;
+                    let emp = v[0].as_text().unwrap_or("");
+                    if v[1].as_text() != Some(period_text.as_str()) {
+                        stats.rows_outside_period += 1;
+                        return;
+                    }
+                    if !index.contains_key(emp) {
+                        let e = stats.unknown_people.entry(emp.to_string()).or_default();
+                        e.0 += 1;
+                        return;
+                    }
+                    stats.rows_in_period += 1;
+                    plans.insert(
+                        (emp.to_string(), v[2].as_text().unwrap_or("").to_string()),
+                        (v[3].as_number().unwrap_or_default(), row.number),
+                    );
+                },
+            );
+            tables.push(stats);
+        }
+    }
+
+    // Activity tables, streamed into the metric evaluator.
+    let mut evaluator = Evaluator::new(&schemes, roster.iter().map(|e| e.scheme).collect(), period);
+    let order = evaluator.table_order();
+    for table in order.iter().copied() {
+        let place = source.place(table);
+        if !source.has_table(table) {
+            let users: Vec<&str> = in_use
+                .iter()
+                .filter(|&&s| scheme_reads(&schemes[s], table))
+                .map(|&s| schemes[s].id.as_str())
+                .collect();
+            problems.push(Problem::new(
+                &place,
+                format!(
+                    "the {table} table is missing; scheme {} reads it",
+                    users.join(", ")
+                ),
+            ));
+            continue;
+        }
+        let mut stats = TableStats {
+            table: Some(table),
+            place: place.clone(),
+            present: true,
+            used: true,
+            ..Default::default()
+        };
+        let emp_col = table.employee_column();
+        stats.rows_read = read_table(&source, table, &mut problems, &mut |row: TypedRow| {
+            let emp = row.values[emp_col].as_text().unwrap_or("");
+            let Some(&e) = index.get(emp) else {
+                let entry = stats.unknown_people.entry(emp.to_string()).or_default();
+                entry.0 += 1;
+                if let Some(a) = table
+                    .amount_column()
+                    .and_then(|c| row.values[c].as_number())
+                {
+                    entry.1 += a;
+                }
+                return;
+            };
+            if in_period(table, row.values, period) {
+                stats.rows_in_period += 1;
+            } else {
+                stats.rows_outside_period += 1;
+            }
+            evaluator.feed(table, e, &row);
+        });
+        tables.push(stats);
+    }
+    for table in Table::ALL {
+        if table != Table::Employees && table != Table::Plans && !order.contains(&table) {
+            tables.push(TableStats {
+                table: Some(table),
+                place: source.place(table),
+                present: source.has_table(table),
+                used: false,
+                ..Default::default()
+            });
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::BadInput(problems));
+    }
+    let values = evaluator.finish().map_err(Error::BadInput)?;
+
+    // Targets and scores.
+    let plans_place = source.place(Table::Plans);
+    let mut results = Vec::with_capacity(roster.len());
+    for (i, emp) in roster.iter().enumerate() {
+        let scheme = &schemes[emp.scheme];
+        let employment = scoring::employment(period, emp.hired_on, emp.left_on);
+        let plan = |metric: &str| {
+            plans
+                .get(&(emp.id.clone(), metric.to_string()))
+                .map(|p| p.0)
+        };
+        if employment.is_employed() {
+            for kpi in &scheme.kpis {
+                let Target::Plan(metric) = &kpi.target else {
+                    continue;
+                };
+                match plans.get(&(emp.id.clone(), metric.clone())) {
+                    None => problems.push(Problem::new(
+                        &plans_place,
+                        format!(
+                            "no plan for employee {}, period {period}, metric {metric:?}; KPI {:?} of scheme {} needs it",
+                            emp.id, kpi.id, scheme.id
+                        ),
+                    )),
+                    Some((t, row)) if *t <= Decimal::ZERO => problems.push(Problem::new(
+                        format!("{plans_place}, row {row}, column \"target\""),
+                        format!(
+                            "the plan for employee {}, metric {metric:?} is {t}; a plan target must be above zero",
+                            emp.id
+                        ),
+                    )),
+                    _ => {}
+                }
+            }
+        }
+        let targets = scoring::targets(scheme, employment, &plan);
+        let score = scoring::score(scheme, emp.target_bonus, employment, &values[i], &targets);
+        results.push(EmployeeResult {
+            employee: emp.clone(),
+            employment,
+            score,
+        });
+    }
+    if !problems.is_empty() {
+        return Err(Error::BadInput(problems));
+    }
+    results.sort_by(|a, b| a.employee.id.cmp(&b.employee.id));
+
+    let mut warnings: Vec<Problem> = in_use
+        .iter()
+        .flat_map(|&s| schemes[s].warnings.iter().cloned())
+        .collect();
+    for t in &tables {
+        for (id, (rows, amount)) in &t.unknown_people {
+            let amount = if amount.is_zero() {
+                String::new()
+            } else {
+                format!(", amounts {amount}")
+            };
+            warnings.push(Problem::new(
+                &t.place,
+                format!(
+                    "{rows} row{} of employee_id {id:?}, who is not on the roster{amount}: not paid to anyone",
+                    if *rows == 1 { "" } else { "s" }
+                ),
+            ));
+        }
+    }
+    Ok(RunResult {
+        period,
+        schemes,
+        employees: results,
+        warnings,
+        tables,
+        data_path: data.to_path_buf(),
+    })
+}
+
+fn scheme_reads(scheme: &Scheme, table: Table) -> bool {
+    fn filter_reads(f: &scheme::Filter, table: Table) -> bool {
+        match f {
+            scheme::Filter::All(fs) | scheme::Filter::Any(fs) => {
+                fs.iter().any(|f| filter_reads(f, table))
+            }
+            scheme::Filter::Not(f) => filter_reads(f, table),
+            scheme::Filter::Test { .. } => false,
+            scheme::Filter::FoundIn { lookups, .. } => lookups
+                .iter()
+                .any(|l| l.table == table || filter_reads(&l.filter, table)),
+        }
+    }
+    scheme.metrics.iter().any(|m| match &m.def {
+        scheme::MetricDef::Aggregate(a) => a.table == table || filter_reads(&a.filter, table),
+        scheme::MetricDef::Formula(_) => false,
+    })
+}
+
+/// Whether a row is dated in the period, for the data report (open deals by creation date).
+fn in_period(table: Table, values: &[crate::data::value::Value], period: Period) -> bool {
+    let date = match table {
+        Table::Deals => values[3].as_date().or_else(|| values[2].as_date()),
+        _ => table.date_column().and_then(|c| values[c].as_date()),
+    };
+    date.is_some_and(|d| period.contains(d))
+}
+
+/// Writes the run's files into `dir`: each under a temporary name first, renamed when all are
+/// complete. Refuses a non-empty `dir` unless `force`.
+pub fn write_outputs(dir: &Path, force: bool, files: &[(&str, Vec<u8>)]) -> Result<()> {
+    if dir.exists() {
+        let non_empty = std::fs::read_dir(dir)
+            .map_err(|e| {
+                Error::other(format!(
+                    "{}: cannot read the output folder: {e}",
+                    dir.display()
+                ))
+            })?
+            .next()
+            .is_some();
+        if non_empty && !force {
+            return Err(Error::other(format!(
+                "{}: the output folder is not empty; choose another --out or pass --force to overwrite",
+                dir.display()
+            )));
+        }
+    } else {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            Error::other(format!(
+                "{}: cannot create the output folder: {e}",
+                dir.display()
+            ))
+        })?;
+    }
+    let mut temps = Vec::new();
+    for (name, bytes) in files {
+        let tmp = dir.join(format!(".{name}.partial"));
+        if let Err(e) = std::fs::write(&tmp, bytes) {
+            for t in &temps {
+                let _ = std::fs::remove_file(t);
+            }
+            let _ = std::fs::remove_file(&tmp);
+            return Err(Error::other(format!(
+                "{}: cannot write: {e}",
+                tmp.display()
+            )));
+        }
+        temps.push(tmp);
+    }
+    for ((name, _), tmp) in files.iter().zip(&temps) {
+        std::fs::rename(tmp, dir.join(name)).map_err(|e| {
+            Error::other(format!("{}: cannot rename into place: {e}", tmp.display()))
+        })?;
+    }
+    Ok(())
+}

@@ -1,1 +1,316 @@
-//! todo
+//! Scoring: from metric values, targets and a scheme to KPI amounts. Pure: no I/O.
+//!
+//! For each KPI: attainment = actual ÷ target (target ÷ actual when lower is better), the curve
+//! turns attainment into a factor, and amount = target bonus × share × weight × factor, rounded
+//! half away from zero to cents. All of it in exact fractions; the rounding is the only one.
+
+use crate::metrics::MetricValue;
+use crate::num::{Exact, exact, exact_int, round_exact};
+use crate::period::Period;
+use crate::scheme::{Better, Curve, Kpi, Scheme, Target};
+use chrono::NaiveDate;
+use num_traits::{Signed, Zero};
+use rust_decimal::Decimal;
+
+/// The part of the period an employee was employed, both ends inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Employment {
+    pub days_employed: i64,
+    pub days_in_period: i64,
+}
+
+impl Employment {
+    pub fn share(&self) -> Exact {
+        exact_int(self.days_employed) / exact_int(self.days_in_period)
+    }
+    pub fn is_employed(&self) -> bool {
+        self.days_employed > 0
+    }
+}
+
+/// Employment runs from `hired_on` (or the period start) to `left_on` (or the period end).
+pub fn employment(
+    period: Period,
+    hired_on: Option<NaiveDate>,
+    left_on: Option<NaiveDate>,
+) -> Employment {
+    let from = hired_on.map_or(period.start(), |h| h.max(period.start()));
+    let to = left_on.map_or(period.end(), |l| l.min(period.end()));
+    let days = if to >= from {
+        (to - from).num_days() + 1
+    } else {
+        0
+    };
+    Employment {
+        days_employed: days,
+        days_in_period: period.days(),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Flag {
+    /// Attainment below the scheme's review line (80%): review, and talk about why.
+    BelowThreshold,
+    /// Attainment above the scheme's discuss line (120%): a star, or a plan set too low.
+    AboveStretch,
+    /// The actual could not be computed (a zero divisor: no deals, empty book, no answers).
+    NoData,
+    /// The employee was not employed on any day of the period.
+    NotEmployed,
+}
+
+impl Flag {
+    pub fn text(self) -> &'static str {
+        match self {
+            Flag::BelowThreshold => "review: below threshold",
+            Flag::AboveStretch => "discuss: star or low plan",
+            Flag::NoData => "no data",
+            Flag::NotEmployed => "not employed in the period",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct KpiScore {
+    pub actual: Option<Exact>,
+    pub target: Option<Exact>,
+    pub attainment: Option<Exact>,
+    pub factor: Exact,
+    pub amount: Decimal,
+    pub flags: Vec<Flag>,
+    pub rows: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Score {
+    pub share: Exact,
+    pub kpis: Vec<KpiScore>,
+    pub total: Decimal,
+    pub flags: Vec<Flag>,
+}
+
+/// The factor a curve pays at attainment `a`.
+pub fn curve_factor(curve: &Curve, a: &Exact) -> Exact {
+    if *a < exact(curve.threshold) {
+        return Exact::zero();
+    }
+    let mut factor = None;
+    for seg in &curve.segments {
+        let within = seg.to.is_none_or(|t| *a <= exact(t));
+        if within {
+            factor = Some(exact(seg.start) + exact(seg.slope) * (a - exact(seg.from)));
+            break;
+        }
+    }
+    let factor = factor.unwrap_or_else(|| curve_top(curve));
+    match curve.cap {
+        Some(cap) if factor > exact(cap) => exact(cap),
+        _ => factor,
+    }
+}
+
+/// The factor at the end of the last closed segment (where the curve goes flat).
+fn curve_top(curve: &Curve) -> Exact {
+    match curve.segments.last() {
+        Some(seg) => match seg.to {
+            Some(t) => exact(seg.start) + exact(seg.slope) * (exact(t) - exact(seg.from)),
+            None => curve.cap.map(exact).unwrap_or_else(|| exact(seg.start)),
+        },
+        None => Exact::zero(),
+    }
+}
+
+/// The most a curve can pay (for `better: lower` with a zero actual).
+fn curve_max(curve: &Curve) -> Exact {
+    let top = curve_top(curve);
+    match curve.cap {
+        Some(cap) if top > exact(cap) || curve.segments.last().is_some_and(|s| s.to.is_none()) => {
+            exact(cap)
+        }
+        _ => top,
+    }
+}
+
+/// Every KPI's target for one employee. `plan(metric)` is the employee's plan for the period.
+pub fn targets(
+    scheme: &Scheme,
+    emp: Employment,
+    plan: &dyn Fn(&str) -> Option<Decimal>,
+) -> Vec<Option<Exact>> {
+    fn resolve(
+        k: usize,
+        kpis: &[Kpi],
+        emp: Employment,
+        plan: &dyn Fn(&str) -> Option<Decimal>,
+        depth: usize,
+    ) -> Option<Exact> {
+        if depth > kpis.len() {
+            return None; // a cycle; rejected when the scheme was loaded
+        }
+        let kpi = &kpis[k];
+        match &kpi.target {
+            Target::Fixed(v) => Some(if kpi.prorate {
+                exact(*v) * emp.share()
+            } else {
+                exact(*v)
+            }),
+            Target::Plan(metric) => plan(metric).map(exact),
+            Target::OfKpi { kpi, times } => {
+                resolve(*kpi, kpis, emp, plan, depth + 1).map(|t| t * exact(*times))
+            }
+        }
+    }
+    (0..scheme.kpis.len())
+        .map(|k| resolve(k, &scheme.kpis, emp, plan, 0))
+        .collect()
+}
+
+/// Scores one employee on their scheme.
+pub fn score(
+    scheme: &Scheme,
+    target_bonus: Decimal,
+    emp: Employment,
+    metrics: &[MetricValue],
+    targets: &[Option<Exact>],
+) -> Score {
+    let share = emp.share();
+    let mut kpis = Vec::with_capacity(scheme.kpis.len());
+    for (k, kpi) in scheme.kpis.iter().enumerate() {
+        let m = &metrics[kpi.metric];
+        let actual = m.value.clone();
+        let target = targets[k].clone();
+        let mut flags = Vec::new();
+        let (attainment, factor) = if !emp.is_employed() {
+            (None, Exact::zero())
+        } else {
+            match (&actual, &target) {
+                (None, _) => {
+                    flags.push(Flag::NoData);
+                    (None, Exact::zero())
+                }
+                (Some(_), None) => (None, Exact::zero()),
+                (Some(a), Some(t)) => match kpi.better {
+                    Better::Higher if t.is_zero() => (None, Exact::zero()),
+                    Better::Higher => {
+                        let att = a / t;
+                        let f = curve_factor(&kpi.curve, &att);
+                        (Some(att), f)
+                    }
+                    Better::Lower if a.is_zero() || a.is_negative() => {
+                        (None, curve_max(&kpi.curve))
+                    }
+                    Better::Lower => {
+                        let att = t / a;
+                        let f = curve_factor(&kpi.curve, &att);
+                        (Some(att), f)
+                    }
+                },
+            }
+        };
+        if let Some(att) = &attainment {
+            if *att < exact(scheme.review_below) {
+                flags.push(Flag::BelowThreshold);
+            } else if *att > exact(scheme.discuss_above) {
+                flags.push(Flag::AboveStretch);
+            }
+        }
+        let exact_amount = exact(target_bonus) * &share * exact(kpi.weight) * &factor;
+        let amount = round_exact(&exact_amount, 2).unwrap_or(Decimal::ZERO);
+        kpis.push(KpiScore {
+            actual,
+            target,
+            attainment,
+            factor,
+            amount,
+            flags,
+            rows: m.rows,
+        });
+    }
+    let total = kpis.iter().map(|k| k.amount).sum();
+    let flags = if emp.is_employed() {
+        Vec::new()
+    } else {
+        vec![Flag::NotEmployed]
+    };
+    Score {
+        share,
+        kpis,
+        total,
+        flags,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+    fn q(s: &str) -> Exact {
+        exact(d(s))
+    }
+    fn date(s: &str) -> NaiveDate {
+        NaiveDate::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn standard_curve_every_segment() {
+        let c = Curve::standard();
+        assert_eq!(curve_factor(&c, &q("0.7999")), q("0"));
+        assert_eq!(curve_factor(&c, &q("-0.8")), q("0"));
+        assert_eq!(curve_factor(&c, &q("0.8")), q("0.8")); // threshold pays
+        assert_eq!(curve_factor(&c, &q("0.9")), q("0.9")); // 1:1
+        assert_eq!(curve_factor(&c, &q("1")), q("1"));
+        assert_eq!(curve_factor(&c, &q("1.1")), q("1.15")); // accelerator 1.5
+        assert_eq!(curve_factor(&c, &q("1.2")), q("1.3"));
+        assert_eq!(curve_factor(&c, &q("1.21")), q("1.3")); // cap
+        assert_eq!(curve_factor(&c, &q("4")), q("1.3"));
+    }
+
+    #[test]
+    fn decelerator_open_segment_and_cap() {
+        let c = Curve {
+            threshold: d("0.5"),
+            segments: vec![
+                crate::scheme::Segment {
+                    from: d("0.5"),
+                    to: Some(d("1")),
+                    start: d("0.25"),
+                    slope: d("0.5"),
+                },
+                crate::scheme::Segment {
+                    from: d("1"),
+                    to: None,
+                    start: d("0.5"),
+                    slope: d("2"),
+                },
+            ],
+            cap: Some(d("1.5")),
+        };
+        assert_eq!(curve_factor(&c, &q("0.49")), q("0"));
+        assert_eq!(curve_factor(&c, &q("0.75")), q("0.375"));
+        assert_eq!(curve_factor(&c, &q("1.25")), q("1"));
+        assert_eq!(curve_factor(&c, &q("2")), q("1.5"));
+        assert_eq!(curve_max(&c), q("1.5"));
+    }
+
+    #[test]
+    fn proration_inclusive_days() {
+        let p = Period::parse("2026-09").unwrap();
+        let e = |h: Option<&str>, l: Option<&str>| employment(p, h.map(date), l.map(date));
+        assert_eq!(e(None, None).days_employed, 30);
+        assert_eq!(e(Some("2020-01-01"), None).days_employed, 30);
+        assert_eq!(e(Some("2026-09-15"), None).days_employed, 16); // 15th..30th
+        assert_eq!(e(None, Some("2026-09-10")).days_employed, 10); // 1st..10th
+        assert_eq!(e(Some("2026-09-30"), None).days_employed, 1);
+        assert_eq!(e(Some("2026-09-10"), Some("2026-09-10")).days_employed, 1);
+        assert_eq!(e(Some("2026-10-03"), None).days_employed, 0); // joins next month
+        assert_eq!(e(None, Some("2026-08-31")).days_employed, 0); // left last month
+        assert_eq!(
+            e(Some("2026-09-15"), None).share(),
+            exact_int(16) / exact_int(30)
+        );
+    }
+}

@@ -26,7 +26,10 @@ impl fmt::Display for Pos {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Kind {
     /// A scalar's text exactly as written (quotes removed). `plain` is false for quoted scalars.
-    Scalar { text: String, plain: bool },
+    Scalar {
+        text: String,
+        plain: bool,
+    },
     Seq(Vec<Node>),
     /// Keys in file order. Duplicate keys are rejected while parsing.
     Map(Vec<(Node, Node)>),
@@ -89,11 +92,7 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
     let mut documents = 0;
 
     // Adds a finished node to the innermost collection (or makes it the root).
-    fn push(
-        stack: &mut [Frame],
-        root: &mut Option<Node>,
-        node: Node,
-    ) -> Result<(), SyntaxError> {
+    fn push(stack: &mut [Frame], root: &mut Option<Node>, node: Node) -> Result<(), SyntaxError> {
         match stack.last_mut() {
             None => {
                 *root = Some(node);
@@ -111,7 +110,9 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                             message: "a mapping key must be a plain name".to_string(),
                         });
                     }
-                    if let Some((first, _)) = entries.iter().find(|(k, _)| k.as_str() == node.as_str()) {
+                    if let Some((first, _)) =
+                        entries.iter().find(|(k, _)| k.as_str() == node.as_str())
+                    {
                         return Err(SyntaxError {
                             pos: node.pos,
                             message: format!(
@@ -133,7 +134,9 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
     }
 
     loop {
-        let Some(next) = parser.next_event() else { break };
+        let Some(next) = parser.next_event() else {
+            break;
+        };
         let (event, span) = next.map_err(|e| SyntaxError {
             pos: pos_of(e.marker()),
             message: e.info().to_string(),
@@ -201,12 +204,10 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
             _ => {}
         }
     }
-    Ok(root
-        .filter(|n| !n.is_null())
-        .unwrap_or(Node {
-            kind: Kind::Map(Vec::new()),
-            pos: Pos { line: 1, col: 1 },
-        }))
+    Ok(root.filter(|n| !n.is_null()).unwrap_or(Node {
+        kind: Kind::Map(Vec::new()),
+        pos: Pos { line: 1, col: 1 },
+    }))
 }
 
 #[cfg(test)]
@@ -216,11 +217,17 @@ mod tests {
     #[test]
     fn keeps_scalar_text_and_positions() {
         let doc = parse("name: X\nkpis:\n  - weight: 0.15\n    target: '8'\n").unwrap();
-        let Kind::Map(entries) = &doc.kind else { panic!() };
+        let Kind::Map(entries) = &doc.kind else {
+            panic!()
+        };
         assert_eq!(entries[0].0.as_str(), Some("name"));
         assert_eq!(entries[0].1.pos, Pos { line: 1, col: 7 });
-        let Kind::Seq(items) = &entries[1].1.kind else { panic!() };
-        let Kind::Map(kpi) = &items[0].kind else { panic!() };
+        let Kind::Seq(items) = &entries[1].1.kind else {
+            panic!()
+        };
+        let Kind::Map(kpi) = &items[0].kind else {
+            panic!()
+        };
         assert_eq!(kpi[0].1.as_str(), Some("0.15"));
         assert_eq!(kpi[0].1.pos, Pos { line: 3, col: 13 });
         assert_eq!(
@@ -248,7 +255,9 @@ mod tests {
     #[test]
     fn resolves_aliases() {
         let doc = parse("x: &c {a: 1}\ny: *c\n").unwrap();
-        let Kind::Map(entries) = &doc.kind else { panic!() };
+        let Kind::Map(entries) = &doc.kind else {
+            panic!()
+        };
         assert!(matches!(entries[1].1.kind, Kind::Map(_)));
     }
 }

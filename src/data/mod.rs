@@ -170,16 +170,26 @@ pub fn read_table(
             &place,
             format!(
                 "the table is empty; expected a header row with {}",
-                columns.iter().filter(|c| c.required).map(|c| c.name).collect::<Vec<_>>().join(", ")
+                columns
+                    .iter()
+                    .filter(|c| c.required)
+                    .map(|c| c.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         ));
     }
     for (i, n) in per_column.iter().enumerate() {
         if *n > PROBLEMS_PER_COLUMN {
-            let what = columns.get(i).map_or("duplicate ids".to_string(), |c| format!("column {:?}", c.name));
+            let what = columns.get(i).map_or("duplicate ids".to_string(), |c| {
+                format!("column {:?}", c.name)
+            });
             problems.push(Problem::new(
                 &place,
-                format!("… and {} more problems in {what} not listed", n - PROBLEMS_PER_COLUMN),
+                format!(
+                    "… and {} more problems in {what} not listed",
+                    n - PROBLEMS_PER_COLUMN
+                ),
             ));
         }
     }
@@ -195,6 +205,9 @@ fn row_key(table: Table, values: &[Value]) -> Option<String> {
             values[1].as_text()?,
             values[2].as_text()?
         )),
-        _ => table.key_column().and_then(|k| values[k].as_text()).map(str::to_string),
+        _ => table
+            .key_column()
+            .and_then(|k| values[k].as_text())
+            .map(str::to_string),
     }
 }

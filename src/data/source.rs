@@ -115,7 +115,8 @@ impl Source {
             Source::Workbook { path, .. } => format!(
                 "{}: sheet {:?}",
                 path.display(),
-                self.sheet_name(table).unwrap_or_else(|| table.name().to_string())
+                self.sheet_name(table)
+                    .unwrap_or_else(|| table.name().to_string())
             ),
             Source::CsvFolder { path, .. } => self
                 .csv_file(table)
@@ -204,11 +205,7 @@ fn number_cell(f: f64) -> RawCell {
     }
 }
 
-fn emit(
-    number: usize,
-    cells: &mut Vec<RawCell>,
-    visit: &mut dyn FnMut(Row<'_>, bool),
-) {
+fn emit(number: usize, cells: &mut Vec<RawCell>, visit: &mut dyn FnMut(Row<'_>, bool)) {
     if cells.iter().any(|c| !c.is_empty()) {
         visit(
             Row {
@@ -283,7 +280,10 @@ fn read_range(
 
 /// Picks `;` or `,` by counting both, outside quotes, in the header line.
 fn detect_delimiter(bytes: &[u8]) -> u8 {
-    let line_end = bytes.iter().position(|&b| b == b'\n').unwrap_or(bytes.len());
+    let line_end = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(bytes.len());
     let (mut semi, mut comma, mut quoted) = (0, 0, false);
     for &b in &bytes[..line_end] {
         match b {
@@ -296,11 +296,7 @@ fn detect_delimiter(bytes: &[u8]) -> u8 {
     if semi > comma { b';' } else { b',' }
 }
 
-fn read_csv(
-    file: &Path,
-    place: &str,
-    visit: &mut dyn FnMut(Row<'_>, bool),
-) -> Result<(), Problem> {
+fn read_csv(file: &Path, place: &str, visit: &mut dyn FnMut(Row<'_>, bool)) -> Result<(), Problem> {
     let mut head = Vec::with_capacity(8192);
     File::open(file)
         .and_then(|f| f.take(64 * 1024).read_to_end(&mut head))
@@ -320,7 +316,10 @@ fn read_csv(
     loop {
         let more = reader.read_byte_record(&mut record).map_err(|e| {
             let line = e.position().map(|p| p.line()).unwrap_or(0);
-            Problem::new(format!("{place}, line {line}"), format!("not a readable CSV line: {e}"))
+            Problem::new(
+                format!("{place}, line {line}"),
+                format!("not a readable CSV line: {e}"),
+            )
         })?;
         if !more {
             break;

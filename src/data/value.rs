@@ -143,9 +143,7 @@ pub fn read_cell(raw: &RawCell, ty: ColType, decimal_comma: bool) -> Result<Valu
         },
         ColType::DateTime => match raw {
             RawCell::DateTime(dt) => Ok(Value::DateTime(*dt)),
-            RawCell::Text(t) => parse_datetime_text(t)
-                .map(Value::DateTime)
-                .ok_or_else(bad),
+            RawCell::Text(t) => parse_datetime_text(t).map(Value::DateTime).ok_or_else(bad),
             _ => Err(bad()),
         },
         ColType::Bool => match raw {
@@ -220,7 +218,13 @@ mod tests {
 
     #[test]
     fn dates_in_every_accepted_spelling() {
-        for s in ["2026-10-05", "05.10.2026", "2026-10-05 14:30", "05.10.2026 14:30:59", "2026-10-05T14:30:00"] {
+        for s in [
+            "2026-10-05",
+            "05.10.2026",
+            "2026-10-05 14:30",
+            "05.10.2026 14:30:59",
+            "2026-10-05T14:30:00",
+        ] {
             assert_eq!(
                 read_cell(&text(s), ColType::Date, false),
                 Ok(Value::Date(date(2026, 10, 5))),
@@ -229,7 +233,9 @@ mod tests {
         }
         assert_eq!(
             read_cell(&text("05.10.2026 14:30"), ColType::DateTime, false),
-            Ok(Value::DateTime(date(2026, 10, 5).and_hms_opt(14, 30, 0).unwrap()))
+            Ok(Value::DateTime(
+                date(2026, 10, 5).and_hms_opt(14, 30, 0).unwrap()
+            ))
         );
     }
 
@@ -237,7 +243,10 @@ mod tests {
     fn unreadable_dates_quote_the_cell() {
         assert_eq!(
             read_cell(&text("2026/10/05"), ColType::Date, false),
-            Err("\"2026/10/05\" is not a date; expected a date such as 2026-10-05 or 05.10.2026".into())
+            Err(
+                "\"2026/10/05\" is not a date; expected a date such as 2026-10-05 or 05.10.2026"
+                    .into()
+            )
         );
         assert!(read_cell(&text("31.02.2026"), ColType::Date, false).is_err());
         assert!(read_cell(&text("5.10.26"), ColType::Date, false).is_err());
@@ -247,8 +256,14 @@ mod tests {
     #[test]
     fn numbers_from_text_and_cells() {
         let d = |s| Value::Number(Decimal::from_str(s).unwrap());
-        assert_eq!(read_cell(&text("1 234,50"), ColType::Decimal, true), Ok(d("1234.50")));
-        assert_eq!(read_cell(&text("1234.50"), ColType::Decimal, false), Ok(d("1234.50")));
+        assert_eq!(
+            read_cell(&text("1 234,50"), ColType::Decimal, true),
+            Ok(d("1234.50"))
+        );
+        assert_eq!(
+            read_cell(&text("1234.50"), ColType::Decimal, false),
+            Ok(d("1234.50"))
+        );
         assert_eq!(
             read_cell(&text("1234,50"), ColType::Decimal, false),
             Err("\"1234,50\" is not a number; expected a number such as 12345.67".into())
@@ -265,8 +280,19 @@ mod tests {
 
     #[test]
     fn booleans_and_enums() {
-        for (s, b) in [("yes", true), ("Да", true), ("1", true), ("no", false), ("нет", false), ("", false)] {
-            assert_eq!(read_cell(&text(s), ColType::Bool, false), Ok(Value::Bool(b)), "{s}");
+        for (s, b) in [
+            ("yes", true),
+            ("Да", true),
+            ("1", true),
+            ("no", false),
+            ("нет", false),
+            ("", false),
+        ] {
+            assert_eq!(
+                read_cell(&text(s), ColType::Bool, false),
+                Ok(Value::Bool(b)),
+                "{s}"
+            );
         }
         assert_eq!(
             read_cell(&text(" WON "), ColType::Enum(DEAL_STATUSES), false),

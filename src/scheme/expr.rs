@@ -230,15 +230,30 @@ mod tests {
     fn division_by_zero_is_missing() {
         let e = parse_with("a / b", &["a", "b"]).unwrap();
         assert_eq!(e.eval(&|i| Some(exact_int(1 - i as i64))), None);
-        assert_eq!(e.eval(&|i| if i == 0 { None } else { Some(exact_int(1)) }), None);
+        assert_eq!(
+            e.eval(&|i| if i == 0 { None } else { Some(exact_int(1)) }),
+            None
+        );
     }
 
     #[test]
     fn errors_point_into_the_formula() {
-        assert_eq!(parse_with("a +", &["a"]), Err((3, "the formula ends too early".into())));
-        assert_eq!(parse_with("(a", &["a"]), Err((2, "a `(` is not closed".into())));
-        assert_eq!(parse_with("a $ b", &["a"]), Err((2, "unexpected character '$' in the formula".into())));
-        assert_eq!(parse_with("a b", &["a", "b"]), Err((2, "unexpected name \"b\" in the formula".into())));
+        assert_eq!(
+            parse_with("a +", &["a"]),
+            Err((3, "the formula ends too early".into()))
+        );
+        assert_eq!(
+            parse_with("(a", &["a"]),
+            Err((2, "a `(` is not closed".into()))
+        );
+        assert_eq!(
+            parse_with("a $ b", &["a"]),
+            Err((2, "unexpected character '$' in the formula".into()))
+        );
+        assert_eq!(
+            parse_with("a b", &["a", "b"]),
+            Err((2, "unexpected name \"b\" in the formula".into()))
+        );
         assert_eq!(parse_with("zz", &["a"]), Err((0, String::new())));
     }
 }

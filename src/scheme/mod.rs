@@ -87,10 +87,16 @@ pub enum Filter {
     All(Vec<Filter>),
     Any(Vec<Filter>),
     Not(Box<Filter>),
-    Test { column: usize, test: Test },
+    Test {
+        column: usize,
+        test: Test,
+    },
     /// Keeps rows whose `column` value appears in `column` of rows of another table kept by that
     /// lookup's filter (e.g. book clients contacted by a call in the period).
-    FoundIn { column: usize, lookups: Vec<Lookup> },
+    FoundIn {
+        column: usize,
+        lookups: Vec<Lookup>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -186,7 +192,10 @@ pub enum Target {
     /// The employee's `plans` row for this metric name and the run's period.
     Plan(String),
     /// A multiple of another KPI's target (by KPI index).
-    OfKpi { kpi: usize, times: Decimal },
+    OfKpi {
+        kpi: usize,
+        times: Decimal,
+    },
 }
 
 /// A payout curve: attainment → factor.
@@ -238,7 +247,10 @@ impl Curve {
     /// Whether the factor has an upper bound (needed when `better: lower` meets a zero actual).
     pub fn is_bounded(&self) -> bool {
         self.cap.is_some()
-            || self.segments.last().is_none_or(|s| s.to.is_some() || s.slope <= Decimal::ZERO)
+            || self
+                .segments
+                .last()
+                .is_none_or(|s| s.to.is_some() || s.slope <= Decimal::ZERO)
     }
 }
 

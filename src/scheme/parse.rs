@@ -33,7 +33,10 @@ impl Ctx<'_> {
             _ => {
                 self.err(
                     node.pos,
-                    format!("{what} must be a mapping of `key: value` lines, found {}", node.describe()),
+                    format!(
+                        "{what} must be a mapping of `key: value` lines, found {}",
+                        node.describe()
+                    ),
                 );
                 None
             }
@@ -44,7 +47,10 @@ impl Ctx<'_> {
         match &node.kind {
             Kind::Scalar { text, .. } if !node.is_null() => Some(text.trim()),
             _ => {
-                self.err(node.pos, format!("{what} must be a single value, found {}", node.describe()));
+                self.err(
+                    node.pos,
+                    format!("{what} must be a single value, found {}", node.describe()),
+                );
                 None
             }
         }
@@ -95,7 +101,10 @@ impl Ctx<'_> {
 }
 
 fn get<'n>(entries: &'n [(Node, Node)], key: &str) -> Option<&'n Node> {
-    entries.iter().find(|(k, _)| k.as_str() == Some(key)).map(|(_, v)| v)
+    entries
+        .iter()
+        .find(|(k, _)| k.as_str() == Some(key))
+        .map(|(_, v)| v)
 }
 
 /// The closest candidate by edit distance, when it is close enough to be a typo.
@@ -158,9 +167,15 @@ pub(super) fn parse_scheme(file: &Path, text: &str) -> std::result::Result<Schem
         .and_then(|n| cx.text(n, "name").map(str::to_string))
         .unwrap_or_else(|| id.clone());
     let currency = match get(top, "currency") {
-        Some(n) => cx.text(n, "currency").map(str::to_string).unwrap_or_default(),
+        Some(n) => cx
+            .text(n, "currency")
+            .map(str::to_string)
+            .unwrap_or_default(),
         None => {
-            cx.err(root.pos, "the scheme has no `currency:` (e.g. `currency: KZT`)");
+            cx.err(
+                root.pos,
+                "the scheme has no `currency:` (e.g. `currency: KZT`)",
+            );
             String::new()
         }
     };
@@ -218,7 +233,13 @@ pub(super) fn parse_scheme(file: &Path, text: &str) -> std::result::Result<Schem
             kpis_pos = n.pos;
             match &n.kind {
                 Kind::Seq(items) => kpi_nodes = items.iter().collect(),
-                _ => cx.err(n.pos, format!("kpis must be a list (`- id: …` items), found {}", n.describe())),
+                _ => cx.err(
+                    n.pos,
+                    format!(
+                        "kpis must be a list (`- id: …` items), found {}",
+                        n.describe()
+                    ),
+                ),
             }
         }
         None => {
@@ -229,15 +250,29 @@ pub(super) fn parse_scheme(file: &Path, text: &str) -> std::result::Result<Schem
     let kpi_ids: Vec<String> = kpi_nodes
         .iter()
         .map(|n| match &n.kind {
-            Kind::Map(e) => get(e, "id").and_then(|i| i.as_str()).unwrap_or("").trim().to_string(),
+            Kind::Map(e) => get(e, "id")
+                .and_then(|i| i.as_str())
+                .unwrap_or("")
+                .trim()
+                .to_string(),
             _ => String::new(),
         })
         .collect();
     let mut seen: HashMap<String, Pos> = HashMap::new();
     for (i, node) in kpi_nodes.iter().enumerate() {
-        if let Some(kpi) = parse_kpi(&mut cx, node, &metrics, &names, &kpi_ids, default_curve.as_ref()) {
+        if let Some(kpi) = parse_kpi(
+            &mut cx,
+            node,
+            &metrics,
+            &names,
+            &kpi_ids,
+            default_curve.as_ref(),
+        ) {
             if let Some(first) = seen.get(&kpi.id) {
-                let msg = format!("KPI id {:?} is used twice (first at {}:{})", kpi.id, first.line, first.col);
+                let msg = format!(
+                    "KPI id {:?} is used twice (first at {}:{})",
+                    kpi.id, first.line, first.col
+                );
                 cx.err(node.pos, msg);
             }
             seen.insert(kpi.id.clone(), node.pos);
@@ -298,7 +333,8 @@ pub(super) fn parse_scheme(file: &Path, text: &str) -> std::result::Result<Schem
 
 fn is_identifier(s: &str) -> bool {
     !s.is_empty()
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && !s.starts_with(|c: char| c.is_ascii_digit())
 }
 
@@ -323,15 +359,26 @@ fn parse_metric(cx: &mut Ctx, node: &Node, names: &[String]) -> Option<(MetricDe
     }
     let entries = cx.map(node, "a metric")?;
     cx.check_keys(entries, METRIC_KEYS, "a metric");
-    let description = get(entries, "description").and_then(|n| n.as_str()).map(str::to_string);
+    let description = get(entries, "description")
+        .and_then(|n| n.as_str())
+        .map(str::to_string);
     if let Some(f) = get(entries, "formula") {
-        if let Some((k, _)) = entries.iter().find(|(k, _)| AGG_KEYS.contains(&k.as_str().unwrap_or(""))) {
-            cx.err(k.pos, "a metric is either a `formula` or an aggregation, not both");
+        if let Some((k, _)) = entries
+            .iter()
+            .find(|(k, _)| AGG_KEYS.contains(&k.as_str().unwrap_or("")))
+        {
+            cx.err(
+                k.pos,
+                "a metric is either a `formula` or an aggregation, not both",
+            );
             return None;
         }
         let text = cx.text(f, "formula")?;
         let e = parse_formula(cx, f, text, names)?;
-        return Some((MetricDef::Formula(e), description.unwrap_or_else(|| text.to_string())));
+        return Some((
+            MetricDef::Formula(e),
+            description.unwrap_or_else(|| text.to_string()),
+        ));
     }
     let aggs: Vec<&(Node, Node)> = entries
         .iter()
@@ -371,7 +418,15 @@ fn parse_metric(cx: &mut Ctx, node: &Node, names: &[String]) -> Option<(MetricDe
         (op, Some(c)) => {
             let col = table.columns()[c];
             if !col.ty.is_number() {
-                cx.err(v.pos, format!("{op} needs a numeric column; {}.{} holds {}", table, col.name, col.ty.expected()));
+                cx.err(
+                    v.pos,
+                    format!(
+                        "{op} needs a numeric column; {}.{} holds {}",
+                        table,
+                        col.name,
+                        col.ty.expected()
+                    ),
+                );
                 return None;
             }
             match op {
@@ -431,7 +486,10 @@ fn parse_formula(cx: &mut Ctx, node: &Node, text: &str, names: &[String]) -> Opt
         let hint = suggest(name, names.iter().map(String::as_str))
             .map(|s| format!(" (did you mean {s:?}?)"))
             .unwrap_or_default();
-        cx.err(at(*offset), format!("the formula uses {name:?}, which is not a metric of this scheme{hint}"));
+        cx.err(
+            at(*offset),
+            format!("the formula uses {name:?}, which is not a metric of this scheme{hint}"),
+        );
     }
     match result {
         Ok(e) => Some(e),
@@ -451,7 +509,13 @@ fn lookup_table(cx: &mut Ctx, pos: Pos, name: &str) -> Option<Table> {
         let hint = suggest(name, names.iter().copied())
             .map(|s| format!(" (did you mean {s:?}?)"))
             .unwrap_or_default();
-        cx.err(pos, format!("unknown table {name:?}{hint}; expected one of {}", names.join(", ")));
+        cx.err(
+            pos,
+            format!(
+                "unknown table {name:?}{hint}; expected one of {}",
+                names.join(", ")
+            ),
+        );
     }
     t
 }
@@ -465,7 +529,10 @@ fn lookup_column(cx: &mut Ctx, pos: Pos, table: Table, name: &str) -> Option<usi
             .unwrap_or_default();
         cx.err(
             pos,
-            format!("unknown column {name:?} in table {table}{hint}; expected one of {}", names.join(", ")),
+            format!(
+                "unknown column {name:?} in table {table}{hint}; expected one of {}",
+                names.join(", ")
+            ),
         );
     }
     c
@@ -482,10 +549,19 @@ fn parse_filter(cx: &mut Ctx, node: &Node, table: Table) -> Option<Filter> {
                 Kind::Seq(items) => {
                     let subs: Option<Vec<Filter>> =
                         items.iter().map(|i| parse_filter(cx, i, table)).collect();
-                    subs.map(|s| if key == "any" { Filter::Any(s) } else { Filter::All(s) })
+                    subs.map(|s| {
+                        if key == "any" {
+                            Filter::Any(s)
+                        } else {
+                            Filter::All(s)
+                        }
+                    })
                 }
                 _ => {
-                    cx.err(v.pos, format!("`{key}` takes a list of conditions (`- column: value` items)"));
+                    cx.err(
+                        v.pos,
+                        format!("`{key}` takes a list of conditions (`- column: value` items)"),
+                    );
                     None
                 }
             },
@@ -521,7 +597,12 @@ const OPERATORS: &[&str] = &[
     "found_in",
 ];
 
-fn parse_column_condition(cx: &mut Ctx, node: &Node, table: Table, column: usize) -> Option<Filter> {
+fn parse_column_condition(
+    cx: &mut Ctx,
+    node: &Node,
+    table: Table,
+    column: usize,
+) -> Option<Filter> {
     let col = table.columns()[column];
     let test = |test| Filter::Test { column, test };
     match &node.kind {
@@ -529,7 +610,9 @@ fn parse_column_condition(cx: &mut Ctx, node: &Node, table: Table, column: usize
             let t = text.trim();
             if *plain {
                 match t {
-                    "in_period" => return in_period(cx, node, table, col).map(|_| test(Test::InPeriod)),
+                    "in_period" => {
+                        return in_period(cx, node, table, col).map(|_| test(Test::InPeriod));
+                    }
                     "empty" => return Some(test(Test::Empty)),
                     "not_empty" => return Some(test(Test::NotEmpty)),
                     _ => {}
@@ -538,11 +621,16 @@ fn parse_column_condition(cx: &mut Ctx, node: &Node, table: Table, column: usize
             literal(cx, node, table, col).map(|v| test(Test::OneOf(vec![v])))
         }
         Kind::Seq(items) => {
-            let vals: Option<Vec<Value>> = items.iter().map(|i| literal(cx, i, table, col)).collect();
+            let vals: Option<Vec<Value>> =
+                items.iter().map(|i| literal(cx, i, table, col)).collect();
             vals.map(|v| test(Test::OneOf(v)))
         }
         Kind::Map(entries) => {
-            cx.check_keys(entries, OPERATORS, &format!("the condition on {}.{}", table, col.name));
+            cx.check_keys(
+                entries,
+                OPERATORS,
+                &format!("the condition on {}.{}", table, col.name),
+            );
             let mut parts = Vec::new();
             let mut ok = true;
             for (k, v) in entries {
@@ -551,7 +639,9 @@ fn parse_column_condition(cx: &mut Ctx, node: &Node, table: Table, column: usize
                     "equals" => literal(cx, v, table, col).map(|x| test(Test::OneOf(vec![x]))),
                     "one_of" | "not_one_of" | "not" => {
                         let vals: Option<Vec<Value>> = match &v.kind {
-                            Kind::Seq(items) => items.iter().map(|i| literal(cx, i, table, col)).collect(),
+                            Kind::Seq(items) => {
+                                items.iter().map(|i| literal(cx, i, table, col)).collect()
+                            }
                             _ => literal(cx, v, table, col).map(|x| vec![x]),
                         };
                         vals.map(|vals| {
@@ -570,11 +660,14 @@ fn parse_column_condition(cx: &mut Ctx, node: &Node, table: Table, column: usize
                             "more_than" | "after" => Cmp::Greater,
                             _ => Cmp::Less,
                         };
-                        let is_date_op = matches!(op, "after" | "before" | "on_or_after" | "on_or_before");
+                        let is_date_op =
+                            matches!(op, "after" | "before" | "on_or_after" | "on_or_before");
                         if col.ty.is_date() {
-                            parse_date_ref(cx, v).map(|d| test(Test::Compare(cmp, Operand::Date(d))))
+                            parse_date_ref(cx, v)
+                                .map(|d| test(Test::Compare(cmp, Operand::Date(d))))
                         } else if col.ty.is_number() && !is_date_op {
-                            cx.number(v, op).map(|d| test(Test::Compare(cmp, Operand::Number(d))))
+                            cx.number(v, op)
+                                .map(|d| test(Test::Compare(cmp, Operand::Number(d))))
                         } else {
                             let fits = if col.ty.is_number() {
                                 "at_least, at_most, more_than, less_than"
@@ -583,7 +676,12 @@ fn parse_column_condition(cx: &mut Ctx, node: &Node, table: Table, column: usize
                             };
                             cx.err(
                                 k.pos,
-                                format!("{op} cannot compare {}.{}, which holds {}; use {fits}", table, col.name, col.ty.expected()),
+                                format!(
+                                    "{op} cannot compare {}.{}, which holds {}; use {fits}",
+                                    table,
+                                    col.name,
+                                    col.ty.expected()
+                                ),
                             );
                             None
                         }
@@ -620,7 +718,12 @@ fn in_period(cx: &mut Ctx, node: &Node, table: Table, col: Column) -> Option<()>
     } else {
         cx.err(
             node.pos,
-            format!("in_period needs a date column; {}.{} holds {}", table, col.name, col.ty.expected()),
+            format!(
+                "in_period needs a date column; {}.{} holds {}",
+                table,
+                col.name,
+                col.ty.expected()
+            ),
         );
         None
     }
@@ -632,7 +735,12 @@ fn literal(cx: &mut Ctx, node: &Node, table: Table, col: Column) -> Option<Value
     let fail = |cx: &mut Ctx| {
         cx.err(
             node.pos,
-            format!("{text:?} is not a possible value of {}.{}; expected {}", table, col.name, col.ty.expected()),
+            format!(
+                "{text:?} is not a possible value of {}.{}; expected {}",
+                table,
+                col.name,
+                col.ty.expected()
+            ),
         );
         None
     };
@@ -671,7 +779,10 @@ fn parse_date_ref(cx: &mut Ctx, node: &Node) -> Option<DateRef> {
         );
         None
     };
-    let (head, rest) = match text.find(['+', '-']).filter(|_| text.starts_with("period_")) {
+    let (head, rest) = match text
+        .find(['+', '-'])
+        .filter(|_| text.starts_with("period_"))
+    {
         Some(i) => (text[..i].trim(), Some(&text[i..])),
         None => (text, None),
     };
@@ -690,7 +801,9 @@ fn parse_date_ref(cx: &mut Ctx, node: &Node) -> Option<DateRef> {
         let (Some(n), Some(unit), None) = (words.next(), words.next(), words.next()) else {
             return bad(cx);
         };
-        let Ok(n) = n.parse::<i64>() else { return bad(cx) };
+        let Ok(n) = n.parse::<i64>() else {
+            return bad(cx);
+        };
         match unit {
             "day" | "days" => days = sign * n,
             "month" | "months" => months = (sign * n) as i32,
@@ -713,7 +826,10 @@ fn parse_found_in(cx: &mut Ctx, node: &Node, table: Table, column: usize) -> Opt
         let entries = cx.map(item, "a found_in source")?;
         cx.check_keys(entries, LOOKUP_KEYS, "a found_in source");
         let Some(tnode) = get(entries, "table") else {
-            cx.err(item.pos, "a found_in source needs `table:` (e.g. `table: calls`)");
+            cx.err(
+                item.pos,
+                "a found_in source needs `table:` (e.g. `table: calls`)",
+            );
             return None;
         };
         let tname = cx.text(tnode, "table")?;
@@ -773,12 +889,21 @@ fn parse_kpi(
             if let Some(w) = w
                 && (w <= Decimal::ZERO || w > Decimal::ONE)
             {
-                cx.err(n.pos, format!("weight {} is not between 0% and 100%", n.as_str().unwrap_or("")));
+                cx.err(
+                    n.pos,
+                    format!(
+                        "weight {} is not between 0% and 100%",
+                        n.as_str().unwrap_or("")
+                    ),
+                );
             }
             w.unwrap_or_default()
         }
         None => {
-            cx.err(node.pos, format!("KPI {id:?} needs a `weight:` (e.g. `weight: 40%`)"));
+            cx.err(
+                node.pos,
+                format!("KPI {id:?} needs a `weight:` (e.g. `weight: 40%`)"),
+            );
             Decimal::ZERO
         }
     };
@@ -790,12 +915,21 @@ fn parse_kpi(
                 let hint = suggest(m, names.iter().map(String::as_str))
                     .map(|s| format!(" (did you mean {s:?}?)"))
                     .unwrap_or_default();
-                cx.err(n.pos, format!("unknown metric {m:?}{hint}; the scheme defines {}", names.join(", ")));
+                cx.err(
+                    n.pos,
+                    format!(
+                        "unknown metric {m:?}{hint}; the scheme defines {}",
+                        names.join(", ")
+                    ),
+                );
             }
             found
         }
         None => {
-            cx.err(node.pos, format!("KPI {id:?} needs a `metric:` naming one of the scheme's metrics"));
+            cx.err(
+                node.pos,
+                format!("KPI {id:?} needs a `metric:` naming one of the scheme's metrics"),
+            );
             None
         }
     };
@@ -806,9 +940,9 @@ fn parse_kpi(
             None
         }
     };
-    let is_count = metric.is_some_and(|m| {
-        matches!(&metrics[m].def, MetricDef::Aggregate(a) if a.op == AggOp::Count)
-    });
+    let is_count = metric.is_some_and(
+        |m| matches!(&metrics[m].def, MetricDef::Aggregate(a) if a.op == AggOp::Count),
+    );
     let prorate = match get(entries, "prorate") {
         Some(n) => {
             let p = cx.boolean(n, "prorate");
@@ -824,7 +958,10 @@ fn parse_kpi(
             Some("higher") => Better::Higher,
             Some("lower") => Better::Lower,
             Some(other) => {
-                cx.err(n.pos, format!("better {other:?} must be `higher` or `lower`"));
+                cx.err(
+                    n.pos,
+                    format!("better {other:?} must be `higher` or `lower`"),
+                );
                 Better::Higher
             }
             None => Better::Higher,
@@ -836,7 +973,10 @@ fn parse_kpi(
         None => match default_curve {
             Some(c) => Some(c.clone()),
             None => {
-                cx.err(node.pos, format!("KPI {id:?} has no curve: add `curve:` to the KPI or to the scheme"));
+                cx.err(
+                    node.pos,
+                    format!("KPI {id:?} has no curve: add `curve:` to the KPI or to the scheme"),
+                );
                 None
             }
         },
@@ -884,7 +1024,13 @@ fn parse_target(cx: &mut Ctx, node: &Node, kpi_ids: &[String], own: &str) -> Opt
             if let Some(k) = get(entries, "kpi") {
                 let kid = cx.text(k, "kpi")?;
                 let Some(kpi) = kpi_ids.iter().position(|x| x == kid) else {
-                    cx.err(k.pos, format!("unknown KPI {kid:?}; the scheme's KPIs are {}", kpi_ids.join(", ")));
+                    cx.err(
+                        k.pos,
+                        format!(
+                            "unknown KPI {kid:?}; the scheme's KPIs are {}",
+                            kpi_ids.join(", ")
+                        ),
+                    );
                     return None;
                 };
                 if kid == own {
@@ -897,11 +1043,17 @@ fn parse_target(cx: &mut Ctx, node: &Node, kpi_ids: &[String], own: &str) -> Opt
                 };
                 return Some(Target::OfKpi { kpi, times });
             }
-            cx.err(node.pos, "a target is a number, `{ plan: metric }` or `{ kpi: id, times: 3 }`");
+            cx.err(
+                node.pos,
+                "a target is a number, `{ plan: metric }` or `{ kpi: id, times: 3 }`",
+            );
             None
         }
         Kind::Seq(_) => {
-            cx.err(node.pos, "a target is a number, `{ plan: metric }` or `{ kpi: id, times: 3 }`, not a list");
+            cx.err(
+                node.pos,
+                "a target is a number, `{ plan: metric }` or `{ kpi: id, times: 3 }`, not a list",
+            );
             None
         }
     }
@@ -912,7 +1064,11 @@ fn parse_curve(cx: &mut Ctx, node: &Node) -> Option<Curve> {
         return Some(Curve::standard());
     }
     let entries = cx.map(node, "a curve")?;
-    cx.check_keys(entries, &["threshold", "start", "segments", "cap"], "a curve");
+    cx.check_keys(
+        entries,
+        &["threshold", "start", "segments", "cap"],
+        "a curve",
+    );
     let threshold = match get(entries, "threshold") {
         Some(n) => cx.number(n, "threshold")?,
         None => Decimal::ZERO,
@@ -926,11 +1082,17 @@ fn parse_curve(cx: &mut Ctx, node: &Node) -> Option<Curve> {
         None => None,
     };
     let Some(seg_node) = get(entries, "segments") else {
-        cx.err(node.pos, "a curve needs `segments:`, e.g. `- { to: 100%, slope: 1 }`");
+        cx.err(
+            node.pos,
+            "a curve needs `segments:`, e.g. `- { to: 100%, slope: 1 }`",
+        );
         return None;
     };
     let Kind::Seq(items) = &seg_node.kind else {
-        cx.err(seg_node.pos, "segments must be a list of `{ to: …, slope: … }`");
+        cx.err(
+            seg_node.pos,
+            "segments must be a list of `{ to: …, slope: … }`",
+        );
         return None;
     };
     if items.is_empty() {
@@ -945,7 +1107,10 @@ fn parse_curve(cx: &mut Ctx, node: &Node) -> Option<Curve> {
         let slope = match get(e, "slope") {
             Some(n) => cx.number(n, "slope")?,
             None => {
-                cx.err(item.pos, "a segment needs a `slope:` (1 pays 1:1, 1.5 accelerates, 0.5 decelerates)");
+                cx.err(
+                    item.pos,
+                    "a segment needs a `slope:` (1 pays 1:1, 1.5 accelerates, 0.5 decelerates)",
+                );
                 return None;
             }
         };
@@ -960,7 +1125,14 @@ fn parse_curve(cx: &mut Ctx, node: &Node) -> Option<Curve> {
             Some(n) => {
                 let t = cx.number(n, "to")?;
                 if t <= from {
-                    cx.err(n.pos, format!("segment ends at {}% but starts at {}%", (t * Decimal::ONE_HUNDRED).normalize(), (from * Decimal::ONE_HUNDRED).normalize()));
+                    cx.err(
+                        n.pos,
+                        format!(
+                            "segment ends at {}% but starts at {}%",
+                            (t * Decimal::ONE_HUNDRED).normalize(),
+                            (from * Decimal::ONE_HUNDRED).normalize()
+                        ),
+                    );
                     return None;
                 }
                 Some(t)
@@ -1019,7 +1191,10 @@ fn check_formula_cycles(cx: &mut Ctx, metrics: &[Metric], nodes: &[(&Node, &Node
             if deps.contains(&i) || state[i] == 1 {
                 cx.err(
                     nodes[i].1.pos,
-                    format!("metric {:?} depends on itself through its formula", metrics[i].name),
+                    format!(
+                        "metric {:?} depends on itself through its formula",
+                        metrics[i].name
+                    ),
                 );
             }
         }
@@ -1035,7 +1210,13 @@ fn check_target_cycles(cx: &mut Ctx, kpis: &[Kpi], nodes: &[&Node]) {
                 _ => break,
             }
             if at == i {
-                cx.err(node.pos, format!("the target of KPI {:?} refers back to itself through other KPIs", kpis[i].id));
+                cx.err(
+                    node.pos,
+                    format!(
+                        "the target of KPI {:?} refers back to itself through other KPIs",
+                        kpis[i].id
+                    ),
+                );
                 break;
             }
         }
