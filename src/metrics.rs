@@ -409,3 +409,287 @@ fn matches(f: &Compiled, row: &[Value], emp: u32, sets: &[KeySet]) -> bool {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::num::exact_int;
+    use std::path::Path;
+    use std::str::FromStr;
+
+    fn t(s: &str) -> Value {
+        Value::Text(s.to_string())
+    }
+    fn n(s: &str) -> Value {
+        Value::Number(Decimal::from_str(s).unwrap())
+    }
+    fn d(s: &str) -> Value {
+        Value::Date(NaiveDate::from_str(s).unwrap())
+    }
+    fn q(s: &str) -> Exact {
+        exact(Decimal::from_str(s).unwrap())
+    }
+
+    /// A deals row: id, employee, created, closed, status, stage, amount, new_client, client.
+    #[allow(clippy::too_many_arguments)]
+    fn deal(
+        id: &str,
+        created: &str,
+        closed: &str,
+        status: &str,
+        stage: &str,
+        amount: &str,
+        new: bool,
+        client: &str,
+    ) -> Vec<Value> {
+        vec![
+            t(id),
+            t("E1"),
+            d(created),
+            if closed.is_empty() {
+                Value::Empty
+            } else {
+                d(closed)
+            },
+            t(status),
+            t(stage),
+            n(amount),
+            Value::Bool(new),
+            Value::Empty,
+            if client.is_empty() {
+                Value::Empty
+            } else {
+                t(client)
+            },
+        ]
+    }
+
+    /// Evaluates the scheme's metrics for one employee (E1, index 0) over the given rows.
+    fn eval(
+        metrics_yaml: &str,
+        rows: &[(Table, usize, Vec<Value>)],
+    ) -> Vec<(String, Option<Exact>, u64)> {
+        let text = format!(
+            "currency: KZT\ncurve: standard\nmetrics:\n{metrics_yaml}\nkpis:\n  - {{ id: k, weight: 100%, metric: m, target: 1 }}\n"
+        );
+        let scheme = crate::scheme::parse_str(Path::new("t.yaml"), &text)
+            .unwrap_or_else(|p| panic!("{p:?}"));
+        let schemes = vec![scheme];
+        let mut ev = Evaluator::new(&schemes, vec![0, 0], Period::parse("2026-10").unwrap());
+        for table in ev.table_order() {
+            for (i, (tb, emp, values)) in rows.iter().enumerate() {
+                if *tb == table {
+                    ev.feed(
+                        table,
+                        *emp,
+                        &TypedRow {
+                            number: i + 2,
+                            values,
+                        },
+                    );
+                }
+            }
+        }
+        let values = ev.finish().unwrap();
+        schemes[0]
+            .metrics
+            .iter()
+            .zip(&values[0])
+            .map(|(m, v)| (m.name.clone(), v.value.clone(), v.rows))
+            .collect()
+    }
+
+    fn sample_deals() -> Vec<(Table, usize, Vec<Value>)> {
+        vec![
+            (
+                Table::Deals,
+                0,
+                deal(
+                    "D1",
+                    "2026-09-01",
+                    "2026-10-05",
+                    "won",
+                    "proposal",
+                    "100.50",
+                    false,
+                    "C1",
+                ),
+            ),
+            (
+                Table::Deals,
+                0,
+                deal(
+                    "D2",
+                    "2026-10-02",
+                    "2026-10-31",
+                    "won",
+                    "negotiation",
+                    "1000000.01",
+                    true,
+                    "C2",
+                ),
+            ),
+            (
+                Table::Deals,
+                0,
+                deal(
+                    "D3",
+                    "2026-10-03",
+                    "2026-11-01",
+                    "won",
+                    "proposal",
+                    "50",
+                    false,
+                    "C1",
+                ),
+            ),
+            (
+                Table::Deals,
+                0,
+                deal("D4", "2026-10-04", "", "open", "lead", "7", false, ""),
+            ),
+            (
+                Table::Deals,
+                0,
+                deal(
+                    "D5",
+                    "2026-08-04",
+                    "2026-10-10",
+                    "lost",
+                    "proposal",
+                    "300",
+                    false,
+                    "C3",
+                ),
+            ),
+            // Another employee's deal never counts for E1.
+            (
+                Table::Deals,
+                1,
+                deal(
+                    "D6",
+                    "2026-10-01",
+                    "2026-10-02",
+                    "won",
+                    "proposal",
+                    "999",
+                    false,
+                    "C9",
+                ),
+            ),
+        ]
+    }
+
+    #[test]
+    fn every_aggregation_kind() {
+        let m = "  m: { count: deals }\n  s: { sum: deals.amount }\n  a: { average: deals.amount }\n  lo: { min: deals.amount }\n  hi: { max: deals.amount }\n  dc: { count_distinct: deals.client_id }\n";
+        let got = eval(m, &sample_deals());
+        assert_eq!(got[0], ("m".into(), Some(exact_int(5)), 5));
+        assert_eq!(got[1].1, Some(q("1000457.51")));
+        assert_eq!(got[2].1, Some(q("1000457.51") / exact_int(5)));
+        assert_eq!(got[3].1, Some(q("7")));
+        assert_eq!(got[4].1, Some(q("1000000.01")));
+        assert_eq!(got[5].1, Some(exact_int(3))); // C1, C2, C3; the empty client is not a value
+    }
+
+    #[test]
+    fn aggregations_over_no_rows() {
+        let m = "  m: { count: deals, where: { status: open, stage: proposal } }\n  s: { sum: deals.amount, where: { status: open, stage: proposal } }\n  a: { average: deals.amount, where: { status: open, stage: proposal } }\n  lo: { min: deals.amount, where: { status: open, stage: proposal } }\n";
+        let got = eval(m, &sample_deals());
+        assert_eq!(got[0].1, Some(exact_int(0)));
+        assert_eq!(got[1].1, Some(exact_int(0)));
+        assert_eq!(got[2].1, None, "an average of nothing is no data");
+        assert_eq!(got[3].1, None);
+    }
+
+    #[test]
+    fn equality_lists_and_negations() {
+        let m = "  m: { count: deals, where: { status: won } }\n  one_of: { count: deals, where: { status: [won, lost] } }\n  not: { count: deals, where: { status: { not: won } } }\n  not_one_of: { count: deals, where: { stage: { not_one_of: [proposal, lead] } } }\n  bool: { count: deals, where: { new_client: no } }\n  neg: { count: deals, where: { not: { status: won } } }\n";
+        let got = eval(m, &sample_deals());
+        let counts: Vec<Option<Exact>> = got.into_iter().map(|g| g.1).collect();
+        assert_eq!(counts, [3, 4, 2, 1, 4, 2].map(|c| Some(exact_int(c))));
+    }
+
+    #[test]
+    fn number_comparisons() {
+        let m = "  m: { count: deals, where: { amount: { more_than: 1000000 } } }\n  ge: { count: deals, where: { amount: { at_least: 100.50 } } }\n  lt: { count: deals, where: { amount: { less_than: 50 } } }\n  le: { count: deals, where: { amount: { at_most: 50, at_least: 50 } } }\n";
+        let counts: Vec<Option<Exact>> =
+            eval(m, &sample_deals()).into_iter().map(|g| g.1).collect();
+        assert_eq!(counts, [1, 3, 1, 1].map(|c| Some(exact_int(c))));
+    }
+
+    #[test]
+    fn date_filters_in_and_around_the_period() {
+        let m = "  m: { count: deals, where: { closed_on: in_period } }\n  empty: { count: deals, where: { closed_on: empty } }\n  not_empty: { count: deals, where: { closed_on: not_empty } }\n  after_end: { count: deals, where: { closed_on: { after: period_end } } }\n  before_start: { count: deals, where: { created_on: { before: period_start } } }\n  last_60: { count: deals, where: { created_on: { on_or_after: period_end - 60 days } } }\n  month_back: { count: deals, where: { created_on: { on_or_after: period_start - 1 month } } }\n  fixed: { count: deals, where: { created_on: { on_or_before: 2026-10-02 } } }\n  not_in: { count: deals, where: { closed_on: { in_period: no } } }\n";
+        let counts: Vec<Option<Exact>> =
+            eval(m, &sample_deals()).into_iter().map(|g| g.1).collect();
+        // in period: D1, D2, D5; empty: D4; after end: D3; created before Oct: D1, D5;
+        // created on/after 1 Sep (31 Oct - 60 days): D1-D4; on/after 1 Sep: D1-D4;
+        // created by 2 Oct: D1, D2, D5; closed outside the period (or never): D3, D4.
+        assert_eq!(
+            counts,
+            [3, 1, 4, 1, 2, 4, 4, 3, 2].map(|c| Some(exact_int(c)))
+        );
+    }
+
+    #[test]
+    fn any_all_and_formulas() {
+        let m = "  m: { sum: deals.amount, where: { created_on: { on_or_before: period_end }, any: [ { closed_on: empty }, { closed_on: { after: period_end } } ] } }\n  won: { count: deals, where: { all: [ { status: won }, { stage: proposal } ] } }\n  closed: { count: deals, where: { stage: proposal, status: [won, lost] } }\n  ratio: won / closed\n  pct: (won - 1) / closed * 100\n  zero: won / (closed - closed)\n";
+        let got = eval(m, &sample_deals());
+        assert_eq!(got[0].1, Some(q("57"))); // D3 50 + D4 7
+        assert_eq!(got[1].1, Some(exact_int(2)));
+        assert_eq!(
+            got[3],
+            ("ratio".into(), Some(exact_int(2) / exact_int(3)), 3)
+        );
+        assert_eq!(got[4].1, Some(exact_int(100) / exact_int(3)));
+        assert_eq!(got[5].1, None, "division by zero is no data");
+    }
+
+    #[test]
+    fn found_in_matches_keys_of_the_same_employee_unless_told() {
+        let client = |id: &str, emp: usize| {
+            (
+                Table::Clients,
+                emp,
+                vec![
+                    t(id),
+                    t(if emp == 0 { "E1" } else { "E2" }),
+                    d("2025-01-01"),
+                    Value::Empty,
+                ],
+            )
+        };
+        let call = |id: &str, emp: usize, client: &str, dir: &str| {
+            (
+                Table::Calls,
+                emp,
+                vec![
+                    t(id),
+                    t("E"),
+                    Value::DateTime(
+                        NaiveDate::from_str("2026-10-07")
+                            .unwrap()
+                            .and_hms_opt(10, 0, 0)
+                            .unwrap(),
+                    ),
+                    t(dir),
+                    n("30"),
+                    t(client),
+                ],
+            )
+        };
+        let rows = vec![
+            client("C1", 0),
+            client("C2", 0),
+            client("C3", 0),
+            call("K1", 0, "C1", "outgoing"),
+            call("K2", 0, "C2", "incoming"), // incoming: not a contact
+            call("K3", 1, "C3", "outgoing"), // someone else's call
+        ];
+        let m = "  m: { count: clients, where: { client_id: { found_in: [ { table: calls, where: { direction: outgoing, started_at: in_period } } ] } } }\n  any: { count: clients, where: { client_id: { found_in: { table: calls, any_employee: yes, where: { direction: outgoing } } } } }\n";
+        let got = eval(m, &rows);
+        assert_eq!(got[0].1, Some(exact_int(1)));
+        assert_eq!(got[1].1, Some(exact_int(2)));
+    }
+}

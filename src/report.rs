@@ -98,8 +98,7 @@ pub fn payouts_xlsx(run: &RunResult) -> Result<Vec<u8>> {
 fn build_workbook(run: &RunResult) -> std::result::Result<Vec<u8>, XlsxError> {
     let f = formats();
     let mut wb = Workbook::new();
-    let (y, m) = (run.period.start(), run.period.end());
-    let _ = y;
+    let m = run.period.end();
     let date = ExcelDateTime::from_ymd(
         chrono::Datelike::year(&m) as u16,
         chrono::Datelike::month(&m) as u8,
@@ -107,7 +106,7 @@ fn build_workbook(run: &RunResult) -> std::result::Result<Vec<u8>, XlsxError> {
     )?;
     wb.set_properties(
         &DocProperties::new()
-            .set_title(&format!("Bonus payouts {}", run.period))
+            .set_title(format!("Bonus payouts {}", run.period))
             .set_creation_datetime(&date),
     );
 

@@ -133,10 +133,7 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
         }
     }
 
-    loop {
-        let Some(next) = parser.next_event() else {
-            break;
-        };
+    while let Some(next) = parser.next_event() {
         let (event, span) = next.map_err(|e| SyntaxError {
             pos: pos_of(e.marker()),
             message: e.info().to_string(),

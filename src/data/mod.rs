@@ -113,7 +113,7 @@ pub fn read_table(
             let result = if col.required && raw.is_empty() {
                 Err(format!("is empty; expected {}", col.ty.expected()))
             } else {
-                read_cell(raw, col.ty, decimal_comma)
+                read_cell(raw, col.ty, decimal_comma).and_then(|v| check_range(v, col))
             };
             match result {
                 Ok(v) => values.push(v),
@@ -210,4 +210,18 @@ fn row_key(table: Table, values: &[Value]) -> Option<String> {
             .and_then(|k| values[k].as_text())
             .map(str::to_string),
     }
+}
+
+fn check_range(v: Value, col: &tables::Column) -> Result<Value, String> {
+    if let (Some((min, max)), Some(d)) = (col.range, v.as_number())
+        && (d < min.into() || d > max.into())
+    {
+        let expected = if max == i64::MAX {
+            format!("a whole number of at least {min}")
+        } else {
+            format!("a whole number from {min} to {max}")
+        };
+        return Err(format!("{d} is out of range; expected {expected}"));
+    }
+    Ok(v)
 }

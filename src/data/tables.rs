@@ -70,6 +70,8 @@ pub struct Column {
     pub name: &'static str,
     pub ty: ColType,
     pub required: bool,
+    /// Inclusive bounds for whole numbers (an NPS score is 0-10, a duration is not negative).
+    pub range: Option<(i64, i64)>,
 }
 
 const fn req(name: &'static str, ty: ColType) -> Column {
@@ -77,6 +79,15 @@ const fn req(name: &'static str, ty: ColType) -> Column {
         name,
         ty,
         required: true,
+        range: None,
+    }
+}
+const fn ranged(name: &'static str, ty: ColType, min: i64, max: i64) -> Column {
+    Column {
+        name,
+        ty,
+        required: true,
+        range: Some((min, max)),
     }
 }
 const fn opt(name: &'static str, ty: ColType) -> Column {
@@ -84,6 +95,7 @@ const fn opt(name: &'static str, ty: ColType) -> Column {
         name,
         ty,
         required: false,
+        range: None,
     }
 }
 
@@ -114,7 +126,7 @@ const CALLS: &[Column] = &[
     req("employee_id", Id),
     req("started_at", DateTime),
     req("direction", Enum(DIRECTIONS)),
-    req("duration_sec", Integer),
+    ranged("duration_sec", Integer, 0, i64::MAX),
     opt("client_id", Id),
 ];
 const EMAILS: &[Column] = &[
@@ -153,7 +165,7 @@ const NPS: &[Column] = &[
     req("response_id", Id),
     req("employee_id", Id),
     req("answered_on", Date),
-    req("score", Integer),
+    ranged("score", Integer, 0, 10),
 ];
 
 impl Table {

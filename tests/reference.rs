@@ -1,0 +1,120 @@
+//! The reference period (tests/fixtures/reference, a copy of shared/reference): a September 2026
+//! month computed independently from the engine issue's rules. The engine must reproduce its
+//! payroll and per-KPI breakdown exactly.
+
+use incentive::num::round_exact;
+use incentive::period::Period;
+use incentive::run;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn six(q: &Option<incentive::num::Exact>) -> String {
+    match q {
+        None => String::new(),
+        Some(q) => round_exact(q, 6).unwrap().normalize().to_string(),
+    }
+}
+
+fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let headers = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            headers
+                .iter()
+                .zip(rec.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+fn compute() -> run::RunResult {
+    run::compute(
+        Path::new("schemes"),
+        Path::new("tests/fixtures/reference/2026-09.xlsx"),
+        Period::parse("2026-09").unwrap(),
+    )
+    .expect("the reference period is valid input")
+}
+
+#[test]
+fn reference_payroll_to_the_cent() {
+    let result = compute();
+    let expected = read_csv(Path::new(
+        "tests/fixtures/reference/2026-09.expected-payroll.csv",
+    ));
+    assert_eq!(result.employees.len(), expected.len());
+    for (e, x) in result.employees.iter().zip(&expected) {
+        assert_eq!(e.employee.id, x["employee_id"]);
+        assert_eq!(
+            result.schemes[e.employee.scheme].id, x["scheme"],
+            "{}",
+            x["employee_id"]
+        );
+        assert_eq!(
+            incentive::report::money(e.score.total),
+            x["amount"],
+            "{}",
+            x["employee_id"]
+        );
+    }
+}
+
+#[test]
+fn reference_breakdown_per_kpi() {
+    let result = compute();
+    let expected = read_csv(Path::new(
+        "tests/fixtures/reference/2026-09.expected-breakdown.csv",
+    ));
+    let mut got = Vec::new();
+    for e in &result.employees {
+        let scheme = &result.schemes[e.employee.scheme];
+        for (kpi, s) in scheme.kpis.iter().zip(&e.score.kpis) {
+            got.push(vec![
+                e.employee.id.clone(),
+                scheme.id.clone(),
+                kpi.id.clone(),
+                six(&s.actual),
+                six(&s.target),
+                six(&s.attainment),
+                incentive::report::money(s.amount),
+            ]);
+        }
+    }
+    let want: Vec<Vec<String>> = expected
+        .iter()
+        .map(|x| {
+            [
+                "employee_id",
+                "scheme",
+                "kpi",
+                "actual",
+                "target",
+                "attainment",
+                "amount",
+            ]
+            .iter()
+            .map(|k| x[*k].clone())
+            .collect()
+        })
+        .collect();
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!(g, w);
+    }
+}
+
+#[test]
+fn reference_warns_about_the_person_not_on_the_roster() {
+    let result = compute();
+    let texts: Vec<String> = result.warnings.iter().map(|w| w.to_string()).collect();
+    assert_eq!(
+        texts,
+        [
+            "tests/fixtures/reference/2026-09.xlsx: sheet \"calls\": 1 row of employee_id \"E999\", who is not on the roster: not paid to anyone",
+            "tests/fixtures/reference/2026-09.xlsx: sheet \"deals\": 1 row of employee_id \"E999\", who is not on the roster, amounts 777777.77: not paid to anyone",
+        ]
+    );
+}
