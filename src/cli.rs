@@ -37,6 +37,9 @@ enum Command {
         /// Overwrite files in a non-empty --out folder.
         #[arg(long)]
         force: bool,
+        /// Language of the workbook and statement labels: en or ru.
+        #[arg(long, default_value = "en")]
+        lang: String,
     },
     /// Check the schemes (and the data, when given) and print every problem found.
     Validate {
@@ -77,6 +80,15 @@ fn parse_period(text: &str) -> Result<Period> {
     })
 }
 
+fn parse_lang(text: &str) -> Result<report::labels::Lang> {
+    report::labels::Lang::parse(text).ok_or_else(|| {
+        Error::BadInput(vec![Problem::new(
+            "--lang",
+            format!("{text:?} is not a language of the labels; expected en or ru"),
+        )])
+    })
+}
+
 fn print_warnings(warnings: &[Problem]) {
     for w in warnings {
         eprintln!("warning: {w}");
@@ -91,17 +103,29 @@ fn execute(command: Command) -> Result<()> {
             out,
             schemes,
             force,
+            lang,
         } => {
             let period = parse_period(&period)?;
+            let labels = report::labels::Labels::new(parse_lang(&lang)?);
             check_out_dir(&out, force)?;
             let result = run::compute(&schemes, &data, period)?;
-            let payroll = report::payroll_csv(&result)?;
-            let workbook = report::payouts_xlsx(&result)?;
-            run::write_outputs(
-                &out,
-                force,
-                &[("payroll.csv", payroll), ("payouts.xlsx", workbook)],
-            )?;
+            let command = format!(
+                "incentive run --data {} --period {period} --schemes {} --lang {lang}",
+                data.display(),
+                schemes.display()
+            );
+            let cx = report::Context::new(labels, command);
+            let mut files = vec![
+                ("payroll.csv".to_string(), report::payroll_csv(&result)?),
+                (
+                    "payouts.xlsx".to_string(),
+                    report::payouts_xlsx(&result, &cx)?,
+                ),
+            ];
+            for (name, bytes) in report::statements(&result, &cx)? {
+                files.push((format!("statements/{name}"), bytes));
+            }
+            run::write_outputs(&out, force, &files)?;
             print_warnings(&result.warnings);
             let mut by_currency: std::collections::BTreeMap<&str, rust_decimal::Decimal> =
                 Default::default();

@@ -18,7 +18,7 @@ use crate::period::Period;
 use crate::scheme::{AggOp, Cmp, Filter, MetricDef, Operand, Scheme, Test};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// A filter with dates resolved for the period and `found_in` lookups replaced by key-set ids.
 #[derive(Debug, Clone)]
@@ -44,9 +44,51 @@ struct KeySet {
     keys: HashSet<(u32, String)>,
 }
 
+/// The source rows behind an aggregate metric, kept so every number can be checked.
+///
+/// Rows of small tables (deals, meetings, clients, NPS answers) are listed one by one; calls and
+/// emails, which can run to millions, are counted per day.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Evidence {
+    Rows(Vec<EvidenceRow>),
+    PerDay(BTreeMap<NaiveDate, u64>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvidenceRow {
+    /// The row number in the source file, as the user sees it.
+    pub row: usize,
+    /// The row's id (deal_id, meeting_id, client_id, response_id).
+    pub id: String,
+    pub date: Option<NaiveDate>,
+    /// The value the metric aggregates (the deal's amount, the NPS score), if any.
+    pub value: Option<Decimal>,
+}
+
+/// The evidence of one aggregate metric for one employee.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricEvidence {
+    pub metric: usize,
+    pub table: Table,
+    pub evidence: Evidence,
+}
+
+fn per_day(table: Table) -> bool {
+    matches!(table, Table::Calls | Table::Emails)
+}
+
+fn row_date(table: Table, values: &[Value]) -> Option<NaiveDate> {
+    match table {
+        Table::Deals => values[3].as_date().or_else(|| values[2].as_date()),
+        _ => table.date_column().and_then(|c| values[c].as_date()),
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 struct Acc {
     rows: u64,
+    evidence_rows: Vec<EvidenceRow>,
+    evidence_days: BTreeMap<NaiveDate, u64>,
     sum: Decimal,
     overflow: bool,
     min: Option<Decimal>,
@@ -239,6 +281,19 @@ impl<'a> Evaluator<'a> {
             let op = slot.op;
             let acc = self.slots[s].accs.entry(emp).or_default();
             acc.rows += 1;
+            let date = row_date(table, row.values);
+            if per_day(table) {
+                if let Some(d) = date {
+                    *acc.evidence_days.entry(d).or_default() += 1;
+                }
+            } else {
+                acc.evidence_rows.push(EvidenceRow {
+                    row: row.number,
+                    id: row.values[0].as_text().unwrap_or("").to_string(),
+                    date,
+                    value: op.column().and_then(|c| row.values[c].as_number()),
+                });
+            }
             if let Some(c) = op.column() {
                 let v = &row.values[c];
                 match op {
@@ -290,6 +345,28 @@ impl<'a> Evaluator<'a> {
         } else {
             Err(problems)
         }
+    }
+
+    /// The source rows behind every aggregate metric of the employee's scheme.
+    pub fn evidence(&self, employee: usize) -> Vec<MetricEvidence> {
+        let scheme = self.employee_scheme[employee];
+        let empty = Acc::default();
+        self.slots
+            .iter()
+            .filter(|s| s.scheme == scheme)
+            .map(|slot| {
+                let acc = slot.accs.get(&(employee as u32)).unwrap_or(&empty);
+                MetricEvidence {
+                    metric: slot.metric,
+                    table: slot.table,
+                    evidence: if per_day(slot.table) {
+                        Evidence::PerDay(acc.evidence_days.clone())
+                    } else {
+                        Evidence::Rows(acc.evidence_rows.clone())
+                    },
+                }
+            })
+            .collect()
     }
 
     fn value_of(

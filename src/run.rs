@@ -8,7 +8,7 @@ use crate::data::source::Source;
 use crate::data::tables::Table;
 use crate::data::{TypedRow, read_table};
 use crate::error::{Error, Problem, Result};
-use crate::metrics::Evaluator;
+use crate::metrics::{Evaluator, MetricEvidence};
 use crate::period::Period;
 use crate::scheme::{self, Scheme, Target};
 use crate::scoring::{self, Employment, Score};
@@ -35,6 +35,8 @@ pub struct EmployeeResult {
     pub employee: Employee,
     pub employment: Employment,
     pub score: Score,
+    /// The source rows behind each aggregate metric of the employee's scheme.
+    pub evidence: Vec<MetricEvidence>,
 }
 
 /// What was read from one input table, so that nothing read is unaccounted for.
@@ -52,6 +54,48 @@ pub struct TableStats {
     pub unknown_people: BTreeMap<String, (usize, Decimal)>,
 }
 
+/// An input file and its SHA-256, recorded so a run can be verified months later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileHash {
+    pub path: PathBuf,
+    pub sha256: String,
+}
+
+/// The SHA-256 of a file, in lower-case hex.
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+fn hash_all(paths: &[PathBuf]) -> Result<Vec<FileHash>> {
+    paths
+        .iter()
+        .map(|p| {
+            sha256_file(p)
+                .map(|sha256| FileHash {
+                    path: p.clone(),
+                    sha256,
+                })
+                .map_err(|e| Error::other(format!("{}: cannot read: {e}", p.display())))
+        })
+        .collect()
+}
+
 #[derive(Debug)]
 pub struct RunResult {
     pub period: Period,
@@ -61,6 +105,11 @@ pub struct RunResult {
     pub warnings: Vec<Problem>,
     pub tables: Vec<TableStats>,
     pub data_path: PathBuf,
+    pub schemes_dir: PathBuf,
+    /// The data files read (the workbook, or each CSV file of the folder) with their hashes.
+    pub data_files: Vec<FileHash>,
+    /// The scheme files loaded, with their hashes (by scheme index).
+    pub scheme_files: Vec<FileHash>,
 }
 
 impl RunResult {
@@ -323,6 +372,7 @@ pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunRes
             employee: emp.clone(),
             employment,
             score,
+            evidence: evaluator.evidence(i),
         });
     }
     if !problems.is_empty() {
@@ -350,6 +400,8 @@ pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunRes
             ));
         }
     }
+    let data_files = hash_all(&source.files())?;
+    let scheme_files = hash_all(&schemes.iter().map(|s| s.file.clone()).collect::<Vec<_>>())?;
     Ok(RunResult {
         period,
         schemes,
@@ -357,6 +409,9 @@ pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunRes
         warnings,
         tables,
         data_path: data.to_path_buf(),
+        schemes_dir: schemes_dir.to_path_buf(),
+        data_files,
+        scheme_files,
     })
 }
 
@@ -390,7 +445,7 @@ fn in_period(table: Table, values: &[crate::data::value::Value], period: Period)
 
 /// Writes the run's files into `dir`: each under a temporary name first, renamed when all are
 /// complete. Refuses a non-empty `dir` unless `force`.
-pub fn write_outputs(dir: &Path, force: bool, files: &[(&str, Vec<u8>)]) -> Result<()> {
+pub fn write_outputs(dir: &Path, force: bool, files: &[(String, Vec<u8>)]) -> Result<()> {
     if dir.exists() {
         let non_empty = std::fs::read_dir(dir)
             .map_err(|e| {
@@ -407,31 +462,34 @@ pub fn write_outputs(dir: &Path, force: bool, files: &[(&str, Vec<u8>)]) -> Resu
                 dir.display()
             )));
         }
-    } else {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            Error::other(format!(
-                "{}: cannot create the output folder: {e}",
-                dir.display()
-            ))
-        })?;
     }
-    let mut temps = Vec::new();
+    let mut temps: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let cleanup = |temps: &[(PathBuf, PathBuf)]| {
+        for (t, _) in temps {
+            let _ = std::fs::remove_file(t);
+        }
+    };
     for (name, bytes) in files {
-        let tmp = dir.join(format!(".{name}.partial"));
-        if let Err(e) = std::fs::write(&tmp, bytes) {
-            for t in &temps {
-                let _ = std::fs::remove_file(t);
-            }
+        let target = dir.join(name);
+        let parent = target.parent().unwrap_or(dir).to_path_buf();
+        let file_name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let tmp = parent.join(format!(".{file_name}.partial"));
+        let written = std::fs::create_dir_all(&parent).and_then(|_| std::fs::write(&tmp, bytes));
+        if let Err(e) = written {
+            cleanup(&temps);
             let _ = std::fs::remove_file(&tmp);
             return Err(Error::other(format!(
                 "{}: cannot write: {e}",
                 tmp.display()
             )));
         }
-        temps.push(tmp);
+        temps.push((tmp, target));
     }
-    for ((name, _), tmp) in files.iter().zip(&temps) {
-        std::fs::rename(tmp, dir.join(name)).map_err(|e| {
+    for (tmp, target) in &temps {
+        std::fs::rename(tmp, target).map_err(|e| {
             Error::other(format!("{}: cannot rename into place: {e}", tmp.display()))
         })?;
     }

@@ -75,6 +75,14 @@ impl Source {
         })
     }
 
+    /// The files this source reads: the workbook, or every CSV file of the folder.
+    pub fn files(&self) -> Vec<PathBuf> {
+        match self {
+            Source::Workbook { path, .. } => vec![path.clone()],
+            Source::CsvFolder { files, .. } => files.clone(),
+        }
+    }
+
     pub fn path(&self) -> &Path {
         match self {
             Source::Workbook { path, .. } | Source::CsvFolder { path, .. } => path,

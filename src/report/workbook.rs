@@ -1,52 +1,13 @@
-//! Output files: payroll.csv for the payroll import and payouts.xlsx for finance.
-//!
-//! Writers produce bytes; the run renames them into place. Text cells are always written as
-//! text (a name such as `=HYPERLINK(...)` or `-Сергей` is never a formula), and the workbook's
-//! document date is fixed from the period so the same inputs give byte-identical files.
+//! `payouts.xlsx`: the workbook finance signs off and an auditor re-checks.
 
+use super::Context;
 use crate::error::{Error, Result};
-use crate::num::{Exact, display_decimal, round_exact};
+use crate::num::{Exact, display_decimal};
 use crate::run::RunResult;
 use crate::scoring::Flag;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
-
-/// `payroll.csv`: one row per employee in the roster, sorted by employee_id.
-pub fn payroll_csv(run: &RunResult) -> Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let err = |e: csv::Error| Error::other(format!("cannot write payroll.csv: {e}"));
-    w.write_record([
-        "employee_id",
-        "name",
-        "period",
-        "scheme",
-        "currency",
-        "amount",
-    ])
-    .map_err(err)?;
-    for e in &run.employees {
-        let scheme = &run.schemes[e.employee.scheme];
-        w.write_record([
-            e.employee.id.as_str(),
-            e.employee.name.as_str(),
-            &run.period.to_string(),
-            scheme.id.as_str(),
-            scheme.currency.as_str(),
-            &money(e.score.total),
-        ])
-        .map_err(err)?;
-    }
-    w.into_inner()
-        .map_err(|e| Error::other(format!("cannot write payroll.csv: {e}")))
-}
-
-/// An amount with exactly two decimals and `.` as the decimal point.
-pub fn money(d: Decimal) -> String {
-    let mut d = d.round_dp(2);
-    d.rescale(2);
-    d.to_string()
-}
 
 fn flags_text(flags: &[Flag]) -> String {
     flags
@@ -91,7 +52,8 @@ fn header(ws: &mut Worksheet, f: &Formats, names: &[&str]) -> std::result::Resul
 }
 
 /// `payouts.xlsx`: a Summary sheet (one row per employee) and a Breakdown sheet (employee × KPI).
-pub fn payouts_xlsx(run: &RunResult) -> Result<Vec<u8>> {
+pub fn payouts_xlsx(run: &RunResult, cx: &Context) -> Result<Vec<u8>> {
+    let _ = cx;
     build_workbook(run).map_err(|e| Error::other(format!("cannot write payouts.xlsx: {e}")))
 }
 
@@ -230,14 +192,4 @@ fn build_workbook(run: &RunResult) -> std::result::Result<Vec<u8>, XlsxError> {
     ws.set_column_width(5, 50)?;
     ws.set_column_width(13, 30)?;
     wb.save_to_buffer()
-}
-
-/// A decimal view of an exact value, rounded to `dp` places, for text outputs.
-pub fn exact_text(q: &Option<Exact>, dp: u32) -> String {
-    match q {
-        None => String::new(),
-        Some(q) => round_exact(q, dp)
-            .map(|d| d.normalize().to_string())
-            .unwrap_or_default(),
-    }
 }
