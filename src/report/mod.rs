@@ -82,3 +82,110 @@ pub fn exact_text(q: &Option<Exact>, dp: u32) -> String {
             .unwrap_or_default(),
     }
 }
+
+/// Where an attainment falls, for colours and plain-language lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Band {
+    /// Below the review line (80%): nothing or little is paid; time for a conversation.
+    Below,
+    /// From the review line to 100%: the expected result.
+    Norm,
+    /// From 100% to the discuss line (120%): a good result.
+    Good,
+    /// Above the discuss line: a star, or a plan set too low.
+    Above,
+}
+
+impl Band {
+    pub fn of(scheme: &crate::scheme::Scheme, attainment: &Exact) -> Band {
+        use crate::num::exact;
+        if *attainment < exact(scheme.review_below) {
+            Band::Below
+        } else if *attainment <= exact(Decimal::ONE) {
+            Band::Norm
+        } else if *attainment <= exact(scheme.discuss_above) {
+            Band::Good
+        } else {
+            Band::Above
+        }
+    }
+
+    /// The band in words, e.g. `80-100%`.
+    pub fn words(self, scheme: &crate::scheme::Scheme) -> String {
+        let pct = |d: Decimal| (d * Decimal::ONE_HUNDRED).normalize().to_string();
+        match self {
+            Band::Below => format!("below {}%", pct(scheme.review_below)),
+            Band::Norm => format!("{}-100%", pct(scheme.review_below)),
+            Band::Good => format!("100-{}%", pct(scheme.discuss_above)),
+            Band::Above => format!("above {}%", pct(scheme.discuss_above)),
+        }
+    }
+}
+
+/// The curve segment an attainment falls on, in words: `80-100%: pays 1:1`,
+/// `100-120%: 1.5 per 1%`, `above 120%: flat at 130%`, `below 80%: pays nothing`.
+pub fn segment_words(curve: &crate::scheme::Curve, attainment: Option<&Exact>) -> String {
+    use crate::num::exact;
+    let pct = |d: Decimal| format!("{}%", (d * Decimal::ONE_HUNDRED).normalize());
+    let Some(a) = attainment else {
+        return "no attainment: pays nothing".to_string();
+    };
+    if *a < exact(curve.threshold) {
+        return format!("below {}: pays nothing", pct(curve.threshold));
+    }
+    for seg in &curve.segments {
+        if seg.to.is_none_or(|t| *a <= exact(t)) {
+            let range = match seg.to {
+                Some(t) => format!("{}-{}", pct(seg.from).trim_end_matches('%'), pct(t)),
+                None => format!("from {}", pct(seg.from)),
+            };
+            let rate = if seg.slope == Decimal::ONE {
+                "pays 1:1".to_string()
+            } else if seg.slope.is_zero() {
+                format!("flat at {}", pct(seg.start))
+            } else {
+                format!("{} per 1%", seg.slope.normalize())
+            };
+            let capped = match curve.cap {
+                Some(cap) if seg.to.is_none() => format!(", capped at {}", pct(cap)),
+                _ => String::new(),
+            };
+            return format!("{range}: {rate}{capped}");
+        }
+    }
+    let last = curve
+        .segments
+        .last()
+        .and_then(|s| s.to)
+        .unwrap_or(curve.threshold);
+    match curve.cap {
+        Some(cap) => format!("above {}: capped at {}", pct(last), pct(cap)),
+        None => format!("above {}: flat", pct(last)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::num::exact;
+    use crate::scheme::Curve;
+    use std::str::FromStr;
+
+    #[test]
+    fn curve_segments_in_words() {
+        let c = Curve::standard();
+        let w = |s: &str| segment_words(&c, Some(&exact(Decimal::from_str(s).unwrap())));
+        assert_eq!(w("0.5"), "below 80%: pays nothing");
+        assert_eq!(w("0.8"), "80-100%: pays 1:1");
+        assert_eq!(w("1.1"), "100-120%: 1.5 per 1%");
+        assert_eq!(w("1.5"), "above 120%: capped at 130%");
+        assert_eq!(segment_words(&c, None), "no attainment: pays nothing");
+    }
+
+    #[test]
+    fn money_has_two_decimals() {
+        assert_eq!(money(Decimal::from(5)), "5.00");
+        assert_eq!(money(Decimal::from_str("1234.5").unwrap()), "1234.50");
+        assert_eq!(money(Decimal::from_str("-0.1").unwrap()), "-0.10");
+    }
+}
