@@ -5,6 +5,7 @@
 //! document date is fixed from the period so the same inputs give byte-identical files.
 
 pub mod labels;
+pub mod manifest;
 pub mod statement;
 pub mod workbook;
 

@@ -1,0 +1,1863 @@
+//! Sample-data generator: one realistic month of CRM exports for the sales bonus engine.
+//!
+//! For `--period YYYY-MM` (default `2026-10`) it writes, under `--out` (default `samples`):
+//!
+//! * `<period>.xlsx` — one worksheet per table (`employees`, `plans`, `calls`, `emails`,
+//!   `meetings`, `deals`, `clients`, `nps`) with native dates, datetimes and numbers;
+//! * `<period>-csv/<table>.csv` — the same rows as comma-separated UTF-8 with a header row.
+//!
+//! Both files are written from one in-memory set of rows, so they always hold the same data.
+//! There are 30 employees (E101..E130) on the three schemes `b2b-long-cycle`,
+//! `transactional` and `account-manager`. Their activity is sized so that attainment is
+//! spread out: a few people are under 80 %, most are at 80–120 % and a couple are above 120 %.
+//! A few rows fall just outside the period on both sides, there is one mid-month joiner
+//! and one leaver, and account-manager contacts carry client ids for the coverage metric.
+//!
+//! The output is deterministic: every random choice comes from a small splitmix64 generator
+//! of our own, seeded from `--seed` (default 42) and the name of the table being generated.
+//! No wall clock is read, nothing iterates over a `HashMap`, money is integer cents, and the
+//! workbook creation date is fixed to the day after the period. The same arguments therefore
+//! give byte-identical files. `--calls-per-day-scale N` multiplies the calls made per day
+//! (about 23 000 calls at 1, about 940 000 at 40) for benchmarks, and changes only `calls`.
+//! The xlsx sheet limit is 1 048 575 data rows; a larger table is refused with an error.
+//!
+//! ```text
+//! cargo run --release --example generate_samples -- --out samples --period 2026-10 \
+//!     [--calls-per-day-scale N] [--seed S]
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::error::Error;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, Days, NaiveDate, NaiveDateTime, Timelike, Weekday};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
+
+type Res<T> = Result<T, Box<dyn Error>>;
+
+// ---------------------------------------------------------------------------------------------
+// Deterministic PRNG (splitmix64)
+// ---------------------------------------------------------------------------------------------
+
+const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
+
+fn mix64(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// splitmix64. Each (seed, table, employee) triple gets its own stream, so changing how many
+/// calls are generated does not change the other tables.
+struct Rng {
+    state: u64,
+}
+
+impl Rng {
+    fn stream(seed: u64, name: &str, index: u64) -> Rng {
+        let mut h = mix64(seed.wrapping_add(GOLDEN));
+        for b in name.bytes() {
+            h = mix64(h ^ u64::from(b));
+        }
+        Rng {
+            state: mix64(h ^ index.wrapping_mul(GOLDEN)),
+        }
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.state = self.state.wrapping_add(GOLDEN);
+        mix64(self.state)
+    }
+
+    /// Uniform in `0..n` (`n > 0`).
+    fn below(&mut self, n: u64) -> u64 {
+        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
+    }
+
+    /// Uniform in `lo..=hi`.
+    fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.below(hi - lo + 1)
+    }
+
+    fn chance(&mut self, permille: u64) -> bool {
+        self.below(1000) < permille
+    }
+
+    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+        xs[self.below(xs.len() as u64) as usize]
+    }
+
+    fn weighted<T: Copy>(&mut self, items: &[(T, u64)]) -> T {
+        let total: u64 = items.iter().map(|(_, w)| w).sum();
+        let mut x = self.below(total);
+        for &(item, w) in items {
+            if x < w {
+                return item;
+            }
+            x -= w;
+        }
+        items[items.len() - 1].0
+    }
+
+    fn shuffle<T>(&mut self, xs: &mut [T]) {
+        for i in (1..xs.len()).rev() {
+            let j = self.below(i as u64 + 1) as usize;
+            xs.swap(i, j);
+        }
+    }
+
+    /// `base * U(lo_pm..=hi_pm) / 1000`.
+    fn jitter(&mut self, base: u64, lo_pm: u64, hi_pm: u64) -> u64 {
+        base * self.range(lo_pm, hi_pm) / 1000
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calendar
+// ---------------------------------------------------------------------------------------------
+
+fn month_start(year: i32, month: u32, offset: i32) -> NaiveDate {
+    let idx = year * 12 + month as i32 - 1 + offset;
+    NaiveDate::from_ymd_opt(idx.div_euclid(12), idx.rem_euclid(12) as u32 + 1, 1)
+        .expect("valid month")
+}
+
+fn is_workday(d: NaiveDate) -> bool {
+    !matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
+}
+
+/// All dates in `from..=to`.
+fn dates(from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
+    from.iter_days().take_while(|d| *d <= to).collect()
+}
+
+fn workdays(from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
+    dates(from, to)
+        .into_iter()
+        .filter(|d| is_workday(*d))
+        .collect()
+}
+
+/// `d - n` days, moved back to the previous working day, and not before `min`.
+fn back_workday(d: NaiveDate, n: u64, min: NaiveDate) -> NaiveDate {
+    let mut x = d - Days::new(n);
+    while !is_workday(x) {
+        x = x - Days::new(1);
+    }
+    let mut x = x.max(min);
+    while !is_workday(x) {
+        x = x + Days::new(1);
+    }
+    x
+}
+
+fn at(day: NaiveDate, secs: u64) -> NaiveDateTime {
+    let secs = secs.min(86_399) as u32;
+    day.and_hms_opt(secs / 3600, secs % 3600 / 60, secs % 60)
+        .expect("valid time")
+}
+
+#[derive(Clone, Copy)]
+struct Period {
+    year: i32,
+    month: u32,
+    start: NaiveDate,
+    end: NaiveDate,
+}
+
+impl Period {
+    fn parse(s: &str) -> Res<Period> {
+        let bad = || format!("--period must look like YYYY-MM, got {s:?}");
+        let (y, m) = s.split_once('-').ok_or_else(bad)?;
+        if y.len() != 4 || m.len() != 2 {
+            return Err(bad().into());
+        }
+        let year: i32 = y.parse().map_err(|_| bad())?;
+        let month: u32 = m.parse().map_err(|_| bad())?;
+        if !(1..=12).contains(&month) || !(1901..=9998).contains(&year) {
+            return Err(bad().into());
+        }
+        let start = month_start(year, month, 0);
+        let end = month_start(year, month, 1) - Days::new(1);
+        Ok(Period {
+            year,
+            month,
+            start,
+            end,
+        })
+    }
+
+    fn month_offset(&self, offset: i32) -> NaiveDate {
+        month_start(self.year, self.month, offset)
+    }
+
+    fn label(&self, offset: i32) -> String {
+        let d = self.month_offset(offset);
+        format!("{:04}-{:02}", d.year(), d.month())
+    }
+
+    fn day(&self, day: u32) -> NaiveDate {
+        self.start.with_day(day).expect("day within month")
+    }
+
+    fn next_start(&self) -> NaiveDate {
+        self.month_offset(1)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Roster
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Scheme {
+    B2b,
+    Transactional,
+    AccountManager,
+}
+
+impl Scheme {
+    fn id(self) -> &'static str {
+        match self {
+            Scheme::B2b => "b2b-long-cycle",
+            Scheme::Transactional => "transactional",
+            Scheme::AccountManager => "account-manager",
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Regular,
+    /// Hired on day 13 of the period month.
+    Joiner,
+    /// Left on day 20 of the period month.
+    Leaver,
+}
+
+struct Hire {
+    name: &'static str,
+    scheme: Scheme,
+    team: &'static str,
+    /// Target bonus in KZT cents.
+    bonus: u64,
+    /// Hired this many days before the period start (moved to the next working day).
+    days_before: u64,
+    /// Underlying "form" of the person in the period, per mille of target.
+    form: u64,
+    kind: Kind,
+}
+
+/// KZT and tiyn (hundredths) as cents.
+const fn kzt(whole: u64, tiyn: u64) -> u64 {
+    whole * 100 + tiyn
+}
+
+const fn hire(
+    name: &'static str,
+    scheme: Scheme,
+    team: &'static str,
+    bonus: u64,
+    days_before: u64,
+    form: u64,
+) -> Hire {
+    Hire {
+        name,
+        scheme,
+        team,
+        bonus,
+        days_before,
+        form,
+        kind: Kind::Regular,
+    }
+}
+
+use Scheme::{AccountManager as AM, B2b, Transactional as TR};
+
+/// Ids are given in this (hire date) order, starting at E101.
+#[rustfmt::skip]
+const ROSTER: [Hire; 30] = [
+    hire("Айгерим Сейткали", B2b, "Almaty", kzt(480_000, 0), 3880, 1120),
+    hire("Dmitry Volkov", B2b, "Astana", kzt(450_000, 0), 3650, 950),
+    hire("Нурлан Абенов", TR, "Almaty", kzt(320_000, 0), 3420, 1050),
+    hire("Ekaterina Smirnova", AM, "Almaty", kzt(400_000, 0), 3150, 1180),
+    hire("Ерлан Жумабаев", B2b, "Shymkent", kzt(420_000, 50), 3000, 620),
+    hire("Aliya Nurpeisova", AM, "Astana", kzt(380_000, 0), 2800, 980),
+    hire("Сергей Ким", TR, "Shymkent", kzt(300_000, 0), 2650, 900),
+    hire("Madina Tokayeva", TR, "Almaty", kzt(295_000, 50), 2480, 1150),
+    hire("Асель Бекова", AM, "Shymkent", kzt(350_000, 0), 2300, 640),
+    hire("Arman Sultanov", B2b, "Almaty", kzt(500_000, 0), 2150, 1040),
+    hire("Ольга Петренко", AM, "Almaty", kzt(365_000, 50), 2000, 1060),
+    hire("Timur Akhmetov", TR, "Astana", kzt(280_000, 0), 1850, 700),
+    hire("Дана Исмаилова", B2b, "Astana", kzt(440_000, 0), 1720, 880),
+    hire("Roman Li", TR, "Almaty", kzt(310_000, 0), 1600, 1000),
+    hire("Жанна Омарова", AM, "Astana", kzt(340_000, 0), 1480, 900),
+    hire("Bauyrzhan Serikbayev", B2b, "Shymkent", kzt(460_000, 0), 1370, 1270),
+    hire("Наталья Кузнецова", AM, "Almaty", kzt(390_000, 0), 1260, 1250),
+    hire("Daulet Kassymov", TR, "Shymkent", kzt(275_000, 50), 1150, 1310),
+    hire("Гульнара Тулегенова", AM, "Shymkent", kzt(330_000, 0), 1050, 1020),
+    Hire {
+        kind: Kind::Leaver,
+        ..hire("Alexey Morozov", B2b, "Almaty", kzt(470_000, 0), 960, 1000)
+    },
+    hire("Айдана Калиева", TR, "Astana", kzt(265_000, 0), 880, 960),
+    hire("Yerzhan Mukanov", AM, "Astana", kzt(355_000, 0), 800, 780),
+    hire("Ирина Ли", B2b, "Astana", kzt(430_000, 50), 730, 760),
+    hire("Sanzhar Kenzhebekov", TR, "Almaty", kzt(290_000, 0), 670, 830),
+    hire("Камила Рахимова", AM, "Almaty", kzt(345_000, 0), 610, 950),
+    hire("Vladimir Pak", B2b, "Shymkent", kzt(410_000, 0), 560, 1080),
+    hire("Динара Абдрахманова", TR, "Shymkent", kzt(260_000, 0), 510, 1090),
+    hire("Askar Utepov", AM, "Shymkent", kzt(320_000, 50), 460, 1110),
+    hire("Мария Соколова", B2b, "Almaty", kzt(400_000, 0), 410, 930),
+    Hire {
+        kind: Kind::Joiner,
+        ..hire("Aruzhan Bekmukhambetova", TR, "Astana", kzt(250_000, 0), 0, 1000)
+    },
+];
+
+#[derive(Clone)]
+struct Employee {
+    id: String,
+    name: &'static str,
+    scheme: Scheme,
+    team: &'static str,
+    target_bonus: u64,
+    hired_on: NaiveDate,
+    left_on: Option<NaiveDate>,
+    form: u64,
+    /// Plan targets (cents) for the period two months back, one month back and the period.
+    plans: [u64; 3],
+    /// Working days in the period while employed.
+    days: Vec<NaiveDate>,
+    /// Per mille of the period's working days that the person was employed.
+    frac: u64,
+    /// The last two working days before / first two after the period, while employed.
+    prev_days: Vec<NaiveDate>,
+    next_days: Vec<NaiveDate>,
+}
+
+impl Employee {
+    fn employed(&self, d: NaiveDate) -> bool {
+        d >= self.hired_on && self.left_on.is_none_or(|l| d <= l)
+    }
+
+    fn earliest(&self) -> NaiveDate {
+        self.hired_on
+    }
+
+    /// Attainment factor (per mille) for one metric: the person's form with some noise.
+    fn att(&self, rng: &mut Rng, lo_pm: u64, hi_pm: u64) -> u64 {
+        rng.jitter(self.form, lo_pm, hi_pm)
+    }
+
+    /// Scales a monthly volume by the share of the month the person worked.
+    fn prorate(&self, v: u64) -> u64 {
+        (v * self.frac + 500) / 1000
+    }
+}
+
+fn build_employees(p: Period, seed: u64) -> Vec<Employee> {
+    let all_days = workdays(p.start, p.end);
+    let prev_month = workdays(p.month_offset(-1), p.start - Days::new(1));
+    let next_month = workdays(p.next_start(), p.month_offset(2) - Days::new(1));
+    ROSTER
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let mut rng = Rng::stream(seed, "plans", i as u64);
+            let hired_on = match h.kind {
+                Kind::Joiner => p.day(13),
+                _ => {
+                    let mut d = p.start - Days::new(h.days_before);
+                    while !is_workday(d) {
+                        d = d + Days::new(1);
+                    }
+                    d
+                }
+            };
+            let left_on = (h.kind == Kind::Leaver).then(|| p.day(20));
+            // Plans in units of 100 000 KZT: revenue for b2b and transactional, upsell for AMs.
+            let (lo, hi) = match h.scheme {
+                Scheme::B2b => (80, 200),
+                Scheme::Transactional => (100, 110),
+                Scheme::AccountManager => (15, 50),
+            };
+            let base = rng.range(lo, hi) * 100_000 * 100;
+            let (lo, hi) = (lo * 100_000 * 100, hi * 100_000 * 100);
+            // Earlier months: within 10 % of the period's plan, rounded to 50 000 KZT.
+            let earlier =
+                |rng: &mut Rng| (rng.jitter(base, 900, 1100) / 5_000_000 * 5_000_000).clamp(lo, hi);
+            let plans = [earlier(&mut rng), earlier(&mut rng), base];
+            let mut e = Employee {
+                id: format!("E{}", 101 + i),
+                name: h.name,
+                scheme: h.scheme,
+                team: h.team,
+                target_bonus: h.bonus,
+                hired_on,
+                left_on,
+                form: h.form,
+                plans,
+                days: Vec::new(),
+                frac: 0,
+                prev_days: Vec::new(),
+                next_days: Vec::new(),
+            };
+            e.days = all_days
+                .iter()
+                .copied()
+                .filter(|d| e.employed(*d))
+                .collect();
+            e.frac = e.days.len() as u64 * 1000 / all_days.len() as u64;
+            e.prev_days = prev_month[prev_month.len() - 2..]
+                .iter()
+                .copied()
+                .filter(|d| e.employed(*d))
+                .collect();
+            e.next_days = next_month[..2]
+                .iter()
+                .copied()
+                .filter(|d| e.employed(*d))
+                .collect();
+            e
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generated records
+// ---------------------------------------------------------------------------------------------
+
+struct Client {
+    owner: usize,
+    since: NaiveDate,
+    churned_on: Option<NaiveDate>,
+}
+
+struct Deal {
+    owner: usize,
+    created_on: NaiveDate,
+    closed_on: Option<NaiveDate>,
+    status: &'static str,
+    stage: &'static str,
+    amount: u64,
+    new_client: bool,
+    lost_reason: Option<&'static str>,
+    client: Option<usize>,
+}
+
+struct Call {
+    owner: usize,
+    at: NaiveDateTime,
+    outgoing: bool,
+    duration: u32,
+    client: Option<usize>,
+}
+
+struct Email {
+    owner: usize,
+    at: NaiveDateTime,
+    outgoing: bool,
+    client: Option<usize>,
+}
+
+struct Meeting {
+    owner: usize,
+    at: NaiveDateTime,
+    status: &'static str,
+    client: Option<usize>,
+}
+
+struct Response {
+    owner: usize,
+    on: NaiveDate,
+    score: u8,
+}
+
+/// Client contacts that must (or must not) count towards an account manager's coverage.
+#[derive(Default)]
+struct ContactPlan {
+    /// day -> (client, outgoing)
+    calls: BTreeMap<NaiveDate, Vec<(usize, bool)>>,
+    emails: BTreeMap<NaiveDate, Vec<(usize, bool)>>,
+    /// Book clients that are contacted in the period; random extra tags come from here.
+    covered: Vec<usize>,
+    /// Whole book (also used for tags on incoming contacts, which do not count).
+    book: Vec<usize>,
+}
+
+#[derive(Default)]
+struct World {
+    clients: Vec<Client>,
+    deals: Vec<Deal>,
+    calls: Vec<Call>,
+    emails: Vec<Email>,
+    meetings: Vec<Meeting>,
+    responses: Vec<Response>,
+    meeting_slots: BTreeMap<usize, BTreeSet<NaiveDateTime>>,
+}
+
+struct DealDraft {
+    created_on: NaiveDate,
+    closed_on: Option<NaiveDate>,
+    status: &'static str,
+    stage: &'static str,
+    amount: u64,
+    new_client: bool,
+}
+
+const LOST_REASONS: [(&str, u64); 5] = [
+    ("price", 30),
+    ("competitor", 25),
+    ("no_need", 15),
+    ("timing", 15),
+    ("silence", 15),
+];
+const OPEN_STAGES: [(&str, u64); 4] = [
+    ("lead", 25),
+    ("qualified", 30),
+    ("negotiation", 25),
+    ("proposal", 20),
+];
+const EARLY_STAGES: [(&str, u64); 3] = [("lead", 30), ("qualified", 40), ("negotiation", 30)];
+
+impl World {
+    fn add_client(
+        &mut self,
+        owner: usize,
+        since: NaiveDate,
+        churned_on: Option<NaiveDate>,
+    ) -> usize {
+        self.clients.push(Client {
+            owner,
+            since,
+            churned_on,
+        });
+        self.clients.len() - 1
+    }
+
+    /// An existing client of `owner` that was a client before `before` and alive on `alive_on`.
+    fn existing_client(
+        &self,
+        rng: &mut Rng,
+        owner: usize,
+        before: NaiveDate,
+        alive_on: NaiveDate,
+    ) -> Option<usize> {
+        let candidates: Vec<usize> = (0..self.clients.len())
+            .filter(|&c| {
+                let cl = &self.clients[c];
+                cl.owner == owner && cl.since < before && cl.churned_on.is_none_or(|x| x > alive_on)
+            })
+            .collect();
+        (!candidates.is_empty()).then(|| rng.pick(&candidates))
+    }
+
+    /// Adds a deal. Won deals with a new client create that client (since = closed_on);
+    /// open/lost deals with a prospect have no client id.
+    fn add_deal(&mut self, rng: &mut Rng, owner: usize, d: DealDraft) {
+        let mut new_client = d.new_client;
+        let mut client = None;
+        if !new_client {
+            let alive_on = d.closed_on.unwrap_or(d.created_on);
+            client = self.existing_client(rng, owner, d.created_on, alive_on);
+            new_client = client.is_none();
+        }
+        if new_client && d.status == "won" {
+            let since = d.closed_on.expect("won deals are closed");
+            client = Some(self.add_client(owner, since, None));
+        }
+        let lost_reason = (d.status == "lost").then(|| rng.weighted(&LOST_REASONS));
+        self.deals.push(Deal {
+            owner,
+            created_on: d.created_on,
+            closed_on: d.closed_on,
+            status: d.status,
+            stage: d.stage,
+            amount: d.amount,
+            new_client,
+            lost_reason,
+            client,
+        });
+    }
+
+    fn meeting_slot(&mut self, rng: &mut Rng, owner: usize, day: NaiveDate) -> NaiveDateTime {
+        let used = self.meeting_slots.entry(owner).or_default();
+        let mut t = at(day, 10 * 3600);
+        for _ in 0..40 {
+            let hour = rng.range(9, 17);
+            let minute = rng.weighted(&[(0, 45), (30, 40), (15, 8), (45, 7)]);
+            t = at(day, hour * 3600 + minute * 60);
+            if used.insert(t) {
+                break;
+            }
+        }
+        t
+    }
+
+    fn add_meeting(
+        &mut self,
+        rng: &mut Rng,
+        owner: usize,
+        day: NaiveDate,
+        status: &'static str,
+        client: Option<usize>,
+    ) {
+        let at = self.meeting_slot(rng, owner, day);
+        self.meetings.push(Meeting {
+            owner,
+            at,
+            status,
+            client,
+        });
+    }
+}
+
+/// Money in cents: a whole multiple of `step_kzt` in `lo_kzt..=hi_kzt`, and with probability
+/// `odd_pm`/1000 an odd tail of KZT and tiyn on top.
+fn money(rng: &mut Rng, lo_kzt: u64, hi_kzt: u64, step_kzt: u64, odd_pm: u64) -> u64 {
+    let mut cents = rng.range(lo_kzt / step_kzt, hi_kzt / step_kzt) * step_kzt * 100;
+    if rng.chance(odd_pm) {
+        cents += rng.range(1, step_kzt * 100 - 1);
+    }
+    cents
+}
+
+/// Draws amounts until their sum is as close to `goal` as one more draw could get.
+fn fill_to(rng: &mut Rng, goal: u64, mut draw: impl FnMut(&mut Rng) -> u64) -> Vec<u64> {
+    let mut out = Vec::new();
+    let mut sum = 0;
+    while sum < goal {
+        let a = draw(rng);
+        if sum + a > goal && sum + a - goal > goal - sum && !out.is_empty() {
+            break;
+        }
+        sum += a;
+        out.push(a);
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clients
+// ---------------------------------------------------------------------------------------------
+
+fn gen_clients(p: Period, seed: u64, emps: &[Employee], w: &mut World) {
+    for (e, emp) in emps.iter().enumerate() {
+        let mut rng = Rng::stream(seed, "clients", e as u64);
+        let old = |rng: &mut Rng| p.start - Days::new(rng.range(20, 2600));
+        match emp.scheme {
+            Scheme::AccountManager => {
+                let book = rng.range(15, 34);
+                // Retention: target 90 %; weaker people lose more clients during the period.
+                let retention_pm = 900 * (1000 + (emp.form as i64 - 1000) * 3 / 10) as u64 / 1000;
+                let churn_pm = 1000u64.saturating_sub(rng.jitter(retention_pm, 985, 1015));
+                let churned = ((book * churn_pm + 500) / 1000).min(book / 3);
+                for k in 0..book {
+                    let churned_on = (k < churned).then(|| p.day(rng.range(2, 28) as u32));
+                    w.add_client(e, old(&mut rng), churned_on);
+                }
+                // Clients churned before the period, handed over during it, and churning
+                // after it: none of the first two belong to the period's book.
+                for _ in 0..rng.range(0, 2) {
+                    let churned = p.start - Days::new(rng.range(1, 75));
+                    let since = churned - Days::new(rng.range(200, 1500));
+                    w.add_client(e, since, Some(churned));
+                }
+                for _ in 0..rng.range(0, 2) {
+                    w.add_client(e, p.day(rng.range(2, 28) as u32), None);
+                }
+                if rng.chance(400) {
+                    let later = p.next_start() + Days::new(rng.range(0, 6));
+                    w.add_client(e, old(&mut rng), Some(later));
+                }
+            }
+            Scheme::B2b | Scheme::Transactional => {
+                if emp.hired_on >= p.start {
+                    continue; // a new joiner has no clients yet
+                }
+                let pool = match emp.scheme {
+                    Scheme::B2b => rng.range(6, 12),
+                    _ => rng.range(10, 20),
+                };
+                for _ in 0..pool {
+                    let churned_on = rng
+                        .chance(80)
+                        .then(|| p.start - Days::new(rng.range(1, 120)));
+                    let since = match churned_on {
+                        Some(c) => c - Days::new(rng.range(100, 900)),
+                        None => old(&mut rng),
+                    };
+                    w.add_client(e, since, churned_on);
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deals
+// ---------------------------------------------------------------------------------------------
+
+fn gen_deals(p: Period, seed: u64, emps: &[Employee], w: &mut World) {
+    for (e, emp) in emps.iter().enumerate() {
+        let mut rng = Rng::stream(seed, "deals", e as u64);
+        match emp.scheme {
+            Scheme::B2b => b2b_deals(p, &mut rng, e, emp, w),
+            Scheme::Transactional => transactional_deals(p, &mut rng, e, emp, w),
+            Scheme::AccountManager => am_deals(&mut rng, e, emp, w),
+        }
+        boundary_deals(p, &mut rng, e, emp, w);
+    }
+}
+
+fn b2b_deals(p: Period, rng: &mut Rng, e: usize, emp: &Employee, w: &mut World) {
+    let plan = emp.plans[2];
+    // Revenue: won deals closed in the period.
+    let goal = emp.prorate(plan / 1000 * emp.att(rng, 900, 1100));
+    let amounts = fill_to(rng, goal, |r| money(r, 800_000, 4_500_000, 1000, 200));
+    let mut won_at_proposal = 0u64;
+    for amount in amounts {
+        let closed = rng.pick(&emp.days);
+        let stage = rng.weighted(&[("proposal", 75), ("negotiation", 25)]);
+        won_at_proposal += u64::from(stage == "proposal");
+        let d = DealDraft {
+            created_on: back_workday(closed, rng.range(25, 160), emp.earliest()),
+            closed_on: Some(closed),
+            status: "won",
+            stage,
+            amount,
+            new_client: rng.chance(550),
+        };
+        w.add_deal(rng, e, d);
+    }
+    // Proposal win rate: target 25 % of proposal-stage deals won or lost in the period.
+    let rate_pm = (250 * emp.att(rng, 850, 1150) / 1000).clamp(100, 900);
+    let lost_at_proposal = if won_at_proposal == 0 {
+        rng.range(1, 3)
+    } else {
+        (won_at_proposal * (1000 - rate_pm) + rate_pm / 2) / rate_pm
+    };
+    let early_lost = rng.range(1, 4);
+    for k in 0..lost_at_proposal + early_lost {
+        let closed = rng.pick(&emp.days);
+        let stage = if k < lost_at_proposal {
+            "proposal"
+        } else {
+            rng.weighted(&EARLY_STAGES)
+        };
+        let d = DealDraft {
+            created_on: back_workday(closed, rng.range(15, 120), emp.earliest()),
+            closed_on: Some(closed),
+            status: "lost",
+            stage,
+            amount: money(rng, 600_000, 5_000_000, 1000, 150),
+            new_client: rng.chance(650),
+        };
+        w.add_deal(rng, e, d);
+    }
+    // Pipeline: open at period end, target 3 x plan. Some close just after the period.
+    let last_day = emp.left_on.unwrap_or(p.end).min(p.end);
+    let goal = 3 * (plan / 1000) * emp.att(rng, 850, 1150);
+    let amounts = fill_to(rng, goal, |r| money(r, 1_000_000, 6_000_000, 1000, 150));
+    let closes_next_month = emp.left_on.is_none() && rng.chance(500);
+    for (k, amount) in amounts.into_iter().enumerate() {
+        let created = back_workday(last_day, rng.range(0, 150), emp.earliest());
+        let (closed_on, status, stage) = if k == 0 && closes_next_month {
+            let closed = p.next_start() + Days::new(rng.range(1, 4));
+            let status = rng.pick(&["won", "lost"]);
+            (Some(closed), status, "proposal")
+        } else {
+            (None, "open", rng.weighted(&OPEN_STAGES))
+        };
+        let d = DealDraft {
+            created_on: created,
+            closed_on,
+            status,
+            stage,
+            amount,
+            new_client: rng.chance(500),
+        };
+        w.add_deal(rng, e, d);
+    }
+}
+
+fn transactional_deals(p: Period, rng: &mut Rng, e: usize, emp: &Employee, w: &mut World) {
+    // Won count vs 30 and average deal vs 275 000 KZT; their product is the revenue, which is
+    // sized to land near the plan (10.0-11.5 M) for a person in normal form.
+    let count = emp.prorate(30 * emp.att(rng, 1070, 1200) / 1000);
+    let avg = kzt(275_000, 0) * rng.range(1030, 1250) / 1000;
+    let new_pm = if emp.hired_on >= p.start { 1000 } else { 400 };
+    for _ in 0..count {
+        let mult = 300 + rng.range(0, 700) + rng.range(0, 700);
+        let mut amount = (avg * mult / 1000 + 5000) / 10_000 * 10_000;
+        if rng.chance(200) {
+            amount += rng.range(1, 9_999);
+        }
+        let closed = rng.pick(&emp.days);
+        let d = DealDraft {
+            created_on: back_workday(closed, rng.range(0, 21), emp.earliest()),
+            closed_on: Some(closed),
+            status: "won",
+            stage: rng.weighted(&[("proposal", 55), ("negotiation", 45)]),
+            amount,
+            new_client: rng.chance(new_pm),
+        };
+        w.add_deal(rng, e, d);
+    }
+    let lost = count * rng.range(250, 500) / 1000;
+    for _ in 0..lost {
+        let closed = rng.pick(&emp.days);
+        let d = DealDraft {
+            created_on: back_workday(closed, rng.range(0, 30), emp.earliest()),
+            closed_on: Some(closed),
+            status: "lost",
+            stage: rng.weighted(&OPEN_STAGES),
+            amount: money(rng, 60_000, 700_000, 100, 200),
+            new_client: rng.chance(new_pm.max(600)),
+        };
+        w.add_deal(rng, e, d);
+    }
+    let last_day = *emp.days.last().expect("working days");
+    for _ in 0..rng.range(3, 10) {
+        let d = DealDraft {
+            created_on: back_workday(last_day, rng.range(0, 30), emp.earliest()),
+            closed_on: None,
+            status: "open",
+            stage: rng.weighted(&OPEN_STAGES),
+            amount: money(rng, 80_000, 800_000, 100, 200),
+            new_client: rng.chance(new_pm.max(500)),
+        };
+        w.add_deal(rng, e, d);
+    }
+}
+
+fn am_deals(rng: &mut Rng, e: usize, emp: &Employee, w: &mut World) {
+    // Upsell: won deals with existing (book) clients, vs plan.
+    let goal = emp.prorate(emp.plans[2] / 1000 * emp.att(rng, 900, 1100));
+    let amounts = fill_to(rng, goal, |r| money(r, 150_000, 1_200_000, 1000, 200));
+    for amount in amounts {
+        let closed = rng.pick(&emp.days);
+        let d = DealDraft {
+            created_on: back_workday(closed, rng.range(7, 60), emp.earliest()),
+            closed_on: Some(closed),
+            status: "won",
+            stage: rng.weighted(&[("proposal", 50), ("negotiation", 50)]),
+            amount,
+            new_client: false,
+        };
+        w.add_deal(rng, e, d);
+    }
+    // A new logo now and then: won, but not upsell.
+    if rng.chance(400) {
+        let closed = rng.pick(&emp.days);
+        let d = DealDraft {
+            created_on: back_workday(closed, rng.range(10, 45), emp.earliest()),
+            closed_on: Some(closed),
+            status: "won",
+            stage: "proposal",
+            amount: money(rng, 300_000, 1_500_000, 1000, 200),
+            new_client: true,
+        };
+        w.add_deal(rng, e, d);
+    }
+    for _ in 0..rng.range(1, 4) {
+        let closed = rng.pick(&emp.days);
+        let d = DealDraft {
+            created_on: back_workday(closed, rng.range(7, 60), emp.earliest()),
+            closed_on: Some(closed),
+            status: "lost",
+            stage: rng.weighted(&OPEN_STAGES),
+            amount: money(rng, 150_000, 1_500_000, 1000, 200),
+            new_client: rng.chance(150),
+        };
+        w.add_deal(rng, e, d);
+    }
+    let last_day = *emp.days.last().expect("working days");
+    for _ in 0..rng.range(2, 6) {
+        let d = DealDraft {
+            created_on: back_workday(last_day, rng.range(0, 60), emp.earliest()),
+            closed_on: None,
+            status: "open",
+            stage: rng.weighted(&OPEN_STAGES),
+            amount: money(rng, 150_000, 1_500_000, 1000, 200),
+            new_client: rng.chance(150),
+        };
+        w.add_deal(rng, e, d);
+    }
+}
+
+/// A few deals closed just before the period and created just after it.
+fn boundary_deals(p: Period, rng: &mut Rng, e: usize, emp: &Employee, w: &mut World) {
+    let (lo, hi) = match emp.scheme {
+        Scheme::B2b => (800_000, 4_000_000),
+        Scheme::Transactional => (80_000, 600_000),
+        Scheme::AccountManager => (150_000, 1_200_000),
+    };
+    if !emp.prev_days.is_empty() {
+        for _ in 0..rng.range(1, 2) {
+            let closed = p.start - Days::new(rng.range(1, 8));
+            let closed = back_workday(closed, 0, emp.earliest());
+            let status = rng.weighted(&[("won", 60), ("lost", 40)]);
+            let d = DealDraft {
+                created_on: back_workday(closed, rng.range(3, 60), emp.earliest()),
+                closed_on: Some(closed),
+                status,
+                stage: rng.weighted(&[("proposal", 60), ("negotiation", 40)]),
+                amount: money(rng, lo, hi, 1000, 200),
+                new_client: rng.chance(400),
+            };
+            w.add_deal(rng, e, d);
+        }
+    }
+    if !emp.next_days.is_empty() && rng.chance(500) {
+        let d = DealDraft {
+            created_on: rng.pick(&emp.next_days),
+            closed_on: None,
+            status: "open",
+            stage: "lead",
+            amount: money(rng, lo, hi, 1000, 100),
+            new_client: rng.chance(600),
+        };
+        w.add_deal(rng, e, d);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Account-manager coverage plan (and the meetings that are part of it)
+// ---------------------------------------------------------------------------------------------
+
+fn plan_contacts(p: Period, seed: u64, emps: &[Employee], w: &mut World) -> Vec<ContactPlan> {
+    let mut plans: Vec<ContactPlan> = (0..emps.len()).map(|_| ContactPlan::default()).collect();
+    for (e, emp) in emps.iter().enumerate() {
+        if emp.scheme != Scheme::AccountManager {
+            continue;
+        }
+        let mut rng = Rng::stream(seed, "coverage", e as u64);
+        let mut book: Vec<usize> = (0..w.clients.len())
+            .filter(|&c| {
+                let cl = &w.clients[c];
+                cl.owner == e && cl.since < p.start && cl.churned_on.is_none_or(|x| x >= p.start)
+            })
+            .collect();
+        let plan = &mut plans[e];
+        plan.book = book.clone();
+        rng.shuffle(&mut book);
+        // Coverage target is 100 %; strong people reach it, weaker ones miss some clients.
+        let cov_pm = (550 + 400 * emp.form / 1000).min(1000);
+        let cov_pm = rng.jitter(cov_pm, 970, 1030).min(1000);
+        let covered = (book.len() as u64 * cov_pm + 500) / 1000;
+        let (covered, uncovered) = book.split_at(covered as usize);
+        plan.covered = covered.to_vec();
+        plan.covered.sort_unstable();
+        for &c in covered {
+            let until = w.clients[c].churned_on.unwrap_or(p.end);
+            let days: Vec<NaiveDate> = emp.days.iter().copied().filter(|d| *d <= until).collect();
+            let days = if days.is_empty() { &emp.days } else { &days };
+            let contacts = 1 + u64::from(rng.chance(500)) + u64::from(rng.chance(200));
+            for _ in 0..contacts {
+                let day = rng.pick(days);
+                match rng.weighted(&[(0, 45), (1, 40), (2, 15)]) {
+                    0 => plan.calls.entry(day).or_default().push((c, true)),
+                    1 => plan.emails.entry(day).or_default().push((c, true)),
+                    _ => w.add_meeting(&mut rng, e, day, "held", Some(c)),
+                }
+            }
+        }
+        // Near misses: contacts with uncovered clients that must not count.
+        for &c in uncovered {
+            if !rng.chance(650) {
+                continue;
+            }
+            let day = rng.pick(&emp.days);
+            match rng.range(0, 4) {
+                0 => plan.calls.entry(day).or_default().push((c, false)),
+                1 => plan.emails.entry(day).or_default().push((c, false)),
+                2 => {
+                    let status = rng.pick(&["cancelled", "no_show", "planned"]);
+                    w.add_meeting(&mut rng, e, day, status, Some(c));
+                }
+                _ => {
+                    // An outgoing call just before the period.
+                    if let Some(&d) = emp.prev_days.last() {
+                        plan.calls.entry(d).or_default().push((c, true));
+                    }
+                }
+            }
+        }
+    }
+    plans
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calls and emails
+// ---------------------------------------------------------------------------------------------
+
+struct Slot {
+    outgoing: bool,
+    duration: u32,
+    client: Option<usize>,
+}
+
+fn outgoing_duration(rng: &mut Rng, short_pm: u64) -> u32 {
+    let secs = if rng.chance(short_pm) {
+        match rng.range(0, 9) {
+            0 | 1 => 0, // not answered
+            2..=4 => rng.range(3, 30),
+            _ => rng.range(31, 119),
+        }
+    } else {
+        let base = rng.range(120, 420);
+        if rng.chance(180) {
+            base + rng.range(0, 1500)
+        } else {
+            base
+        }
+    };
+    secs as u32
+}
+
+fn incoming_duration(rng: &mut Rng) -> u32 {
+    let secs = if rng.chance(150) {
+        rng.range(5, 119)
+    } else {
+        rng.range(120, 420)
+            + if rng.chance(100) {
+                rng.range(0, 900)
+            } else {
+                0
+            }
+    };
+    secs as u32
+}
+
+/// Lays the day's calls out one after another between about 09:00 and 18:30 with a lunch
+/// break (a busy day runs late). If they still do not fit (huge benchmark scales) they are
+/// allowed to overlap.
+fn schedule_calls(
+    rng: &mut Rng,
+    owner: usize,
+    day: NaiveDate,
+    mut slots: Vec<Slot>,
+    out: &mut Vec<Call>,
+) {
+    if slots.is_empty() {
+        return;
+    }
+    rng.shuffle(&mut slots);
+    let start = 8 * 3600 + 45 * 60 + rng.range(0, 1800);
+    let n = slots.len() as u64;
+    let busy: u64 = slots.iter().map(|s| u64::from(s.duration)).sum();
+    // A busy day runs late, up to 20:30.
+    let end = (18 * 3600 + 10 * 60 + rng.range(0, 2400))
+        .max((start + busy + 60 * n).min(20 * 3600 + 30 * 60));
+    let len = end - start;
+    let mut push = |s: Slot, t: u64| {
+        out.push(Call {
+            owner,
+            at: at(day, t),
+            outgoing: s.outgoing,
+            duration: s.duration,
+            client: s.client,
+        })
+    };
+    if busy + 30 * n <= len {
+        let free = len - busy;
+        let lunch = if n >= 4 {
+            (free / 3).min(2700 + rng.range(0, 1500))
+        } else {
+            0
+        };
+        let rest = free - lunch;
+        let weights: Vec<u64> = (0..=n).map(|_| rng.range(1, 1000)).collect();
+        let total: u64 = weights.iter().sum();
+        let mut t = start;
+        for (i, s) in slots.into_iter().enumerate() {
+            t += rest * weights[i] / total;
+            if i as u64 == n / 2 {
+                t += lunch;
+            }
+            let duration = u64::from(s.duration);
+            push(s, t);
+            t += duration;
+        }
+    } else {
+        let mut starts: Vec<u64> = (0..n).map(|_| rng.range(start, end - 1)).collect();
+        starts.sort_unstable();
+        for (s, t) in slots.into_iter().zip(starts) {
+            push(s, t);
+        }
+    }
+}
+
+fn scaled(n: u64, scale_pm: u64) -> u64 {
+    (n * scale_pm + 500) / 1000
+}
+
+fn gen_calls(seed: u64, scale_pm: u64, emps: &[Employee], plans: &[ContactPlan], w: &mut World) {
+    for (e, emp) in emps.iter().enumerate() {
+        let mut rng = Rng::stream(seed, "calls", e as u64);
+        let plan = &plans[e];
+        // Outgoing calls per working day: transactional 30-45 by form, others 8-15.
+        let (out_lo, out_hi, in_lo, in_hi) = match emp.scheme {
+            Scheme::Transactional => {
+                let base = (30 + (emp.form.clamp(620, 1320) - 620) * 15 / 700).min(45);
+                (base * 85 / 100, base * 115 / 100, 22, 36)
+            }
+            _ => (10, 16, 5, 10),
+        };
+        let short_pm = match emp.scheme {
+            Scheme::Transactional => rng.range(260, 340),
+            _ => rng.range(200, 350),
+        };
+        let tag_pm = match emp.scheme {
+            Scheme::AccountManager => 250,
+            _ => 50,
+        };
+        let own_clients: Vec<usize> = (0..w.clients.len())
+            .filter(|&c| w.clients[c].owner == e)
+            .collect();
+        let mut all_days: Vec<(NaiveDate, bool)> = Vec::new();
+        all_days.extend(emp.prev_days.iter().map(|d| (*d, true)));
+        all_days.extend(emp.days.iter().map(|d| (*d, false)));
+        all_days.extend(emp.next_days.iter().map(|d| (*d, true)));
+        for (day, boundary) in all_days {
+            let (n_out, n_in) = if boundary {
+                (rng.range(1, 4), rng.range(0, 2))
+            } else {
+                (rng.range(out_lo, out_hi), rng.range(in_lo, in_hi))
+            };
+            let (n_out, n_in) = (scaled(n_out, scale_pm), scaled(n_in, scale_pm));
+            let mut slots = Vec::new();
+            let planned = plan.calls.get(&day).map(Vec::as_slice).unwrap_or(&[]);
+            for &(c, outgoing) in planned {
+                let duration = if outgoing {
+                    outgoing_duration(&mut rng, short_pm)
+                } else {
+                    incoming_duration(&mut rng)
+                };
+                slots.push(Slot {
+                    outgoing,
+                    duration,
+                    client: Some(c),
+                });
+            }
+            let planned_out = planned.iter().filter(|(_, o)| *o).count() as u64;
+            for _ in 0..n_out.saturating_sub(planned_out) {
+                let client = tag(&mut rng, tag_pm, emp.scheme, &plan.covered, &own_clients);
+                let duration = outgoing_duration(&mut rng, short_pm);
+                slots.push(Slot {
+                    outgoing: true,
+                    duration,
+                    client,
+                });
+            }
+            for _ in 0..n_in {
+                let client = tag(&mut rng, tag_pm + 150, emp.scheme, &plan.book, &own_clients);
+                let duration = incoming_duration(&mut rng);
+                slots.push(Slot {
+                    outgoing: false,
+                    duration,
+                    client,
+                });
+            }
+            schedule_calls(&mut rng, e, day, slots, &mut w.calls);
+        }
+    }
+}
+
+/// Client id on a contact: account managers use the given list of their book, other people
+/// their own clients (rarely).
+fn tag(rng: &mut Rng, pm: u64, scheme: Scheme, am_list: &[usize], own: &[usize]) -> Option<usize> {
+    let list = if scheme == Scheme::AccountManager {
+        am_list
+    } else {
+        own
+    };
+    (!list.is_empty() && rng.chance(pm)).then(|| rng.pick(list))
+}
+
+fn email_time(rng: &mut Rng, day: NaiveDate) -> NaiveDateTime {
+    let secs = if rng.chance(40) {
+        rng.range(19 * 3600 + 30 * 60, 22 * 3600)
+    } else {
+        rng.range(8 * 3600 + 30 * 60, 19 * 3600 + 15 * 60)
+    };
+    at(day, secs)
+}
+
+fn gen_emails(seed: u64, emps: &[Employee], plans: &[ContactPlan], w: &mut World) {
+    for (e, emp) in emps.iter().enumerate() {
+        let mut rng = Rng::stream(seed, "emails", e as u64);
+        let plan = &plans[e];
+        let (out_lo, out_hi, in_lo, in_hi) = match emp.scheme {
+            Scheme::B2b => (8, 15, 4, 9),
+            Scheme::Transactional => (3, 8, 2, 5),
+            Scheme::AccountManager => (6, 14, 3, 8),
+        };
+        let tag_pm = match emp.scheme {
+            Scheme::AccountManager => 300,
+            _ => 80,
+        };
+        let own_clients: Vec<usize> = (0..w.clients.len())
+            .filter(|&c| w.clients[c].owner == e)
+            .collect();
+        let mut all_days: Vec<(NaiveDate, bool)> = Vec::new();
+        all_days.extend(emp.prev_days.iter().map(|d| (*d, true)));
+        all_days.extend(emp.days.iter().map(|d| (*d, false)));
+        all_days.extend(emp.next_days.iter().map(|d| (*d, true)));
+        for (day, boundary) in all_days {
+            let (n_out, n_in) = if boundary {
+                (rng.range(0, 2), rng.range(0, 2))
+            } else {
+                (rng.range(out_lo, out_hi), rng.range(in_lo, in_hi))
+            };
+            let mut day_emails = Vec::new();
+            let planned = plan.emails.get(&day).map(Vec::as_slice).unwrap_or(&[]);
+            for &(c, outgoing) in planned {
+                day_emails.push((email_time(&mut rng, day), outgoing, Some(c)));
+            }
+            let planned_out = planned.iter().filter(|(_, o)| *o).count() as u64;
+            for _ in 0..n_out.saturating_sub(planned_out) {
+                let client = tag(&mut rng, tag_pm, emp.scheme, &plan.covered, &own_clients);
+                day_emails.push((email_time(&mut rng, day), true, client));
+            }
+            for _ in 0..n_in {
+                let client = tag(&mut rng, tag_pm + 200, emp.scheme, &plan.book, &own_clients);
+                day_emails.push((email_time(&mut rng, day), false, client));
+            }
+            for (at, outgoing, client) in day_emails {
+                w.emails.push(Email {
+                    owner: e,
+                    at,
+                    outgoing,
+                    client,
+                });
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Meetings and NPS
+// ---------------------------------------------------------------------------------------------
+
+fn gen_meetings(p: Period, seed: u64, emps: &[Employee], plans: &[ContactPlan], w: &mut World) {
+    for (e, emp) in emps.iter().enumerate() {
+        let mut rng = Rng::stream(seed, "meetings", e as u64);
+        let own_clients: Vec<usize> = (0..w.clients.len())
+            .filter(|&c| w.clients[c].owner == e)
+            .collect();
+        let (held, cancelled, no_show) = match emp.scheme {
+            // Target: 8 meetings held in the period.
+            Scheme::B2b => (
+                (8 * emp.prorate(emp.att(&mut rng, 850, 1150)) + 500) / 1000,
+                rng.range(1, 3),
+                rng.range(0, 2),
+            ),
+            Scheme::Transactional => (rng.range(0, 2), rng.range(0, 1), 0),
+            Scheme::AccountManager => (rng.range(2, 5), rng.range(1, 2), rng.range(0, 1)),
+        };
+        let client_for = |rng: &mut Rng, held: bool| -> Option<usize> {
+            match emp.scheme {
+                // Held AM meetings only with covered clients, so coverage stays as planned.
+                Scheme::AccountManager => {
+                    let list = if held {
+                        &plans[e].covered
+                    } else {
+                        &plans[e].book
+                    };
+                    (!list.is_empty() && rng.chance(700)).then(|| rng.pick(list))
+                }
+                _ => (!own_clients.is_empty() && rng.chance(300)).then(|| rng.pick(&own_clients)),
+            }
+        };
+        for (status, count) in [
+            ("held", held),
+            ("cancelled", cancelled),
+            ("no_show", no_show),
+        ] {
+            for _ in 0..count {
+                let day = rng.pick(&emp.days);
+                let client = client_for(&mut rng, status == "held");
+                w.add_meeting(&mut rng, e, day, status, client);
+            }
+        }
+        // A stale "planned" meeting late in the period now and then.
+        let late: Vec<NaiveDate> = emp.days.iter().copied().filter(|d| d.day() >= 26).collect();
+        if !late.is_empty() && rng.chance(250) {
+            let day = rng.pick(&late);
+            let client = client_for(&mut rng, false);
+            w.add_meeting(&mut rng, e, day, "planned", client);
+        }
+        // Just outside the period: held the month before, planned for the month after.
+        if !emp.prev_days.is_empty() && rng.chance(400) {
+            let day = rng.pick(&emp.prev_days);
+            let client = client_for(&mut rng, false);
+            w.add_meeting(&mut rng, e, day, "held", client);
+        }
+        if emp.left_on.is_none() {
+            let next = workdays(p.next_start(), p.next_start() + Days::new(9));
+            for _ in 0..rng.range(0, 2) {
+                let day = rng.pick(&next);
+                let client = client_for(&mut rng, false);
+                w.add_meeting(&mut rng, e, day, "planned", client);
+            }
+        }
+    }
+}
+
+fn gen_nps(p: Period, seed: u64, emps: &[Employee], w: &mut World) {
+    for (e, emp) in emps.iter().enumerate() {
+        if emp.scheme != Scheme::AccountManager {
+            continue;
+        }
+        let mut rng = Rng::stream(seed, "nps", e as u64);
+        // Target NPS (per mille): -100 for the weakest form up to +800 for the strongest.
+        let form = emp.form.clamp(620, 1320) as i64;
+        let target = -100 + (form - 620) * 900 / 700 + rng.range(0, 100) as i64 - 50;
+        let target = target.clamp(-150, 850);
+        let n = rng.range(5, 25) as i64;
+        let promoters = ((n * (800 + target) + 1000) / 2000).clamp(0, n);
+        let detractors = ((n * (800 - target) + 1000) / 2000).clamp(0, n - promoters);
+        let mut scores: Vec<u8> = Vec::new();
+        for k in 0..n {
+            let score = if k < promoters {
+                rng.weighted(&[(9, 45), (10, 55)])
+            } else if k < promoters + detractors {
+                rng.weighted(&[(0, 3), (1, 2), (2, 3), (3, 5), (4, 8), (5, 12), (6, 15)])
+            } else {
+                rng.weighted(&[(7, 45), (8, 55)])
+            };
+            scores.push(score);
+        }
+        rng.shuffle(&mut scores);
+        let month = dates(p.start, p.end);
+        for score in scores {
+            w.responses.push(Response {
+                owner: e,
+                on: rng.pick(&month),
+                score,
+            });
+        }
+        // Responses just outside the period.
+        for _ in 0..rng.range(0, 2) {
+            let on = if rng.chance(500) {
+                p.start - Days::new(rng.range(1, 5))
+            } else {
+                p.next_start() + Days::new(rng.range(0, 4))
+            };
+            w.responses.push(Response {
+                owner: e,
+                on,
+                score: rng.range(3, 10) as u8,
+            });
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tables
+// ---------------------------------------------------------------------------------------------
+
+enum Cell {
+    Text(String),
+    Str(&'static str),
+    Int(i64),
+    /// KZT cents.
+    Money(u64),
+    Date(NaiveDate),
+    DateTime(NaiveDateTime),
+    Empty,
+}
+
+fn opt_text(s: Option<&String>) -> Cell {
+    s.map_or(Cell::Empty, |s| Cell::Text(s.clone()))
+}
+
+fn opt_date(d: Option<NaiveDate>) -> Cell {
+    d.map_or(Cell::Empty, Cell::Date)
+}
+
+fn money_text(cents: u64) -> String {
+    format!("{}.{:02}", cents / 100, cents % 100)
+}
+
+struct Table {
+    name: &'static str,
+    headers: &'static [&'static str],
+    widths: &'static [f64],
+    rows: Vec<Vec<Cell>>,
+}
+
+fn direction(outgoing: bool) -> &'static str {
+    if outgoing { "outgoing" } else { "incoming" }
+}
+
+/// `prefix` + zero-padded number, at least `min_width` digits (wider if there are more rows).
+fn id_maker(prefix: &'static str, min_width: usize, count: usize) -> impl Fn(usize) -> String {
+    let width = min_width.max(count.to_string().len());
+    move |i| format!("{prefix}{:0width$}", i + 1)
+}
+
+fn build_tables(p: Period, emps: &[Employee], w: World) -> Vec<Table> {
+    let World {
+        clients,
+        mut deals,
+        mut calls,
+        mut emails,
+        mut meetings,
+        mut responses,
+        ..
+    } = w;
+    let emp_id = |e: usize| Cell::Text(emps[e].id.clone());
+
+    // Clients get ids in order of `since`, so ids grow with the relationship's age.
+    let mut order: Vec<usize> = (0..clients.len()).collect();
+    order.sort_by_key(|&c| (clients[c].since, clients[c].owner, c));
+    let make = id_maker("C", 5, clients.len());
+    let mut client_ids = vec![String::new(); clients.len()];
+    for (k, &c) in order.iter().enumerate() {
+        client_ids[c] = make(k);
+    }
+    let client_id = |c: Option<usize>| opt_text(c.map(|c| &client_ids[c]));
+
+    let employees = Table {
+        name: "employees",
+        headers: &[
+            "employee_id",
+            "name",
+            "scheme",
+            "target_bonus",
+            "team",
+            "hired_on",
+            "left_on",
+        ],
+        widths: &[12.0, 28.0, 17.0, 14.0, 10.0, 12.0, 12.0],
+        rows: emps
+            .iter()
+            .enumerate()
+            .map(|(e, x)| {
+                vec![
+                    emp_id(e),
+                    Cell::Str(x.name),
+                    Cell::Str(x.scheme.id()),
+                    Cell::Money(x.target_bonus),
+                    Cell::Str(x.team),
+                    Cell::Date(x.hired_on),
+                    opt_date(x.left_on),
+                ]
+            })
+            .collect(),
+    };
+
+    let mut plan_rows = Vec::new();
+    for (e, x) in emps.iter().enumerate() {
+        let metric = match x.scheme {
+            Scheme::AccountManager => "upsell",
+            _ => "revenue",
+        };
+        for (k, target) in x.plans.iter().enumerate() {
+            plan_rows.push(vec![
+                emp_id(e),
+                Cell::Text(p.label(k as i32 - 2)),
+                Cell::Str(metric),
+                Cell::Money(*target),
+            ]);
+        }
+    }
+    let plans = Table {
+        name: "plans",
+        headers: &["employee_id", "period", "metric", "target"],
+        widths: &[12.0, 9.0, 9.0, 16.0],
+        rows: plan_rows,
+    };
+
+    calls.sort_by_key(|c| (c.at, c.owner));
+    let make = id_maker("K", 6, calls.len());
+    let calls = Table {
+        name: "calls",
+        headers: &[
+            "call_id",
+            "employee_id",
+            "started_at",
+            "direction",
+            "duration_sec",
+            "client_id",
+        ],
+        widths: &[10.0, 12.0, 20.0, 10.0, 13.0, 10.0],
+        rows: calls
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                vec![
+                    Cell::Text(make(i)),
+                    emp_id(c.owner),
+                    Cell::DateTime(c.at),
+                    Cell::Str(direction(c.outgoing)),
+                    Cell::Int(i64::from(c.duration)),
+                    client_id(c.client),
+                ]
+            })
+            .collect(),
+    };
+
+    emails.sort_by_key(|m| (m.at, m.owner));
+    let make = id_maker("M", 6, emails.len());
+    let emails = Table {
+        name: "emails",
+        headers: &[
+            "email_id",
+            "employee_id",
+            "sent_at",
+            "direction",
+            "client_id",
+        ],
+        widths: &[10.0, 12.0, 20.0, 10.0, 10.0],
+        rows: emails
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                vec![
+                    Cell::Text(make(i)),
+                    emp_id(m.owner),
+                    Cell::DateTime(m.at),
+                    Cell::Str(direction(m.outgoing)),
+                    client_id(m.client),
+                ]
+            })
+            .collect(),
+    };
+
+    meetings.sort_by_key(|m| (m.at, m.owner));
+    let make = id_maker("G", 5, meetings.len());
+    let meetings = Table {
+        name: "meetings",
+        headers: &[
+            "meeting_id",
+            "employee_id",
+            "starts_at",
+            "status",
+            "client_id",
+        ],
+        widths: &[11.0, 12.0, 20.0, 10.0, 10.0],
+        rows: meetings
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                vec![
+                    Cell::Text(make(i)),
+                    emp_id(m.owner),
+                    Cell::DateTime(m.at),
+                    Cell::Str(m.status),
+                    client_id(m.client),
+                ]
+            })
+            .collect(),
+    };
+
+    // Deal ids follow creation order, like a CRM sequence.
+    deals.sort_by_key(|d| (d.created_on, d.owner));
+    let make = id_maker("D", 5, deals.len());
+    let deals = Table {
+        name: "deals",
+        headers: &[
+            "deal_id",
+            "employee_id",
+            "created_on",
+            "closed_on",
+            "status",
+            "stage",
+            "amount",
+            "new_client",
+            "lost_reason",
+            "client_id",
+        ],
+        widths: &[9.0, 12.0, 12.0, 12.0, 8.0, 12.0, 15.0, 11.0, 12.0, 10.0],
+        rows: deals
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                vec![
+                    Cell::Text(make(i)),
+                    emp_id(d.owner),
+                    Cell::Date(d.created_on),
+                    opt_date(d.closed_on),
+                    Cell::Str(d.status),
+                    Cell::Str(d.stage),
+                    Cell::Money(d.amount),
+                    Cell::Str(if d.new_client { "yes" } else { "no" }),
+                    d.lost_reason.map_or(Cell::Empty, Cell::Str),
+                    client_id(d.client),
+                ]
+            })
+            .collect(),
+    };
+
+    let clients = Table {
+        name: "clients",
+        headers: &["client_id", "employee_id", "since", "churned_on"],
+        widths: &[10.0, 12.0, 12.0, 12.0],
+        rows: order
+            .iter()
+            .map(|&c| {
+                let cl = &clients[c];
+                vec![
+                    Cell::Text(client_ids[c].clone()),
+                    emp_id(cl.owner),
+                    Cell::Date(cl.since),
+                    opt_date(cl.churned_on),
+                ]
+            })
+            .collect(),
+    };
+
+    responses.sort_by_key(|r| (r.on, r.owner));
+    let make = id_maker("N", 5, responses.len());
+    let nps = Table {
+        name: "nps",
+        headers: &["response_id", "employee_id", "answered_on", "score"],
+        widths: &[12.0, 12.0, 12.0, 7.0],
+        rows: responses
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                vec![
+                    Cell::Text(make(i)),
+                    emp_id(r.owner),
+                    Cell::Date(r.on),
+                    Cell::Int(i64::from(r.score)),
+                ]
+            })
+            .collect(),
+    };
+
+    vec![
+        employees, plans, calls, emails, meetings, deals, clients, nps,
+    ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writers
+// ---------------------------------------------------------------------------------------------
+
+fn write_csv(dir: &Path, table: &Table) -> Res<()> {
+    let path = dir.join(format!("{}.csv", table.name));
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_path(&path)?;
+    out.write_record(table.headers)?;
+    for row in &table.rows {
+        for cell in row {
+            match cell {
+                Cell::Text(s) => out.write_field(s)?,
+                Cell::Str(s) => out.write_field(s)?,
+                Cell::Int(v) => out.write_field(v.to_string())?,
+                Cell::Money(c) => out.write_field(money_text(*c))?,
+                Cell::Date(d) => out.write_field(d.format("%Y-%m-%d").to_string())?,
+                Cell::DateTime(t) => out.write_field(t.format("%Y-%m-%d %H:%M:%S").to_string())?,
+                Cell::Empty => out.write_field("")?,
+            }
+        }
+        out.write_record(None::<&[u8]>)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn excel_date(d: NaiveDate) -> Res<ExcelDateTime> {
+    Ok(ExcelDateTime::from_ymd(
+        d.year() as u16,
+        d.month() as u8,
+        d.day() as u8,
+    )?)
+}
+
+fn write_xlsx(path: &Path, creation: NaiveDate, title: &str, tables: &[Table]) -> Res<()> {
+    let mut workbook = Workbook::new();
+    let properties = DocProperties::new()
+        .set_title(title)
+        .set_author("generate_samples")
+        .set_creation_datetime(&excel_date(creation)?);
+    workbook.set_properties(&properties);
+    let header = Format::new().set_bold();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let datetime = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
+    let money = Format::new().set_num_format("#,##0.00");
+    for table in tables {
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(table.name)?;
+        for (col, (name, width)) in table.headers.iter().zip(table.widths).enumerate() {
+            sheet.write_string_with_format(0, col as u16, *name, &header)?;
+            sheet.set_column_width(col as u16, *width)?;
+        }
+        sheet.set_freeze_panes(1, 0)?;
+        for (r, row) in table.rows.iter().enumerate() {
+            let r = r as u32 + 1;
+            for (col, cell) in row.iter().enumerate() {
+                let col = col as u16;
+                match cell {
+                    Cell::Text(s) => {
+                        sheet.write_string(r, col, s)?;
+                    }
+                    Cell::Str(s) => {
+                        sheet.write_string(r, col, *s)?;
+                    }
+                    Cell::Int(v) => {
+                        sheet.write_number(r, col, *v as f64)?;
+                    }
+                    Cell::Money(c) => {
+                        // Exact decimal text first, then the nearest f64, never float arithmetic.
+                        let value: f64 = money_text(*c).parse()?;
+                        sheet.write_number_with_format(r, col, value, &money)?;
+                    }
+                    Cell::Date(d) => {
+                        sheet.write_datetime_with_format(r, col, excel_date(*d)?, &date)?;
+                    }
+                    Cell::DateTime(t) => {
+                        let value = excel_date(t.date())?.and_hms(
+                            t.hour() as u16,
+                            t.minute() as u8,
+                            t.second(),
+                        )?;
+                        sheet.write_datetime_with_format(r, col, value, &datetime)?;
+                    }
+                    Cell::Empty => {}
+                }
+            }
+        }
+    }
+    workbook.save(path)?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Command line
+// ---------------------------------------------------------------------------------------------
+
+struct Args {
+    out: PathBuf,
+    period: String,
+    scale_pm: u64,
+    seed: u64,
+}
+
+const USAGE: &str = "usage: generate_samples [--out DIR] [--period YYYY-MM] \
+[--calls-per-day-scale N] [--seed S]\n\
+defaults: --out samples --period 2026-10 --calls-per-day-scale 1 --seed 42";
+
+/// Parses a non-negative decimal like `40` or `0.5` into per mille, without floats.
+fn parse_permille(s: &str) -> Res<u64> {
+    let bad = || format!("--calls-per-day-scale must be a non-negative number, got {s:?}");
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    let digits = |x: &str| x.bytes().all(|b| b.is_ascii_digit());
+    if (int.is_empty() && frac.is_empty()) || !digits(int) || !digits(frac) {
+        return Err(bad().into());
+    }
+    let int: u64 = if int.is_empty() {
+        0
+    } else {
+        int.parse().map_err(|_| bad())?
+    };
+    let mut pm = int.checked_mul(1000).ok_or_else(bad)?;
+    for (k, b) in frac.bytes().take(3).enumerate() {
+        pm += u64::from(b - b'0') * [100, 10, 1][k];
+    }
+    Ok(pm)
+}
+
+fn parse_args() -> Res<Args> {
+    let mut args = Args {
+        out: PathBuf::from("samples"),
+        period: "2026-10".to_string(),
+        scale_pm: 1000,
+        seed: 42,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        if arg == "-h" || arg == "--help" {
+            println!("{USAGE}");
+            std::process::exit(0);
+        }
+        let (key, inline) = match arg.split_once('=') {
+            Some((k, v)) if k.starts_with("--") => (k.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        const KEYS: [&str; 4] = ["--out", "--period", "--calls-per-day-scale", "--seed"];
+        if !KEYS.contains(&key.as_str()) {
+            return Err(format!("unknown argument {key:?}\n{USAGE}").into());
+        }
+        let value = match inline {
+            Some(v) => v,
+            None => it
+                .next()
+                .ok_or_else(|| format!("{key} needs a value\n{USAGE}"))?,
+        };
+        match key.as_str() {
+            "--out" => args.out = PathBuf::from(value),
+            "--period" => args.period = value,
+            "--calls-per-day-scale" => args.scale_pm = parse_permille(&value)?,
+            "--seed" => {
+                args.seed = value
+                    .parse()
+                    .map_err(|_| format!("--seed must be an unsigned integer, got {value:?}"))?
+            }
+            _ => unreachable!("checked above"),
+        }
+    }
+    Ok(args)
+}
+
+/// Excel's sheet size: 1 048 576 rows including the header.
+const XLSX_MAX_DATA_ROWS: usize = 1_048_575;
+
+fn run() -> Res<()> {
+    let args = parse_args()?;
+    let p = Period::parse(&args.period)?;
+    let seed = args.seed;
+
+    let emps = build_employees(p, seed);
+    let mut world = World::default();
+    gen_clients(p, seed, &emps, &mut world);
+    gen_deals(p, seed, &emps, &mut world);
+    let plans = plan_contacts(p, seed, &emps, &mut world);
+    gen_calls(seed, args.scale_pm, &emps, &plans, &mut world);
+    gen_emails(seed, &emps, &plans, &mut world);
+    gen_meetings(p, seed, &emps, &plans, &mut world);
+    gen_nps(p, seed, &emps, &mut world);
+    let tables = build_tables(p, &emps, world);
+
+    if let Some(t) = tables.iter().find(|t| t.rows.len() > XLSX_MAX_DATA_ROWS) {
+        return Err(format!(
+            "table {} has {} rows, more than an xlsx sheet can hold ({XLSX_MAX_DATA_ROWS}); \
+             use a smaller --calls-per-day-scale",
+            t.name,
+            t.rows.len()
+        )
+        .into());
+    }
+
+    let label = p.label(0);
+    let csv_dir = args.out.join(format!("{label}-csv"));
+    fs::create_dir_all(&csv_dir)?;
+    for table in &tables {
+        write_csv(&csv_dir, table)?;
+    }
+    let xlsx = args.out.join(format!("{label}.xlsx"));
+    let title = format!("CRM export {label}");
+    write_xlsx(&xlsx, p.next_start(), &title, &tables)?;
+
+    println!("wrote {} and {}", xlsx.display(), csv_dir.display());
+    for table in &tables {
+        println!("  {:<10} {:>9} rows", table.name, table.rows.len());
+    }
+    Ok(())
+}
+
+fn main() {
+    if let Err(err) = run() {
+        eprintln!("generate_samples: {err}");
+        std::process::exit(1);
+    }
+}
