@@ -5,6 +5,7 @@
 //! [`run`] wires the stages together for the command line ([`cli`]).
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod cli;
 pub mod data;
 pub mod error;

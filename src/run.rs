@@ -204,9 +204,9 @@ pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunRes
         problems.append(&mut row_problems);
         tables.push(stats);
     }
-    if !problems.is_empty() {
-        return Err(Error::BadInput(problems));
-    }
+    // Employees whose scheme is unknown (or failed to load) are already reported; the rest of
+    // the data is still checked so one run lists every problem.
+    roster.retain(|e| e.scheme != usize::MAX);
     let index: HashMap<String, usize> = roster
         .iter()
         .enumerate()
@@ -223,6 +223,8 @@ pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunRes
     });
     // (employee_id, metric) → (target, row number) for the run's period.
     let mut plans: HashMap<(String, String), (Decimal, usize)> = HashMap::new();
+    // When plan rows could not be read, a "missing" plan may be one of them: say nothing more.
+    let mut plans_unreadable = false;
     if needs_plans {
         if !source.has_table(Table::Plans) {
             problems.push(Problem::new(
@@ -238,6 +240,7 @@ pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunRes
                 used: true,
                 ..Default::default()
             };
+            let before = problems.len();
             stats.rows_read = read_table(
                 &source,
                 Table::Plans,
@@ -261,7 +264,41 @@ pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunRes
                     );
                 },
             );
+            plans_unreadable = problems.len() > before;
             tables.push(stats);
+        }
+    }
+
+    let plans_place = source.place(Table::Plans);
+    if needs_plans && source.has_table(Table::Plans) {
+        for emp in &roster {
+            let scheme = &schemes[emp.scheme];
+            let employment = scoring::employment(period, emp.hired_on, emp.left_on);
+            if employment.is_employed() {
+                for kpi in &scheme.kpis {
+                    let Target::Plan(metric) = &kpi.target else {
+                        continue;
+                    };
+                    match plans.get(&(emp.id.clone(), metric.clone())) {
+                        None if plans_unreadable => {}
+                        None => problems.push(Problem::new(
+                            &plans_place,
+                            format!(
+                                "no plan for employee {}, period {period}, metric {metric:?}; KPI {:?} of scheme {} needs it",
+                                emp.id, kpi.id, scheme.id
+                            ),
+                        )),
+                        Some((t, row)) if *t <= Decimal::ZERO => problems.push(Problem::new(
+                            format!("{plans_place}, row {row}, column \"target\""),
+                            format!(
+                                "the plan for employee {}, metric {metric:?} is {t}; a plan target must be above zero",
+                                emp.id
+                            ),
+                        )),
+                        _ => {}
+                    }
+                }
+            }
         }
     }
 
@@ -279,8 +316,14 @@ pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunRes
             problems.push(Problem::new(
                 &place,
                 format!(
-                    "the {table} table is missing; scheme {} reads it",
-                    users.join(", ")
+                    "the {table} table is missing; {} {} {} it",
+                    if users.len() == 1 {
+                        "scheme"
+                    } else {
+                        "schemes"
+                    },
+                    users.join(", "),
+                    if users.len() == 1 { "reads" } else { "read" }
                 ),
             ));
             continue;
@@ -332,7 +375,6 @@ pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunRes
     let values = evaluator.finish().map_err(Error::BadInput)?;
 
     // Targets and scores.
-    let plans_place = source.place(Table::Plans);
     let mut results = Vec::with_capacity(roster.len());
     for (i, emp) in roster.iter().enumerate() {
         let scheme = &schemes[emp.scheme];
@@ -342,30 +384,6 @@ pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunRes
                 .get(&(emp.id.clone(), metric.to_string()))
                 .map(|p| p.0)
         };
-        if employment.is_employed() {
-            for kpi in &scheme.kpis {
-                let Target::Plan(metric) = &kpi.target else {
-                    continue;
-                };
-                match plans.get(&(emp.id.clone(), metric.clone())) {
-                    None => problems.push(Problem::new(
-                        &plans_place,
-                        format!(
-                            "no plan for employee {}, period {period}, metric {metric:?}; KPI {:?} of scheme {} needs it",
-                            emp.id, kpi.id, scheme.id
-                        ),
-                    )),
-                    Some((t, row)) if *t <= Decimal::ZERO => problems.push(Problem::new(
-                        format!("{plans_place}, row {row}, column \"target\""),
-                        format!(
-                            "the plan for employee {}, metric {metric:?} is {t}; a plan target must be above zero",
-                            emp.id
-                        ),
-                    )),
-                    _ => {}
-                }
-            }
-        }
         let targets = scoring::targets(scheme, employment, &plan);
         let score = scoring::score(scheme, emp.target_bonus, employment, &values[i], &targets);
         results.push(EmployeeResult {

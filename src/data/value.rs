@@ -196,9 +196,18 @@ pub fn parse_datetime_text(text: &str) -> Option<NaiveDateTime> {
         })?;
     let time = match time_part {
         None => NaiveTime::MIN,
-        Some(tp) => NaiveTime::parse_from_str(tp, "%H:%M:%S")
-            .or_else(|_| NaiveTime::parse_from_str(tp, "%H:%M"))
-            .ok()?,
+        Some(tp) => {
+            // The wall-clock time as written: a UTC mark or an offset (`Z`, `+05:00`) is
+            // dropped, not applied, so a call at 23:30 local time stays on its local day.
+            let tp = tp.trim_end_matches('Z');
+            let tp = match tp.rfind(['+', '-']) {
+                Some(i) if i >= 5 => &tp[..i],
+                _ => tp,
+            };
+            NaiveTime::parse_from_str(tp, "%H:%M:%S%.f")
+                .or_else(|_| NaiveTime::parse_from_str(tp, "%H:%M"))
+                .ok()?
+        }
     };
     Some(date.and_time(time))
 }
@@ -228,6 +237,18 @@ mod tests {
             assert_eq!(
                 read_cell(&text(s), ColType::Date, false),
                 Ok(Value::Date(date(2026, 10, 5))),
+                "{s}"
+            );
+        }
+        for s in [
+            "2026-10-05T14:30:00Z",
+            "2026-10-05T14:30:00+05:00",
+            "2026-10-05 14:30:00.000",
+            "2026-10-05T14:30:00.5-03:00",
+        ] {
+            assert_eq!(
+                read_cell(&text(s), ColType::DateTime, false).map(|v| v.as_date()),
+                Ok(Some(date(2026, 10, 5))),
                 "{s}"
             );
         }

@@ -1,0 +1,308 @@
+//! `incentive verify` and `incentive diff`: checking a run months later, and explaining why a
+//! period run twice paid differently.
+//!
+//! Both work from `run.json` manifests ([`crate::report::manifest`]); verify also recomputes the
+//! run from the inputs it records.
+
+use crate::error::{Error, Result};
+use crate::period::Period;
+use crate::report::manifest::{self, EmployeeEntry, Manifest};
+use crate::report::{self, Context, labels};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::Path;
+
+/// What verify found. The run is verified when `findings` is empty.
+#[derive(Debug, Default)]
+pub struct Verification {
+    pub findings: Vec<String>,
+    pub employees: usize,
+    pub total: String,
+    pub period: String,
+}
+
+fn short(hash: &str) -> &str {
+    &hash[..hash.len().min(12)]
+}
+
+/// Recomputes the run recorded in `DIR/run.json` and compares every amount.
+pub fn verify(dir: &Path) -> Result<Verification> {
+    let recorded = manifest::read(dir)?;
+    let mut v = Verification {
+        employees: recorded.employees.len(),
+        total: recorded.total.clone(),
+        period: recorded.period.clone(),
+        ..Default::default()
+    };
+    let files = recorded
+        .data
+        .files
+        .iter()
+        .chain(recorded.schemes.iter().map(|s| &s.file));
+    for f in files {
+        let path = f.path.resolve();
+        match crate::run::sha256_file(&path) {
+            Err(e) => v
+                .findings
+                .push(format!("input file {} cannot be read: {e}", f.path.path)),
+            Ok(h) if h != f.sha256 => v.findings.push(format!(
+                "input file changed since the run: {} (sha256 was {}…, now {}…)",
+                f.path.path,
+                short(&f.sha256),
+                short(&h)
+            )),
+            Ok(_) => {}
+        }
+    }
+    let period = Period::parse(&recorded.period).ok_or_else(|| {
+        Error::other(format!(
+            "run.json: period {:?} is not YYYY-MM",
+            recorded.period
+        ))
+    })?;
+    let result = match crate::run::compute(
+        &recorded.schemes_dir.resolve(),
+        &recorded.data.path.resolve(),
+        period,
+    ) {
+        Ok(r) => r,
+        Err(Error::BadInput(problems)) => {
+            v.findings
+                .push("the recorded inputs no longer give a valid run:".to_string());
+            v.findings.extend(problems.iter().map(|p| format!("  {p}")));
+            return Ok(v);
+        }
+        Err(e) => return Err(e),
+    };
+    let lang = labels::Lang::parse(&recorded.lang).unwrap_or_default();
+    let cx = Context::new(labels::Labels::new(lang), recorded.command.clone());
+    let now = manifest::manifest(&result, &cx);
+    let (recorded_files, now_files): (Vec<_>, Vec<_>) = (
+        recorded.data.files.iter().map(|f| &f.path.path).collect(),
+        now.data.files.iter().map(|f| &f.path.path).collect(),
+    );
+    if recorded_files != now_files {
+        v.findings.push(format!(
+            "the data files are not the ones recorded: recorded {}, now {}",
+            recorded_files.len(),
+            now_files.len()
+        ));
+    }
+    let recorded_schemes: Vec<&str> = recorded.schemes.iter().map(|s| s.id.as_str()).collect();
+    let now_schemes: Vec<&str> = now.schemes.iter().map(|s| s.id.as_str()).collect();
+    if recorded_schemes != now_schemes {
+        v.findings.push(format!(
+            "the schemes folder changed: recorded {}, now {}",
+            recorded_schemes.join(", "),
+            now_schemes.join(", ")
+        ));
+    }
+    for change in compare(&recorded, &now) {
+        v.findings.push(change.render_verify());
+    }
+    let payroll = report::payroll_csv(&result)?;
+    match std::fs::read(dir.join("payroll.csv")) {
+        Ok(bytes) if bytes == payroll => {}
+        Ok(_) => v.findings.push(format!(
+            "{}: differs from what the recorded inputs give (edited after the run?)",
+            dir.join("payroll.csv").display()
+        )),
+        Err(e) => v.findings.push(format!(
+            "{}: cannot be read: {e}",
+            dir.join("payroll.csv").display()
+        )),
+    }
+    Ok(v)
+}
+
+/// One employee whose payout differs between two runs, with the KPI-level causes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub employee_id: String,
+    pub name: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+    pub causes: Vec<String>,
+}
+
+impl Change {
+    fn render_verify(&self) -> String {
+        format!(
+            "{} {}: recorded {}, recomputed {}: {}",
+            self.employee_id,
+            self.name,
+            self.old.as_deref().unwrap_or("absent"),
+            self.new.as_deref().unwrap_or("absent"),
+            self.causes.join("; ")
+        )
+    }
+}
+
+fn changed(what: &str, old: &str, new: &str) -> Option<String> {
+    (old != new).then(|| {
+        let show = |s: &str| {
+            if s.is_empty() {
+                "no data".to_string()
+            } else {
+                s.to_string()
+            }
+        };
+        format!("{what} {} → {}", show(old), show(new))
+    })
+}
+
+/// Every employee whose payout, or anything that feeds it, differs between two manifests.
+pub fn compare(old: &Manifest, new: &Manifest) -> Vec<Change> {
+    let by_id = |m: &Manifest| -> BTreeMap<String, EmployeeEntry> {
+        m.employees
+            .iter()
+            .map(|e| (e.employee_id.clone(), e.clone()))
+            .collect()
+    };
+    let (a, b) = (by_id(old), by_id(new));
+    let scheme_hash = |m: &Manifest, id: &str| {
+        m.schemes
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| s.file.sha256.clone())
+            .unwrap_or_default()
+    };
+    let mut ids: Vec<&String> = a.keys().chain(b.keys()).collect();
+    ids.sort();
+    ids.dedup();
+    let mut out = Vec::new();
+    for id in ids {
+        match (a.get(id), b.get(id)) {
+            (Some(o), None) => out.push(Change {
+                employee_id: id.clone(),
+                name: o.name.clone(),
+                old: Some(o.total.clone()),
+                new: None,
+                causes: vec!["no longer on the roster".into()],
+            }),
+            (None, Some(n)) => out.push(Change {
+                employee_id: id.clone(),
+                name: n.name.clone(),
+                old: None,
+                new: Some(n.total.clone()),
+                causes: vec!["new on the roster".into()],
+            }),
+            (Some(o), Some(n)) => {
+                let mut causes = Vec::new();
+                if o.scheme != n.scheme {
+                    causes.push(format!("scheme changed: {} → {}", o.scheme, n.scheme));
+                } else if scheme_hash(old, &o.scheme) != scheme_hash(new, &n.scheme) {
+                    causes.push(format!(
+                        "scheme changed: the file of {} was edited",
+                        o.scheme
+                    ));
+                }
+                causes.extend(changed("target bonus", &o.target_bonus, &n.target_bonus));
+                if o.days_employed != n.days_employed || o.days_in_period != n.days_in_period {
+                    causes.push(format!(
+                        "share changed: {}/{} → {}/{} days employed",
+                        o.days_employed, o.days_in_period, n.days_employed, n.days_in_period
+                    ));
+                }
+                for nk in &n.kpis {
+                    match o.kpis.iter().find(|k| k.id == nk.id) {
+                        None => causes.push(format!("{}: KPI added, pays {}", nk.id, nk.amount)),
+                        Some(ok) => {
+                            let parts: Vec<String> = [
+                                changed("actual changed", &ok.actual, &nk.actual),
+                                changed("target changed", &ok.target, &nk.target),
+                                changed("weight changed", &ok.weight, &nk.weight),
+                                (ok.actual == nk.actual
+                                    && ok.target == nk.target
+                                    && ok.factor != nk.factor)
+                                    .then(|| {
+                                        format!(
+                                            "curve changed: factor {} → {}",
+                                            ok.factor, nk.factor
+                                        )
+                                    }),
+                            ]
+                            .into_iter()
+                            .flatten()
+                            .collect();
+                            if !parts.is_empty() || ok.amount != nk.amount {
+                                causes.push(format!(
+                                    "{}: {}amount {} → {}",
+                                    nk.id,
+                                    parts.iter().map(|p| format!("{p}, ")).collect::<String>(),
+                                    ok.amount,
+                                    nk.amount
+                                ));
+                            }
+                        }
+                    }
+                }
+                for ok in &o.kpis {
+                    if !n.kpis.iter().any(|k| k.id == ok.id) {
+                        causes.push(format!("{}: KPI removed, paid {}", ok.id, ok.amount));
+                    }
+                }
+                if o.total != n.total || !causes.is_empty() {
+                    out.push(Change {
+                        employee_id: id.clone(),
+                        name: n.name.clone(),
+                        old: Some(o.total.clone()),
+                        new: Some(n.total.clone()),
+                        causes,
+                    });
+                }
+            }
+            (None, None) => {}
+        }
+    }
+    out
+}
+
+/// The diff of two run folders, as text for the terminal.
+pub fn diff_text(old: &Manifest, new: &Manifest) -> String {
+    let changes = compare(old, new);
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "period {} → {}; total {} → {}",
+        old.period, new.period, old.total, new.total
+    );
+    if changes.is_empty() {
+        let _ = writeln!(s, "no payout changed ({} employees)", new.employees.len());
+        return s;
+    }
+    let _ = writeln!(
+        s,
+        "{} of {} employees changed:",
+        changes.len(),
+        old.employees.len().max(new.employees.len())
+    );
+    for c in &changes {
+        let delta = match (&c.old, &c.new) {
+            (Some(o), Some(n)) => match (
+                o.parse::<rust_decimal::Decimal>(),
+                n.parse::<rust_decimal::Decimal>(),
+            ) {
+                (Ok(o), Ok(n)) => {
+                    let d = n - o;
+                    let sign = if d.is_sign_negative() { "" } else { "+" };
+                    format!(" ({sign}{})", report::money(d))
+                }
+                _ => String::new(),
+            },
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            s,
+            "  {} {}: {} → {}{delta}",
+            c.employee_id,
+            c.name,
+            c.old.as_deref().unwrap_or("absent"),
+            c.new.as_deref().unwrap_or("absent"),
+        );
+        for cause in &c.causes {
+            let _ = writeln!(s, "      {cause}");
+        }
+    }
+    s
+}
