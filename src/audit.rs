@@ -77,15 +77,24 @@ pub fn verify(dir: &Path) -> Result<Verification> {
     let lang = labels::Lang::parse(&recorded.lang).unwrap_or_default();
     let cx = Context::new(labels::Labels::new(lang), recorded.command.clone());
     let now = manifest::manifest(&result, &cx);
-    let (recorded_files, now_files): (Vec<_>, Vec<_>) = (
-        recorded.data.files.iter().map(|f| &f.path.path).collect(),
-        now.data.files.iter().map(|f| &f.path.path).collect(),
-    );
+    let names = |m: &Manifest| -> Vec<String> {
+        m.data
+            .files
+            .iter()
+            .map(|f| {
+                Path::new(&f.path.absolute)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default()
+            })
+            .collect()
+    };
+    let (recorded_files, now_files) = (names(&recorded), names(&now));
     if recorded_files != now_files {
         v.findings.push(format!(
             "the data files are not the ones recorded: recorded {}, now {}",
-            recorded_files.len(),
-            now_files.len()
+            recorded_files.join(", "),
+            now_files.join(", ")
         ));
     }
     let recorded_schemes: Vec<&str> = recorded.schemes.iter().map(|s| s.id.as_str()).collect();
@@ -100,17 +109,31 @@ pub fn verify(dir: &Path) -> Result<Verification> {
     for change in compare(&recorded, &now) {
         v.findings.push(change.render_verify());
     }
-    let payroll = report::payroll_csv(&result)?;
-    match std::fs::read(dir.join("payroll.csv")) {
-        Ok(bytes) if bytes == payroll => {}
+    // payroll.csv must be exactly what the recorded results say, whatever the inputs do now.
+    let rows: Vec<[String; 5]> = recorded
+        .employees
+        .iter()
+        .map(|e| {
+            [
+                e.employee_id.clone(),
+                e.name.clone(),
+                e.scheme.clone(),
+                e.currency.clone(),
+                e.total.clone(),
+            ]
+        })
+        .collect();
+    let expected = report::payroll_csv_from(&recorded.period, &rows)?;
+    let payroll_path = dir.join("payroll.csv");
+    match std::fs::read(&payroll_path) {
+        Ok(bytes) if bytes == expected => {}
         Ok(_) => v.findings.push(format!(
-            "{}: differs from what the recorded inputs give (edited after the run?)",
-            dir.join("payroll.csv").display()
+            "{}: does not match the amounts recorded in run.json (edited after the run?)",
+            payroll_path.display()
         )),
-        Err(e) => v.findings.push(format!(
-            "{}: cannot be read: {e}",
-            dir.join("payroll.csv").display()
-        )),
+        Err(e) => v
+            .findings
+            .push(format!("{}: cannot be read: {e}", payroll_path.display())),
     }
     Ok(v)
 }

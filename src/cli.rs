@@ -41,6 +41,32 @@ enum Command {
         #[arg(long, default_value = "en")]
         lang: String,
     },
+    /// Recompute a run from the inputs recorded in DIR/run.json and say whether every amount
+    /// matches, or which employee and KPI differ and why.
+    Verify {
+        /// A folder written by `incentive run`.
+        dir: PathBuf,
+    },
+    /// Compare two runs of a period: per employee the old and new amount and the KPI-level cause.
+    Diff {
+        /// The earlier run's folder.
+        old: PathBuf,
+        /// The later run's folder.
+        new: PathBuf,
+    },
+    /// Print one employee's statement (the same breakdown as statements/<id>.xlsx).
+    Explain {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        period: String,
+        #[arg(long)]
+        employee: String,
+        #[arg(long, default_value = "schemes")]
+        schemes: PathBuf,
+        #[arg(long, default_value = "en")]
+        lang: String,
+    },
     /// Check the schemes (and the data, when given) and print every problem found.
     Validate {
         #[arg(long, default_value = "schemes")]
@@ -125,6 +151,11 @@ fn execute(command: Command) -> Result<()> {
             for (name, bytes) in report::statements(&result, &cx)? {
                 files.push((format!("statements/{name}"), bytes));
             }
+            let manifest = report::manifest::manifest(&result, &cx);
+            files.push((
+                "run.json".to_string(),
+                report::manifest::to_json(&manifest)?,
+            ));
             run::write_outputs(&out, force, &files)?;
             print_warnings(&result.warnings);
             let mut by_currency: std::collections::BTreeMap<&str, rust_decimal::Decimal> =
@@ -145,6 +176,57 @@ fn execute(command: Command) -> Result<()> {
             );
             println!("payroll:  {}", out.join("payroll.csv").display());
             println!("workbook: {}", out.join("payouts.xlsx").display());
+            Ok(())
+        }
+        Command::Verify { dir } => {
+            let v = crate::audit::verify(&dir)?;
+            if v.findings.is_empty() {
+                println!(
+                    "verified: {} employees, period {}, every amount matches the recorded run (total {})",
+                    v.employees, v.period, v.total
+                );
+                Ok(())
+            } else {
+                let mut text = format!(
+                    "not verified: {} finding(s) for {}:",
+                    v.findings.len(),
+                    dir.display()
+                );
+                for f in &v.findings {
+                    text.push_str("\n  ");
+                    text.push_str(f);
+                }
+                Err(Error::other(text))
+            }
+        }
+        Command::Diff { old, new } => {
+            let a = report::manifest::read(&old)?;
+            let b = report::manifest::read(&new)?;
+            print!("{}", crate::audit::diff_text(&a, &b));
+            Ok(())
+        }
+        Command::Explain {
+            data,
+            period,
+            employee,
+            schemes,
+            lang,
+        } => {
+            let period = parse_period(&period)?;
+            let labels = report::labels::Labels::new(parse_lang(&lang)?);
+            let result = run::compute(&schemes, &data, period)?;
+            let Some(i) = result
+                .employees
+                .iter()
+                .position(|e| e.employee.id == employee.trim())
+            else {
+                return Err(Error::BadInput(vec![Problem::new(
+                    "--employee",
+                    format!("{employee:?} is not on the roster of {}", data.display()),
+                )]));
+            };
+            let cx = report::Context::new(labels, String::new());
+            print!("{}", explain_text(&result, i, &cx));
             Ok(())
         }
         Command::Validate {
@@ -202,4 +284,10 @@ fn check_out_dir(out: &Path, force: bool) -> Result<()> {
         ))),
         false => Ok(()),
     }
+}
+
+// Until the statement module renders text, explain prints the manifest entry.
+fn explain_text(result: &run::RunResult, i: usize, cx: &report::Context) -> String {
+    let m = report::manifest::manifest(result, cx);
+    serde_json::to_string_pretty(&m.employees[i]).unwrap_or_default() + "\n"
 }

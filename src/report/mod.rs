@@ -40,8 +40,28 @@ impl Context {
 
 /// `payroll.csv`: one row per employee in the roster, sorted by employee_id.
 pub fn payroll_csv(run: &RunResult) -> Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let rows: Vec<[String; 5]> = run
+        .employees
+        .iter()
+        .map(|e| {
+            let scheme = &run.schemes[e.employee.scheme];
+            [
+                e.employee.id.clone(),
+                e.employee.name.clone(),
+                scheme.id.clone(),
+                scheme.currency.clone(),
+                money(e.score.total),
+            ]
+        })
+        .collect();
+    payroll_csv_from(&run.period.to_string(), &rows)
+}
+
+/// payroll.csv from (employee_id, name, scheme, currency, amount) rows: the one place its layout
+/// is written, also used by `verify` to rebuild it from run.json.
+pub fn payroll_csv_from(period: &str, rows: &[[String; 5]]) -> Result<Vec<u8>> {
     let err = |e: csv::Error| Error::other(format!("cannot write payroll.csv: {e}"));
+    let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "employee_id",
         "name",
@@ -51,17 +71,9 @@ pub fn payroll_csv(run: &RunResult) -> Result<Vec<u8>> {
         "amount",
     ])
     .map_err(err)?;
-    for e in &run.employees {
-        let scheme = &run.schemes[e.employee.scheme];
-        w.write_record([
-            e.employee.id.as_str(),
-            e.employee.name.as_str(),
-            &run.period.to_string(),
-            scheme.id.as_str(),
-            scheme.currency.as_str(),
-            &money(e.score.total),
-        ])
-        .map_err(err)?;
+    for [id, name, scheme, currency, amount] in rows {
+        w.write_record([id, name, period, scheme, currency, amount])
+            .map_err(err)?;
     }
     w.into_inner()
         .map_err(|e| Error::other(format!("cannot write payroll.csv: {e}")))
