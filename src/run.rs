@@ -121,14 +121,10 @@ impl RunResult {
 /// Loads schemes and data for a period, validates everything and scores every employee.
 pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunResult> {
     let mut problems: Vec<Problem> = Vec::new();
-    let schemes = match scheme::load_dir(schemes_dir) {
-        Ok(s) => s,
-        Err(mut p) => {
-            problems.append(&mut p);
-            Vec::new()
-        }
-    };
-    let broken_schemes = !problems.is_empty();
+    let loaded = scheme::load_dir_partial(schemes_dir);
+    let schemes = loaded.schemes;
+    let failed_schemes = loaded.failed;
+    problems.extend(loaded.problems);
     let source = Source::open(data).map_err(|p| {
         problems.push(p);
         Error::BadInput(std::mem::take(&mut problems))
@@ -163,11 +159,14 @@ pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunRes
                 let scheme_id = text(2);
                 let at = |col: &str| format!("{place}, row {}, column {col:?}", row.number);
                 let scheme = scheme_ids.iter().position(|s| *s == scheme_id);
-                if scheme.is_none() && !broken_schemes {
+                if scheme.is_none() && !failed_schemes.contains(&scheme_id) {
                     row_problems.push(Problem::new(
                         at("scheme"),
                         format!(
-                            "unknown scheme {scheme_id:?}; the schemes folder has {}",
+                            "unknown scheme {scheme_id:?}{}; the schemes folder has {}",
+                            crate::error::suggest(&scheme_id, scheme_ids.iter().copied())
+                                .map(|s| format!(" (did you mean {s:?}?)"))
+                                .unwrap_or_default(),
                             scheme_ids.join(", ")
                         ),
                     ));

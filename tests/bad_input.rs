@@ -742,3 +742,22 @@ fn russian_locale_csv_pays_the_same_as_comma_csv() {
     assert_eq!(ru.payroll(), comma.payroll());
     assert_eq!(ru.payroll(), MINI_PAYROLL);
 }
+
+/// A broken scheme file must not hide problems in the data: the good schemes still check it,
+/// and an employee on a misspelled scheme is still reported.
+#[test]
+fn broken_scheme_does_not_hide_data_problems() {
+    let mut case = Case::new();
+    case.copy_schemes();
+    case.replace_scheme_line(
+        "transactional.yaml",
+        "  average_deal: revenue / deals_won",
+        "  average_deal: revenue / deal_won",
+    );
+    case.replace_line(
+        "deals",
+        "D3,E1,2026-09-15,,open,proposal,1700000,,,",
+        "D3,E1,2026-09-15,,open,proposal,\"12,34.5\",,,",
+    );
+    insta::assert_snapshot!(refused(&case, case.run()));
+}

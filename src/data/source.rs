@@ -11,7 +11,7 @@ use crate::error::Problem;
 use crate::num::decimal_from_spreadsheet_number;
 use calamine::{Data, DataRef, Reader, Xlsx, open_workbook, open_workbook_auto};
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 /// Where a table's rows come from.
@@ -305,56 +305,63 @@ fn detect_delimiter(bytes: &[u8]) -> u8 {
 }
 
 fn read_csv(file: &Path, place: &str, visit: &mut dyn FnMut(Row<'_>, bool)) -> Result<(), Problem> {
-    let mut head = Vec::with_capacity(8192);
-    File::open(file)
-        .and_then(|f| f.take(64 * 1024).read_to_end(&mut head))
+    // The whole file is read: row numbers are counted from its bytes (the csv crate's own line
+    // numbers depend on whether a record's terminator was consumed yet).
+    let bytes = std::fs::read(file)
         .map_err(|e| Problem::new(place, format!("cannot read the file: {e}")))?;
-    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
-    let delimiter = detect_delimiter(head);
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let delimiter = detect_delimiter(body);
     let decimal_comma = delimiter == b';';
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
-        .from_path(file)
-        .map_err(|e| Problem::new(place, format!("cannot read the file: {e}")))?;
+        .from_reader(body);
     let mut record = csv::ByteRecord::new();
     let mut cells: Vec<RawCell> = Vec::new();
-    let mut first = true;
+    // Newlines counted so far, up to byte `scanned`.
+    let (mut line, mut scanned) = (1usize, 0usize);
+    let mut line_at = |start: usize| {
+        let mut s = start.min(body.len());
+        while s < body.len() && matches!(body[s], b'\r' | b'\n') {
+            s += 1;
+        }
+        line += body[scanned..s].iter().filter(|&&b| b == b'\n').count();
+        scanned = s;
+        line
+    };
     loop {
-        let more = reader.read_byte_record(&mut record).map_err(|e| {
-            let line = e.position().map(|p| p.line()).unwrap_or(0);
-            Problem::new(
-                format!("{place}, line {line}"),
-                format!("not a readable CSV line: {e}"),
-            )
-        })?;
+        let more = match reader.read_byte_record(&mut record) {
+            Ok(m) => m,
+            Err(e) => {
+                let at = e.position().map_or(0, |p| p.byte() as usize);
+                let n = line_at(at);
+                return Err(Problem::new(
+                    format!("{place}, row {n}"),
+                    format!("not a readable CSV line: {e}"),
+                ));
+            }
+        };
         if !more {
             break;
         }
-        let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
-        for (i, field) in record.iter().enumerate() {
-            let field = if first && i == 0 {
-                field.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(field)
-            } else {
-                field
-            };
+        let n = line_at(record.position().map_or(0, |p| p.byte() as usize));
+        for field in record.iter() {
             match std::str::from_utf8(field) {
                 Ok(s) if s.trim().is_empty() => cells.push(RawCell::Empty),
                 Ok(s) => cells.push(RawCell::Text(s.to_string())),
                 Err(_) => {
                     return Err(Problem::new(
-                        format!("{place}, line {line}"),
+                        format!("{place}, row {n}"),
                         "the file is not UTF-8 text; save it as CSV UTF-8",
                     ));
                 }
             }
         }
-        first = false;
         if cells.iter().any(|c| !c.is_empty()) {
             visit(
                 Row {
-                    number: line,
+                    number: n,
                     cells: &cells,
                 },
                 decimal_comma,
@@ -363,4 +370,63 @@ fn read_csv(file: &Path, place: &str, visit: &mut dyn FnMut(Row<'_>, bool)) -> R
         cells.clear();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reproduces wrong CSV row numbers: with LF endings the csv crate's line number for a
+    /// record could be the previous line's. Rows must be the lines a user sees in an editor.
+    #[test]
+    fn csv_row_numbers_are_the_lines_the_user_sees() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases: [(&str, &[u8]); 3] = [
+            ("lf", b"h1,h2\na,1\nb,2\n\nc,3\n\"d\nd\",4\ne,5\n"),
+            (
+                "crlf",
+                b"h1,h2\r\na,1\r\nb,2\r\n\r\nc,3\r\n\"d\r\nd\",4\r\ne,5\r\n",
+            ),
+            (
+                "bom",
+                b"\xEF\xBB\xBFh1;h2\na;1\nb;2\n\nc;3\n\"d\nd\";4\ne;5",
+            ),
+        ];
+        for (name, bytes) in cases {
+            let path = dir.path().join(format!("{name}.csv"));
+            std::fs::write(&path, bytes).unwrap();
+            let mut seen = Vec::new();
+            read_csv(&path, name, &mut |row, _| {
+                let first = match &row.cells[0] {
+                    RawCell::Text(t) => t.clone(),
+                    other => other.shown(),
+                };
+                seen.push((row.number, first));
+            })
+            .unwrap();
+            let want: Vec<(usize, String)> = [
+                (1, "h1"),
+                (2, "a"),
+                (3, "b"),
+                (5, "c"),
+                (6, "d\nd"),
+                (8, "e"),
+            ]
+            .iter()
+            .map(|(n, s)| (*n, s.to_string()))
+            .collect();
+            let seen: Vec<(usize, String)> = seen
+                .into_iter()
+                .map(|(n, s)| (n, s.replace('\r', "")))
+                .collect();
+            assert_eq!(seen, want, "{name}");
+        }
+    }
+
+    #[test]
+    fn delimiter_is_detected_outside_quotes() {
+        assert_eq!(detect_delimiter(b"a;b;c\n1,5;2;3"), b';');
+        assert_eq!(detect_delimiter(b"a,b,c\n"), b',');
+        assert_eq!(detect_delimiter(b"\"a;b;c\",d\n"), b',');
+    }
 }

@@ -1,12 +1,1209 @@
 //! `statements/<employee_id>.xlsx`: each employee's own bonus statement, and nothing about anyone
 //! else.
+//!
+//! A statement is built once per employee as a [`Statement`] (header, KPI table, one
+//! plain-language line per KPI, the source rows behind every metric) and then rendered either as a
+//! workbook ([`statements`]) or as text for a terminal ([`statement_text`]); the two never compute
+//! anything on their own. The only thing a statement says about other people is the employee's
+//! place among those employed on the same scheme, as a number.
 
-use super::Context;
-use crate::error::Result;
-use crate::run::RunResult;
+use super::labels::{Labels, Lang};
+use super::{Band, Context};
+use crate::error::{Error, Result};
+use crate::metrics::Evidence;
+use crate::num::{Exact, display_decimal, exact, exact_int, round_exact};
+use crate::run::{EmployeeResult, RunResult};
+use crate::scheme::{AggOp, Better, Expr, MetricDef, Scheme, Target};
+use crate::scoring::Flag;
+use chrono::{Datelike, NaiveDate};
+use num_traits::{One, Zero};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use rust_xlsxwriter::{
+    Chart, ChartLegendPosition, ChartLine, ChartLineDashType, DocProperties, ExcelDateTime, Format,
+    Workbook, Worksheet, XlsxError,
+};
+use std::collections::BTreeMap;
+
+/// How a metric's value reads: an amount of money, a ratio (shown as a percentage) or a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Money,
+    Ratio,
+    Number,
+}
+
+/// One value of a statement, typed so that each renderer formats it its own way.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val {
+    Empty,
+    Text(String),
+    /// An amount of the scheme's currency, exact to the cent (a KPI amount, the total).
+    Money(Decimal),
+    /// A metric's actual or target (or a source row's value) in the metric's unit.
+    Measure(Exact, Unit),
+    /// A fraction shown as a percentage with one decimal (attainment, factor).
+    Percent(Exact),
+    /// A KPI weight.
+    Weight(Decimal),
+    /// A count or a source row number.
+    Int(u64),
+    Date(NaiveDate),
+}
+
+/// Everything one employee's statement shows, built once and rendered as xlsx or text.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    pub lang: Lang,
+    pub employed: bool,
+    pub currency: String,
+    pub period: String,
+    pub title: String,
+    /// (label, value) pairs: name, id, period, scheme, currency, target bonus, share, total, place.
+    pub header: Vec<(String, Val)>,
+    pub kpi_columns: Vec<String>,
+    pub kpis: Vec<KpiRow>,
+    pub total: Decimal,
+    /// One plain-language line per KPI (a single line when not employed in the period).
+    pub lines: Vec<String>,
+    /// The source rows behind each aggregate metric the KPIs read.
+    pub sections: Vec<Section>,
+}
+
+#[derive(Debug, Clone)]
+pub struct KpiRow {
+    pub name: String,
+    pub attainment: Option<Exact>,
+    /// In the order of [`Statement::kpi_columns`].
+    pub cells: Vec<Val>,
+}
+
+/// The evidence of one aggregate metric: a title, notes and (unless empty) a table.
+#[derive(Debug, Clone)]
+pub struct Section {
+    pub title: String,
+    pub notes: Vec<String>,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Val>>,
+    pub total: Option<Vec<Val>>,
+}
+
+/// Fills `{name}` placeholders of a label template.
+fn fill(template: &str, args: &[(&str, &str)]) -> String {
+    let mut s = template.to_string();
+    for (k, v) in args {
+        s = s.replace(&format!("{{{k}}}"), v);
+    }
+    s
+}
+
+/// Number formatting for people: a space between thousands, `.` (English) or `,` (Russian)
+/// before decimals, ₸ for tenge and the currency code otherwise.
+#[derive(Debug, Clone)]
+struct Fmt {
+    lang: Lang,
+    currency: String,
+}
+
+impl Fmt {
+    fn decimal_point(&self) -> char {
+        match self.lang {
+            Lang::En => '.',
+            Lang::Ru => ',',
+        }
+    }
+
+    /// Groups the digits of a decimal's text (`-1234567.5` → `-1 234 567.5`).
+    fn group(&self, d: Decimal) -> String {
+        let text = d.abs().to_string();
+        let (int, frac) = match text.split_once('.') {
+            Some((i, f)) => (i.to_string(), Some(f.to_string())),
+            None => (text.clone(), None),
+        };
+        let mut grouped = String::new();
+        for (i, c) in int.chars().enumerate() {
+            if i > 0 && (int.len() - i) % 3 == 0 {
+                grouped.push(' ');
+            }
+            grouped.push(c);
+        }
+        if let Some(f) = frac {
+            grouped.push(self.decimal_point());
+            grouped.push_str(&f);
+        }
+        if d.is_sign_negative() && !d.is_zero() {
+            format!("-{grouped}")
+        } else {
+            grouped
+        }
+    }
+
+    /// Exactly `dp` decimals, rounded half away from zero.
+    fn fixed(&self, q: &Exact, dp: u32) -> String {
+        let mut d = round_exact(q, dp).unwrap_or(Decimal::MAX);
+        d.rescale(dp);
+        self.group(d)
+    }
+
+    fn currency_suffix(&self) -> String {
+        if self.currency.eq_ignore_ascii_case("KZT") {
+            " ₸".to_string()
+        } else {
+            format!(" {}", self.currency)
+        }
+    }
+
+    /// An amount with two decimals: `60 177.71 ₸`.
+    fn money(&self, d: Decimal) -> String {
+        format!("{}{}", self.fixed(&exact(d), 2), self.currency_suffix())
+    }
+
+    /// An amount in whole units when it is whole, with two decimals otherwise: exact either way.
+    fn money_short(&self, q: &Exact) -> String {
+        let cents = round_exact(q, 2).unwrap_or(Decimal::MAX);
+        let dp = if cents.fract().is_zero() { 0 } else { 2 };
+        format!(
+            "{}{}",
+            self.fixed(&exact(cents), dp),
+            self.currency_suffix()
+        )
+    }
+
+    /// A fraction as a percentage with one decimal: `84.4%`.
+    fn pct(&self, q: &Exact) -> String {
+        format!("{}%", self.fixed(&(q * exact_int(100)), 1))
+    }
+
+    /// A scheme's percentage as written: `50%`, `12.5%`.
+    fn pct_plain(&self, d: Decimal) -> String {
+        format!("{}%", self.group((d * Decimal::ONE_HUNDRED).normalize()))
+    }
+
+    /// A number with at most two decimals: `8`, `4.27`, `-40`.
+    fn number(&self, q: &Exact) -> String {
+        self.group(round_exact(q, 2).unwrap_or(Decimal::MAX).normalize())
+    }
+
+    /// A metric's value for a sentence (whole amounts without cents).
+    fn measure(&self, q: &Exact, unit: Unit) -> String {
+        match unit {
+            Unit::Money => self.money_short(q),
+            Unit::Ratio => self.pct(q),
+            Unit::Number => self.number(q),
+        }
+    }
+
+    fn val(&self, v: &Val) -> String {
+        match v {
+            Val::Empty => String::new(),
+            Val::Text(t) => t.clone(),
+            Val::Money(d) => self.money(*d),
+            Val::Measure(q, Unit::Money) => self.money(round_exact(q, 2).unwrap_or(Decimal::MAX)),
+            Val::Measure(q, u) => self.measure(q, *u),
+            Val::Percent(q) => self.pct(q),
+            Val::Weight(d) => self.pct_plain(*d),
+            Val::Int(n) => n.to_string(),
+            Val::Date(d) => d.format("%Y-%m-%d").to_string(),
+        }
+    }
+}
+
+/// The unit of a metric, from what it aggregates and how formulas combine units.
+fn unit_of(scheme: &Scheme, metric: usize) -> Unit {
+    #[derive(Clone, Copy, PartialEq)]
+    enum U {
+        /// A number written in the formula; `true` when it is 100 (a ratio × 100 is a score).
+        Scalar(bool),
+        Money,
+        Count,
+        Ratio,
+        Number,
+    }
+    fn of_metric(scheme: &Scheme, m: usize, depth: usize) -> U {
+        if depth > scheme.metrics.len() {
+            return U::Number;
+        }
+        match &scheme.metrics[m].def {
+            MetricDef::Aggregate(a) => match a.op {
+                AggOp::Count | AggOp::CountDistinct(_) => U::Count,
+                op if op.column().is_some() && op.column() == a.table.amount_column() => U::Money,
+                _ => U::Number,
+            },
+            MetricDef::Formula(e) => of_expr(scheme, e, depth + 1),
+        }
+    }
+    fn of_expr(scheme: &Scheme, e: &Expr, depth: usize) -> U {
+        match e {
+            Expr::Number(d) => U::Scalar(*d == Decimal::ONE_HUNDRED),
+            Expr::Metric(m) => of_metric(scheme, *m, depth),
+            Expr::Neg(e) => of_expr(scheme, e, depth),
+            Expr::Add(a, b) | Expr::Sub(a, b) => {
+                match (of_expr(scheme, a, depth), of_expr(scheme, b, depth)) {
+                    (U::Scalar(_), x) | (x, U::Scalar(_)) => x,
+                    (x, y) if x == y => x,
+                    _ => U::Number,
+                }
+            }
+            Expr::Mul(a, b) => match (of_expr(scheme, a, depth), of_expr(scheme, b, depth)) {
+                (U::Ratio, U::Scalar(true)) | (U::Scalar(true), U::Ratio) => U::Number,
+                (U::Scalar(_), x) | (x, U::Scalar(_)) => x,
+                (U::Money, U::Ratio) | (U::Ratio, U::Money) => U::Money,
+                (U::Ratio, U::Ratio) => U::Ratio,
+                _ => U::Number,
+            },
+            Expr::Div(a, b) => match (of_expr(scheme, a, depth), of_expr(scheme, b, depth)) {
+                (x, U::Scalar(_)) => x,
+                (U::Money, U::Count | U::Number) => U::Money,
+                (U::Scalar(_), _) => U::Number,
+                (x, y) if x == y => U::Ratio,
+                _ => U::Number,
+            },
+        }
+    }
+    match of_metric(scheme, metric, 0) {
+        U::Money => Unit::Money,
+        U::Ratio => Unit::Ratio,
+        U::Scalar(_) | U::Count | U::Number => Unit::Number,
+    }
+}
+
+/// The aggregate metrics a metric is or reads, following formulas, in order of first use.
+fn aggregates_of(scheme: &Scheme, metric: usize, out: &mut Vec<usize>, depth: usize) {
+    if depth > scheme.metrics.len() {
+        return;
+    }
+    match &scheme.metrics[metric].def {
+        MetricDef::Aggregate(_) => {
+            if !out.contains(&metric) {
+                out.push(metric);
+            }
+        }
+        MetricDef::Formula(e) => {
+            let mut deps = Vec::new();
+            e.metrics(&mut deps);
+            for d in deps {
+                aggregates_of(scheme, d, out, depth + 1);
+            }
+        }
+    }
+}
+
+/// The formulas a metric is or reads.
+fn formulas_of<'a>(scheme: &'a Scheme, metric: usize, out: &mut Vec<&'a Expr>, depth: usize) {
+    if depth > scheme.metrics.len() {
+        return;
+    }
+    if let MetricDef::Formula(e) = &scheme.metrics[metric].def {
+        out.push(e);
+        let mut deps = Vec::new();
+        e.metrics(&mut deps);
+        for d in deps {
+            formulas_of(scheme, d, out, depth + 1);
+        }
+    }
+}
+
+/// Every `numerator / metric` of a formula: (the metrics the numerator reads, the divisor).
+fn divisions(e: &Expr, out: &mut Vec<(Vec<usize>, usize)>) {
+    match e {
+        Expr::Number(_) | Expr::Metric(_) => {}
+        Expr::Neg(a) => divisions(a, out),
+        Expr::Add(a, b) | Expr::Sub(a, b) | Expr::Mul(a, b) => {
+            divisions(a, out);
+            divisions(b, out);
+        }
+        Expr::Div(a, b) => {
+            if let Expr::Metric(d) = **b {
+                let mut ns = Vec::new();
+                a.metrics(&mut ns);
+                out.push((ns, d));
+            }
+            divisions(a, out);
+            divisions(b, out);
+        }
+    }
+}
+
+/// The employee's place among the people employed on the same scheme, by total (ties share a
+/// place), and how many they are. `None` when the employee was not employed in the period.
+fn place(run: &RunResult, index: usize) -> Option<(usize, usize)> {
+    let me = &run.employees[index];
+    if !me.employment.is_employed() {
+        return None;
+    }
+    let peers: Vec<&EmployeeResult> = run
+        .employees
+        .iter()
+        .filter(|p| p.employee.scheme == me.employee.scheme && p.employment.is_employed())
+        .collect();
+    let above = peers
+        .iter()
+        .filter(|p| p.score.total > me.score.total)
+        .count();
+    Some((above + 1, peers.len()))
+}
+
+fn band_words(scheme: &Scheme, att: &Exact, labels: &Labels) -> String {
+    let words = Band::of(scheme, att).words(scheme);
+    if let Some(rest) = words.strip_prefix("below ") {
+        format!("{} {rest}", labels.get("below"))
+    } else if let Some(rest) = words.strip_prefix("above ") {
+        format!("{} {rest}", labels.get("above"))
+    } else {
+        words
+    }
+}
+
+/// Builds the statement of the employee at `index` of the run.
+pub fn build(run: &RunResult, index: usize, cx: &Context) -> Statement {
+    let l = &cx.labels;
+    let e = &run.employees[index];
+    let scheme = &run.schemes[e.employee.scheme];
+    let f = Fmt {
+        lang: l.lang,
+        currency: scheme.currency.clone(),
+    };
+    let employed = e.employment.is_employed();
+    let days = format!(
+        "{}/{}",
+        e.employment.days_employed, e.employment.days_in_period
+    );
+
+    let place_text = match place(run, index) {
+        Some((p, n)) => fill(
+            l.get("place {place} of {n}"),
+            &[("place", &p.to_string()), ("n", &n.to_string())],
+        ),
+        None => l.get("not employed in the period").to_string(),
+    };
+    let header = vec![
+        (
+            l.get("name").to_string(),
+            Val::Text(e.employee.name.clone()),
+        ),
+        (
+            l.get("employee_id").to_string(),
+            Val::Text(e.employee.id.clone()),
+        ),
+        (
+            l.get("period").to_string(),
+            Val::Text(run.period.to_string()),
+        ),
+        (
+            l.get("scheme").to_string(),
+            Val::Text(format!("{} ({})", scheme.name, scheme.id)),
+        ),
+        (
+            l.get("currency").to_string(),
+            Val::Text(scheme.currency.clone()),
+        ),
+        (
+            l.get("target bonus").to_string(),
+            Val::Money(e.employee.target_bonus),
+        ),
+        (
+            l.get("share").to_string(),
+            Val::Text(format!("{days} = {}", f.pct(&e.score.share))),
+        ),
+        (l.get("total").to_string(), Val::Money(e.score.total)),
+        (l.get("place").to_string(), Val::Text(place_text)),
+    ];
+
+    let kpi_columns: Vec<String> = [
+        "KPI",
+        "metric",
+        "actual",
+        "target",
+        "attainment",
+        "band",
+        "factor",
+        "weight",
+        "amount",
+        "flags",
+    ]
+    .iter()
+    .map(|k| l.get(k).to_string())
+    .collect();
+    let mut kpis = Vec::new();
+    let mut lines = Vec::new();
+    for (kpi, s) in scheme.kpis.iter().zip(&e.score.kpis) {
+        let unit = unit_of(scheme, kpi.metric);
+        let measure = |q: &Option<Exact>| match q {
+            Some(q) => Val::Measure(q.clone(), unit),
+            None => Val::Empty,
+        };
+        let mut flags: Vec<&str> = s.flags.iter().map(|fl| l.get(fl.text())).collect();
+        if !employed {
+            flags.push(l.get(Flag::NotEmployed.text()));
+        }
+        kpis.push(KpiRow {
+            name: kpi.name.clone(),
+            attainment: s.attainment.clone(),
+            cells: vec![
+                Val::Text(kpi.name.clone()),
+                Val::Text(scheme.metrics[kpi.metric].name.clone()),
+                measure(&s.actual),
+                measure(&s.target),
+                s.attainment.clone().map_or(Val::Empty, Val::Percent),
+                s.attainment
+                    .as_ref()
+                    .map_or(Val::Empty, |a| Val::Text(band_words(scheme, a, l))),
+                Val::Percent(s.factor.clone()),
+                Val::Weight(kpi.weight),
+                Val::Money(s.amount),
+                Val::Text(flags.join("; ")),
+            ],
+        });
+        if employed {
+            lines.push(kpi_line(kpi, s, unit, &e.score.share, &days, &f, l));
+        }
+    }
+    if !employed {
+        lines.push(fill(
+            l.get("not employed in the period ({days} days): pays nothing"),
+            &[("days", &days)],
+        ));
+    }
+
+    Statement {
+        lang: l.lang,
+        employed,
+        currency: scheme.currency.clone(),
+        period: run.period.to_string(),
+        title: l.get("Bonus statement").to_string(),
+        header,
+        kpi_columns,
+        kpis,
+        total: e.score.total,
+        lines,
+        sections: sections(scheme, e, l),
+    }
+}
+
+/// The plain-language line of one KPI: how the actual compares with the target and what it pays.
+fn kpi_line(
+    kpi: &crate::scheme::Kpi,
+    s: &crate::scoring::KpiScore,
+    unit: Unit,
+    share: &Exact,
+    days: &str,
+    f: &Fmt,
+    l: &Labels,
+) -> String {
+    let name = &kpi.name;
+    let Some(actual) = &s.actual else {
+        return format!("{name}: {}", l.get("no data: pays nothing"));
+    };
+    let a = f.measure(actual, unit);
+    let Some(target) = &s.target else {
+        return format!("{name}: {a} → {}", l.get("no target: pays nothing"));
+    };
+    let t = f.measure(target, unit);
+    let head = match &s.attainment {
+        Some(att) => {
+            let template = match (kpi.better, &kpi.target) {
+                (Better::Lower, _) => {
+                    l.get("{actual} against target {target}, lower is better = {att}")
+                }
+                (Better::Higher, Target::Plan(_)) => l.get("{actual} of plan {target} = {att}"),
+                (Better::Higher, _) => l.get("{actual} of target {target} = {att}"),
+            };
+            let head = fill(
+                template,
+                &[("actual", &a), ("target", &t), ("att", &f.pct(att))],
+            );
+            if *att < exact(kpi.curve.threshold) {
+                let below = fill(
+                    l.get("below {pct}: pays nothing"),
+                    &[("pct", &f.pct_plain(kpi.curve.threshold))],
+                );
+                return format!("{name}: {head} → {below}");
+            }
+            head
+        }
+        None if s.factor.is_zero() => {
+            return format!(
+                "{name}: {} → {}",
+                fill(
+                    l.get("{actual} of target {target}"),
+                    &[("actual", &a), ("target", &t)]
+                ),
+                l.get("target is 0: pays nothing")
+            );
+        }
+        None => fill(
+            l.get("{actual} against target {target}: the best possible result"),
+            &[("actual", &a), ("target", &t)],
+        ),
+    };
+    let mut factor = f.pct(&s.factor);
+    if kpi.curve.cap.is_some_and(|c| s.factor == exact(c)) {
+        factor = format!("{factor} ({})", l.get("the cap"));
+    }
+    let mut pays = fill(
+        l.get("pays {factor} of the {weight} share"),
+        &[("factor", &factor), ("weight", &f.pct_plain(kpi.weight))],
+    );
+    if !share.is_one() {
+        pays = format!(
+            "{pays}, {}",
+            fill(l.get("for {days} days"), &[("days", days)])
+        );
+    }
+    format!(
+        "{name}: {head} → {pays} → {}",
+        f.money_short(&exact(s.amount))
+    )
+}
+
+/// The source rows behind the KPIs: one section per aggregate metric, supersets before the
+/// subsets marked in them (book clients with the contacted ones marked).
+fn sections(scheme: &Scheme, e: &EmployeeResult, l: &Labels) -> Vec<Section> {
+    let mut metrics = Vec::new();
+    let mut formulas = Vec::new();
+    for kpi in &scheme.kpis {
+        aggregates_of(scheme, kpi.metric, &mut metrics, 0);
+        formulas_of(scheme, kpi.metric, &mut formulas, 0);
+    }
+    let evidence = |m: usize| e.evidence.iter().find(|x| x.metric == m);
+    let row_numbers = |m: usize| -> Option<Vec<usize>> {
+        match &evidence(m)?.evidence {
+            Evidence::Rows(rows) => Some(rows.iter().map(|r| r.row).collect()),
+            Evidence::PerDay(_) => None,
+        }
+    };
+    let aggregate = |m: usize| match &scheme.metrics[m].def {
+        MetricDef::Aggregate(a) => Some(a),
+        MetricDef::Formula(_) => None,
+    };
+
+    // Counted subsets of a divisor's rows (retained / book, promoters - detractors / responses):
+    // marked in the divisor's section rather than listed again.
+    let mut marks: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    let mut subset_of: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut pairs = Vec::new();
+    for expr in &formulas {
+        divisions(expr, &mut pairs);
+    }
+    for (numerators, d) in pairs {
+        let (Some(da), Some(d_rows)) = (aggregate(d), row_numbers(d)) else {
+            continue;
+        };
+        for n in numerators {
+            let Some(na) = aggregate(n) else { continue };
+            let Some(n_rows) = row_numbers(n) else {
+                continue;
+            };
+            if n == d
+                || na.table != da.table
+                || na.op != AggOp::Count
+                || subset_of.contains_key(&n)
+                || !n_rows.iter().all(|r| d_rows.contains(r))
+            {
+                continue;
+            }
+            marks.entry(d).or_default().push(n);
+            subset_of.insert(n, d);
+        }
+    }
+    let mut order: Vec<usize> = Vec::new();
+    for &m in &metrics {
+        if let Some(&d) = subset_of.get(&m)
+            && !order.contains(&d)
+        {
+            order.push(d);
+        }
+        if !order.contains(&m) {
+            order.push(m);
+        }
+    }
+
+    let mut out = Vec::new();
+    for m in order {
+        let metric = &scheme.metrics[m];
+        let (Some(agg), Some(ev)) = (aggregate(m), evidence(m)) else {
+            continue;
+        };
+        let table = agg.table;
+        let kpi_names: Vec<&str> = scheme
+            .kpis
+            .iter()
+            .filter(|k| {
+                let mut deps = Vec::new();
+                aggregates_of(scheme, k.metric, &mut deps, 0);
+                deps.contains(&m)
+            })
+            .map(|k| k.name.as_str())
+            .collect();
+        let mut notes = vec![fill(
+            l.get("for KPI: {kpis}"),
+            &[("kpis", &kpi_names.join(", "))],
+        )];
+        let title = format!("{} — {}", metric.name, metric.description);
+        let count = match &ev.evidence {
+            Evidence::Rows(rows) => rows.len() as u64,
+            Evidence::PerDay(days) => days.values().sum(),
+        };
+        notes.push(fill(
+            l.get("table {table}, rows: {n}"),
+            &[("table", table.name()), ("n", &count.to_string())],
+        ));
+        let mut section = Section {
+            title,
+            notes,
+            columns: Vec::new(),
+            rows: Vec::new(),
+            total: None,
+        };
+        if let Some(&d) = subset_of.get(&m)
+            && count > 0
+        {
+            let total = row_numbers(d).map_or(0, |r| r.len());
+            section.notes.push(fill(
+                l.get("{n} of {total} rows of {metric}: marked in its column {column}"),
+                &[
+                    ("n", &count.to_string()),
+                    ("total", &total.to_string()),
+                    ("metric", &scheme.metrics[d].name),
+                    ("column", &metric.name),
+                ],
+            ));
+            out.push(section);
+            continue;
+        }
+        if count == 0 {
+            out.push(section);
+            continue;
+        }
+        match &ev.evidence {
+            Evidence::PerDay(days) => {
+                section.columns = vec![l.get("date").to_string(), l.get("count").to_string()];
+                section.rows = days
+                    .iter()
+                    .map(|(d, n)| vec![Val::Date(*d), Val::Int(*n)])
+                    .collect();
+                section.total = Some(vec![Val::Text(l.get("total").to_string()), Val::Int(count)]);
+            }
+            Evidence::Rows(rows) => {
+                let value_col = agg.op.column();
+                let value_unit = if value_col.is_some() && value_col == table.amount_column() {
+                    Unit::Money
+                } else {
+                    Unit::Number
+                };
+                let marked: Vec<(usize, Vec<usize>)> = marks
+                    .get(&m)
+                    .map(|ns| {
+                        ns.iter()
+                            .map(|&n| (n, row_numbers(n).unwrap_or_default()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                section.columns = vec![
+                    l.get("row").to_string(),
+                    table.columns()[0].name.to_string(),
+                    l.get("date").to_string(),
+                ];
+                if let Some(c) = value_col {
+                    section
+                        .columns
+                        .push(l.get(table.columns()[c].name).to_string());
+                }
+                for (n, _) in &marked {
+                    section.columns.push(scheme.metrics[*n].name.clone());
+                }
+                let mut sum = Exact::zero();
+                for r in rows {
+                    let mut cells = vec![
+                        Val::Int(r.row as u64),
+                        Val::Text(r.id.clone()),
+                        r.date.map_or(Val::Empty, Val::Date),
+                    ];
+                    if value_col.is_some() {
+                        cells.push(match r.value {
+                            Some(v) => {
+                                sum += exact(v);
+                                Val::Measure(exact(v), value_unit)
+                            }
+                            None => Val::Empty,
+                        });
+                    }
+                    for (_, in_subset) in &marked {
+                        cells.push(if in_subset.contains(&r.row) {
+                            Val::Text(l.get("yes").to_string())
+                        } else {
+                            Val::Empty
+                        });
+                    }
+                    section.rows.push(cells);
+                }
+                let mut total = vec![
+                    Val::Text(l.get("total").to_string()),
+                    Val::Int(count),
+                    Val::Empty,
+                ];
+                if value_col.is_some() {
+                    total.push(if matches!(agg.op, AggOp::Sum(_)) {
+                        Val::Measure(sum, value_unit)
+                    } else {
+                        Val::Empty
+                    });
+                }
+                for (_, in_subset) in &marked {
+                    total.push(Val::Int(in_subset.len() as u64));
+                }
+                section.total = Some(total);
+            }
+        }
+        out.push(section);
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text
+
+/// Lays out a table in aligned columns: numbers to the right, text to the left.
+fn text_table(
+    f: &Fmt,
+    columns: &[String],
+    rows: &[Vec<Val>],
+    total: Option<&Vec<Val>>,
+    indent: &str,
+) -> String {
+    let all: Vec<&Vec<Val>> = rows.iter().chain(total).collect();
+    let cells: Vec<Vec<(String, bool)>> = all
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|v| (f.val(v), !matches!(v, Val::Text(_) | Val::Empty)))
+                .collect()
+        })
+        .collect();
+    let n = columns.len();
+    let mut widths: Vec<usize> = columns.iter().map(|c| c.chars().count()).collect();
+    for r in &cells {
+        for (i, (t, _)) in r.iter().enumerate().take(n) {
+            widths[i] = widths[i].max(t.chars().count());
+        }
+    }
+    let pad = |t: &str, w: usize, right: bool| {
+        let fill = " ".repeat(w.saturating_sub(t.chars().count()));
+        if right {
+            format!("{fill}{t}")
+        } else {
+            format!("{t}{fill}")
+        }
+    };
+    let mut out = String::new();
+    let line = |parts: Vec<String>| format!("{indent}{}\n", parts.join("  ").trim_end());
+    out += &line(
+        columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| pad(c, widths[i], false))
+            .collect(),
+    );
+    for r in &cells {
+        out += &line(
+            r.iter()
+                .enumerate()
+                .take(n)
+                .map(|(i, (t, right))| pad(t, widths[i], *right))
+                .collect(),
+        );
+    }
+    out
+}
+
+/// A bar of attainment: 20 characters to 100% (marked `|`), at most 40 (200%, then `>`).
+fn text_bar(att: Option<&Exact>) -> String {
+    let Some(a) = att else {
+        return format!("{:20}|", "");
+    };
+    let units = round_exact(&(a * exact_int(20)), 0)
+        .and_then(|d| d.to_i64())
+        .unwrap_or(0)
+        .clamp(0, 41) as usize;
+    let mut s = String::new();
+    for i in 0..40 {
+        if i == 20 {
+            s.push('|');
+        }
+        s.push(if i < units { '#' } else { ' ' });
+    }
+    if units > 40 {
+        s.push('>');
+    }
+    s.trim_end().to_string()
+}
+
+/// The statement as plain text for a terminal (`incentive explain`): the same content as the
+/// workbook, from the same [`Statement`].
+pub fn statement_text(run: &RunResult, employee_index: usize, cx: &Context) -> String {
+    render_text(&build(run, employee_index, cx), &cx.labels)
+}
+
+fn render_text(st: &Statement, l: &Labels) -> String {
+    let f = Fmt {
+        lang: st.lang,
+        currency: st.currency.clone(),
+    };
+    let mut out = format!("{}\n\n", st.title);
+    let w = st
+        .header
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (k, v) in &st.header {
+        let fill = " ".repeat(w - k.chars().count());
+        out += &format!("  {k}{fill}  {}\n", f.val(v));
+    }
+    out += "\n";
+    let rows: Vec<Vec<Val>> = st.kpis.iter().map(|k| k.cells.clone()).collect();
+    let mut total = vec![Val::Empty; st.kpi_columns.len()];
+    total[0] = Val::Text(l.get("total").to_string());
+    total[8] = Val::Money(st.total);
+    out += &text_table(&f, &st.kpi_columns, &rows, Some(&total), "  ");
+    out += &format!("\n{}\n", l.get("explanation"));
+    for line in &st.lines {
+        out += &format!("  {line}\n");
+    }
+    out += &format!("\n{}\n", l.get("attainment against 100%"));
+    let w = st
+        .kpis
+        .iter()
+        .map(|k| k.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    for k in &st.kpis {
+        let fill = " ".repeat(w - k.name.chars().count());
+        let pct = match &k.attainment {
+            Some(a) => f.pct(a),
+            None if st.employed => l.get("no data").to_string(),
+            None => String::new(),
+        };
+        let bar = text_bar(k.attainment.as_ref());
+        let line = format!("  {}{fill}  {bar:<42} {pct}", k.name);
+        out += line.trim_end();
+        out += "\n";
+    }
+    out += &format!("\n{}\n", l.get("Source rows"));
+    for s in &st.sections {
+        out += &format!("\n  {}\n", s.title);
+        for n in &s.notes {
+            out += &format!("  {n}\n");
+        }
+        if !s.columns.is_empty() {
+            out += &text_table(&f, &s.columns, &s.rows, s.total.as_ref(), "    ");
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workbook
+
+struct Formats {
+    title: Format,
+    bold: Format,
+    header: Format,
+    note: Format,
+    money: Format,
+    money_bold: Format,
+    percent: Format,
+    number: Format,
+    weight: Format,
+    weight_fraction: Format,
+    date: Format,
+}
+
+fn formats() -> Formats {
+    Formats {
+        title: Format::new().set_bold().set_font_size(14),
+        bold: Format::new().set_bold(),
+        header: Format::new().set_bold().set_text_wrap(),
+        note: Format::new().set_italic(),
+        money: Format::new().set_num_format("#,##0.00"),
+        money_bold: Format::new().set_bold().set_num_format("#,##0.00"),
+        percent: Format::new().set_num_format("0.0%"),
+        number: Format::new().set_num_format("#,##0.######"),
+        weight: Format::new().set_num_format("0%"),
+        weight_fraction: Format::new().set_num_format("0.0%"),
+        date: Format::new().set_num_format("yyyy-mm-dd"),
+    }
+}
+
+/// The one place numbers leave exact arithmetic: a spreadsheet cell holds a binary float.
+fn cell_number(d: Decimal) -> f64 {
+    d.to_f64().unwrap_or(0.0)
+}
+
+fn cell_exact(q: &Exact) -> f64 {
+    cell_number(display_decimal(q))
+}
+
+fn write_val(
+    ws: &mut Worksheet,
+    r: u32,
+    c: u16,
+    v: &Val,
+    fm: &Formats,
+) -> std::result::Result<(), XlsxError> {
+    match v {
+        Val::Empty => {}
+        // Always a string: a name such as `=HYPERLINK(...)` or `-Сергей` is never a formula.
+        Val::Text(t) => {
+            ws.write_string(r, c, t)?;
+        }
+        Val::Money(d) => {
+            ws.write_number_with_format(r, c, cell_number(*d), &fm.money)?;
+        }
+        Val::Measure(q, unit) => {
+            let format = match unit {
+                Unit::Money => &fm.money,
+                Unit::Ratio => &fm.percent,
+                Unit::Number => &fm.number,
+            };
+            ws.write_number_with_format(r, c, cell_exact(q), format)?;
+        }
+        Val::Percent(q) => {
+            ws.write_number_with_format(r, c, cell_exact(q), &fm.percent)?;
+        }
+        Val::Weight(d) => {
+            let whole = (*d * Decimal::ONE_HUNDRED).fract().is_zero();
+            let format = if whole {
+                &fm.weight
+            } else {
+                &fm.weight_fraction
+            };
+            ws.write_number_with_format(r, c, cell_number(*d), format)?;
+        }
+        Val::Int(n) => {
+            ws.write_number(r, c, *n as f64)?;
+        }
+        Val::Date(d) => {
+            let dt = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
+            ws.write_datetime_with_format(r, c, &dt, &fm.date)?;
+        }
+    }
+    Ok(())
+}
+
+fn write_table(
+    ws: &mut Worksheet,
+    r: &mut u32,
+    fm: &Formats,
+    columns: &[String],
+    rows: &[Vec<Val>],
+    total: Option<&Vec<Val>>,
+) -> std::result::Result<(), XlsxError> {
+    for (c, name) in columns.iter().enumerate() {
+        ws.write_string_with_format(*r, c as u16, name, &fm.header)?;
+    }
+    *r += 1;
+    for row in rows {
+        for (c, v) in row.iter().enumerate() {
+            write_val(ws, *r, c as u16, v, fm)?;
+        }
+        *r += 1;
+    }
+    if let Some(total) = total {
+        for (c, v) in total.iter().enumerate() {
+            match v {
+                Val::Text(t) => {
+                    ws.write_string_with_format(*r, c as u16, t, &fm.bold)?;
+                }
+                Val::Money(d) => {
+                    ws.write_number_with_format(*r, c as u16, cell_number(*d), &fm.money_bold)?;
+                }
+                v => write_val(ws, *r, c as u16, v, fm)?,
+            }
+        }
+        *r += 1;
+    }
+    Ok(())
+}
+
+fn render_xlsx(
+    st: &Statement,
+    l: &Labels,
+    end: NaiveDate,
+) -> std::result::Result<Vec<u8>, XlsxError> {
+    let fm = formats();
+    let mut wb = Workbook::new();
+    let date = ExcelDateTime::from_ymd(end.year() as u16, end.month() as u8, end.day() as u8)?;
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title(format!("{} {}", st.title, st.period))
+            .set_creation_datetime(&date),
+    );
+
+    // The statement sheet: header, KPIs, lines, chart.
+    let sheet = l.get("Statement");
+    let mut ws = Worksheet::new();
+    ws.set_name(sheet)?;
+    ws.write_string_with_format(0, 0, &st.title, &fm.title)?;
+    let mut r = 2u32;
+    for (k, v) in &st.header {
+        ws.write_string_with_format(r, 0, k, &fm.bold)?;
+        match v {
+            Val::Money(d) => {
+                ws.write_number_with_format(r, 1, cell_number(*d), &fm.money)?;
+            }
+            v => write_val(&mut ws, r, 1, v, &fm)?,
+        }
+        r += 1;
+    }
+    r += 1;
+    let rows: Vec<Vec<Val>> = st.kpis.iter().map(|k| k.cells.clone()).collect();
+    let mut total = vec![Val::Empty; st.kpi_columns.len()];
+    total[0] = Val::Text(l.get("total").to_string());
+    total[8] = Val::Money(st.total);
+    write_table(&mut ws, &mut r, &fm, &st.kpi_columns, &rows, Some(&total))?;
+    r += 1;
+    ws.write_string_with_format(r, 0, l.get("explanation"), &fm.bold)?;
+    r += 1;
+    for line in &st.lines {
+        ws.write_string(r, 0, line)?;
+        r += 1;
+    }
+    r += 1;
+
+    // The chart's data: attainment per KPI and the 100% line, next to the chart.
+    let chart_top = r;
+    ws.write_string_with_format(r, 0, l.get("chart data"), &fm.header)?;
+    ws.write_string_with_format(r, 1, l.get("attainment"), &fm.header)?;
+    ws.write_string_with_format(r, 2, l.get("100% line"), &fm.header)?;
+    r += 1;
+    let first = r;
+    for k in &st.kpis {
+        ws.write_string(r, 0, &k.name)?;
+        if let Some(a) = &k.attainment {
+            ws.write_number_with_format(r, 1, cell_exact(a), &fm.percent)?;
+        }
+        ws.write_number_with_format(r, 2, 1.0, &fm.percent)?;
+        r += 1;
+    }
+    let last = r.saturating_sub(1).max(first);
+    let mut chart = Chart::new_column();
+    chart
+        .add_series()
+        .set_name(l.get("attainment"))
+        .set_categories((sheet, first, 0, last, 0))
+        .set_values((sheet, first, 1, last, 1));
+    let mut line = Chart::new_line();
+    line.add_series()
+        .set_name(l.get("100% line"))
+        .set_categories((sheet, first, 0, last, 0))
+        .set_values((sheet, first, 2, last, 2))
+        .set_format(
+            ChartLine::new()
+                .set_color("#C00000")
+                .set_width(2)
+                .set_dash_type(ChartLineDashType::Dash),
+        );
+    chart.combine(&line);
+    chart.title().set_name(l.get("attainment against 100%"));
+    chart.y_axis().set_num_format("0%").set_min(0);
+    chart.legend().set_position(ChartLegendPosition::Bottom);
+    chart.set_width(600).set_height(300);
+    ws.insert_chart(chart_top, 4, &chart)?;
+
+    ws.set_column_width(0, 34)?;
+    ws.set_column_width(1, 20)?;
+    for c in 2..=8 {
+        ws.set_column_width(c, 15)?;
+    }
+    ws.set_column_width(9, 36)?;
+    wb.push_worksheet(ws);
+
+    // The source rows.
+    let mut ws = Worksheet::new();
+    ws.set_name(l.get("Source rows"))?;
+    let mut r = 0u32;
+    for s in &st.sections {
+        ws.write_string_with_format(r, 0, &s.title, &fm.bold)?;
+        r += 1;
+        for n in &s.notes {
+            ws.write_string_with_format(r, 0, n, &fm.note)?;
+            r += 1;
+        }
+        if !s.columns.is_empty() {
+            write_table(&mut ws, &mut r, &fm, &s.columns, &s.rows, s.total.as_ref())?;
+        }
+        r += 1;
+    }
+    ws.set_column_width(0, 12)?;
+    ws.set_column_width(1, 14)?;
+    ws.set_column_width(2, 12)?;
+    ws.set_column_width(3, 16)?;
+    for c in 4..=6 {
+        ws.set_column_width(c, 12)?;
+    }
+    wb.push_worksheet(ws);
+    wb.save_to_buffer()
+}
 
 /// One statement per employee: (file name, bytes), sorted by employee_id.
 pub fn statements(run: &RunResult, cx: &Context) -> Result<Vec<(String, Vec<u8>)>> {
-    let _ = (run, cx);
-    Ok(Vec::new())
+    let mut out = Vec::with_capacity(run.employees.len());
+    for (i, e) in run.employees.iter().enumerate() {
+        let st = build(run, i, cx);
+        let bytes = render_xlsx(&st, &cx.labels, run.period.end()).map_err(|err| {
+            Error::other(format!(
+                "cannot write the statement of {}: {err}",
+                e.employee.id
+            ))
+        })?;
+        out.push((format!("{}.xlsx", e.employee.id), bytes));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn q(s: &str) -> Exact {
+        exact(Decimal::from_str(s).unwrap())
+    }
+
+    #[test]
+    fn numbers_for_people() {
+        let en = Fmt {
+            lang: Lang::En,
+            currency: "KZT".into(),
+        };
+        let ru = Fmt {
+            lang: Lang::Ru,
+            currency: "USD".into(),
+        };
+        assert_eq!(en.money_short(&q("10123456")), "10 123 456 ₸");
+        assert_eq!(en.money_short(&q("60177.705")), "60 177.71 ₸");
+        assert_eq!(en.money(Decimal::from(45000)), "45 000.00 ₸");
+        assert_eq!(
+            ru.money(Decimal::from_str("-1234.5").unwrap()),
+            "-1 234,50 USD"
+        );
+        assert_eq!(en.pct(&q("0.8436")), "84.4%");
+        assert_eq!(en.pct(&q("0.00049")), "0.0%");
+        assert_eq!(ru.pct(&q("0.90266")), "90,3%");
+        assert_eq!(en.pct_plain(Decimal::from_str("0.5").unwrap()), "50%");
+        assert_eq!(en.pct_plain(Decimal::from_str("0.125").unwrap()), "12.5%");
+        assert_eq!(en.number(&(exact_int(64) / exact_int(15))), "4.27");
+        assert_eq!(en.number(&exact_int(-40)), "-40");
+        assert_eq!(en.number(&exact_int(123)), "123");
+    }
+
+    #[test]
+    fn bars() {
+        assert_eq!(text_bar(Some(&q("0.5"))), "##########          |");
+        assert_eq!(text_bar(Some(&q("1"))), "####################|");
+        assert_eq!(text_bar(Some(&q("1.5"))).chars().count(), 31);
+        assert!(text_bar(Some(&q("3"))).ends_with("#>"));
+        assert_eq!(text_bar(None), format!("{:20}|", ""));
+    }
 }

@@ -1,63 +1,398 @@
 //! `payouts.xlsx`: the workbook finance signs off and an auditor re-checks.
+//!
+//! Five sheets:
+//! - **Summary**: one row per employee (KPI slots `KPI n / attainment n / amount n`, total, flags),
+//!   a totals row, and totals per scheme and per team below;
+//! - **Breakdown**: one row per employee × KPI with everything that makes the amount: target
+//!   bonus, days employed, share, weight, actual, target, attainment, band, curve segment, factor,
+//!   amount, source rows and flags;
+//! - **Flags**: every flag with its reason, and every warning of the run;
+//! - **Data report**: what was read from each input table, and a check that every row read is
+//!   accounted for;
+//! - **Audit**: version, period, command, input files with SHA-256, totals and a control check.
+//!
+//! Amounts stay live: a Breakdown amount is `=ROUND(target bonus*share*weight*factor,2)` over the
+//! cells of its row, attainment is `=actual/target`, Summary cells refer to the Breakdown and the
+//! totals are `ROUND(SUM(…))` / `ROUND(SUMIF(…))`. Every formula carries its cached result (the
+//! engine's exact amount, or for attainment and share the very float a spreadsheet computes from
+//! the cells), so a reader that does not recalculate sees the right numbers and one that does
+//! recalculates to the same ones. Text is always written as text: a name such as
+//! `=HYPERLINK(...)` never becomes a formula.
 
-use super::Context;
-use crate::error::{Error, Result};
-use crate::num::{Exact, display_decimal};
+use super::{Band, Context, segment_words};
+use crate::error::{Error, Problem, Result};
+use crate::num::{Exact, exact, round_exact};
 use crate::run::RunResult;
+use crate::scheme::{Better, Scheme};
 use crate::scoring::Flag;
-use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
+use num_traits::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
+use rust_xlsxwriter::{
+    Color, ConditionalFormatFormula, DocProperties, ExcelDateTime, Format, FormatAlign, Formula,
+    Workbook, Worksheet, XlsxError, quote_sheet_name, row_col_to_cell,
+};
+use std::collections::{BTreeMap, BTreeSet};
 
-fn flags_text(flags: &[Flag]) -> String {
-    flags
-        .iter()
-        .map(|f| f.text())
-        .collect::<Vec<_>>()
-        .join("; ")
+type XResult<T> = std::result::Result<T, XlsxError>;
+
+/// `payouts.xlsx`: Summary, Breakdown, Flags, Data report and Audit sheets.
+pub fn payouts_xlsx(run: &RunResult, cx: &Context) -> Result<Vec<u8>> {
+    build_workbook(run, cx).map_err(|e| Error::other(format!("cannot write payouts.xlsx: {e}")))
 }
 
-/// The one place numbers leave exact arithmetic: a spreadsheet cell holds a binary float.
-fn cell_number(d: Decimal) -> f64 {
-    d.to_f64().unwrap_or(0.0)
+// ---------------------------------------------------------------------------------------------
+// Numbers as cells.
+
+/// A decimal as the nearest binary float (through its text, which parses correctly rounded).
+fn dec_f64(d: Decimal) -> f64 {
+    d.to_string().parse().unwrap_or(0.0)
 }
 
-fn cell_exact(q: &Exact) -> f64 {
-    cell_number(display_decimal(q))
+/// An exact fraction as the nearest binary float (num-rational rounds correctly).
+fn exact_f64(q: &Exact) -> f64 {
+    q.to_f64().unwrap_or(0.0)
 }
+
+/// A float as a formula's cached result: the shortest text that reads back as the same float.
+fn result_text(v: f64) -> String {
+    if v == 0.0 {
+        "0".to_string()
+    } else {
+        format!("{v}")
+    }
+}
+
+fn bool_text(b: bool) -> &'static str {
+    if b { "TRUE" } else { "FALSE" }
+}
+
+/// What a spreadsheet's `ROUND(x, 2)` gives for the float `x`: Excel and LibreOffice round the
+/// float's 15 significant digits, half away from zero.
+pub fn spreadsheet_round2(x: f64) -> Option<Decimal> {
+    let d = Decimal::from_scientific(&format!("{x:.14e}")).ok()?;
+    Some(d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero))
+}
+
+/// A percentage for reading, one decimal: `48.9%`.
+fn pct_text(q: &Exact) -> String {
+    let p = round_exact(&(q * exact(Decimal::ONE_HUNDRED)), 1).unwrap_or_default();
+    format!("{}%", p.normalize())
+}
+
+fn pct_decimal(d: Decimal) -> String {
+    format!("{}%", (d * Decimal::ONE_HUNDRED).normalize())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formats.
 
 struct Formats {
     header: Format,
-    money: Format,
+    bold: Format,
     percent: Format,
+    integer: Format,
     number: Format,
+    factor: Format,
+    money_plain: Format,
+    wrap: Format,
+    bands: [Format; 4],
 }
 
 fn formats() -> Formats {
+    let band = |bg: u32, fg: u32| {
+        Format::new()
+            .set_background_color(Color::RGB(bg))
+            .set_font_color(Color::RGB(fg))
+    };
     Formats {
-        header: Format::new().set_bold().set_text_wrap(),
-        money: Format::new().set_num_format("#,##0.00"),
+        header: Format::new()
+            .set_bold()
+            .set_text_wrap()
+            .set_align(FormatAlign::Top)
+            .set_background_color(Color::RGB(0xF2F2F2)),
+        bold: Format::new().set_bold(),
         percent: Format::new().set_num_format("0.0%"),
-        number: Format::new().set_num_format("#,##0.######"),
+        integer: Format::new().set_num_format("#,##0"),
+        number: Format::new().set_num_format("#,##0.0#####"),
+        factor: Format::new().set_num_format("0.0000"),
+        money_plain: Format::new().set_num_format("#,##0.00"),
+        wrap: Format::new().set_text_wrap(),
+        bands: [
+            band(0xFFC7CE, 0x9C0006), // below the review line: red
+            band(0xFFEB9C, 0x9C5700), // review line to 100%: yellow
+            band(0xC6EFCE, 0x006100), // 100% to the discuss line: green
+            band(0xBDD7EE, 0x1F4E78), // above the discuss line: blue
+        ],
     }
 }
 
-fn header(ws: &mut Worksheet, f: &Formats, names: &[&str]) -> std::result::Result<(), XlsxError> {
-    for (c, n) in names.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *n, &f.header)?;
+/// The number format of money in a currency: `#,##0.00 "₸"` for KZT, `#,##0.00 "CODE"` otherwise.
+pub fn currency_format(currency: &str) -> String {
+    let sign = match currency.trim().to_uppercase().as_str() {
+        "KZT" => "₸".to_string(),
+        other => other.replace(['"', '\\'], ""),
+    };
+    if sign.is_empty() {
+        "#,##0.00".to_string()
+    } else {
+        format!("#,##0.00 \"{sign}\"")
     }
-    ws.set_freeze_panes(1, 0)?;
-    ws.autofilter(0, 0, 0, names.len().saturating_sub(1) as u16)?;
+}
+
+fn money_format(currency: &str) -> Format {
+    Format::new().set_num_format(currency_format(currency))
+}
+
+/// The money format of a set of currencies: the currency's own when there is one, plain otherwise.
+fn money_format_of<'a>(currencies: impl IntoIterator<Item = &'a str>, f: &Formats) -> Format {
+    let set: BTreeSet<&str> = currencies.into_iter().collect();
+    match set.len() {
+        1 => money_format(set.iter().next().copied().unwrap_or_default()),
+        _ => f.money_plain.clone(),
+    }
+}
+
+/// A number with the format its value reads best in: whole numbers without decimals.
+fn number_format<'a>(q: &Exact, f: &'a Formats) -> &'a Format {
+    if q.is_integer() {
+        &f.integer
+    } else {
+        &f.number
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing helpers.
+
+/// Text is always a string cell, whatever it starts with; empty text leaves the cell empty.
+fn text(ws: &mut Worksheet, r: u32, c: u16, s: &str) -> XResult<()> {
+    if !s.is_empty() {
+        ws.write_string(r, c, s)?;
+    }
     Ok(())
 }
 
-/// `payouts.xlsx`: a Summary sheet (one row per employee) and a Breakdown sheet (employee × KPI).
-pub fn payouts_xlsx(run: &RunResult, cx: &Context) -> Result<Vec<u8>> {
-    let _ = cx;
-    build_workbook(run).map_err(|e| Error::other(format!("cannot write payouts.xlsx: {e}")))
+fn formula(
+    ws: &mut Worksheet,
+    r: u32,
+    c: u16,
+    f: String,
+    cached: String,
+    fmt: &Format,
+) -> XResult<()> {
+    ws.write_formula_with_format(r, c, Formula::new(f).set_result(cached), fmt)?;
+    Ok(())
 }
 
-fn build_workbook(run: &RunResult) -> std::result::Result<Vec<u8>, XlsxError> {
+fn header(ws: &mut Worksheet, f: &Formats, r: u32, names: &[String]) -> XResult<()> {
+    for (c, n) in names.iter().enumerate() {
+        ws.write_string_with_format(r, c as u16, n, &f.header)?;
+    }
+    Ok(())
+}
+
+fn cell(r: u32, c: u16) -> String {
+    row_col_to_cell(r, c)
+}
+
+/// `Sheet!A1`, quoting the sheet name when it needs it.
+fn sheet_cell(sheet: &str, r: u32, c: u16) -> String {
+    format!("{}!{}", quote_sheet_name(sheet), cell(r, c))
+}
+
+fn range(r1: u32, c1: u16, r2: u32, c2: u16) -> String {
+    format!("{}:{}", cell(r1, c1), cell(r2, c2))
+}
+
+/// A string literal inside a formula.
+fn formula_string(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// `ROUND(SUMIF(keys,"key",amounts),2)`: SUMIF reads its criterion as a pattern, so wildcards are
+/// escaped and a leading comparison sign is made an explicit `=`. SUMIF also ignores case, so
+/// when two keys differ only in case (`case_clash`), or the key is empty, an exact comparison
+/// (`SUMPRODUCT`) is written instead.
+fn sum_of_key(keys: &str, key: &str, amounts: &str, case_clash: bool) -> String {
+    if key.is_empty() {
+        return format!("ROUND(SUMPRODUCT(({keys}=\"\")*{amounts}),2)");
+    }
+    if case_clash {
+        return format!(
+            "ROUND(SUMPRODUCT(EXACT({keys},{})*{amounts}),2)",
+            formula_string(key)
+        );
+    }
+    let mut pattern = String::new();
+    if key.starts_with(['<', '>', '=']) {
+        pattern.push('=');
+    }
+    for ch in key.chars() {
+        if matches!(ch, '~' | '*' | '?') {
+            pattern.push('~');
+        }
+        pattern.push(ch);
+    }
+    format!(
+        "ROUND(SUMIF({keys},{},{amounts}),2)",
+        formula_string(&pattern)
+    )
+}
+
+/// Colours attainment cells `col` of rows `first..=last` by band, with the scheme's lines.
+fn band_colours(
+    ws: &mut Worksheet,
+    f: &Formats,
+    rows: (u32, u32),
+    col: u16,
+    scheme: &Scheme,
+) -> XResult<()> {
+    let (first, last) = rows;
+    let a = cell(first, col);
+    let review = scheme.review_below.normalize();
+    let discuss = scheme.discuss_above.normalize();
+    let rules = [
+        format!("=AND(ISNUMBER({a}),{a}<{review})"),
+        format!("=AND(ISNUMBER({a}),{a}>={review},{a}<=1)"),
+        format!("=AND(ISNUMBER({a}),{a}>1,{a}<={discuss})"),
+        format!("=AND(ISNUMBER({a}),{a}>{discuss})"),
+    ];
+    for (rule, fmt) in rules.iter().zip(&f.bands) {
+        let cf = ConditionalFormatFormula::new()
+            .set_rule(rule.as_str())
+            .set_format(fmt);
+        ws.add_conditional_format(first, col, last, col, &cf)?;
+    }
+    Ok(())
+}
+
+/// Runs of consecutive rows whose schemes draw the same review and discuss lines.
+fn threshold_runs(rows: &[(u32, &Scheme)]) -> Vec<(u32, u32, usize)> {
+    let mut runs: Vec<(u32, u32, usize)> = Vec::new();
+    for (i, (r, s)) in rows.iter().enumerate() {
+        match runs.last_mut() {
+            Some((_, last, j))
+                if *last + 1 == *r
+                    && rows[*j].1.review_below == s.review_below
+                    && rows[*j].1.discuss_above == s.discuss_above =>
+            {
+                *last = *r;
+            }
+            _ => runs.push((*r, *r, i)),
+        }
+    }
+    runs
+}
+
+fn colour_column(
+    ws: &mut Worksheet,
+    f: &Formats,
+    col: u16,
+    rows: &[(u32, &Scheme)],
+) -> XResult<()> {
+    for (first, last, i) in threshold_runs(rows) {
+        band_colours(ws, f, (first, last), col, rows[i].1)?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layout: where every cell goes, computed before writing so sheets can refer to each other.
+
+/// Breakdown columns.
+mod bd {
+    pub const EMPLOYEE: u16 = 0;
+    pub const NAME: u16 = 1;
+    pub const SCHEME: u16 = 2;
+    pub const KPI: u16 = 3;
+    pub const KPI_NAME: u16 = 4;
+    pub const METRIC: u16 = 5;
+    pub const TARGET_BONUS: u16 = 6;
+    pub const DAYS: u16 = 7;
+    pub const DAYS_IN_PERIOD: u16 = 8;
+    pub const SHARE: u16 = 9;
+    pub const WEIGHT: u16 = 10;
+    pub const ACTUAL: u16 = 11;
+    pub const TARGET: u16 = 12;
+    pub const ATTAINMENT: u16 = 13;
+    pub const BAND: u16 = 14;
+    pub const SEGMENT: u16 = 15;
+    pub const FACTOR: u16 = 16;
+    pub const AMOUNT: u16 = 17;
+    pub const ROWS: u16 = 18;
+    pub const FLAGS: u16 = 19;
+}
+
+struct Layout {
+    /// Breakdown row of each employee's KPIs.
+    breakdown_rows: Vec<Vec<u32>>,
+    max_kpis: usize,
+    /// Summary: the first employee row, the last, and the totals row.
+    first_row: u32,
+    last_row: u32,
+    totals_row: u32,
+    total_col: u16,
+    flags_col: u16,
+    /// Summary cell of each scheme's total (scheme id → (row, col)).
+    scheme_totals: BTreeMap<String, (u32, u16)>,
+}
+
+impl Layout {
+    fn new(run: &RunResult) -> Layout {
+        let max_kpis = run
+            .employees
+            .iter()
+            .map(|e| e.score.kpis.len())
+            .max()
+            .unwrap_or(0);
+        let mut r = 1u32;
+        let breakdown_rows = run
+            .employees
+            .iter()
+            .map(|e| {
+                e.score
+                    .kpis
+                    .iter()
+                    .map(|_| {
+                        r += 1;
+                        r - 1
+                    })
+                    .collect()
+            })
+            .collect();
+        let n = run.employees.len() as u32;
+        let total_col = 7 + 3 * max_kpis as u16;
+        Layout {
+            breakdown_rows,
+            max_kpis,
+            first_row: 1,
+            last_row: n.max(1),
+            totals_row: n + 1,
+            total_col,
+            flags_col: total_col + 1,
+            scheme_totals: BTreeMap::new(),
+        }
+    }
+
+    fn slot_cols(k: usize) -> (u16, u16, u16) {
+        let c = 7 + 3 * k as u16;
+        (c, c + 1, c + 2)
+    }
+}
+
+struct Sheets {
+    summary: &'static str,
+    breakdown: &'static str,
+    flags: &'static str,
+    data: &'static str,
+    audit: &'static str,
+}
+
+// ---------------------------------------------------------------------------------------------
+// The workbook.
+
+fn build_workbook(run: &RunResult, cx: &Context) -> XResult<Vec<u8>> {
+    let l = &cx.labels;
     let f = formats();
     let mut wb = Workbook::new();
     let m = run.period.end();
@@ -71,15 +406,101 @@ fn build_workbook(run: &RunResult) -> std::result::Result<Vec<u8>, XlsxError> {
             .set_title(format!("Bonus payouts {}", run.period))
             .set_creation_datetime(&date),
     );
+    let sheets = Sheets {
+        summary: l.get("Summary"),
+        breakdown: l.get("Breakdown"),
+        flags: l.get("Flags"),
+        data: l.get("Data report"),
+        audit: l.get("Audit"),
+    };
+    let mut layout = Layout::new(run);
+    let mismatches = spreadsheet_mismatches(run);
 
-    // Summary.
-    let max_kpis = run
-        .employees
+    summary(
+        wb.add_worksheet().set_name(sheets.summary)?,
+        run,
+        cx,
+        &f,
+        &sheets,
+        &mut layout,
+    )?;
+    breakdown(
+        wb.add_worksheet().set_name(sheets.breakdown)?,
+        run,
+        cx,
+        &f,
+        &layout,
+    )?;
+    flags(
+        wb.add_worksheet().set_name(sheets.flags)?,
+        run,
+        cx,
+        &f,
+        &sheets,
+        &layout,
+        &mismatches,
+    )?;
+    data_report(wb.add_worksheet().set_name(sheets.data)?, run, cx, &f)?;
+    audit(
+        wb.add_worksheet().set_name(sheets.audit)?,
+        run,
+        cx,
+        &f,
+        &sheets,
+        &layout,
+    )?;
+    wb.save_to_buffer()
+}
+
+/// A KPI amount as a spreadsheet recomputes it from the Breakdown cells.
+struct Mismatch {
+    employee: usize,
+    kpi: usize,
+    spreadsheet: Option<Decimal>,
+}
+
+/// Where `ROUND(target bonus*share*weight*factor,2)` over the cells, in binary floats, would not
+/// give the engine's exact amount (the cached value stays the engine's).
+fn spreadsheet_mismatches(run: &RunResult) -> Vec<Mismatch> {
+    let mut out = Vec::new();
+    for (i, e) in run.employees.iter().enumerate() {
+        let scheme = &run.schemes[e.employee.scheme];
+        let share = e.employment.days_employed as f64 / e.employment.days_in_period as f64;
+        for (k, (kpi, s)) in scheme.kpis.iter().zip(&e.score.kpis).enumerate() {
+            let x = dec_f64(e.employee.target_bonus)
+                * share
+                * dec_f64(kpi.weight)
+                * exact_f64(&s.factor);
+            let got = spreadsheet_round2(x);
+            if got != Some(s.amount) {
+                out.push(Mismatch {
+                    employee: i,
+                    kpi: k,
+                    spreadsheet: got,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn flags_text(cx: &Context, flags: &[Flag]) -> String {
+    flags
         .iter()
-        .map(|e| e.score.kpis.len())
-        .max()
-        .unwrap_or(0);
-    let ws = wb.add_worksheet().set_name("Summary")?;
+        .map(|f| cx.labels.get(f.text()))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn summary(
+    ws: &mut Worksheet,
+    run: &RunResult,
+    cx: &Context,
+    f: &Formats,
+    sheets: &Sheets,
+    layout: &mut Layout,
+) -> XResult<()> {
+    let l = &cx.labels;
     let mut names: Vec<String> = [
         "employee_id",
         "name",
@@ -90,106 +511,744 @@ fn build_workbook(run: &RunResult) -> std::result::Result<Vec<u8>, XlsxError> {
         "share",
     ]
     .iter()
-    .map(|s| s.to_string())
+    .map(|k| l.get(k).to_string())
     .collect();
-    for k in 1..=max_kpis {
-        names.push(format!("KPI {k}"));
-        names.push(format!("attainment {k}"));
-        names.push(format!("amount {k}"));
+    for k in 1..=layout.max_kpis {
+        names.push(format!("{} {k}", l.get("KPI")));
+        names.push(format!("{} {k}", l.get("attainment")));
+        names.push(format!("{} {k}", l.get("amount")));
     }
-    names.push("total".into());
-    names.push("flags".into());
-    let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    header(ws, &f, &name_refs)?;
+    names.push(l.get("total").to_string());
+    names.push(l.get("flags").to_string());
+    header(ws, f, 0, &names)?;
+
+    let (first, last, tc) = (layout.first_row, layout.last_row, layout.total_col);
     for (i, e) in run.employees.iter().enumerate() {
-        let r = (i + 1) as u32;
+        let r = first + i as u32;
         let scheme = &run.schemes[e.employee.scheme];
-        ws.write_string(r, 0, &e.employee.id)?;
-        ws.write_string(r, 1, &e.employee.name)?;
-        ws.write_string(r, 2, &e.employee.team)?;
-        ws.write_string(r, 3, &scheme.id)?;
-        ws.write_string(r, 4, &scheme.currency)?;
-        ws.write_number_with_format(r, 5, cell_number(e.employee.target_bonus), &f.money)?;
-        ws.write_number_with_format(r, 6, cell_exact(&e.score.share), &f.percent)?;
-        let mut c = 7u16;
-        for (kpi, s) in scheme.kpis.iter().zip(&e.score.kpis) {
-            ws.write_string(r, c, &kpi.id)?;
-            if let Some(a) = &s.attainment {
-                ws.write_number_with_format(r, c + 1, cell_exact(a), &f.percent)?;
+        let money = money_format(&scheme.currency);
+        text(ws, r, 0, &e.employee.id)?;
+        text(ws, r, 1, &e.employee.name)?;
+        text(ws, r, 2, &e.employee.team)?;
+        text(ws, r, 3, &scheme.id)?;
+        text(ws, r, 4, &scheme.currency)?;
+        ws.write_number_with_format(r, 5, dec_f64(e.employee.target_bonus), &money)?;
+        let share = e.employment.days_employed as f64 / e.employment.days_in_period as f64;
+        ws.write_number_with_format(r, 6, share, &f.percent)?;
+        let mut amount_cells = Vec::new();
+        for (k, (kpi, s)) in scheme.kpis.iter().zip(&e.score.kpis).enumerate() {
+            let (kc, ac, mc) = Layout::slot_cols(k);
+            let br = layout.breakdown_rows[i][k];
+            text(ws, r, kc, &kpi.id)?;
+            if let Some(att) = attainment_cell(kpi.better, s) {
+                formula(
+                    ws,
+                    r,
+                    ac,
+                    sheet_cell(sheets.breakdown, br, bd::ATTAINMENT),
+                    result_text(att),
+                    &f.percent,
+                )?;
             }
-            ws.write_number_with_format(r, c + 2, cell_number(s.amount), &f.money)?;
-            c += 3;
+            formula(
+                ws,
+                r,
+                mc,
+                sheet_cell(sheets.breakdown, br, bd::AMOUNT),
+                result_text(dec_f64(s.amount)),
+                &money,
+            )?;
+            amount_cells.push(cell(r, mc));
         }
-        let c = 7 + 3 * max_kpis as u16;
-        ws.write_number_with_format(r, c, cell_number(e.score.total), &f.money)?;
-        let mut all_flags: Vec<String> =
-            e.score.flags.iter().map(|f| f.text().to_string()).collect();
+        formula(
+            ws,
+            r,
+            tc,
+            format!("ROUND(SUM({}),2)", amount_cells.join(",")),
+            result_text(dec_f64(e.score.total)),
+            &money,
+        )?;
+        let mut all: Vec<String> = e
+            .score
+            .flags
+            .iter()
+            .map(|fl| l.get(fl.text()).to_string())
+            .collect();
         for (kpi, s) in scheme.kpis.iter().zip(&e.score.kpis) {
             if !s.flags.is_empty() {
-                all_flags.push(format!("{}: {}", kpi.id, flags_text(&s.flags)));
+                all.push(format!("{}: {}", kpi.id, flags_text(cx, &s.flags)));
             }
         }
-        ws.write_string(r, c + 1, all_flags.join("; "))?;
+        text(ws, r, layout.flags_col, &all.join("; "))?;
     }
-    ws.set_column_width(1, 24)?;
-    ws.set_column_width(3, 18)?;
-    ws.set_column_width(7 + 3 * max_kpis as u16 + 1, 60)?;
+    let n = run.employees.len();
+    let rows: Vec<(u32, &Scheme)> = run
+        .employees
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (first + i as u32, &run.schemes[e.employee.scheme]))
+        .collect();
+    for k in 0..layout.max_kpis {
+        colour_column(ws, f, Layout::slot_cols(k).1, &rows)?;
+    }
 
-    // Breakdown.
-    let ws = wb.add_worksheet().set_name("Breakdown")?;
-    header(
+    // The totals row.
+    let all_money = money_format_of(
+        run.employees
+            .iter()
+            .map(|e| run.schemes[e.employee.scheme].currency.as_str()),
+        f,
+    );
+    let tr = layout.totals_row;
+    ws.write_string_with_format(tr, 0, l.get("total"), &f.bold)?;
+    let totals = range(first, tc, last, tc);
+    formula(
         ws,
-        &f,
-        &[
-            "employee_id",
-            "name",
-            "scheme",
-            "kpi",
-            "kpi name",
-            "metric",
-            "actual",
-            "target",
-            "attainment",
-            "factor",
-            "weight",
-            "amount",
-            "source rows",
-            "flags",
-        ],
+        tr,
+        tc,
+        format!("ROUND(SUM({totals}),2)"),
+        result_text(dec_f64(run.total())),
+        &all_money.clone().set_bold(),
     )?;
-    let mut r = 1u32;
-    for e in &run.employees {
+
+    // Totals per scheme and per team.
+    let mut r = tr + 2;
+    let block = |ws: &mut Worksheet,
+                 r: &mut u32,
+                 title: &str,
+                 key_col: u16,
+                 groups: &BTreeMap<String, Vec<usize>>|
+     -> XResult<Vec<(String, u32)>> {
+        ws.write_string_with_format(*r, 0, title, &f.bold)?;
+        *r += 1;
+        let names =
+            [title, l.get("currency"), l.get("employees"), l.get("total")].map(|s| s.to_string());
+        header(ws, f, *r, &names)?;
+        *r += 1;
+        let lower: Vec<String> = groups.keys().map(|k| k.to_lowercase()).collect();
+        let keys = range(first, key_col, last, key_col);
+        let mut cells = Vec::new();
+        for (key, members) in groups {
+            let clash = lower.iter().filter(|k| **k == key.to_lowercase()).count() > 1;
+            let currencies: BTreeSet<&str> = members
+                .iter()
+                .map(|&i| {
+                    run.schemes[run.employees[i].employee.scheme]
+                        .currency
+                        .as_str()
+                })
+                .collect();
+            let total: Decimal = members.iter().map(|&i| run.employees[i].score.total).sum();
+            if key.is_empty() {
+                ws.write_string(*r, 0, l.get("(no team)"))?;
+            } else {
+                ws.write_string(*r, 0, key)?;
+            }
+            text(
+                ws,
+                *r,
+                1,
+                &currencies.iter().copied().collect::<Vec<_>>().join(", "),
+            )?;
+            ws.write_number_with_format(*r, 2, members.len() as f64, &f.integer)?;
+            formula(
+                ws,
+                *r,
+                3,
+                sum_of_key(&keys, key, &totals, clash),
+                result_text(dec_f64(total)),
+                &money_format_of(currencies.iter().copied(), f),
+            )?;
+            cells.push((key.clone(), *r));
+            *r += 1;
+        }
+        *r += 1;
+        Ok(cells)
+    };
+    let mut by_scheme: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut by_team: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, e) in run.employees.iter().enumerate() {
+        by_scheme
+            .entry(run.schemes[e.employee.scheme].id.clone())
+            .or_default()
+            .push(i);
+        by_team.entry(e.employee.team.clone()).or_default().push(i);
+    }
+    if n > 0 {
+        for (id, row) in block(ws, &mut r, l.get("totals per scheme"), 3, &by_scheme)? {
+            layout.scheme_totals.insert(id, (row, 3));
+        }
+        block(ws, &mut r, l.get("totals per team"), 2, &by_team)?;
+    }
+
+    ws.set_freeze_panes(1, 2)?;
+    ws.autofilter(0, 0, last, layout.flags_col)?;
+    ws.set_row_height(0, 30)?;
+    ws.set_column_width(0, 16)?;
+    ws.set_column_width(1, 26)?;
+    ws.set_column_width(2, 14)?;
+    ws.set_column_width(3, 18)?;
+    ws.set_column_width(4, 10)?;
+    ws.set_column_width(5, 16)?;
+    ws.set_column_width(6, 9)?;
+    for k in 0..layout.max_kpis {
+        let (kc, ac, mc) = Layout::slot_cols(k);
+        ws.set_column_width(kc, 16)?;
+        ws.set_column_width(ac, 11)?;
+        ws.set_column_width(mc, 15)?;
+    }
+    ws.set_column_width(tc, 16)?;
+    ws.set_column_width(layout.flags_col, 70)?;
+    Ok(())
+}
+
+/// The attainment a spreadsheet computes from the Breakdown's actual and target cells, when the
+/// engine has one: actual ÷ target (target ÷ actual when lower is better), in binary floats.
+fn attainment_cell(better: Better, s: &crate::scoring::KpiScore) -> Option<f64> {
+    s.attainment.as_ref()?;
+    let a = exact_f64(s.actual.as_ref()?);
+    let t = exact_f64(s.target.as_ref()?);
+    Some(match better {
+        Better::Higher => a / t,
+        Better::Lower => t / a,
+    })
+}
+
+fn breakdown(
+    ws: &mut Worksheet,
+    run: &RunResult,
+    cx: &Context,
+    f: &Formats,
+    layout: &Layout,
+) -> XResult<()> {
+    let l = &cx.labels;
+    let names: Vec<String> = [
+        "employee_id",
+        "name",
+        "scheme",
+        "KPI",
+        "KPI name",
+        "metric",
+        "target bonus",
+        "days employed",
+        "days in period",
+        "share",
+        "weight",
+        "actual",
+        "target",
+        "attainment",
+        "band",
+        "curve segment",
+        "factor",
+        "amount",
+        "source rows",
+        "flags",
+    ]
+    .iter()
+    .map(|k| l.get(k).to_string())
+    .collect();
+    header(ws, f, 0, &names)?;
+    let mut colour_rows: Vec<(u32, &Scheme)> = Vec::new();
+    for (i, e) in run.employees.iter().enumerate() {
         let scheme = &run.schemes[e.employee.scheme];
-        for (kpi, s) in scheme.kpis.iter().zip(&e.score.kpis) {
-            ws.write_string(r, 0, &e.employee.id)?;
-            ws.write_string(r, 1, &e.employee.name)?;
-            ws.write_string(r, 2, &scheme.id)?;
-            ws.write_string(r, 3, &kpi.id)?;
-            ws.write_string(r, 4, &kpi.name)?;
-            ws.write_string(r, 5, &scheme.metrics[kpi.metric].description)?;
+        let money = money_format(&scheme.currency);
+        for (k, (kpi, s)) in scheme.kpis.iter().zip(&e.score.kpis).enumerate() {
+            let r = layout.breakdown_rows[i][k];
+            colour_rows.push((r, scheme));
+            text(ws, r, bd::EMPLOYEE, &e.employee.id)?;
+            text(ws, r, bd::NAME, &e.employee.name)?;
+            text(ws, r, bd::SCHEME, &scheme.id)?;
+            text(ws, r, bd::KPI, &kpi.id)?;
+            text(ws, r, bd::KPI_NAME, &kpi.name)?;
+            text(ws, r, bd::METRIC, &scheme.metrics[kpi.metric].description)?;
+            ws.write_number_with_format(
+                r,
+                bd::TARGET_BONUS,
+                dec_f64(e.employee.target_bonus),
+                &money,
+            )?;
+            ws.write_number(r, bd::DAYS, e.employment.days_employed as f64)?;
+            ws.write_number(r, bd::DAYS_IN_PERIOD, e.employment.days_in_period as f64)?;
+            let share = e.employment.days_employed as f64 / e.employment.days_in_period as f64;
+            formula(
+                ws,
+                r,
+                bd::SHARE,
+                format!("{}/{}", cell(r, bd::DAYS), cell(r, bd::DAYS_IN_PERIOD)),
+                result_text(share),
+                &f.percent,
+            )?;
+            ws.write_number_with_format(r, bd::WEIGHT, dec_f64(kpi.weight), &f.percent)?;
             if let Some(a) = &s.actual {
-                ws.write_number_with_format(r, 6, cell_exact(a), &f.number)?;
+                ws.write_number_with_format(r, bd::ACTUAL, exact_f64(a), number_format(a, f))?;
             }
             if let Some(t) = &s.target {
-                ws.write_number_with_format(r, 7, cell_exact(t), &f.number)?;
+                ws.write_number_with_format(r, bd::TARGET, exact_f64(t), number_format(t, f))?;
+            }
+            if let Some(att) = attainment_cell(kpi.better, s) {
+                let (num, den) = match kpi.better {
+                    Better::Higher => (bd::ACTUAL, bd::TARGET),
+                    Better::Lower => (bd::TARGET, bd::ACTUAL),
+                };
+                formula(
+                    ws,
+                    r,
+                    bd::ATTAINMENT,
+                    format!(
+                        "IF({den}=0,\"\",{num}/{den})",
+                        num = cell(r, num),
+                        den = cell(r, den)
+                    ),
+                    result_text(att),
+                    &f.percent,
+                )?;
             }
             if let Some(a) = &s.attainment {
-                ws.write_number_with_format(r, 8, cell_exact(a), &f.percent)?;
+                text(ws, r, bd::BAND, &Band::of(scheme, a).words(scheme))?;
             }
-            ws.write_number_with_format(r, 9, cell_exact(&s.factor), &f.number)?;
-            ws.write_number_with_format(r, 10, cell_number(kpi.weight), &f.percent)?;
-            ws.write_number_with_format(r, 11, cell_number(s.amount), &f.money)?;
-            ws.write_number(r, 12, s.rows as f64)?;
-            let mut flags = flags_text(&s.flags);
-            if !e.employment.is_employed() {
-                flags = Flag::NotEmployed.text().to_string();
+            text(
+                ws,
+                r,
+                bd::SEGMENT,
+                &segment_words(&kpi.curve, s.attainment.as_ref()),
+            )?;
+            ws.write_number_with_format(r, bd::FACTOR, exact_f64(&s.factor), &f.factor)?;
+            formula(
+                ws,
+                r,
+                bd::AMOUNT,
+                format!(
+                    "ROUND({}*{}*{}*{},2)",
+                    cell(r, bd::TARGET_BONUS),
+                    cell(r, bd::SHARE),
+                    cell(r, bd::WEIGHT),
+                    cell(r, bd::FACTOR)
+                ),
+                result_text(dec_f64(s.amount)),
+                &money,
+            )?;
+            ws.write_number(r, bd::ROWS, s.rows as f64)?;
+            let flags = if e.employment.is_employed() {
+                flags_text(cx, &s.flags)
+            } else {
+                l.get(Flag::NotEmployed.text()).to_string()
+            };
+            text(ws, r, bd::FLAGS, &flags)?;
+        }
+    }
+    colour_column(ws, f, bd::ATTAINMENT, &colour_rows)?;
+    let last = colour_rows.last().map_or(1, |(r, _)| *r);
+    ws.set_freeze_panes(1, 2)?;
+    ws.autofilter(0, 0, last, bd::FLAGS)?;
+    ws.set_row_height(0, 30)?;
+    for (c, w) in [
+        (bd::EMPLOYEE, 12),
+        (bd::NAME, 26),
+        (bd::SCHEME, 18),
+        (bd::KPI, 16),
+        (bd::KPI_NAME, 26),
+        (bd::METRIC, 50),
+        (bd::TARGET_BONUS, 15),
+        (bd::DAYS, 9),
+        (bd::DAYS_IN_PERIOD, 9),
+        (bd::SHARE, 8),
+        (bd::WEIGHT, 8),
+        (bd::ACTUAL, 16),
+        (bd::TARGET, 14),
+        (bd::ATTAINMENT, 11),
+        (bd::BAND, 12),
+        (bd::SEGMENT, 30),
+        (bd::FACTOR, 9),
+        (bd::AMOUNT, 15),
+        (bd::ROWS, 8),
+        (bd::FLAGS, 36),
+    ] {
+        ws.set_column_width(c, w)?;
+    }
+    Ok(())
+}
+
+fn flags(
+    ws: &mut Worksheet,
+    run: &RunResult,
+    cx: &Context,
+    f: &Formats,
+    sheets: &Sheets,
+    layout: &Layout,
+    mismatches: &[Mismatch],
+) -> XResult<()> {
+    let l = &cx.labels;
+    let names: Vec<String> = [
+        "employee_id",
+        "name",
+        "scheme",
+        "KPI",
+        "flag",
+        "attainment",
+        "reason",
+    ]
+    .iter()
+    .map(|k| l.get(k).to_string())
+    .collect();
+    header(ws, f, 0, &names)?;
+    let mut r = 1u32;
+    for (i, e) in run.employees.iter().enumerate() {
+        let scheme = &run.schemes[e.employee.scheme];
+        let who = |ws: &mut Worksheet, r: u32| -> XResult<()> {
+            text(ws, r, 0, &e.employee.id)?;
+            text(ws, r, 1, &e.employee.name)?;
+            text(ws, r, 2, &scheme.id)
+        };
+        for fl in &e.score.flags {
+            who(ws, r)?;
+            text(ws, r, 4, l.get(fl.text()))?;
+            let reason = l
+                .get("not employed on any day of the period ({days} of {period_days} days): nothing is paid")
+                .replace("{days}", &e.employment.days_employed.to_string())
+                .replace("{period_days}", &e.employment.days_in_period.to_string());
+            text(ws, r, 6, &reason)?;
+            r += 1;
+        }
+        for (k, (kpi, s)) in scheme.kpis.iter().zip(&e.score.kpis).enumerate() {
+            for fl in &s.flags {
+                who(ws, r)?;
+                text(ws, r, 3, &kpi.id)?;
+                text(ws, r, 4, l.get(fl.text()))?;
+                if let Some(att) = attainment_cell(kpi.better, s) {
+                    formula(
+                        ws,
+                        r,
+                        5,
+                        sheet_cell(
+                            sheets.breakdown,
+                            layout.breakdown_rows[i][k],
+                            bd::ATTAINMENT,
+                        ),
+                        result_text(att),
+                        &f.percent,
+                    )?;
+                }
+                let a = s.attainment.as_ref().map(pct_text).unwrap_or_default();
+                let reason = match fl {
+                    Flag::BelowThreshold => l
+                        .get("attainment {a} is below {line}: review, and talk about why")
+                        .replace("{line}", &pct_decimal(scheme.review_below)),
+                    Flag::AboveStretch => l
+                        .get("attainment {a} is above {line}: a star, or a plan set too low; talk")
+                        .replace("{line}", &pct_decimal(scheme.discuss_above)),
+                    Flag::NoData => l
+                        .get("the actual could not be computed (a zero divisor: no deals, an empty book, no answers): pays nothing")
+                        .to_string(),
+                    Flag::NotEmployed => l.get("not employed in the period").to_string(),
+                }
+                .replace("{a}", &a);
+                text(ws, r, 6, &reason)?;
+                r += 1;
             }
-            ws.write_string(r, 13, flags)?;
+        }
+    }
+    // Warnings: the run's (which include the schemes in use), then those of schemes not in use.
+    let mut warnings: Vec<&Problem> = run.warnings.iter().collect();
+    for s in &run.schemes {
+        for w in &s.warnings {
+            if !warnings.contains(&w) {
+                warnings.push(w);
+            }
+        }
+    }
+    for w in warnings {
+        text(ws, r, 4, l.get("warning"))?;
+        text(ws, r, 6, &w.to_string())?;
+        r += 1;
+    }
+    for m in mismatches {
+        let e = &run.employees[m.employee];
+        let scheme = &run.schemes[e.employee.scheme];
+        text(ws, r, 0, &e.employee.id)?;
+        text(ws, r, 1, &e.employee.name)?;
+        text(ws, r, 2, &scheme.id)?;
+        text(ws, r, 3, &scheme.kpis[m.kpi].id)?;
+        text(ws, r, 4, l.get("warning"))?;
+        let reason = l
+            .get("a spreadsheet's ROUND over the Breakdown cells gives {sheet}, the exact amount is {exact}; the exact amount is paid and shown")
+            .replace(
+                "{sheet}",
+                &m.spreadsheet.map(super::money).unwrap_or_default(),
+            )
+            .replace("{exact}", &super::money(e.score.kpis[m.kpi].amount));
+        text(ws, r, 6, &reason)?;
+        r += 1;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    ws.autofilter(0, 0, r.saturating_sub(1).max(1), 6)?;
+    for (c, w) in [
+        (0, 12),
+        (1, 26),
+        (2, 18),
+        (3, 16),
+        (4, 30),
+        (5, 11),
+        (6, 100),
+    ] {
+        ws.set_column_width(c, w)?;
+    }
+    Ok(())
+}
+
+fn data_report(ws: &mut Worksheet, run: &RunResult, cx: &Context, f: &Formats) -> XResult<()> {
+    let l = &cx.labels;
+    let names: Vec<String> = [
+        "table",
+        "location",
+        "present",
+        "used",
+        "rows read",
+        "rows in the period",
+        "rows outside the period",
+        "rows of people not on the roster",
+        "people not on the roster",
+        "check: read = in the period + outside + not on the roster",
+    ]
+    .iter()
+    .map(|k| l.get(k).to_string())
+    .collect();
+    header(ws, f, 0, &names)?;
+    let yes_no = |b: bool| l.get(if b { "yes" } else { "no" });
+    let mut r = 1u32;
+    for t in &run.tables {
+        let unknown_rows: usize = t.unknown_people.values().map(|(n, _)| n).sum();
+        let who: Vec<String> = t
+            .unknown_people
+            .iter()
+            .map(|(id, (n, amount))| {
+                let rows = l.get("rows: {n}").replace("{n}", &n.to_string());
+                if amount.is_zero() {
+                    format!("{id}: {rows}")
+                } else {
+                    let amounts = l
+                        .get("amounts {sum}")
+                        .replace("{sum}", &amount.normalize().to_string());
+                    format!("{id}: {rows}, {amounts}")
+                }
+            })
+            .collect();
+        text(
+            ws,
+            r,
+            0,
+            &t.table.map(|t| t.to_string()).unwrap_or_default(),
+        )?;
+        text(ws, r, 1, &t.place)?;
+        text(ws, r, 2, yes_no(t.present))?;
+        text(ws, r, 3, yes_no(t.used))?;
+        for (c, v) in [
+            (4, t.rows_read),
+            (5, t.rows_in_period),
+            (6, t.rows_outside_period),
+            (7, unknown_rows),
+        ] {
+            ws.write_number_with_format(r, c, v as f64, &f.integer)?;
+        }
+        text(ws, r, 8, &who.join("; "))?;
+        let ok = t.rows_read == t.rows_in_period + t.rows_outside_period + unknown_rows;
+        formula(
+            ws,
+            r,
+            9,
+            format!(
+                "{}={}+{}+{}",
+                cell(r, 4),
+                cell(r, 5),
+                cell(r, 6),
+                cell(r, 7)
+            ),
+            bool_text(ok).to_string(),
+            &Format::new(),
+        )?;
+        r += 1;
+    }
+    let last = r.saturating_sub(1).max(1);
+    if !run.warnings.is_empty() {
+        r += 1;
+        ws.write_string_with_format(r, 0, l.get("warnings"), &f.bold)?;
+        r += 1;
+        for w in &run.warnings {
+            text(ws, r, 0, l.get("warning"))?;
+            text(ws, r, 1, &w.place)?;
+            text(ws, r, 8, &w.message)?;
             r += 1;
         }
     }
-    ws.set_column_width(1, 24)?;
-    ws.set_column_width(5, 50)?;
-    ws.set_column_width(13, 30)?;
-    wb.save_to_buffer()
+    ws.set_freeze_panes(1, 0)?;
+    ws.autofilter(0, 0, last, 9)?;
+    ws.set_row_height(0, 45)?;
+    for (c, w) in [
+        (0, 12),
+        (1, 50),
+        (2, 8),
+        (3, 8),
+        (4, 10),
+        (5, 10),
+        (6, 10),
+        (7, 12),
+        (8, 40),
+        (9, 22),
+    ] {
+        ws.set_column_width(c, w)?;
+    }
+    Ok(())
+}
+
+fn audit(
+    ws: &mut Worksheet,
+    run: &RunResult,
+    cx: &Context,
+    f: &Formats,
+    sheets: &Sheets,
+    layout: &Layout,
+) -> XResult<()> {
+    let l = &cx.labels;
+    header(
+        ws,
+        f,
+        0,
+        &[l.get("item"), l.get("value"), l.get("detail")].map(|s| s.to_string()),
+    )?;
+    let mut r = 1u32;
+    let mut line = |ws: &mut Worksheet, key: &str, value: &str| -> XResult<u32> {
+        text(ws, r, 0, key)?;
+        text(ws, r, 1, value)?;
+        r += 1;
+        Ok(r - 1)
+    };
+    line(
+        ws,
+        l.get("tool version"),
+        &format!("incentive {}", cx.version),
+    )?;
+    line(ws, l.get("period"), &run.period.to_string())?;
+    line(ws, l.get("command"), &cx.command)?;
+    line(ws, l.get("data"), &run.data_path.display().to_string())?;
+    line(
+        ws,
+        l.get("schemes folder"),
+        &run.schemes_dir.display().to_string(),
+    )?;
+    let er = line(ws, l.get("number of employees"), "")?;
+    ws.write_number_with_format(er, 1, run.employees.len() as f64, &f.integer)?;
+
+    let currencies: BTreeSet<&str> = run
+        .employees
+        .iter()
+        .map(|e| run.schemes[e.employee.scheme].currency.as_str())
+        .collect();
+    let all_money = money_format_of(currencies.iter().copied(), f);
+    let summary_total = sheet_cell(sheets.summary, layout.totals_row, layout.total_col);
+    let gr = line(ws, l.get("grand total"), "")?;
+    formula(
+        ws,
+        gr,
+        1,
+        summary_total.clone(),
+        result_text(dec_f64(run.total())),
+        &all_money,
+    )?;
+    for (id, (sr, sc)) in &layout.scheme_totals {
+        let Some(scheme) = run.schemes.iter().find(|s| &s.id == id) else {
+            continue;
+        };
+        let total: Decimal = run
+            .employees
+            .iter()
+            .filter(|e| &run.schemes[e.employee.scheme].id == id)
+            .map(|e| e.score.total)
+            .sum();
+        let rr = line(ws, l.get("total of scheme"), "")?;
+        formula(
+            ws,
+            rr,
+            1,
+            sheet_cell(sheets.summary, *sr, *sc),
+            result_text(dec_f64(total)),
+            &money_format(&scheme.currency),
+        )?;
+        text(ws, rr, 2, id)?;
+    }
+    let q = quote_sheet_name(sheets.summary);
+    let (first, last) = (layout.first_row, layout.last_row);
+    for cur in &currencies {
+        let total: Decimal = run
+            .employees
+            .iter()
+            .filter(|e| run.schemes[e.employee.scheme].currency == *cur)
+            .map(|e| e.score.total)
+            .sum();
+        let rr = line(ws, l.get("total in currency"), "")?;
+        formula(
+            ws,
+            rr,
+            1,
+            sum_of_key(
+                &format!("{q}!{}", range(first, 4, last, 4)),
+                cur,
+                &format!(
+                    "{q}!{}",
+                    range(first, layout.total_col, last, layout.total_col)
+                ),
+                false,
+            ),
+            result_text(dec_f64(total)),
+            &money_format(cur),
+        )?;
+        text(ws, rr, 2, cur)?;
+    }
+    // The control: payroll.csv's amounts, as written, add up to the Summary's total.
+    let payroll: Decimal = run
+        .employees
+        .iter()
+        .map(|e| e.score.total.round_dp(2))
+        .sum();
+    let pr = line(ws, l.get("payroll.csv sum"), "")?;
+    ws.write_number_with_format(pr, 1, dec_f64(payroll), &all_money)?;
+    text(
+        ws,
+        pr,
+        2,
+        l.get("the amount column of payroll.csv, added up"),
+    )?;
+    let cr = line(ws, l.get("control: payroll.csv sum = Summary total"), "")?;
+    formula(
+        ws,
+        cr,
+        1,
+        format!("{}={summary_total}", cell(pr, 1)),
+        bool_text(payroll == run.total()).to_string(),
+        &f.bold,
+    )?;
+
+    // Files.
+    r += 1;
+    header(
+        ws,
+        f,
+        r,
+        &[l.get("file"), l.get("path"), "SHA-256"].map(|s| s.to_string()),
+    )?;
+    r += 1;
+    for (kind, files) in [
+        (l.get("scheme file"), &run.scheme_files),
+        (l.get("data file"), &run.data_files),
+    ] {
+        for h in files {
+            text(ws, r, 0, kind)?;
+            text(ws, r, 1, &h.path.display().to_string())?;
+            text(ws, r, 2, &h.sha256)?;
+            r += 1;
+        }
+    }
+    ws.set_column_width(0, 44)?;
+    ws.set_column_width(1, 60)?;
+    ws.set_column_width(2, 68)?;
+    ws.set_column_format(1, &f.wrap)?;
+    Ok(())
 }

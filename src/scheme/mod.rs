@@ -256,12 +256,38 @@ impl Curve {
 
 /// Loads every `*.yaml` / `*.yml` scheme in a folder, reporting every problem of every file.
 pub fn load_dir(dir: &Path) -> Result<Vec<Scheme>, Vec<Problem>> {
-    let entries = std::fs::read_dir(dir).map_err(|e| {
-        vec![Problem::new(
-            dir.display().to_string(),
-            format!("cannot read the schemes folder: {e}"),
-        )]
-    })?;
+    let loaded = load_dir_partial(dir);
+    if loaded.problems.is_empty() {
+        Ok(loaded.schemes)
+    } else {
+        Err(loaded.problems)
+    }
+}
+
+/// The schemes of a folder that loaded, the ids of those that did not, and every problem.
+pub struct Loaded {
+    pub schemes: Vec<Scheme>,
+    pub failed: Vec<String>,
+    pub problems: Vec<Problem>,
+}
+
+/// Loads what can be loaded, so the data can still be checked against the good schemes.
+pub fn load_dir_partial(dir: &Path) -> Loaded {
+    let mut out = Loaded {
+        schemes: Vec::new(),
+        failed: Vec::new(),
+        problems: Vec::new(),
+    };
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            out.problems.push(Problem::new(
+                dir.display().to_string(),
+                format!("cannot read the schemes folder: {e}"),
+            ));
+            return out;
+        }
+    };
     let mut files: Vec<PathBuf> = entries
         .flatten()
         .map(|e| e.path())
@@ -272,24 +298,25 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Scheme>, Vec<Problem>> {
         .collect();
     files.sort();
     if files.is_empty() {
-        return Err(vec![Problem::new(
+        out.problems.push(Problem::new(
             dir.display().to_string(),
             "no scheme files (*.yaml) in this folder",
-        )]);
+        ));
     }
-    let mut schemes = Vec::new();
-    let mut problems = Vec::new();
     for file in files {
         match load_file(&file) {
-            Ok(s) => schemes.push(s),
-            Err(mut p) => problems.append(&mut p),
+            Ok(s) => out.schemes.push(s),
+            Err(mut p) => {
+                out.failed.push(
+                    file.file_stem()
+                        .map(|s| s.to_string_lossy().to_string())
+                        .unwrap_or_default(),
+                );
+                out.problems.append(&mut p);
+            }
         }
     }
-    if problems.is_empty() {
-        Ok(schemes)
-    } else {
-        Err(problems)
-    }
+    out
 }
 
 pub fn load_file(file: &Path) -> Result<Scheme, Vec<Problem>> {
