@@ -31,17 +31,37 @@ fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
 }
 
 fn compute() -> run::RunResult {
+    compute_from("tests/fixtures/reference/2026-09.xlsx")
+}
+
+fn compute_from(data: &str) -> run::RunResult {
     run::compute(
         Path::new("schemes"),
-        Path::new("tests/fixtures/reference/2026-09.xlsx"),
+        Path::new(data),
         Period::parse("2026-09").unwrap(),
     )
-    .expect("the reference period is valid input")
+    .unwrap_or_else(|e| panic!("{data}: {e}"))
 }
 
 #[test]
 fn reference_payroll_to_the_cent() {
-    let result = compute();
+    check_payroll(&compute());
+}
+
+/// The same month saved by LibreOffice as .ods and .xls, and exported as Russian-locale CSV
+/// (`;`, decimal commas, space thousands separators, dd.mm.yyyy dates, CRLF), pays the same.
+#[test]
+fn reference_payroll_from_every_format() {
+    for data in [
+        "tests/fixtures/reference/2026-09.ods",
+        "tests/fixtures/reference/2026-09.xls",
+        "tests/fixtures/reference/2026-09-ru-csv",
+    ] {
+        check_payroll(&compute_from(data));
+    }
+}
+
+fn check_payroll(result: &run::RunResult) {
     let expected = read_csv(Path::new(
         "tests/fixtures/reference/2026-09.expected-payroll.csv",
     ));
