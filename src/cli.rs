@@ -226,7 +226,7 @@ fn execute(command: Command) -> Result<()> {
                 )]));
             };
             let cx = report::Context::new(labels, String::new());
-            print!("{}", explain_text(&result, i, &cx));
+            print!("{}", report::statement::statement_text(&result, i, &cx));
             Ok(())
         }
         Command::Validate {
@@ -284,10 +284,4 @@ fn check_out_dir(out: &Path, force: bool) -> Result<()> {
         ))),
         false => Ok(()),
     }
-}
-
-// Until the statement module renders text, explain prints the manifest entry.
-fn explain_text(result: &run::RunResult, i: usize, cx: &report::Context) -> String {
-    let m = report::manifest::manifest(result, cx);
-    serde_json::to_string_pretty(&m.employees[i]).unwrap_or_default() + "\n"
 }

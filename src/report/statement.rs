@@ -23,7 +23,7 @@ use rust_xlsxwriter::{
     Chart, ChartLegendPosition, ChartLine, ChartLineDashType, DocProperties, ExcelDateTime, Format,
     Workbook, Worksheet, XlsxError,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 /// How a metric's value reads: an amount of money, a ratio (shown as a percentage) or a number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -566,7 +566,7 @@ fn sections(scheme: &Scheme, e: &EmployeeResult, l: &Labels) -> Vec<Section> {
         formulas_of(scheme, kpi.metric, &mut formulas, 0);
     }
     let evidence = |m: usize| e.evidence.iter().find(|x| x.metric == m);
-    let row_numbers = |m: usize| -> Option<Vec<usize>> {
+    let row_numbers = |m: usize| -> Option<HashSet<usize>> {
         match &evidence(m)?.evidence {
             Evidence::Rows(rows) => Some(rows.iter().map(|r| r.row).collect()),
             Evidence::PerDay(_) => None,
@@ -691,7 +691,7 @@ fn sections(scheme: &Scheme, e: &EmployeeResult, l: &Labels) -> Vec<Section> {
                 } else {
                     Unit::Number
                 };
-                let marked: Vec<(usize, Vec<usize>)> = marks
+                let marked: Vec<(usize, HashSet<usize>)> = marks
                     .get(&m)
                     .map(|ns| {
                         ns.iter()
@@ -1205,5 +1205,94 @@ mod tests {
         assert_eq!(text_bar(Some(&q("1.5"))).chars().count(), 31);
         assert!(text_bar(Some(&q("3"))).ends_with("#>"));
         assert_eq!(text_bar(None), format!("{:20}|", ""));
+    }
+
+    #[test]
+    fn units_of_the_preset_metrics() {
+        let unit = |file: &str, metric: &str| {
+            let s = crate::scheme::load_file(std::path::Path::new(file)).unwrap();
+            let m = s.metrics.iter().position(|m| m.name == metric).unwrap();
+            unit_of(&s, m)
+        };
+        assert_eq!(
+            unit("schemes/account-manager.yaml", "retention"),
+            Unit::Ratio
+        );
+        assert_eq!(unit("schemes/account-manager.yaml", "nps"), Unit::Number);
+        assert_eq!(unit("schemes/account-manager.yaml", "upsell"), Unit::Money);
+        assert_eq!(
+            unit("schemes/transactional.yaml", "average_deal"),
+            Unit::Money
+        );
+        assert_eq!(
+            unit("schemes/transactional.yaml", "calls_2min"),
+            Unit::Number
+        );
+        assert_eq!(
+            unit("schemes/b2b-long-cycle.yaml", "proposal_to_deal"),
+            Unit::Ratio
+        );
+    }
+
+    #[test]
+    fn lines_for_every_case() {
+        use crate::metrics::MetricValue;
+        use crate::scoring::{Employment, score};
+        let yaml = "currency: KZT\ncurve: standard\nmetrics:\n  cycle: { average: deals.amount }\n  n: { count: deals }\nkpis:\n  - { id: c, name: Cycle, weight: 60%, metric: cycle, target: 100, better: lower }\n  - { id: n, name: Deals, weight: 40%, metric: n, target: 10 }\n";
+        let scheme =
+            crate::scheme::parse_str(std::path::Path::new("t.yaml"), yaml).unwrap_or_else(|p| {
+                panic!("{p:?}");
+            });
+        let f = Fmt {
+            lang: Lang::En,
+            currency: "KZT".into(),
+        };
+        let l = Labels::new(Lang::En);
+        let lines = |cycle: Option<&str>, deals: i64, target_n: &str, days: i64| {
+            let emp = Employment {
+                days_employed: days,
+                days_in_period: 30,
+            };
+            let values = [
+                MetricValue {
+                    value: cycle.map(q),
+                    rows: 1,
+                },
+                MetricValue {
+                    value: Some(exact_int(deals)),
+                    rows: 1,
+                },
+            ];
+            let targets = [Some(q("100")), Some(q(target_n))];
+            let s = score(&scheme, Decimal::from(1000), emp, &values, &targets);
+            let days = format!("{days}/30");
+            scheme
+                .kpis
+                .iter()
+                .zip(&s.kpis)
+                .map(|(k, ks)| kpi_line(k, ks, unit_of(&scheme, k.metric), &s.share, &days, &f, &l))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            lines(Some("80"), 9, "10", 30),
+            [
+                "Cycle: 80 ₸ against target 100 ₸, lower is better = 125.0% → pays 130.0% (the cap) of the 60% share → 780 ₸",
+                "Deals: 9 of target 10 = 90.0% → pays 90.0% of the 40% share → 360 ₸",
+            ]
+        );
+        assert_eq!(
+            lines(Some("0"), 7, "10", 15),
+            [
+                "Cycle: 0 ₸ against target 100 ₸: the best possible result → pays 130.0% (the cap) of the 60% share, for 15/30 days → 390 ₸",
+                "Deals: 7 of target 10 = 70.0% → below 80%: pays nothing",
+            ]
+        );
+        assert_eq!(
+            lines(None, 3, "0", 30),
+            [
+                "Cycle: no data: pays nothing",
+                "Deals: 3 of target 0 → target is 0: pays nothing",
+            ]
+        );
     }
 }

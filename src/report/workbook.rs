@@ -94,7 +94,6 @@ struct Formats {
     number: Format,
     factor: Format,
     money_plain: Format,
-    wrap: Format,
     bands: [Format; 4],
 }
 
@@ -116,7 +115,6 @@ fn formats() -> Formats {
         number: Format::new().set_num_format("#,##0.0#####"),
         factor: Format::new().set_num_format("0.0000"),
         money_plain: Format::new().set_num_format("#,##0.00"),
-        wrap: Format::new().set_text_wrap(),
         bands: [
             band(0xFFC7CE, 0x9C0006), // below the review line: red
             band(0xFFEB9C, 0x9C5700), // review line to 100%: yellow
@@ -150,6 +148,11 @@ fn money_format_of<'a>(currencies: impl IntoIterator<Item = &'a str>, f: &Format
         1 => money_format(set.iter().next().copied().unwrap_or_default()),
         _ => f.money_plain.clone(),
     }
+}
+
+/// The same format, aligned left (numbers in a column of mostly text).
+fn left(f: &Format) -> Format {
+    f.clone().set_align(FormatAlign::Left)
 }
 
 /// A number with the format its value reads best in: whole numbers without decimals.
@@ -188,6 +191,13 @@ fn header(ws: &mut Worksheet, f: &Formats, r: u32, names: &[String]) -> XResult<
     for (c, n) in names.iter().enumerate() {
         ws.write_string_with_format(r, c as u16, n, &f.header)?;
     }
+    Ok(())
+}
+
+/// Landscape, one page wide, the header row repeated on every printed page.
+fn print_setup(ws: &mut Worksheet) -> XResult<()> {
+    ws.set_landscape().set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(0, 0)?;
     Ok(())
 }
 
@@ -619,8 +629,6 @@ fn summary(
                  key_col: u16,
                  groups: &BTreeMap<String, Vec<usize>>|
      -> XResult<Vec<(String, u32)>> {
-        ws.write_string_with_format(*r, 0, title, &f.bold)?;
-        *r += 1;
         let names =
             [title, l.get("currency"), l.get("employees"), l.get("total")].map(|s| s.to_string());
         header(ws, f, *r, &names)?;
@@ -699,7 +707,7 @@ fn summary(
     }
     ws.set_column_width(tc, 16)?;
     ws.set_column_width(layout.flags_col, 70)?;
-    Ok(())
+    print_setup(ws)
 }
 
 /// The attainment a spreadsheet computes from the Breakdown's actual and target cells, when the
@@ -865,7 +873,7 @@ fn breakdown(
     ] {
         ws.set_column_width(c, w)?;
     }
-    Ok(())
+    print_setup(ws)
 }
 
 fn flags(
@@ -992,7 +1000,7 @@ fn flags(
     ] {
         ws.set_column_width(c, w)?;
     }
-    Ok(())
+    print_setup(ws)
 }
 
 fn data_report(ws: &mut Worksheet, run: &RunResult, cx: &Context, f: &Formats) -> XResult<()> {
@@ -1023,12 +1031,12 @@ fn data_report(ws: &mut Worksheet, run: &RunResult, cx: &Context, f: &Formats) -
             .map(|(id, (n, amount))| {
                 let rows = l.get("rows: {n}").replace("{n}", &n.to_string());
                 if amount.is_zero() {
-                    format!("{id}: {rows}")
+                    format!("{id} ({rows})")
                 } else {
                     let amounts = l
-                        .get("amounts {sum}")
+                        .get("amounts: {sum}")
                         .replace("{sum}", &amount.normalize().to_string());
-                    format!("{id}: {rows}, {amounts}")
+                    format!("{id} ({rows}, {amounts})")
                 }
             })
             .collect();
@@ -1075,7 +1083,7 @@ fn data_report(ws: &mut Worksheet, run: &RunResult, cx: &Context, f: &Formats) -
         for w in &run.warnings {
             text(ws, r, 0, l.get("warning"))?;
             text(ws, r, 1, &w.place)?;
-            text(ws, r, 8, &w.message)?;
+            text(ws, r, 2, &w.message)?;
             r += 1;
         }
     }
@@ -1096,7 +1104,7 @@ fn data_report(ws: &mut Worksheet, run: &RunResult, cx: &Context, f: &Formats) -
     ] {
         ws.set_column_width(c, w)?;
     }
-    Ok(())
+    print_setup(ws)
 }
 
 fn audit(
@@ -1135,14 +1143,14 @@ fn audit(
         &run.schemes_dir.display().to_string(),
     )?;
     let er = line(ws, l.get("number of employees"), "")?;
-    ws.write_number_with_format(er, 1, run.employees.len() as f64, &f.integer)?;
+    ws.write_number_with_format(er, 1, run.employees.len() as f64, &left(&f.integer))?;
 
     let currencies: BTreeSet<&str> = run
         .employees
         .iter()
         .map(|e| run.schemes[e.employee.scheme].currency.as_str())
         .collect();
-    let all_money = money_format_of(currencies.iter().copied(), f);
+    let all_money = left(&money_format_of(currencies.iter().copied(), f));
     let summary_total = sheet_cell(sheets.summary, layout.totals_row, layout.total_col);
     let gr = line(ws, l.get("grand total"), "")?;
     formula(
@@ -1170,7 +1178,7 @@ fn audit(
             1,
             sheet_cell(sheets.summary, *sr, *sc),
             result_text(dec_f64(total)),
-            &money_format(&scheme.currency),
+            &left(&money_format(&scheme.currency)),
         )?;
         text(ws, rr, 2, id)?;
     }
@@ -1198,7 +1206,7 @@ fn audit(
                 false,
             ),
             result_text(dec_f64(total)),
-            &money_format(cur),
+            &left(&money_format(cur)),
         )?;
         text(ws, rr, 2, cur)?;
     }
@@ -1223,7 +1231,7 @@ fn audit(
         1,
         format!("{}={summary_total}", cell(pr, 1)),
         bool_text(payroll == run.total()).to_string(),
-        &f.bold,
+        &left(&f.bold),
     )?;
 
     // Files.
@@ -1247,8 +1255,7 @@ fn audit(
         }
     }
     ws.set_column_width(0, 44)?;
-    ws.set_column_width(1, 60)?;
+    ws.set_column_width(1, 50)?;
     ws.set_column_width(2, 68)?;
-    ws.set_column_format(1, &f.wrap)?;
-    Ok(())
+    print_setup(ws)
 }

@@ -1,0 +1,337 @@
+//! Employee statements on the reference period: nothing about anyone else, the engine's exact
+//! amounts, the same content as text, byte-identical when generated twice.
+
+use calamine::{Data, Reader, Xlsx};
+use incentive::period::Period;
+use incentive::report::labels::{Labels, Lang};
+use incentive::report::statement::{statement_text, statements};
+use incentive::report::{Context, money};
+use incentive::run::{self, RunResult};
+use std::collections::BTreeMap;
+use std::io::Cursor;
+use std::path::Path;
+
+/// One employee of each scheme: a mid-month joiner (b2b), a leaver (transactional), an account
+/// manager whose name looks like a formula.
+const SAMPLES: [&str; 3] = ["E002", "E008", "E016"];
+
+fn compute() -> RunResult {
+    run::compute(
+        Path::new("schemes"),
+        Path::new("tests/fixtures/reference/2026-09.xlsx"),
+        Period::parse("2026-09").unwrap(),
+    )
+    .expect("the reference period is valid input")
+}
+
+fn context(lang: Lang) -> Context {
+    Context::new(Labels::new(lang), "cmd".into())
+}
+
+fn index_of(run: &RunResult, id: &str) -> usize {
+    run.employees
+        .iter()
+        .position(|e| e.employee.id == id)
+        .unwrap_or_else(|| panic!("{id} is in the reference roster"))
+}
+
+fn column_name(mut c: u32) -> String {
+    let mut s = String::new();
+    loop {
+        s.insert(0, (b'A' + (c % 26) as u8) as char);
+        if c < 26 {
+            return s;
+        }
+        c = c / 26 - 1;
+    }
+}
+
+fn cell_text(d: &Data) -> Option<String> {
+    match d {
+        Data::Empty => None,
+        Data::String(s) if s.is_empty() => None,
+        Data::String(s) => Some(s.clone()),
+        Data::Float(f) => Some(f.to_string()),
+        Data::Int(i) => Some(i.to_string()),
+        Data::Bool(b) => Some(b.to_string()),
+        Data::DateTime(dt) => Some(match dt.as_datetime() {
+            Some(t) => t.date().to_string(),
+            None => format!("{dt}"),
+        }),
+        other => Some(format!("{other}")),
+    }
+}
+
+/// Every sheet of a workbook: (sheet name, [(A1 reference, cell value, the cell itself)]).
+type Sheet = (String, Vec<(String, String, Data)>);
+
+fn read_sheets(bytes: &[u8]) -> Vec<Sheet> {
+    let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes.to_vec()))
+        .expect("a statement opens as xlsx");
+    let names = wb.sheet_names();
+    names
+        .into_iter()
+        .map(|name| {
+            let range = wb.worksheet_range(&name).expect("the sheet reads");
+            let (r0, c0) = range.start().unwrap_or((0, 0));
+            let cells = range
+                .used_cells()
+                .filter_map(|(r, c, d)| {
+                    let text = cell_text(d)?;
+                    let at = format!("{}{}", column_name(c as u32 + c0), r as u32 + r0 + 1);
+                    Some((at, text, d.clone()))
+                })
+                .collect();
+            (name, cells)
+        })
+        .collect()
+}
+
+fn render_sheets(sheets: &[Sheet]) -> String {
+    let mut out = String::new();
+    for (name, cells) in sheets {
+        out += &format!("== {name} ==\n");
+        for (at, text, _) in cells {
+            out += &format!("{at} | {text}\n");
+        }
+    }
+    out
+}
+
+/// Every value of a statement as the privacy check sees it: text as written, numbers also with
+/// two decimals (the way an amount is written).
+fn cell_values(sheets: &[Sheet]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (_, cells) in sheets {
+        for (_, text, d) in cells {
+            out.push(text.clone());
+            if let Data::Float(f) = d {
+                out.push(format!("{f:.2}"));
+            }
+        }
+    }
+    out
+}
+
+struct Person {
+    id: String,
+    name: String,
+    /// The total with two decimals.
+    total: String,
+}
+
+/// What of other people's ids, names and totals appears among a statement's values.
+/// `own_amounts` are the statement's own money values (its total, KPI amounts, target bonus): a
+/// foreign total equal to one of them is not evidence of a leak.
+fn leaks(values: &[String], others: &[Person], own_amounts: &[String]) -> Vec<String> {
+    let compact: Vec<String> = values
+        .iter()
+        .map(|v| v.replace([' ', '\u{a0}'], "").replace(',', "."))
+        .collect();
+    let mut found = Vec::new();
+    for p in others {
+        if values.iter().any(|v| v.contains(&p.id)) {
+            found.push(format!("id {}", p.id));
+        }
+        if values.iter().any(|v| v.contains(&p.name)) {
+            found.push(format!("name {:?} of {}", p.name, p.id));
+        }
+        if p.total != "0.00"
+            && !own_amounts.contains(&p.total)
+            && compact.iter().any(|v| v.contains(&p.total))
+        {
+            found.push(format!("total {} of {}", p.total, p.id));
+        }
+    }
+    found
+}
+
+#[test]
+fn the_leak_check_catches_planted_foreign_data() {
+    let others = vec![
+        Person {
+            id: "E005".into(),
+            name: "Timur Bekov".into(),
+            total: "398000.00".into(),
+        },
+        Person {
+            id: "E014".into(),
+            name: "Дмитрий Bekov".into(),
+            total: "0.00".into(),
+        },
+    ];
+    let clean = vec![
+        "E002".to_string(),
+        "Игорь Петрова".into(),
+        "112177.81".into(),
+    ];
+    assert!(leaks(&clean, &others, &[]).is_empty());
+    let plant = |v: &str| {
+        let mut cells = clean.clone();
+        cells.push(v.to_string());
+        leaks(&cells, &others, &[])
+    };
+    assert_eq!(plant("E005"), ["id E005"]);
+    assert_eq!(plant("see E005 too"), ["id E005"]);
+    assert_eq!(plant("Timur Bekov"), ["name \"Timur Bekov\" of E005"]);
+    assert_eq!(plant("398000.00"), ["total 398000.00 of E005"]);
+    assert_eq!(plant("→ 398 000.00 ₸"), ["total 398000.00 of E005"]);
+    assert_eq!(plant("398 000,00 ₸"), ["total 398000.00 of E005"]);
+    // A zero total, or one equal to the statement's own amount, says nothing about anyone.
+    assert!(plant("0.00").is_empty());
+    let mut cells = clean.clone();
+    cells.push("398000.00".into());
+    assert!(leaks(&cells, &others, &["398000.00".into()]).is_empty());
+}
+
+#[test]
+fn every_statement_holds_only_its_own_employee() {
+    let run = compute();
+    let files = statements(&run, &context(Lang::En)).unwrap();
+    assert_eq!(files.len(), run.employees.len());
+    let everyone: Vec<Person> = run
+        .employees
+        .iter()
+        .map(|e| Person {
+            id: e.employee.id.clone(),
+            name: e.employee.name.clone(),
+            total: money(e.score.total),
+        })
+        .collect();
+    for (e, (file, bytes)) in run.employees.iter().zip(&files) {
+        assert_eq!(*file, format!("{}.xlsx", e.employee.id));
+        let values = cell_values(&read_sheets(bytes));
+        assert!(
+            values.contains(&e.employee.id),
+            "{file}: its own employee_id is shown"
+        );
+        assert!(
+            values.contains(&e.employee.name),
+            "{file}: its own name is shown as written"
+        );
+        let own_amounts: Vec<String> = std::iter::once(e.score.total)
+            .chain(e.score.kpis.iter().map(|k| k.amount))
+            .chain(std::iter::once(e.employee.target_bonus))
+            .map(money)
+            .collect();
+        let others: Vec<Person> = everyone
+            .iter()
+            .filter(|p| p.id != e.employee.id)
+            .map(|p| Person {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                total: p.total.clone(),
+            })
+            .collect();
+        let found = leaks(&values, &others, &own_amounts);
+        assert!(
+            found.is_empty(),
+            "{file} shows other people's data: {found:?}"
+        );
+    }
+}
+
+/// The per-KPI amounts of the expected breakdown: (employee_id, kpi) → amount.
+fn expected_amounts() -> BTreeMap<(String, String), String> {
+    let mut r =
+        csv::Reader::from_path("tests/fixtures/reference/2026-09.expected-breakdown.csv").unwrap();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            ((rec[0].to_string(), rec[2].to_string()), rec[6].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn statement_workbooks() {
+    let run = compute();
+    let files = statements(&run, &context(Lang::En)).unwrap();
+    let expected = expected_amounts();
+    for id in SAMPLES {
+        let i = index_of(&run, id);
+        let sheets = read_sheets(&files[i].1);
+        let names: Vec<&str> = sheets.iter().map(|s| s.0.as_str()).collect();
+        assert_eq!(names, ["Statement", "Source rows"]);
+
+        // The amount column of the KPI table holds the engine's exact amounts.
+        let cells = &sheets[0].1;
+        let header_row = cells
+            .iter()
+            .find(|(at, text, _)| at.starts_with('I') && text == "amount")
+            .map(|(at, _, _)| at[1..].parse::<u32>().unwrap())
+            .expect("the KPI table has an amount column");
+        let scheme = &run.schemes[run.employees[i].employee.scheme];
+        for (k, kpi) in scheme.kpis.iter().enumerate() {
+            let at = format!("I{}", header_row + 1 + k as u32);
+            let cell = cells.iter().find(|c| c.0 == at).expect("an amount cell");
+            let Data::Float(v) = cell.2 else {
+                panic!("{id} {at}: the amount is a number");
+            };
+            assert_eq!(
+                format!("{v:.2}"),
+                expected[&(id.to_string(), kpi.id.clone())],
+                "{id} {}",
+                kpi.id
+            );
+        }
+        insta::assert_snapshot!(format!("xlsx_{id}"), render_sheets(&sheets));
+    }
+}
+
+#[test]
+fn statement_texts() {
+    let run = compute();
+    let en = context(Lang::En);
+    for id in SAMPLES {
+        let text = statement_text(&run, index_of(&run, id), &en);
+        insta::assert_snapshot!(format!("text_{id}"), text);
+    }
+    let ru = context(Lang::Ru);
+    let text = statement_text(&run, index_of(&run, "E016"), &ru);
+    insta::assert_snapshot!("text_E016_ru", text);
+}
+
+#[test]
+fn the_text_says_what_the_workbook_says() {
+    let run = compute();
+    let cx = context(Lang::En);
+    let files = statements(&run, &cx).unwrap();
+    for id in SAMPLES {
+        let i = index_of(&run, id);
+        let text = statement_text(&run, i, &cx);
+        let sheets = read_sheets(&files[i].1);
+        // Every plain-language line and every text cell of the workbook is in the text.
+        for (_, cells) in &sheets {
+            for (at, value, d) in cells {
+                if matches!(d, Data::String(_))
+                    && !["chart data", "100% line"].contains(&value.as_str())
+                {
+                    assert!(text.contains(value.as_str()), "{id} {at}: {value:?}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn statements_are_byte_identical_when_generated_twice() {
+    let cx = context(Lang::En);
+    let first = statements(&compute(), &cx).unwrap();
+    let second = statements(&compute(), &cx).unwrap();
+    assert_eq!(first.len(), second.len());
+    for (a, b) in first.iter().zip(&second) {
+        assert_eq!(a.0, b.0);
+        assert!(a.1 == b.1, "{}: the bytes differ between two runs", a.0);
+        // Each statement carries its chart (the zip's entry names are stored as plain text).
+        let name = b"xl/charts/chart1.xml";
+        assert!(
+            a.1.windows(name.len()).any(|w| w == name),
+            "{}: has a chart",
+            a.0
+        );
+    }
+    let ru = statements(&compute(), &context(Lang::Ru)).unwrap();
+    assert_eq!(ru.len(), first.len());
+    assert_ne!(ru[0].1, first[0].1, "the Russian labels are in the file");
+}
