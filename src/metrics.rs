@@ -443,7 +443,10 @@ fn distinct_key(v: &Value) -> Option<String> {
 
 fn equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Value::Text(x), Value::Text(y)) => x == y || x.to_lowercase() == y.to_lowercase(),
+        (Value::Text(x), Value::Text(y)) => {
+            x.eq_ignore_ascii_case(y)
+                || (!(x.is_ascii() && y.is_ascii()) && x.to_lowercase() == y.to_lowercase())
+        }
         (Value::Number(x), Value::Number(y)) => x == y,
         (Value::Bool(x), Value::Bool(y)) => x == y,
         (x, y) => match (x.as_date(), y.as_date()) {

@@ -41,7 +41,9 @@ pub fn read_table(
     let mut usable = true;
     let mut rows = 0usize;
     let mut per_column: Vec<usize> = vec![0; columns.len() + 1];
-    let mut keys: HashMap<String, usize> = HashMap::new();
+    // Keys seen so far, as 128-bit hashes (a million call ids would otherwise be a million
+    // strings), with the row of their first appearance.
+    let mut keys: HashMap<u128, usize> = HashMap::new();
     let mut values: Vec<Value> = Vec::with_capacity(columns.len());
 
     let result = source.read_rows(table, &mut |row, decimal_comma| {
@@ -135,7 +137,8 @@ pub fn read_table(
             return;
         }
         if let Some(key) = row_key(table, &values) {
-            if let Some(first) = keys.get(&key) {
+            let hashed = hash128(&key);
+            if let Some(first) = keys.get(&hashed) {
                 let k = columns.len();
                 per_column[k] += 1;
                 if per_column[k] <= PROBLEMS_PER_COLUMN {
@@ -156,7 +159,7 @@ pub fn read_table(
                 }
                 return;
             }
-            keys.insert(key, row.number);
+            keys.insert(hashed, row.number);
         }
         on_row(TypedRow {
             number: row.number,
@@ -197,18 +200,18 @@ pub fn read_table(
 }
 
 /// The value that must be unique within the table.
-fn row_key(table: Table, values: &[Value]) -> Option<String> {
+fn row_key(table: Table, values: &[Value]) -> Option<std::borrow::Cow<'_, str>> {
     match table {
-        Table::Plans => Some(format!(
+        Table::Plans => Some(std::borrow::Cow::Owned(format!(
             "{}\u{1f}{}\u{1f}{}",
             values[0].as_text()?,
             values[1].as_text()?,
             values[2].as_text()?
-        )),
+        ))),
         _ => table
             .key_column()
             .and_then(|k| values[k].as_text())
-            .map(str::to_string),
+            .map(std::borrow::Cow::Borrowed),
     }
 }
 
@@ -224,4 +227,17 @@ fn check_range(v: Value, col: &tables::Column) -> Result<Value, String> {
         return Err(format!("{d} is out of range; expected {expected}"));
     }
     Ok(v)
+}
+
+/// A 128-bit hash of a key: two independent SipHash values, so distinct ids never collide in
+/// practice (a collision would only ever report a false duplicate, never pay twice).
+fn hash128(key: &str) -> u128 {
+    use std::hash::{Hash, Hasher};
+    let half = |salt: u8| {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        salt.hash(&mut h);
+        key.hash(&mut h);
+        h.finish()
+    };
+    (u128::from(half(0)) << 64) | u128::from(half(1))
 }
