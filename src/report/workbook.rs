@@ -66,8 +66,10 @@ fn bool_text(b: bool) -> &'static str {
     if b { "TRUE" } else { "FALSE" }
 }
 
-/// What a spreadsheet's `ROUND(x, 2)` gives for the float `x`: Excel and LibreOffice round the
-/// float's 15 significant digits, half away from zero.
+/// What a spreadsheet's `ROUND(x, 2)` gives for the float `x`: the float's 15 significant digits
+/// rounded half away from zero, so a product that should be an exact half cent but lands a hair
+/// below it still rounds up. LibreOffice does this (tests/workbook.rs checks it on half-cent
+/// products); Excel's ROUND is known to behave the same way.
 pub fn spreadsheet_round2(x: f64) -> Option<Decimal> {
     let d = Decimal::from_scientific(&format!("{x:.14e}")).ok()?;
     Some(d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero))
@@ -191,6 +193,7 @@ fn header(ws: &mut Worksheet, f: &Formats, r: u32, names: &[String]) -> XResult<
     for (c, n) in names.iter().enumerate() {
         ws.write_string_with_format(r, c as u16, n, &f.header)?;
     }
+    ws.set_row_height(r, 30)?;
     Ok(())
 }
 
@@ -612,14 +615,18 @@ fn summary(
     let tr = layout.totals_row;
     ws.write_string_with_format(tr, 0, l.get("total"), &f.bold)?;
     let totals = range(first, tc, last, tc);
-    formula(
-        ws,
-        tr,
-        tc,
-        format!("ROUND(SUM({totals}),2)"),
-        result_text(dec_f64(run.total())),
-        &all_money.clone().set_bold(),
-    )?;
+    if n > 0 {
+        formula(
+            ws,
+            tr,
+            tc,
+            format!("ROUND(SUM({totals}),2)"),
+            result_text(dec_f64(run.total())),
+            &all_money.clone().set_bold(),
+        )?;
+    } else {
+        ws.write_number_with_format(tr, tc, 0.0, &all_money.clone().set_bold())?;
+    }
 
     // Totals per scheme and per team.
     let mut r = tr + 2;
@@ -691,7 +698,6 @@ fn summary(
 
     ws.set_freeze_panes(1, 2)?;
     ws.autofilter(0, 0, last, layout.flags_col)?;
-    ws.set_row_height(0, 30)?;
     ws.set_column_width(0, 16)?;
     ws.set_column_width(1, 26)?;
     ws.set_column_width(2, 14)?;
@@ -848,7 +854,6 @@ fn breakdown(
     let last = colour_rows.last().map_or(1, |(r, _)| *r);
     ws.set_freeze_panes(1, 2)?;
     ws.autofilter(0, 0, last, bd::FLAGS)?;
-    ws.set_row_height(0, 30)?;
     for (c, w) in [
         (bd::EMPLOYEE, 12),
         (bd::NAME, 26),
@@ -1258,4 +1263,77 @@ fn audit(
     ws.set_column_width(1, 50)?;
     ws.set_column_width(2, 68)?;
     print_setup(ws)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn currency_signs() {
+        assert_eq!(currency_format("KZT"), "#,##0.00 \"₸\"");
+        assert_eq!(currency_format("kzt"), "#,##0.00 \"₸\"");
+        assert_eq!(currency_format("USD"), "#,##0.00 \"USD\"");
+        assert_eq!(currency_format("A\"B"), "#,##0.00 \"AB\"");
+        assert_eq!(currency_format(""), "#,##0.00");
+    }
+
+    #[test]
+    fn sumif_criteria_match_the_text_itself() {
+        let f = |key: &str, clash: bool| sum_of_key("C2:C9", key, "T2:T9", clash);
+        assert_eq!(f("Almaty", false), "ROUND(SUMIF(C2:C9,\"Almaty\",T2:T9),2)");
+        // Wildcards escaped, a leading comparison made explicit, quotes doubled.
+        assert_eq!(
+            f("A*B?~", false),
+            "ROUND(SUMIF(C2:C9,\"A~*B~?~~\",T2:T9),2)"
+        );
+        assert_eq!(f(">100", false), "ROUND(SUMIF(C2:C9,\"=>100\",T2:T9),2)");
+        assert_eq!(
+            f("say \"hi\"", false),
+            "ROUND(SUMIF(C2:C9,\"say \"\"hi\"\"\",T2:T9),2)"
+        );
+        // Case clashes and the empty team compare exactly.
+        assert_eq!(
+            f("North", true),
+            "ROUND(SUMPRODUCT(EXACT(C2:C9,\"North\")*T2:T9),2)"
+        );
+        assert_eq!(f("", false), "ROUND(SUMPRODUCT((C2:C9=\"\")*T2:T9),2)");
+    }
+
+    #[test]
+    fn spreadsheet_round_rounds_the_fifteen_digits() {
+        // 123456.7 × 0.15 is 18518.505 exactly; the float product is just below it.
+        let x = 123456.7_f64 * 0.15;
+        assert!(x < 18518.505);
+        assert_eq!(spreadsheet_round2(x), Some("18518.51".parse().unwrap()));
+        assert_eq!(spreadsheet_round2(-x), Some("-18518.51".parse().unwrap()));
+        assert_eq!(spreadsheet_round2(0.0), Some(Decimal::ZERO));
+        assert_eq!(
+            spreadsheet_round2(26000.052),
+            Some("26000.05".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn colour_runs_follow_each_schemes_lines() {
+        let schemes = crate::scheme::load_dir(std::path::Path::new("schemes")).unwrap();
+        let a = &schemes[0];
+        let mut b = schemes[1].clone();
+        b.review_below = "0.7".parse().unwrap();
+        let rows = [(1, a), (2, a), (3, &b), (4, a), (6, &schemes[2])];
+        assert_eq!(
+            threshold_runs(&rows),
+            [(1, 2, 0), (3, 3, 2), (4, 4, 3), (6, 6, 4)]
+        );
+    }
+
+    #[test]
+    fn floats_of_exact_values() {
+        assert_eq!(dec_f64("1097677.08".parse().unwrap()), 1097677.08);
+        let third = exact(Decimal::ONE) / exact(Decimal::from(3));
+        assert_eq!(exact_f64(&third), 1.0 / 3.0);
+        assert_eq!(result_text(0.1 + 0.2), "0.30000000000000004");
+        assert_eq!(result_text(-0.0), "0");
+        assert_eq!(pct_text(&third), "33.3%");
+    }
 }

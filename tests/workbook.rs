@@ -1,0 +1,628 @@
+//! payouts.xlsx on the reference period: every sheet read back, byte-reproducible, no text turned
+//! into a formula, and recalculated by a real spreadsheet engine (LibreOffice) to the same values.
+
+use calamine::{Data, Reader, Xlsx};
+use incentive::period::Period;
+use incentive::report::Context;
+use incentive::report::labels::{Labels, Lang};
+use incentive::run::{self, RunResult};
+use rust_decimal::{Decimal, RoundingStrategy};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const COMMAND: &str = "incentive run --data tests/fixtures/reference/2026-09.xlsx --period 2026-09 --schemes schemes --lang en";
+
+fn compute() -> RunResult {
+    run::compute(
+        Path::new("schemes"),
+        Path::new("tests/fixtures/reference/2026-09.xlsx"),
+        Period::parse("2026-09").unwrap(),
+    )
+    .expect("the reference period is valid input")
+}
+
+/// The sample October period (samples/, made by examples/generate_samples.rs): 30 more people.
+fn compute_sample() -> RunResult {
+    run::compute(
+        Path::new("schemes"),
+        Path::new("samples/2026-10.xlsx"),
+        Period::parse("2026-10").unwrap(),
+    )
+    .expect("the sample period is valid input")
+}
+
+fn payouts(result: &RunResult, lang: Lang) -> Vec<u8> {
+    incentive::report::payouts_xlsx(result, &Context::new(Labels::new(lang), COMMAND.into()))
+        .expect("payouts.xlsx is written")
+}
+
+/// One cell as read back: its value (the cached result for a formula) and its formula.
+#[derive(Debug, Clone, PartialEq)]
+struct Cell {
+    value: Data,
+    formula: Option<String>,
+}
+
+/// Each sheet's non-empty cells by (row, column), in sheet order.
+type Sheets = Vec<(String, BTreeMap<(u32, u32), Cell>)>;
+
+fn read_sheets(bytes: &[u8]) -> Sheets {
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).expect("an xlsx file");
+    let mut out = Vec::new();
+    for name in wb.sheet_names() {
+        let mut cells: BTreeMap<(u32, u32), Cell> = BTreeMap::new();
+        let values = wb.worksheet_range(&name).unwrap();
+        if let Some((r0, c0)) = values.start() {
+            for (r, c, v) in values.used_cells() {
+                let at = (r0 + r as u32, c0 + c as u32);
+                cells.insert(
+                    at,
+                    Cell {
+                        value: v.clone(),
+                        formula: None,
+                    },
+                );
+            }
+        }
+        let formulas = wb.worksheet_formula(&name).unwrap();
+        if let Some((r0, c0)) = formulas.start() {
+            for (r, c, f) in formulas.used_cells() {
+                if f.is_empty() {
+                    continue;
+                }
+                let at = (r0 + r as u32, c0 + c as u32);
+                cells
+                    .entry(at)
+                    .or_insert(Cell {
+                        value: Data::Empty,
+                        formula: None,
+                    })
+                    .formula = Some(f.clone());
+            }
+        }
+        out.push((name, cells));
+    }
+    out
+}
+
+fn column_name(c: u32) -> String {
+    let mut c = c + 1;
+    let mut s = Vec::new();
+    while c > 0 {
+        s.push(b'A' + ((c - 1) % 26) as u8);
+        c = (c - 1) / 26;
+    }
+    s.reverse();
+    String::from_utf8(s).unwrap()
+}
+
+fn cell_name(r: u32, c: u32) -> String {
+    format!("{}{}", column_name(c), r + 1)
+}
+
+fn value_text(v: &Data) -> String {
+    match v {
+        Data::String(s) => format!("{s:?}"),
+        Data::Float(f) => format!("{f}"),
+        Data::Int(i) => format!("{i}"),
+        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// `A1 | value | =formula`, one line per non-empty cell, each sheet under its name.
+fn render(sheets: &Sheets) -> String {
+    let mut out = String::new();
+    for (name, cells) in sheets {
+        out.push_str(&format!("== {name}\n"));
+        for ((r, c), cell) in cells {
+            out.push_str(&format!(
+                "{} | {}",
+                cell_name(*r, *c),
+                value_text(&cell.value)
+            ));
+            if let Some(f) = &cell.formula {
+                out.push_str(&format!(" | ={f}"));
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn sheet<'a>(sheets: &'a Sheets, name: &str) -> &'a BTreeMap<(u32, u32), Cell> {
+    &sheets
+        .iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no sheet {name}"))
+        .1
+}
+
+#[test]
+fn every_sheet_read_back() {
+    let result = compute();
+    let sheets = read_sheets(&payouts(&result, Lang::En));
+    let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Summary", "Breakdown", "Flags", "Data report", "Audit"]
+    );
+    for (name, _) in &sheets {
+        let one: Sheets = sheets.iter().filter(|(n, _)| n == name).cloned().collect();
+        insta::assert_snapshot!(name.replace(' ', "_").to_lowercase(), render(&one));
+    }
+}
+
+#[test]
+fn byte_identical_when_written_twice() {
+    let result = compute();
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.xlsx"), dir.path().join("b.xlsx"));
+    std::fs::write(&a, payouts(&result, Lang::En)).unwrap();
+    std::fs::write(&b, payouts(&compute(), Lang::En)).unwrap();
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+}
+
+#[test]
+fn formulas_only_where_the_engine_writes_them() {
+    let result = compute();
+    let sheets = read_sheets(&payouts(&result, Lang::En));
+    let cols =
+        |letters: &[&str]| -> BTreeSet<String> { letters.iter().map(|s| s.to_string()).collect() };
+    let expected: BTreeMap<&str, BTreeSet<String>> = [
+        // attainment n, amount n (4 KPI slots), total; the scheme/team totals block in D
+        (
+            "Summary",
+            cols(&["D", "I", "J", "L", "M", "O", "P", "R", "S", "T"]),
+        ),
+        // share, attainment, amount
+        ("Breakdown", cols(&["J", "N", "R"])),
+        // attainment (from the Breakdown)
+        ("Flags", cols(&["F"])),
+        // the rows-read check
+        ("Data report", cols(&["J"])),
+        // totals and the control
+        ("Audit", cols(&["B"])),
+    ]
+    .into_iter()
+    .collect();
+    for (name, cells) in &sheets {
+        let got: BTreeSet<String> = cells
+            .iter()
+            .filter(|(_, c)| c.formula.is_some())
+            .map(|((_, c), _)| column_name(*c))
+            .collect();
+        assert_eq!(&got, &expected[name.as_str()], "formula columns of {name}");
+        // In the Summary's employee rows column D is the scheme id, never a formula.
+        if name == "Summary" {
+            for e in 1..=result.employees.len() as u32 {
+                assert_eq!(cells[&(e, 3)].formula, None);
+            }
+        }
+    }
+    // The Breakdown's formulas work on their own row's cells.
+    for ((r, c), cell) in sheet(&sheets, "Breakdown")
+        .iter()
+        .filter(|((r, _), _)| *r > 0)
+    {
+        let (f, n) = (cell.formula.as_deref(), r + 1);
+        match column_name(*c).as_str() {
+            "J" => assert_eq!(f, Some(format!("H{n}/I{n}").as_str())),
+            "N" => assert_eq!(f, Some(format!("IF(M{n}=0,\"\",L{n}/M{n})").as_str())),
+            "R" => assert_eq!(f, Some(format!("ROUND(G{n}*J{n}*K{n}*Q{n},2)").as_str())),
+            _ => {}
+        }
+    }
+    // Every formula carries a cached value (that each is the right one is for the
+    // recalculation test).
+    for (name, cells) in &sheets {
+        for ((r, c), cell) in cells {
+            if cell.formula.is_some() {
+                assert_ne!(cell.value, Data::Empty, "{name}!{}", cell_name(*r, *c));
+            }
+        }
+    }
+    // Names that look like formulas are plain text wherever they appear.
+    let tricky = [
+        "=HYPERLINK(\"http://x\",\"click\")",
+        "-Сергей Ли",
+        "@Анна+Ким",
+    ];
+    for name in tricky {
+        assert!(result.employees.iter().any(|e| e.employee.name == name));
+        let mut seen = 0;
+        for (sheet_name, cells) in &sheets {
+            for ((r, c), cell) in cells {
+                if cell.value == Data::String(name.to_string()) {
+                    assert_eq!(cell.formula, None, "{sheet_name}!{}", cell_name(*r, *c));
+                    seen += 1;
+                }
+            }
+        }
+        // Summary, 4 Breakdown rows, and Flags rows.
+        assert!(seen >= 5, "{name} seen {seen} times");
+    }
+}
+
+#[test]
+fn spreadsheet_round_gives_the_engine_amounts() {
+    // ROUND(target bonus * share * weight * factor, 2) in binary floats, as Excel and
+    // LibreOffice compute it from the Breakdown cells, against the engine's exact amounts, on
+    // the reference and the sample periods. The workbook's own check (it lists any difference
+    // on the Flags sheet) must agree with this one.
+    let f = |d: Decimal| d.to_string().parse::<f64>().unwrap();
+    let mut disagreements = Vec::new();
+    let mut closest = f64::INFINITY;
+    for result in [compute(), compute_sample()] {
+        for e in &result.employees {
+            let scheme = &result.schemes[e.employee.scheme];
+            let share = e.employment.days_employed as f64 / e.employment.days_in_period as f64;
+            for (kpi, s) in scheme.kpis.iter().zip(&e.score.kpis) {
+                let factor = num_traits::ToPrimitive::to_f64(&s.factor).unwrap();
+                let x = f(e.employee.target_bonus) * share * f(kpi.weight) * factor;
+                let sheet = incentive::report::workbook::spreadsheet_round2(x).unwrap();
+                if sheet != s.amount {
+                    disagreements.push(format!(
+                        "{} {} {}: spreadsheet {sheet}, engine {}",
+                        result.period, e.employee.id, kpi.id, s.amount
+                    ));
+                }
+                // How far the float lies from a half cent, where rounding would flip.
+                let cents = x * 100.0;
+                closest = closest.min((cents - cents.floor() - 0.5).abs());
+            }
+        }
+        let flags = read_sheets(&payouts(&result, Lang::En));
+        let listed = sheet(&flags, "Flags")
+            .values()
+            .filter(|c| matches!(&c.value, Data::String(t) if t.contains("ROUND")))
+            .count();
+        assert_eq!(
+            listed, 0,
+            "{}: the Flags sheet lists a ROUND difference",
+            result.period
+        );
+    }
+    eprintln!("closest KPI amount to a half cent: {closest:e} cents");
+    assert!(disagreements.is_empty(), "{disagreements:#?}");
+}
+
+#[test]
+fn russian_labels() {
+    let result = compute();
+    let sheets = read_sheets(&payouts(&result, Lang::Ru));
+    let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Сводка",
+            "Расшифровка",
+            "Отметки",
+            "Отчёт о данных",
+            "Аудит"
+        ]
+    );
+    let summary = sheet(&sheets, "Сводка");
+    let header: Vec<String> = (0..9)
+        .map(|c| value_text(&summary[&(0, c)].value))
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "\"табельный номер\"",
+            "\"имя\"",
+            "\"команда\"",
+            "\"схема\"",
+            "\"валюта\"",
+            "\"целевой бонус\"",
+            "\"доля периода\"",
+            "\"KPI 1\"",
+            "\"выполнение 1\"",
+        ]
+    );
+    // Formulas refer to the Russian sheet names, quoted where needed.
+    assert_eq!(summary[&(1, 9)].formula.as_deref(), Some("Расшифровка!R2"));
+    let audit = sheet(&sheets, "Аудит");
+    assert!(
+        audit
+            .values()
+            .any(|c| c.formula.as_deref().is_some_and(|f| f.contains("Сводка!")))
+    );
+    // Same numbers as in English.
+    let en = read_sheets(&payouts(&result, Lang::En));
+    let numbers = |s: &Sheets| -> Vec<Vec<Data>> {
+        s.iter()
+            .map(|(_, cells)| {
+                cells
+                    .values()
+                    .filter(|c| matches!(c.value, Data::Float(_) | Data::Bool(_)))
+                    .map(|c| c.value.clone())
+                    .collect()
+            })
+            .collect()
+    };
+    assert_eq!(numbers(&sheets), numbers(&en));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recalculation in LibreOffice.
+
+fn find_on_path(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(program))
+        .find(|p| p.is_file())
+}
+
+/// A copy of the workbook rebuilt from what was read back, with every formula's cached value
+/// deliberately wrong: whatever LibreOffice then shows for a formula it computed itself.
+fn wrong_cached_copy(sheets: &Sheets) -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    for (name, cells) in sheets {
+        let ws = wb.add_worksheet().set_name(name).unwrap();
+        for ((r, c), cell) in cells {
+            let (r, c) = (*r, *c as u16);
+            match (&cell.formula, &cell.value) {
+                (Some(f), Data::Bool(b)) => {
+                    let wrong = if *b { "FALSE" } else { "TRUE" };
+                    ws.write_formula(r, c, rust_xlsxwriter::Formula::new(f).set_result(wrong))
+                        .unwrap();
+                }
+                (Some(f), _) => {
+                    ws.write_formula(
+                        r,
+                        c,
+                        rust_xlsxwriter::Formula::new(f).set_result("-987654.25"),
+                    )
+                    .unwrap();
+                }
+                (None, Data::Float(v)) => {
+                    ws.write_number(r, c, *v).unwrap();
+                }
+                (None, Data::Bool(b)) => {
+                    ws.write_boolean(r, c, *b).unwrap();
+                }
+                (None, Data::String(s)) => {
+                    ws.write_string(r, c, s).unwrap();
+                }
+                (None, other) => panic!("unexpected cell {other:?}"),
+            }
+        }
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+const RECALC_ALWAYS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"#;
+
+/// Converts `files` to xlsx with LibreOffice, recalculating every formula on load.
+fn libreoffice_recalc(soffice: &Path, work: &Path, files: &[PathBuf]) -> PathBuf {
+    let profile = work.join("profile");
+    std::fs::create_dir_all(profile.join("user")).unwrap();
+    std::fs::write(
+        profile.join("user/registrymodifications.xcu"),
+        RECALC_ALWAYS,
+    )
+    .unwrap();
+    let out = work.join("recalculated");
+    let mut child = Command::new(soffice)
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            profile.display()
+        ))
+        .args([
+            "--headless",
+            "--norestore",
+            "--nolockcheck",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+        ])
+        .arg(&out)
+        .args(files)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("soffice starts");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(300) {
+            let _ = child.kill();
+            panic!("soffice did not finish converting within 300 s");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        status.success(),
+        "soffice failed: {status}\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    out
+}
+
+/// The recalculated cell's value matches the cached one: ROUND results exactly (to the cent and
+/// to the bit), other numbers exactly or within 1e-12 relative, booleans and text exactly.
+fn assert_same_value(place: &str, formula: Option<&str>, cached: &Data, recalculated: &Data) {
+    match (cached, recalculated) {
+        (Data::Float(a), Data::Float(b)) => {
+            if formula.is_some_and(|f| f.starts_with("ROUND(")) {
+                assert_eq!(
+                    (a * 100.0).round(),
+                    (b * 100.0).round(),
+                    "{place} ={formula:?}: cached {a}, recalculated {b}"
+                );
+                assert_eq!(a, b, "{place} ={formula:?}");
+            } else {
+                let ok = a == b || (a - b).abs() <= 1e-12 * a.abs().max(b.abs());
+                assert!(ok, "{place} ={formula:?}: cached {a}, recalculated {b}");
+            }
+        }
+        (Data::Bool(a), Data::Bool(b)) => assert_eq!(a, b, "{place} ={formula:?}"),
+        (a, b) => assert_eq!(a, b, "{place} ={formula:?}"),
+    }
+}
+
+/// Amounts whose exact value is a half cent (target bonus × days/30 × weight × factor), many of
+/// whose float products fall just below the half: the spreadsheet's ROUND must still round them
+/// up, as the engine does (half away from zero on the exact value).
+fn half_cent_cases() -> Vec<([f64; 4], Decimal)> {
+    let d = |s: &str| s.parse::<Decimal>().unwrap();
+    let mut cases = Vec::new();
+    for tb in [
+        "123456.7", "250000.5", "333333.3", "100000.1", "12345.67", "200000.7",
+    ] {
+        for w in ["0.15", "0.2", "0.25", "0.3", "0.35", "0.45"] {
+            for days in [1, 7, 10, 15, 16, 29, 30] {
+                for factor in ["1", "1.3", "0.9", "0.85", "1.15", "1.05"] {
+                    let exact = d(tb) * d(w) * d(factor) * Decimal::from(days) / Decimal::from(30);
+                    let cents = exact * Decimal::ONE_HUNDRED;
+                    if cents - cents.floor() == d("0.5") {
+                        let f = |s: &str| s.parse::<f64>().unwrap();
+                        cases.push(([f(tb), days as f64, f(w), f(factor)], exact));
+                    }
+                }
+            }
+        }
+    }
+    cases
+}
+
+/// A workbook of `ROUND(tb*share*weight*factor,2)` over cells, like the Breakdown's, one row per
+/// half-cent case (A tb, B days, C days in period, D share, E weight, F factor, G amount).
+fn half_cent_workbook(cases: &[([f64; 4], Decimal)]) -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (i, ([tb, days, w, factor], _)) in cases.iter().enumerate() {
+        let (r, n) = (i as u32, i + 1);
+        for (c, v) in [(0, *tb), (1, *days), (2, 30.0), (4, *w), (5, *factor)] {
+            ws.write_number(r, c, v).unwrap();
+        }
+        ws.write_formula(r, 3, format!("B{n}/C{n}").as_str())
+            .unwrap();
+        ws.write_formula(r, 6, format!("ROUND(A{n}*D{n}*E{n}*F{n},2)").as_str())
+            .unwrap();
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+#[test]
+fn libreoffice_recalculates_to_the_cached_values() {
+    let Some(soffice) = find_on_path("soffice") else {
+        if std::env::var_os("CI").is_some() {
+            panic!(
+                "soffice is not on PATH: .ci/run should have installed libreoffice-calc-nogui \
+                 (apt-get install -y --no-install-recommends libreoffice-calc-nogui)"
+            );
+        }
+        eprintln!(
+            "skipped: soffice (LibreOffice) is not on PATH; \
+             apt-get install -y --no-install-recommends libreoffice-calc-nogui to run this test"
+        );
+        return;
+    };
+    let started = Instant::now();
+    let reference = read_sheets(&payouts(&compute(), Lang::En));
+    let sample = read_sheets(&payouts(&compute_sample(), Lang::En));
+    let work = tempfile::tempdir().unwrap();
+    let input = work.path().join("input");
+    std::fs::create_dir_all(&input).unwrap();
+    // The reference workbook as written; a copy of it whose every formula has a wrong cached
+    // value (so whatever LibreOffice shows there, it computed); the sample period's workbook.
+    let files: [(&str, &Sheets, Vec<u8>); 3] = [
+        ("payouts.xlsx", &reference, payouts(&compute(), Lang::En)),
+        (
+            "wrong-cache.xlsx",
+            &reference,
+            wrong_cached_copy(&reference),
+        ),
+        ("sample.xlsx", &sample, payouts(&compute_sample(), Lang::En)),
+    ];
+    let mut paths: Vec<PathBuf> = files
+        .iter()
+        .map(|(name, _, bytes)| {
+            let path = input.join(name);
+            std::fs::write(&path, bytes).unwrap();
+            path
+        })
+        .collect();
+    let halves = half_cent_cases();
+    paths.push(input.join("half-cents.xlsx"));
+    std::fs::write(&paths[3], half_cent_workbook(&halves)).unwrap();
+    let out = libreoffice_recalc(&soffice, work.path(), &paths);
+
+    let formulas: usize = reference
+        .iter()
+        .map(|(_, c)| c.values().filter(|c| c.formula.is_some()).count())
+        .sum();
+    assert!(formulas > 200, "only {formulas} formulas");
+    for (file, original, _) in &files {
+        let recalculated = read_sheets(&std::fs::read(out.join(file)).unwrap());
+        assert_eq!(
+            recalculated.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            original.iter().map(|(n, _)| n).collect::<Vec<_>>()
+        );
+        for ((name, cells), (_, again)) in original.iter().zip(&recalculated) {
+            for (at, cell) in cells {
+                let place = format!("{file}: {name}!{}", cell_name(at.0, at.1));
+                let got = again
+                    .get(at)
+                    .unwrap_or_else(|| panic!("{place}: missing after recalculation"));
+                assert_same_value(&place, cell.formula.as_deref(), &cell.value, &got.value);
+            }
+            assert_eq!(cells.len(), again.len(), "{file}: cells of {name}");
+        }
+    }
+
+    // Half cents: LibreOffice's ROUND, the engine's rounding and the workbook's own emulation
+    // of a spreadsheet (which decides whether the Flags sheet reports a difference) agree.
+    let recalculated = read_sheets(&std::fs::read(out.join("half-cents.xlsx")).unwrap());
+    let cells = &recalculated[0].1;
+    assert!(halves.len() > 50, "{} half-cent cases", halves.len());
+    let mut below = 0;
+    for (i, ([tb, days, w, factor], exact)) in halves.iter().enumerate() {
+        let x = tb * (days / 30.0) * w * factor;
+        if x * 100.0
+            < (exact * Decimal::ONE_HUNDRED)
+                .to_string()
+                .parse::<f64>()
+                .unwrap()
+        {
+            below += 1;
+        }
+        let Data::Float(lo) = cells[&(i as u32, 6)].value else {
+            panic!("row {}: {:?}", i + 1, cells[&(i as u32, 6)].value);
+        };
+        let engine = exact.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+        assert_eq!(
+            lo.to_string().parse::<Decimal>().unwrap(),
+            engine,
+            "{tb}*{days}/30*{w}*{factor}"
+        );
+        assert_eq!(
+            incentive::report::workbook::spreadsheet_round2(x),
+            Some(engine),
+            "{tb}*{days}/30*{w}*{factor}"
+        );
+    }
+    assert!(
+        below > 10,
+        "only {below} products fall below their half cent"
+    );
+    eprintln!(
+        "LibreOffice recalculated {} workbooks in {:.1} s",
+        paths.len(),
+        started.elapsed().as_secs_f64()
+    );
+}
