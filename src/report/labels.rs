@@ -107,6 +107,15 @@ const TABLE: &[(&str, &str)] = &[
     ),
     ("below", "ниже"),
     ("above", "выше"),
+    // shared: bands and curve segments in words
+    ("no attainment", "нет выполнения"),
+    ("pays nothing", "не выплачивается"),
+    ("pays 1:1", "выплата 1:1"),
+    ("per 1%", "за 1%"),
+    ("flat at", "без роста, на уровне"),
+    ("capped at", "не более"),
+    ("from", "от"),
+    ("flat", "без роста"),
     // workbook
     ("Summary", "Сводка"),
     ("Breakdown", "Расшифровка"),

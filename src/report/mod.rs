@@ -123,44 +123,54 @@ impl Band {
         }
     }
 
-    /// The band in words, e.g. `80-100%`.
-    pub fn words(self, scheme: &crate::scheme::Scheme) -> String {
+    /// The band in words, e.g. `80-100%`, `below 80%` (`ниже 80%`).
+    pub fn words(self, scheme: &crate::scheme::Scheme, labels: &Labels) -> String {
         let pct = |d: Decimal| (d * Decimal::ONE_HUNDRED).normalize().to_string();
         match self {
-            Band::Below => format!("below {}%", pct(scheme.review_below)),
+            Band::Below => format!("{} {}%", labels.get("below"), pct(scheme.review_below)),
             Band::Norm => format!("{}-100%", pct(scheme.review_below)),
             Band::Good => format!("100-{}%", pct(scheme.discuss_above)),
-            Band::Above => format!("above {}%", pct(scheme.discuss_above)),
+            Band::Above => format!("{} {}%", labels.get("above"), pct(scheme.discuss_above)),
         }
     }
 }
 
 /// The curve segment an attainment falls on, in words: `80-100%: pays 1:1`,
-/// `100-120%: 1.5 per 1%`, `above 120%: flat at 130%`, `below 80%: pays nothing`.
-pub fn segment_words(curve: &crate::scheme::Curve, attainment: Option<&Exact>) -> String {
+/// `100-120%: 1.5 per 1%`, `above 120%: capped at 130%`, `below 80%: pays nothing`.
+pub fn segment_words(
+    curve: &crate::scheme::Curve,
+    attainment: Option<&Exact>,
+    labels: &Labels,
+) -> String {
     use crate::num::exact;
+    let l = |k: &'static str| labels.get(k);
     let pct = |d: Decimal| format!("{}%", (d * Decimal::ONE_HUNDRED).normalize());
     let Some(a) = attainment else {
-        return "no attainment: pays nothing".to_string();
+        return format!("{}: {}", l("no attainment"), l("pays nothing"));
     };
     if *a < exact(curve.threshold) {
-        return format!("below {}: pays nothing", pct(curve.threshold));
+        return format!(
+            "{} {}: {}",
+            l("below"),
+            pct(curve.threshold),
+            l("pays nothing")
+        );
     }
     for seg in &curve.segments {
         if seg.to.is_none_or(|t| *a <= exact(t)) {
             let range = match seg.to {
                 Some(t) => format!("{}-{}", pct(seg.from).trim_end_matches('%'), pct(t)),
-                None => format!("from {}", pct(seg.from)),
+                None => format!("{} {}", l("from"), pct(seg.from)),
             };
             let rate = if seg.slope == Decimal::ONE {
-                "pays 1:1".to_string()
+                l("pays 1:1").to_string()
             } else if seg.slope.is_zero() {
-                format!("flat at {}", pct(seg.start))
+                format!("{} {}", l("flat at"), pct(seg.start))
             } else {
-                format!("{} per 1%", seg.slope.normalize())
+                format!("{} {}", seg.slope.normalize(), l("per 1%"))
             };
             let capped = match curve.cap {
-                Some(cap) if seg.to.is_none() => format!(", capped at {}", pct(cap)),
+                Some(cap) if seg.to.is_none() => format!(", {} {}", l("capped at"), pct(cap)),
                 _ => String::new(),
             };
             return format!("{range}: {rate}{capped}");
@@ -172,8 +182,14 @@ pub fn segment_words(curve: &crate::scheme::Curve, attainment: Option<&Exact>) -
         .and_then(|s| s.to)
         .unwrap_or(curve.threshold);
     match curve.cap {
-        Some(cap) => format!("above {}: capped at {}", pct(last), pct(cap)),
-        None => format!("above {}: flat", pct(last)),
+        Some(cap) => format!(
+            "{} {}: {} {}",
+            l("above"),
+            pct(last),
+            l("capped at"),
+            pct(cap)
+        ),
+        None => format!("{} {}: {}", l("above"), pct(last), l("flat")),
     }
 }
 
@@ -187,12 +203,20 @@ mod tests {
     #[test]
     fn curve_segments_in_words() {
         let c = Curve::standard();
-        let w = |s: &str| segment_words(&c, Some(&exact(Decimal::from_str(s).unwrap())));
+        let en = Labels::default();
+        let w = |s: &str| segment_words(&c, Some(&exact(Decimal::from_str(s).unwrap())), &en);
         assert_eq!(w("0.5"), "below 80%: pays nothing");
         assert_eq!(w("0.8"), "80-100%: pays 1:1");
         assert_eq!(w("1.1"), "100-120%: 1.5 per 1%");
         assert_eq!(w("1.5"), "above 120%: capped at 130%");
-        assert_eq!(segment_words(&c, None), "no attainment: pays nothing");
+        assert_eq!(segment_words(&c, None, &en), "no attainment: pays nothing");
+        let ru = Labels::new(labels::Lang::Ru);
+        let one = exact(Decimal::ONE);
+        assert_eq!(segment_words(&c, Some(&one), &ru), "80-100%: выплата 1:1");
+        assert_eq!(
+            segment_words(&c, Some(&exact(Decimal::from(2))), &ru),
+            "выше 120%: не более 130%"
+        );
     }
 
     #[test]

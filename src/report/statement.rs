@@ -344,14 +344,7 @@ fn place(run: &RunResult, index: usize) -> Option<(usize, usize)> {
 }
 
 fn band_words(scheme: &Scheme, att: &Exact, labels: &Labels) -> String {
-    let words = Band::of(scheme, att).words(scheme);
-    if let Some(rest) = words.strip_prefix("below ") {
-        format!("{} {rest}", labels.get("below"))
-    } else if let Some(rest) = words.strip_prefix("above ") {
-        format!("{} {rest}", labels.get("above"))
-    } else {
-        words
-    }
+    Band::of(scheme, att).words(scheme, labels)
 }
 
 /// Builds the statement of the employee at `index` of the run.

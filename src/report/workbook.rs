@@ -818,13 +818,18 @@ fn breakdown(
                 )?;
             }
             if let Some(a) = &s.attainment {
-                text(ws, r, bd::BAND, &Band::of(scheme, a).words(scheme))?;
+                text(
+                    ws,
+                    r,
+                    bd::BAND,
+                    &Band::of(scheme, a).words(scheme, &cx.labels),
+                )?;
             }
             text(
                 ws,
                 r,
                 bd::SEGMENT,
-                &segment_words(&kpi.curve, s.attainment.as_ref()),
+                &segment_words(&kpi.curve, s.attainment.as_ref(), &cx.labels),
             )?;
             ws.write_number_with_format(r, bd::FACTOR, exact_f64(&s.factor), &f.factor)?;
             formula(
