@@ -100,4 +100,11 @@ pub fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Opt
         .map(|(_, c)| c)
 }
 
+/// ` (did you mean "x"?)` when a candidate is close to `word`, else nothing.
+pub fn did_you_mean<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> String {
+    suggest(word, candidates)
+        .map(|s| format!(" (did you mean {s:?}?)"))
+        .unwrap_or_default()
+}
+
 pub type Result<T> = std::result::Result<T, Error>;

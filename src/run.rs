@@ -164,9 +164,7 @@ pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunRes
                         at("scheme"),
                         format!(
                             "unknown scheme {scheme_id:?}{}; the schemes folder has {}",
-                            crate::error::suggest(&scheme_id, scheme_ids.iter().copied())
-                                .map(|s| format!(" (did you mean {s:?}?)"))
-                                .unwrap_or_default(),
+                            crate::error::did_you_mean(&scheme_id, scheme_ids.iter().copied()),
                             scheme_ids.join(", ")
                         ),
                     ));

@@ -85,9 +85,7 @@ impl Ctx<'_> {
         for (k, _) in entries {
             let key = k.as_str().unwrap_or("");
             if !allowed.contains(&key) {
-                let hint = suggest(key, allowed.iter().copied())
-                    .map(|s| format!(" (did you mean {s:?}?)"))
-                    .unwrap_or_default();
+                let hint = crate::error::did_you_mean(key, allowed.iter().copied());
                 self.err(
                     k.pos,
                     format!(
@@ -106,8 +104,6 @@ fn get<'n>(entries: &'n [(Node, Node)], key: &str) -> Option<&'n Node> {
         .find(|(k, _)| k.as_str() == Some(key))
         .map(|(_, v)| v)
 }
-
-use crate::error::suggest;
 
 const TOP_KEYS: &[&str] = &[
     "name",
@@ -463,9 +459,7 @@ fn parse_formula(cx: &mut Ctx, node: &Node, text: &str, names: &[String]) -> Opt
         col: node.pos.col + offset,
     };
     for (offset, name) in &unknown {
-        let hint = suggest(name, names.iter().map(String::as_str))
-            .map(|s| format!(" (did you mean {s:?}?)"))
-            .unwrap_or_default();
+        let hint = crate::error::did_you_mean(name, names.iter().map(String::as_str));
         cx.err(
             at(*offset),
             format!("the formula uses {name:?}, which is not a metric of this scheme{hint}"),
@@ -486,9 +480,7 @@ fn lookup_table(cx: &mut Ctx, pos: Pos, name: &str) -> Option<Table> {
     let t = Table::from_name(name);
     if t.is_none() {
         let names: Vec<&str> = Table::ALL.iter().map(|t| t.name()).collect();
-        let hint = suggest(name, names.iter().copied())
-            .map(|s| format!(" (did you mean {s:?}?)"))
-            .unwrap_or_default();
+        let hint = crate::error::did_you_mean(name, names.iter().copied());
         cx.err(
             pos,
             format!(
@@ -504,9 +496,7 @@ fn lookup_column(cx: &mut Ctx, pos: Pos, table: Table, name: &str) -> Option<usi
     let c = table.column_index(name);
     if c.is_none() {
         let names: Vec<&str> = table.columns().iter().map(|c| c.name).collect();
-        let hint = suggest(name, names.iter().copied())
-            .map(|s| format!(" (did you mean {s:?}?)"))
-            .unwrap_or_default();
+        let hint = crate::error::did_you_mean(name, names.iter().copied());
         cx.err(
             pos,
             format!(
@@ -892,9 +882,7 @@ fn parse_kpi(
             let m = cx.text(n, "metric").unwrap_or("");
             let found = names.iter().position(|x| x == m);
             if found.is_none() {
-                let hint = suggest(m, names.iter().map(String::as_str))
-                    .map(|s| format!(" (did you mean {s:?}?)"))
-                    .unwrap_or_default();
+                let hint = crate::error::did_you_mean(m, names.iter().map(String::as_str));
                 cx.err(
                     n.pos,
                     format!(
