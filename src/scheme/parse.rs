@@ -163,7 +163,10 @@ pub(super) fn parse_scheme(file: &Path, text: &str) -> std::result::Result<Schem
     let review_below = percent(&mut cx, "review_below", "0.8");
     let discuss_above = percent(&mut cx, "discuss_above", "1.2");
 
-    let default_curve = get(top, "curve").and_then(|n| parse_curve(&mut cx, n));
+    let curve_node = get(top, "curve");
+    let default_curve = curve_node.and_then(|n| parse_curve(&mut cx, n));
+    // A scheme curve that failed to parse is reported once, not again for every KPI using it.
+    let default_curve_broken = curve_node.is_some() && default_curve.is_none();
 
     // Metrics: names first, so formulas may refer to metrics defined further down.
     let mut metric_nodes: Vec<(&Node, &Node)> = Vec::new();
@@ -243,6 +246,7 @@ pub(super) fn parse_scheme(file: &Path, text: &str) -> std::result::Result<Schem
             &names,
             &kpi_ids,
             default_curve.as_ref(),
+            default_curve_broken,
         ) {
             if let Some(first) = seen.get(&kpi.id) {
                 let msg = format!(
@@ -839,6 +843,7 @@ fn parse_kpi(
     names: &[String],
     kpi_ids: &[String],
     default_curve: Option<&Curve>,
+    default_curve_broken: bool,
 ) -> Option<Kpi> {
     let entries = cx.map(node, "a KPI")?;
     cx.check_keys(entries, KPI_KEYS, "a KPI");
@@ -940,6 +945,7 @@ fn parse_kpi(
         Some(n) => parse_curve(cx, n),
         None => match default_curve {
             Some(c) => Some(c.clone()),
+            None if default_curve_broken => None,
             None => {
                 cx.err(
                     node.pos,
@@ -1188,5 +1194,95 @@ fn check_target_cycles(cx: &mut Ctx, kpis: &[Kpi], nodes: &[&Node]) {
                 break;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> std::result::Result<Scheme, Vec<String>> {
+        parse_scheme(Path::new("s.yaml"), text)
+            .map_err(|ps| ps.iter().map(|p| p.to_string()).collect())
+    }
+
+    const HEAD: &str = "currency: KZT\ncurve: standard\nmetrics:\n  won: { count: deals, where: { status: won } }\n  amount: { sum: deals.amount }\n";
+
+    #[test]
+    fn more_than_five_kpis_is_a_warning_not_an_error() {
+        let kpis: String = (1..=6)
+            .map(|i| {
+                let w = if i == 6 { "50%" } else { "10%" };
+                format!("  - {{ id: k{i}, weight: {w}, metric: won, target: 1 }}\n")
+            })
+            .collect();
+        let s = parse(&format!("{HEAD}kpis:\n{kpis}")).unwrap();
+        let w: Vec<String> = s.warnings.iter().map(|p| p.to_string()).collect();
+        assert_eq!(
+            w,
+            [
+                "s.yaml:7:3: 6 paid KPIs: past 3-5 KPIs people stop focusing on any of them; keep the rest for diagnostics"
+            ]
+        );
+    }
+
+    #[test]
+    fn prorate_defaults_to_count_metrics_with_fixed_targets() {
+        let s = parse(&format!(
+            "{HEAD}kpis:\n  - {{ id: a, weight: 50%, metric: won, target: 8 }}\n  - {{ id: b, weight: 50%, metric: amount, target: 275 000 }}\n"
+        ))
+        .unwrap();
+        assert!(s.kpis[0].prorate);
+        assert!(!s.kpis[1].prorate);
+        assert_eq!(s.kpis[1].target, Target::Fixed(Decimal::from(275_000)));
+    }
+
+    #[test]
+    fn values_are_checked_against_the_column_type_where_written() {
+        let e = parse("currency: KZT\ncurve: standard\nmetrics:\n  m:\n    count: deals\n    where: { status: wonn, amount: { after: period_end } }\nkpis:\n  - { id: k, weight: 100%, metric: m, target: 1 }\n")
+            .unwrap_err();
+        assert_eq!(
+            e,
+            [
+                "s.yaml:6:22: \"wonn\" is not a possible value of deals.status; expected one of open, won, lost",
+                "s.yaml:6:38: after cannot compare deals.amount, which holds a number such as 12345.67; use at_least, at_most, more_than, less_than",
+            ]
+        );
+    }
+
+    #[test]
+    fn target_cycles_and_curve_mistakes() {
+        let e = parse(&format!(
+            "{HEAD}kpis:\n  - {{ id: a, weight: 50%, metric: won, target: {{ kpi: b }} }}\n  - {{ id: b, weight: 50%, metric: won, target: {{ kpi: a, times: 2 }} }}\n"
+        ))
+        .unwrap_err();
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert!(
+            e[0].ends_with("the target of KPI \"a\" refers back to itself through other KPIs"),
+            "{e:?}"
+        );
+
+        let e = parse("currency: KZT\ncurve:\n  threshold: 80%\n  segments:\n    - { to: 70%, slope: 1 }\nmetrics:\n  m: { count: deals }\nkpis:\n  - { id: k, weight: 100%, metric: m, target: 1 }\n").unwrap_err();
+        assert_eq!(e, ["s.yaml:5:13: segment ends at 70% but starts at 80%"]);
+
+        let e = parse("currency: KZT\ncurve:\n  segments:\n    - { slope: 1 }\nmetrics:\n  m: { count: deals }\nkpis:\n  - { id: k, weight: 100%, metric: m, target: 1, better: lower }\n").unwrap_err();
+        assert_eq!(
+            e,
+            [
+                "s.yaml:8:5: a `better: lower` KPI needs a curve with a cap: a zero actual earns the curve's maximum"
+            ]
+        );
+    }
+
+    #[test]
+    fn formula_cycles_are_rejected() {
+        let e = parse("currency: KZT\ncurve: standard\nmetrics:\n  a: b + 1\n  b: a * 2\nkpis:\n  - { id: k, weight: 100%, metric: a, target: 1 }\n").unwrap_err();
+        assert_eq!(
+            e,
+            [
+                "s.yaml:4:6: metric \"a\" depends on itself through its formula",
+                "s.yaml:5:6: metric \"b\" depends on itself through its formula",
+            ]
+        );
     }
 }
