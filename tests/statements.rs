@@ -335,3 +335,43 @@ fn statements_are_byte_identical_when_generated_twice() {
     assert_eq!(ru.len(), first.len());
     assert_ne!(ru[0].1, first[0].1, "the Russian labels are in the file");
 }
+
+/// A scheme with `ranking: top3` shows the names of its top 3 — and only those, never the rest.
+#[test]
+fn ranking_top3_shows_the_top_three_names_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir("schemes").unwrap() {
+        let p = e.unwrap().path();
+        let mut text = std::fs::read_to_string(&p).unwrap();
+        if p.file_stem().unwrap() == "b2b-long-cycle" {
+            text = text.replace("currency: KZT\n", "currency: KZT\nranking: top3\n");
+        }
+        std::fs::write(tmp.path().join(p.file_name().unwrap()), text).unwrap();
+    }
+    let run = run::compute(
+        tmp.path(),
+        Path::new("tests/fixtures/reference/2026-09.xlsx"),
+        Period::parse("2026-09").unwrap(),
+    )
+    .unwrap();
+    let i = index_of(&run, "E002");
+    let text = statement_text(&run, i, &context(Lang::En));
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("top 3"))
+        .expect("a top 3 line");
+    // b2b totals: E004 472 334.86, E006 430 379.93, E003 406 376.70, E005 398 000.00, …
+    let names =
+        ["E004", "E006", "E003"].map(|id| run.employees[index_of(&run, id)].employee.name.clone());
+    assert!(line.ends_with(&names.join(", ")), "{line}");
+    for below in ["E005", "E001"] {
+        let name = &run.employees[index_of(&run, below)].employee.name;
+        assert!(
+            !text.contains(name.as_str()),
+            "{below} is not in the top 3: {text}"
+        );
+    }
+    // The presets keep the default: no names at all (the privacy test covers every statement).
+    let plain = statement_text(&compute(), index_of(&compute(), "E002"), &context(Lang::En));
+    assert!(!plain.lines().any(|l| l.trim_start().starts_with("top 3")));
+}

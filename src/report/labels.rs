@@ -116,6 +116,7 @@ const TABLE: &[(&str, &str)] = &[
     ("capped at", "не более"),
     ("from", "от"),
     ("flat", "без роста"),
+    ("top 3", "тройка лучших"),
     // workbook
     ("Summary", "Сводка"),
     ("Breakdown", "Расшифровка"),

@@ -343,6 +343,27 @@ fn place(run: &RunResult, index: usize) -> Option<(usize, usize)> {
     Some((above + 1, peers.len()))
 }
 
+/// The names of the scheme's top 3 by total (employed people, ties by employee_id), for schemes
+/// with `ranking: top3`. Never anything below the top 3.
+fn top3_names(run: &RunResult, scheme: usize) -> Vec<String> {
+    let mut peers: Vec<&EmployeeResult> = run
+        .employees
+        .iter()
+        .filter(|p| p.employee.scheme == scheme && p.employment.is_employed())
+        .collect();
+    peers.sort_by(|a, b| {
+        b.score
+            .total
+            .cmp(&a.score.total)
+            .then_with(|| a.employee.id.cmp(&b.employee.id))
+    });
+    peers
+        .iter()
+        .take(3)
+        .map(|p| p.employee.name.clone())
+        .collect()
+}
+
 fn band_words(scheme: &Scheme, att: &Exact, labels: &Labels) -> String {
     Band::of(scheme, att).words(scheme, labels)
 }
@@ -369,7 +390,7 @@ pub fn build(run: &RunResult, index: usize, cx: &Context) -> Statement {
         ),
         None => l.get("not employed in the period").to_string(),
     };
-    let header = vec![
+    let mut header = vec![
         (
             l.get("name").to_string(),
             Val::Text(e.employee.name.clone()),
@@ -401,6 +422,12 @@ pub fn build(run: &RunResult, index: usize, cx: &Context) -> Statement {
         (l.get("total").to_string(), Val::Money(e.score.total)),
         (l.get("place").to_string(), Val::Text(place_text)),
     ];
+    if scheme.ranking_top3 {
+        header.push((
+            l.get("top 3").to_string(),
+            Val::Text(top3_names(run, e.employee.scheme).join(", ")),
+        ));
+    }
 
     let kpi_columns: Vec<String> = [
         "KPI",

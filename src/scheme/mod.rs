@@ -32,6 +32,9 @@ pub struct Scheme {
     pub review_below: Decimal,
     /// Attainment above which a KPI is flagged for a talk: star or low plan (default 120%).
     pub discuss_above: Decimal,
+    /// Statements show the names of the scheme's top 3 (`ranking: top3`); by default a person
+    /// sees only their own place as a number. Never a ranking of the bottom.
+    pub ranking_top3: bool,
     /// Things worth saying that do not stop a run (e.g. more than 5 paid KPIs).
     pub warnings: Vec<Problem>,
 }

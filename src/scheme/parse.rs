@@ -112,6 +112,7 @@ const TOP_KEYS: &[&str] = &[
     "review_below",
     "discuss_above",
     "curve",
+    "ranking",
     "metrics",
     "kpis",
 ];
@@ -159,6 +160,21 @@ pub(super) fn parse_scheme(file: &Path, text: &str) -> std::result::Result<Schem
         get(top, key)
             .and_then(|n| cx.number(n, key))
             .unwrap_or_else(|| default.parse().expect("constant"))
+    };
+    let ranking_top3 = match get(top, "ranking") {
+        None => false,
+        Some(n) => match cx.text(n, "ranking") {
+            Some("place") => false,
+            Some("top3") => true,
+            Some(other) => {
+                let msg = format!(
+                    "ranking {other:?} must be `place` (each person sees only their place) or `top3` (also the names of the top 3)"
+                );
+                cx.err(n.pos, msg);
+                false
+            }
+            None => false,
+        },
     };
     let review_below = percent(&mut cx, "review_below", "0.8");
     let discuss_above = percent(&mut cx, "discuss_above", "1.2");
@@ -304,6 +320,7 @@ pub(super) fn parse_scheme(file: &Path, text: &str) -> std::result::Result<Schem
             kpis,
             review_below,
             discuss_above,
+            ranking_top3,
             warnings: cx.warnings,
         })
     } else {
