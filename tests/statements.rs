@@ -137,7 +137,7 @@ fn leaks(values: &[String], others: &[Person], own_amounts: &[String]) -> Vec<St
         }
         if p.total != "0.00"
             && !own_amounts.contains(&p.total)
-            && compact.iter().any(|v| *v == p.total)
+            && compact.contains(&p.total)
         {
             found.push(format!("total {} of {}", p.total, p.id));
         }
