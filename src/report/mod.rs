@@ -96,6 +96,18 @@ pub fn exact_text(q: &Option<Exact>, dp: u32) -> String {
     }
 }
 
+/// A decimal as a spreadsheet number: the nearest binary float (through its text, which parses
+/// correctly rounded). Output is the one place numbers leave exact arithmetic.
+pub(crate) fn cell_number(d: Decimal) -> f64 {
+    d.to_string().parse().unwrap_or(0.0)
+}
+
+/// An exact fraction as the nearest binary float (num-rational rounds correctly).
+pub(crate) fn cell_exact(q: &Exact) -> f64 {
+    use num_traits::ToPrimitive;
+    q.to_f64().unwrap_or(0.0)
+}
+
 /// Where an attainment falls, for colours and plain-language lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Band {

@@ -11,7 +11,7 @@ use super::labels::{Labels, Lang};
 use super::{Band, Context};
 use crate::error::{Error, Result};
 use crate::metrics::Evidence;
-use crate::num::{Exact, display_decimal, exact, exact_int, round_exact};
+use crate::num::{Exact, exact, exact_int, round_exact};
 use crate::run::{EmployeeResult, RunResult};
 use crate::scheme::{AggOp, Better, Expr, MetricDef, Scheme, Target};
 use crate::scoring::Flag;
@@ -955,14 +955,7 @@ fn formats() -> Formats {
     }
 }
 
-/// The one place numbers leave exact arithmetic: a spreadsheet cell holds a binary float.
-fn cell_number(d: Decimal) -> f64 {
-    d.to_f64().unwrap_or(0.0)
-}
-
-fn cell_exact(q: &Exact) -> f64 {
-    cell_number(display_decimal(q))
-}
+use super::{cell_exact, cell_number};
 
 fn write_val(
     ws: &mut Worksheet,

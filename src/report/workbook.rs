@@ -25,7 +25,6 @@ use crate::num::{Exact, exact, round_exact};
 use crate::run::RunResult;
 use crate::scheme::{Better, Scheme};
 use crate::scoring::Flag;
-use num_traits::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use rust_xlsxwriter::{
     Color, ConditionalFormatFormula, DocProperties, ExcelDateTime, Format, FormatAlign, Formula,
@@ -43,15 +42,7 @@ pub fn payouts_xlsx(run: &RunResult, cx: &Context) -> Result<Vec<u8>> {
 // ---------------------------------------------------------------------------------------------
 // Numbers as cells.
 
-/// A decimal as the nearest binary float (through its text, which parses correctly rounded).
-fn dec_f64(d: Decimal) -> f64 {
-    d.to_string().parse().unwrap_or(0.0)
-}
-
-/// An exact fraction as the nearest binary float (num-rational rounds correctly).
-fn exact_f64(q: &Exact) -> f64 {
-    q.to_f64().unwrap_or(0.0)
-}
+use super::{cell_exact as exact_f64, cell_number as dec_f64};
 
 /// A float as a formula's cached result: the shortest text that reads back as the same float.
 fn result_text(v: f64) -> String {
