@@ -158,7 +158,9 @@ pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunRes
                 let text = |i: usize| v[i].as_text().unwrap_or("").to_string();
                 let scheme_id = text(2);
                 let at = |col: &str| format!("{place}, row {}, column {col:?}", row.number);
-                let scheme = scheme_ids.iter().position(|s| *s == scheme_id);
+                let scheme = scheme_ids
+                    .iter()
+                    .position(|s| s.eq_ignore_ascii_case(&scheme_id));
                 if scheme.is_none() && !failed_schemes.contains(&scheme_id) {
                     row_problems.push(Problem::new(
                         at("scheme"),
@@ -256,7 +258,7 @@ pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunRes
                     }
                     stats.rows_in_period += 1;
                     plans.insert(
-                        (emp.to_string(), v[2].as_text().unwrap_or("").to_string()),
+                        (emp.to_string(), v[2].as_text().unwrap_or("").to_lowercase()),
                         (v[3].as_number().unwrap_or_default(), row.number),
                     );
                 },
@@ -276,7 +278,7 @@ pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunRes
                     let Target::Plan(metric) = &kpi.target else {
                         continue;
                     };
-                    match plans.get(&(emp.id.clone(), metric.clone())) {
+                    match plans.get(&(emp.id.clone(), metric.to_lowercase())) {
                         None if plans_unreadable => {}
                         None => problems.push(Problem::new(
                             &plans_place,
@@ -378,7 +380,7 @@ pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunRes
         let employment = scoring::employment(period, emp.hired_on, emp.left_on);
         let plan = |metric: &str| {
             plans
-                .get(&(emp.id.clone(), metric.to_string()))
+                .get(&(emp.id.clone(), metric.to_lowercase()))
                 .map(|p| p.0)
         };
         let targets = scoring::targets(scheme, employment, &plan);

@@ -217,6 +217,26 @@ fn mini_fixture_pays_hand_computed_amounts() {
     assert!(case.out().join("payouts.xlsx").is_file());
 }
 
+/// Scheme ids in the roster and metric names in plans are matched case-insensitively, as people
+/// type them; payroll shows the scheme's own id.
+#[test]
+fn scheme_and_plan_metric_names_ignore_case() {
+    let case = Case::new();
+    case.replace_line(
+        "employees",
+        "E2,Bolat Nurlanov,transactional,80000,Inside sales,2025-03-01,",
+        "E2,Bolat Nurlanov,Transactional,80000,Inside sales,2025-03-01,",
+    );
+    case.replace_line(
+        "plans",
+        "E2,2026-10,revenue,500000",
+        "E2,2026-10, Revenue ,500000",
+    );
+    let outcome = case.run();
+    assert_eq!(outcome.code, 0, "stderr:\n{}", outcome.stderr);
+    assert_eq!(case.payroll(), MINI_PAYROLL);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Unreadable cells
 // ---------------------------------------------------------------------------------------------
