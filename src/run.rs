@@ -130,79 +130,8 @@ pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunRes
         Error::BadInput(std::mem::take(&mut problems))
     })?;
 
-    // The roster.
-    let mut roster: Vec<Employee> = Vec::new();
-    let mut tables: Vec<TableStats> = Vec::new();
-    let scheme_ids: Vec<&str> = schemes.iter().map(|s| s.id.as_str()).collect();
-    if !source.has_table(Table::Employees) {
-        problems.push(Problem::new(
-            source.place(Table::Employees),
-            "the employees table is missing; it lists who is paid and on which scheme",
-        ));
-    } else {
-        let place = source.place(Table::Employees);
-        let mut stats = TableStats {
-            table: Some(Table::Employees),
-            place: place.clone(),
-            present: true,
-            used: true,
-            ..Default::default()
-        };
-        let mut row_problems = Vec::new();
-        stats.rows_read = read_table(
-            &source,
-            Table::Employees,
-            &mut problems,
-            &mut |row: TypedRow| {
-                let v = row.values;
-                let text = |i: usize| v[i].as_text().unwrap_or("").to_string();
-                let scheme_id = text(2);
-                let at = |col: &str| format!("{place}, row {}, column {col:?}", row.number);
-                let scheme = scheme_ids
-                    .iter()
-                    .position(|s| s.eq_ignore_ascii_case(&scheme_id));
-                if scheme.is_none() && !failed_schemes.contains(&scheme_id) {
-                    row_problems.push(Problem::new(
-                        at("scheme"),
-                        format!(
-                            "unknown scheme {scheme_id:?}{}; the schemes folder has {}",
-                            crate::error::did_you_mean(&scheme_id, scheme_ids.iter().copied()),
-                            scheme_ids.join(", ")
-                        ),
-                    ));
-                }
-                let target_bonus = v[3].as_number().unwrap_or_default();
-                if target_bonus < Decimal::ZERO {
-                    row_problems.push(Problem::new(
-                    at("target_bonus"),
-                    format!("{target_bonus} is negative; expected the bonus paid at 100% of every KPI"),
-                ));
-                }
-                let (hired_on, left_on) = (v[5].as_date(), v[6].as_date());
-                if let (Some(h), Some(l)) = (hired_on, left_on)
-                    && l < h
-                {
-                    row_problems.push(Problem::new(
-                        at("left_on"),
-                        format!("left on {l}, before being hired on {h}"),
-                    ));
-                }
-                stats.rows_in_period += 1;
-                roster.push(Employee {
-                    id: text(0),
-                    name: text(1),
-                    scheme_id,
-                    scheme: scheme.unwrap_or(usize::MAX),
-                    target_bonus,
-                    team: text(4),
-                    hired_on,
-                    left_on,
-                });
-            },
-        );
-        problems.append(&mut row_problems);
-        tables.push(stats);
-    }
+    let (mut roster, roster_stats) = read_roster(&source, &schemes, &failed_schemes, &mut problems);
+    let mut tables: Vec<TableStats> = roster_stats.into_iter().collect();
     // Employees whose scheme is unknown (or failed to load) are already reported; the rest of
     // the data is still checked so one run lists every problem.
     roster.retain(|e| e.scheme != usize::MAX);
@@ -212,7 +141,6 @@ pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunRes
         .map(|(i, e)| (e.id.clone(), i))
         .collect();
 
-    // Plans, when a scheme in use has a plan target.
     let in_use: BTreeSet<usize> = roster.iter().map(|e| e.scheme).collect();
     let needs_plans = in_use.iter().any(|&s| {
         schemes[s]
@@ -220,154 +148,34 @@ pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunRes
             .iter()
             .any(|k| matches!(k.target, Target::Plan(_)))
     });
-    // (employee_id, metric) → (target, row number) for the run's period.
-    let mut plans: HashMap<(String, String), (Decimal, usize)> = HashMap::new();
-    // When plan rows could not be read, a "missing" plan may be one of them: say nothing more.
-    let mut plans_unreadable = false;
+    let mut plans = Plans::new();
     if needs_plans {
-        if !source.has_table(Table::Plans) {
-            problems.push(Problem::new(
-                source.place(Table::Plans),
-                "the plans table is missing; schemes in use take targets from it",
-            ));
-        } else {
-            let period_text = period.to_string();
-            let mut stats = TableStats {
-                table: Some(Table::Plans),
-                place: source.place(Table::Plans),
-                present: true,
-                used: true,
-                ..Default::default()
-            };
-            let before = problems.len();
-            stats.rows_read = read_table(
-                &source,
-                Table::Plans,
-                &mut problems,
-                &mut |row: TypedRow| {
-                    let v = row.values;
-                    let emp = v[0].as_text().unwrap_or("");
-                    if v[1].as_text() != Some(period_text.as_str()) {
-                        stats.rows_outside_period += 1;
-                        return;
-                    }
-                    if !index.contains_key(emp) {
-                        let e = stats.unknown_people.entry(emp.to_string()).or_default();
-                        e.0 += 1;
-                        return;
-                    }
-                    stats.rows_in_period += 1;
-                    plans.insert(
-                        (emp.to_string(), v[2].as_text().unwrap_or("").to_lowercase()),
-                        (v[3].as_number().unwrap_or_default(), row.number),
-                    );
-                },
-            );
-            plans_unreadable = problems.len() > before;
+        let (read, stats, unreadable) = read_plans(&source, period, &index, &mut problems);
+        plans = read;
+        if let Some(stats) = stats {
             tables.push(stats);
+            check_plans(
+                &source,
+                &schemes,
+                &roster,
+                &plans,
+                unreadable,
+                period,
+                &mut problems,
+            );
         }
     }
 
-    let plans_place = source.place(Table::Plans);
-    if needs_plans && source.has_table(Table::Plans) {
-        for emp in &roster {
-            let scheme = &schemes[emp.scheme];
-            let employment = scoring::employment(period, emp.hired_on, emp.left_on);
-            if employment.is_employed() {
-                for kpi in &scheme.kpis {
-                    let Target::Plan(metric) = &kpi.target else {
-                        continue;
-                    };
-                    match plans.get(&(emp.id.clone(), metric.to_lowercase())) {
-                        None if plans_unreadable => {}
-                        None => problems.push(Problem::new(
-                            &plans_place,
-                            format!(
-                                "no plan for employee {}, period {period}, metric {metric:?}; KPI {:?} of scheme {} needs it",
-                                emp.id, kpi.id, scheme.id
-                            ),
-                        )),
-                        Some((t, row)) if *t <= Decimal::ZERO => problems.push(Problem::new(
-                            format!("{plans_place}, row {row}, column \"target\""),
-                            format!(
-                                "the plan for employee {}, metric {metric:?} is {t}; a plan target must be above zero",
-                                emp.id
-                            ),
-                        )),
-                        _ => {}
-                    }
-                }
-            }
-        }
-    }
-
-    // Activity tables, streamed into the metric evaluator.
     let mut evaluator = Evaluator::new(&schemes, roster.iter().map(|e| e.scheme).collect(), period);
-    let order = evaluator.table_order();
-    for table in order.iter().copied() {
-        let place = source.place(table);
-        if !source.has_table(table) {
-            let users: Vec<&str> = in_use
-                .iter()
-                .filter(|&&s| scheme_reads(&schemes[s], table))
-                .map(|&s| schemes[s].id.as_str())
-                .collect();
-            problems.push(Problem::new(
-                &place,
-                format!(
-                    "the {table} table is missing; {} {} {} it",
-                    if users.len() == 1 {
-                        "scheme"
-                    } else {
-                        "schemes"
-                    },
-                    users.join(", "),
-                    if users.len() == 1 { "reads" } else { "read" }
-                ),
-            ));
-            continue;
-        }
-        let mut stats = TableStats {
-            table: Some(table),
-            place: place.clone(),
-            present: true,
-            used: true,
-            ..Default::default()
-        };
-        let emp_col = table.employee_column();
-        stats.rows_read = read_table(&source, table, &mut problems, &mut |row: TypedRow| {
-            let emp = row.values[emp_col].as_text().unwrap_or("");
-            let Some(&e) = index.get(emp) else {
-                let entry = stats.unknown_people.entry(emp.to_string()).or_default();
-                entry.0 += 1;
-                if let Some(a) = table
-                    .amount_column()
-                    .and_then(|c| row.values[c].as_number())
-                {
-                    entry.1 += a;
-                }
-                return;
-            };
-            if in_period(table, row.values, period) {
-                stats.rows_in_period += 1;
-            } else {
-                stats.rows_outside_period += 1;
-            }
-            evaluator.feed(table, e, &row);
-        });
-        tables.push(stats);
-    }
-    for table in Table::ALL {
-        if table != Table::Employees && table != Table::Plans && !order.contains(&table) {
-            tables.push(TableStats {
-                table: Some(table),
-                place: source.place(table),
-                present: source.has_table(table),
-                used: false,
-                ..Default::default()
-            });
-        }
-    }
+    tables.extend(read_activity(
+        &source,
+        &schemes,
+        &in_use,
+        &mut evaluator,
+        &index,
+        period,
+        &mut problems,
+    ));
     if !problems.is_empty() {
         return Err(Error::BadInput(problems));
     }
@@ -391,9 +199,6 @@ pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunRes
             score,
             evidence: evaluator.evidence(i),
         });
-    }
-    if !problems.is_empty() {
-        return Err(Error::BadInput(problems));
     }
     results.sort_by(|a, b| a.employee.id.cmp(&b.employee.id));
 
@@ -430,6 +235,257 @@ pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunRes
         data_files,
         scheme_files,
     })
+}
+
+/// Reads the roster. Employees on an unknown scheme are reported (and kept, with scheme
+/// `usize::MAX`, so the caller can drop them after all problems are collected).
+fn read_roster(
+    source: &Source,
+    schemes: &[Scheme],
+    failed_schemes: &[String],
+    problems: &mut Vec<Problem>,
+) -> (Vec<Employee>, Option<TableStats>) {
+    let mut roster: Vec<Employee> = Vec::new();
+    let scheme_ids: Vec<&str> = schemes.iter().map(|s| s.id.as_str()).collect();
+    if !source.has_table(Table::Employees) {
+        problems.push(Problem::new(
+            source.place(Table::Employees),
+            "the employees table is missing; it lists who is paid and on which scheme",
+        ));
+    } else {
+        let place = source.place(Table::Employees);
+        let mut stats = TableStats {
+            table: Some(Table::Employees),
+            place: place.clone(),
+            present: true,
+            used: true,
+            ..Default::default()
+        };
+        let mut row_problems = Vec::new();
+        stats.rows_read = read_table(source, Table::Employees, problems, &mut |row: TypedRow| {
+            let v = row.values;
+            let text = |i: usize| v[i].as_text().unwrap_or("").to_string();
+            let scheme_id = text(2);
+            let at = |col: &str| format!("{place}, row {}, column {col:?}", row.number);
+            let scheme = scheme_ids
+                .iter()
+                .position(|s| s.eq_ignore_ascii_case(&scheme_id));
+            if scheme.is_none() && !failed_schemes.contains(&scheme_id) {
+                row_problems.push(Problem::new(
+                    at("scheme"),
+                    format!(
+                        "unknown scheme {scheme_id:?}{}; the schemes folder has {}",
+                        crate::error::did_you_mean(&scheme_id, scheme_ids.iter().copied()),
+                        scheme_ids.join(", ")
+                    ),
+                ));
+            }
+            let target_bonus = v[3].as_number().unwrap_or_default();
+            if target_bonus < Decimal::ZERO {
+                row_problems.push(Problem::new(
+                    at("target_bonus"),
+                    format!(
+                        "{target_bonus} is negative; expected the bonus paid at 100% of every KPI"
+                    ),
+                ));
+            }
+            let (hired_on, left_on) = (v[5].as_date(), v[6].as_date());
+            if let (Some(h), Some(l)) = (hired_on, left_on)
+                && l < h
+            {
+                row_problems.push(Problem::new(
+                    at("left_on"),
+                    format!("left on {l}, before being hired on {h}"),
+                ));
+            }
+            stats.rows_in_period += 1;
+            roster.push(Employee {
+                id: text(0),
+                name: text(1),
+                scheme_id,
+                scheme: scheme.unwrap_or(usize::MAX),
+                target_bonus,
+                team: text(4),
+                hired_on,
+                left_on,
+            });
+        });
+        problems.append(&mut row_problems);
+        return (roster, Some(stats));
+    }
+    (roster, None)
+}
+
+/// (employee_id, metric in lower case) → (target, row number), for the run's period.
+type Plans = HashMap<(String, String), (Decimal, usize)>;
+
+/// Reads the plans table for the period. The flag is true when some plan rows could not be read
+/// (a "missing" plan may then be one of them).
+fn read_plans(
+    source: &Source,
+    period: Period,
+    index: &HashMap<String, usize>,
+    problems: &mut Vec<Problem>,
+) -> (Plans, Option<TableStats>, bool) {
+    let mut plans: Plans = HashMap::new();
+    if !source.has_table(Table::Plans) {
+        problems.push(Problem::new(
+            source.place(Table::Plans),
+            "the plans table is missing; schemes in use take targets from it",
+        ));
+        return (plans, None, false);
+    }
+    let period_text = period.to_string();
+    let mut stats = TableStats {
+        table: Some(Table::Plans),
+        place: source.place(Table::Plans),
+        present: true,
+        used: true,
+        ..Default::default()
+    };
+    let before = problems.len();
+    stats.rows_read = read_table(source, Table::Plans, problems, &mut |row: TypedRow| {
+        let v = row.values;
+        let emp = v[0].as_text().unwrap_or("");
+        if v[1].as_text() != Some(period_text.as_str()) {
+            stats.rows_outside_period += 1;
+            return;
+        }
+        if !index.contains_key(emp) {
+            let e = stats.unknown_people.entry(emp.to_string()).or_default();
+            e.0 += 1;
+            return;
+        }
+        stats.rows_in_period += 1;
+        plans.insert(
+            (emp.to_string(), v[2].as_text().unwrap_or("").to_lowercase()),
+            (v[3].as_number().unwrap_or_default(), row.number),
+        );
+    });
+    let unreadable = problems.len() > before;
+    (plans, Some(stats), unreadable)
+}
+
+/// Every employee employed in the period needs a plan above zero for each plan-based KPI.
+fn check_plans(
+    source: &Source,
+    schemes: &[Scheme],
+    roster: &[Employee],
+    plans: &Plans,
+    plans_unreadable: bool,
+    period: Period,
+    problems: &mut Vec<Problem>,
+) {
+    let plans_place = source.place(Table::Plans);
+    for emp in roster {
+        let scheme = &schemes[emp.scheme];
+        let employment = scoring::employment(period, emp.hired_on, emp.left_on);
+        if employment.is_employed() {
+            for kpi in &scheme.kpis {
+                let Target::Plan(metric) = &kpi.target else {
+                    continue;
+                };
+                match plans.get(&(emp.id.clone(), metric.to_lowercase())) {
+                    None if plans_unreadable => {}
+                    None => problems.push(Problem::new(
+                        &plans_place,
+                        format!(
+                            "no plan for employee {}, period {period}, metric {metric:?}; KPI {:?} of scheme {} needs it",
+                            emp.id, kpi.id, scheme.id
+                        ),
+                    )),
+                    Some((t, row)) if *t <= Decimal::ZERO => problems.push(Problem::new(
+                        format!("{plans_place}, row {row}, column \"target\""),
+                        format!(
+                            "the plan for employee {}, metric {metric:?} is {t}; a plan target must be above zero",
+                            emp.id
+                        ),
+                    )),
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// Streams every table the schemes in use read into the evaluator, in dependency order, and
+/// accounts for every row read.
+fn read_activity(
+    source: &Source,
+    schemes: &[Scheme],
+    in_use: &BTreeSet<usize>,
+    evaluator: &mut Evaluator<'_>,
+    index: &HashMap<String, usize>,
+    period: Period,
+    problems: &mut Vec<Problem>,
+) -> Vec<TableStats> {
+    let mut tables = Vec::new();
+    let order = evaluator.table_order();
+    for table in order.iter().copied() {
+        let place = source.place(table);
+        if !source.has_table(table) {
+            let users: Vec<&str> = in_use
+                .iter()
+                .filter(|&&s| scheme_reads(&schemes[s], table))
+                .map(|&s| schemes[s].id.as_str())
+                .collect();
+            problems.push(Problem::new(
+                &place,
+                format!(
+                    "the {table} table is missing; {} {} {} it",
+                    if users.len() == 1 {
+                        "scheme"
+                    } else {
+                        "schemes"
+                    },
+                    users.join(", "),
+                    if users.len() == 1 { "reads" } else { "read" }
+                ),
+            ));
+            continue;
+        }
+        let mut stats = TableStats {
+            table: Some(table),
+            place: place.clone(),
+            present: true,
+            used: true,
+            ..Default::default()
+        };
+        let emp_col = table.employee_column();
+        stats.rows_read = read_table(source, table, problems, &mut |row: TypedRow| {
+            let emp = row.values[emp_col].as_text().unwrap_or("");
+            let Some(&e) = index.get(emp) else {
+                let entry = stats.unknown_people.entry(emp.to_string()).or_default();
+                entry.0 += 1;
+                if let Some(a) = table
+                    .amount_column()
+                    .and_then(|c| row.values[c].as_number())
+                {
+                    entry.1 += a;
+                }
+                return;
+            };
+            if in_period(table, row.values, period) {
+                stats.rows_in_period += 1;
+            } else {
+                stats.rows_outside_period += 1;
+            }
+            evaluator.feed(table, e, &row);
+        });
+        tables.push(stats);
+    }
+    for table in Table::ALL {
+        if table != Table::Employees && table != Table::Plans && !order.contains(&table) {
+            tables.push(TableStats {
+                table: Some(table),
+                place: source.place(table),
+                present: source.has_table(table),
+                used: false,
+                ..Default::default()
+            });
+        }
+    }
+    tables
 }
 
 fn scheme_reads(scheme: &Scheme, table: Table) -> bool {
