@@ -169,13 +169,29 @@ pub fn read_cell(raw: &RawCell, ty: ColType, decimal_comma: bool) -> Result<Valu
             _ => Err(bad()),
         },
         ColType::Period => match raw {
-            RawCell::Text(t) => crate::period::Period::parse(t.trim())
+            RawCell::Text(t) => parse_month_text(t)
                 .map(|p| Value::Text(p.to_string()))
                 .ok_or_else(bad),
             RawCell::DateTime(dt) => Ok(Value::Text(dt.format("%Y-%m").to_string())),
             _ => Err(bad()),
         },
     }
+}
+
+/// A month as exports write it: `2026-10`, `10.2026`, or any date of that month.
+fn parse_month_text(text: &str) -> Option<crate::period::Period> {
+    let t = text.trim();
+    crate::period::Period::parse(t)
+        .or_else(|| {
+            let (m, y) = t.split_once('.')?;
+            (m.len() == 2 && y.len() == 4)
+                .then(|| crate::period::Period::parse(&format!("{y}-{m}")))
+                .flatten()
+        })
+        .or_else(|| {
+            parse_datetime_text(t)
+                .and_then(|dt| crate::period::Period::parse(&dt.format("%Y-%m").to_string()))
+        })
 }
 
 /// Reads the date and date-time spellings CRM exports use: ISO (`2026-10-05`,
@@ -297,6 +313,22 @@ mod tests {
             read_cell(&RawCell::Number(Decimal::from(1001)), ColType::Id, false),
             Ok(Value::Text("1001".into()))
         );
+    }
+
+    #[test]
+    fn months_in_every_accepted_spelling() {
+        for s in ["2026-10", "10.2026", "2026-10-01", "15.10.2026"] {
+            assert_eq!(
+                read_cell(&text(s), ColType::Period, false),
+                Ok(Value::Text("2026-10".into())),
+                "{s}"
+            );
+        }
+        assert_eq!(
+            read_cell(&text("Oct 2026"), ColType::Period, false),
+            Err("\"Oct 2026\" is not a month; expected a month such as 2026-10".into())
+        );
+        assert!(read_cell(&text("13.2026"), ColType::Period, false).is_err());
     }
 
     #[test]
