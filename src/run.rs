@@ -568,3 +568,66 @@ pub fn write_outputs(dir: &Path, force: bool, files: &[(String, Vec<u8>)]) -> Re
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut names = Vec::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    names.push(p.strip_prefix(dir).unwrap().display().to_string());
+                }
+            }
+        }
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn outputs_are_complete_or_absent_and_never_overwrite_without_force() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let files = vec![
+            ("payroll.csv".to_string(), b"a".to_vec()),
+            ("statements/E1.xlsx".to_string(), b"b".to_vec()),
+        ];
+        write_outputs(&out, false, &files).unwrap();
+        assert_eq!(listing(&out), ["payroll.csv", "statements/E1.xlsx"]);
+        let again = write_outputs(&out, false, &[("payroll.csv".to_string(), b"new".to_vec())]);
+        match again {
+            Err(Error::Other(m)) => assert!(m.ends_with(
+                "the output folder is not empty; choose another --out or pass --force to overwrite"
+            )),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(std::fs::read(out.join("payroll.csv")).unwrap(), b"a");
+        write_outputs(&out, true, &[("payroll.csv".to_string(), b"new".to_vec())]).unwrap();
+        assert_eq!(std::fs::read(out.join("payroll.csv")).unwrap(), b"new");
+        assert!(!listing(&out).iter().any(|n| n.contains("partial")));
+    }
+
+    #[test]
+    fn a_failed_write_leaves_no_partial_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        // A folder where a file should go makes the second write fail after the first succeeded.
+        std::fs::create_dir_all(out.join(".b.csv.partial")).unwrap();
+        let files = vec![
+            ("a.csv".to_string(), b"a".to_vec()),
+            ("b.csv".to_string(), b"b".to_vec()),
+        ];
+        assert!(write_outputs(&out, true, &files).is_err());
+        assert!(
+            !out.join("a.csv").exists(),
+            "nothing is renamed into place unless all were written"
+        );
+        assert!(!out.join(".a.csv.partial").exists());
+    }
+}

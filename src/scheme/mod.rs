@@ -281,6 +281,21 @@ pub fn load_dir_partial(dir: &Path) -> Loaded {
         failed: Vec::new(),
         problems: Vec::new(),
     };
+    if dir.is_file() {
+        // A single scheme file given as --schemes.
+        match load_file(dir) {
+            Ok(s) => out.schemes.push(s),
+            Err(p) => {
+                out.failed.push(
+                    dir.file_stem()
+                        .map(|s| s.to_string_lossy().to_string())
+                        .unwrap_or_default(),
+                );
+                out.problems.extend(p);
+            }
+        }
+        return out;
+    }
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
