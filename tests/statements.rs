@@ -135,10 +135,7 @@ fn leaks(values: &[String], others: &[Person], own_amounts: &[String]) -> Vec<St
         if values.iter().any(|v| v.contains(&p.name)) {
             found.push(format!("name {:?} of {}", p.name, p.id));
         }
-        if p.total != "0.00"
-            && !own_amounts.contains(&p.total)
-            && compact.contains(&p.total)
-        {
+        if p.total != "0.00" && !own_amounts.contains(&p.total) && compact.contains(&p.total) {
             found.push(format!("total {} of {}", p.total, p.id));
         }
     }
