@@ -20,7 +20,7 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Compute the period's payouts and write payroll.csv and payouts.xlsx.
+    /// Compute the period's payouts; write payroll.csv, payouts.xlsx, statements/ and run.json.
     Run {
         /// A workbook (.xlsx, .xlsm, .xls, .ods; one sheet per table) or a folder of CSV files.
         #[arg(long)]
@@ -176,6 +176,12 @@ fn execute(command: Command) -> Result<()> {
             );
             println!("payroll:  {}", out.join("payroll.csv").display());
             println!("workbook: {}", out.join("payouts.xlsx").display());
+            println!(
+                "statements: {} ({} files)",
+                out.join("statements").display(),
+                result.employees.len()
+            );
+            println!("manifest: {}", out.join("run.json").display());
             Ok(())
         }
         Command::Verify { dir } => {
