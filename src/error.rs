@@ -65,7 +65,7 @@ impl fmt::Display for Error {
                 let n = problems.len();
                 writeln!(
                     f,
-                    "error: {n} problem{} in the input; nothing was paid:",
+                    "error: {n} problem{} in the input; nothing was written:",
                     if n == 1 { "" } else { "s" }
                 )?;
                 for p in problems {

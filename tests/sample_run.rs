@@ -121,3 +121,49 @@ fn samples_are_reproduced_by_their_generator() {
         );
     }
 }
+
+/// `incentive explain` prints the statement of one employee, and names an unknown one.
+#[test]
+fn explain_prints_one_statement() {
+    let out = Command::new(env!("CARGO_BIN_EXE_incentive"))
+        .args([
+            "explain",
+            "--data",
+            "samples/2026-10-csv",
+            "--period",
+            "2026-10",
+            "--employee",
+            "E130",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("Bonus statement\n"), "{text}");
+    assert!(text.contains("Aruzhan Bekmukhambetova"), "{text}");
+    assert!(text.contains("share         19/31 = 61.3%"), "{text}");
+    assert!(!text.contains("E101"), "no one else appears");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_incentive"))
+        .args([
+            "explain",
+            "--data",
+            "samples/2026-10-csv",
+            "--period",
+            "2026-10",
+            "--employee",
+            "E999",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: 1 problem in the input; nothing was written:\n  --employee: \"E999\" is not on the roster of samples/2026-10-csv\n"
+    );
+}
