@@ -9,22 +9,37 @@ use super::tables::Table;
 use super::value::RawCell;
 use crate::error::Problem;
 use crate::num::decimal_from_spreadsheet_number;
-use calamine::{Data, DataRef, Reader, Xlsx, open_workbook, open_workbook_auto};
+use calamine::{Data, DataRef, Reader, Sheets, open_workbook_auto};
+use std::cell::RefCell;
 use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 /// Where a table's rows come from.
-#[derive(Debug)]
 pub enum Source {
-    Workbook { path: PathBuf, sheets: Vec<String> },
-    CsvFolder { path: PathBuf, files: Vec<PathBuf> },
+    /// The workbook is opened once: opening parses its whole shared-strings table (a million
+    /// call ids), which must not happen again for every sheet.
+    Workbook {
+        path: PathBuf,
+        sheets: Vec<String>,
+        book: Box<RefCell<Sheets<BufReader<File>>>>,
+    },
+    CsvFolder {
+        path: PathBuf,
+        files: Vec<PathBuf>,
+    },
 }
 
 /// A row handed to the callback: the row number as the user sees it, and its cells by file column.
 pub struct Row<'a> {
     pub number: usize,
     pub cells: &'a [RawCell],
+}
+
+impl std::fmt::Debug for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Source({})", self.path().display())
+    }
 }
 
 impl Source {
@@ -72,6 +87,7 @@ impl Source {
         Ok(Source::Workbook {
             path: path.to_path_buf(),
             sheets: workbook.sheet_names().to_vec(),
+            book: Box::new(RefCell::new(workbook)),
         })
     }
 
@@ -143,19 +159,14 @@ impl Source {
     ) -> Result<(), Problem> {
         let place = self.place(table);
         match self {
-            Source::Workbook { path, .. } => {
+            Source::Workbook { book, .. } => {
                 let sheet = self
                     .sheet_name(table)
                     .ok_or_else(|| Problem::new(&place, "the sheet is missing"))?;
-                let ext = path
-                    .extension()
-                    .and_then(|e| e.to_str())
-                    .map(str::to_lowercase)
-                    .unwrap_or_default();
-                if ext == "xlsx" || ext == "xlsm" {
-                    read_xlsx_streaming(path, &sheet, &place, visit)
-                } else {
-                    read_range(path, &sheet, &place, visit)
+                let mut book = book.borrow_mut();
+                match &mut *book {
+                    Sheets::Xlsx(xlsx) => read_xlsx_streaming(xlsx, &sheet, &place, visit),
+                    other => read_range(other, &sheet, &place, visit),
                 }
             }
             Source::CsvFolder { .. } => {
@@ -228,13 +239,11 @@ fn emit(number: usize, cells: &mut Vec<RawCell>, visit: &mut dyn FnMut(Row<'_>, 
 
 /// Streams an .xlsx/.xlsm sheet cell by cell; memory stays flat whatever the sheet's size.
 fn read_xlsx_streaming(
-    path: &Path,
+    workbook: &mut calamine::Xlsx<BufReader<File>>,
     sheet: &str,
     place: &str,
     visit: &mut dyn FnMut(Row<'_>, bool),
 ) -> Result<(), Problem> {
-    let mut workbook: Xlsx<BufReader<File>> = open_workbook(path)
-        .map_err(|e| Problem::new(place, format!("cannot open the workbook: {e}")))?;
     let mut reader = workbook
         .worksheet_cells_reader(sheet)
         .map_err(|e| Problem::new(place, format!("cannot read the sheet: {e}")))?;
@@ -266,13 +275,11 @@ fn read_xlsx_streaming(
 
 /// Reads an .xls or .ods sheet through calamine's in-memory range.
 fn read_range(
-    path: &Path,
+    workbook: &mut Sheets<BufReader<File>>,
     sheet: &str,
     place: &str,
     visit: &mut dyn FnMut(Row<'_>, bool),
 ) -> Result<(), Problem> {
-    let mut workbook = open_workbook_auto(path)
-        .map_err(|e| Problem::new(place, format!("cannot open the workbook: {e}")))?;
     let range = workbook
         .worksheet_range(sheet)
         .map_err(|e| Problem::new(place, format!("cannot read the sheet: {e}")))?;
