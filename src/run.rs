@@ -516,26 +516,28 @@ fn in_period(table: Table, values: &[crate::data::value::Value], period: Period)
     date.is_some_and(|d| period.contains(d))
 }
 
+/// Refuses an output folder that is a file, or that is not empty unless `force`.
+pub fn check_out_dir(dir: &Path, force: bool) -> Result<()> {
+    if dir.is_file() {
+        return Err(Error::other(format!(
+            "{}: --out must be a folder, and this is a file",
+            dir.display()
+        )));
+    }
+    let non_empty = std::fs::read_dir(dir).is_ok_and(|mut e| e.next().is_some());
+    if non_empty && !force {
+        return Err(Error::other(format!(
+            "{}: the output folder is not empty; choose another --out or pass --force to overwrite",
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Writes the run's files into `dir`: each under a temporary name first, renamed when all are
 /// complete. Refuses a non-empty `dir` unless `force`.
 pub fn write_outputs(dir: &Path, force: bool, files: &[(String, Vec<u8>)]) -> Result<()> {
-    if dir.exists() {
-        let non_empty = std::fs::read_dir(dir)
-            .map_err(|e| {
-                Error::other(format!(
-                    "{}: cannot read the output folder: {e}",
-                    dir.display()
-                ))
-            })?
-            .next()
-            .is_some();
-        if non_empty && !force {
-            return Err(Error::other(format!(
-                "{}: the output folder is not empty; choose another --out or pass --force to overwrite",
-                dir.display()
-            )));
-        }
-    }
+    check_out_dir(dir, force)?;
     let mut temps: Vec<(PathBuf, PathBuf)> = Vec::new();
     let cleanup = |temps: &[(PathBuf, PathBuf)]| {
         for (t, _) in temps {

@@ -79,6 +79,23 @@ pub fn payroll_csv_from(period: &str, rows: &[[String; 5]]) -> Result<Vec<u8>> {
         .map_err(|e| Error::other(format!("cannot write payroll.csv: {e}")))
 }
 
+/// Every file a run writes, by its path under the output folder: payroll.csv, payouts.xlsx,
+/// one statement per employee, and run.json.
+pub fn run_files(run: &RunResult, cx: &Context) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut files = vec![
+        ("payroll.csv".to_string(), payroll_csv(run)?),
+        ("payouts.xlsx".to_string(), payouts_xlsx(run, cx)?),
+    ];
+    for (name, bytes) in statements(run, cx)? {
+        files.push((format!("statements/{name}"), bytes));
+    }
+    files.push((
+        "run.json".to_string(),
+        manifest::to_json(&manifest::manifest(run, cx))?,
+    ));
+    Ok(files)
+}
+
 /// An amount with exactly two decimals and `.` as the decimal point.
 pub fn money(d: Decimal) -> String {
     let mut d = d.round_dp(2);

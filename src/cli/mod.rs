@@ -1,0 +1,90 @@
+//! The command line. Each subcommand lives in its own module with its arguments and its `run`;
+//! this module parses, dispatches and maps the outcome to an exit code (0 ok, 2 bad input,
+//! 1 anything else).
+
+mod diff;
+mod explain;
+mod run;
+mod validate;
+mod verify;
+
+use crate::error::{Error, Problem, Result};
+use crate::period::Period;
+use crate::report::labels::Lang;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "incentive",
+    version,
+    about = "Exact, explainable sales bonus payouts from CRM exports and YAML compensation schemes"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Compute the period's payouts; write payroll.csv, payouts.xlsx, statements/ and run.json.
+    Run(run::Args),
+    /// Recompute a run from the inputs recorded in DIR/run.json and say whether every amount
+    /// matches, or which employee and KPI differ and why.
+    Verify(verify::Args),
+    /// Compare two runs of a period: per employee the old and new amount and the KPI-level cause.
+    Diff(diff::Args),
+    /// Print one employee's statement (the same breakdown as statements/<id>.xlsx).
+    Explain(explain::Args),
+    /// Check the schemes (and the data, when given) and print every problem found.
+    Validate(validate::Args),
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let outcome = match cli.command {
+        Command::Run(a) => run::run(a),
+        Command::Verify(a) => verify::run(a),
+        Command::Diff(a) => diff::run(a),
+        Command::Explain(a) => explain::run(a),
+        Command::Validate(a) => validate::run(a),
+    };
+    match outcome {
+        Ok(()) => 0,
+        Err(e) => {
+            eprint!("{e}");
+            e.exit_code()
+        }
+    }
+}
+
+fn parse_period(text: &str) -> Result<Period> {
+    Period::parse(text.trim()).ok_or_else(|| {
+        Error::BadInput(vec![Problem::new(
+            "--period",
+            format!("{text:?} is not a month; expected YYYY-MM, e.g. 2026-10"),
+        )])
+    })
+}
+
+fn parse_lang(text: &str) -> Result<Lang> {
+    Lang::parse(text).ok_or_else(|| {
+        Error::BadInput(vec![Problem::new(
+            "--lang",
+            format!("{text:?} is not a language of the labels; expected en or ru"),
+        )])
+    })
+}
+
+fn print_warnings(warnings: &[Problem]) {
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+}

@@ -1,0 +1,49 @@
+//! `incentive validate`: check the schemes, and the data when given, listing every problem.
+
+use super::{parse_period, print_warnings};
+use crate::error::{Error, Result};
+use std::path::PathBuf;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The folder of scheme YAML files, or one scheme file.
+    #[arg(long, default_value = "schemes")]
+    schemes: PathBuf,
+    /// Also check this workbook or CSV folder…
+    #[arg(long, requires = "period")]
+    data: Option<PathBuf>,
+    /// …for this month, YYYY-MM.
+    #[arg(long, requires = "data")]
+    period: Option<String>,
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+pub fn run(a: Args) -> Result<()> {
+    if let (Some(data), Some(period)) = (&a.data, &a.period) {
+        let period = parse_period(period)?;
+        let result = crate::run::compute(&a.schemes, data, period)?;
+        print_warnings(&result.warnings);
+        println!(
+            "ok: {} scheme{}, {} employees, period {period}: no problems",
+            result.schemes.len(),
+            plural(result.schemes.len()),
+            result.employees.len()
+        );
+        return Ok(());
+    }
+    let loaded = crate::scheme::load_dir(&a.schemes).map_err(Error::BadInput)?;
+    for s in &loaded {
+        print_warnings(&s.warnings);
+    }
+    let ids: Vec<&str> = loaded.iter().map(|s| s.id.as_str()).collect();
+    println!(
+        "ok: {} scheme{}: {}",
+        ids.len(),
+        plural(ids.len()),
+        ids.join(", ")
+    );
+    Ok(())
+}
