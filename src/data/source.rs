@@ -150,8 +150,8 @@ impl Source {
         }
     }
 
-    /// Whether numbers in this table may use a decimal comma (`;`-delimited CSV).
-    /// Visits every non-blank row of the table, the header row included.
+    /// Visits every non-blank row of the table, the header row included. The callback's flag
+    /// says whether numbers may use a decimal comma (a `;`-delimited CSV file).
     pub fn read_rows(
         &self,
         table: Table,
