@@ -270,7 +270,8 @@ fn read_roster(
             let scheme = scheme_ids
                 .iter()
                 .position(|s| s.eq_ignore_ascii_case(&scheme_id));
-            if scheme.is_none() && !failed_schemes.contains(&scheme_id) {
+            // With no scheme loaded at all, the schemes problem already says why.
+            if scheme.is_none() && !schemes.is_empty() && !failed_schemes.contains(&scheme_id) {
                 row_problems.push(Problem::new(
                     at("scheme"),
                     format!(
