@@ -21,6 +21,16 @@ pub type Exact = BigRational;
 /// Spaces (also no-break and thin spaces) are accepted as thousands separators.
 /// When `decimal_comma` is true, a single `,` is the decimal point (Russian-locale CSV).
 pub fn parse_decimal_text(text: &str, decimal_comma: bool) -> Option<Decimal> {
+    number_syntax(text, decimal_comma).and_then(|s| Decimal::from_str(&s).ok())
+}
+
+/// Whether a text is written like a number (so a failure to parse it means it is too large).
+pub fn looks_like_number(text: &str, decimal_comma: bool) -> bool {
+    number_syntax(text, decimal_comma).is_some()
+}
+
+/// The text of a number with separators removed and `.` as the decimal point, if it is one.
+fn number_syntax(text: &str, decimal_comma: bool) -> Option<String> {
     let mut s: String = text
         .trim()
         .chars()
@@ -33,7 +43,7 @@ pub fn parse_decimal_text(text: &str, decimal_comma: bool) -> Option<Decimal> {
         s = s.replace(',', ".");
     }
     let body = s.strip_prefix(['-', '+']).unwrap_or(&s);
-    if body.is_empty() || body.starts_with('.') && body.len() == 1 {
+    if body.is_empty() || body == "." {
         return None;
     }
     let mut dots = 0;
@@ -44,10 +54,7 @@ pub fn parse_decimal_text(text: &str, decimal_comma: bool) -> Option<Decimal> {
             _ => return None,
         }
     }
-    if dots > 1 {
-        return None;
-    }
-    Decimal::from_str(&s).ok()
+    (dots <= 1).then_some(s)
 }
 
 /// Parses a number or a percentage as written in a scheme file: `0.15`, `15%`, `275 000`.
@@ -133,6 +140,12 @@ mod tests {
         assert_eq!(parse_decimal_text("", false), None);
         assert_eq!(parse_decimal_text("-", false), None);
         assert_eq!(parse_decimal_text("1e5", false), None);
+        assert_eq!(
+            parse_decimal_text("99999999999999999999999999999999", false),
+            None
+        );
+        assert!(looks_like_number("99999999999999999999999999999999", false));
+        assert!(!looks_like_number("12,5", false));
     }
 
     #[test]

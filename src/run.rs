@@ -113,8 +113,12 @@ pub struct RunResult {
 }
 
 impl RunResult {
+    /// The period's total; `compute` has checked that it fits a decimal.
     pub fn total(&self) -> Decimal {
-        self.employees.iter().map(|e| e.score.total).sum()
+        self.employees
+            .iter()
+            .try_fold(Decimal::ZERO, |t, e| t.checked_add(e.score.total))
+            .unwrap_or(Decimal::MAX)
     }
 }
 
@@ -192,13 +196,32 @@ pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunRes
                 .map(|p| p.0)
         };
         let targets = scoring::targets(scheme, employment, &plan);
-        let score = scoring::score(scheme, emp.target_bonus, employment, &values[i], &targets);
+        let score = match scoring::score(scheme, emp.target_bonus, employment, &values[i], &targets)
+        {
+            Ok(s) => s,
+            Err(message) => {
+                problems.push(Problem::new(format!("employee {}", emp.id), message));
+                continue;
+            }
+        };
         results.push(EmployeeResult {
             employee: emp.clone(),
             employment,
             score,
             evidence: evaluator.evidence(i),
         });
+    }
+    let grand_total = results
+        .iter()
+        .try_fold(Decimal::ZERO, |t, e| t.checked_add(e.score.total));
+    if grand_total.is_none() {
+        problems.push(Problem::new(
+            "",
+            "the period's total payout is too large to be an amount",
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(Error::BadInput(problems));
     }
     results.sort_by(|a, b| a.employee.id.cmp(&b.employee.id));
 

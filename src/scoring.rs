@@ -165,14 +165,15 @@ pub fn targets(
         .collect()
 }
 
-/// Scores one employee on their scheme.
+/// Scores one employee on their scheme. Fails only when an amount does not fit a decimal
+/// (about 7.9e26 with cents): never pays a wrong amount silently.
 pub fn score(
     scheme: &Scheme,
     target_bonus: Decimal,
     emp: Employment,
     metrics: &[MetricValue],
     targets: &[Option<Exact>],
-) -> Score {
+) -> Result<Score, String> {
     let share = emp.share();
     let mut kpis = Vec::with_capacity(scheme.kpis.len());
     for (k, kpi) in scheme.kpis.iter().enumerate() {
@@ -215,7 +216,14 @@ pub fn score(
             }
         }
         let exact_amount = exact(target_bonus) * &share * exact(kpi.weight) * &factor;
-        let amount = round_exact(&exact_amount, 2).unwrap_or(Decimal::ZERO);
+        let amount = round_exact(&exact_amount, 2).ok_or_else(|| {
+            use num_traits::ToPrimitive;
+            let about = exact_amount.to_f64().unwrap_or(f64::INFINITY);
+            format!(
+                "the amount of KPI {:?} (about {about:.3e}) is too large to pay",
+                kpi.id
+            )
+        })?;
         kpis.push(KpiScore {
             actual,
             target,
@@ -226,18 +234,21 @@ pub fn score(
             rows: m.rows,
         });
     }
-    let total = kpis.iter().map(|k| k.amount).sum();
+    let total = kpis
+        .iter()
+        .try_fold(Decimal::ZERO, |t, k| t.checked_add(k.amount))
+        .ok_or("the total of the KPI amounts is too large to pay")?;
     let flags = if emp.is_employed() {
         Vec::new()
     } else {
         vec![Flag::NotEmployed]
     };
-    Score {
+    Ok(Score {
         share,
         kpis,
         total,
         flags,
-    }
+    })
 }
 
 #[cfg(test)]

@@ -67,7 +67,7 @@ fn b2b_long_cycle_full_month() {
             ("proposal_to_deal", Some(exact_int(2) / exact_int(6))), // 33.3% / 25% = 133% → cap 1.30
         ],
     );
-    let score = scoring::score(&s, dec("400000"), emp, &v, &targets);
+    let score = scoring::score(&s, dec("400000"), emp, &v, &targets).unwrap();
     // 400 000 × 1 × 50% × 0.90 = 180 000.00
     // 400 000 × 1 × 20% × 1.15 =  92 000.00
     // 400 000 × 1 × 15% × 0    =       0.00
@@ -104,7 +104,7 @@ fn transactional_mid_month_joiner() {
             ("average_deal", Some(exact_int(562_500))), // 204.5% → cap 1.30
         ],
     );
-    let score = scoring::score(&s, dec("310000"), emp, &v, &targets);
+    let score = scoring::score(&s, dec("310000"), emp, &v, &targets).unwrap();
     // 310 000 × 15/31 = 150 000 paid at 100%.
     // 150 000 × 40% × 0.90                      = 54 000.00
     // 150 000 × 25% × (1 + 1.5 × 46/450)        = 37 500 + 5 750 = 43 250.00
@@ -133,7 +133,7 @@ fn account_manager_full_month() {
             ("contact_coverage", Some(exact_int(15) / exact_int(20))), // 75% → 0
         ],
     );
-    let score = scoring::score(&s, dec("250000"), emp, &v, &targets);
+    let score = scoring::score(&s, dec("250000"), emp, &v, &targets).unwrap();
     // 250 000 × 30% × 1 = 75 000; × 30% × 1.3 = 97 500; × 20% × 0.8 = 40 000; 0.
     assert_eq!(
         amounts(&score),
@@ -161,7 +161,7 @@ fn no_data_and_not_employed() {
             ("contact_coverage", None),
         ],
     );
-    let score = scoring::score(&s, dec("250000"), emp, &v, &targets);
+    let score = scoring::score(&s, dec("250000"), emp, &v, &targets).unwrap();
     assert_eq!(amounts(&score), ["0.00", "75000.00", "0.00", "0.00"]);
     assert_eq!(score.kpis[0].flags, [Flag::NoData]);
     assert_eq!(score.kpis[2].flags, [Flag::NoData]);
@@ -178,7 +178,7 @@ fn no_data_and_not_employed() {
             ("contact_coverage", Some(exact_int(1))),
         ],
     );
-    let score = scoring::score(&s, dec("250000"), gone, &v, &targets);
+    let score = scoring::score(&s, dec("250000"), gone, &v, &targets).unwrap();
     assert_eq!(score.total, dec("0"));
     assert_eq!(score.flags, [Flag::NotEmployed]);
     assert!(score.kpis.iter().all(|k| k.attainment.is_none()));
@@ -196,11 +196,32 @@ fn lower_is_better_kpi() {
             value: Some(exact_int(actual)),
             rows: 1,
         }];
-        scoring::score(&s, dec("100000"), emp, &v, &targets).total
+        scoring::score(&s, dec("100000"), emp, &v, &targets)
+            .unwrap()
+            .total
     };
     assert_eq!(score(25), dec("80000.00")); // 20 / 25 = 80% → 0.80
     assert_eq!(score(20), dec("100000.00"));
     assert_eq!(score(16), dec("130000.00")); // 125% → cap 1.30
     assert_eq!(score(26), dec("0.00")); // 76.9%
     assert_eq!(score(0), dec("130000.00")); // nothing to shorten: the curve's maximum
+}
+
+/// An uncapped curve and an absurd actual must stop the run, never pay a wrong amount.
+#[test]
+fn an_amount_too_large_is_an_error_not_a_payment() {
+    let text = "currency: KZT\ncurve: { threshold: 0%, segments: [ { slope: 1 } ] }\nmetrics:\n  m: { sum: deals.amount }\nkpis:\n  - { id: k, weight: 100%, metric: m, target: 1 }\n";
+    let s = scheme::parse_str(Path::new("open.yaml"), text).unwrap();
+    let p = Period::parse("2026-10").unwrap();
+    let emp = scoring::employment(p, None, None);
+    let targets = scoring::targets(&s, emp, &|_| None);
+    let v = vec![MetricValue {
+        value: Some(exact(dec("99999999999999999999"))),
+        rows: 1,
+    }];
+    let err = scoring::score(&s, dec("100000000"), emp, &v, &targets).unwrap_err();
+    assert_eq!(
+        err,
+        "the amount of KPI \"k\" (about 1.000e28) is too large to pay"
+    );
 }

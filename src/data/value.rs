@@ -126,7 +126,14 @@ pub fn read_cell(raw: &RawCell, ty: ColType, decimal_comma: bool) -> Result<Valu
         ColType::Decimal | ColType::Integer => {
             let d = match raw {
                 RawCell::Number(d) => *d,
-                RawCell::Text(t) => parse_decimal_text(t, decimal_comma).ok_or_else(bad)?,
+                RawCell::Text(t) if crate::num::looks_like_number(t, decimal_comma) => {
+                    parse_decimal_text(t, decimal_comma).ok_or_else(|| {
+                        format!(
+                            "{} is too large; a number has at most 28 digits",
+                            raw.shown()
+                        )
+                    })?
+                }
                 _ => return Err(bad()),
             };
             if ty == ColType::Integer && !d.fract().is_zero() {

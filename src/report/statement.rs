@@ -1277,7 +1277,7 @@ mod tests {
                 },
             ];
             let targets = [Some(q("100")), Some(q(target_n))];
-            let s = score(&scheme, Decimal::from(1000), emp, &values, &targets);
+            let s = score(&scheme, Decimal::from(1000), emp, &values, &targets).unwrap();
             let days = format!("{days}/30");
             scheme
                 .kpis

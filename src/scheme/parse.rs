@@ -59,7 +59,12 @@ impl Ctx<'_> {
     fn number(&mut self, node: &Node, what: &str) -> Option<Decimal> {
         let text = self.text(node, what)?;
         let d = parse_scheme_number(text);
-        if d.is_none() {
+        if d.is_none() && crate::num::looks_like_number(text.trim_end_matches('%'), false) {
+            self.err(
+                node.pos,
+                format!("{what} {text:?} is too large; a number has at most 28 digits"),
+            );
+        } else if d.is_none() {
             self.err(
                 node.pos,
                 format!("{what} {text:?} is not a number; expected e.g. 8, 0.25, 25% or 275 000"),
