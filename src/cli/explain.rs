@@ -1,32 +1,20 @@
 //! `incentive explain`: one employee's statement in the terminal.
 
-use super::{parse_lang, parse_period};
+use super::Inputs;
 use crate::error::{Error, Problem, Result};
-use crate::report::{self, labels::Labels};
-use std::path::PathBuf;
+use crate::report;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// A workbook or a folder of CSV files, as for `run`.
-    #[arg(long)]
-    data: PathBuf,
-    /// The month, YYYY-MM.
-    #[arg(long)]
-    period: String,
+    #[command(flatten)]
+    inputs: Inputs,
     /// The employee_id to explain.
     #[arg(long)]
     employee: String,
-    #[arg(long, default_value = "schemes")]
-    schemes: PathBuf,
-    /// Language of the labels: en or ru.
-    #[arg(long, default_value = "en")]
-    lang: String,
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let period = parse_period(&a.period)?;
-    let labels = Labels::new(parse_lang(&a.lang)?);
-    let result = crate::run::compute(&a.schemes, &a.data, period)?;
+    let (result, labels) = a.inputs.compute()?;
     let wanted = a.employee.trim();
     let Some(i) = result
         .employees
@@ -38,7 +26,7 @@ pub fn run(a: Args) -> Result<()> {
             format!(
                 "{:?} is not on the roster of {}",
                 a.employee,
-                a.data.display()
+                a.inputs.data.display()
             ),
         )]));
     };

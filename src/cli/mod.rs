@@ -65,6 +65,35 @@ pub fn main() -> i32 {
     }
 }
 
+/// What a computation reads: the data, the month and the schemes (shared by run and explain).
+#[derive(clap::Args, Debug)]
+struct Inputs {
+    /// A workbook (.xlsx, .xlsm, .xls, .ods; one sheet per table) or a folder of CSV files.
+    #[arg(long)]
+    data: std::path::PathBuf,
+    /// The month, YYYY-MM.
+    #[arg(long)]
+    period: String,
+    /// The folder of scheme YAML files (a scheme's id is its file stem), or one scheme file.
+    #[arg(long, default_value = "schemes")]
+    schemes: std::path::PathBuf,
+    /// Language of the workbook and statement labels: en or ru.
+    #[arg(long, default_value = "en")]
+    lang: String,
+}
+
+impl Inputs {
+    /// Validates the period and language, then computes the run.
+    fn compute(&self) -> Result<(crate::run::RunResult, crate::report::labels::Labels)> {
+        let period = parse_period(&self.period)?;
+        let labels = crate::report::labels::Labels::new(parse_lang(&self.lang)?);
+        Ok((
+            crate::run::compute(&self.schemes, &self.data, period)?,
+            labels,
+        ))
+    }
+}
+
 fn parse_period(text: &str) -> Result<Period> {
     Period::parse(text.trim()).ok_or_else(|| {
         Error::BadInput(vec![Problem::new(

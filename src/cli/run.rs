@@ -1,45 +1,35 @@
 //! `incentive run`: compute the period's payouts and write every output file.
 
-use super::{parse_lang, parse_period, print_warnings};
+use super::{Inputs, print_warnings};
 use crate::error::Result;
-use crate::report::{self, labels::Labels};
+use crate::report;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// A workbook (.xlsx, .xlsm, .xls, .ods; one sheet per table) or a folder of CSV files.
-    #[arg(long)]
-    data: PathBuf,
-    /// The month to pay, YYYY-MM.
-    #[arg(long)]
-    period: String,
+    #[command(flatten)]
+    inputs: Inputs,
     /// The folder to write results into; must be empty unless --force.
     #[arg(long)]
     out: PathBuf,
-    /// The folder of scheme YAML files (a scheme's id is its file stem), or one scheme file.
-    #[arg(long, default_value = "schemes")]
-    schemes: PathBuf,
     /// Overwrite files in a non-empty --out folder.
     #[arg(long)]
     force: bool,
-    /// Language of the workbook and statement labels: en or ru.
-    #[arg(long, default_value = "en")]
-    lang: String,
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let period = parse_period(&a.period)?;
-    let labels = Labels::new(parse_lang(&a.lang)?);
     // Refuse before any work, not after a long run.
     crate::run::check_out_dir(&a.out, a.force)?;
-    let result = crate::run::compute(&a.schemes, &a.data, period)?;
+    let (result, labels) = a.inputs.compute()?;
+    let i = &a.inputs;
     let command = format!(
-        "incentive run --data {} --period {period} --schemes {} --lang {}",
-        a.data.display(),
-        a.schemes.display(),
-        a.lang
+        "incentive run --data {} --period {} --schemes {} --lang {}",
+        i.data.display(),
+        result.period,
+        i.schemes.display(),
+        i.lang
     );
     let cx = report::Context::new(labels, command);
     let files = report::run_files(&result, &cx)?;
@@ -58,7 +48,8 @@ pub fn run(a: Args) -> Result<()> {
         .collect();
     let out = &a.out;
     println!(
-        "{period}: {} employees, total {}",
+        "{}: {} employees, total {}",
+        result.period,
         result.employees.len(),
         totals.join(" + ")
     );

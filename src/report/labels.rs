@@ -208,6 +208,11 @@ impl Labels {
         Labels { lang }
     }
 
+    /// The labels for several keys, e.g. a header row.
+    pub fn all(&self, keys: &[&'static str]) -> Vec<String> {
+        keys.iter().map(|k| self.get(k).to_string()).collect()
+    }
+
     /// The label for `key` in this language; the key itself in English or when untranslated.
     pub fn get(&self, key: &'static str) -> &'static str {
         match self.lang {

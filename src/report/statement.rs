@@ -429,7 +429,7 @@ pub fn build(run: &RunResult, index: usize, cx: &Context) -> Statement {
         ));
     }
 
-    let kpi_columns: Vec<String> = [
+    let kpi_columns: Vec<String> = l.all(&[
         "KPI",
         "metric",
         "actual",
@@ -440,10 +440,7 @@ pub fn build(run: &RunResult, index: usize, cx: &Context) -> Statement {
         "weight",
         "amount",
         "flags",
-    ]
-    .iter()
-    .map(|k| l.get(k).to_string())
-    .collect();
+    ]);
     let mut kpis = Vec::new();
     let mut lines = Vec::new();
     for (kpi, s) in scheme.kpis.iter().zip(&e.score.kpis) {

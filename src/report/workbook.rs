@@ -727,7 +727,7 @@ fn breakdown(
     layout: &Layout,
 ) -> XResult<()> {
     let l = &cx.labels;
-    let names: Vec<String> = [
+    let names: Vec<String> = l.all(&[
         "employee_id",
         "name",
         "scheme",
@@ -748,10 +748,7 @@ fn breakdown(
         "amount",
         "source rows",
         "flags",
-    ]
-    .iter()
-    .map(|k| l.get(k).to_string())
-    .collect();
+    ]);
     header(ws, f, 0, &names)?;
     let mut colour_rows: Vec<(u32, &Scheme)> = Vec::new();
     for (i, e) in run.employees.iter().enumerate() {
@@ -887,7 +884,7 @@ fn flags(
     mismatches: &[Mismatch],
 ) -> XResult<()> {
     let l = &cx.labels;
-    let names: Vec<String> = [
+    let names: Vec<String> = l.all(&[
         "employee_id",
         "name",
         "scheme",
@@ -895,10 +892,7 @@ fn flags(
         "flag",
         "attainment",
         "reason",
-    ]
-    .iter()
-    .map(|k| l.get(k).to_string())
-    .collect();
+    ]);
     header(ws, f, 0, &names)?;
     let mut r = 1u32;
     for (i, e) in run.employees.iter().enumerate() {
@@ -1006,7 +1000,7 @@ fn flags(
 
 fn data_report(ws: &mut Worksheet, run: &RunResult, cx: &Context, f: &Formats) -> XResult<()> {
     let l = &cx.labels;
-    let names: Vec<String> = [
+    let names: Vec<String> = l.all(&[
         "table",
         "location",
         "present",
@@ -1017,10 +1011,7 @@ fn data_report(ws: &mut Worksheet, run: &RunResult, cx: &Context, f: &Formats) -
         "rows of people not on the roster",
         "people not on the roster",
         "check: read = in the period + outside + not on the roster",
-    ]
-    .iter()
-    .map(|k| l.get(k).to_string())
-    .collect();
+    ]);
     header(ws, f, 0, &names)?;
     let yes_no = |b: bool| l.get(if b { "yes" } else { "no" });
     let mut r = 1u32;
