@@ -14,7 +14,8 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let (result, labels) = a.inputs.compute()?;
+    let (period, labels) = a.inputs.parse()?;
+    let result = a.inputs.compute(period)?;
     let wanted = a.employee.trim();
     let Some(i) = result
         .employees

@@ -20,9 +20,10 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<()> {
+    let (period, labels) = a.inputs.parse()?;
     // Refuse before any work, not after a long run.
     crate::run::check_out_dir(&a.out, a.force)?;
-    let (result, labels) = a.inputs.compute()?;
+    let result = a.inputs.compute(period)?;
     let i = &a.inputs;
     let command = format!(
         "incentive run --data {} --period {} --schemes {} --lang {}",
