@@ -83,14 +83,15 @@ struct Inputs {
 }
 
 impl Inputs {
-    /// Validates the period and language, then computes the run.
-    fn compute(&self) -> Result<(crate::run::RunResult, crate::report::labels::Labels)> {
+    /// The period and the labels, checked before any work.
+    fn parse(&self) -> Result<(Period, crate::report::labels::Labels)> {
         let period = parse_period(&self.period)?;
         let labels = crate::report::labels::Labels::new(parse_lang(&self.lang)?);
-        Ok((
-            crate::run::compute(&self.schemes, &self.data, period)?,
-            labels,
-        ))
+        Ok((period, labels))
+    }
+
+    fn compute(&self, period: Period) -> Result<crate::run::RunResult> {
+        crate::run::compute(&self.schemes, &self.data, period)
     }
 }
 
