@@ -341,8 +341,12 @@ fn statement_texts() {
         let text = statement_text(&run, index_of(&run, id), &en);
         insta::assert_snapshot!(format!("text_{id}"), text);
     }
+    // In Russian the scheme's own KPI names are Russian too (`name: { en: …, ru: … }`).
     let ru = context(Lang::Ru);
+    let mut run = run;
+    incentive::report::localize(&mut run, &ru.labels);
     let text = statement_text(&run, index_of(&run, "E016"), &ru);
+    assert!(text.contains("Удержание клиентов"), "{text}");
     insta::assert_snapshot!("text_E016_ru", text);
 }
 

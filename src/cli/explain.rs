@@ -15,7 +15,8 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<()> {
     let (period, labels) = a.inputs.parse()?;
-    let result = a.inputs.compute(period)?;
+    let mut result = a.inputs.compute(period)?;
+    report::localize(&mut result, &labels);
     let wanted = a.employee.trim();
     let Some(i) = result
         .employees

@@ -23,7 +23,8 @@ pub fn run(a: Args) -> Result<()> {
     let (period, labels) = a.inputs.parse()?;
     // Refuse before any work, not after a long run.
     crate::run::check_out_dir(&a.out, a.force)?;
-    let result = a.inputs.compute(period)?;
+    let mut result = a.inputs.compute(period)?;
+    report::localize(&mut result, &labels);
     let i = &a.inputs;
     let command = format!(
         "incentive run --data {} --period {} --schemes {} --lang {}",

@@ -79,6 +79,17 @@ pub fn payroll_csv_from(period: &str, rows: &[[String; 5]]) -> Result<Vec<u8>> {
         .map_err(|e| Error::other(format!("cannot write payroll.csv: {e}")))
 }
 
+/// Shows the schemes' KPI names in the labels' language, where a scheme writes them.
+pub fn localize(run: &mut RunResult, labels: &Labels) {
+    let code = match labels.lang {
+        labels::Lang::En => "en",
+        labels::Lang::Ru => "ru",
+    };
+    for s in &mut run.schemes {
+        s.localize(code);
+    }
+}
+
 /// Every file a run writes, by its path under the output folder: payroll.csv, payouts.xlsx,
 /// one statement per employee, and run.json.
 pub fn run_files(run: &RunResult, cx: &Context) -> Result<Vec<(String, Vec<u8>)>> {

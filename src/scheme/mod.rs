@@ -172,7 +172,10 @@ impl DateRef {
 #[derive(Debug, Clone)]
 pub struct Kpi {
     pub id: String,
+    /// The display name (English, or the only one written).
     pub name: String,
+    /// Display names by language code, when the scheme writes `name: { en: …, ru: … }`.
+    pub names: Vec<(String, String)>,
     pub weight: Decimal,
     pub metric: usize,
     pub target: Target,
@@ -221,6 +224,17 @@ pub struct Segment {
     /// The factor at `from`.
     pub start: Decimal,
     pub slope: Decimal,
+}
+
+impl Scheme {
+    /// Uses the KPI names written for `lang` (a language code such as `ru`), where there are.
+    pub fn localize(&mut self, lang: &str) {
+        for kpi in &mut self.kpis {
+            if let Some((_, n)) = kpi.names.iter().find(|(l, _)| l == lang) {
+                kpi.name = n.clone();
+            }
+        }
+    }
 }
 
 impl Curve {

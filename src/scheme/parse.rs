@@ -283,6 +283,7 @@ pub(super) fn parse_scheme(file: &Path, text: &str) -> std::result::Result<Schem
             kpis.push(Kpi {
                 id: kpi_ids[i].clone(),
                 name: String::new(),
+                names: Vec::new(),
                 weight: Decimal::ZERO,
                 metric: 0,
                 target: Target::Fixed(Decimal::ONE),
@@ -877,9 +878,46 @@ fn parse_kpi(
             String::new()
         }
     };
-    let name = get(entries, "name")
-        .and_then(|n| cx.text(n, "name").map(str::to_string))
-        .unwrap_or_else(|| id.clone());
+    // `name: Revenue`, or per language: `name: { en: Revenue, ru: Выручка }`.
+    let mut display_names: Vec<(String, String)> = Vec::new();
+    let name = match get(entries, "name") {
+        Some(
+            n @ Node {
+                kind: Kind::Map(langs),
+                ..
+            },
+        ) => {
+            for (lang, text) in langs {
+                let code = lang.as_str().unwrap_or("").trim().to_lowercase();
+                if !matches!(code.as_str(), "en" | "ru") {
+                    cx.err(
+                        lang.pos,
+                        format!("{code:?} is not a language of the labels; expected en or ru"),
+                    );
+                }
+                if let Some(t) = cx.text(text, "name") {
+                    display_names.push((code, t.to_string()));
+                }
+            }
+            if display_names.is_empty() {
+                cx.err(
+                    n.pos,
+                    "name needs at least one language, e.g. `{ en: Revenue, ru: Выручка }`",
+                );
+            }
+            display_names
+                .iter()
+                .find(|(l, _)| l == "en")
+                .or(display_names.first())
+                .map(|(_, t)| t.clone())
+                .unwrap_or_else(|| id.clone())
+        }
+        Some(n) => cx
+            .text(n, "name")
+            .map(str::to_string)
+            .unwrap_or_else(|| id.clone()),
+        None => id.clone(),
+    };
     let weight = match get(entries, "weight") {
         Some(n) => {
             let w = cx.number(n, "weight");
@@ -989,6 +1027,7 @@ fn parse_kpi(
     Some(Kpi {
         id,
         name,
+        names: display_names,
         weight,
         metric: metric?,
         target: target?,
