@@ -122,10 +122,8 @@ fn samples_are_reproduced_by_their_generator() {
     }
 }
 
-/// `incentive explain` prints the statement of one employee, and names an unknown one.
-#[test]
-fn explain_prints_one_statement() {
-    let out = Command::new(env!("CARGO_BIN_EXE_incentive"))
+fn explain(employee: &str) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_incentive"))
         .args([
             "explain",
             "--data",
@@ -133,10 +131,16 @@ fn explain_prints_one_statement() {
             "--period",
             "2026-10",
             "--employee",
-            "E130",
+            employee,
         ])
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+/// `incentive explain` prints the statement of one employee, and names an unknown one.
+#[test]
+fn explain_prints_one_statement() {
+    let out = explain("E130");
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -149,18 +153,7 @@ fn explain_prints_one_statement() {
     assert!(text.contains("share         19/31 = 61.3%"), "{text}");
     assert!(!text.contains("E101"), "no one else appears");
 
-    let out = Command::new(env!("CARGO_BIN_EXE_incentive"))
-        .args([
-            "explain",
-            "--data",
-            "samples/2026-10-csv",
-            "--period",
-            "2026-10",
-            "--employee",
-            "E999",
-        ])
-        .output()
-        .unwrap();
+    let out = explain("E999");
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
