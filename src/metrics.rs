@@ -134,47 +134,9 @@ struct EvalPlan {
 }
 
 impl EvalPlan {
-    /// A dependency order without recursion (a scheme may chain tens of thousands of formulas;
-    /// cycles were refused when it loaded, and would only be cut here, never loop).
     fn new(scheme: &Scheme) -> EvalPlan {
-        let n = scheme.metrics.len();
-        let deps: Vec<Vec<usize>> = scheme
-            .metrics
-            .iter()
-            .map(|m| match &m.def {
-                MetricDef::Formula(e) => {
-                    let mut d = Vec::new();
-                    e.metrics(&mut d);
-                    d.sort_unstable();
-                    d.dedup();
-                    d
-                }
-                MetricDef::Aggregate(_) => Vec::new(),
-            })
-            .collect();
-        let mut state = vec![0u8; n]; // 0 unseen, 1 in progress, 2 placed
-        let mut order = Vec::with_capacity(n);
-        for root in 0..n {
-            if state[root] != 0 {
-                continue;
-            }
-            let mut work = vec![(root, 0usize)];
-            state[root] = 1;
-            while let Some((v, i)) = work.last_mut() {
-                let v = *v;
-                if let Some(&w) = deps[v].get(*i) {
-                    *i += 1;
-                    if state[w] == 0 {
-                        state[w] = 1;
-                        work.push((w, 0));
-                    }
-                } else {
-                    work.pop();
-                    state[v] = 2;
-                    order.push(v);
-                }
-            }
-        }
+        let deps = crate::scheme::formula_deps(&scheme.metrics);
+        let order = crate::scheme::dependency_order(&deps);
         EvalPlan { order, deps }
     }
 }

@@ -38,6 +38,17 @@ impl Expr {
         })
     }
 
+    /// The number of parts of the formula (numbers, operations, metrics).
+    pub fn size(&self) -> u64 {
+        match self {
+            Expr::Number(_) | Expr::Metric(_) => 1,
+            Expr::Neg(e) => 1 + e.size(),
+            Expr::Add(a, b) | Expr::Sub(a, b) | Expr::Mul(a, b) | Expr::Div(a, b) => {
+                1 + a.size() + b.size()
+            }
+        }
+    }
+
     /// Every metric the formula reads.
     pub fn metrics(&self, out: &mut Vec<usize>) {
         match self {

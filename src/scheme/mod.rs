@@ -295,6 +295,61 @@ impl Curve {
     }
 }
 
+/// Formulas build on formulas at most this many levels deep (`a: b + 1`, `b: c + 1`, …).
+pub const MAX_FORMULA_DEPTH: usize = 100;
+/// A metric's formula, with every formula it reads written out in place, has at most this many
+/// parts. Every walk over a metric's definition (units, descriptions, source rows) is then
+/// bounded, also for a "diamond" (`m2: m1 + m1`, `m3: m2 + m2`, …) that doubles at each level.
+pub const MAX_EXPANDED_FORMULA: u64 = 10_000;
+
+/// The distinct metrics each metric's formula reads (none for an aggregate).
+pub fn formula_deps(metrics: &[Metric]) -> Vec<Vec<usize>> {
+    metrics
+        .iter()
+        .map(|m| match &m.def {
+            MetricDef::Formula(e) => {
+                let mut d = Vec::new();
+                e.metrics(&mut d);
+                d.sort_unstable();
+                d.dedup();
+                d
+            }
+            MetricDef::Aggregate(_) => Vec::new(),
+        })
+        .collect()
+}
+
+/// The metrics in an order where every formula comes after the metrics it reads, computed
+/// without recursion (a scheme may chain thousands). On a cycle (refused when a scheme loads)
+/// the order is still complete; the cycle is merely cut somewhere.
+pub fn dependency_order(deps: &[Vec<usize>]) -> Vec<usize> {
+    let n = deps.len();
+    let mut state = vec![0u8; n]; // 0 unseen, 1 in progress, 2 placed
+    let mut order = Vec::with_capacity(n);
+    for root in 0..n {
+        if state[root] != 0 {
+            continue;
+        }
+        let mut work = vec![(root, 0usize)];
+        state[root] = 1;
+        while let Some((v, i)) = work.last_mut() {
+            let v = *v;
+            if let Some(&w) = deps[v].get(*i) {
+                *i += 1;
+                if state[w] == 0 {
+                    state[w] = 1;
+                    work.push((w, 0));
+                }
+            } else {
+                work.pop();
+                state[v] = 2;
+                order.push(v);
+            }
+        }
+    }
+    order
+}
+
 /// At most this many KPIs in a scheme: past 3-5 focus suffers (a warning), and past 100 the
 /// workbook's Summary sheet (two columns per KPI) stops being readable; it is surely a mistake.
 pub const MAX_KPIS: usize = 100;

@@ -134,12 +134,17 @@ impl Ctx<'_> {
             String::new()
         };
         if d > MAX_LINE {
+            // Suggest the percentage only when it would be in range.
+            let hint = if d / Decimal::ONE_HUNDRED <= MAX_LINE {
+                hint.as_str()
+            } else {
+                ""
+            };
             self.err(
                 node.pos,
                 format!(
-                    "{what} {} is {}, more than any pay plan means; at most {}{hint}",
+                    "{what} {} is more than any pay plan means; at most {}{hint}",
                     short(text),
-                    pct(d),
                     pct(MAX_LINE)
                 ),
             );
@@ -343,7 +348,9 @@ pub(super) fn parse_scheme(file: &Path, text: &str) -> std::result::Result<Schem
             description,
         });
     }
-    check_formula_cycles(&mut cx, &metrics, &metric_nodes);
+    if check_formula_cycles(&mut cx, &metrics, &metric_nodes) {
+        check_formula_sizes(&mut cx, &metrics, &metric_nodes);
+    }
     check_table_cycles(&mut cx, &metrics, &metric_nodes);
 
     // KPIs.
@@ -520,8 +527,7 @@ fn discuss_line(cx: &mut Ctx, node: Option<&Node>) -> Decimal {
         cx.err(
             n.pos,
             format!(
-                "discuss_above {text} is {}: it would call results below target a star; it must be at least 100%",
-                pct(d)
+                "discuss_above {text} would call results below target a star; it must be at least 100%"
             ),
         );
         return default;
@@ -1486,7 +1492,7 @@ fn parse_curve(cx: &mut Ctx, node: &Node) -> Option<Curve> {
                 cx.err(
                     n.pos,
                     format!(
-                        "cap {text} is below the factor at the threshold ({}): the curve would pay less at the threshold than it starts with",
+                        "cap {text} is below the curve's start {} (the factor at the threshold): the cap would cut the curve flat from its first point",
                         pct(start)
                     ),
                 );
@@ -1496,7 +1502,7 @@ fn parse_curve(cx: &mut Ctx, node: &Node) -> Option<Curve> {
                 cx.err(
                     n.pos,
                     format!(
-                        "cap {text} is below the threshold {}: from the threshold on the curve pays at least its threshold",
+                        "cap {text} is below the threshold {}; the cap is the most the KPI pays, the threshold the attainment where it starts paying",
                         pct(threshold)
                     ),
                 );
@@ -1606,21 +1612,10 @@ fn parse_curve(cx: &mut Ctx, node: &Node) -> Option<Curve> {
 /// Rejects formulas that depend on themselves, in time linear in the size of the scheme
 /// (Tarjan's strongly connected components, without recursion: a generated scheme may chain
 /// tens of thousands of metrics). Every metric on a cycle is reported, in file order.
-fn check_formula_cycles(cx: &mut Ctx, metrics: &[Metric], nodes: &[(&Node, &Node)]) {
+/// Whether there is no cycle.
+fn check_formula_cycles(cx: &mut Ctx, metrics: &[Metric], nodes: &[(&Node, &Node)]) -> bool {
     let n = metrics.len();
-    let deps: Vec<Vec<usize>> = metrics
-        .iter()
-        .map(|m| match &m.def {
-            MetricDef::Formula(e) => {
-                let mut d = Vec::new();
-                e.metrics(&mut d);
-                d.sort_unstable();
-                d.dedup();
-                d
-            }
-            MetricDef::Aggregate(_) => Vec::new(),
-        })
-        .collect();
+    let deps = formula_deps(metrics);
     const UNSEEN: usize = usize::MAX;
     let mut index = vec![UNSEEN; n];
     let mut low = vec![0usize; n];
@@ -1683,6 +1678,51 @@ fn check_formula_cycles(cx: &mut Ctx, metrics: &[Metric], nodes: &[(&Node, &Node
                 format!(
                     "metric {:?} depends on itself through its formula",
                     metrics[i].name
+                ),
+            );
+        }
+    }
+    !on_cycle.contains(&true)
+}
+
+/// Refuses formulas built on formulas more than [`MAX_FORMULA_DEPTH`] levels deep, or that
+/// written out in full would exceed [`MAX_EXPANDED_FORMULA`] parts. Only the first metric to
+/// cross a limit is reported (those built on it cross it too).
+fn check_formula_sizes(cx: &mut Ctx, metrics: &[Metric], nodes: &[(&Node, &Node)]) {
+    let deps = formula_deps(metrics);
+    let mut depth = vec![0usize; metrics.len()];
+    let mut size = vec![0u64; metrics.len()];
+    for m in dependency_order(&deps) {
+        let MetricDef::Formula(e) = &metrics[m].def else {
+            depth[m] = 0;
+            size[m] = 1;
+            continue;
+        };
+        let mut refs = Vec::new();
+        e.metrics(&mut refs);
+        let over = |d: usize| depth[d] > MAX_FORMULA_DEPTH || size[d] > MAX_EXPANDED_FORMULA;
+        let inherited = refs.iter().any(|&d| over(d));
+        depth[m] = 1 + refs.iter().map(|&d| depth[d]).max().unwrap_or(0);
+        size[m] = refs.iter().fold(e.size(), |t, &d| {
+            t.saturating_add(size[d]).min(u64::MAX / 2)
+        });
+        if inherited {
+            continue;
+        }
+        if depth[m] > MAX_FORMULA_DEPTH {
+            cx.err(
+                nodes[m].1.pos,
+                format!(
+                    "metric {:?} builds on formulas more than {MAX_FORMULA_DEPTH} levels deep; compute it in fewer steps",
+                    metrics[m].name
+                ),
+            );
+        } else if size[m] > MAX_EXPANDED_FORMULA {
+            cx.err(
+                nodes[m].1.pos,
+                format!(
+                    "metric {:?}, with the formulas it reads written out, has more than {MAX_EXPANDED_FORMULA} parts; compute it in fewer steps",
+                    metrics[m].name
                 ),
             );
         }
