@@ -230,6 +230,14 @@ impl<'a> Evaluator<'a> {
     /// The tables the schemes in use read, in an order where every table whose keys a
     /// `found_in` filter needs comes before the tables using them.
     pub fn table_order(&self) -> Vec<Table> {
+        self.order_and_cycle().0
+    }
+
+    /// The table order, and the tables that could not be ordered: lookups going round in a
+    /// circle. One scheme cannot write such a circle (refused when it loads), but two schemes
+    /// in the same run can (one looks up calls from clients, the other clients from calls);
+    /// [`Evaluator::finish`] then refuses the run rather than compute with keys unseen.
+    fn order_and_cycle(&self) -> (Vec<Table>, Vec<Table>) {
         let mut needed: BTreeSet<Table> = self.slots.iter().map(|s| s.table).collect();
         needed.extend(self.keysets.iter().map(|k| k.table));
         // Edges: a table's filters (slots and key sets) depend on the key sets they use.
@@ -273,13 +281,18 @@ impl<'a> Evaluator<'a> {
             }
             if placed.len() == before {
                 // A cycle between tables (a found_in back and forth): read the rest in name
-                // order; keys of a table read later are then not seen. Schemes cannot express
-                // this in practice, but never loop forever.
-                order.extend(needed.iter().filter(|t| !placed.contains(t)));
-                break;
+                // order so the run still reads every table and reports every data problem;
+                // finish() refuses the result.
+                let rest: Vec<Table> = needed
+                    .iter()
+                    .filter(|t| !placed.contains(t))
+                    .copied()
+                    .collect();
+                order.extend(rest.iter().copied());
+                return (order, rest);
             }
         }
-        order
+        (order, Vec::new())
     }
 
     /// Offers one valid row of `table`, belonging to the employee with roster index `employee`.
@@ -347,6 +360,26 @@ impl<'a> Evaluator<'a> {
     /// Every metric of every employee's scheme, by roster index then metric index.
     pub fn finish(&self) -> Result<Vec<Vec<MetricValue>>, Vec<Problem>> {
         let mut problems = Vec::new();
+        let (_, circle) = self.order_and_cycle();
+        if !circle.is_empty() {
+            let mut schemes: Vec<&str> = self
+                .slots
+                .iter()
+                .filter(|s| circle.contains(&s.table))
+                .map(|s| self.schemes[s.scheme].id.as_str())
+                .collect();
+            schemes.sort_unstable();
+            schemes.dedup();
+            let tables: Vec<String> = circle.iter().map(|t| t.to_string()).collect();
+            return Err(vec![Problem::new(
+                "",
+                format!(
+                    "the schemes {} together look up rows of the tables {} in a circle (found_in); each table is read once, so some keys would go unseen: change one of the lookups",
+                    schemes.join(", "),
+                    tables.join(", ")
+                ),
+            )]);
+        }
         let mut out = Vec::with_capacity(self.employee_scheme.len());
         let slot_of: HashMap<(usize, usize), usize> = self
             .slots

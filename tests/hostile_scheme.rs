@@ -393,6 +393,32 @@ fn team_level_and_order_dependent_metrics_are_refused() {
     insta::assert_snapshot!(refused(&case, case.validate()));
 }
 
+#[test]
+fn two_schemes_looking_up_each_others_tables_in_a_circle_are_refused() {
+    // Each scheme alone is fine; together one table must be read before the other both ways.
+    let t = one_kpi(
+        "\n  x: { count: clients, where: { client_id: { found_in: { table: calls } } } }\n",
+        "x",
+        "1",
+    );
+    let case = Case::new(&t);
+    let u = one_kpi(
+        "\n  y: { count: calls, where: { client_id: { found_in: { table: clients } } } }\n",
+        "y",
+        "1",
+    );
+    std::fs::write(case.path().join("schemes/u.yaml"), u).unwrap();
+    let employees = case.data().join("employees.csv");
+    let text = std::fs::read_to_string(&employees).unwrap();
+    std::fs::write(
+        &employees,
+        text.replace("Bolat Nurlanov,t,", "Bolat Nurlanov,u,"),
+    )
+    .unwrap();
+    accepted(&case.args(&[&"validate", &"--schemes", &case.path().join("schemes")]));
+    insta::assert_snapshot!(refused(&case, case.run(PERIOD)));
+}
+
 // 5. Plan metric names --------------------------------------------------------------------------
 
 #[test]
