@@ -298,7 +298,10 @@ fn read_roster(
             used: true,
             ..Default::default()
         };
-        let mut row_problems = Vec::new();
+        use crate::error::Capped;
+        let mut unknown = Capped::new(&place, "rows with an unknown scheme");
+        let mut negative = Capped::new(&place, "rows with a negative target_bonus");
+        let mut dates = Capped::new(&place, "rows that leave before they are hired");
         stats.rows_read = read_table(source, Table::Employees, problems, &mut |row: TypedRow| {
             let v = row.values;
             let text = |i: usize| v[i].as_text().unwrap_or("").to_string();
@@ -309,7 +312,7 @@ fn read_roster(
                 .position(|s| s.eq_ignore_ascii_case(&scheme_id));
             // With no scheme loaded at all, the schemes problem already says why.
             if scheme.is_none() && !schemes.is_empty() && !failed_schemes.contains(&scheme_id) {
-                row_problems.push(Problem::new(
+                unknown.push(Problem::new(
                     at("scheme"),
                     format!(
                         "unknown scheme {scheme_id:?}{}; the schemes folder has {}",
@@ -320,7 +323,7 @@ fn read_roster(
             }
             let target_bonus = v[3].as_number().unwrap_or_default();
             if target_bonus < Decimal::ZERO {
-                row_problems.push(Problem::new(
+                negative.push(Problem::new(
                     at("target_bonus"),
                     format!(
                         "{target_bonus} is negative; expected the bonus paid at 100% of every KPI"
@@ -331,7 +334,7 @@ fn read_roster(
             if let (Some(h), Some(l)) = (hired_on, left_on)
                 && l < h
             {
-                row_problems.push(Problem::new(
+                dates.push(Problem::new(
                     at("left_on"),
                     format!("left on {l}, before being hired on {h}"),
                 ));
@@ -348,7 +351,9 @@ fn read_roster(
                 left_on,
             });
         });
-        problems.append(&mut row_problems);
+        for kind in [unknown, negative, dates] {
+            kind.finish(problems);
+        }
         return (roster, Some(stats));
     }
     (roster, None)
