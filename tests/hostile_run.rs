@@ -105,13 +105,14 @@ fn totals_are_per_currency() {
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(text.contains("currency: KZT"));
     std::fs::write(&file, text.replace("currency: KZT", "currency: USD")).unwrap();
+    // E2 (transactional, now in USD) joins E1's team: one team, two currencies.
+    let data = tmp.path().join("data");
+    copy_dir(&crate_path("tests/fixtures/mini"), &data);
+    let roster = data.join("employees.csv");
+    let text = std::fs::read_to_string(&roster).unwrap();
+    std::fs::write(&roster, text.replace(",Inside sales,", ",Enterprise,")).unwrap();
     let out = tmp.path().join("out");
-    let r = run_in(
-        tmp.path(),
-        &crate_path("tests/fixtures/mini"),
-        &schemes,
-        &out,
-    );
+    let r = run_in(tmp.path(), &data, &schemes, &out);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stdout
@@ -147,6 +148,21 @@ fn totals_are_per_currency() {
         })
         .collect();
     assert_eq!(totals, ["KZT 217225", "USD 48800"]);
+    let teams: Vec<String> = summary
+        .rows()
+        .skip_while(|r| r[0] != "totals per team")
+        .skip(1)
+        .take_while(|r| !r[0].is_empty())
+        .map(|r| format!("{} {} {} {}", r[0], r[1], r[2], r[3]))
+        .collect();
+    assert_eq!(
+        teams,
+        [
+            "Enterprise KZT 1 108125",
+            "Enterprise USD 1 48800",
+            "Key accounts KZT 1 109100"
+        ]
+    );
     let audit = wb.worksheet_range("Audit").unwrap();
     let controls: Vec<String> = audit
         .rows()

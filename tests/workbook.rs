@@ -34,6 +34,28 @@ fn compute_sample() -> RunResult {
     .expect("the sample period is valid input")
 }
 
+/// The mini fixture with the transactional scheme paid in USD and its employee in the same team
+/// as a KZT colleague: totals per currency and a team total split by currency.
+fn compute_two_currencies() -> RunResult {
+    let tmp = tempfile::tempdir().unwrap();
+    let (schemes, data) = (tmp.path().join("schemes"), tmp.path().join("data"));
+    for (from, to) in [("schemes", &schemes), ("tests/fixtures/mini", &data)] {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let text = if path.ends_with("transactional.yaml") {
+                text.replace("currency: KZT", "currency: USD")
+            } else {
+                text.replace(",Inside sales,", ",Enterprise,")
+            };
+            std::fs::write(to.join(path.file_name().unwrap()), text).unwrap();
+        }
+    }
+    run::compute(&schemes, &data, Period::parse("2026-10").unwrap())
+        .expect("the mini period is valid input")
+}
+
 fn payouts(result: &RunResult, lang: Lang) -> Vec<u8> {
     let payroll = incentive::report::payroll_csv(result).unwrap();
     incentive::report::payouts_xlsx(
@@ -538,7 +560,9 @@ fn libreoffice_recalculates_to_the_cached_values() {
     std::fs::create_dir_all(&input).unwrap();
     // The reference workbook as written; a copy of it whose every formula has a wrong cached
     // value (so whatever LibreOffice shows there, it computed); the sample period's workbook.
-    let files: [(&str, &Sheets, Vec<u8>); 3] = [
+    let two = payouts(&compute_two_currencies(), Lang::En);
+    let two_currencies = read_sheets(&two);
+    let files: [(&str, &Sheets, Vec<u8>); 4] = [
         ("payouts.xlsx", &reference, payouts(&compute(), Lang::En)),
         (
             "wrong-cache.xlsx",
@@ -546,6 +570,7 @@ fn libreoffice_recalculates_to_the_cached_values() {
             wrong_cached_copy(&reference),
         ),
         ("sample.xlsx", &sample, payouts(&compute_sample(), Lang::En)),
+        ("two-currencies.xlsx", &two_currencies, two),
     ];
     let mut paths: Vec<PathBuf> = files
         .iter()
@@ -557,7 +582,7 @@ fn libreoffice_recalculates_to_the_cached_values() {
         .collect();
     let halves = half_cent_cases();
     paths.push(input.join("half-cents.xlsx"));
-    std::fs::write(&paths[3], half_cent_workbook(&halves)).unwrap();
+    std::fs::write(&paths[4], half_cent_workbook(&halves)).unwrap();
     let out = libreoffice_recalc(&soffice, work.path(), &paths);
 
     let formulas: usize = reference

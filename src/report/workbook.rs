@@ -662,37 +662,51 @@ fn summary(
         let mut cells = Vec::new();
         for (key, members) in groups {
             let clash = lower.iter().filter(|k| **k == key.to_lowercase()).count() > 1;
-            let currencies: BTreeSet<&str> = members
-                .iter()
-                .map(|&i| {
-                    run.schemes[run.employees[i].employee.scheme]
-                        .currency
-                        .as_str()
-                })
-                .collect();
-            let total: Decimal = members.iter().map(|&i| run.employees[i].score.total).sum();
-            if key.is_empty() {
-                ws.write_string(*r, 0, l.get("(no team)"))?;
-            } else {
-                ws.write_string(*r, 0, key)?;
+            // A group in several currencies (a team across countries) gets one row per
+            // currency: amounts in different currencies are never added up.
+            let mut by_currency: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+            for &i in members {
+                by_currency
+                    .entry(run.currency(&run.employees[i]))
+                    .or_default()
+                    .push(i);
             }
-            text(
-                ws,
-                *r,
-                1,
-                &currencies.iter().copied().collect::<Vec<_>>().join(", "),
-            )?;
-            ws.write_number_with_format(*r, 2, members.len() as f64, &f.integer)?;
-            formula(
-                ws,
-                *r,
-                3,
-                sum_of_key(&keys, key, &all_totals, clash),
-                result_text(dec_f64(total)),
-                &money_format_of(currencies.iter().copied(), f),
-            )?;
-            cells.push((key.clone(), *r));
-            *r += 1;
+            let mixed = by_currency.len() > 1;
+            for (currency, members) in by_currency {
+                let total = members
+                    .iter()
+                    .try_fold(Decimal::ZERO, |t, &i| {
+                        t.checked_add(run.employees[i].score.total)
+                    })
+                    .unwrap_or(Decimal::MAX);
+                if key.is_empty() {
+                    ws.write_string(*r, 0, l.get("(no team)"))?;
+                } else {
+                    ws.write_string(*r, 0, key)?;
+                }
+                text(ws, *r, 1, currency)?;
+                ws.write_number_with_format(*r, 2, members.len() as f64, &f.integer)?;
+                let sum = if mixed {
+                    let currencies = range(first, 4, last, 4);
+                    format!(
+                        "ROUND(SUMPRODUCT(EXACT({keys},{})*({currencies}={})*{all_totals}),2)",
+                        formula_string(key),
+                        formula_string(currency)
+                    )
+                } else {
+                    sum_of_key(&keys, key, &all_totals, clash)
+                };
+                formula(
+                    ws,
+                    *r,
+                    3,
+                    sum,
+                    result_text(dec_f64(total)),
+                    &money_format(currency),
+                )?;
+                cells.push((key.clone(), *r));
+                *r += 1;
+            }
         }
         *r += 1;
         Ok(cells)
