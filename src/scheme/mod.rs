@@ -352,12 +352,8 @@ pub fn load_dir_partial(dir: &Path) -> Loaded {
 }
 
 pub fn load_file(file: &Path) -> Result<Scheme, Vec<Problem>> {
-    let text = std::fs::read_to_string(file).map_err(|e| {
-        vec![Problem::new(
-            file.display().to_string(),
-            format!("cannot read the scheme: {e}"),
-        )]
-    })?;
+    let text = crate::yaml::read_file(file)
+        .map_err(|message| vec![Problem::new(file.display().to_string(), message)])?;
     parse::parse_scheme(file, &text)
 }
 
