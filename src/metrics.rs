@@ -122,6 +122,61 @@ pub struct Evaluator<'a> {
     keysets: Vec<KeySet>,
     /// Slots and key sets to offer each table's rows to.
     by_table: HashMap<Table, (Vec<usize>, Vec<usize>)>,
+    /// Per scheme (by index; empty when not in use): its metrics in an order where every
+    /// formula comes after the metrics it reads, and each formula's distinct operands.
+    plans: Vec<EvalPlan>,
+}
+
+#[derive(Default)]
+struct EvalPlan {
+    order: Vec<usize>,
+    deps: Vec<Vec<usize>>,
+}
+
+impl EvalPlan {
+    /// A dependency order without recursion (a scheme may chain tens of thousands of formulas;
+    /// cycles were refused when it loaded, and would only be cut here, never loop).
+    fn new(scheme: &Scheme) -> EvalPlan {
+        let n = scheme.metrics.len();
+        let deps: Vec<Vec<usize>> = scheme
+            .metrics
+            .iter()
+            .map(|m| match &m.def {
+                MetricDef::Formula(e) => {
+                    let mut d = Vec::new();
+                    e.metrics(&mut d);
+                    d.sort_unstable();
+                    d.dedup();
+                    d
+                }
+                MetricDef::Aggregate(_) => Vec::new(),
+            })
+            .collect();
+        let mut state = vec![0u8; n]; // 0 unseen, 1 in progress, 2 placed
+        let mut order = Vec::with_capacity(n);
+        for root in 0..n {
+            if state[root] != 0 {
+                continue;
+            }
+            let mut work = vec![(root, 0usize)];
+            state[root] = 1;
+            while let Some((v, i)) = work.last_mut() {
+                let v = *v;
+                if let Some(&w) = deps[v].get(*i) {
+                    *i += 1;
+                    if state[w] == 0 {
+                        state[w] = 1;
+                        work.push((w, 0));
+                    }
+                } else {
+                    work.pop();
+                    state[v] = 2;
+                    order.push(v);
+                }
+            }
+        }
+        EvalPlan { order, deps }
+    }
 }
 
 impl<'a> Evaluator<'a> {
@@ -134,7 +189,17 @@ impl<'a> Evaluator<'a> {
             slots: Vec::new(),
             keysets: Vec::new(),
             by_table: HashMap::new(),
+            plans: Vec::new(),
         };
+        ev.plans = (0..schemes.len())
+            .map(|s| {
+                if in_use.contains(&s) {
+                    EvalPlan::new(&schemes[s])
+                } else {
+                    EvalPlan::default()
+                }
+            })
+            .collect();
         for &s in &in_use {
             for (m, metric) in schemes[s].metrics.iter().enumerate() {
                 if let MetricDef::Aggregate(a) = &metric.def {
@@ -330,8 +395,9 @@ impl<'a> Evaluator<'a> {
         for (e, &s) in self.employee_scheme.iter().enumerate() {
             let scheme = &self.schemes[s];
             let mut values: Vec<Option<MetricValue>> = vec![None; scheme.metrics.len()];
-            for m in 0..scheme.metrics.len() {
-                self.value_of(e, s, m, &slot_of, &mut values, &mut problems);
+            for &m in &self.plans[s].order {
+                let v = self.value_of(e, s, m, &slot_of, &values, &mut problems);
+                values[m] = Some(v);
             }
             out.push(
                 values
@@ -375,14 +441,11 @@ impl<'a> Evaluator<'a> {
         s: usize,
         m: usize,
         slot_of: &HashMap<(usize, usize), usize>,
-        memo: &mut Vec<Option<MetricValue>>,
+        done: &[Option<MetricValue>],
         problems: &mut Vec<Problem>,
     ) -> MetricValue {
-        if let Some(v) = &memo[m] {
-            return v.clone();
-        }
         let metric = &self.schemes[s].metrics[m];
-        let v = match &metric.def {
+        match &metric.def {
             MetricDef::Aggregate(_) => {
                 let slot = &self.slots[slot_of[&(s, m)]];
                 let empty = Acc::default();
@@ -410,23 +473,21 @@ impl<'a> Evaluator<'a> {
                 }
             }
             MetricDef::Formula(expr) => {
-                let mut deps = Vec::new();
-                expr.metrics(&mut deps);
-                let mut rows = 0;
-                let mut vals = HashMap::new();
-                for d in deps {
-                    let dv = self.value_of(e, s, d, slot_of, memo, problems);
-                    rows = rows.max(dv.rows);
-                    vals.insert(d, dv.value);
-                }
+                // The operands come earlier in the evaluation order; one that does not (only
+                // possible on a cycle, refused at load) reads as missing.
+                let operand = |i: usize| done.get(i).and_then(Option::as_ref);
+                let rows = self.plans[s].deps[m]
+                    .iter()
+                    .filter_map(|&d| operand(d))
+                    .map(|v| v.rows)
+                    .max()
+                    .unwrap_or(0);
                 MetricValue {
-                    value: expr.eval(&|i| vals.get(&i).cloned().flatten()),
+                    value: expr.eval(&|i| operand(i).and_then(|v| v.value.clone())),
                     rows,
                 }
             }
-        };
-        memo[m] = Some(v.clone());
-        v
+        }
     }
 }
 

@@ -1,4 +1,9 @@
-//! A payout period: one calendar month, `YYYY-MM`.
+//! A payout period: one calendar month, `YYYY-MM`, in the years 1900-9999.
+//!
+//! The year range is what the outputs can hold: spreadsheet dates start on 1900-01-01 (Excel
+//! and LibreOffice show nothing sensible before), and the calendar of the workbook ends on
+//! 9999-12-31. Scheme offsets are bounded too (±100 years, see `scheme::MAX_OFFSET_DAYS`), so
+//! every date computed from a period stays inside chrono's calendar.
 
 use chrono::{Datelike, NaiveDate};
 use std::fmt;
@@ -9,19 +14,39 @@ pub struct Period {
     month: u32,
 }
 
+/// The first and last year a period may be in.
+pub const FIRST_YEAR: i32 = 1900;
+pub const LAST_YEAR: i32 = 9999;
+
 impl Period {
-    /// Parses `YYYY-MM` (exactly that spelling).
+    /// Parses `YYYY-MM` (exactly that spelling), years 1900-9999.
     pub fn parse(text: &str) -> Option<Period> {
-        let (y, m) = text.split_once('-')?;
-        if y.len() != 4 || m.len() != 2 || !y.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit()) {
-            return None;
+        Period::parse_explained(text).ok()
+    }
+
+    /// Like [`Period::parse`], saying what is wrong: not a month, or a year the outputs cannot
+    /// hold.
+    pub fn parse_explained(text: &str) -> Result<Period, String> {
+        let shown: String = text.chars().take(40).collect();
+        let not_a_month = || format!("{shown:?} is not a month; expected YYYY-MM, e.g. 2026-10");
+        let (y, m) = text.split_once('-').ok_or_else(not_a_month)?;
+        if !(4..=5).contains(&y.len())
+            || m.len() != 2
+            || !y.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit())
+        {
+            return Err(not_a_month());
         }
-        let p = Period {
-            year: y.parse().ok()?,
-            month: m.parse().ok()?,
-        };
-        NaiveDate::from_ymd_opt(p.year, p.month, 1)?;
-        Some(p)
+        let year: i32 = y.parse().map_err(|_| not_a_month())?;
+        let month: u32 = m.parse().map_err(|_| not_a_month())?;
+        if !(1..=12).contains(&month) {
+            return Err(not_a_month());
+        }
+        if !(FIRST_YEAR..=LAST_YEAR).contains(&year) {
+            return Err(format!(
+                "{shown:?}: the year {year} is out of range; periods run from {FIRST_YEAR}-01 to {LAST_YEAR}-12 (spreadsheet dates start in 1900 and end in 9999)"
+            ));
+        }
+        Ok(Period { year, month })
     }
 
     pub fn start(self) -> NaiveDate {
@@ -72,5 +97,30 @@ mod tests {
         assert_eq!(Period::parse("2026-13"), None);
         assert_eq!(Period::parse("26-10"), None);
         assert_eq!(p.to_string(), "2026-09");
+    }
+
+    #[test]
+    fn years_the_outputs_cannot_hold_are_refused() {
+        for bad in ["0000-01", "1899-12", "10000-01", "0001-01"] {
+            let e = Period::parse_explained(bad).unwrap_err();
+            assert!(
+                e.contains("is out of range; periods run from 1900-01 to 9999-12"),
+                "{e}"
+            );
+        }
+        assert_eq!(
+            Period::parse("1900-01").unwrap().start().to_string(),
+            "1900-01-01"
+        );
+        assert_eq!(
+            Period::parse("9999-12").unwrap().end().to_string(),
+            "9999-12-31"
+        );
+        assert!(Period::parse_explained("99999-01").is_err());
+        assert!(
+            Period::parse_explained("2026-00")
+                .unwrap_err()
+                .contains("is not a month")
+        );
     }
 }

@@ -163,14 +163,14 @@ pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunRes
     let mut plans = Plans::new();
     if needs_plans {
         let (read, stats, unreadable) = read_plans(&source, period, &index, &mut problems);
-        plans = read;
+        plans = read.plans;
         if let Some(stats) = stats {
             tables.push(stats);
             check_plans(
                 &source,
                 &schemes,
                 &roster,
-                &plans,
+                (&plans, &read.metrics),
                 unreadable,
                 period,
                 &mut problems,
@@ -362,6 +362,14 @@ fn read_roster(
 /// (employee_id, metric in lower case) → (target, row number), for the run's period.
 type Plans = HashMap<(String, String), (Decimal, usize)>;
 
+/// What the plans table holds: the period's plans, and every metric name any of its rows uses
+/// (in lower case, whatever the period), to check the schemes' plan targets against.
+#[derive(Default)]
+struct PlansRead {
+    plans: Plans,
+    metrics: BTreeSet<String>,
+}
+
 /// Reads the plans table for the period. The flag is true when some plan rows could not be read
 /// (a "missing" plan may then be one of them).
 fn read_plans(
@@ -369,14 +377,15 @@ fn read_plans(
     period: Period,
     index: &HashMap<String, usize>,
     problems: &mut Vec<Problem>,
-) -> (Plans, Option<TableStats>, bool) {
+) -> (PlansRead, Option<TableStats>, bool) {
     let mut plans: Plans = HashMap::new();
+    let mut metrics: BTreeSet<String> = BTreeSet::new();
     if !source.has_table(Table::Plans) {
         problems.push(Problem::new(
             source.place(Table::Plans),
             "the plans table is missing; schemes in use take targets from it",
         ));
-        return (plans, None, false);
+        return (PlansRead::default(), None, false);
     }
     let period_text = period.to_string();
     let mut stats = TableStats {
@@ -390,6 +399,10 @@ fn read_plans(
     stats.rows_read = read_table(source, Table::Plans, problems, &mut |row: TypedRow| {
         let v = row.values;
         let emp = v[0].as_text().unwrap_or("");
+        let metric = v[2].as_text().unwrap_or("");
+        if !metrics.contains(metric) {
+            metrics.insert(metric.to_lowercase());
+        }
         if v[1].as_text() != Some(period_text.as_str()) {
             stats.rows_outside_period += 1;
             return;
@@ -406,20 +419,60 @@ fn read_plans(
         );
     });
     let unreadable = problems.len() > before;
-    (plans, Some(stats), unreadable)
+    (PlansRead { plans, metrics }, Some(stats), unreadable)
 }
 
 /// Every employee employed in the period needs a plan above zero for each plan-based KPI.
+///
+/// A plan metric that no row of the plans table names at all (any period, anyone) is a mistake
+/// in the scheme, not in the data: it is reported once, where the scheme writes it, with the
+/// metrics the table does have, instead of once per employee.
 fn check_plans(
     source: &Source,
     schemes: &[Scheme],
     roster: &[Employee],
-    plans: &Plans,
+    (plans, plan_metrics): (&Plans, &BTreeSet<String>),
     plans_unreadable: bool,
     period: Period,
     problems: &mut Vec<Problem>,
 ) {
     let plans_place = source.place(Table::Plans);
+    let in_use: BTreeSet<usize> = roster.iter().map(|e| e.scheme).collect();
+    let mut unknown: BTreeSet<(usize, String)> = BTreeSet::new();
+    if !plans_unreadable {
+        let names: Vec<String> = plan_metrics.iter().cloned().collect();
+        for &s in &in_use {
+            for kpi in &schemes[s].kpis {
+                let Target::Plan(metric) = &kpi.target else {
+                    continue;
+                };
+                let key = metric.to_lowercase();
+                if plan_metrics.contains(&key) || !unknown.insert((s, key)) {
+                    continue;
+                }
+                let shown: String = metric.chars().take(60).collect();
+                let has = if names.is_empty() {
+                    "the plans table has no rows".to_string()
+                } else {
+                    const SHOWN: usize = 20;
+                    let listed = if names.len() <= SHOWN {
+                        names.join(", ")
+                    } else {
+                        format!("{}, … ({} in all)", names[..SHOWN].join(", "), names.len())
+                    };
+                    format!("the plans table has the metrics {listed}")
+                };
+                problems.push(Problem::new(
+                    &kpi.target_place,
+                    format!(
+                        "plan metric {shown:?} of KPI {:?}: no row of {plans_place} has this metric{}; {has}",
+                        kpi.id,
+                        crate::error::did_you_mean(&metric.to_lowercase(), names.iter().map(String::as_str)),
+                    ),
+                ));
+            }
+        }
+    }
     for emp in roster {
         let scheme = &schemes[emp.scheme];
         let employment = scoring::employment(period, emp.hired_on, emp.left_on);
@@ -428,6 +481,9 @@ fn check_plans(
                 let Target::Plan(metric) = &kpi.target else {
                     continue;
                 };
+                if unknown.contains(&(emp.scheme, metric.to_lowercase())) {
+                    continue;
+                }
                 match plans.get(&(emp.id.clone(), metric.to_lowercase())) {
                     None if plans_unreadable => {}
                     None => problems.push(Problem::new(
@@ -504,7 +560,7 @@ fn read_activity(
                     .amount_column()
                     .and_then(|c| row.values[c].as_number())
                 {
-                    entry.1 += a;
+                    entry.1 = entry.1.saturating_add(a);
                 }
                 return;
             };

@@ -47,9 +47,60 @@ pub fn employment(
     }
 }
 
+/// The attainment lines of one KPI, drawn from the scheme and the KPI's own curve.
+///
+/// The rule: a KPI's review line is the higher of the scheme's `review_below` and the KPI's
+/// curve threshold, so an attainment that pays nothing because it is under the threshold is
+/// always in the "below" band and flagged for review (with `threshold: 95%`, 93% pays 0 and is
+/// "below 95%", not "80-100%"). The discuss line is the scheme's `discuss_above`, raised to the
+/// review line when the threshold is above it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lines {
+    pub review: Decimal,
+    pub discuss: Decimal,
+}
+
+impl Lines {
+    pub fn of(scheme: &Scheme, kpi: &Kpi) -> Lines {
+        let review = scheme.review_below.max(kpi.curve.threshold);
+        Lines {
+            review,
+            discuss: scheme.discuss_above.max(review),
+        }
+    }
+}
+
+/// Where an attainment falls, for colours, flags and plain-language lines. Decided once, here,
+/// and stored on each [`KpiScore`]: every output shows the same band.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Band {
+    /// Below the KPI's review line: nothing or little is paid; time for a conversation.
+    Below,
+    /// From the review line to 100%: the expected result.
+    Norm,
+    /// From 100% (or the review line, when higher) to the discuss line: a good result.
+    Good,
+    /// Above the discuss line: a star, or a plan set too low.
+    Above,
+}
+
+impl Band {
+    pub fn of(lines: Lines, attainment: &Exact) -> Band {
+        if *attainment < exact(lines.review) {
+            Band::Below
+        } else if *attainment <= exact(Decimal::ONE) {
+            Band::Norm
+        } else if *attainment <= exact(lines.discuss) {
+            Band::Good
+        } else {
+            Band::Above
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Flag {
-    /// Attainment below the scheme's review line (80%): review, and talk about why.
+    /// Attainment below the KPI's review line (80%, or its threshold): review, and talk about why.
     BelowThreshold,
     /// Attainment above the scheme's discuss line (120%): a star, or a plan set too low.
     AboveStretch,
@@ -75,6 +126,9 @@ pub struct KpiScore {
     pub actual: Option<Exact>,
     pub target: Option<Exact>,
     pub attainment: Option<Exact>,
+    /// The attainment's band (none without an attainment), by the KPI's `lines`.
+    pub band: Option<Band>,
+    pub lines: Lines,
     pub factor: Exact,
     pub amount: Decimal,
     pub flags: Vec<Flag>,
@@ -208,12 +262,12 @@ pub fn score(
                 },
             }
         };
-        if let Some(att) = &attainment {
-            if *att < exact(scheme.review_below) {
-                flags.push(Flag::BelowThreshold);
-            } else if *att > exact(scheme.discuss_above) {
-                flags.push(Flag::AboveStretch);
-            }
+        let lines = Lines::of(scheme, kpi);
+        let band = attainment.as_ref().map(|a| Band::of(lines, a));
+        match band {
+            Some(Band::Below) => flags.push(Flag::BelowThreshold),
+            Some(Band::Above) => flags.push(Flag::AboveStretch),
+            _ => {}
         }
         let exact_amount = exact(target_bonus) * &share * exact(kpi.weight) * &factor;
         let amount = round_exact(&exact_amount, 2).ok_or_else(|| {
@@ -228,6 +282,8 @@ pub fn score(
             actual,
             target,
             attainment,
+            band,
+            lines,
             factor,
             amount,
             flags,

@@ -105,12 +105,8 @@ impl Inputs {
 }
 
 fn parse_period(text: &str) -> Result<Period> {
-    Period::parse(text.trim()).ok_or_else(|| {
-        Error::BadInput(vec![Problem::new(
-            "--period",
-            format!("{text:?} is not a month; expected YYYY-MM, e.g. 2026-10"),
-        )])
-    })
+    Period::parse_explained(text.trim())
+        .map_err(|message| Error::BadInput(vec![Problem::new("--period", message)]))
 }
 
 fn parse_lang(text: &str) -> Result<Lang> {

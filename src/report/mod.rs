@@ -164,41 +164,23 @@ pub(crate) fn cell_exact(q: &Exact) -> f64 {
     q.to_f64().unwrap_or(0.0)
 }
 
-/// Where an attainment falls, for colours and plain-language lines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Band {
-    /// Below the review line (80%): nothing or little is paid; time for a conversation.
-    Below,
-    /// From the review line to 100%: the expected result.
-    Norm,
-    /// From 100% to the discuss line (120%): a good result.
-    Good,
-    /// Above the discuss line: a star, or a plan set too low.
-    Above,
-}
+pub use crate::scoring::{Band, Lines};
 
+/// Band words live with the renderers (they need the labels); the band itself is decided once,
+/// in scoring, and stored on each KPI result.
 impl Band {
-    pub fn of(scheme: &crate::scheme::Scheme, attainment: &Exact) -> Band {
-        use crate::num::exact;
-        if *attainment < exact(scheme.review_below) {
-            Band::Below
-        } else if *attainment <= exact(Decimal::ONE) {
-            Band::Norm
-        } else if *attainment <= exact(scheme.discuss_above) {
-            Band::Good
-        } else {
-            Band::Above
-        }
-    }
-
     /// The band in words, e.g. `80-100%`, `below 80%` (`ниже 80%`).
-    pub fn words(self, scheme: &crate::scheme::Scheme, labels: &Labels) -> String {
+    pub fn words(self, lines: Lines, labels: &Labels) -> String {
         let pct = |d: Decimal| (d * Decimal::ONE_HUNDRED).normalize().to_string();
         match self {
-            Band::Below => format!("{} {}%", labels.get("below"), pct(scheme.review_below)),
-            Band::Norm => format!("{}-100%", pct(scheme.review_below)),
-            Band::Good => format!("100-{}%", pct(scheme.discuss_above)),
-            Band::Above => format!("{} {}%", labels.get("above"), pct(scheme.discuss_above)),
+            Band::Below => format!("{} {}%", labels.get("below"), pct(lines.review)),
+            Band::Norm => format!("{}-100%", pct(lines.review)),
+            Band::Good => format!(
+                "{}-{}%",
+                pct(lines.review.max(Decimal::ONE)),
+                pct(lines.discuss)
+            ),
+            Band::Above => format!("{} {}%", labels.get("above"), pct(lines.discuss)),
         }
     }
 }

@@ -7,8 +7,8 @@
 //! anything on their own. The only thing a statement says about other people is the employee's
 //! place among those employed on the same scheme, as a number.
 
+use super::Context;
 use super::labels::{Labels, Lang};
-use super::{Band, Context};
 use crate::error::{Error, Result};
 use crate::metrics::Evidence;
 use crate::num::{Exact, exact, exact_int, round_exact};
@@ -364,8 +364,8 @@ fn top3_names(run: &RunResult, scheme: usize) -> Vec<String> {
         .collect()
 }
 
-fn band_words(scheme: &Scheme, att: &Exact, labels: &Labels) -> String {
-    Band::of(scheme, att).words(scheme, labels)
+fn band_words(s: &crate::scoring::KpiScore, labels: &Labels) -> Option<String> {
+    s.band.map(|b| b.words(s.lines, labels))
 }
 
 /// Builds the statement of the employee at `index` of the run.
@@ -462,9 +462,7 @@ pub fn build(run: &RunResult, index: usize, cx: &Context) -> Statement {
                 measure(&s.actual),
                 measure(&s.target),
                 s.attainment.clone().map_or(Val::Empty, Val::Percent),
-                s.attainment
-                    .as_ref()
-                    .map_or(Val::Empty, |a| Val::Text(band_words(scheme, a, l))),
+                band_words(s, l).map_or(Val::Empty, Val::Text),
                 Val::Percent(s.factor.clone()),
                 Val::Weight(kpi.weight),
                 Val::Money(s.amount),

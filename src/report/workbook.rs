@@ -19,11 +19,11 @@
 //! recalculates to the same ones. Text is always written as text: a name such as
 //! `=HYPERLINK(...)` never becomes a formula.
 
-use super::{Band, Context, segment_words};
+use super::{Context, Lines, segment_words};
 use crate::error::{Error, Problem, Result};
 use crate::num::{Exact, exact, round_exact};
 use crate::run::RunResult;
-use crate::scheme::{Better, Scheme};
+use crate::scheme::Better;
 use crate::scoring::Flag;
 use rust_decimal::{Decimal, RoundingStrategy};
 use rust_xlsxwriter::{
@@ -246,18 +246,19 @@ fn sum_of_key(keys: &str, key: &str, amounts: &str, case_clash: bool) -> String 
     )
 }
 
-/// Colours attainment cells `col` of rows `first..=last` by band, with the scheme's lines.
+/// Colours attainment cells `col` of rows `first..=last` by band, with the KPI's lines (the
+/// same lines scoring decided the band with).
 fn band_colours(
     ws: &mut Worksheet,
     f: &Formats,
     rows: (u32, u32),
     col: u16,
-    scheme: &Scheme,
+    lines: Lines,
 ) -> XResult<()> {
     let (first, last) = rows;
     let a = cell(first, col);
-    let review = scheme.review_below.normalize();
-    let discuss = scheme.discuss_above.normalize();
+    let review = lines.review.normalize();
+    let discuss = lines.discuss.normalize();
     let rules = [
         format!("=AND(ISNUMBER({a}),{a}<{review})"),
         format!("=AND(ISNUMBER({a}),{a}>={review},{a}<=1)"),
@@ -273,16 +274,12 @@ fn band_colours(
     Ok(())
 }
 
-/// Runs of consecutive rows whose schemes draw the same review and discuss lines.
-fn threshold_runs(rows: &[(u32, &Scheme)]) -> Vec<(u32, u32, usize)> {
+/// Runs of consecutive rows whose KPIs draw the same review and discuss lines.
+fn threshold_runs(rows: &[(u32, Lines)]) -> Vec<(u32, u32, usize)> {
     let mut runs: Vec<(u32, u32, usize)> = Vec::new();
     for (i, (r, s)) in rows.iter().enumerate() {
         match runs.last_mut() {
-            Some((_, last, j))
-                if *last + 1 == *r
-                    && rows[*j].1.review_below == s.review_below
-                    && rows[*j].1.discuss_above == s.discuss_above =>
-            {
+            Some((_, last, j)) if *last + 1 == *r && rows[*j].1 == *s => {
                 *last = *r;
             }
             _ => runs.push((*r, *r, i)),
@@ -291,12 +288,7 @@ fn threshold_runs(rows: &[(u32, &Scheme)]) -> Vec<(u32, u32, usize)> {
     runs
 }
 
-fn colour_column(
-    ws: &mut Worksheet,
-    f: &Formats,
-    col: u16,
-    rows: &[(u32, &Scheme)],
-) -> XResult<()> {
+fn colour_column(ws: &mut Worksheet, f: &Formats, col: u16, rows: &[(u32, Lines)]) -> XResult<()> {
     for (first, last, i) in threshold_runs(rows) {
         band_colours(ws, f, (first, last), col, rows[i].1)?;
     }
@@ -593,13 +585,13 @@ fn summary(
         text(ws, r, layout.flags_col, &all.join("; "))?;
     }
     let n = run.employees.len();
-    let rows: Vec<(u32, &Scheme)> = run
-        .employees
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (first + i as u32, &run.schemes[e.employee.scheme]))
-        .collect();
     for k in 0..layout.max_kpis {
+        let rows: Vec<(u32, Lines)> = run
+            .employees
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| e.score.kpis.get(k).map(|s| (first + i as u32, s.lines)))
+            .collect();
         colour_column(ws, f, Layout::slot_cols(k).1, &rows)?;
     }
 
@@ -790,13 +782,13 @@ fn breakdown(
         "flags",
     ]);
     header(ws, f, 0, &names)?;
-    let mut colour_rows: Vec<(u32, &Scheme)> = Vec::new();
+    let mut colour_rows: Vec<(u32, Lines)> = Vec::new();
     for (i, e) in run.employees.iter().enumerate() {
         let scheme = &run.schemes[e.employee.scheme];
         let money = money_format(&scheme.currency);
         for (k, (kpi, s)) in scheme.kpis.iter().zip(&e.score.kpis).enumerate() {
             let r = layout.breakdown_rows[i][k];
-            colour_rows.push((r, scheme));
+            colour_rows.push((r, s.lines));
             text(ws, r, bd::EMPLOYEE, &e.employee.id)?;
             text(ws, r, bd::NAME, &e.employee.name)?;
             text(ws, r, bd::SCHEME, &scheme.id)?;
@@ -845,13 +837,8 @@ fn breakdown(
                     &f.percent,
                 )?;
             }
-            if let Some(a) = &s.attainment {
-                text(
-                    ws,
-                    r,
-                    bd::BAND,
-                    &Band::of(scheme, a).words(scheme, &cx.labels),
-                )?;
+            if let Some(b) = s.band {
+                text(ws, r, bd::BAND, &b.words(s.lines, &cx.labels))?;
             }
             text(
                 ws,
@@ -975,10 +962,10 @@ fn flags(
                 let reason = match fl {
                     Flag::BelowThreshold => l
                         .get("attainment {a} is below {line}: review, and talk about why")
-                        .replace("{line}", &pct_decimal(scheme.review_below)),
+                        .replace("{line}", &pct_decimal(s.lines.review)),
                     Flag::AboveStretch => l
                         .get("attainment {a} is above {line}: a star, or a plan set too low; talk")
-                        .replace("{line}", &pct_decimal(scheme.discuss_above)),
+                        .replace("{line}", &pct_decimal(s.lines.discuss)),
                     Flag::NoData => l
                         .get("the actual could not be computed (a zero divisor: no deals, an empty book, no answers): pays nothing")
                         .to_string(),
@@ -1346,12 +1333,13 @@ mod tests {
     }
 
     #[test]
-    fn colour_runs_follow_each_schemes_lines() {
-        let schemes = crate::scheme::load_dir(std::path::Path::new("schemes")).unwrap();
-        let a = &schemes[0];
-        let mut b = schemes[1].clone();
-        b.review_below = "0.7".parse().unwrap();
-        let rows = [(1, a), (2, a), (3, &b), (4, a), (6, &schemes[2])];
+    fn colour_runs_follow_each_kpis_lines() {
+        let l = |r: &str, d: &str| Lines {
+            review: r.parse().unwrap(),
+            discuss: d.parse().unwrap(),
+        };
+        let (a, b) = (l("0.8", "1.2"), l("0.7", "1.2"));
+        let rows = [(1, a), (2, a), (3, b), (4, a), (6, a)];
         assert_eq!(
             threshold_runs(&rows),
             [(1, 2, 0), (3, 3, 2), (4, 4, 3), (6, 6, 4)]

@@ -59,6 +59,13 @@ enum Tok {
     Op(char),
 }
 
+/// Parentheses (and unary minus signs) nest at most this deep: evaluation recurses through the
+/// tree, and a hostile `((((…))))` must be an error, not a stack overflow.
+pub const MAX_NESTING: usize = 50;
+/// A formula has at most this many operations (`a + a + … ` chains into a tree as deep as it is
+/// long); split a longer one into several metrics.
+pub const MAX_OPERATIONS: usize = 500;
+
 /// A formula that names metrics, still unresolved: names are looked up by the caller.
 /// Errors carry the 0-based character offset in the formula text.
 pub fn parse(
@@ -66,10 +73,23 @@ pub fn parse(
     resolve: &mut dyn FnMut(&str, usize) -> Option<usize>,
 ) -> Result<Expr, (usize, String)> {
     let toks = tokenize(text)?;
+    let ops = toks
+        .iter()
+        .filter(|(_, t)| matches!(t, Tok::Op('+' | '-' | '*' | '/')))
+        .nth(MAX_OPERATIONS);
+    if let Some((at, _)) = ops {
+        return Err((
+            *at,
+            format!(
+                "the formula has more than {MAX_OPERATIONS} operations; split it into several metrics"
+            ),
+        ));
+    }
     let mut p = ExprParser {
         toks,
         i: 0,
         end: text.chars().count(),
+        depth: 0,
         resolve,
     };
     let e = p.sum()?;
@@ -129,10 +149,25 @@ struct ExprParser<'a> {
     toks: Vec<(usize, Tok)>,
     i: usize,
     end: usize,
+    /// How many parentheses and unary minus signs enclose the current position.
+    depth: usize,
     resolve: &'a mut dyn FnMut(&str, usize) -> Option<usize>,
 }
 
 impl ExprParser<'_> {
+    fn deeper(&mut self, at: usize) -> Result<(), (usize, String)> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err((
+                at,
+                format!(
+                    "the formula nests deeper than {MAX_NESTING} levels; split it into several metrics"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     fn peek_op(&self) -> Option<char> {
         match self.toks.get(self.i) {
             Some((_, Tok::Op(c))) => Some(*c),
@@ -170,8 +205,12 @@ impl ExprParser<'_> {
 
     fn unary(&mut self) -> Result<Expr, (usize, String)> {
         if self.peek_op() == Some('-') {
+            let at = self.toks[self.i].0;
             self.i += 1;
-            return Ok(Expr::Neg(Box::new(self.unary()?)));
+            self.deeper(at)?;
+            let e = Expr::Neg(Box::new(self.unary()?));
+            self.depth -= 1;
+            return Ok(e);
         }
         self.atom()
     }
@@ -187,7 +226,9 @@ impl ExprParser<'_> {
                 .map(Expr::Metric)
                 .ok_or((at, String::new())),
             Tok::Op('(') => {
+                self.deeper(at)?;
                 let e = self.sum()?;
+                self.depth -= 1;
                 if self.peek_op() != Some(')') {
                     let at = self.toks.get(self.i).map_or(self.end, |t| t.0);
                     return Err((at, "a `(` is not closed".to_string()));
@@ -255,5 +296,30 @@ mod tests {
             Err((2, "unexpected name \"b\" in the formula".into()))
         );
         assert_eq!(parse_with("zz", &["a"]), Err((0, String::new())));
+    }
+
+    #[test]
+    fn nesting_and_length_are_bounded() {
+        let deep = format!("{}a{}", "(".repeat(100_000), ")".repeat(100_000));
+        assert_eq!(
+            parse_with(&deep, &["a"]),
+            Err((
+                50,
+                "the formula nests deeper than 50 levels; split it into several metrics".into()
+            ))
+        );
+        let minus = format!("{}a", "-".repeat(100));
+        assert_eq!(parse_with(&minus, &["a"]).unwrap_err().0, 50);
+        let ok = format!("{}a{}", "(".repeat(50), ")".repeat(50));
+        assert!(parse_with(&ok, &["a"]).is_ok());
+        let long = vec!["a"; 100_000].join("+");
+        assert_eq!(
+            parse_with(&long, &["a"]),
+            Err((
+                1001,
+                "the formula has more than 500 operations; split it into several metrics".into()
+            ))
+        );
+        assert!(parse_with(&vec!["a"; 501].join("+"), &["a"]).is_ok());
     }
 }

@@ -152,20 +152,41 @@ pub enum DateBase {
     Fixed(NaiveDate),
 }
 
+/// The largest offset a scheme may write: `± 36 525 days` or `± 1 200 months` (100 years).
+///
+/// No pay rule looks further than a working life back or ahead, so a larger offset is a typo;
+/// and with periods limited to the years 1900-9999 ([`crate::period`]) every resolved date stays
+/// far inside the calendar's range, so resolving never fails.
+pub const MAX_OFFSET_DAYS: i64 = 36_525;
+pub const MAX_OFFSET_MONTHS: i32 = 1_200;
+
 impl DateRef {
+    /// The date for a period. Checked arithmetic throughout: were a date ever to fall outside
+    /// the calendar (impossible within [`MAX_OFFSET_DAYS`] and the period's year range), it
+    /// saturates to the first or last representable day, so comparisons keep their meaning
+    /// (`after` a date before all dates keeps every row) instead of panicking.
     pub fn resolve(&self, period: crate::period::Period) -> NaiveDate {
         let base = match self.base {
             DateBase::PeriodStart => period.start(),
             DateBase::PeriodEnd => period.end(),
             DateBase::Fixed(d) => d,
         };
+        let backwards = self.months < 0 || (self.months == 0 && self.days < 0);
+        let saturated = if backwards {
+            NaiveDate::MIN
+        } else {
+            NaiveDate::MAX
+        };
         let shifted = if self.months >= 0 {
-            base.checked_add_months(Months::new(self.months as u32))
+            base.checked_add_months(Months::new(self.months.unsigned_abs()))
         } else {
             base.checked_sub_months(Months::new(self.months.unsigned_abs()))
-        }
-        .unwrap_or(base);
-        shifted + chrono::Duration::days(self.days)
+        };
+        shifted
+            .and_then(|d| {
+                chrono::TimeDelta::try_days(self.days).and_then(|t| d.checked_add_signed(t))
+            })
+            .unwrap_or(saturated)
     }
 }
 
@@ -179,6 +200,9 @@ pub struct Kpi {
     pub weight: Decimal,
     pub metric: usize,
     pub target: Target,
+    /// Where the target is written (`file:line:column`), for problems found against the data
+    /// (a plan metric that no plans row has).
+    pub target_place: String,
     /// Fixed targets are multiplied by the employee's share of the period when true.
     pub prorate: bool,
     pub better: Better,
@@ -270,6 +294,10 @@ impl Curve {
                 .is_none_or(|s| s.to.is_some() || s.slope <= Decimal::ZERO)
     }
 }
+
+/// At most this many KPIs in a scheme: past 3-5 focus suffers (a warning), and past 100 the
+/// workbook's Summary sheet (two columns per KPI) stops being readable; it is surely a mistake.
+pub const MAX_KPIS: usize = 100;
 
 /// Loads every `*.yaml` / `*.yml` scheme in a folder, reporting every problem of every file.
 pub fn load_dir(dir: &Path) -> Result<Vec<Scheme>, Vec<Problem>> {

@@ -13,7 +13,50 @@ struct Ctx<'a> {
     warnings: Vec<Problem>,
 }
 
+/// At most this many problems are listed per scheme file (then a count of the rest), so that a
+/// hostile or generated file cannot flood the terminal; suggestions stop being computed too.
+const MAX_PROBLEMS: usize = 50;
+
+/// The largest attainment or factor a curve or a review/discuss line may name: 100 000% (1000).
+/// Far above anything a pay plan means, and small enough that no arithmetic on it can overflow.
+const MAX_LINE: Decimal = Decimal::from_parts(1000, 0, 0, false, 0);
+/// The largest slope of a curve segment: 1000 (a factor 10 times steeper than anything sane is
+/// already an accelerator of 1000 per 100%), again so that curve arithmetic cannot overflow.
+const MAX_SLOPE: Decimal = Decimal::from_parts(1000, 0, 0, false, 0);
+/// Above 300% (3), a threshold, cap or discuss line written as a bare number is probably a
+/// percentage without its `%` (`threshold: 80` is 8000%): a warning says so.
+const UNLIKELY_LINE: Decimal = Decimal::from_parts(3, 0, 0, false, 0);
+
+/// A value quoted in a message, shortened when long so error output stays bounded.
+fn short(text: &str) -> String {
+    const MAX: usize = 60;
+    if text.chars().count() <= MAX {
+        text.to_string()
+    } else {
+        let head: String = text.chars().take(MAX).collect();
+        format!("{head}… ({} characters)", text.chars().count())
+    }
+}
+
+/// `8000%` for 80: a decimal as a percentage, for messages.
+fn pct(d: Decimal) -> String {
+    match d.checked_mul(Decimal::ONE_HUNDRED) {
+        Some(p) => format!("{}%", p.normalize()),
+        None => format!("{} (as a fraction)", d.normalize()),
+    }
+}
+
 impl Ctx<'_> {
+    /// ` (did you mean "x"?)`, unless the file already has so many problems that they are no
+    /// longer listed (suggestions cost an edit distance per candidate).
+    fn hint<'a>(&self, word: &str, candidates: impl Iterator<Item = &'a str>) -> String {
+        if self.problems.len() >= MAX_PROBLEMS {
+            String::new()
+        } else {
+            crate::error::did_you_mean(word, candidates)
+        }
+    }
+
     fn place(&self, pos: Pos) -> String {
         format!("{}:{}:{}", self.file.display(), pos.line, pos.col)
     }
@@ -59,18 +102,62 @@ impl Ctx<'_> {
     fn number(&mut self, node: &Node, what: &str) -> Option<Decimal> {
         let text = self.text(node, what)?;
         let d = parse_scheme_number(text);
+        let shown = short(text);
         if d.is_none() && crate::num::looks_like_number(text.trim_end_matches('%'), false) {
             self.err(
                 node.pos,
-                format!("{what} {text:?} is too large; a number has at most 28 digits"),
+                format!("{what} {shown:?} is too large; a number has at most 28 digits"),
             );
         } else if d.is_none() {
             self.err(
                 node.pos,
-                format!("{what} {text:?} is not a number; expected e.g. 8, 0.25, 25% or 275 000"),
+                format!("{what} {shown:?} is not a number; expected e.g. 8, 0.25, 25% or 275 000"),
             );
         }
         d
+    }
+
+    /// An attainment or factor (a curve's threshold, start, `to:` or cap, a review or discuss
+    /// line): not negative, at most [`MAX_LINE`], and a warning when it is a bare number above
+    /// `unlikely` (a percentage written without `%`).
+    fn line(&mut self, node: &Node, what: &str, unlikely: Option<Decimal>) -> Option<Decimal> {
+        let d = self.number(node, what)?;
+        let text = node.as_str().unwrap_or("").trim();
+        if d < Decimal::ZERO {
+            self.err(node.pos, format!("{what} {text} cannot be negative"));
+            return None;
+        }
+        let bare = !text.ends_with('%');
+        let hint = if bare {
+            format!(" (did you mean {}%?)", d.normalize())
+        } else {
+            String::new()
+        };
+        if d > MAX_LINE {
+            self.err(
+                node.pos,
+                format!(
+                    "{what} {} is {}, more than any pay plan means; at most {}{hint}",
+                    short(text),
+                    pct(d),
+                    pct(MAX_LINE)
+                ),
+            );
+            return None;
+        }
+        if let Some(u) = unlikely
+            && bare
+            && d > u
+        {
+            self.warn(
+                node.pos,
+                format!(
+                    "{what} {text} is read as {}: a bare number is a fraction (1 = 100%){hint}",
+                    pct(d)
+                ),
+            );
+        }
+        Some(d)
     }
 
     fn boolean(&mut self, node: &Node, what: &str) -> Option<bool> {
@@ -90,7 +177,7 @@ impl Ctx<'_> {
         for (k, _) in entries {
             let key = k.as_str().unwrap_or("");
             if !allowed.contains(&key) {
-                let hint = crate::error::did_you_mean(key, allowed.iter().copied());
+                let hint = self.hint(key, allowed.iter().copied());
                 self.err(
                     k.pos,
                     format!(
@@ -100,6 +187,43 @@ impl Ctx<'_> {
                 );
             }
         }
+    }
+}
+
+/// The scheme's metric names, in file order, with an index for constant-time lookups (a
+/// generated scheme may define tens of thousands).
+struct Names {
+    list: Vec<String>,
+    index: HashMap<String, usize>,
+}
+
+impl Names {
+    fn new(list: Vec<String>) -> Names {
+        let mut index = HashMap::with_capacity(list.len());
+        for (i, n) in list.iter().enumerate() {
+            index.entry(n.clone()).or_insert(i);
+        }
+        Names { list, index }
+    }
+    fn find(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        self.list.iter().map(String::as_str)
+    }
+    /// The names for a message: all of them, or the first 20 and how many there are.
+    fn listed(&self) -> String {
+        list_some(&self.list)
+    }
+}
+
+/// Up to 20 names joined by commas, then how many there are in all.
+fn list_some(names: &[String]) -> String {
+    const SHOWN: usize = 20;
+    if names.len() <= SHOWN {
+        names.join(", ")
+    } else {
+        format!("{}, … ({} in all)", names[..SHOWN].join(", "), names.len())
     }
 }
 
@@ -161,11 +285,6 @@ pub(super) fn parse_scheme(file: &Path, text: &str) -> std::result::Result<Schem
             String::new()
         }
     };
-    let percent = |cx: &mut Ctx, key: &str, default: &str| {
-        get(top, key)
-            .and_then(|n| cx.number(n, key))
-            .unwrap_or_else(|| default.parse().expect("constant"))
-    };
     let ranking_top3 = match get(top, "ranking") {
         None => false,
         Some(n) => match cx.text(n, "ranking") {
@@ -181,8 +300,8 @@ pub(super) fn parse_scheme(file: &Path, text: &str) -> std::result::Result<Schem
             None => false,
         },
     };
-    let review_below = percent(&mut cx, "review_below", "0.8");
-    let discuss_above = percent(&mut cx, "discuss_above", "1.2");
+    let review_below = review_line(&mut cx, get(top, "review_below"));
+    let discuss_above = discuss_line(&mut cx, get(top, "discuss_above"));
 
     let curve_node = get(top, "curve");
     let default_curve = curve_node.and_then(|n| parse_curve(&mut cx, n));
@@ -199,10 +318,12 @@ pub(super) fn parse_scheme(file: &Path, text: &str) -> std::result::Result<Schem
         }
         None => cx.err(root.pos, "the scheme has no `metrics:` section"),
     }
-    let names: Vec<String> = metric_nodes
-        .iter()
-        .map(|(k, _)| k.as_str().unwrap_or("").to_string())
-        .collect();
+    let names = Names::new(
+        metric_nodes
+            .iter()
+            .map(|(k, _)| k.as_str().unwrap_or("").to_string())
+            .collect(),
+    );
     let mut metrics = Vec::new();
     for (k, v) in &metric_nodes {
         let name = k.as_str().unwrap_or("").to_string();
@@ -223,6 +344,7 @@ pub(super) fn parse_scheme(file: &Path, text: &str) -> std::result::Result<Schem
         });
     }
     check_formula_cycles(&mut cx, &metrics, &metric_nodes);
+    check_table_cycles(&mut cx, &metrics, &metric_nodes);
 
     // KPIs.
     let mut kpis: Vec<Kpi> = Vec::new();
@@ -259,6 +381,16 @@ pub(super) fn parse_scheme(file: &Path, text: &str) -> std::result::Result<Schem
         })
         .collect();
     let mut seen: HashMap<String, Pos> = HashMap::new();
+    if kpi_nodes.len() > MAX_KPIS {
+        cx.err(
+            kpis_pos,
+            format!(
+                "{} KPIs; a scheme has at most {MAX_KPIS} (keep 3-5 paid KPIs, the rest as diagnostics)",
+                kpi_nodes.len()
+            ),
+        );
+        kpi_nodes.clear();
+    }
     for (i, node) in kpi_nodes.iter().enumerate() {
         if let Some(kpi) = parse_kpi(
             &mut cx,
@@ -287,6 +419,7 @@ pub(super) fn parse_scheme(file: &Path, text: &str) -> std::result::Result<Schem
                 weight: Decimal::ZERO,
                 metric: 0,
                 target: Target::Fixed(Decimal::ONE),
+                target_place: String::new(),
                 prorate: false,
                 better: Better::Higher,
                 curve: Curve::standard(),
@@ -294,13 +427,17 @@ pub(super) fn parse_scheme(file: &Path, text: &str) -> std::result::Result<Schem
         }
     }
     if !kpi_nodes.is_empty() {
-        let total: Decimal = kpis.iter().map(|k| k.weight).sum();
-        if total != Decimal::ONE && cx.problems.is_empty() {
+        // Only weights in 0-100% reach here (others are already reported), and there are at most
+        // MAX_KPIS of them, but add with a check all the same.
+        let total = kpis
+            .iter()
+            .try_fold(Decimal::ZERO, |t, k| t.checked_add(k.weight));
+        if total != Some(Decimal::ONE) && cx.problems.is_empty() {
             cx.err(
                 kpis_pos,
                 format!(
-                    "the KPI weights sum to {}%; they must sum to exactly 100%",
-                    (total * Decimal::ONE_HUNDRED).normalize()
+                    "the KPI weights sum to {}; they must sum to exactly 100%",
+                    total.map_or("more than can be added".to_string(), pct)
                 ),
             );
         }
@@ -330,8 +467,66 @@ pub(super) fn parse_scheme(file: &Path, text: &str) -> std::result::Result<Schem
             warnings: cx.warnings,
         })
     } else {
-        Err(cx.problems)
+        let mut problems = cx.problems;
+        if problems.len() > MAX_PROBLEMS {
+            let more = problems.len() - MAX_PROBLEMS;
+            problems.truncate(MAX_PROBLEMS);
+            problems.push(Problem::new(
+                file.display().to_string(),
+                format!("… and {more} more problems in this file"),
+            ));
+        }
+        Err(problems)
     }
+}
+
+/// `review_below`: the attainment under which a KPI is flagged for review (default 80%). An
+/// attainment at or above its target is never "below threshold", so the line is at most 100%.
+fn review_line(cx: &mut Ctx, node: Option<&Node>) -> Decimal {
+    let default = Decimal::new(8, 1);
+    let Some(n) = node else { return default };
+    let Some(d) = cx.line(n, "review_below", None) else {
+        return default;
+    };
+    if d > Decimal::ONE {
+        let text = n.as_str().unwrap_or("").trim();
+        let hint = if text.ends_with('%') {
+            String::new()
+        } else {
+            format!(" (did you mean {}%?)", d.normalize())
+        };
+        cx.err(
+            n.pos,
+            format!(
+                "review_below {text} is {}: it would flag KPIs above their target for review; it must be at most 100%{hint}",
+                pct(d)
+            ),
+        );
+        return default;
+    }
+    d
+}
+
+/// `discuss_above`: the attainment over which a KPI is flagged for a talk (default 120%); at
+/// least 100%, since below target is not a star.
+fn discuss_line(cx: &mut Ctx, node: Option<&Node>) -> Decimal {
+    let default = Decimal::new(12, 1);
+    let Some(n) = node else { return default };
+    let Some(d) = cx.line(n, "discuss_above", Some(UNLIKELY_LINE)) else {
+        return default;
+    };
+    if d < Decimal::ONE {
+        let text = n.as_str().unwrap_or("").trim();
+        cx.err(
+            n.pos,
+            format!(
+                "discuss_above {text} is {}: it would call results below target a star; it must be at least 100%",
+                pct(d)
+            ),
+        );
+        return default;
+    }
+    d
 }
 
 fn is_identifier(s: &str) -> bool {
@@ -354,7 +549,7 @@ const METRIC_KEYS: &[&str] = &[
     "description",
 ];
 
-fn parse_metric(cx: &mut Ctx, node: &Node, names: &[String]) -> Option<(MetricDef, String)> {
+fn parse_metric(cx: &mut Ctx, node: &Node, names: &Names) -> Option<(MetricDef, String)> {
     // A bare string is a formula.
     if let Kind::Scalar { text, .. } = &node.kind {
         let e = parse_formula(cx, node, text, names)?;
@@ -403,6 +598,15 @@ fn parse_metric(cx: &mut Ctx, node: &Node, names: &[String]) -> Option<(MetricDe
         None => (target, None),
     };
     let table = lookup_table(cx, v.pos, table_name)?;
+    if let Some(why) = not_per_employee(table) {
+        cx.err(
+            v.pos,
+            format!(
+                "team-level metrics are not supported yet: {op_name} over the {table} table {why}"
+            ),
+        );
+        return None;
+    }
     let column = match column_name {
         Some(c) => Some(lookup_column(cx, v.pos, table, c)?),
         None => None,
@@ -471,10 +675,25 @@ fn describe_aggregate(op: &str, target: &str, filter: Option<&Node>) -> String {
     }
 }
 
-fn parse_formula(cx: &mut Ctx, node: &Node, text: &str, names: &[String]) -> Option<Expr> {
+/// Why a table cannot be aggregated per employee, if it cannot: each employee's metrics see only
+/// that employee's rows, so a metric over the roster or the plans would silently be about the
+/// person alone, whatever the YAML says.
+fn not_per_employee(table: Table) -> Option<&'static str> {
+    match table {
+        Table::Employees => Some(
+            "would see only the employee's own row, not the team's (each employee's metrics read only that employee's rows)",
+        ),
+        Table::Plans => Some(
+            "is not read as activity; an employee's plan is a KPI target: `target: { plan: metric }`",
+        ),
+        _ => None,
+    }
+}
+
+fn parse_formula(cx: &mut Ctx, node: &Node, text: &str, names: &Names) -> Option<Expr> {
     let mut unknown: Vec<(usize, String)> = Vec::new();
     let result = expr::parse(text, &mut |name, at| {
-        let found = names.iter().position(|n| n == name);
+        let found = names.find(name);
         if found.is_none() {
             unknown.push((at, name.to_string()));
         }
@@ -486,17 +705,20 @@ fn parse_formula(cx: &mut Ctx, node: &Node, text: &str, names: &[String]) -> Opt
         col: node.pos.col + offset,
     };
     for (offset, name) in &unknown {
-        let hint = crate::error::did_you_mean(name, names.iter().map(String::as_str));
+        let hint = cx.hint(name, names.iter());
         cx.err(
             at(*offset),
-            format!("the formula uses {name:?}, which is not a metric of this scheme{hint}"),
+            format!(
+                "the formula uses {:?}, which is not a metric of this scheme{hint}",
+                short(name)
+            ),
         );
     }
     match result {
         Ok(e) => Some(e),
         Err((offset, msg)) => {
             if !msg.is_empty() {
-                cx.err(at(offset), format!("{msg}: {text:?}"));
+                cx.err(at(offset), format!("{msg}: {:?}", short(text)));
             }
             None
         }
@@ -507,11 +729,12 @@ fn lookup_table(cx: &mut Ctx, pos: Pos, name: &str) -> Option<Table> {
     let t = Table::from_name(name);
     if t.is_none() {
         let names: Vec<&str> = Table::ALL.iter().map(|t| t.name()).collect();
-        let hint = crate::error::did_you_mean(name, names.iter().copied());
+        let hint = cx.hint(name, names.iter().copied());
         cx.err(
             pos,
             format!(
-                "unknown table {name:?}{hint}; expected one of {}",
+                "unknown table {:?}{hint}; expected one of {}",
+                short(name),
                 names.join(", ")
             ),
         );
@@ -523,11 +746,12 @@ fn lookup_column(cx: &mut Ctx, pos: Pos, table: Table, name: &str) -> Option<usi
     let c = table.column_index(name);
     if c.is_none() {
         let names: Vec<&str> = table.columns().iter().map(|c| c.name).collect();
-        let hint = crate::error::did_you_mean(name, names.iter().copied());
+        let hint = cx.hint(name, names.iter().copied());
         cx.err(
             pos,
             format!(
-                "unknown column {name:?} in table {table}{hint}; expected one of {}",
+                "unknown column {:?} in table {table}{hint}; expected one of {}",
+                short(name),
                 names.join(", ")
             ),
         );
@@ -759,11 +983,27 @@ fn literal(cx: &mut Ctx, node: &Node, table: Table, col: Column) -> Option<Value
             None => fail(cx),
         },
         ColType::Date | ColType::DateTime => match crate::data::value::parse_datetime_text(text) {
+            Some(dt) if dt.time() != chrono::NaiveTime::MIN => {
+                no_time_of_day(cx, node.pos, text);
+                None
+            }
             Some(dt) => Some(Value::Date(dt.date())),
             None => fail(cx),
         },
         ColType::Id | ColType::Text | ColType::Period => Some(Value::Text(text.to_string())),
     }
+}
+
+/// Filters compare calendar days; a time of day in a date would silently be dropped (`after:
+/// 2026-10-05 14:30` would keep nothing of the 5th), so it is refused.
+fn no_time_of_day(cx: &mut Ctx, pos: Pos, text: &str) {
+    cx.err(
+        pos,
+        format!(
+            "{:?} has a time of day; filters compare dates only (write the date, e.g. 2026-10-05)",
+            short(text)
+        ),
+    );
 }
 
 /// `period_start`, `period_end`, either with `± N days|months`, or a date such as `2026-01-01`.
@@ -772,7 +1012,7 @@ fn parse_date_ref(cx: &mut Ctx, node: &Node) -> Option<DateRef> {
     let bad = |cx: &mut Ctx| {
         cx.err(
             node.pos,
-            format!("{text:?} is not a date; expected period_start, period_end, `period_end - 90 days`, `period_start + 1 month` or a date such as 2026-01-01"),
+            format!("{:?} is not a date; expected period_start, period_end, `period_end - 90 days`, `period_start + 1 month` or a date such as 2026-01-01", short(text)),
         );
         None
     };
@@ -787,27 +1027,64 @@ fn parse_date_ref(cx: &mut Ctx, node: &Node) -> Option<DateRef> {
         "period_start" => DateBase::PeriodStart,
         "period_end" => DateBase::PeriodEnd,
         other => match crate::data::value::parse_datetime_text(other) {
+            Some(dt) if dt.time() != chrono::NaiveTime::MIN => {
+                no_time_of_day(cx, node.pos, text);
+                return None;
+            }
             Some(dt) => DateBase::Fixed(dt.date()),
             None => return bad(cx),
         },
     };
     let (mut months, mut days) = (0i32, 0i64);
     if let Some(rest) = rest {
-        let sign: i64 = if rest.starts_with('-') { -1 } else { 1 };
+        let sign = if rest.starts_with('-') { "-" } else { "+" };
         let mut words = rest[1..].split_whitespace();
         let (Some(n), Some(unit), None) = (words.next(), words.next(), words.next()) else {
             return bad(cx);
         };
-        let Ok(n) = n.parse::<i64>() else {
+        if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
             return bad(cx);
-        };
-        match unit {
-            "day" | "days" => days = sign * n,
-            "month" | "months" => months = (sign * n) as i32,
+        }
+        let is_days = match unit {
+            "day" | "days" => true,
+            "month" | "months" => false,
             _ => return bad(cx),
+        };
+        // Digits only, so the only way to fail is size: compare as text-length-bounded u64.
+        let limit = if is_days {
+            MAX_OFFSET_DAYS as u64
+        } else {
+            MAX_OFFSET_MONTHS as u64
+        };
+        let value = n.parse::<u64>().ok().filter(|v| *v <= limit);
+        let Some(value) = value else {
+            cx.err(
+                node.pos,
+                format!(
+                    "an offset of {} {unit} is out of range; at most ±{limit} {} (100 years: no pay rule looks further)",
+                    short(n),
+                    if is_days { "days" } else { "months" }
+                ),
+            );
+            return None;
+        };
+        let signed = if sign == "-" {
+            -(value as i64)
+        } else {
+            value as i64
+        };
+        if is_days {
+            days = signed;
+        } else {
+            months = signed as i32; // |signed| <= MAX_OFFSET_MONTHS
         }
     }
     Some(DateRef { base, months, days })
+}
+
+/// Columns whose values found_in can match (it compares their text).
+fn keyable(ty: ColType) -> bool {
+    matches!(ty, ColType::Id | ColType::Text | ColType::Enum(_))
 }
 
 const LOOKUP_KEYS: &[&str] = &["table", "column", "where", "any_employee"];
@@ -818,6 +1095,18 @@ fn parse_found_in(cx: &mut Ctx, node: &Node, table: Table, column: usize) -> Opt
         _ => vec![node],
     };
     let own = table.columns()[column];
+    if !keyable(own.ty) {
+        cx.err(
+            node.pos,
+            format!(
+                "found_in matches identifiers and text; {}.{} holds {}",
+                table,
+                own.name,
+                own.ty.expected()
+            ),
+        );
+        return None;
+    }
     let mut lookups = Vec::new();
     for item in items {
         let entries = cx.map(item, "a found_in source")?;
@@ -831,12 +1120,41 @@ fn parse_found_in(cx: &mut Ctx, node: &Node, table: Table, column: usize) -> Opt
         };
         let tname = cx.text(tnode, "table")?;
         let other = lookup_table(cx, tnode.pos, tname)?;
+        if let Some(why) = not_per_employee(other) {
+            cx.err(
+                tnode.pos,
+                format!("team-level metrics are not supported yet: found_in over the {other} table {why}"),
+            );
+            return None;
+        }
+        if other == table {
+            // Rows are read once, in file order: a lookup into the table being aggregated
+            // would only see the rows above the current one.
+            cx.err(
+                tnode.pos,
+                format!("found_in over the metric's own table ({table}) is not supported yet: each table is read once, so only the rows above would be seen"),
+            );
+            return None;
+        }
         let cname = match get(entries, "column") {
             Some(c) => cx.text(c, "column")?,
             None => own.name,
         };
         let cpos = get(entries, "column").map_or(tnode.pos, |c| c.pos);
         let other_col = lookup_column(cx, cpos, other, cname)?;
+        let oc = other.columns()[other_col];
+        if !keyable(oc.ty) {
+            cx.err(
+                cpos,
+                format!(
+                    "found_in matches identifiers and text; {}.{} holds {}",
+                    other,
+                    oc.name,
+                    oc.ty.expected()
+                ),
+            );
+            return None;
+        }
         let filter = match get(entries, "where") {
             Some(w) => parse_filter(cx, w, other)?,
             None => Filter::All(Vec::new()),
@@ -863,7 +1181,7 @@ fn parse_kpi(
     cx: &mut Ctx,
     node: &Node,
     metrics: &[Metric],
-    names: &[String],
+    names: &Names,
     kpi_ids: &[String],
     default_curve: Option<&Curve>,
     default_curve_broken: bool,
@@ -945,14 +1263,15 @@ fn parse_kpi(
     let metric = match get(entries, "metric") {
         Some(n) => {
             let m = cx.text(n, "metric").unwrap_or("");
-            let found = names.iter().position(|x| x == m);
+            let found = names.find(m);
             if found.is_none() {
-                let hint = crate::error::did_you_mean(m, names.iter().map(String::as_str));
+                let hint = cx.hint(m, names.iter());
                 cx.err(
                     n.pos,
                     format!(
-                        "unknown metric {m:?}{hint}; the scheme defines {}",
-                        names.join(", ")
+                        "unknown metric {:?}{hint}; the scheme defines {}",
+                        short(m),
+                        names.listed()
                     ),
                 );
             }
@@ -966,13 +1285,41 @@ fn parse_kpi(
             None
         }
     };
-    let target = match get(entries, "target") {
+    let target_node = get(entries, "target");
+    let target = match target_node {
         Some(n) => parse_target(cx, n, kpi_ids, &id),
         None => {
             cx.err(node.pos, format!("KPI {id:?} needs a `target:`"));
             None
         }
     };
+    // Where the target is written: the plan's metric name for a plan target.
+    let target_at = target_node.map_or(node.pos, |n| match &n.kind {
+        Kind::Map(e) => get(e, "plan").or(get(e, "value")).map_or(n.pos, |v| v.pos),
+        _ => n.pos,
+    });
+    let target_place = cx.place(target_at);
+    if let (Some(Target::Fixed(v)), Some(m), Some(tn)) = (&target, metric, target_node) {
+        let value_node = match &tn.kind {
+            Kind::Map(e) => get(e, "value"),
+            _ => Some(tn),
+        };
+        let bare = value_node
+            .and_then(|n| n.as_str())
+            .is_some_and(|t| !t.trim().ends_with('%'));
+        if bare && *v > Decimal::ONE && is_ratio(metrics, m) {
+            cx.warn(
+                target_at,
+                format!(
+                    "target {} of {:?}, a ratio of two counts, is read as {}; a bare number is a fraction (1 = 100%) (did you mean {}%?)",
+                    v.normalize(),
+                    metrics[m].name,
+                    pct(*v),
+                    v.normalize()
+                ),
+            );
+        }
+    }
     let is_count = metric.is_some_and(
         |m| matches!(&metrics[m].def, MetricDef::Aggregate(a) if a.op == AggOp::Count),
     );
@@ -1031,10 +1378,23 @@ fn parse_kpi(
         weight,
         metric: metric?,
         target: target?,
+        target_place,
         prorate,
         better,
         curve: curve?,
     })
+}
+
+/// A formula `a / b` of two counts: a share such as a conversion or a coverage, usually 0-100%.
+fn is_ratio(metrics: &[Metric], m: usize) -> bool {
+    let count = |e: &Expr| match e {
+        Expr::Metric(i) => matches!(
+            &metrics[*i].def,
+            MetricDef::Aggregate(a) if matches!(a.op, AggOp::Count | AggOp::CountDistinct(_))
+        ),
+        _ => false,
+    };
+    matches!(&metrics[m].def, MetricDef::Formula(Expr::Div(a, b)) if count(a) && count(b))
 }
 
 fn parse_target(cx: &mut Ctx, node: &Node, kpi_ids: &[String], own: &str) -> Option<Target> {
@@ -1104,16 +1464,46 @@ fn parse_curve(cx: &mut Ctx, node: &Node) -> Option<Curve> {
         &["threshold", "start", "segments", "cap"],
         "a curve",
     );
+    let unlikely = Some(UNLIKELY_LINE);
     let threshold = match get(entries, "threshold") {
-        Some(n) => cx.number(n, "threshold")?,
+        Some(n) => cx.line(n, "threshold", unlikely)?,
         None => Decimal::ZERO,
     };
     let start = match get(entries, "start") {
-        Some(n) => cx.number(n, "start")?,
+        Some(n) => cx.line(n, "start", unlikely)?,
         None => threshold,
     };
-    let cap = match get(entries, "cap") {
-        Some(n) => Some(cx.number(n, "cap")?),
+    let cap_node = get(entries, "cap");
+    let cap = match cap_node {
+        Some(n) => {
+            let c = cx.line(n, "cap", unlikely)?;
+            let text = n.as_str().unwrap_or("").trim();
+            if c.is_zero() {
+                cx.err(n.pos, "a cap of 0 pays nothing at any attainment");
+                return None;
+            }
+            if c < start {
+                cx.err(
+                    n.pos,
+                    format!(
+                        "cap {text} is below the factor at the threshold ({}): the curve would pay less at the threshold than it starts with",
+                        pct(start)
+                    ),
+                );
+                return None;
+            }
+            if c < threshold {
+                cx.err(
+                    n.pos,
+                    format!(
+                        "cap {text} is below the threshold {}: from the threshold on the curve pays at least its threshold",
+                        pct(threshold)
+                    ),
+                );
+                return None;
+            }
+            Some(c)
+        }
         None => None,
     };
     let Some(seg_node) = get(entries, "segments") else {
@@ -1153,20 +1543,28 @@ fn parse_curve(cx: &mut Ctx, node: &Node) -> Option<Curve> {
             cx.err(item.pos, "a segment's slope cannot be negative");
             return None;
         }
+        if slope > MAX_SLOPE {
+            let at = get(e, "slope").map_or(item.pos, |n| n.pos);
+            cx.err(
+                at,
+                format!(
+                    "a slope of {} is steeper than any pay plan means; at most {}",
+                    slope.normalize(),
+                    MAX_SLOPE
+                ),
+            );
+            return None;
+        }
         if let Some(s) = get(e, "start") {
-            factor = cx.number(s, "start")?;
+            factor = cx.line(s, "start", unlikely)?;
         }
         let to = match get(e, "to") {
             Some(n) => {
-                let t = cx.number(n, "to")?;
+                let t = cx.line(n, "to", None)?;
                 if t <= from {
                     cx.err(
                         n.pos,
-                        format!(
-                            "segment ends at {}% but starts at {}%",
-                            (t * Decimal::ONE_HUNDRED).normalize(),
-                            (from * Decimal::ONE_HUNDRED).normalize()
-                        ),
+                        format!("segment ends at {} but starts at {}", pct(t), pct(from)),
                     );
                     return None;
                 }
@@ -1185,7 +1583,16 @@ fn parse_curve(cx: &mut Ctx, node: &Node) -> Option<Curve> {
             slope,
         });
         if let Some(t) = to {
-            factor += slope * (t - from);
+            // Bounded (slope <= 1000, t - from <= 1000 per segment, segments ordered within
+            // 0..=1000), so this cannot overflow; checked all the same.
+            let Some(next) = (t - from)
+                .checked_mul(slope)
+                .and_then(|r| factor.checked_add(r))
+            else {
+                cx.err(item.pos, "this segment's factor is too large to compute");
+                return None;
+            };
+            factor = next;
             from = t;
         }
     }
@@ -1196,42 +1603,146 @@ fn parse_curve(cx: &mut Ctx, node: &Node) -> Option<Curve> {
     })
 }
 
+/// Rejects formulas that depend on themselves, in time linear in the size of the scheme
+/// (Tarjan's strongly connected components, without recursion: a generated scheme may chain
+/// tens of thousands of metrics). Every metric on a cycle is reported, in file order.
 fn check_formula_cycles(cx: &mut Ctx, metrics: &[Metric], nodes: &[(&Node, &Node)]) {
-    // 0 = unvisited, 1 = on the stack, 2 = done.
-    fn visit(i: usize, metrics: &[Metric], state: &mut [u8]) -> bool {
-        if state[i] == 2 {
-            return false;
+    let n = metrics.len();
+    let deps: Vec<Vec<usize>> = metrics
+        .iter()
+        .map(|m| match &m.def {
+            MetricDef::Formula(e) => {
+                let mut d = Vec::new();
+                e.metrics(&mut d);
+                d.sort_unstable();
+                d.dedup();
+                d
+            }
+            MetricDef::Aggregate(_) => Vec::new(),
+        })
+        .collect();
+    const UNSEEN: usize = usize::MAX;
+    let mut index = vec![UNSEEN; n];
+    let mut low = vec![0usize; n];
+    let mut on_stack = vec![false; n];
+    let mut stack: Vec<usize> = Vec::new();
+    let mut on_cycle = vec![false; n];
+    let mut next = 0usize;
+    for root in 0..n {
+        if index[root] != UNSEEN {
+            continue;
         }
-        if state[i] == 1 {
-            return true;
-        }
-        state[i] = 1;
-        if let MetricDef::Formula(e) = &metrics[i].def {
-            let mut deps = Vec::new();
-            e.metrics(&mut deps);
-            if deps.iter().any(|d| visit(*d, metrics, state)) {
-                return true;
+        // (node, position in its dependency list)
+        let mut work: Vec<(usize, usize)> = vec![(root, 0)];
+        index[root] = next;
+        low[root] = next;
+        next += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&mut (v, ref mut i)) = work.last_mut() {
+            if let Some(&w) = deps[v].get(*i) {
+                *i += 1;
+                if index[w] == UNSEEN {
+                    index[w] = next;
+                    low[w] = next;
+                    next += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    work.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            work.pop();
+            if let Some(&(parent, _)) = work.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] == index[v] {
+                let mut component = Vec::new();
+                loop {
+                    let w = stack.pop().expect("v is on the stack");
+                    on_stack[w] = false;
+                    component.push(w);
+                    if w == v {
+                        break;
+                    }
+                }
+                if component.len() > 1 || deps[v].contains(&v) {
+                    for w in component {
+                        on_cycle[w] = true;
+                    }
+                }
             }
         }
-        state[i] = 2;
-        false
     }
-    for i in 0..metrics.len() {
-        let mut state = vec![0u8; metrics.len()];
-        if visit(i, metrics, &mut state) && matches!(metrics[i].def, MetricDef::Formula(_)) {
-            let mut deps = Vec::new();
-            if let MetricDef::Formula(e) = &metrics[i].def {
-                e.metrics(&mut deps);
+    for (i, cyclic) in on_cycle.iter().enumerate() {
+        if *cyclic {
+            cx.err(
+                nodes[i].1.pos,
+                format!(
+                    "metric {:?} depends on itself through its formula",
+                    metrics[i].name
+                ),
+            );
+        }
+    }
+}
+
+/// Tables are read once each, a table whose rows a `found_in` looks up before the tables that
+/// use it; a scheme whose lookups go round in a circle (clients looked up in calls, calls in
+/// clients) could only be computed with some keys unseen, so it is refused.
+fn check_table_cycles(cx: &mut Ctx, metrics: &[Metric], nodes: &[(&Node, &Node)]) {
+    fn edges(f: &Filter, from: Table, out: &mut Vec<(Table, Table)>) {
+        match f {
+            Filter::All(fs) | Filter::Any(fs) => fs.iter().for_each(|f| edges(f, from, out)),
+            Filter::Not(f) => edges(f, from, out),
+            Filter::Test { .. } => {}
+            Filter::FoundIn { lookups, .. } => {
+                for l in lookups {
+                    out.push((from, l.table));
+                    edges(&l.filter, l.table, out);
+                }
             }
-            if deps.contains(&i) || state[i] == 1 {
-                cx.err(
-                    nodes[i].1.pos,
-                    format!(
-                        "metric {:?} depends on itself through its formula",
-                        metrics[i].name
-                    ),
-                );
+        }
+    }
+    let mut all: Vec<(Table, Table, usize)> = Vec::new();
+    for (i, m) in metrics.iter().enumerate() {
+        if let MetricDef::Aggregate(a) = &m.def {
+            let mut e = Vec::new();
+            edges(&a.filter, a.table, &mut e);
+            all.extend(e.into_iter().map(|(x, y)| (x, y, i)));
+        }
+    }
+    if all.is_empty() {
+        return;
+    }
+    // Eight tables: a reachability closure is cheap.
+    let t = |x: Table| Table::ALL.iter().position(|y| *y == x).unwrap_or(0);
+    let mut reach = [[false; 8]; 8];
+    for (x, y, _) in &all {
+        reach[t(*x)][t(*y)] = true;
+    }
+    for k in 0..8 {
+        for i in 0..8 {
+            for j in 0..8 {
+                if reach[i][k] && reach[k][j] {
+                    reach[i][j] = true;
+                }
             }
+        }
+    }
+    let mut reported = vec![false; metrics.len()];
+    for (x, y, i) in all {
+        if reach[t(y)][t(x)] && !reported[i] {
+            reported[i] = true;
+            cx.err(
+                nodes[i].1.pos,
+                format!(
+                    "metric {:?}: its found_in looks up {y} rows, whose own lookups need {x} rows: the tables depend on each other in a circle, which is not supported",
+                    metrics[i].name
+                ),
+            );
         }
     }
 }
