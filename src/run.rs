@@ -50,6 +50,8 @@ pub struct TableStats {
     pub rows_outside_period: usize,
     /// Rows of people not on the roster: employee_id → (rows, sum of amounts).
     pub unknown_people: BTreeMap<String, (usize, Decimal)>,
+    /// The text encoding a CSV table was read in (`UTF-8`, `windows-1251`); none for workbooks.
+    pub encoding: Option<&'static str>,
 }
 
 /// An input file and its SHA-256, recorded so a run can be verified months later.
@@ -258,6 +260,9 @@ pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunRes
                 ),
             ));
         }
+    }
+    for t in &mut tables {
+        t.encoding = t.table.and_then(|table| source.encoding(table));
     }
     let data_files = hash_all(&source.files())?;
     let scheme_files = hash_all(&schemes.iter().map(|s| s.file.clone()).collect::<Vec<_>>())?;

@@ -1038,6 +1038,7 @@ fn data_report(ws: &mut Worksheet, run: &RunResult, cx: &Context, f: &Formats) -
         "rows of people not on the roster",
         "people not on the roster",
         "check: read = in the period + outside + not on the roster",
+        "text encoding",
     ]);
     header(ws, f, 0, &names)?;
     let yes_no = |b: bool| l.get(if b { "yes" } else { "no" });
@@ -1092,6 +1093,9 @@ fn data_report(ws: &mut Worksheet, run: &RunResult, cx: &Context, f: &Formats) -
             bool_text(ok).to_string(),
             &Format::new(),
         )?;
+        if let Some(encoding) = t.encoding {
+            text(ws, r, 10, encoding)?;
+        }
         r += 1;
     }
     let last = r.saturating_sub(1).max(1);
@@ -1107,7 +1111,7 @@ fn data_report(ws: &mut Worksheet, run: &RunResult, cx: &Context, f: &Formats) -
         }
     }
     ws.set_freeze_panes(1, 0)?;
-    ws.autofilter(0, 0, last, 9)?;
+    ws.autofilter(0, 0, last, 10)?;
     ws.set_row_height(0, 45)?;
     for (c, w) in [
         (0, 12),
