@@ -64,7 +64,7 @@ impl Node {
     /// What kind of node this is, in words, for error messages.
     pub fn describe(&self) -> String {
         match &self.kind {
-            Kind::Scalar { text, .. } => format!("{text:?}"),
+            Kind::Scalar { text, .. } => crate::data::limits::quote(text),
             Kind::Seq(_) => "a list".to_string(),
             Kind::Map(_) => "a mapping".to_string(),
         }
