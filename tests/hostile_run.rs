@@ -205,6 +205,13 @@ fn paths_of_the_wrong_kind() {
     let scheme_file = crate_path("schemes/transactional.yaml");
     let csv_file = mini.join("deals.csv");
     let missing = tmp.path().join("missing");
+    let twins = tmp.path().join("twins");
+    copy_dir(&crate_path("schemes"), &twins);
+    std::fs::copy(
+        crate_path("schemes/transactional.yaml"),
+        twins.join("Transactional .yaml"),
+    )
+    .unwrap();
     let cases: Vec<(&str, Vec<&str>)> = vec![
         (
             "--data is a scheme file",
@@ -233,6 +240,10 @@ fn paths_of_the_wrong_kind() {
         (
             "--schemes is the data folder",
             vec!["validate", "--schemes", mini.to_str().unwrap()],
+        ),
+        (
+            "scheme files whose names differ only by case and spaces",
+            vec!["validate", "--schemes", twins.to_str().unwrap()],
         ),
         (
             "--schemes does not exist",
