@@ -21,12 +21,13 @@ pub struct Verification {
     pub period: String,
 }
 
-fn short(hash: &str) -> &str {
-    &hash[..hash.len().min(12)]
+fn short(hash: &str) -> String {
+    hash.chars().take(12).collect()
 }
 
 /// Recomputes the run recorded in `DIR/run.json` and compares every amount.
 pub fn verify(dir: &Path) -> Result<Verification> {
+    crate::output::recover(dir)?;
     let recorded = manifest::read(dir)?;
     let mut v = Verification {
         employees: recorded.employees.len(),
@@ -127,15 +128,78 @@ pub fn verify(dir: &Path) -> Result<Verification> {
     let payroll_path = dir.join("payroll.csv");
     match std::fs::read(&payroll_path) {
         Ok(bytes) if bytes == expected => {}
-        Ok(_) => v.findings.push(format!(
-            "{}: does not match the amounts recorded in run.json (edited after the run?)",
-            payroll_path.display()
-        )),
+        Ok(bytes) => {
+            let mut finding = format!(
+                "{}: does not match the amounts recorded in run.json (edited after the run?):",
+                payroll_path.display()
+            );
+            for edit in payroll_edits(&expected, &bytes) {
+                finding.push_str("\n    ");
+                finding.push_str(&edit);
+            }
+            v.findings.push(finding);
+        }
         Err(e) => v
             .findings
             .push(format!("{}: cannot be read: {e}", payroll_path.display())),
     }
     Ok(v)
+}
+
+/// What differs between the payroll.csv a run wrote and the one found: per employee the
+/// recorded and the found amount (or row), at most 20 lines.
+fn payroll_edits(expected: &[u8], found: &[u8]) -> Vec<String> {
+    /// employee_id → (the row's other fields, amount)
+    type Rows = BTreeMap<String, (Vec<String>, String)>;
+    fn rows(bytes: &[u8]) -> (Rows, Vec<String>) {
+        let mut by_id = BTreeMap::new();
+        let mut bad = Vec::new();
+        let mut r = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+        for (i, rec) in r.records().enumerate() {
+            match rec {
+                Ok(rec) if rec.len() >= 6 => {
+                    let f: Vec<String> = rec.iter().map(str::to_string).collect();
+                    by_id.insert(f[0].clone(), (f[1..5].to_vec(), f[5].clone()));
+                }
+                Ok(rec) => bad.push(format!("row {}: {} fields, expected 6", i + 2, rec.len())),
+                Err(e) => bad.push(format!("row {}: unreadable: {e}", i + 2)),
+            }
+        }
+        (by_id, bad)
+    }
+    let (want, _) = rows(expected);
+    let (got, mut out) = rows(found);
+    for (id, (fields, amount)) in &want {
+        match got.get(id) {
+            None => out.push(format!(
+                "{id} {}: recorded {amount}, row missing",
+                fields[0]
+            )),
+            Some((_, a)) if a != amount => {
+                out.push(format!("{id} {}: recorded {amount}, found {a}", fields[0]))
+            }
+            Some((f, _)) if f != fields => out.push(format!(
+                "{id}: recorded {}, found {}",
+                fields.join(","),
+                f.join(",")
+            )),
+            Some(_) => {}
+        }
+    }
+    for (id, (_, a)) in &got {
+        if !want.contains_key(id) {
+            out.push(format!("{id:?}: not in the run, found with amount {a:?}"));
+        }
+    }
+    if out.is_empty() {
+        out.push("the same rows, written differently (order, quoting or line endings)".into());
+    }
+    let n = out.len();
+    if n > 20 {
+        out.truncate(20);
+        out.push(format!("… and {} more differences", n - 20));
+    }
+    out
 }
 
 /// One employee whose payout differs between two runs, with the KPI-level causes.
@@ -306,11 +370,13 @@ pub fn diff_text(old: &Manifest, new: &Manifest) -> String {
                 o.parse::<rust_decimal::Decimal>(),
                 n.parse::<rust_decimal::Decimal>(),
             ) {
-                (Ok(o), Ok(n)) => {
-                    let d = n - o;
-                    let sign = if d.is_sign_negative() { "" } else { "+" };
-                    format!(" ({sign}{})", report::money(d))
-                }
+                (Ok(o), Ok(n)) => match n.checked_sub(o) {
+                    Some(d) => {
+                        let sign = if d.is_sign_negative() { "" } else { "+" };
+                        format!(" ({sign}{})", report::money(d))
+                    }
+                    None => String::new(),
+                },
                 _ => String::new(),
             },
             _ => String::new(),

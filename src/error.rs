@@ -36,6 +36,54 @@ impl fmt::Display for Problem {
     }
 }
 
+/// The most problems an error lists, whatever the input: the output stays bounded, and each
+/// kind of problem is already summarised after [`PER_KIND`] of them.
+pub const MAX_LISTED: usize = 200;
+
+/// How many problems of one kind (one column's bad values, one kind of roster mistake) are
+/// listed before the rest are summarised.
+pub const PER_KIND: usize = 20;
+
+/// Collects problems of one kind: the first [`PER_KIND`] are kept, the rest counted and
+/// summarised as `… and N more <what> not listed` at `place`.
+#[derive(Debug)]
+pub struct Capped {
+    place: String,
+    what: String,
+    kept: Vec<Problem>,
+    more: usize,
+}
+
+impl Capped {
+    pub fn new(place: impl Into<String>, what: impl Into<String>) -> Self {
+        Capped {
+            place: place.into(),
+            what: what.into(),
+            kept: Vec::new(),
+            more: 0,
+        }
+    }
+
+    pub fn push(&mut self, p: Problem) {
+        if self.kept.len() < PER_KIND {
+            self.kept.push(p);
+        } else {
+            self.more += 1;
+        }
+    }
+
+    /// The kept problems, then the summary line when some were left out.
+    pub fn finish(self, into: &mut Vec<Problem>) {
+        into.extend(self.kept);
+        if self.more > 0 {
+            into.push(Problem::new(
+                self.place,
+                format!("… and {} more {} not listed", self.more, self.what),
+            ));
+        }
+    }
+}
+
 /// Why a command failed. `main` maps each kind to its exit code.
 #[derive(Debug)]
 pub enum Error {
@@ -68,8 +116,11 @@ impl fmt::Display for Error {
                     "error: {n} problem{} in the input; nothing was written:",
                     if n == 1 { "" } else { "s" }
                 )?;
-                for p in problems {
+                for p in problems.iter().take(MAX_LISTED) {
                     writeln!(f, "  {p}")?;
+                }
+                if n > MAX_LISTED {
+                    writeln!(f, "  … and {} more problems not listed", n - MAX_LISTED)?;
                 }
                 Ok(())
             }

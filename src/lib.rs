@@ -1,7 +1,8 @@
 //! `incentive`: exact, explainable sales bonus payouts from CRM exports and YAML schemes.
 //!
 //! Data flows one way: read inputs ([`data`]) → validate into typed rows → compute metrics while
-//! streaming ([`metrics`]) → score ([`scoring`], pure) → write outputs ([`report`]).
+//! streaming ([`metrics`]) → score ([`scoring`], pure) → render outputs ([`report`]) → write them, only inside `--out`
+//! ([`output`]).
 //! [`run`] wires the stages together for the command line ([`cli`]).
 #![forbid(unsafe_code)]
 
@@ -11,6 +12,7 @@ pub mod data;
 pub mod error;
 pub mod metrics;
 pub mod num;
+pub mod output;
 pub mod period;
 pub mod report;
 pub mod run;

@@ -1,8 +1,6 @@
 //! One payout run: load schemes, read and validate the data, compute metrics, score everyone.
 //!
-//! [`compute`] is everything but the writing of files; [`write_outputs`] then writes payroll.csv
-//! and payouts.xlsx under temporary names and renames them into place, so an interrupted run
-//! never leaves a half-written file that payroll could import.
+//! [`compute`] is everything but the writing of files, which [`crate::output`] does.
 
 use crate::data::source::Source;
 use crate::data::tables::Table;
@@ -52,6 +50,8 @@ pub struct TableStats {
     pub rows_outside_period: usize,
     /// Rows of people not on the roster: employee_id → (rows, sum of amounts).
     pub unknown_people: BTreeMap<String, (usize, Decimal)>,
+    /// The text encoding a CSV table was read in (`UTF-8`, `windows-1251`); none for workbooks.
+    pub encoding: Option<&'static str>,
 }
 
 /// An input file and its SHA-256, recorded so a run can be verified months later.
@@ -113,12 +113,22 @@ pub struct RunResult {
 }
 
 impl RunResult {
-    /// The period's total; `compute` has checked that it fits a decimal.
-    pub fn total(&self) -> Decimal {
-        self.employees
-            .iter()
-            .try_fold(Decimal::ZERO, |t, e| t.checked_add(e.score.total))
-            .unwrap_or(Decimal::MAX)
+    /// The period's totals, one per currency (amounts in different currencies are never
+    /// added up); `compute` has checked that each fits a decimal.
+    pub fn totals(&self) -> BTreeMap<String, Decimal> {
+        let mut totals: BTreeMap<String, Decimal> = BTreeMap::new();
+        for e in &self.employees {
+            let t = totals
+                .entry(self.schemes[e.employee.scheme].currency.clone())
+                .or_default();
+            *t = t.checked_add(e.score.total).unwrap_or(Decimal::MAX);
+        }
+        totals
+    }
+
+    /// The currency of an employee's payout.
+    pub fn currency(&self, e: &EmployeeResult) -> &str {
+        &self.schemes[e.employee.scheme].currency
     }
 }
 
@@ -211,14 +221,20 @@ pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunRes
             evidence: evaluator.evidence(i),
         });
     }
-    let grand_total = results
-        .iter()
-        .try_fold(Decimal::ZERO, |t, e| t.checked_add(e.score.total));
-    if grand_total.is_none() {
-        problems.push(Problem::new(
-            "",
-            "the period's total payout is too large to be an amount",
-        ));
+    let mut totals: BTreeMap<&str, Option<Decimal>> = BTreeMap::new();
+    for e in &results {
+        let t = totals
+            .entry(schemes[e.employee.scheme].currency.as_str())
+            .or_insert(Some(Decimal::ZERO));
+        *t = t.and_then(|t| t.checked_add(e.score.total));
+    }
+    for (currency, total) in totals {
+        if total.is_none() {
+            problems.push(Problem::new(
+                "",
+                format!("the period's total payout in {currency} is too large to be an amount"),
+            ));
+        }
     }
     if !problems.is_empty() {
         return Err(Error::BadInput(problems));
@@ -244,6 +260,9 @@ pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunRes
                 ),
             ));
         }
+    }
+    for t in &mut tables {
+        t.encoding = t.table.and_then(|table| source.encoding(table));
     }
     let data_files = hash_all(&source.files())?;
     let scheme_files = hash_all(&schemes.iter().map(|s| s.file.clone()).collect::<Vec<_>>())?;
@@ -284,7 +303,10 @@ fn read_roster(
             used: true,
             ..Default::default()
         };
-        let mut row_problems = Vec::new();
+        use crate::error::Capped;
+        let mut unknown = Capped::new(&place, "rows with an unknown scheme");
+        let mut negative = Capped::new(&place, "rows with a negative target_bonus");
+        let mut dates = Capped::new(&place, "rows that leave before they are hired");
         stats.rows_read = read_table(source, Table::Employees, problems, &mut |row: TypedRow| {
             let v = row.values;
             let text = |i: usize| v[i].as_text().unwrap_or("").to_string();
@@ -295,7 +317,7 @@ fn read_roster(
                 .position(|s| s.eq_ignore_ascii_case(&scheme_id));
             // With no scheme loaded at all, the schemes problem already says why.
             if scheme.is_none() && !schemes.is_empty() && !failed_schemes.contains(&scheme_id) {
-                row_problems.push(Problem::new(
+                unknown.push(Problem::new(
                     at("scheme"),
                     format!(
                         "unknown scheme {scheme_id:?}{}; the schemes folder has {}",
@@ -306,7 +328,7 @@ fn read_roster(
             }
             let target_bonus = v[3].as_number().unwrap_or_default();
             if target_bonus < Decimal::ZERO {
-                row_problems.push(Problem::new(
+                negative.push(Problem::new(
                     at("target_bonus"),
                     format!(
                         "{target_bonus} is negative; expected the bonus paid at 100% of every KPI"
@@ -317,7 +339,7 @@ fn read_roster(
             if let (Some(h), Some(l)) = (hired_on, left_on)
                 && l < h
             {
-                row_problems.push(Problem::new(
+                dates.push(Problem::new(
                     at("left_on"),
                     format!("left on {l}, before being hired on {h}"),
                 ));
@@ -334,7 +356,9 @@ fn read_roster(
                 left_on,
             });
         });
-        problems.append(&mut row_problems);
+        for kind in [unknown, negative, dates] {
+            kind.finish(problems);
+        }
         return (roster, Some(stats));
     }
     (roster, None)
@@ -594,122 +618,4 @@ fn in_period(table: Table, values: &[crate::data::value::Value], period: Period)
         _ => table.date_column().and_then(|c| values[c].as_date()),
     };
     date.is_some_and(|d| period.contains(d))
-}
-
-/// Refuses an output folder that is a file, or that is not empty unless `force`.
-pub fn check_out_dir(dir: &Path, force: bool) -> Result<()> {
-    if dir.is_file() {
-        return Err(Error::other(format!(
-            "{}: --out must be a folder, and this is a file",
-            dir.display()
-        )));
-    }
-    let non_empty = std::fs::read_dir(dir).is_ok_and(|mut e| e.next().is_some());
-    if non_empty && !force {
-        return Err(Error::other(format!(
-            "{}: the output folder is not empty; choose another --out or pass --force to overwrite",
-            dir.display()
-        )));
-    }
-    Ok(())
-}
-
-/// Writes the run's files into `dir`: each under a temporary name first, renamed when all are
-/// complete. Refuses a non-empty `dir` unless `force`.
-pub fn write_outputs(dir: &Path, force: bool, files: &[(String, Vec<u8>)]) -> Result<()> {
-    check_out_dir(dir, force)?;
-    let mut temps: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let cleanup = |temps: &[(PathBuf, PathBuf)]| {
-        for (t, _) in temps {
-            let _ = std::fs::remove_file(t);
-        }
-    };
-    for (name, bytes) in files {
-        let target = dir.join(name);
-        let parent = target.parent().unwrap_or(dir).to_path_buf();
-        let file_name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        let tmp = parent.join(format!(".{file_name}.partial"));
-        let written = std::fs::create_dir_all(&parent).and_then(|_| std::fs::write(&tmp, bytes));
-        if let Err(e) = written {
-            cleanup(&temps);
-            let _ = std::fs::remove_file(&tmp);
-            return Err(Error::other(format!(
-                "{}: cannot write: {e}",
-                tmp.display()
-            )));
-        }
-        temps.push((tmp, target));
-    }
-    for (tmp, target) in &temps {
-        std::fs::rename(tmp, target).map_err(|e| {
-            Error::other(format!("{}: cannot rename into place: {e}", tmp.display()))
-        })?;
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn listing(dir: &Path) -> Vec<String> {
-        let mut names = Vec::new();
-        let mut stack = vec![dir.to_path_buf()];
-        while let Some(d) = stack.pop() {
-            for e in std::fs::read_dir(&d).unwrap() {
-                let p = e.unwrap().path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else {
-                    names.push(p.strip_prefix(dir).unwrap().display().to_string());
-                }
-            }
-        }
-        names.sort();
-        names
-    }
-
-    #[test]
-    fn outputs_are_complete_or_absent_and_never_overwrite_without_force() {
-        let tmp = tempfile::tempdir().unwrap();
-        let out = tmp.path().join("out");
-        let files = vec![
-            ("payroll.csv".to_string(), b"a".to_vec()),
-            ("statements/E1.xlsx".to_string(), b"b".to_vec()),
-        ];
-        write_outputs(&out, false, &files).unwrap();
-        assert_eq!(listing(&out), ["payroll.csv", "statements/E1.xlsx"]);
-        let again = write_outputs(&out, false, &[("payroll.csv".to_string(), b"new".to_vec())]);
-        match again {
-            Err(Error::Other(m)) => assert!(m.ends_with(
-                "the output folder is not empty; choose another --out or pass --force to overwrite"
-            )),
-            other => panic!("{other:?}"),
-        }
-        assert_eq!(std::fs::read(out.join("payroll.csv")).unwrap(), b"a");
-        write_outputs(&out, true, &[("payroll.csv".to_string(), b"new".to_vec())]).unwrap();
-        assert_eq!(std::fs::read(out.join("payroll.csv")).unwrap(), b"new");
-        assert!(!listing(&out).iter().any(|n| n.contains("partial")));
-    }
-
-    #[test]
-    fn a_failed_write_leaves_no_partial_files() {
-        let tmp = tempfile::tempdir().unwrap();
-        let out = tmp.path().join("out");
-        // A folder where a file should go makes the second write fail after the first succeeded.
-        std::fs::create_dir_all(out.join(".b.csv.partial")).unwrap();
-        let files = vec![
-            ("a.csv".to_string(), b"a".to_vec()),
-            ("b.csv".to_string(), b"b".to_vec()),
-        ];
-        assert!(write_outputs(&out, true, &files).is_err());
-        assert!(
-            !out.join("a.csv").exists(),
-            "nothing is renamed into place unless all were written"
-        );
-        assert!(!out.join(".a.csv.partial").exists());
-    }
 }

@@ -5,7 +5,14 @@
 //! line:column of every node (so a wrong metric name deep in a filter is reported where it is).
 //! We read the event stream of `granit-parser` (the parser behind serde-saphyr) into this small
 //! tree and convert it to validated scheme types in `scheme::parse`.
+//!
+//! A scheme file is held to the limits of `data::limits`: its size, the number of nodes once
+//! aliases are expanded (an alias is a copy of its anchor's subtree, so a few lines of
+//! "billion laughs" would otherwise grow without bound), and how deeply lists and mappings nest
+//! (the tree is dropped and walked recursively, so depth must be bounded to keep the stack safe).
+//! Each is reported at the place it is exceeded, as what was found against the limit.
 
+use crate::data::limits::{self, grouped};
 use granit_parser::{Event, Parser, ScalarStyle};
 use std::collections::HashMap;
 use std::fmt;
@@ -57,7 +64,7 @@ impl Node {
     /// What kind of node this is, in words, for error messages.
     pub fn describe(&self) -> String {
         match &self.kind {
-            Kind::Scalar { text, .. } => format!("{text:?}"),
+            Kind::Scalar { text, .. } => crate::data::limits::quote(text),
             Kind::Seq(_) => "a list".to_string(),
             Kind::Map(_) => "a mapping".to_string(),
         }
@@ -80,13 +87,41 @@ fn pos_of(marker: &granit_parser::Marker) -> Pos {
 
 /// Parses one YAML document into a node tree. An empty document is an empty mapping.
 pub fn parse(text: &str) -> Result<Node, SyntaxError> {
-    let mut parser = Parser::new_from_str(text);
-    let mut anchors: HashMap<usize, Node> = HashMap::new();
-    // Stack of collections being built: (node under construction, pending key for maps).
-    enum Frame {
-        Seq(Pos, Vec<Node>, usize),
-        Map(Pos, Vec<(Node, Node)>, Option<Node>, usize),
+    if text.len() as u64 > limits::SCHEME_BYTES {
+        return Err(SyntaxError {
+            pos: Pos { line: 1, col: 1 },
+            message: too_large(text.len() as u64),
+        });
     }
+    let mut parser = Parser::new_from_str(text);
+    // Each anchor's node with the number of nodes in it.
+    let mut anchors: HashMap<usize, (Node, usize)> = HashMap::new();
+    // Stack of collections being built: (node under construction, pending key for maps,
+    // anchor, nodes in it so far).
+    enum Frame {
+        Seq(Pos, Vec<Node>, usize, usize),
+        Map(Pos, Vec<(Node, Node)>, Option<Node>, usize, usize),
+    }
+    // Nodes in the document so far, aliases counted as the nodes they copy.
+    let mut total: usize = 0;
+    let mut count = |stack: &mut [Frame], pos: Pos, n: usize| -> Result<(), SyntaxError> {
+        total = total.saturating_add(n);
+        if total > limits::YAML_NODES {
+            return Err(SyntaxError {
+                pos,
+                message: format!(
+                    "the document has too many values once aliases (*name) are expanded: \
+                     found {} against the limit of {}",
+                    grouped(total as u64),
+                    grouped(limits::YAML_NODES as u64)
+                ),
+            });
+        }
+        if let Some(Frame::Seq(.., size) | Frame::Map(.., size)) = stack.last_mut() {
+            *size += n;
+        }
+        Ok(())
+    };
     let mut stack: Vec<Frame> = Vec::new();
     let mut root: Option<Node> = None;
     let mut documents = 0;
@@ -98,11 +133,11 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                 *root = Some(node);
                 Ok(())
             }
-            Some(Frame::Seq(_, items, _)) => {
+            Some(Frame::Seq(_, items, ..)) => {
                 items.push(node);
                 Ok(())
             }
-            Some(Frame::Map(_, entries, pending, _)) => match pending.take() {
+            Some(Frame::Map(_, entries, pending, ..)) => match pending.take() {
                 None => {
                     if !matches!(node.kind, Kind::Scalar { .. }) {
                         return Err(SyntaxError {
@@ -159,43 +194,68 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                     },
                     pos,
                 };
+                count(&mut stack, pos, 1)?;
                 if anchor > 0 {
-                    anchors.insert(anchor, node.clone());
+                    anchors.insert(anchor, (node.clone(), 1));
                 }
                 push(&mut stack, &mut root, node)?;
             }
-            Event::SequenceStart(_, anchor, _) => stack.push(Frame::Seq(pos, Vec::new(), anchor)),
-            Event::MappingStart(_, anchor, _) => {
-                stack.push(Frame::Map(pos, Vec::new(), None, anchor))
+            Event::SequenceStart(_, anchor, _) | Event::MappingStart(_, anchor, _) => {
+                if stack.len() >= limits::YAML_DEPTH {
+                    return Err(SyntaxError {
+                        pos,
+                        message: format!(
+                            "lists and mappings nest too deeply: found depth {} against the \
+                             limit of {}",
+                            stack.len() + 1,
+                            limits::YAML_DEPTH
+                        ),
+                    });
+                }
+                stack.push(if matches!(event, Event::SequenceStart(..)) {
+                    Frame::Seq(pos, Vec::new(), anchor, 0)
+                } else {
+                    Frame::Map(pos, Vec::new(), None, anchor, 0)
+                });
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let (node, anchor) = match stack.pop() {
-                    Some(Frame::Seq(p, items, a)) => (
+                let (node, anchor, size) = match stack.pop() {
+                    Some(Frame::Seq(p, items, a, n)) => (
                         Node {
                             kind: Kind::Seq(items),
                             pos: p,
                         },
                         a,
+                        n + 1,
                     ),
-                    Some(Frame::Map(p, entries, _, a)) => (
+                    Some(Frame::Map(p, entries, _, a, n)) => (
                         Node {
                             kind: Kind::Map(entries),
                             pos: p,
                         },
                         a,
+                        n + 1,
                     ),
                     None => continue,
                 };
+                let at = node.pos;
+                count(&mut stack, at, size)?;
                 if anchor > 0 {
-                    anchors.insert(anchor, node.clone());
+                    anchors.insert(anchor, (node.clone(), size));
                 }
                 push(&mut stack, &mut root, node)?;
             }
             Event::Alias(id) => {
-                let node = anchors.get(&id).cloned().ok_or_else(|| SyntaxError {
-                    pos,
-                    message: "unknown alias".to_string(),
-                })?;
+                let size = anchors
+                    .get(&id)
+                    .map(|(_, n)| *n)
+                    .ok_or_else(|| SyntaxError {
+                        pos,
+                        message: "unknown alias".to_string(),
+                    })?;
+                // Counted before it is copied, so an alias bomb stops before it grows.
+                count(&mut stack, pos, size)?;
+                let node = anchors[&id].0.clone();
                 push(&mut stack, &mut root, Node { pos, ..node })?;
             }
             _ => {}
@@ -205,6 +265,34 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
         kind: Kind::Map(Vec::new()),
         pos: Pos { line: 1, col: 1 },
     }))
+}
+
+fn too_large(size: u64) -> String {
+    format!(
+        "the file is {}, against the limit of {} for a scheme file",
+        limits::bytes(size),
+        limits::bytes(limits::SCHEME_BYTES)
+    )
+}
+
+/// Reads a scheme file, refusing anything but a regular file and holding it to the size limit.
+pub fn read_file(file: &std::path::Path) -> Result<String, String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(file).map_err(|e| format!("cannot read the scheme: {e}"))?;
+    if !meta.is_file() {
+        return Err("cannot read the scheme: this is not a regular file".to_string());
+    }
+    if meta.len() > limits::SCHEME_BYTES {
+        return Err(too_large(meta.len()));
+    }
+    let mut text = String::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(limits::SCHEME_BYTES + 1).read_to_string(&mut text))
+        .map_err(|e| format!("cannot read the scheme: {e}"))?;
+    if text.len() as u64 > limits::SCHEME_BYTES {
+        return Err(too_large(text.len() as u64));
+    }
+    Ok(text)
 }
 
 #[cfg(test)]

@@ -163,7 +163,7 @@ fn verify_catches_an_edited_payroll() {
     assert_eq!(v.code, Some(1));
     assert_eq!(
         v.stderr,
-        "error: not verified: 1 finding(s) for [TMP]/out:\n  [TMP]/out/payroll.csv: does not match the amounts recorded in run.json (edited after the run?)\n"
+        "error: not verified: 1 finding(s) for [TMP]/out:\n  [TMP]/out/payroll.csv: does not match the amounts recorded in run.json (edited after the run?):\n    E101 Айгерим Сейткали: recorded 535577.69, found 635577.69\n"
     );
 }
 

@@ -138,3 +138,39 @@ fn reference_warns_about_the_person_not_on_the_roster() {
         ]
     );
 }
+
+/// Russian Excel's "Save as CSV" writes Windows-1251: the same month in that encoding pays the
+/// same, and the Data report says which encoding each table was read in.
+#[test]
+fn reference_payroll_from_windows_1251_csv() {
+    let utf8 = compute_from("tests/fixtures/reference/2026-09-ru-csv");
+    let tmp = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir("tests/fixtures/reference/2026-09-ru-csv").unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (bytes, _, lossy) = encoding_rs::WINDOWS_1251.encode(&text);
+        assert!(!lossy, "{} fits Windows-1251", path.display());
+        std::fs::write(tmp.path().join(path.file_name().unwrap()), &bytes).unwrap();
+    }
+    let cp1251 = compute_from(tmp.path().to_str().unwrap());
+    check_payroll(&cp1251);
+    let encodings = |r: &run::RunResult| -> Vec<String> {
+        r.tables
+            .iter()
+            .filter(|t| t.present)
+            .map(|t| format!("{}: {}", t.table.unwrap(), t.encoding.unwrap_or("-")))
+            .collect()
+    };
+    // employees.csv holds Cyrillic names; a file of digits and Latin letters only reads the
+    // same in either encoding and is reported as UTF-8.
+    let read = encodings(&cp1251);
+    assert!(
+        read.contains(&"employees: windows-1251".to_string()),
+        "{read:?}"
+    );
+    assert!(
+        encodings(&utf8).iter().all(|e| e.ends_with(": UTF-8")),
+        "{:?}",
+        encodings(&utf8)
+    );
+}

@@ -13,8 +13,10 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<()> {
+    crate::output::recover(&a.old)?;
+    crate::output::recover(&a.new)?;
     let old = manifest::read(&a.old)?;
     let new = manifest::read(&a.new)?;
-    print!("{}", crate::audit::diff_text(&old, &new));
+    super::say(&crate::audit::diff_text(&old, &new));
     Ok(())
 }

@@ -33,6 +33,6 @@ pub fn run(a: Args) -> Result<()> {
         )]));
     };
     let cx = report::Context::new(labels, String::new());
-    print!("{}", report::statement::statement_text(&result, i, &cx));
+    super::say(&report::statement::statement_text(&result, i, &cx));
     Ok(())
 }

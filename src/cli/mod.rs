@@ -2,6 +2,13 @@
 //! this module parses, dispatches and maps the outcome to an exit code (0 ok, 2 bad input,
 //! 1 anything else).
 
+/// `println!` through [`say`]: a closed stdout ends the process quietly instead of panicking.
+macro_rules! sayln {
+    ($($t:tt)*) => {
+        $crate::cli::say(&format!("{}\n", format_args!($($t)*)))
+    };
+}
+
 mod diff;
 mod explain;
 mod run;
@@ -59,7 +66,9 @@ pub fn main() -> i32 {
     match outcome {
         Ok(()) => 0,
         Err(e) => {
-            eprint!("{e}");
+            // Bounded: however many problems were collected, the listing stops at a screenful
+            // of the worst kinds (see `Error::fmt`).
+            say_err(&e.to_string());
             e.exit_code()
         }
     }
@@ -110,7 +119,29 @@ fn parse_lang(text: &str) -> Result<Lang> {
 }
 
 fn print_warnings(warnings: &[Problem]) {
+    let mut text = String::new();
     for w in warnings {
-        eprintln!("warning: {w}");
+        text.push_str(&format!("warning: {w}\n"));
     }
+    say_err(&text);
+}
+
+/// Prints to stdout. When the reader has gone (`incentive diff … | head -1`), exits quietly with
+/// code 0, as other Unix tools do, instead of panicking on the closed pipe.
+fn say(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        // Nowhere left to say it: the exit code still tells.
+        std::process::exit(1);
+    }
+}
+
+/// Prints to stderr, never panicking when it is closed.
+fn say_err(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }

@@ -14,15 +14,18 @@ pub struct Args {
     /// The folder to write results into; must be empty unless --force.
     #[arg(long)]
     out: PathBuf,
-    /// Overwrite files in a non-empty --out folder.
+    /// Replace a previous run in --out (never a final one, and never files incentive did not write).
     #[arg(long)]
     force: bool,
+    /// Mark this run as the period's final payout: no later run may be written into its folder.
+    #[arg(long = "final")]
+    final_run: bool,
 }
 
 pub fn run(a: Args) -> Result<()> {
     let (period, labels) = a.inputs.parse()?;
-    // Refuse before any work, not after a long run.
-    crate::run::check_out_dir(&a.out, a.force)?;
+    // Refuse before any work, not after a long run; the folder stays locked until published.
+    let out_dir = crate::output::OutDir::open(&a.out, a.force, &a.inputs.data)?;
     let mut result = a.inputs.compute(period)?;
     report::localize(&mut result, &labels);
     let i = &a.inputs;
@@ -33,9 +36,10 @@ pub fn run(a: Args) -> Result<()> {
         i.schemes.display(),
         i.lang
     );
-    let cx = report::Context::new(labels, command);
+    let mut cx = report::Context::new(labels, command);
+    cx.final_run = a.final_run;
     let files = report::run_files(&result, &cx)?;
-    crate::run::write_outputs(&a.out, a.force, &files)?;
+    out_dir.publish(&files)?;
     print_warnings(&result.warnings);
 
     let mut by_currency: BTreeMap<&str, Decimal> = BTreeMap::new();
@@ -49,19 +53,19 @@ pub fn run(a: Args) -> Result<()> {
         .map(|(c, t)| format!("{} {c}", report::money(*t)))
         .collect();
     let out = &a.out;
-    println!(
+    sayln!(
         "{}: {} employees, total {}",
         result.period,
         result.employees.len(),
         totals.join(" + ")
     );
-    println!("payroll:  {}", out.join("payroll.csv").display());
-    println!("workbook: {}", out.join("payouts.xlsx").display());
-    println!(
+    sayln!("payroll:  {}", out.join("payroll.csv").display());
+    sayln!("workbook: {}", out.join("payouts.xlsx").display());
+    sayln!(
         "statements: {} ({} files)",
         out.join("statements").display(),
         result.employees.len()
     );
-    println!("manifest: {}", out.join("run.json").display());
+    sayln!("manifest: {}", out.join("run.json").display());
     Ok(())
 }

@@ -26,7 +26,7 @@ pub fn run(a: Args) -> Result<()> {
         let period = parse_period(period)?;
         let result = crate::run::compute(&a.schemes, data, period)?;
         print_warnings(&result.warnings);
-        println!(
+        sayln!(
             "ok: {} scheme{}, {} employees, period {period}: no problems",
             result.schemes.len(),
             plural(result.schemes.len()),
@@ -39,7 +39,7 @@ pub fn run(a: Args) -> Result<()> {
         print_warnings(&s.warnings);
     }
     let ids: Vec<&str> = loaded.iter().map(|s| s.id.as_str()).collect();
-    println!(
+    sayln!(
         "ok: {} scheme{}: {}",
         ids.len(),
         plural(ids.len()),

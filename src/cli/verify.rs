@@ -12,9 +12,11 @@ pub struct Args {
 pub fn run(a: Args) -> Result<()> {
     let v = crate::audit::verify(&a.dir)?;
     if v.findings.is_empty() {
-        println!(
+        sayln!(
             "verified: {} employees, period {}, every amount matches the recorded run (total {})",
-            v.employees, v.period, v.total
+            v.employees,
+            v.period,
+            v.total
         );
         return Ok(());
     }

@@ -5,6 +5,9 @@
 //! or a duplicate id is recorded with the file, sheet, row and column header the user sees, and
 //! reading goes on so one run lists everything to fix.
 
+mod archive;
+pub mod encoding;
+pub mod limits;
 pub mod source;
 pub mod tables;
 pub mod value;
@@ -58,6 +61,29 @@ pub fn read_table(
                     other => other.shown(),
                 })
                 .collect();
+            let known = headers
+                .iter()
+                .filter(|h| columns.iter().any(|c| c.name == h.to_lowercase()))
+                .count();
+            if known == 0 {
+                // A title or a note above the header: the header must be the first non-blank
+                // row (blank rows above it are fine), so say which row was taken for it.
+                problems.push(Problem::new(
+                    format!("{place}, row {}", row.number),
+                    format!(
+                        "this row is not a header row: none of its cells ({}) is a column of the                          table; the first non-blank row must be the header, with {}",
+                        shown_headers(&headers),
+                        columns
+                            .iter()
+                            .filter(|c| c.required)
+                            .map(|c| c.name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+                usable = false;
+                return;
+            }
             for (j, h) in headers.iter().enumerate() {
                 let norm = h.to_lowercase();
                 if let Some(i) = columns.iter().position(|c| c.name == norm) {
@@ -88,12 +114,7 @@ pub fn read_table(
                     format!("{place}, row {}", row.number),
                     format!(
                         "missing required column {name:?}; the header row has {}",
-                        headers
-                            .iter()
-                            .filter(|h| !h.is_empty())
-                            .map(|h| format!("{h:?}"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        shown_headers(&headers)
                     ),
                 ));
             }
@@ -126,7 +147,11 @@ pub fn read_table(
                     if per_column[i] <= PROBLEMS_PER_COLUMN {
                         let header = mapping[i].map_or(col.name, |j| headers[j].as_str());
                         problems.push(Problem::new(
-                            format!("{place}, row {}, column {header:?}", row.number),
+                            format!(
+                                "{place}, row {}, column {}",
+                                row.number,
+                                limits::quote(header)
+                            ),
                             message,
                         ));
                     }
@@ -142,7 +167,9 @@ pub fn read_table(
                 let k = columns.len();
                 per_column[k] += 1;
                 if per_column[k] <= PROBLEMS_PER_COLUMN {
-                    let header = mapping[0].map_or(columns[0].name, |j| headers[j].as_str());
+                    let header = limits::quote(
+                        mapping[0].map_or(columns[0].name, |j| headers[j].as_str()),
+                    );
                     let what = match table {
                         Table::Plans => format!(
                             "a second plan for employee {}, period {}, metric {}",
@@ -150,10 +177,10 @@ pub fn read_table(
                             values[1].as_text().unwrap_or(""),
                             values[2].as_text().unwrap_or("")
                         ),
-                        _ => format!("duplicate {} {key:?}", columns[0].name),
+                        _ => format!("duplicate {} {}", columns[0].name, limits::quote(&key)),
                     };
                     problems.push(Problem::new(
-                        format!("{place}, row {}, column {header:?}", row.number),
+                        format!("{place}, row {}, column {header}", row.number),
                         format!("{what} (first at row {first}); each must appear once"),
                     ));
                 }
@@ -166,9 +193,19 @@ pub fn read_table(
             values: &values,
         });
     });
-    if let Err(p) = result {
-        problems.push(p);
-    } else if !header_seen {
+    // Rows the reader could not hand over (or a reading that stopped) are already reported.
+    let reported = match result {
+        Err(p) => {
+            problems.push(p);
+            true
+        }
+        Ok(row_problems) => {
+            let any = !row_problems.is_empty();
+            problems.extend(row_problems);
+            any
+        }
+    };
+    if !header_seen && !reported {
         problems.push(Problem::new(
             &place,
             format!(
@@ -197,6 +234,19 @@ pub fn read_table(
         }
     }
     rows
+}
+
+/// The header cells for a message: at most 20 of them, each shortened.
+fn shown_headers(headers: &[String]) -> String {
+    let named: Vec<&String> = headers.iter().filter(|h| !h.is_empty()).collect();
+    let mut shown: Vec<String> = named.iter().take(20).map(|h| limits::quote(h)).collect();
+    if named.len() > 20 {
+        shown.push(format!("… and {} more", named.len() - 20));
+    }
+    if shown.is_empty() {
+        return "no names".to_string();
+    }
+    shown.join(", ")
 }
 
 /// The value that must be unique within the table.

@@ -4,7 +4,25 @@
 //! A reader knows nothing of column types: it hands each non-blank row to a callback as
 //! [`RawCell`]s together with the row number the user sees in their spreadsheet or editor.
 //! Rows are visited one at a time so that metrics can be aggregated while reading.
+//!
+//! Every input is held to the limits of [`super::limits`] (what was found is reported against
+//! the limit), and only regular files are read: a named pipe or a device is refused before it
+//! is opened, so a run can neither hang on it nor read forever. Decisions on what is read:
+//!
+//! - The header is the first non-blank row: blank rows above it are skipped, a title row above it
+//!   is reported (see `read_table`). Hidden sheets are read like visible ones (hiding a sheet
+//!   does not change its data); an empty sheet is an empty table.
+//! - A table must be named by exactly one sheet or file: names are compared ignoring case and
+//!   surrounding spaces, and two candidates (`Deals` and `deals `, `deals.csv` and `DEALS.csv`)
+//!   are an error naming both, never a silent pick.
+//! - CSV files are UTF-8 (with or without a byte-order mark), UTF-16 with a byte-order mark, or a
+//!   legacy code page such as Windows-1251 (see [`super::encoding`]); [`Source::encoding`] says
+//!   which was read. A line must have as many fields as the header (extra empty fields at the
+//!   end are allowed); line numbers count LF, CRLF and CR-only line ends, and a record with a
+//!   quoted line break is numbered by the line it starts on.
 
+use super::encoding;
+use super::limits::{self, bytes, grouped, quote};
 use super::tables::Table;
 use super::value::RawCell;
 use crate::error::Problem;
@@ -12,7 +30,7 @@ use crate::num::decimal_from_spreadsheet_number;
 use calamine::{Data, DataRef, Reader, Sheets, open_workbook_auto};
 use std::cell::RefCell;
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 /// Where a table's rows come from.
@@ -27,6 +45,8 @@ pub enum Source {
     CsvFolder {
         path: PathBuf,
         files: Vec<PathBuf>,
+        /// The encoding each table's file was read in, once it has been read.
+        encodings: RefCell<Vec<(Table, &'static str)>>,
     },
 }
 
@@ -42,11 +62,87 @@ impl std::fmt::Debug for Source {
     }
 }
 
+/// What a path that is not a regular file or a folder is, in words.
+fn not_a_file(meta: &std::fs::Metadata) -> Option<&'static str> {
+    if meta.is_file() || meta.is_dir() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return Some("a named pipe (FIFO)");
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return Some("a device");
+        }
+        if t.is_socket() {
+            return Some("a socket");
+        }
+    }
+    Some("not a regular file")
+}
+
+/// How many row problems a reader lists before the rest are summarised.
+const ROW_PROBLEMS: usize = 20;
+
+/// Row problems found by a reader (wrong field count, broken bytes), listed up to a bound.
+struct RowProblems {
+    place: String,
+    listed: Vec<Problem>,
+    more: usize,
+}
+
+impl RowProblems {
+    fn new(place: &str) -> Self {
+        RowProblems {
+            place: place.to_string(),
+            listed: Vec::new(),
+            more: 0,
+        }
+    }
+    fn push(&mut self, place: String, message: String) {
+        if self.listed.len() < ROW_PROBLEMS {
+            self.listed.push(Problem::new(place, message));
+        } else {
+            self.more += 1;
+        }
+    }
+    fn finish(mut self) -> Vec<Problem> {
+        if self.more > 0 {
+            self.listed.push(Problem::new(
+                &self.place,
+                format!("… and {} more rows like these not listed", self.more),
+            ));
+        }
+        self.listed
+    }
+}
+
 impl Source {
     /// Opens a workbook or a CSV folder, listing which tables it holds.
     pub fn open(path: &Path) -> Result<Source, Problem> {
         let shown = path.display().to_string();
-        if path.is_dir() {
+        let expected = "expected a workbook (.xlsx, .xlsm, .xls, .ods) or a folder of CSV files";
+        // `metadata` follows symbolic links: a link to a workbook or a folder is read.
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Problem::new(
+                    &shown,
+                    format!("no such file or folder; {expected}"),
+                ));
+            }
+            Err(e) => return Err(Problem::new(&shown, format!("cannot read it: {e}"))),
+        };
+        if let Some(what) = not_a_file(&meta) {
+            return Err(Problem::new(
+                &shown,
+                format!("this is {what}, not a file; {expected}"),
+            ));
+        }
+        if meta.is_dir() {
             let mut files = Vec::new();
             let entries = std::fs::read_dir(path)
                 .map_err(|e| Problem::new(&shown, format!("cannot read the folder: {e}")))?;
@@ -60,13 +156,8 @@ impl Source {
             return Ok(Source::CsvFolder {
                 path: path.to_path_buf(),
                 files,
+                encodings: RefCell::new(Vec::new()),
             });
-        }
-        if !path.exists() {
-            return Err(Problem::new(
-                &shown,
-                "no such file or folder; expected a workbook (.xlsx, .xlsm, .xls, .ods) or a folder of CSV files",
-            ));
         }
         let ext = path
             .extension()
@@ -76,11 +167,11 @@ impl Source {
         if !matches!(ext.as_str(), "xlsx" | "xlsm" | "xls" | "ods") {
             return Err(Problem::new(
                 &shown,
-                format!(
-                    "unsupported file type {:?}; expected a workbook (.xlsx, .xlsm, .xls, .ods) or a folder of CSV files",
-                    ext
-                ),
+                format!("unsupported file type {ext:?}; {expected}"),
             ));
+        }
+        if ext != "xls" {
+            super::archive::check(path, &shown)?;
         }
         let workbook = open_workbook_auto(path)
             .map_err(|e| Problem::new(&shown, format!("cannot open the workbook: {e}")))?;
@@ -105,32 +196,90 @@ impl Source {
         }
     }
 
-    fn sheet_name(&self, table: Table) -> Option<String> {
+    /// The text encoding a CSV table was read in (`"UTF-8"`, `"windows-1251"`, …), once
+    /// [`Source::read_rows`] has read it; `None` for a workbook or a table not read.
+    pub fn encoding(&self, table: Table) -> Option<&'static str> {
         match self {
-            Source::Workbook { sheets, .. } => sheets
+            Source::CsvFolder { encodings, .. } => encodings
+                .borrow()
                 .iter()
-                .find(|s| s.trim().eq_ignore_ascii_case(table.name()))
-                .cloned(),
-            Source::CsvFolder { .. } => None,
-        }
-    }
-
-    fn csv_file(&self, table: Table) -> Option<PathBuf> {
-        match self {
-            Source::CsvFolder { files, .. } => files
-                .iter()
-                .find(|f| {
-                    f.file_stem()
-                        .and_then(|s| s.to_str())
-                        .is_some_and(|s| s.trim().eq_ignore_ascii_case(table.name()))
-                })
-                .cloned(),
+                .find(|(t, _)| *t == table)
+                .map(|(_, e)| *e),
             Source::Workbook { .. } => None,
         }
     }
 
+    /// Every sheet whose name is the table's, ignoring case and surrounding spaces.
+    fn sheet_names(&self, table: Table) -> Vec<&str> {
+        match self {
+            Source::Workbook { sheets, .. } => sheets
+                .iter()
+                .filter(|s| s.trim().eq_ignore_ascii_case(table.name()))
+                .map(String::as_str)
+                .collect(),
+            Source::CsvFolder { .. } => Vec::new(),
+        }
+    }
+
+    fn sheet_name(&self, table: Table) -> Option<String> {
+        self.sheet_names(table).first().map(|s| s.to_string())
+    }
+
+    /// Every CSV file whose stem is the table's name, ignoring case and surrounding spaces.
+    fn csv_files(&self, table: Table) -> Vec<&PathBuf> {
+        match self {
+            Source::CsvFolder { files, .. } => files
+                .iter()
+                .filter(|f| {
+                    f.file_stem()
+                        .and_then(|s| s.to_str())
+                        .is_some_and(|s| s.trim().eq_ignore_ascii_case(table.name()))
+                })
+                .collect(),
+            Source::Workbook { .. } => Vec::new(),
+        }
+    }
+
+    fn csv_file(&self, table: Table) -> Option<PathBuf> {
+        self.csv_files(table).first().map(|p| p.to_path_buf())
+    }
+
     pub fn has_table(&self, table: Table) -> bool {
         self.sheet_name(table).is_some() || self.csv_file(table).is_some()
+    }
+
+    /// Two sheets or files that both name the table: an error naming both.
+    fn ambiguity(&self, table: Table) -> Option<Problem> {
+        let (what, names): (&str, Vec<String>) = match self {
+            Source::Workbook { .. } => (
+                "sheets",
+                self.sheet_names(table)
+                    .iter()
+                    .map(|s| format!("{s:?}"))
+                    .collect(),
+            ),
+            Source::CsvFolder { .. } => (
+                "files",
+                self.csv_files(table)
+                    .iter()
+                    .map(|p| {
+                        let name = p.file_name().unwrap_or_default().to_string_lossy();
+                        format!("{name:?}")
+                    })
+                    .collect(),
+            ),
+        };
+        (names.len() > 1).then(|| {
+            Problem::new(
+                self.path().display().to_string(),
+                format!(
+                    "the {what} {} all name the table {:?} (names are compared ignoring case and \
+                     surrounding spaces); rename or remove all but one",
+                    names.join(" and "),
+                    table.name()
+                ),
+            )
+        })
     }
 
     /// How the user names the table's location: `data.xlsx: sheet "deals"` or `data/deals.csv`.
@@ -152,11 +301,17 @@ impl Source {
 
     /// Visits every non-blank row of the table, the header row included. The callback's flag
     /// says whether numbers may use a decimal comma (a `;`-delimited CSV file).
+    ///
+    /// Returns the problems of rows that were not visited (a CSV line with the wrong number of
+    /// fields or broken bytes), or the one problem that stopped the reading.
     pub fn read_rows(
         &self,
         table: Table,
         visit: &mut dyn FnMut(Row<'_>, bool),
-    ) -> Result<(), Problem> {
+    ) -> Result<Vec<Problem>, Problem> {
+        if let Some(p) = self.ambiguity(table) {
+            return Err(p);
+        }
         let place = self.place(table);
         match self {
             Source::Workbook { book, .. } => {
@@ -168,15 +323,36 @@ impl Source {
                     Sheets::Xlsx(xlsx) => read_xlsx_streaming(xlsx, &sheet, &place, visit),
                     other => read_range(other, &sheet, &place, visit),
                 }
+                .map(|()| Vec::new())
             }
-            Source::CsvFolder { .. } => {
+            Source::CsvFolder { encodings, .. } => {
                 let file = self
                     .csv_file(table)
                     .ok_or_else(|| Problem::new(&place, "the file is missing"))?;
-                read_csv(&file, &place, visit)
+                let (problems, encoding) = read_csv(&file, &place, visit)?;
+                let mut encodings = encodings.borrow_mut();
+                encodings.retain(|(t, _)| *t != table);
+                encodings.push((table, encoding));
+                Ok(problems)
             }
         }
     }
+}
+
+/// A text cell, or a description of it when it is longer than a cell can hold.
+fn text_cell(s: String) -> RawCell {
+    if s.len() > limits::CELL_CHARS {
+        let n = s.chars().count();
+        if n > limits::CELL_CHARS {
+            return RawCell::Invalid(format!(
+                "the text {} has {} characters, against the limit of {} a cell can hold",
+                quote(&s),
+                grouped(n as u64),
+                grouped(limits::CELL_CHARS as u64)
+            ));
+        }
+    }
+    RawCell::Text(s)
 }
 
 fn cell_from_ref(value: DataRef<'_>, formula: Option<String>) -> RawCell {
@@ -184,19 +360,22 @@ fn cell_from_ref(value: DataRef<'_>, formula: Option<String>) -> RawCell {
         DataRef::Empty => match formula {
             // A formula with no cached result: its text is what the cell holds for us. This is
             // how a text that merely looks like a formula (`=HYPERLINK(...)`) arrives.
-            Some(f) if !f.is_empty() => RawCell::Text(format!("={f}")),
+            Some(f) if !f.is_empty() => text_cell(format!("={f}")),
             _ => RawCell::Empty,
         },
         DataRef::Int(i) => RawCell::Number(i.into()),
         DataRef::Float(f) => number_cell(f),
-        DataRef::String(s) => RawCell::Text(s),
-        DataRef::SharedString(s) => RawCell::Text(s.to_string()),
+        DataRef::String(s) => text_cell(s),
+        DataRef::SharedString(s) => text_cell(s.to_string()),
         DataRef::Bool(b) => RawCell::Bool(b),
         DataRef::DateTime(dt) => match dt.as_datetime() {
             Some(d) => RawCell::DateTime(d),
-            None => RawCell::Error(format!("date serial {}", dt.as_f64())),
+            None => RawCell::Invalid(format!(
+                "the date serial number {} is not a date a calendar can hold",
+                dt.as_f64()
+            )),
         },
-        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => RawCell::Text(s),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => text_cell(s),
         DataRef::Error(e) => RawCell::Error(e.to_string()),
     }
 }
@@ -206,13 +385,16 @@ fn cell_from_data(value: &Data) -> RawCell {
         Data::Empty => RawCell::Empty,
         Data::Int(i) => RawCell::Number((*i).into()),
         Data::Float(f) => number_cell(*f),
-        Data::String(s) => RawCell::Text(s.clone()),
+        Data::String(s) => text_cell(s.clone()),
         Data::Bool(b) => RawCell::Bool(*b),
         Data::DateTime(dt) => match dt.as_datetime() {
             Some(d) => RawCell::DateTime(d),
-            None => RawCell::Error(format!("date serial {}", dt.as_f64())),
+            None => RawCell::Invalid(format!(
+                "the date serial number {} is not a date a calendar can hold",
+                dt.as_f64()
+            )),
         },
-        Data::DateTimeIso(s) | Data::DurationIso(s) => RawCell::Text(s.clone()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => text_cell(s.clone()),
         Data::Error(e) => RawCell::Error(e.to_string()),
     }
 }
@@ -220,7 +402,12 @@ fn cell_from_data(value: &Data) -> RawCell {
 fn number_cell(f: f64) -> RawCell {
     match decimal_from_spreadsheet_number(f) {
         Some(d) => RawCell::Number(d),
-        None => RawCell::Error(format!("number {f} out of range")),
+        None if !f.is_finite() => {
+            RawCell::Invalid(format!("the number {f} is not a finite number"))
+        }
+        None => RawCell::Invalid(format!(
+            "the number {f:e} is too large; a number has at most 28 digits"
+        )),
     }
 }
 
@@ -237,6 +424,57 @@ fn emit(number: usize, cells: &mut Vec<RawCell>, visit: &mut dyn FnMut(Row<'_>, 
     cells.clear();
 }
 
+/// The spreadsheet name of a 0-based column: 0 is A, 16 383 is XFD.
+pub fn column_letters(mut col: u64) -> String {
+    let mut out = Vec::new();
+    loop {
+        out.push(b'A' + (col % 26) as u8);
+        if col < 26 {
+            break;
+        }
+        col = col / 26 - 1;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Checks a cell's position (0-based) against the sheet limits.
+fn check_position(place: &str, row: u64, col: u64) -> Result<(), Problem> {
+    if row >= limits::ROWS {
+        return Err(Problem::new(
+            format!("{place}, row {}", grouped(row + 1)),
+            format!(
+                "a cell in row {} is beyond the last row a sheet can have ({})",
+                grouped(row + 1),
+                grouped(limits::ROWS)
+            ),
+        ));
+    }
+    if col >= limits::COLUMNS {
+        return Err(Problem::new(
+            format!("{place}, row {}", row + 1),
+            format!(
+                "a cell in column {} ({}) is beyond the last column a sheet can have ({}, XFD)",
+                grouped(col + 1),
+                column_letters(col),
+                grouped(limits::COLUMNS)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn too_many_cells(place: &str) -> Problem {
+    Problem::new(
+        place,
+        format!(
+            "the sheet has more than {} non-empty cells, against the limit of {}",
+            grouped(limits::CELLS),
+            grouped(limits::CELLS)
+        ),
+    )
+}
+
 /// Streams an .xlsx/.xlsm sheet cell by cell; memory stays flat whatever the sheet's size.
 fn read_xlsx_streaming(
     workbook: &mut calamine::Xlsx<BufReader<File>>,
@@ -249,12 +487,22 @@ fn read_xlsx_streaming(
         .map_err(|e| Problem::new(place, format!("cannot read the sheet: {e}")))?;
     let mut cells: Vec<RawCell> = Vec::new();
     let mut current: Option<u32> = None;
+    let mut count: u64 = 0;
     loop {
         let next = reader
             .next_cell_with_formula()
             .map_err(|e| Problem::new(place, format!("cannot read the sheet: {e}")))?;
         let Some(cell) = next else { break };
         let (row, col) = cell.pos;
+        check_position(place, row.into(), col.into())?;
+        let raw = cell_from_ref(cell.value, cell.formula);
+        if raw.is_empty() {
+            continue;
+        }
+        count += 1;
+        if count > limits::CELLS {
+            return Err(too_many_cells(place));
+        }
         if current != Some(row) {
             if let Some(r) = current {
                 emit(r as usize + 1, &mut cells, visit);
@@ -265,7 +513,7 @@ fn read_xlsx_streaming(
         if cells.len() <= col {
             cells.resize(col + 1, RawCell::Empty);
         }
-        cells[col] = cell_from_ref(cell.value, cell.formula);
+        cells[col] = raw;
     }
     if let Some(r) = current {
         emit(r as usize + 1, &mut cells, visit);
@@ -284,10 +532,18 @@ fn read_range(
         .worksheet_range(sheet)
         .map_err(|e| Problem::new(place, format!("cannot read the sheet: {e}")))?;
     let (first_row, first_col) = range.start().unwrap_or((0, 0));
+    if let Some((last_row, last_col)) = range.end() {
+        check_position(place, last_row.into(), last_col.into())?;
+    }
     let mut cells: Vec<RawCell> = Vec::new();
+    let mut count: u64 = 0;
     for (i, row) in range.rows().enumerate() {
         cells.resize(first_col as usize, RawCell::Empty);
         cells.extend(row.iter().map(cell_from_data));
+        count += cells.iter().filter(|c| !c.is_empty()).count() as u64;
+        if count > limits::CELLS {
+            return Err(too_many_cells(place));
+        }
         emit(first_row as usize + i + 1, &mut cells, visit);
     }
     Ok(())
@@ -297,7 +553,7 @@ fn read_range(
 fn detect_delimiter(bytes: &[u8]) -> u8 {
     let line_end = bytes
         .iter()
-        .position(|&b| b == b'\n')
+        .position(|&b| b == b'\n' || b == b'\r')
         .unwrap_or(bytes.len());
     let (mut semi, mut comma, mut quoted) = (0, 0, false);
     for &b in &bytes[..line_end] {
@@ -311,12 +567,63 @@ fn detect_delimiter(bytes: &[u8]) -> u8 {
     if semi > comma { b';' } else { b',' }
 }
 
-fn read_csv(file: &Path, place: &str, visit: &mut dyn FnMut(Row<'_>, bool)) -> Result<(), Problem> {
+/// Line breaks in `bytes`: LF, CRLF and a lone CR (old Mac files) each end one line.
+fn line_breaks(bytes: &[u8]) -> usize {
+    let mut n = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// Reads a whole CSV file (held to [`limits::CSV_BYTES`]), refusing anything but a regular file.
+fn read_limited(file: &Path, place: &str, limit: u64) -> Result<Vec<u8>, Problem> {
+    let meta = std::fs::metadata(file)
+        .map_err(|e| Problem::new(place, format!("cannot read the file: {e}")))?;
+    if let Some(what) = not_a_file(&meta) {
+        return Err(Problem::new(
+            place,
+            format!("this is {what}, not a file; expected a CSV file"),
+        ));
+    }
+    let too_large = |size: u64| {
+        Problem::new(
+            place,
+            format!(
+                "the file is {}, against the limit of {} for one CSV file",
+                bytes(size),
+                bytes(limit)
+            ),
+        )
+    };
+    if meta.len() > limit {
+        return Err(too_large(meta.len()));
+    }
+    let f =
+        File::open(file).map_err(|e| Problem::new(place, format!("cannot read the file: {e}")))?;
+    let mut data = Vec::with_capacity(meta.len() as usize);
+    // A file that grows while it is read is still held to the limit.
+    f.take(limit + 1)
+        .read_to_end(&mut data)
+        .map_err(|e| Problem::new(place, format!("cannot read the file: {e}")))?;
+    if data.len() as u64 > limit {
+        return Err(too_large(data.len() as u64));
+    }
+    Ok(data)
+}
+
+fn read_csv(
+    file: &Path,
+    place: &str,
+    visit: &mut dyn FnMut(Row<'_>, bool),
+) -> Result<(Vec<Problem>, &'static str), Problem> {
     // The whole file is read: row numbers are counted from its bytes (the csv crate's own line
     // numbers depend on whether a record's terminator was consumed yet).
-    let bytes = std::fs::read(file)
-        .map_err(|e| Problem::new(place, format!("cannot read the file: {e}")))?;
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let raw = read_limited(file, place, limits::CSV_BYTES)?;
+    let (body, encoding) = encoding::decode(&raw);
+    let body: &[u8] = &body;
     let delimiter = detect_delimiter(body);
     let decimal_comma = delimiter == b';';
     let mut reader = csv::ReaderBuilder::new()
@@ -326,14 +633,17 @@ fn read_csv(file: &Path, place: &str, visit: &mut dyn FnMut(Row<'_>, bool)) -> R
         .from_reader(body);
     let mut record = csv::ByteRecord::new();
     let mut cells: Vec<RawCell> = Vec::new();
-    // Newlines counted so far, up to byte `scanned`.
+    let mut problems = RowProblems::new(place);
+    // The header's fields (for column names in messages) and the line it is on.
+    let mut header: Option<(Vec<String>, usize)> = None;
+    // Line breaks counted so far, up to byte `scanned`.
     let (mut line, mut scanned) = (1usize, 0usize);
     let mut line_at = |start: usize| {
         let mut s = start.min(body.len());
         while s < body.len() && matches!(body[s], b'\r' | b'\n') {
             s += 1;
         }
-        line += body[scanned..s].iter().filter(|&&b| b == b'\n').count();
+        line += line_breaks(&body[scanned..s]);
         scanned = s;
         line
     };
@@ -353,30 +663,99 @@ fn read_csv(file: &Path, place: &str, visit: &mut dyn FnMut(Row<'_>, bool)) -> R
             break;
         }
         let n = line_at(record.position().map_or(0, |p| p.byte() as usize));
-        for field in record.iter() {
+        if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+            continue;
+        }
+        if record.len() as u64 > limits::COLUMNS {
+            return Err(Problem::new(
+                format!("{place}, row {n}"),
+                format!(
+                    "the line has {} fields, against the limit of {} columns",
+                    grouped(record.len() as u64),
+                    grouped(limits::COLUMNS)
+                ),
+            ));
+        }
+        let column_name = |j: usize| match &header {
+            Some((names, _)) if names.get(j).is_some_and(|h| !h.is_empty()) => {
+                format!("column {}", quote(&names[j]))
+            }
+            _ => format!("column {}", j + 1),
+        };
+        let mut broken = None;
+        for (j, field) in record.iter().enumerate() {
             match std::str::from_utf8(field) {
                 Ok(s) if s.trim().is_empty() => cells.push(RawCell::Empty),
-                Ok(s) => cells.push(RawCell::Text(s.to_string())),
-                Err(_) => {
-                    return Err(Problem::new(
-                        format!("{place}, row {n}"),
-                        "the file is not UTF-8 text; save it as CSV UTF-8",
-                    ));
+                Ok(s) => cells.push(text_cell(s.to_string())),
+                Err(e) => {
+                    broken = Some((j, e.valid_up_to(), String::from_utf8_lossy(field)));
+                    break;
                 }
             }
         }
-        if cells.iter().any(|c| !c.is_empty()) {
-            visit(
-                Row {
-                    number: n,
-                    cells: &cells,
-                },
-                decimal_comma,
+        if let Some((j, at, text)) = broken {
+            problems.push(
+                format!("{place}, row {n}, {}", column_name(j)),
+                format!(
+                    "{} has bytes that are not UTF-8 (at byte {} of the value), though the \
+                     rest of the file is UTF-8; save the file as CSV UTF-8",
+                    quote(&text),
+                    at + 1
+                ),
             );
+            cells.clear();
+            continue;
         }
+        match &header {
+            None => {
+                let names = cells
+                    .iter()
+                    .map(|c| match c {
+                        RawCell::Text(t) => t.trim().to_string(),
+                        _ => String::new(),
+                    })
+                    .collect();
+                header = Some((names, n));
+            }
+            Some((names, header_line)) => {
+                let want = names.len();
+                let extra_empty = cells.len() > want && cells[want..].iter().all(|c| c.is_empty());
+                if extra_empty {
+                    cells.truncate(want);
+                }
+                if cells.len() != want {
+                    let why = if cells.len() > want {
+                        let d = if delimiter == b',' { "," } else { ";" };
+                        format!(
+                            "; a value holding the delimiter `{d}` must be quoted (an amount \
+                             written 380 000,00 in a comma-separated file is two fields)"
+                        )
+                    } else {
+                        "; every line must have a field for every column, even an empty one"
+                            .to_string()
+                    };
+                    problems.push(
+                        format!("{place}, row {n}"),
+                        format!(
+                            "the line has {} fields, the header (row {header_line}) has {want}{why}",
+                            cells.len()
+                        ),
+                    );
+                    cells.clear();
+                    continue;
+                }
+            }
+        }
+        visit(
+            Row {
+                number: n,
+                cells: &cells,
+            },
+            decimal_comma,
+        );
         cells.clear();
     }
-    Ok(())
+    Ok((problems.finish(), encoding))
 }
 
 #[cfg(test)]
@@ -388,7 +767,7 @@ mod tests {
     #[test]
     fn csv_row_numbers_are_the_lines_the_user_sees() {
         let dir = tempfile::tempdir().unwrap();
-        let cases: [(&str, &[u8]); 3] = [
+        let cases: [(&str, &[u8]); 4] = [
             ("lf", b"h1,h2\na,1\nb,2\n\nc,3\n\"d\nd\",4\ne,5\n"),
             (
                 "crlf",
@@ -398,6 +777,8 @@ mod tests {
                 "bom",
                 b"\xEF\xBB\xBFh1;h2\na;1\nb;2\n\nc;3\n\"d\nd\";4\ne;5",
             ),
+            // Old Mac files end lines with a lone CR.
+            ("cr", b"h1,h2\ra,1\rb,2\r\rc,3\r\"d\rd\",4\re,5\r"),
         ];
         for (name, bytes) in cases {
             let path = dir.path().join(format!("{name}.csv"));
@@ -424,7 +805,7 @@ mod tests {
             .collect();
             let seen: Vec<(usize, String)> = seen
                 .into_iter()
-                .map(|(n, s)| (n, s.replace('\r', "")))
+                .map(|(n, s)| (n, s.replace("\r\n", "\n").replace('\r', "\n")))
                 .collect();
             assert_eq!(seen, want, "{name}");
         }

@@ -20,6 +20,9 @@ pub enum RawCell {
     Bool(bool),
     /// A spreadsheet error value such as `#DIV/0!`.
     Error(String),
+    /// A cell that cannot be taken as it is, with why, e.g. a number too large for a decimal or
+    /// a text longer than a cell can hold (already shortened for messages).
+    Invalid(String),
 }
 
 impl RawCell {
@@ -27,11 +30,12 @@ impl RawCell {
     pub fn shown(&self) -> String {
         match self {
             RawCell::Empty => "an empty cell".into(),
-            RawCell::Text(t) => format!("{t:?}"),
+            RawCell::Text(t) => crate::data::limits::quote(t),
             RawCell::Number(d) => d.to_string(),
             RawCell::DateTime(dt) => dt.format("%Y-%m-%d %H:%M:%S").to_string(),
             RawCell::Bool(b) => b.to_string().to_uppercase(),
-            RawCell::Error(e) => e.clone(),
+            RawCell::Error(e) => crate::data::limits::quote(e),
+            RawCell::Invalid(why) => why.clone(),
         }
     }
 
@@ -108,6 +112,9 @@ pub fn read_cell(raw: &RawCell, ty: ColType, decimal_comma: bool) -> Result<Valu
         };
         format!("{} is {what}; expected {}", raw.shown(), ty.expected())
     };
+    if let RawCell::Invalid(why) = raw {
+        return Err(format!("{why}; expected {}", ty.expected()));
+    }
     if let RawCell::Error(_) = raw {
         return Err(format!(
             "{} is a spreadsheet error; expected {}",
@@ -138,6 +145,11 @@ pub fn read_cell(raw: &RawCell, ty: ColType, decimal_comma: bool) -> Result<Valu
             };
             if ty == ColType::Integer && !d.fract().is_zero() {
                 return Err(bad());
+            }
+            // A negative zero (`-0`, `-0.00`) is zero: it must not print as "-0" downstream.
+            let mut d = d;
+            if d.is_zero() {
+                d.set_sign_positive(true);
             }
             Ok(Value::Number(d))
         }

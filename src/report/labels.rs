@@ -159,6 +159,7 @@ const TABLE: &[(&str, &str)] = &[
     ("used", "используется"),
     ("no", "нет"),
     ("rows read", "строк прочитано"),
+    ("text encoding", "кодировка текста"),
     ("rows in the period", "строк в периоде"),
     ("rows outside the period", "строк вне периода"),
     (

@@ -18,7 +18,15 @@ pub struct Manifest {
     pub data: DataInput,
     pub schemes_dir: FileRef,
     pub schemes: Vec<SchemeRef>,
+    /// The period's total when every payout is in one currency; empty when there are several
+    /// (see `totals`).
     pub total: String,
+    /// The period's total in each currency.
+    #[serde(default)]
+    pub totals: std::collections::BTreeMap<String, String>,
+    /// Whether this is the period's final payout: no later run may be written into its folder.
+    #[serde(default, rename = "final")]
+    pub final_run: bool,
     pub employees: Vec<EmployeeEntry>,
 }
 
@@ -61,6 +69,9 @@ pub struct EmployeeEntry {
     pub days_employed: i64,
     pub days_in_period: i64,
     pub total: String,
+    /// The employee's statement, relative to the run folder (see [`crate::output::statement_stems`]).
+    #[serde(default)]
+    pub statement: String,
     pub flags: Vec<String>,
     pub kpis: Vec<KpiEntry>,
 }
@@ -110,10 +121,18 @@ fn hashed(f: &FileHash) -> HashedFile {
 
 /// The manifest of a run.
 pub fn manifest(run: &RunResult, cx: &Context) -> Manifest {
+    let ids: Vec<&str> = run
+        .employees
+        .iter()
+        .map(|e| e.employee.id.as_str())
+        .collect();
+    let stems = crate::output::statement_stems(&ids);
+    let totals = run.totals();
     let employees = run
         .employees
         .iter()
-        .map(|e| {
+        .zip(stems)
+        .map(|(e, stem)| {
             let scheme = &run.schemes[e.employee.scheme];
             EmployeeEntry {
                 employee_id: e.employee.id.clone(),
@@ -125,6 +144,7 @@ pub fn manifest(run: &RunResult, cx: &Context) -> Manifest {
                 days_employed: e.employment.days_employed,
                 days_in_period: e.employment.days_in_period,
                 total: money(e.score.total),
+                statement: format!("statements/{stem}.xlsx"),
                 flags: e.score.flags.iter().map(|f| f.text().to_string()).collect(),
                 kpis: scheme
                     .kpis
@@ -172,7 +192,13 @@ pub fn manifest(run: &RunResult, cx: &Context) -> Manifest {
                 file: hashed(f),
             })
             .collect(),
-        total: money(run.total()),
+        total: if totals.len() <= 1 {
+            money(totals.values().next().copied().unwrap_or_default())
+        } else {
+            String::new()
+        },
+        totals: totals.iter().map(|(c, t)| (c.clone(), money(*t))).collect(),
+        final_run: cx.final_run,
         employees,
     }
 }
@@ -184,15 +210,144 @@ pub fn to_json(m: &Manifest) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Reads `DIR/run.json`.
-pub fn read(dir: &Path) -> Result<Manifest> {
-    let path = dir.join("run.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| {
+/// The most a run.json may hold (a run of 100 000 employees stays far below it).
+const MAX_MANIFEST_BYTES: u64 = 256 << 20;
+
+/// The text of a run.json: a regular file of at most [`MAX_MANIFEST_BYTES`], in UTF-8.
+pub fn read_text(path: &Path) -> Result<String> {
+    let cannot = |why: String| {
         Error::other(format!(
-            "{}: cannot read the run manifest: {e}; is this a folder written by `incentive run`?",
+            "{}: cannot read the run manifest: {why}; is this a folder written by `incentive run`?",
             path.display()
         ))
+    };
+    let meta = std::fs::metadata(path).map_err(|e| cannot(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(cannot("not a regular file".into()));
+    }
+    if meta.len() > MAX_MANIFEST_BYTES {
+        return Err(Error::BadInput(vec![crate::error::Problem::new(
+            path.display().to_string(),
+            format!(
+                "{} bytes, more than the {MAX_MANIFEST_BYTES} a run manifest may hold",
+                meta.len()
+            ),
+        )]));
+    }
+    let bytes = std::fs::read(path).map_err(|e| cannot(e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| {
+        Error::BadInput(vec![crate::error::Problem::new(
+            path.display().to_string(),
+            format!(
+                "not a run manifest: invalid UTF-8 at byte {}",
+                e.utf8_error().valid_up_to()
+            ),
+        )])
+    })
+}
+
+/// Reads `DIR/run.json` and checks what verify and diff rely on: the period, every hash and
+/// every amount. A hand-edited manifest is reported with every problem found (exit code 2).
+pub fn read(dir: &Path) -> Result<Manifest> {
+    let path = dir.join("run.json");
+    let text = read_text(&path)?;
+    let place = path.display().to_string();
+    let m: Manifest = serde_json::from_str(&text).map_err(|e| {
+        Error::BadInput(vec![crate::error::Problem::new(
+            format!("{place}:{}:{}", e.line(), e.column()),
+            format!("not a run manifest: {e}"),
+        )])
     })?;
-    serde_json::from_str(&text)
-        .map_err(|e| Error::other(format!("{}: not a run manifest: {e}", path.display())))
+    let problems = m.problems();
+    if !problems.is_empty() {
+        let n = problems.len();
+        let mut list: Vec<crate::error::Problem> = problems
+            .into_iter()
+            .take(20)
+            .map(|p| crate::error::Problem::new(&place, p))
+            .collect();
+        if n > 20 {
+            list.push(crate::error::Problem::new(
+                &place,
+                format!("… and {} more problems not listed", n - 20),
+            ));
+        }
+        return Err(Error::BadInput(list));
+    }
+    Ok(m)
+}
+
+/// A value of run.json, quoted for a message and shortened when long.
+fn quoted(s: &str) -> String {
+    let mut q: String = s.chars().take(40).collect();
+    if q.len() < s.len() {
+        q.push('…');
+    }
+    format!("{q:?}")
+}
+
+impl Manifest {
+    /// What is wrong with a manifest that was edited by hand (empty when it is as written).
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if crate::period::Period::parse(&self.period).is_none() {
+            out.push(format!("period {} is not YYYY-MM", quoted(&self.period)));
+        }
+        let hash_ok = |h: &str| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit());
+        let files = self
+            .data
+            .files
+            .iter()
+            .map(|f| ("data file", f))
+            .chain(self.schemes.iter().map(|s| ("scheme file", &s.file)));
+        for (what, f) in files {
+            if !hash_ok(&f.sha256) {
+                out.push(format!(
+                    "{what} {}: sha256 {} is not 64 hex digits",
+                    quoted(&f.path.path),
+                    quoted(&f.sha256)
+                ));
+            }
+        }
+        let amount_ok = |a: &str| a.parse::<rust_decimal::Decimal>().is_ok();
+        if !(amount_ok(&self.total) || self.total.is_empty() && self.totals.len() > 1) {
+            out.push(format!("total {} is not an amount", quoted(&self.total)));
+        }
+        for (currency, t) in &self.totals {
+            if !amount_ok(t) {
+                out.push(format!(
+                    "total in {} {} is not an amount",
+                    quoted(currency),
+                    quoted(t)
+                ));
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for e in &self.employees {
+            if !seen.insert(e.employee_id.as_str()) {
+                out.push(format!(
+                    "employee {} is listed twice",
+                    quoted(&e.employee_id)
+                ));
+            }
+            if !amount_ok(&e.total) {
+                out.push(format!(
+                    "employee {}: total {} is not an amount",
+                    quoted(&e.employee_id),
+                    quoted(&e.total)
+                ));
+            }
+            for k in &e.kpis {
+                if !amount_ok(&k.amount) {
+                    out.push(format!(
+                        "employee {}, KPI {}: amount {} is not an amount",
+                        quoted(&e.employee_id),
+                        quoted(&k.id),
+                        quoted(&k.amount)
+                    ));
+                }
+            }
+        }
+        out
+    }
 }

@@ -26,6 +26,8 @@ pub struct Context {
     /// so that re-running into another folder gives byte-identical files).
     pub command: String,
     pub version: &'static str,
+    /// Whether the run is the period's final payout (`--final`).
+    pub final_run: bool,
 }
 
 impl Context {
@@ -34,6 +36,7 @@ impl Context {
             labels,
             command,
             version: env!("CARGO_PKG_VERSION"),
+            final_run: false,
         }
     }
 }
@@ -79,6 +82,29 @@ pub fn payroll_csv_from(period: &str, rows: &[[String; 5]]) -> Result<Vec<u8>> {
         .map_err(|e| Error::other(format!("cannot write payroll.csv: {e}")))
 }
 
+/// payroll.csv's amounts added up per currency, read back from its bytes, and why not, when a
+/// row cannot be read.
+pub fn payroll_sums(bytes: &[u8]) -> (std::collections::BTreeMap<String, Decimal>, Option<String>) {
+    let mut sums = std::collections::BTreeMap::new();
+    let mut reader = csv::Reader::from_reader(bytes);
+    for (i, record) in reader.records().enumerate() {
+        let row = i + 2;
+        let parsed = record.ok().and_then(|r| {
+            let amount = r.get(5)?.parse::<Decimal>().ok()?;
+            Some((r.get(4)?.to_string(), amount))
+        });
+        let Some((currency, amount)) = parsed else {
+            return (sums, Some(format!("payroll.csv row {row} cannot be read")));
+        };
+        let sum: &mut Decimal = sums.entry(currency).or_default();
+        match sum.checked_add(amount) {
+            Some(t) => *sum = t,
+            None => return (sums, Some(format!("payroll.csv row {row}: sum too large"))),
+        }
+    }
+    (sums, None)
+}
+
 /// Shows the schemes' KPI names in the labels' language, where a scheme writes them.
 pub fn localize(run: &mut RunResult, labels: &Labels) {
     let code = match labels.lang {
@@ -93,9 +119,11 @@ pub fn localize(run: &mut RunResult, labels: &Labels) {
 /// Every file a run writes, by its path under the output folder: payroll.csv, payouts.xlsx,
 /// one statement per employee, and run.json.
 pub fn run_files(run: &RunResult, cx: &Context) -> Result<Vec<(String, Vec<u8>)>> {
+    let payroll = payroll_csv(run)?;
+    let workbook = payouts_xlsx(run, cx, &payroll)?;
     let mut files = vec![
-        ("payroll.csv".to_string(), payroll_csv(run)?),
-        ("payouts.xlsx".to_string(), payouts_xlsx(run, cx)?),
+        ("payroll.csv".to_string(), payroll),
+        ("payouts.xlsx".to_string(), workbook),
     ];
     for (name, bytes) in statements(run, cx)? {
         files.push((format!("statements/{name}"), bytes));

@@ -35,8 +35,11 @@ use std::collections::{BTreeMap, BTreeSet};
 type XResult<T> = std::result::Result<T, XlsxError>;
 
 /// `payouts.xlsx`: Summary, Breakdown, Flags, Data report and Audit sheets.
-pub fn payouts_xlsx(run: &RunResult, cx: &Context) -> Result<Vec<u8>> {
-    build_workbook(run, cx).map_err(|e| Error::other(format!("cannot write payouts.xlsx: {e}")))
+/// `payroll` is the payroll.csv the run writes: the Audit's control adds up its bytes, not the
+/// amounts in memory, so that the control can fail.
+pub fn payouts_xlsx(run: &RunResult, cx: &Context, payroll: &[u8]) -> Result<Vec<u8>> {
+    build_workbook(run, cx, payroll)
+        .map_err(|e| Error::other(format!("cannot write payouts.xlsx: {e}")))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -331,6 +334,8 @@ struct Layout {
     flags_col: u16,
     /// Summary cell of each scheme's total (scheme id → (row, col)).
     scheme_totals: BTreeMap<String, (u32, u16)>,
+    /// Summary row of each currency's total (in `total_col`).
+    currency_totals: BTreeMap<String, u32>,
 }
 
 impl Layout {
@@ -367,6 +372,7 @@ impl Layout {
             total_col,
             flags_col: total_col + 1,
             scheme_totals: BTreeMap::new(),
+            currency_totals: BTreeMap::new(),
         }
     }
 
@@ -387,7 +393,7 @@ struct Sheets {
 // ---------------------------------------------------------------------------------------------
 // The workbook.
 
-fn build_workbook(run: &RunResult, cx: &Context) -> XResult<Vec<u8>> {
+fn build_workbook(run: &RunResult, cx: &Context, payroll: &[u8]) -> XResult<Vec<u8>> {
     let l = &cx.labels;
     let f = formats();
     let mut wb = Workbook::new();
@@ -444,6 +450,7 @@ fn build_workbook(run: &RunResult, cx: &Context) -> XResult<Vec<u8>> {
         &f,
         &sheets,
         &layout,
+        payroll,
     )?;
     wb.save_to_buffer()
 }
@@ -588,31 +595,50 @@ fn summary(
         colour_column(ws, f, Layout::slot_cols(k).1, &rows)?;
     }
 
-    // The totals row.
-    let all_money = money_format_of(
-        run.employees
-            .iter()
-            .map(|e| run.schemes[e.employee.scheme].currency.as_str()),
-        f,
-    );
+    // The totals: one row per currency (amounts in different currencies are never added up).
+    let totals = run.totals();
     let tr = layout.totals_row;
-    ws.write_string_with_format(tr, 0, l.get("total"), &f.bold)?;
-    let totals = range(first, tc, last, tc);
-    if n > 0 {
-        formula(
-            ws,
-            tr,
-            tc,
-            format!("ROUND(SUM({totals}),2)"),
-            result_text(dec_f64(run.total())),
-            &all_money.clone().set_bold(),
-        )?;
+    let amounts = range(first, tc, last, tc);
+    let all_totals = amounts.clone();
+    if totals.len() <= 1 {
+        let all_money = money_format_of(totals.keys().map(String::as_str), f);
+        ws.write_string_with_format(tr, 0, l.get("total"), &f.bold)?;
+        match totals.iter().next() {
+            Some((currency, total)) => {
+                formula(
+                    ws,
+                    tr,
+                    tc,
+                    format!("ROUND(SUM({amounts}),2)"),
+                    result_text(dec_f64(*total)),
+                    &all_money.clone().set_bold(),
+                )?;
+                layout.currency_totals.insert(currency.clone(), tr);
+            }
+            None => {
+                ws.write_number_with_format(tr, tc, 0.0, &all_money.clone().set_bold())?;
+            }
+        }
     } else {
-        ws.write_number_with_format(tr, tc, 0.0, &all_money.clone().set_bold())?;
+        let currencies = range(first, 4, last, 4);
+        for (k, (currency, total)) in totals.iter().enumerate() {
+            let row = tr + k as u32;
+            ws.write_string_with_format(row, 0, l.get("total"), &f.bold)?;
+            text(ws, row, 4, currency)?;
+            formula(
+                ws,
+                row,
+                tc,
+                sum_of_key(&currencies, currency, &amounts, false),
+                result_text(dec_f64(*total)),
+                &money_format(currency).set_bold(),
+            )?;
+            layout.currency_totals.insert(currency.clone(), row);
+        }
     }
 
     // Totals per scheme and per team.
-    let mut r = tr + 2;
+    let mut r = tr + totals.len().max(1) as u32 + 1;
     let block = |ws: &mut Worksheet,
                  r: &mut u32,
                  title: &str,
@@ -628,37 +654,51 @@ fn summary(
         let mut cells = Vec::new();
         for (key, members) in groups {
             let clash = lower.iter().filter(|k| **k == key.to_lowercase()).count() > 1;
-            let currencies: BTreeSet<&str> = members
-                .iter()
-                .map(|&i| {
-                    run.schemes[run.employees[i].employee.scheme]
-                        .currency
-                        .as_str()
-                })
-                .collect();
-            let total: Decimal = members.iter().map(|&i| run.employees[i].score.total).sum();
-            if key.is_empty() {
-                ws.write_string(*r, 0, l.get("(no team)"))?;
-            } else {
-                ws.write_string(*r, 0, key)?;
+            // A group in several currencies (a team across countries) gets one row per
+            // currency: amounts in different currencies are never added up.
+            let mut by_currency: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+            for &i in members {
+                by_currency
+                    .entry(run.currency(&run.employees[i]))
+                    .or_default()
+                    .push(i);
             }
-            text(
-                ws,
-                *r,
-                1,
-                &currencies.iter().copied().collect::<Vec<_>>().join(", "),
-            )?;
-            ws.write_number_with_format(*r, 2, members.len() as f64, &f.integer)?;
-            formula(
-                ws,
-                *r,
-                3,
-                sum_of_key(&keys, key, &totals, clash),
-                result_text(dec_f64(total)),
-                &money_format_of(currencies.iter().copied(), f),
-            )?;
-            cells.push((key.clone(), *r));
-            *r += 1;
+            let mixed = by_currency.len() > 1;
+            for (currency, members) in by_currency {
+                let total = members
+                    .iter()
+                    .try_fold(Decimal::ZERO, |t, &i| {
+                        t.checked_add(run.employees[i].score.total)
+                    })
+                    .unwrap_or(Decimal::MAX);
+                if key.is_empty() {
+                    ws.write_string(*r, 0, l.get("(no team)"))?;
+                } else {
+                    ws.write_string(*r, 0, key)?;
+                }
+                text(ws, *r, 1, currency)?;
+                ws.write_number_with_format(*r, 2, members.len() as f64, &f.integer)?;
+                let sum = if mixed {
+                    let currencies = range(first, 4, last, 4);
+                    format!(
+                        "ROUND(SUMPRODUCT(EXACT({keys},{})*({currencies}={})*{all_totals}),2)",
+                        formula_string(key),
+                        formula_string(currency)
+                    )
+                } else {
+                    sum_of_key(&keys, key, &all_totals, clash)
+                };
+                formula(
+                    ws,
+                    *r,
+                    3,
+                    sum,
+                    result_text(dec_f64(total)),
+                    &money_format(currency),
+                )?;
+                cells.push((key.clone(), *r));
+                *r += 1;
+            }
         }
         *r += 1;
         Ok(cells)
@@ -998,6 +1038,7 @@ fn data_report(ws: &mut Worksheet, run: &RunResult, cx: &Context, f: &Formats) -
         "rows of people not on the roster",
         "people not on the roster",
         "check: read = in the period + outside + not on the roster",
+        "text encoding",
     ]);
     header(ws, f, 0, &names)?;
     let yes_no = |b: bool| l.get(if b { "yes" } else { "no" });
@@ -1052,6 +1093,9 @@ fn data_report(ws: &mut Worksheet, run: &RunResult, cx: &Context, f: &Formats) -
             bool_text(ok).to_string(),
             &Format::new(),
         )?;
+        if let Some(encoding) = t.encoding {
+            text(ws, r, 10, encoding)?;
+        }
         r += 1;
     }
     let last = r.saturating_sub(1).max(1);
@@ -1067,7 +1111,7 @@ fn data_report(ws: &mut Worksheet, run: &RunResult, cx: &Context, f: &Formats) -
         }
     }
     ws.set_freeze_panes(1, 0)?;
-    ws.autofilter(0, 0, last, 9)?;
+    ws.autofilter(0, 0, last, 10)?;
     ws.set_row_height(0, 45)?;
     for (c, w) in [
         (0, 12),
@@ -1093,6 +1137,7 @@ fn audit(
     f: &Formats,
     sheets: &Sheets,
     layout: &Layout,
+    payroll: &[u8],
 ) -> XResult<()> {
     let l = &cx.labels;
     header(
@@ -1124,22 +1169,28 @@ fn audit(
     let er = line(ws, l.get("number of employees"), "")?;
     ws.write_number_with_format(er, 1, run.employees.len() as f64, &left(&f.integer))?;
 
-    let currencies: BTreeSet<&str> = run
-        .employees
-        .iter()
-        .map(|e| run.schemes[e.employee.scheme].currency.as_str())
-        .collect();
-    let all_money = left(&money_format_of(currencies.iter().copied(), f));
-    let summary_total = sheet_cell(sheets.summary, layout.totals_row, layout.total_col);
-    let gr = line(ws, l.get("grand total"), "")?;
-    formula(
-        ws,
-        gr,
-        1,
-        summary_total.clone(),
-        result_text(dec_f64(run.total())),
-        &all_money,
-    )?;
+    let totals = run.totals();
+    let summary_total = |currency: &str| {
+        let row = layout
+            .currency_totals
+            .get(currency)
+            .copied()
+            .unwrap_or(layout.totals_row);
+        sheet_cell(sheets.summary, row, layout.total_col)
+    };
+    if totals.len() <= 1 {
+        let all_money = left(&money_format_of(totals.keys().map(String::as_str), f));
+        let gr = line(ws, l.get("grand total"), "")?;
+        let total = totals.values().next().copied().unwrap_or_default();
+        formula(
+            ws,
+            gr,
+            1,
+            summary_total(totals.keys().next().map_or("", String::as_str)),
+            result_text(dec_f64(total)),
+            &all_money,
+        )?;
+    }
     for (id, (sr, sc)) in &layout.scheme_totals {
         let Some(scheme) = run.schemes.iter().find(|s| &s.id == id) else {
             continue;
@@ -1163,13 +1214,7 @@ fn audit(
     }
     let q = quote_sheet_name(sheets.summary);
     let (first, last) = (layout.first_row, layout.last_row);
-    for cur in &currencies {
-        let total: Decimal = run
-            .employees
-            .iter()
-            .filter(|e| run.schemes[e.employee.scheme].currency == *cur)
-            .map(|e| e.score.total)
-            .sum();
+    for (cur, total) in &totals {
         let rr = line(ws, l.get("total in currency"), "")?;
         formula(
             ws,
@@ -1184,34 +1229,37 @@ fn audit(
                 ),
                 false,
             ),
-            result_text(dec_f64(total)),
+            result_text(dec_f64(*total)),
             &left(&money_format(cur)),
         )?;
         text(ws, rr, 2, cur)?;
     }
-    // The control: payroll.csv's amounts, as written, add up to the Summary's total.
-    let payroll: Decimal = run
-        .employees
-        .iter()
-        .map(|e| e.score.total.round_dp(2))
-        .sum();
-    let pr = line(ws, l.get("payroll.csv sum"), "")?;
-    ws.write_number_with_format(pr, 1, dec_f64(payroll), &all_money)?;
-    text(
-        ws,
-        pr,
-        2,
-        l.get("the amount column of payroll.csv, added up"),
-    )?;
-    let cr = line(ws, l.get("control: payroll.csv sum = Summary total"), "")?;
-    formula(
-        ws,
-        cr,
-        1,
-        format!("{}={summary_total}", cell(pr, 1)),
-        bool_text(payroll == run.total()).to_string(),
-        &left(&f.bold),
-    )?;
+    // The control: payroll.csv's amounts, read back from the bytes the run writes, add up to
+    // the Summary's total in each currency.
+    let (sums, unreadable) = super::payroll_sums(payroll);
+    for (cur, total) in &totals {
+        let sum = sums.get(cur).copied().unwrap_or_default();
+        let pr = line(ws, l.get("payroll.csv sum"), "")?;
+        ws.write_number_with_format(pr, 1, dec_f64(sum), &left(&money_format(cur)))?;
+        let detail = format!(
+            "{} ({cur})",
+            l.get("the amount column of payroll.csv, added up")
+        );
+        text(ws, pr, 2, &detail)?;
+        let cr = line(ws, l.get("control: payroll.csv sum = Summary total"), "")?;
+        formula(
+            ws,
+            cr,
+            1,
+            format!("{}={}", cell(pr, 1), summary_total(cur)),
+            bool_text(unreadable.is_none() && sum == *total && sums.len() == totals.len())
+                .to_string(),
+            &left(&f.bold),
+        )?;
+        if let Some(why) = &unreadable {
+            text(ws, cr, 2, why)?;
+        }
+    }
 
     // Files.
     r += 1;

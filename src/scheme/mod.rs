@@ -378,6 +378,17 @@ pub fn load_dir_partial(dir: &Path) -> Loaded {
         failed: Vec::new(),
         problems: Vec::new(),
     };
+    let is_yaml = |p: &Path| {
+        p.extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
+    };
+    if dir.is_file() && !is_yaml(dir) {
+        out.problems.push(Problem::new(
+            dir.display().to_string(),
+            "not a scheme file; expected a .yaml file or a folder of them",
+        ));
+        return out;
+    }
     if dir.is_file() {
         // A single scheme file given as --schemes.
         match load_file(dir) {
@@ -406,12 +417,41 @@ pub fn load_dir_partial(dir: &Path) -> Loaded {
     let mut files: Vec<PathBuf> = entries
         .flatten()
         .map(|e| e.path())
-        .filter(|p| {
-            p.extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
-        })
+        .filter(|p| is_yaml(p))
         .collect();
     files.sort();
+    // Scheme ids are matched ignoring case and surrounding spaces: two files whose ids differ
+    // only so (Transactional.yaml, transactional.yaml) would make the roster ambiguous.
+    let stem = |p: &Path| {
+        p.file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_default()
+    };
+    let mut by_id: std::collections::BTreeMap<String, Vec<PathBuf>> = Default::default();
+    for f in &files {
+        by_id
+            .entry(stem(f).trim().to_lowercase())
+            .or_default()
+            .push(f.clone());
+    }
+    for same in by_id.values().filter(|v| v.len() > 1) {
+        let names: Vec<String> = same
+            .iter()
+            .map(|f| format!("{:?}", f.file_name().unwrap_or_default().to_string_lossy()))
+            .collect();
+        out.problems.push(Problem::new(
+            dir.display().to_string(),
+            format!(
+                "the scheme files {} differ only in letter case or spaces, so a roster's scheme \
+                 column could mean either; keep one",
+                names.join(" and ")
+            ),
+        ));
+        for f in same {
+            out.failed.push(stem(f));
+        }
+    }
+    files.retain(|f| by_id[&stem(f).trim().to_lowercase()].len() == 1);
     if files.is_empty() {
         out.problems.push(Problem::new(
             dir.display().to_string(),
@@ -435,12 +475,8 @@ pub fn load_dir_partial(dir: &Path) -> Loaded {
 }
 
 pub fn load_file(file: &Path) -> Result<Scheme, Vec<Problem>> {
-    let text = std::fs::read_to_string(file).map_err(|e| {
-        vec![Problem::new(
-            file.display().to_string(),
-            format!("cannot read the scheme: {e}"),
-        )]
-    })?;
+    let text = crate::yaml::read_file(file)
+        .map_err(|message| vec![Problem::new(file.display().to_string(), message)])?;
     parse::parse_scheme(file, &text)
 }
 
