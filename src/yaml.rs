@@ -104,24 +104,27 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
     }
     // Nodes in the document so far, aliases counted as the nodes they copy.
     let mut total: usize = 0;
-    let mut count = |stack: &mut [Frame], pos: Pos, n: usize| -> Result<(), SyntaxError> {
-        total = total.saturating_add(n);
-        if total > limits::YAML_NODES {
-            return Err(SyntaxError {
-                pos,
-                message: format!(
-                    "the document has too many values once aliases (*name) are expanded: \
+    // `new` nodes are added to the document (a collection's children were counted as they came,
+    // so its end adds only itself); `n` is the size the parent collection grows by.
+    let mut count =
+        |stack: &mut [Frame], pos: Pos, new: usize, n: usize| -> Result<(), SyntaxError> {
+            total = total.saturating_add(new);
+            if total > limits::YAML_NODES {
+                return Err(SyntaxError {
+                    pos,
+                    message: format!(
+                        "the document has too many values once aliases (*name) are expanded: \
                      found {} against the limit of {}",
-                    grouped(total as u64),
-                    grouped(limits::YAML_NODES as u64)
-                ),
-            });
-        }
-        if let Some(Frame::Seq(.., size) | Frame::Map(.., size)) = stack.last_mut() {
-            *size += n;
-        }
-        Ok(())
-    };
+                        grouped(total as u64),
+                        grouped(limits::YAML_NODES as u64)
+                    ),
+                });
+            }
+            if let Some(Frame::Seq(.., size) | Frame::Map(.., size)) = stack.last_mut() {
+                *size += n;
+            }
+            Ok(())
+        };
     let mut stack: Vec<Frame> = Vec::new();
     let mut root: Option<Node> = None;
     let mut documents = 0;
@@ -194,7 +197,7 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                     },
                     pos,
                 };
-                count(&mut stack, pos, 1)?;
+                count(&mut stack, pos, 1, 1)?;
                 if anchor > 0 {
                     anchors.insert(anchor, (node.clone(), 1));
                 }
@@ -239,7 +242,7 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                     None => continue,
                 };
                 let at = node.pos;
-                count(&mut stack, at, size)?;
+                count(&mut stack, at, 1, size)?;
                 if anchor > 0 {
                     anchors.insert(anchor, (node.clone(), size));
                 }
@@ -254,7 +257,7 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                         message: "unknown alias".to_string(),
                     })?;
                 // Counted before it is copied, so an alias bomb stops before it grows.
-                count(&mut stack, pos, size)?;
+                count(&mut stack, pos, size, size)?;
                 let node = anchors[&id].0.clone();
                 push(&mut stack, &mut root, Node { pos, ..node })?;
             }
