@@ -473,9 +473,8 @@ fn twenty_thousand_metrics_validate_and_run_quickly() {
     // lookups and cycle detection.
     let mut s = String::from("currency: KZT\ncurve: standard\nmetrics:\n");
     for i in 0..10_000 {
-        s.push_str(&format!(
-            "  a{i}: {{ count: deals, where: {{ amount: {{ at_least: {i} }} }} }}\n"
-        ));
+        // Small nodes: the YAML reader allows 100 000 values per document.
+        s.push_str(&format!("  a{i}: {{ count: deals }}\n"));
     }
     for i in 0..10_000 {
         s.push_str(&format!("  f{i}: a{i} + a{} * 2\n", (i + 1) % 10_000));
@@ -491,7 +490,7 @@ fn twenty_thousand_metrics_validate_and_run_quickly() {
     assert!(took.as_secs() < 10, "validate took {took:?}");
     let o = case.explain("E1");
     accepted(&o);
-    // f9999 = deals of at least 9999 (E1's 7) + 2 × deals of at least 0 (7) = 21.
+    // f9999 = E1's 7 deals + 2 × 7 = 21.
     let line = o.stdout.lines().find(|l| l.starts_with("  k ")).unwrap();
     assert!(line.contains(" f9999 ") && line.contains(" 21 "), "{line}");
 }

@@ -1479,6 +1479,24 @@ fn parse_curve(cx: &mut Ctx, node: &Node) -> Option<Curve> {
         Some(n) => cx.line(n, "start", unlikely)?,
         None => threshold,
     };
+    // When the threshold (or start) is a bare number read as a huge percentage, the errors it
+    // causes further on say so: the warning alone is not shown when the scheme fails.
+    let unit_hint = |key: &str, d: Decimal| -> String {
+        match get(entries, key).and_then(|n| n.as_str()).map(str::trim) {
+            Some(t) if !t.ends_with('%') && d > UNLIKELY_LINE => format!(
+                " ({key} {t} is read as {}; did you mean {}%?)",
+                pct(d),
+                d.normalize()
+            ),
+            _ => String::new(),
+        }
+    };
+    let threshold_hint = unit_hint("threshold", threshold);
+    let start_hint = if get(entries, "start").is_some() {
+        unit_hint("start", start)
+    } else {
+        threshold_hint.clone()
+    };
     let cap_node = get(entries, "cap");
     let cap = match cap_node {
         Some(n) => {
@@ -1492,7 +1510,7 @@ fn parse_curve(cx: &mut Ctx, node: &Node) -> Option<Curve> {
                 cx.err(
                     n.pos,
                     format!(
-                        "cap {text} is below the curve's start {} (the factor at the threshold): the cap would cut the curve flat from its first point",
+                        "cap {text} is below the curve's start {} (the factor at the threshold): the cap would cut the curve flat from its first point{start_hint}",
                         pct(start)
                     ),
                 );
@@ -1502,7 +1520,7 @@ fn parse_curve(cx: &mut Ctx, node: &Node) -> Option<Curve> {
                 cx.err(
                     n.pos,
                     format!(
-                        "cap {text} is below the threshold {}; the cap is the most the KPI pays, the threshold the attainment where it starts paying",
+                        "cap {text} is below the threshold {}; the cap is the most the KPI pays, the threshold the attainment where it starts paying{threshold_hint}",
                         pct(threshold)
                     ),
                 );
@@ -1570,7 +1588,12 @@ fn parse_curve(cx: &mut Ctx, node: &Node) -> Option<Curve> {
                 if t <= from {
                     cx.err(
                         n.pos,
-                        format!("segment ends at {} but starts at {}", pct(t), pct(from)),
+                        format!(
+                            "segment ends at {} but starts at {}{}",
+                            pct(t),
+                            pct(from),
+                            if i == 0 { threshold_hint.as_str() } else { "" }
+                        ),
                     );
                     return None;
                 }
@@ -1882,6 +1905,17 @@ mod tests {
             e,
             [
                 "s.yaml:8:5: a `better: lower` KPI needs a curve with a cap: a zero actual earns the curve's maximum"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_bare_threshold_read_as_a_huge_percentage_is_named_in_the_error_it_causes() {
+        let e = parse("currency: KZT\ncurve:\n  threshold: 80\n  segments:\n    - { to: 100%, slope: 1 }\nmetrics:\n  m: { count: deals }\nkpis:\n  - { id: k, weight: 100%, metric: m, target: 1 }\n").unwrap_err();
+        assert_eq!(
+            e,
+            [
+                "s.yaml:5:13: segment ends at 100% but starts at 8000% (threshold 80 is read as 8000%; did you mean 80%?)"
             ]
         );
     }
