@@ -100,7 +100,16 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
     // anchor, nodes in it so far).
     enum Frame {
         Seq(Pos, Vec<Node>, usize, usize),
-        Map(Pos, Vec<(Node, Node)>, Option<Node>, usize, usize),
+        // The last field: where each key was first written (a hash map, so that a mapping of
+        // tens of thousands of keys is checked for duplicates in linear time).
+        Map(
+            Pos,
+            Vec<(Node, Node)>,
+            Option<Node>,
+            usize,
+            usize,
+            HashMap<String, Pos>,
+        ),
     }
     // Nodes in the document so far, aliases counted as the nodes they copy.
     let mut total: usize = 0;
@@ -120,7 +129,7 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                     ),
                 });
             }
-            if let Some(Frame::Seq(.., size) | Frame::Map(.., size)) = stack.last_mut() {
+            if let Some(Frame::Seq(.., size) | Frame::Map(.., size, _)) = stack.last_mut() {
                 *size += n;
             }
             Ok(())
@@ -140,7 +149,7 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                 items.push(node);
                 Ok(())
             }
-            Some(Frame::Map(_, entries, pending, ..)) => match pending.take() {
+            Some(Frame::Map(_, entries, pending, _, _, keys)) => match pending.take() {
                 None => {
                     if !matches!(node.kind, Kind::Scalar { .. }) {
                         return Err(SyntaxError {
@@ -148,18 +157,18 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                             message: "a mapping key must be a plain name".to_string(),
                         });
                     }
-                    if let Some((first, _)) =
-                        entries.iter().find(|(k, _)| k.as_str() == node.as_str())
-                    {
+                    let key = node.as_str().unwrap_or_default().to_string();
+                    if let Some(first) = keys.get(&key) {
                         return Err(SyntaxError {
                             pos: node.pos,
                             message: format!(
                                 "key {} is written twice (first at {})",
                                 node.describe(),
-                                first.pos
+                                first
                             ),
                         });
                     }
+                    keys.insert(key, node.pos);
                     *pending = Some(node);
                     Ok(())
                 }
@@ -218,7 +227,7 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                 stack.push(if matches!(event, Event::SequenceStart(..)) {
                     Frame::Seq(pos, Vec::new(), anchor, 0)
                 } else {
-                    Frame::Map(pos, Vec::new(), None, anchor, 0)
+                    Frame::Map(pos, Vec::new(), None, anchor, 0, HashMap::new())
                 });
             }
             Event::SequenceEnd | Event::MappingEnd => {
@@ -231,7 +240,7 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                         a,
                         n + 1,
                     ),
-                    Some(Frame::Map(p, entries, _, a, n)) => (
+                    Some(Frame::Map(p, entries, _, a, n, _)) => (
                         Node {
                             kind: Kind::Map(entries),
                             pos: p,

@@ -486,8 +486,9 @@ fn twenty_thousand_metrics_validate_and_run_quickly() {
     let took = t.elapsed();
     accepted(&o);
     assert_eq!(o.stdout, "ok: 1 scheme: t\n");
-    // Release: a fraction of a second; a debug build of this crate is several times slower.
-    assert!(took.as_secs() < 10, "validate took {took:?}");
+    // About 0.25 s in a debug build (0.05 s release); a quadratic duplicate-key check or name
+    // lookup took 4 s here.
+    assert!(took.as_millis() < 3000, "validate took {took:?}");
     let o = case.explain("E1");
     accepted(&o);
     // f9999 = E1's 7 deals + 2 × 7 = 21.
