@@ -145,7 +145,7 @@ fn count_shared_strings<R: Read + std::io::Seek>(
         }
         if count > limits::SHARED_STRINGS {
             return Err(too_many(format!(
-                "holds more than {} strings",
+                "holds at least {} strings",
                 grouped(count)
             )));
         }
