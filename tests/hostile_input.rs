@@ -911,3 +911,76 @@ fn scheme_file_over_the_size_limit_is_refused() {
     let text = format!("name: Big\n# {}\n", "x".repeat(2 << 20));
     insta::assert_snapshot!(validate(tmp.path(), "big.yaml", &text));
 }
+
+#[test]
+fn extreme_dates_in_every_dated_table_never_panic() {
+    // Year 1 and year 9999 wherever a date goes: rows outside the period are ignored (the open
+    // deal of 0 adds nothing to the pipeline), so the payroll is the mini fixture's, and no
+    // date arithmetic may overflow on the way.
+    let (tmp, outcome) = csv_case(|data| {
+        let far = |t: String, table: &str| {
+            let mut out = String::new();
+            for (i, line) in t.lines().enumerate() {
+                out += line;
+                out += "\n";
+                if i == 0 {
+                    let n = line.split(',').count();
+                    let mut row: Vec<String> = vec![String::new(); n];
+                    let head: Vec<&str> = line.split(',').collect();
+                    for (j, h) in head.iter().enumerate() {
+                        row[j] = match *h {
+                            "employee_id" => "E1".into(),
+                            "started_at" | "sent_at" | "starts_at" => "9999-12-31 23:59:59".into(),
+                            "created_on" | "since" | "answered_on" => "0001-01-01".into(),
+                            "closed_on" | "churned_on" => "9999-12-31".into(),
+                            "direction" => "outgoing".into(),
+                            "status" if table == "deals" => "open".into(),
+                            "status" => "held".into(),
+                            "stage" => "lead".into(),
+                            "amount" => "0".into(),
+                            "duration_sec" => "1".into(),
+                            "score" => "10".into(),
+                            _ => String::new(),
+                        };
+                    }
+                    row[0] = "FAR1".into();
+                    out += &(row.join(",") + "\n");
+                }
+            }
+            out
+        };
+        for table in ["calls", "emails", "meetings", "deals", "clients", "nps"] {
+            edit(data, table, |t| far(t, table));
+        }
+    });
+    assert!(!outcome.stderr.contains("panicked"), "{}", outcome.stderr);
+    assert_eq!(payroll_of(tmp.path(), &outcome), mini_payroll());
+}
+
+#[test]
+fn ods_whose_repeated_cells_expand_to_millions_is_refused() {
+    // 800 bytes asking calamine for 96 million cells (about 3 GB held at once).
+    let tmp = tempfile::tempdir().unwrap();
+    let book = tmp.path().join("bomb.ods");
+    let file = std::fs::File::create(&book).unwrap();
+    let mut zip = zip::ZipWriter::new(file);
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    zip.start_file("mimetype", stored).unwrap();
+    zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+        .unwrap();
+    zip.start_file("META-INF/manifest.xml", stored).unwrap();
+    zip.write_all(br#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#).unwrap();
+    zip.start_file("content.xml", stored).unwrap();
+    zip.write_all(concat!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet>"#,
+        r#"<table:table table:name="employees"><table:table-row table:number-rows-repeated="16000">"#,
+        r#"<table:table-cell office:value-type="float" office:value="1" table:number-columns-repeated="6000"><text:p>1</text:p></table:table-cell>"#,
+        r#"</table:table-row><table:table-row table:number-rows-repeated="1048576"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>"#,
+        r#"</table:table></office:spreadsheet></office:body></office:document-content>"#
+    ).as_bytes()).unwrap();
+    zip.finish().unwrap();
+    let (outcome, took) = run_limited(tmp.path(), &book);
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    insta::assert_snapshot!(refused(tmp.path(), outcome));
+}
