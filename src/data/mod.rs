@@ -71,7 +71,8 @@ pub fn read_table(
                 problems.push(Problem::new(
                     format!("{place}, row {}", row.number),
                     format!(
-                        "this row is not a header row: none of its cells ({}) is a column of the                          table; the first non-blank row must be the header, with {}",
+                        "this row is not a header row: none of its cells ({}) is a column of the \
+                         table; the first non-blank row must be the header, with {}",
                         shown_headers(&headers),
                         columns
                             .iter()
@@ -167,9 +168,8 @@ pub fn read_table(
                 let k = columns.len();
                 per_column[k] += 1;
                 if per_column[k] <= PROBLEMS_PER_COLUMN {
-                    let header = limits::quote(
-                        mapping[0].map_or(columns[0].name, |j| headers[j].as_str()),
-                    );
+                    let header =
+                        limits::quote(mapping[0].map_or(columns[0].name, |j| headers[j].as_str()));
                     let what = match table {
                         Table::Plans => format!(
                             "a second plan for employee {}, period {}, metric {}",
