@@ -255,8 +255,9 @@ pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunRes
             warnings.push(Problem::new(
                 &t.place,
                 format!(
-                    "{rows} row{} of employee_id {id:?}, who is not on the roster{amount}: not paid to anyone",
-                    if *rows == 1 { "" } else { "s" }
+                    "{rows} row{} of employee_id {}, who is not on the roster{amount}: not paid to anyone",
+                    if *rows == 1 { "" } else { "s" },
+                    crate::data::limits::quote(id)
                 ),
             ));
         }
@@ -320,7 +321,8 @@ fn read_roster(
                 unknown.push(Problem::new(
                     at("scheme"),
                     format!(
-                        "unknown scheme {scheme_id:?}{}; the schemes folder has {}",
+                        "unknown scheme {}{}; the schemes folder has {}",
+                        crate::data::limits::quote(&scheme_id),
                         crate::error::did_you_mean(&scheme_id, scheme_ids.iter().copied()),
                         scheme_ids.join(", ")
                     ),
@@ -495,14 +497,14 @@ fn check_plans(
                         &plans_place,
                         format!(
                             "no plan for employee {}, period {period}, metric {metric:?}; KPI {:?} of scheme {} needs it",
-                            emp.id, kpi.id, scheme.id
+                            crate::data::limits::quote(&emp.id), kpi.id, scheme.id
                         ),
                     )),
                     Some((t, row)) if *t <= Decimal::ZERO => problems.push(Problem::new(
                         format!("{plans_place}, row {row}, column \"target\""),
                         format!(
                             "the plan for employee {}, metric {metric:?} is {t}; a plan target must be above zero",
-                            emp.id
+                            crate::data::limits::quote(&emp.id)
                         ),
                     )),
                     _ => {}

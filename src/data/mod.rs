@@ -42,6 +42,8 @@ pub fn read_table(
     let mut headers: Vec<String> = Vec::new();
     let mut header_seen = false;
     let mut usable = true;
+    // The first non-blank row is not a header: its line shape says nothing about the rest.
+    let mut not_a_header = false;
     let mut rows = 0usize;
     let mut per_column: Vec<usize> = vec![0; columns.len() + 1];
     // Keys seen so far, as 64-bit hashes with the row of their first appearance: 16 bytes an
@@ -83,6 +85,7 @@ pub fn read_table(
                     ),
                 ));
                 usable = false;
+                not_a_header = true;
                 return;
             }
             for (j, h) in headers.iter().enumerate() {
@@ -201,7 +204,9 @@ pub fn read_table(
         }
         Ok(row_problems) => {
             let any = !row_problems.is_empty();
-            problems.extend(row_problems);
+            if !not_a_header {
+                problems.extend(row_problems);
+            }
             any
         }
     };
