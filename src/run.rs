@@ -35,6 +35,9 @@ pub struct EmployeeResult {
     pub score: Score,
     /// The source rows behind each aggregate metric of the employee's scheme.
     pub evidence: Vec<MetricEvidence>,
+    /// The statement's path in the run folder, `statements/<safe name>.xlsx`, decided once
+    /// for the whole roster ([`crate::output::statement_stems`]).
+    pub statement: String,
 }
 
 /// What was read from one input table, so that nothing read is unaccounted for.
@@ -219,6 +222,7 @@ pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunRes
             employment,
             score,
             evidence: evaluator.evidence(i),
+            statement: String::new(),
         });
     }
     let mut totals: BTreeMap<&str, Option<Decimal>> = BTreeMap::new();
@@ -240,6 +244,11 @@ pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunRes
         return Err(Error::BadInput(problems));
     }
     results.sort_by(|a, b| a.employee.id.cmp(&b.employee.id));
+    let ids: Vec<&str> = results.iter().map(|e| e.employee.id.as_str()).collect();
+    let stems = crate::output::statement_stems(&ids);
+    for (e, stem) in results.iter_mut().zip(stems) {
+        e.statement = format!("statements/{stem}.xlsx");
+    }
 
     let mut warnings: Vec<Problem> = in_use
         .iter()

@@ -5,17 +5,13 @@
 
 mod common;
 
-use common::{Outcome, run, write_csv_folder};
+use common::{Outcome, crate_path, run, write_csv_folder};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
 const PERIOD: &str = "2026-10";
-
-fn crate_path(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
-}
 
 /// The mini fixture's tables: (table, rows of fields). Its CSV files hold no quoted fields.
 fn mini_tables() -> Vec<(String, Vec<Vec<String>>)> {
