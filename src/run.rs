@@ -35,6 +35,9 @@ pub struct EmployeeResult {
     pub score: Score,
     /// The source rows behind each aggregate metric of the employee's scheme.
     pub evidence: Vec<MetricEvidence>,
+    /// The statement's path in the run folder, `statements/<safe name>.xlsx`, decided once
+    /// for the whole roster ([`crate::output::statement_stems`]).
+    pub statement: String,
 }
 
 /// What was read from one input table, so that nothing read is unaccounted for.
@@ -219,6 +222,7 @@ pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunRes
             employment,
             score,
             evidence: evaluator.evidence(i),
+            statement: String::new(),
         });
     }
     let mut totals: BTreeMap<&str, Option<Decimal>> = BTreeMap::new();
@@ -240,6 +244,11 @@ pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunRes
         return Err(Error::BadInput(problems));
     }
     results.sort_by(|a, b| a.employee.id.cmp(&b.employee.id));
+    let ids: Vec<&str> = results.iter().map(|e| e.employee.id.as_str()).collect();
+    let stems = crate::output::statement_stems(&ids);
+    for (e, stem) in results.iter_mut().zip(stems) {
+        e.statement = format!("statements/{stem}.xlsx");
+    }
 
     let mut warnings: Vec<Problem> = in_use
         .iter()
@@ -255,8 +264,9 @@ pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunRes
             warnings.push(Problem::new(
                 &t.place,
                 format!(
-                    "{rows} row{} of employee_id {id:?}, who is not on the roster{amount}: not paid to anyone",
-                    if *rows == 1 { "" } else { "s" }
+                    "{rows} row{} of employee_id {}, who is not on the roster{amount}: not paid to anyone",
+                    if *rows == 1 { "" } else { "s" },
+                    crate::data::limits::quote(id)
                 ),
             ));
         }
@@ -320,7 +330,8 @@ fn read_roster(
                 unknown.push(Problem::new(
                     at("scheme"),
                     format!(
-                        "unknown scheme {scheme_id:?}{}; the schemes folder has {}",
+                        "unknown scheme {}{}; the schemes folder has {}",
+                        crate::data::limits::quote(&scheme_id),
                         crate::error::did_you_mean(&scheme_id, scheme_ids.iter().copied()),
                         scheme_ids.join(", ")
                     ),
@@ -495,14 +506,14 @@ fn check_plans(
                         &plans_place,
                         format!(
                             "no plan for employee {}, period {period}, metric {metric:?}; KPI {:?} of scheme {} needs it",
-                            emp.id, kpi.id, scheme.id
+                            crate::data::limits::quote(&emp.id), kpi.id, scheme.id
                         ),
                     )),
                     Some((t, row)) if *t <= Decimal::ZERO => problems.push(Problem::new(
                         format!("{plans_place}, row {row}, column \"target\""),
                         format!(
                             "the plan for employee {}, metric {metric:?} is {t}; a plan target must be above zero",
-                            emp.id
+                            crate::data::limits::quote(&emp.id)
                         ),
                     )),
                     _ => {}

@@ -1,5 +1,8 @@
 //! `verify` and `diff` on the sample period and on changed copies of it, through the binary.
 
+mod common;
+
+use common::copy_dir;
 use std::path::Path;
 use std::process::Command;
 
@@ -23,14 +26,6 @@ fn incentive(args: &[&str], tmp: &Path) -> Out {
         code: o.status.code(),
         stdout: clean(&o.stdout),
         stderr: clean(&o.stderr),
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
     }
 }
 

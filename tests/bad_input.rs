@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Outcome, run, write_csv_folder};
+use common::{Outcome, crate_path, run, write_csv_folder};
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 
@@ -34,10 +34,6 @@ E1,Aigerim Sadykova,2026-10,b2b-long-cycle,KZT,108125.00
 E2,Bolat Nurlanov,2026-10,transactional,KZT,48800.00
 E3,Dana Ospanova,2026-10,account-manager,KZT,109100.00
 ";
-
-fn crate_path(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
-}
 
 /// A temporary folder holding `data/` (a copy of the mini fixture), the run's `out/` and,
 /// for scheme tests, a copy of the schemes in `schemes/`.

@@ -23,11 +23,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use common::{copy_dir, crate_path};
 
-fn crate_path(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
-}
+use std::path::{Path, PathBuf};
 
 struct Case {
     base: String,
@@ -113,14 +111,6 @@ fn parse(text: &str, name: &str) -> Case {
     finish(current.take(), &mut case.files);
     assert!(!case.commands.is_empty(), "{name}: no run: line");
     case
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
-    }
 }
 
 /// Splits a command line on spaces, keeping "double-quoted words" together.

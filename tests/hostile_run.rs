@@ -3,20 +3,8 @@
 
 mod common;
 
-use common::{Outcome, run};
-use std::path::{Path, PathBuf};
-
-fn crate_path(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
-    }
-}
+use common::{Outcome, copy_dir, crate_path, run};
+use std::path::Path;
 
 fn run_in(tmp: &Path, data: &Path, schemes: &Path, out: &Path) -> Outcome {
     run(

@@ -5,14 +5,10 @@
 
 mod common;
 
-use common::{Outcome, run};
+use common::{Outcome, crate_path, run};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-
-fn crate_path(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
-}
 
 /// A copy of the mini fixture in `tmp/<name>/`, with `edit` applied to employees.csv.
 fn mini(tmp: &Path, name: &str, edit: impl FnOnce(&str) -> String) -> PathBuf {
@@ -93,6 +89,23 @@ fn contents(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         }
     }
     out
+}
+
+/// `incentive run --data DATA --period 2026-10 --out OUT [--force]`, not yet started, output
+/// discarded (the kill and race tests start it their own way).
+fn run_command(data: &Path, out: &Path, force: bool) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_incentive"));
+    c.args(["run", "--data"])
+        .arg(data)
+        .args(["--period", "2026-10", "--out"])
+        .arg(out)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if force {
+        c.arg("--force");
+    }
+    c
 }
 
 fn names(dir: &Path) -> Vec<String> {
@@ -326,21 +339,8 @@ fn a_killed_run_leaves_the_old_run_or_the_new_one() {
     for at in 1..=15 {
         let out = tmp.path().join(format!("out{at}"));
         assert_eq!(run_mini(&old_data, &out, &[], tmp.path()).code, 0);
-        let status = Command::new(env!("CARGO_BIN_EXE_incentive"))
-            .args([
-                "run",
-                "--data",
-                new_data.to_str().unwrap(),
-                "--period",
-                "2026-10",
-                "--out",
-                out.to_str().unwrap(),
-                "--force",
-            ])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
+        let status = run_command(&new_data, &out, true)
             .env("INCENTIVE_TEST_CRASH_AT", at.to_string())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
             .status()
             .unwrap();
         // Any command that reads the folder finishes or discards the interrupted publish.
@@ -392,22 +392,7 @@ fn sigkill_at_any_moment_leaves_the_old_run_or_the_new_one() {
     let out = tmp.path().join("out");
     assert_eq!(run_mini(&old_data, &out, &[], tmp.path()).code, 0);
     for delay_ms in [0u64, 2, 5, 10, 15, 20, 30, 40, 60, 100] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_incentive"))
-            .args([
-                "run",
-                "--data",
-                new_data.to_str().unwrap(),
-                "--period",
-                "2026-10",
-                "--out",
-                out.to_str().unwrap(),
-                "--force",
-            ])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = run_command(&new_data, &out, true).spawn().unwrap();
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
@@ -444,18 +429,7 @@ fn two_runs_at_the_same_moment_do_not_mix() {
     for round in 0..5 {
         let out = tmp.path().join(format!("out{round}"));
         let spawn = |data: &Path| {
-            Command::new(env!("CARGO_BIN_EXE_incentive"))
-                .args([
-                    "run",
-                    "--data",
-                    data.to_str().unwrap(),
-                    "--period",
-                    "2026-10",
-                    "--out",
-                    out.to_str().unwrap(),
-                ])
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
-                .stdout(Stdio::null())
+            run_command(data, &out, false)
                 .stderr(Stdio::piped())
                 .spawn()
                 .unwrap()

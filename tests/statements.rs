@@ -244,7 +244,7 @@ fn check_privacy(run: &RunResult) {
         })
         .collect();
     for (e, (file, bytes)) in run.employees.iter().zip(&files) {
-        assert_eq!(*file, format!("{}.xlsx", e.employee.id));
+        assert_eq!(*file, format!("statements/{}.xlsx", e.employee.id));
         let values = cell_values(&read_sheets(bytes));
         assert!(
             values.contains(&e.employee.id),

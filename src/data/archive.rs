@@ -8,7 +8,12 @@
 //!   (zip 9.8) fails as soon as an entry inflates past its declared size, so a lying directory
 //!   cannot smuggle more bytes in than declared: the declared size bounds what is read;
 //! - the shared-strings part is streamed once (never held) to count its strings, and its
-//!   declared `uniqueCount` is checked, before calamine loads it.
+//!   declared `uniqueCount` is checked, before calamine loads it;
+//! - an .ods `content.xml` is streamed once to measure each sheet as calamine will hold it:
+//!   a dense block of cells, after `number-rows-repeated` and `number-columns-repeated` are
+//!   expanded (800 bytes can ask for 96 million cells, about 3 GB). Only cells with a value or
+//!   content count towards a sheet's extent: the empty repeated rows and columns office suites
+//!   write at the end of every sheet do not.
 
 use super::limits::{self, bytes, grouped};
 use crate::error::Problem;
@@ -87,6 +92,116 @@ pub fn check(path: &Path, shown: &str) -> Result<(), Problem> {
     if let Some(name) = shared_strings {
         count_shared_strings(&mut zip, &name, shown)?;
     }
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("ods"))
+        && let Ok(part) = zip.by_name("content.xml")
+    {
+        measure_ods_sheets(part, shown)?;
+    }
+    Ok(())
+}
+
+/// The value of attribute `name` in a tag's text.
+fn attribute<'t>(tag: &'t str, name: &str) -> Option<&'t str> {
+    let at = tag.find(&format!("{name}=\""))? + name.len() + 2;
+    let rest = &tag[at..];
+    Some(&rest[..rest.find('"')?])
+}
+
+fn repeat_of(tag: &str, name: &str) -> u64 {
+    attribute(tag, name)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1)
+        .max(1)
+}
+
+/// Streams an .ods `content.xml`, checking each sheet's expanded extent against
+/// [`limits::RANGE_CELLS`].
+fn measure_ods_sheets(mut part: impl Read, shown: &str) -> Result<(), Problem> {
+    #[derive(Default)]
+    struct Sheet {
+        name: String,
+        rows: u64,
+        last_row: u64,
+        last_col: u64,
+    }
+    let mut sheet = Sheet::default();
+    let (mut row_repeat, mut col, mut row_last_col, mut row_has_value) = (1u64, 0u64, 0u64, false);
+    let check = |s: &Sheet| {
+        let cells = s.last_row.saturating_mul(s.last_col);
+        if cells > limits::RANGE_CELLS {
+            return Err(Problem::new(
+                format!("{shown}: sheet {:?}", s.name),
+                format!(
+                    "the sheet spans {} rows × {} columns ({} cells) once its repeated cells are \
+                     expanded, against the limit of {} cells for a sheet read whole (.ods, .xls)",
+                    grouped(s.last_row),
+                    grouped(s.last_col),
+                    grouped(cells),
+                    grouped(limits::RANGE_CELLS)
+                ),
+            ));
+        }
+        Ok(())
+    };
+    let mut buf = vec![0u8; 1 << 16];
+    // The tag being read (from after `<` to `>`), kept to a bounded length.
+    let mut tag: Vec<u8> = Vec::new();
+    let mut in_tag = false;
+    loop {
+        let n = match part.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(_) => return Ok(()),
+        };
+        for &b in &buf[..n] {
+            if !in_tag {
+                if b == b'<' {
+                    in_tag = true;
+                    tag.clear();
+                }
+                continue;
+            }
+            if b != b'>' {
+                if tag.len() < 4096 {
+                    tag.push(b);
+                }
+                continue;
+            }
+            in_tag = false;
+            let t = String::from_utf8_lossy(&tag);
+            let closed = t.ends_with('/');
+            if t.starts_with("table:table ") || t == "table:table" {
+                sheet = Sheet {
+                    name: attribute(&t, "table:name").unwrap_or_default().to_string(),
+                    ..Sheet::default()
+                };
+            } else if t.starts_with("/table:table") && !t.starts_with("/table:table-") {
+                check(&sheet)?;
+            } else if t.starts_with("table:table-row") {
+                row_repeat = repeat_of(&t, "table:number-rows-repeated");
+                (col, row_last_col, row_has_value) = (0, 0, false);
+                if closed {
+                    sheet.rows = sheet.rows.saturating_add(row_repeat);
+                }
+            } else if t.starts_with("/table:table-row") {
+                if row_has_value {
+                    sheet.last_row = sheet.rows.saturating_add(row_repeat);
+                    sheet.last_col = sheet.last_col.max(row_last_col);
+                }
+                sheet.rows = sheet.rows.saturating_add(row_repeat);
+            } else if t.starts_with("table:table-cell") || t.starts_with("table:covered-table-cell")
+            {
+                let repeat = repeat_of(&t, "table:number-columns-repeated");
+                col = col.saturating_add(repeat);
+                if !closed || t.contains("value-type") {
+                    row_has_value = true;
+                    row_last_col = col;
+                }
+            }
+        }
+    }
     Ok(())
 }
 
@@ -145,7 +260,7 @@ fn count_shared_strings<R: Read + std::io::Seek>(
         }
         if count > limits::SHARED_STRINGS {
             return Err(too_many(format!(
-                "holds more than {} strings",
+                "holds at least {} strings",
                 grouped(count)
             )));
         }

@@ -69,5 +69,12 @@ mod tests {
         let broken = [ru.as_bytes(), b"\xff;1\n"].concat();
         let (text, name) = decode(&broken);
         assert_eq!((&*text, name), (broken.as_slice(), "UTF-8"));
+        // Excel's "Unicode text" is UTF-16 with a byte-order mark.
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(ru.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let (text, name) = decode(&utf16);
+        assert_eq!((&*text, name), (ru.as_bytes(), "UTF-16LE"));
     }
 }

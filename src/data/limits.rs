@@ -20,6 +20,10 @@ pub const SHARED_STRINGS: u64 = 5_000_000;
 pub const OTHER_PART_BYTES: u64 = 64 << 20;
 /// Non-empty cells in one sheet.
 pub const CELLS: u64 = 40_000_000;
+/// Cells of an .ods or .xls sheet as calamine holds it whole in memory: its extent (rows ×
+/// columns, empty cells included) at about 60 bytes a cell, so about 600 MB at the limit. A
+/// million calls of 6 columns is 6 million.
+pub const RANGE_CELLS: u64 = 10_000_000;
 /// Rows of a sheet (Excel's own limit).
 pub const ROWS: u64 = 1_048_576;
 /// Columns of a sheet or fields of a CSV line (Excel's own limit, column XFD).

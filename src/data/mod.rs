@@ -42,6 +42,8 @@ pub fn read_table(
     let mut headers: Vec<String> = Vec::new();
     let mut header_seen = false;
     let mut usable = true;
+    // The first non-blank row is not a header: its line shape says nothing about the rest.
+    let mut not_a_header = false;
     let mut rows = 0usize;
     let mut per_column: Vec<usize> = vec![0; columns.len() + 1];
     // Keys seen so far, as 64-bit hashes with the row of their first appearance: 16 bytes an
@@ -71,7 +73,8 @@ pub fn read_table(
                 problems.push(Problem::new(
                     format!("{place}, row {}", row.number),
                     format!(
-                        "this row is not a header row: none of its cells ({}) is a column of the                          table; the first non-blank row must be the header, with {}",
+                        "this row is not a header row: none of its cells ({}) is a column of the \
+                         table; the first non-blank row must be the header, with {}",
                         shown_headers(&headers),
                         columns
                             .iter()
@@ -82,6 +85,7 @@ pub fn read_table(
                     ),
                 ));
                 usable = false;
+                not_a_header = true;
                 return;
             }
             for (j, h) in headers.iter().enumerate() {
@@ -167,9 +171,8 @@ pub fn read_table(
                 let k = columns.len();
                 per_column[k] += 1;
                 if per_column[k] <= PROBLEMS_PER_COLUMN {
-                    let header = limits::quote(
-                        mapping[0].map_or(columns[0].name, |j| headers[j].as_str()),
-                    );
+                    let header =
+                        limits::quote(mapping[0].map_or(columns[0].name, |j| headers[j].as_str()));
                     let what = match table {
                         Table::Plans => format!(
                             "a second plan for employee {}, period {}, metric {}",
@@ -201,7 +204,9 @@ pub fn read_table(
         }
         Ok(row_problems) => {
             let any = !row_problems.is_empty();
-            problems.extend(row_problems);
+            if !not_a_header {
+                problems.extend(row_problems);
+            }
             any
         }
     };

@@ -345,9 +345,8 @@ fn text_cell(s: String) -> RawCell {
         let n = s.chars().count();
         if n > limits::CELL_CHARS {
             return RawCell::Invalid(format!(
-                "the text {} has {} characters, against the limit of {} a cell can hold",
+                "the text {} is longer than the {} characters a cell can hold",
                 quote(&s),
-                grouped(n as u64),
                 grouped(limits::CELL_CHARS as u64)
             ));
         }
@@ -489,9 +488,19 @@ fn read_xlsx_streaming(
     let mut current: Option<u32> = None;
     let mut count: u64 = 0;
     loop {
-        let next = reader
-            .next_cell_with_formula()
-            .map_err(|e| Problem::new(place, format!("cannot read the sheet: {e}")))?;
+        let next = reader.next_cell_with_formula().map_err(|e| {
+            let e = e.to_string();
+            if e.contains("larger than its declared uncompressed size") {
+                // zip stops an entry at its declared size: the directory lied about it.
+                Problem::new(
+                    place,
+                    "cannot read the sheet: its part unpacks to more than the workbook's \
+                     directory declares (the file is damaged, or built to exhaust memory)",
+                )
+            } else {
+                Problem::new(place, format!("cannot read the sheet: {e}"))
+            }
+        })?;
         let Some(cell) = next else { break };
         let (row, col) = cell.pos;
         check_position(place, row.into(), col.into())?;
@@ -719,10 +728,6 @@ fn read_csv(
             }
             Some((names, header_line)) => {
                 let want = names.len();
-                let extra_empty = cells.len() > want && cells[want..].iter().all(|c| c.is_empty());
-                if extra_empty {
-                    cells.truncate(want);
-                }
                 if cells.len() != want {
                     let why = if cells.len() > want {
                         let d = if delimiter == b',' { "," } else { ";" };

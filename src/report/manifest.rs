@@ -121,18 +121,11 @@ fn hashed(f: &FileHash) -> HashedFile {
 
 /// The manifest of a run.
 pub fn manifest(run: &RunResult, cx: &Context) -> Manifest {
-    let ids: Vec<&str> = run
-        .employees
-        .iter()
-        .map(|e| e.employee.id.as_str())
-        .collect();
-    let stems = crate::output::statement_stems(&ids);
     let totals = run.totals();
     let employees = run
         .employees
         .iter()
-        .zip(stems)
-        .map(|(e, stem)| {
+        .map(|e| {
             let scheme = &run.schemes[e.employee.scheme];
             EmployeeEntry {
                 employee_id: e.employee.id.clone(),
@@ -144,7 +137,7 @@ pub fn manifest(run: &RunResult, cx: &Context) -> Manifest {
                 days_employed: e.employment.days_employed,
                 days_in_period: e.employment.days_in_period,
                 total: money(e.score.total),
-                statement: format!("statements/{stem}.xlsx"),
+                statement: e.statement.clone(),
                 flags: e.score.flags.iter().map(|f| f.text().to_string()).collect(),
                 kpis: scheme
                     .kpis

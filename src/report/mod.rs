@@ -125,9 +125,7 @@ pub fn run_files(run: &RunResult, cx: &Context) -> Result<Vec<(String, Vec<u8>)>
         ("payroll.csv".to_string(), payroll),
         ("payouts.xlsx".to_string(), workbook),
     ];
-    for (name, bytes) in statements(run, cx)? {
-        files.push((format!("statements/{name}"), bytes));
-    }
+    files.extend(statements(run, cx)?);
     files.push((
         "run.json".to_string(),
         manifest::to_json(&manifest::manifest(run, cx))?,

@@ -1154,15 +1154,9 @@ fn render_xlsx(
     wb.save_to_buffer()
 }
 
-/// One statement per employee: (file name, bytes), sorted by employee_id.
+/// One statement per employee: (its path in the run folder, bytes), sorted by employee_id.
 pub fn statements(run: &RunResult, cx: &Context) -> Result<Vec<(String, Vec<u8>)>> {
     let mut out = Vec::with_capacity(run.employees.len());
-    let ids: Vec<&str> = run
-        .employees
-        .iter()
-        .map(|e| e.employee.id.as_str())
-        .collect();
-    let stems = crate::output::statement_stems(&ids);
     for (i, e) in run.employees.iter().enumerate() {
         let st = build(run, i, cx);
         let bytes = render_xlsx(&st, &cx.labels, run.period.end()).map_err(|err| {
@@ -1171,7 +1165,7 @@ pub fn statements(run: &RunResult, cx: &Context) -> Result<Vec<(String, Vec<u8>)
                 e.employee.id
             ))
         })?;
-        out.push((format!("{}.xlsx", stems[i]), bytes));
+        out.push((e.statement.clone(), bytes));
     }
     Ok(out)
 }
