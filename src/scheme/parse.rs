@@ -27,7 +27,10 @@ const MAX_SLOPE: Decimal = Decimal::from_parts(1000, 0, 0, false, 0);
 /// percentage without its `%` (`threshold: 80` is 8000%): a warning says so.
 const UNLIKELY_LINE: Decimal = Decimal::from_parts(3, 0, 0, false, 0);
 
-/// A value quoted in a message, shortened when long so error output stays bounded.
+use crate::data::limits::quote;
+
+/// A value shown unquoted in a message (a number's digits), shortened when long so error output
+/// stays bounded; quoted values go through the one bounded [`quote`].
 fn short(text: &str) -> String {
     const MAX: usize = 60;
     if text.chars().count() <= MAX {
@@ -102,16 +105,16 @@ impl Ctx<'_> {
     fn number(&mut self, node: &Node, what: &str) -> Option<Decimal> {
         let text = self.text(node, what)?;
         let d = parse_scheme_number(text);
-        let shown = short(text);
+        let shown = quote(text);
         if d.is_none() && crate::num::looks_like_number(text.trim_end_matches('%'), false) {
             self.err(
                 node.pos,
-                format!("{what} {shown:?} is too large; a number has at most 28 digits"),
+                format!("{what} {shown} is too large; a number has at most 28 digits"),
             );
         } else if d.is_none() {
             self.err(
                 node.pos,
-                format!("{what} {shown:?} is not a number; expected e.g. 8, 0.25, 25% or 275 000"),
+                format!("{what} {shown} is not a number; expected e.g. 8, 0.25, 25% or 275 000"),
             );
         }
         d
@@ -715,8 +718,8 @@ fn parse_formula(cx: &mut Ctx, node: &Node, text: &str, names: &Names) -> Option
         cx.err(
             at(*offset),
             format!(
-                "the formula uses {:?}, which is not a metric of this scheme{hint}",
-                short(name)
+                "the formula uses {}, which is not a metric of this scheme{hint}",
+                quote(name)
             ),
         );
     }
@@ -724,7 +727,7 @@ fn parse_formula(cx: &mut Ctx, node: &Node, text: &str, names: &Names) -> Option
         Ok(e) => Some(e),
         Err((offset, msg)) => {
             if !msg.is_empty() {
-                cx.err(at(offset), format!("{msg}: {:?}", short(text)));
+                cx.err(at(offset), format!("{msg}: {}", quote(text)));
             }
             None
         }
@@ -739,8 +742,8 @@ fn lookup_table(cx: &mut Ctx, pos: Pos, name: &str) -> Option<Table> {
         cx.err(
             pos,
             format!(
-                "unknown table {:?}{hint}; expected one of {}",
-                short(name),
+                "unknown table {}{hint}; expected one of {}",
+                quote(name),
                 names.join(", ")
             ),
         );
@@ -756,8 +759,8 @@ fn lookup_column(cx: &mut Ctx, pos: Pos, table: Table, name: &str) -> Option<usi
         cx.err(
             pos,
             format!(
-                "unknown column {:?} in table {table}{hint}; expected one of {}",
-                short(name),
+                "unknown column {} in table {table}{hint}; expected one of {}",
+                quote(name),
                 names.join(", ")
             ),
         );
@@ -1006,8 +1009,8 @@ fn no_time_of_day(cx: &mut Ctx, pos: Pos, text: &str) {
     cx.err(
         pos,
         format!(
-            "{:?} has a time of day; filters compare dates only (write the date, e.g. 2026-10-05)",
-            short(text)
+            "{} has a time of day; filters compare dates only (write the date, e.g. 2026-10-05)",
+            quote(text)
         ),
     );
 }
@@ -1018,7 +1021,7 @@ fn parse_date_ref(cx: &mut Ctx, node: &Node) -> Option<DateRef> {
     let bad = |cx: &mut Ctx| {
         cx.err(
             node.pos,
-            format!("{:?} is not a date; expected period_start, period_end, `period_end - 90 days`, `period_start + 1 month` or a date such as 2026-01-01", short(text)),
+            format!("{} is not a date; expected period_start, period_end, `period_end - 90 days`, `period_start + 1 month` or a date such as 2026-01-01", quote(text)),
         );
         None
     };
@@ -1275,8 +1278,8 @@ fn parse_kpi(
                 cx.err(
                     n.pos,
                     format!(
-                        "unknown metric {:?}{hint}; the scheme defines {}",
-                        short(m),
+                        "unknown metric {}{hint}; the scheme defines {}",
+                        quote(m),
                         names.listed()
                     ),
                 );
