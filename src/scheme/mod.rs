@@ -484,3 +484,36 @@ pub fn load_file(file: &Path) -> Result<Scheme, Vec<Problem>> {
 pub fn parse_str(file: &Path, text: &str) -> Result<Scheme, Vec<Problem>> {
     parse::parse_scheme(file, text)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::period::Period;
+
+    #[test]
+    fn dates_out_of_the_calendar_saturate_instead_of_panicking() {
+        // The parser bounds offsets to ±100 years; resolve stays total for any value.
+        let p = Period::parse("9999-12").unwrap();
+        let at = |months, days| {
+            DateRef {
+                base: DateBase::PeriodEnd,
+                months,
+                days,
+            }
+            .resolve(p)
+        };
+        assert_eq!(at(0, i64::MAX), NaiveDate::MAX);
+        assert_eq!(at(i32::MAX, 0), NaiveDate::MAX);
+        assert_eq!(at(i32::MIN, 0), NaiveDate::MIN);
+        assert_eq!(at(0, i64::MIN), NaiveDate::MIN);
+        assert_eq!(at(1200, 0).to_string(), "+10099-12-31");
+        let first = Period::parse("1900-01").unwrap();
+        let back = DateRef {
+            base: DateBase::PeriodStart,
+            months: 0,
+            days: -MAX_OFFSET_DAYS,
+        };
+        // 1800 and 1900 are not leap years: 100 years back is 36 524 days.
+        assert_eq!(back.resolve(first).to_string(), "1799-12-31");
+    }
+}
