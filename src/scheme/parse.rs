@@ -1474,13 +1474,20 @@ fn parse_curve(cx: &mut Ctx, node: &Node) -> Option<Curve> {
         "a curve",
     );
     let unlikely = Some(UNLIKELY_LINE);
+    // Threshold, start and cap are each checked before any of them stops the curve, so that
+    // every mistake in them is listed at once.
     let threshold = match get(entries, "threshold") {
-        Some(n) => cx.line(n, "threshold", unlikely)?,
-        None => Decimal::ZERO,
+        Some(n) => cx.line(n, "threshold", unlikely),
+        None => Some(Decimal::ZERO),
     };
     let start = match get(entries, "start") {
-        Some(n) => cx.line(n, "start", unlikely)?,
+        Some(n) => cx.line(n, "start", unlikely),
         None => threshold,
+    };
+    let cap_node = get(entries, "cap");
+    let cap_value = cap_node.map(|n| cx.line(n, "cap", unlikely));
+    let (Some(threshold), Some(start)) = (threshold, start) else {
+        return None;
     };
     // When the threshold (or start) is a bare number read as a huge percentage, the errors it
     // causes further on say so: the warning alone is not shown when the scheme fails.
@@ -1500,10 +1507,9 @@ fn parse_curve(cx: &mut Ctx, node: &Node) -> Option<Curve> {
     } else {
         threshold_hint.clone()
     };
-    let cap_node = get(entries, "cap");
-    let cap = match cap_node {
-        Some(n) => {
-            let c = cx.line(n, "cap", unlikely)?;
+    let cap = match (cap_node, cap_value) {
+        (Some(n), Some(c)) => {
+            let c = c?;
             let text = n.as_str().unwrap_or("").trim();
             if c.is_zero() {
                 cx.err(n.pos, "a cap of 0 pays nothing at any attainment");
@@ -1531,7 +1537,7 @@ fn parse_curve(cx: &mut Ctx, node: &Node) -> Option<Curve> {
             }
             Some(c)
         }
-        None => None,
+        _ => None,
     };
     let Some(seg_node) = get(entries, "segments") else {
         cx.err(
