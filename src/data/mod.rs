@@ -76,12 +76,7 @@ pub fn read_table(
                         "this row is not a header row: none of its cells ({}) is a column of the \
                          table; the first non-blank row must be the header, with {}",
                         shown_headers(&headers),
-                        columns
-                            .iter()
-                            .filter(|c| c.required)
-                            .map(|c| c.name)
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        required_columns(table)
                     ),
                 ));
                 usable = false;
@@ -215,12 +210,7 @@ pub fn read_table(
             &place,
             format!(
                 "the table is empty; expected a header row with {}",
-                columns
-                    .iter()
-                    .filter(|c| c.required)
-                    .map(|c| c.name)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                required_columns(table)
             ),
         ));
     }
@@ -252,6 +242,17 @@ fn shown_headers(headers: &[String]) -> String {
         return "no names".to_string();
     }
     shown.join(", ")
+}
+
+/// The required columns of a table, for messages: `employee_id, period, metric, target`.
+fn required_columns(table: Table) -> String {
+    let names: Vec<&str> = table
+        .columns()
+        .iter()
+        .filter(|c| c.required)
+        .map(|c| c.name)
+        .collect();
+    names.join(", ")
 }
 
 /// The value that must be unique within the table.
