@@ -991,9 +991,14 @@ fn write_val(
         Val::Int(n) => {
             ws.write_number(r, c, *n as f64)?;
         }
-        Val::Date(d) => {
+        // A spreadsheet holds dates from 1900 to 9999 only: a date outside (a client `since`
+        // 0001-01-01 in the data) is shown as its ISO text instead.
+        Val::Date(d) if (1900..=9999).contains(&d.year()) => {
             let dt = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
             ws.write_datetime_with_format(r, c, &dt, &fm.date)?;
+        }
+        Val::Date(d) => {
+            ws.write_string(r, c, d.format("%Y-%m-%d").to_string())?;
         }
     }
     Ok(())
