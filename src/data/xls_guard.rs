@@ -43,15 +43,32 @@ type Walk<T> = Result<Result<T, Broken>, Problem>;
 
 /// Checks an .xls file against the limits before calamine reads it.
 pub fn check(path: &Path, shown: &str) -> Result<(), Problem> {
+    scan(path, shown).map(|_| ())
+}
+
+/// What the walk found in a workbook calamine may read.
+#[derive(Debug, PartialEq)]
+struct Scan {
+    /// Bytes of the `Workbook` stream.
+    stream: usize,
+    /// The sheets, each with its extent (cells held whole).
+    sheets: Vec<(String, u64)>,
+    /// Strings of the shared-strings table.
+    strings: usize,
+}
+
+/// The walk; `None` when the file is left to calamine (not a compound file, or broken in a
+/// way calamine reports as an error).
+fn scan(path: &Path, shown: &str) -> Result<Option<Scan>, Problem> {
     let Ok(file) = File::open(path) else {
-        return Ok(());
+        return Ok(None);
     };
     let Ok(len) = file.metadata().map(|m| m.len()) else {
-        return Ok(());
+        return Ok(None);
     };
     match read_workbook_stream(file, len, shown)? {
-        Ok(stream) => walk_biff(&stream, shown),
-        Err(Broken) => Ok(()),
+        Ok(stream) => walk_biff(&stream, shown).map(Some),
+        Err(Broken) => Ok(None),
     }
 }
 
@@ -425,7 +442,7 @@ fn column_name(mut col: u64) -> String {
     String::from_utf8(name).unwrap_or_default()
 }
 
-fn walk_biff(stream: &[u8], shown: &str) -> Result<(), Problem> {
+fn walk_biff(stream: &[u8], shown: &str) -> Result<Scan, Problem> {
     let whole = || shown.to_string();
     let mut rest = stream;
     let mut sheets: Vec<(usize, String)> = Vec::new();
@@ -450,6 +467,7 @@ fn walk_biff(stream: &[u8], shown: &str) -> Result<(), Problem> {
     }
     let mut total = 0u64;
     let mut text = 0u64;
+    let mut extents = Vec::new();
     for (pos, name) in &sheets {
         let place = || format!("{shown}: sheet {name:?}");
         let Some(mut rest) = stream.get(*pos..) else {
@@ -559,6 +577,9 @@ fn walk_biff(stream: &[u8], shown: &str) -> Result<(), Problem> {
                 ));
             }
             total += range.max(cells);
+            extents.push((name.clone(), range));
+        } else {
+            extents.push((name.clone(), 0));
         }
     }
     if total > limits::RANGE_CELLS {
@@ -584,7 +605,11 @@ fn walk_biff(stream: &[u8], shown: &str) -> Result<(), Problem> {
             ),
         ));
     }
-    Ok(())
+    Ok(Scan {
+        stream: stream.len(),
+        sheets: extents,
+        strings: strings.len(),
+    })
 }
 
 /// A sheet's name in its BoundSheet8 record (for messages only).
@@ -763,4 +788,159 @@ fn count_sst<'a>(r: Record<'a>, shown: &str) -> Result<Vec<u16>, Problem> {
         out.push(cch);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use calamine::Reader;
+
+    /// The walk sees the reference workbook as calamine holds it: the same sheets with the
+    /// same extents.
+    #[test]
+    fn the_reference_workbook_passes_with_calamines_extents() {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reference/2026-09.xls");
+        let scan = scan(&path, "2026-09.xls").unwrap().unwrap();
+        let mut book: calamine::Xls<_> = calamine::open_workbook(&path).unwrap();
+        let held: Vec<(String, u64)> = book
+            .worksheets()
+            .into_iter()
+            .map(|(name, range)| {
+                let (rows, cols) = range.get_size();
+                (name, (rows * cols) as u64)
+            })
+            .collect();
+        let mut seen = scan.sheets.clone();
+        seen.sort();
+        assert_eq!(seen, held);
+        assert_eq!(scan.sheets.len(), 8);
+        assert!(scan.strings > 1000, "{scan:?}");
+    }
+
+    fn record(typ: u16, data: &[u8]) -> Vec<u8> {
+        let mut out = typ.to_le_bytes().to_vec();
+        out.extend_from_slice(&(data.len() as u16).to_le_bytes());
+        out.extend_from_slice(data);
+        out
+    }
+
+    fn cell(typ: u16, row: u16, col: u16, tail: &[u8]) -> Vec<u8> {
+        let mut d = row.to_le_bytes().to_vec();
+        d.extend_from_slice(&col.to_le_bytes());
+        d.extend_from_slice(tail);
+        record(typ, &d)
+    }
+
+    /// A workbook stream: globals (`globals` records between BOF and the BoundSheet8s), then
+    /// one substream per sheet.
+    fn stream(globals: &[u8], sheets: &[(&str, Vec<u8>)]) -> Vec<u8> {
+        let bof = |dt: u16| {
+            let mut d = [0u8; 16];
+            d[..2].copy_from_slice(&0x0600u16.to_le_bytes());
+            d[2..4].copy_from_slice(&dt.to_le_bytes());
+            record(0x0809, &d)
+        };
+        let bound = |pos: u32, name: &str| {
+            let mut d = pos.to_le_bytes().to_vec();
+            d.extend_from_slice(&[0, 0, name.len() as u8, 0]);
+            d.extend_from_slice(name.as_bytes());
+            record(0x0085, &d)
+        };
+        let head_len = bof(5).len()
+            + globals.len()
+            + sheets.iter().map(|(n, _)| bound(0, n).len()).sum::<usize>()
+            + 4;
+        let mut out = bof(5);
+        out.extend_from_slice(globals);
+        let mut at = head_len;
+        let mut bodies = Vec::new();
+        for (name, records) in sheets {
+            out.extend(bound(at as u32, name));
+            let mut body = bof(0x10);
+            body.extend_from_slice(records);
+            body.extend(record(0x000A, &[]));
+            at += body.len();
+            bodies.extend(body);
+        }
+        out.extend(record(0x000A, &[]));
+        out.extend(bodies);
+        out
+    }
+
+    fn refusal(stream: &[u8]) -> String {
+        walk_biff(stream, "book.xls").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn sheets_are_measured_as_calamine_holds_them() {
+        let number = |r, c| cell(0x0203, r, c, &[0u8; 10]);
+        // Blank cells do not count (calamine skips them); a chart's cells inside the sheet do
+        // not either; a MULRK spans its columns.
+        let mut mulrk = vec![0u8; 0];
+        mulrk.extend_from_slice(&[0; 6 * 3]);
+        mulrk.extend_from_slice(&4u16.to_le_bytes());
+        let mut sheet = number(1, 1);
+        sheet.extend(cell(0x0201, 60000, 200, &[0, 0]));
+        sheet.extend(cell(0x00BD, 3, 2, &mulrk));
+        sheet.extend(record(0x0809, &[0u8; 16]));
+        sheet.extend(number(65535, 255));
+        sheet.extend(record(0x000A, &[]));
+        let scan = walk_biff(&stream(&[], &[("a", sheet)]), "book.xls").unwrap();
+        assert_eq!(scan.sheets, vec![("a".to_string(), 3 * 4)]);
+        // Each sheet under the limit, but not all of them together (held at once).
+        let wide = |_| {
+            let mut s = number(0, 0);
+            s.extend(number(65535, 91));
+            s
+        };
+        let two: Vec<(&str, Vec<u8>)> = vec![("a", wide(0)), ("b", wide(1))];
+        insta::assert_snapshot!(refusal(&stream(&[], &two)), @"book.xls: its 2 sheets together span 12 058 624 cells, all held in memory at once, against the limit of 10 000 000 cells for a workbook read whole (.xls)");
+        let mut reversed = vec![0u8; 6];
+        reversed.extend_from_slice(&2u16.to_le_bytes());
+        insta::assert_snapshot!(refusal(&stream(&[], &[("a", cell(0x00BD, 0, 5, &reversed))])), @"book.xls: sheet \"a\": the .xls file is broken: a MULRK record in row 1 runs from column F back to column C; it cannot be read safely");
+    }
+
+    #[test]
+    fn shared_strings_are_bounded() {
+        let sst = |total: u32, unique: u32, strings: &[u8]| {
+            let mut d = total.to_le_bytes().to_vec();
+            d.extend_from_slice(&unique.to_le_bytes());
+            d.extend_from_slice(strings);
+            d
+        };
+        insta::assert_snapshot!(refusal(&stream(&record(0x00FC, &sst(1, 6_000_000, &[])), &[])), @"book.xls: the shared-strings table (SST) declares 6 000 000 unique strings, against the limit of 5 000 000");
+        // Five million and one empty strings (3 bytes each), over CONTINUE records.
+        let all = vec![0u8; 3 * 5_000_001];
+        let mut globals = Vec::new();
+        let mut chunks = all.chunks(8208);
+        globals.extend(record(0x00FC, &sst(1, 1, chunks.next().unwrap())));
+        chunks.for_each(|c| globals.extend(record(0x003C, c)));
+        insta::assert_snapshot!(refusal(&stream(&globals, &[])), @"book.xls: the shared-strings table (SST) holds more than 5 000 000 strings, against the limit of 5 000 000");
+        // One string of 8 000 characters copied into 40 000 cells.
+        let mut one = 8000u16.to_le_bytes().to_vec();
+        one.push(0);
+        one.extend(std::iter::repeat_n(b'x', 8000));
+        let globals = record(0x00FC, &sst(1, 1, &one));
+        let sheet: Vec<u8> = (0..40_000u32)
+            .flat_map(|i| {
+                cell(
+                    0x00FD,
+                    (i % 65536) as u16,
+                    (i / 65536) as u16,
+                    &[0, 0, 0, 0, 0, 0],
+                )
+            })
+            .collect();
+        insta::assert_snapshot!(refusal(&stream(&globals, &[("a", sheet)])), @"book.xls: its cells copy 320 000 000 characters from the shared-strings table, against the limit of 268 435 456");
+    }
+
+    #[test]
+    fn continue_runs_are_bounded() {
+        let mut globals = record(0x00E0, &[0; 20]);
+        for _ in 0..=limits::XLS_CONTINUES {
+            globals.extend(record(0x003C, &[]));
+        }
+        insta::assert_snapshot!(refusal(&stream(&globals, &[])), @"book.xls: a record of type 0x00E0 is followed by more than 65 536 CONTINUE records, against the limit of 65 536");
+    }
 }
