@@ -1150,3 +1150,43 @@ fn xls_whose_dimensions_record_lies_is_refused() {
     }
     insta::assert_snapshot!(seen);
 }
+
+#[test]
+fn xls_whose_compound_file_lies_is_refused_in_bounded_memory() {
+    // calamine follows a stream's chain of sectors until it has the size the directory
+    // declares, and the directory's chain until it ends: a chain that loops back makes it
+    // copy the same sectors until memory runs out.
+    let tmp = tempfile::tempdir().unwrap();
+    // Offsets in the file `write_xls` writes: the FAT is at 512 (entry i at 512 + 4 i), the
+    // "Workbook" stream's size at 1024 + 128 + 120, its 8 sectors are sectors 2 to 9.
+    let (fat, size) = (512, 1024 + 128 + 120);
+    // (case, the u32 values written at these offsets)
+    let cases: [(&str, Vec<(usize, u32)>); 3] = [
+        (
+            "stream over the limit",
+            vec![(size, 3 << 30), (fat + 4 * 9, 2)],
+        ),
+        (
+            "stream larger than the file",
+            vec![(size, 100 << 20), (fat + 4 * 9, 2)],
+        ),
+        ("directory that loops", vec![(fat + 4, 1)]),
+    ];
+    let mut seen = String::new();
+    for (case, lie) in cases {
+        let book = tmp.path().join(format!("{}.xls", case.replace(' ', "-")));
+        write_xls(
+            &book,
+            xls_workbook_stream(&[("deals", vec![xls_number(0, 0)])]),
+        );
+        let mut file = std::fs::read(&book).unwrap();
+        for (at, v) in lie {
+            file[at..at + 4].copy_from_slice(&v.to_le_bytes());
+        }
+        std::fs::write(&book, file).unwrap();
+        let (outcome, took) = run_limited(tmp.path(), &book);
+        assert!(took < Duration::from_secs(5), "{case}: took {took:?}");
+        seen.push_str(&format!("--- {case}\n{}", refused(tmp.path(), outcome)));
+    }
+    insta::assert_snapshot!(seen);
+}
