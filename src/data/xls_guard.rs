@@ -449,6 +449,13 @@ fn walk_biff(stream: &[u8], shown: &str) -> Result<Scan, Problem> {
     let mut strings: Vec<u16> = Vec::new();
     let mut biff8 = true;
     while let Some(r) = next_record(&mut rest, &whole)? {
+        // Records calamine reads fields of without checking their length (it would panic).
+        let least = match r.typ {
+            0x0809 | 0x0017 | 0x002F | 0x0042 | 0x0022 => 2,
+            0x0085 | 0x0018 => 6,
+            _ => 0,
+        };
+        short_record(r.typ, r.data.len(), least, &whole)?;
         match r.typ {
             0x0809 => {
                 biff8 = !matches!(
@@ -456,7 +463,7 @@ fn walk_biff(stream: &[u8], shown: &str) -> Result<Scan, Problem> {
                     Some(0x0200 | 0x0002 | 0x0007 | 0x0300 | 0x0400 | 0x0500)
                 )
             }
-            0x0085 if r.data.len() >= 8 => {
+            0x0085 => {
                 let pos = u32_at(r.data, 0).unwrap_or_default() as usize;
                 sheets.push((pos, sheet_name(&r.data[6..], biff8)));
             }
@@ -511,6 +518,10 @@ fn walk_biff(stream: &[u8], shown: &str) -> Result<Scan, Problem> {
                 0x0809 => seen_bof = true,
                 0x000A => break,
                 0x0200 => check_dimensions(d, &place)?,
+                0x00E5 => {
+                    let count = u16_at(d, 0).map_or(0, |n| n as usize);
+                    short_record(r.typ, d.len(), 2 + 8 * count, &place)?;
+                }
                 0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E => {
                     let (row, col) = at();
                     see(row, col);
@@ -612,9 +623,27 @@ fn walk_biff(stream: &[u8], shown: &str) -> Result<Scan, Problem> {
     })
 }
 
+/// Refuses a record shorter than the `least` bytes calamine reads from it unchecked.
+fn short_record(
+    typ: u16,
+    len: usize,
+    least: usize,
+    place: &dyn Fn() -> String,
+) -> Result<(), Problem> {
+    if len >= least {
+        return Ok(());
+    }
+    Err(broken(
+        &place(),
+        format!(
+            "a record of type 0x{typ:04X} holds {len} bytes, fewer than the {least} its fields take"
+        ),
+    ))
+}
+
 /// A sheet's name in its BoundSheet8 record (for messages only).
 fn sheet_name(s: &[u8], biff8: bool) -> String {
-    let cch = s[0] as usize;
+    let cch = s.first().copied().unwrap_or(0) as usize;
     if biff8 {
         let high = s.get(1).is_some_and(|f| f & 1 != 0);
         let chars = s.get(2..).unwrap_or_default();
@@ -629,7 +658,8 @@ fn sheet_name(s: &[u8], biff8: bool) -> String {
             chars.iter().take(cch).map(|&b| b as char).collect()
         }
     } else {
-        s[1..].iter().take(cch).map(|&b| b as char).collect()
+        let chars = s.get(1..).unwrap_or_default();
+        chars.iter().take(cch).map(|&b| b as char).collect()
     }
 }
 
@@ -740,13 +770,23 @@ fn count_sst<'a>(r: Record<'a>, shown: &str) -> Result<Vec<u16>, Problem> {
         data = &data[3..];
         let mut high = flags & 1 != 0;
         let mut skip = 0usize;
+        let short = |what: &str| {
+            broken(
+                shown,
+                format!("a string of the shared-strings table (SST) ends inside its {what}"),
+            )
+        };
         if flags & 0x8 != 0 {
-            let Some(runs) = u16_at(data, 0) else { break };
+            let Some(runs) = u16_at(data, 0) else {
+                return Err(short("count of formatting runs"));
+            };
             skip += runs as usize * 4;
             data = &data[2..];
         }
         if flags & 0x4 != 0 {
-            let Some(ext) = u32_at(data, 0) else { break };
+            let Some(ext) = u32_at(data, 0) else {
+                return Err(short("size of phonetic data"));
+            };
             skip = skip.saturating_add(ext as i32 as isize as usize);
             data = &data[4..];
         }
@@ -761,13 +801,15 @@ fn count_sst<'a>(r: Record<'a>, shown: &str) -> Result<Vec<u16>, Problem> {
             data = &data[n * if high { 2 } else { 1 }..];
             left -= n;
             if left > 0 {
-                if next(&mut data) && !data.is_empty() {
-                    high = data[0] & 1 != 0;
-                    data = &data[1..];
-                } else {
+                if !next(&mut data) {
                     ok = false;
                     break;
                 }
+                let Some(&flags) = data.first() else {
+                    return Err(short("characters (an empty CONTINUE record)"));
+                };
+                high = flags & 1 != 0;
+                data = &data[1..];
             }
         }
         if !ok {
@@ -942,5 +984,20 @@ mod tests {
             globals.extend(record(0x003C, &[]));
         }
         insta::assert_snapshot!(refusal(&stream(&globals, &[])), @"book.xls: a record of type 0x00E0 is followed by more than 65 536 CONTINUE records, against the limit of 65 536");
+    }
+
+    #[test]
+    fn records_calamine_would_panic_on_are_refused() {
+        let mut globals = record(0x0085, &[0, 0, 0]);
+        let mut book = stream(&[], &[]);
+        let at = book.len() - 4;
+        book.splice(at..at, globals.drain(..));
+        insta::assert_snapshot!(refusal(&book), @"book.xls: the .xls file is broken: a record of type 0x0085 holds 3 bytes, fewer than the 6 its fields take; it cannot be read safely");
+        let merged = record(0x00E5, &[5, 0, 1, 2]);
+        insta::assert_snapshot!(refusal(&stream(&[], &[("a", merged)])), @"book.xls: sheet \"a\": the .xls file is broken: a record of type 0x00E5 holds 4 bytes, fewer than the 42 its fields take; it cannot be read safely");
+        // A string with formatting runs whose count is cut off.
+        let mut sst = vec![0u8; 8];
+        sst.extend_from_slice(&[1, 0, 0x8, 7]);
+        insta::assert_snapshot!(refusal(&stream(&record(0x00FC, &sst), &[])), @"book.xls: the .xls file is broken: a string of the shared-strings table (SST) ends inside its count of formatting runs; it cannot be read safely");
     }
 }
