@@ -980,3 +980,209 @@ fn ods_whose_repeated_cells_expand_to_millions_is_refused() {
     assert!(took < Duration::from_secs(5), "took {took:?}");
     insta::assert_snapshot!(refused(tmp.path(), outcome));
 }
+
+// ---------------------------------------------------------------- .xls: sheets read whole
+
+/// A BIFF record: its type and its data.
+type BiffRecord = (u16, Vec<u8>);
+
+/// BIFF records as one stream.
+fn biff(records: &[BiffRecord]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (typ, data) in records {
+        out.extend_from_slice(&typ.to_le_bytes());
+        out.extend_from_slice(&(data.len() as u16).to_le_bytes());
+        out.extend_from_slice(data);
+    }
+    out
+}
+
+/// A BIFF8 workbook stream: the globals (BOF, one BoundSheet8 per sheet, EOF), then each
+/// sheet's substream (BOF, its records, EOF).
+fn xls_workbook_stream(sheets: &[(&str, Vec<BiffRecord>)]) -> Vec<u8> {
+    let bof = |dt: u16| {
+        let mut d = vec![0u8; 16];
+        d[..2].copy_from_slice(&0x0600u16.to_le_bytes());
+        d[2..4].copy_from_slice(&dt.to_le_bytes());
+        (0x0809u16, d)
+    };
+    let eof = (0x000Au16, vec![]);
+    let bound = |pos: u32, name: &str| {
+        let mut d = pos.to_le_bytes().to_vec();
+        d.extend_from_slice(&[0, 0, name.len() as u8, 0]);
+        d.extend_from_slice(name.as_bytes());
+        (0x0085u16, d)
+    };
+    let globals_len = |positions: &[u32]| {
+        let mut g = vec![bof(0x0005)];
+        g.extend(sheets.iter().zip(positions).map(|((n, _), p)| bound(*p, n)));
+        g.push(eof.clone());
+        biff(&g)
+    };
+    let mut positions = vec![0u32; sheets.len()];
+    let mut at = globals_len(&positions).len() as u32;
+    let mut bodies = Vec::new();
+    for (i, (_, records)) in sheets.iter().enumerate() {
+        positions[i] = at;
+        let mut r = vec![bof(0x0010)];
+        r.extend(records.iter().cloned());
+        r.push(eof.clone());
+        let body = biff(&r);
+        at += body.len() as u32;
+        bodies.push(body);
+    }
+    let mut stream = globals_len(&positions);
+    bodies.iter().for_each(|b| stream.extend_from_slice(b));
+    stream
+}
+
+/// A compound file (version 3, 512-byte sectors) holding `stream` as its "Workbook" stream,
+/// padded to 4 KiB so it lives in regular sectors: header, one FAT sector, one directory
+/// sector, then the stream.
+fn write_xls(path: &Path, mut stream: Vec<u8>) {
+    const FREE: u32 = 0xFFFF_FFFF;
+    const END: u32 = 0xFFFF_FFFE;
+    stream.resize(stream.len().max(4096).div_ceil(512) * 512, 0);
+    let sectors = (stream.len() / 512) as u32;
+    let mut header = vec![0u8; 512];
+    header[..8].copy_from_slice(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1");
+    let mut put = |at: usize, v: u32| header[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    put(24, 0x0003_003E); // minor version 0x3E, major version 3
+    put(28, 0x0009_FFFE); // byte order, sector shift 9 (512 bytes)
+    put(32, 0x0000_0006); // mini sector shift 6
+    put(44, 1); // one FAT sector
+    put(48, 1); // directory in sector 1
+    put(56, 4096); // mini stream cutoff
+    put(60, END); // no mini FAT
+    put(68, END); // no DIFAT sectors
+    put(76, 0); // the FAT is sector 0
+    for i in 1..109 {
+        put(76 + 4 * i, FREE);
+    }
+    let mut fat = vec![0xFFFF_FFFDu32, END];
+    fat.extend((0..sectors).map(|i| if i + 1 == sectors { END } else { i + 3 }));
+    fat.resize(128, FREE);
+    let mut dir = vec![0u8; 512];
+    let entry =
+        |dir: &mut [u8], at: usize, name: &str, typ: u8, child: u32, start: u32, size: u32| {
+            let e = &mut dir[at..at + 128];
+            for (i, u) in name.encode_utf16().enumerate() {
+                e[2 * i..2 * i + 2].copy_from_slice(&u.to_le_bytes());
+            }
+            e[64..66].copy_from_slice(&((name.len() as u16 + 1) * 2).to_le_bytes());
+            e[66] = typ;
+            e[67] = 1;
+            e[68..72].copy_from_slice(&FREE.to_le_bytes());
+            e[72..76].copy_from_slice(&FREE.to_le_bytes());
+            e[76..80].copy_from_slice(&child.to_le_bytes());
+            e[116..120].copy_from_slice(&start.to_le_bytes());
+            e[120..124].copy_from_slice(&size.to_le_bytes());
+        };
+    entry(&mut dir, 0, "Root Entry", 5, 1, END, 0);
+    entry(&mut dir, 128, "Workbook", 2, FREE, 2, stream.len() as u32);
+    for at in [256, 384] {
+        dir[at + 68..at + 80].fill(0xFF);
+    }
+    let mut file = header;
+    file.extend(fat.iter().flat_map(|v| v.to_le_bytes()));
+    file.extend_from_slice(&dir);
+    file.extend_from_slice(&stream);
+    std::fs::write(path, file).unwrap();
+}
+
+/// A NUMBER record (the value 1) at a zero-based row and column.
+fn xls_number(row: u16, col: u16) -> BiffRecord {
+    let mut d = row.to_le_bytes().to_vec();
+    d.extend_from_slice(&col.to_le_bytes());
+    d.extend_from_slice(&0u16.to_le_bytes());
+    d.extend_from_slice(&1f64.to_le_bytes());
+    (0x0203, d)
+}
+
+#[test]
+fn xls_whose_sheets_span_millions_of_cells_is_refused_in_bounded_memory() {
+    // Under 5 KB: in each of three sheets one cell at A1 and one at IV65536, which calamine
+    // would hold as 16.7 million cells a sheet (about 1.6 GB at once).
+    let tmp = tempfile::tempdir().unwrap();
+    let book = tmp.path().join("bomb.xls");
+    let corners = || vec![xls_number(0, 0), xls_number(65535, 255)];
+    write_xls(
+        &book,
+        xls_workbook_stream(&[
+            ("deals", corners()),
+            ("calls", corners()),
+            ("employees", corners()),
+        ]),
+    );
+    assert!(std::fs::metadata(&book).unwrap().len() < 6_000);
+    let (outcome, took) = run_limited(tmp.path(), &book);
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    insta::assert_snapshot!(refused(tmp.path(), outcome));
+}
+
+#[test]
+fn xls_whose_dimensions_record_lies_is_refused() {
+    // A DIMENSIONS record calamine trusts to reserve rows × columns up front: 4 billion rows
+    // (a capacity overflow), or a last row before the first (an overflow calamine panics on).
+    let tmp = tempfile::tempdir().unwrap();
+    let dims = |first: u32, last: u32| {
+        let mut d = first.to_le_bytes().to_vec();
+        d.extend_from_slice(&last.to_le_bytes());
+        d.extend_from_slice(&0u16.to_le_bytes());
+        d.extend_from_slice(&256u16.to_le_bytes());
+        d.extend_from_slice(&0u16.to_le_bytes());
+        (0x0200u16, d)
+    };
+    let mut seen = String::new();
+    for (case, record) in [("huge", dims(0, u32::MAX)), ("reversed", dims(100, 5))] {
+        let book = tmp.path().join(format!("{case}.xls"));
+        write_xls(
+            &book,
+            xls_workbook_stream(&[("deals", vec![record, xls_number(0, 0)])]),
+        );
+        let (outcome, took) = run_limited(tmp.path(), &book);
+        assert!(took < Duration::from_secs(5), "took {took:?}");
+        seen.push_str(&format!("--- {case}\n{}", refused(tmp.path(), outcome)));
+    }
+    insta::assert_snapshot!(seen);
+}
+
+#[test]
+fn xls_whose_compound_file_lies_is_refused_in_bounded_memory() {
+    // calamine follows a stream's chain of sectors until it has the size the directory
+    // declares, and the directory's chain until it ends: a chain that loops back makes it
+    // copy the same sectors until memory runs out.
+    let tmp = tempfile::tempdir().unwrap();
+    // Offsets in the file `write_xls` writes: the FAT is at 512 (entry i at 512 + 4 i), the
+    // "Workbook" stream's size at 1024 + 128 + 120, its 8 sectors are sectors 2 to 9.
+    let (fat, size) = (512, 1024 + 128 + 120);
+    // (case, the u32 values written at these offsets)
+    let cases: [(&str, Vec<(usize, u32)>); 3] = [
+        (
+            "stream over the limit",
+            vec![(size, 3 << 30), (fat + 4 * 9, 2)],
+        ),
+        (
+            "stream larger than the file",
+            vec![(size, 100 << 20), (fat + 4 * 9, 2)],
+        ),
+        ("directory that loops", vec![(fat + 4, 1)]),
+    ];
+    let mut seen = String::new();
+    for (case, lie) in cases {
+        let book = tmp.path().join(format!("{}.xls", case.replace(' ', "-")));
+        write_xls(
+            &book,
+            xls_workbook_stream(&[("deals", vec![xls_number(0, 0)])]),
+        );
+        let mut file = std::fs::read(&book).unwrap();
+        for (at, v) in lie {
+            file[at..at + 4].copy_from_slice(&v.to_le_bytes());
+        }
+        std::fs::write(&book, file).unwrap();
+        let (outcome, took) = run_limited(tmp.path(), &book);
+        assert!(took < Duration::from_secs(5), "{case}: took {took:?}");
+        seen.push_str(&format!("--- {case}\n{}", refused(tmp.path(), outcome)));
+    }
+    insta::assert_snapshot!(seen);
+}

@@ -24,6 +24,15 @@ pub const CELLS: u64 = 40_000_000;
 /// columns, empty cells included) at about 60 bytes a cell, so about 600 MB at the limit. A
 /// million calls of 6 columns is 6 million.
 pub const RANGE_CELLS: u64 = 10_000_000;
+/// Bytes of an .xls file's `Workbook` stream, which calamine reads whole (a full BIFF8 sheet
+/// of 65 536 rows × 10 columns is about 10 MB).
+pub const XLS_STREAM_BYTES: u64 = 512 << 20;
+/// CONTINUE records after one .xls record: calamine keeps a list of them (a 256 MiB
+/// shared-strings table needs about 33 000).
+pub const XLS_CONTINUES: u64 = 1 << 16;
+/// Characters of shared strings the cells of an .xls workbook copy (calamine gives every
+/// cell its own copy of its string).
+pub const XLS_CELL_TEXT_CHARS: u64 = 256 << 20;
 /// Rows of a sheet (Excel's own limit).
 pub const ROWS: u64 = 1_048_576;
 /// Columns of a sheet or fields of a CSV line (Excel's own limit, column XFD).

@@ -11,6 +11,7 @@ pub mod limits;
 pub mod source;
 pub mod tables;
 pub mod value;
+mod xls_guard;
 
 use crate::error::Problem;
 use source::Source;

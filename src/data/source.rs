@@ -170,7 +170,9 @@ impl Source {
                 format!("unsupported file type {ext:?}; {expected}"),
             ));
         }
-        if ext != "xls" {
+        if ext == "xls" {
+            super::xls_guard::check(path, &shown)?;
+        } else {
             super::archive::check(path, &shown)?;
         }
         let workbook = open_workbook_auto(path)
