@@ -188,7 +188,7 @@ const CASES: &[&str] = &[
 /// on the 8th letter: a panic with overflow checks (debug builds), a wrapped column of about
 /// 4e9 in release, which then takes the memory bomb of `xlsx_huge_column`.
 #[test]
-#[ignore = "fuzz crash: calamine u32 overflow parsing a cell reference with 8+ column letters, fixed on another branch"]
+
 fn xlsx_cell_column_overflow() {
     xlsx_case("xlsx-cell-column-overflow.xlsx");
 }
@@ -196,7 +196,7 @@ fn xlsx_cell_column_overflow() {
 /// `<row r="99999999999">`: the same parser overflows `row * 10` (calamine `get_row`): a panic
 /// in debug builds, a wrong row number in messages in release.
 #[test]
-#[ignore = "fuzz crash: calamine u32 overflow parsing a row number of 10+ digits, fixed on another branch"]
+
 fn xlsx_row_number_overflow() {
     xlsx_case("xlsx-row-number-overflow.xlsx");
 }
@@ -206,7 +206,7 @@ fn xlsx_row_number_overflow() {
 /// `</row>`; after the last possible row it overflows: a panic in debug builds, row numbers
 /// wrapping to 0 in release.
 #[test]
-#[ignore = "fuzz crash: calamine u32 overflow of the row index after row 4294967295, fixed on another branch"]
+
 fn xlsx_row_index_overflow() {
     xlsx_case("xlsx-row-index-overflow.xlsx");
 }
@@ -214,7 +214,7 @@ fn xlsx_row_index_overflow() {
 /// `<c r="ZZZZZZ2">`: a valid-looking column 321 272 406 (Excel stops at XFD = 16 384);
 /// src/data/source.rs `read_xlsx_streaming` does `cells.resize(col + 1)`, asking for 10 GB.
 #[test]
-#[ignore = "fuzz crash: memory bomb, a cell column far beyond XFD makes read_xlsx_streaming allocate 10 GB, fixed on another branch"]
+
 fn xlsx_cell_column_huge() {
     xlsx_case("xlsx-cell-column-huge.xlsx");
 }

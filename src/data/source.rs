@@ -488,6 +488,7 @@ fn read_xlsx_streaming(
         .map_err(|e| Problem::new(place, format!("cannot read the sheet: {e}")))?;
     let mut cells: Vec<RawCell> = Vec::new();
     let mut current: Option<u32> = None;
+    let mut last_col: Option<u32> = None;
     let mut count: u64 = 0;
     loop {
         let next = reader.next_cell_with_formula().map_err(|e| {
@@ -514,6 +515,28 @@ fn read_xlsx_streaming(
         if count > limits::CELLS {
             return Err(too_many_cells(place));
         }
+        // A worksheet lists its rows, and the cells of a row, in ascending order (Excel refuses
+        // a file that does not). A cell before the one read last is a damaged or forged file,
+        // such as a reference past 32 bits that the reader wrapped round: never read it as
+        // another row's value.
+        let out_of_order = match current {
+            Some(r) => row < r || (row == r && last_col.is_some_and(|c| col <= c)),
+            None => false,
+        };
+        if out_of_order {
+            return Err(Problem::new(
+                place,
+                format!(
+                    "the cell {}{} comes after {}{} in the sheet's XML, but cells must be in row and \
+                     column order; the file is damaged or was not written by a spreadsheet program",
+                    column_letters(u64::from(col)),
+                    u64::from(row) + 1,
+                    column_letters(u64::from(last_col.unwrap_or(0))),
+                    u64::from(current.unwrap_or(0)) + 1
+                ),
+            ));
+        }
+        last_col = Some(col);
         if current != Some(row) {
             if let Some(r) = current {
                 emit(r as usize + 1, &mut cells, visit);
