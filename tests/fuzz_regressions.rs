@@ -216,7 +216,6 @@ fn xlsx_row_index_overflow() {
 /// column from the end column in a u32 before any check: a panic in debug builds (a warning
 /// only in release). Found with the overflows above masked, in a second short run.
 #[test]
-#[ignore = "fuzz crash: calamine u32 underflow on a reversed sheet dimension, fixed on another branch"]
 fn xlsx_dimension_reversed() {
     xlsx_case("xlsx-dimension-reversed.xlsx");
 }
