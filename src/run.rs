@@ -489,6 +489,8 @@ fn check_plans(
             }
         }
     }
+    let mut missing = crate::error::Capped::new(&plans_place, "missing plans");
+    let mut not_positive = crate::error::Capped::new(&plans_place, "plans of zero or below");
     for emp in roster {
         let scheme = &schemes[emp.scheme];
         let employment = scoring::employment(period, emp.hired_on, emp.left_on);
@@ -502,14 +504,14 @@ fn check_plans(
                 }
                 match plans.get(&(emp.id.clone(), metric.to_lowercase())) {
                     None if plans_unreadable => {}
-                    None => problems.push(Problem::new(
+                    None => missing.push(Problem::new(
                         &plans_place,
                         format!(
                             "no plan for employee {}, period {period}, metric {metric:?}; KPI {:?} of scheme {} needs it",
                             crate::data::limits::quote(&emp.id), kpi.id, scheme.id
                         ),
                     )),
-                    Some((t, row)) if *t <= Decimal::ZERO => problems.push(Problem::new(
+                    Some((t, row)) if *t <= Decimal::ZERO => not_positive.push(Problem::new(
                         format!("{plans_place}, row {row}, column \"target\""),
                         format!(
                             "the plan for employee {}, metric {metric:?} is {t}; a plan target must be above zero",
@@ -521,6 +523,8 @@ fn check_plans(
             }
         }
     }
+    missing.finish(problems);
+    not_positive.finish(problems);
 }
 
 /// Streams every table the schemes in use read into the evaluator, in dependency order, and
