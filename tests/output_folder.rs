@@ -525,6 +525,10 @@ fn a_hand_edited_run_json_is_reported_not_a_panic() {
             original.replacen("\"total\": \"108125.00\"", "\"total\": \"lots\"", 1),
         ),
         ("not JSON", "<html>".to_string()),
+        (
+            "a newer format",
+            original.replacen("\"format\": 2", "\"format\": 99", 1),
+        ),
     ];
     for (what, text) in edits {
         assert_ne!(text, original, "{what}: the edit applies");
@@ -542,4 +546,17 @@ fn a_hand_edited_run_json_is_reported_not_a_panic() {
         }
     }
     insta::assert_snapshot!(snapshots.join("\n"));
+    // A manifest of the first format (no `format`, `totals`, `final` or statement paths) is
+    // still read: verify recomputes it and finds every amount.
+    let first: String = original
+        .lines()
+        .filter(|l| {
+            !l.trim_start().starts_with("\"format\"")
+                && !l.trim_start().starts_with("\"statement\"")
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&path, first).unwrap();
+    let v = incentive(&["verify", out.to_str().unwrap()], tmp.path());
+    assert_eq!(v.code, 0, "{}", v.stderr);
 }

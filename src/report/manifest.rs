@@ -10,6 +10,10 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Manifest {
+    /// The layout of this file: 1 for the first (no `format` key), 2 since totals per currency,
+    /// `final` and each statement's path. A reader refuses a format newer than it knows.
+    #[serde(default = "format_one")]
+    pub format: u32,
     pub tool: String,
     pub version: String,
     pub period: String,
@@ -161,6 +165,7 @@ pub fn manifest(run: &RunResult, cx: &Context) -> Manifest {
         })
         .collect();
     Manifest {
+        format: FORMAT,
         tool: "incentive".into(),
         version: cx.version.into(),
         period: run.period.to_string(),
@@ -201,6 +206,13 @@ pub fn to_json(m: &Manifest) -> Result<Vec<u8>> {
         .map_err(|e| Error::other(format!("cannot write run.json: {e}")))?;
     bytes.push(b'\n');
     Ok(bytes)
+}
+
+/// The format of the run.json this version writes (see [`Manifest::format`]).
+pub const FORMAT: u32 = 2;
+
+fn format_one() -> u32 {
+    1
 }
 
 /// The most a run.json may hold (a run of 100 000 employees stays far below it).
@@ -283,6 +295,14 @@ impl Manifest {
     /// What is wrong with a manifest that was edited by hand (empty when it is as written).
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
+        if self.format > FORMAT {
+            out.push(format!(
+                "format {} is newer than this version of incentive reads (at most {FORMAT}); \
+                 use the version that wrote it ({})",
+                self.format,
+                quoted(&self.version)
+            ));
+        }
         if crate::period::Period::parse(&self.period).is_none() {
             out.push(format!("period {} is not YYYY-MM", quoted(&self.period)));
         }
