@@ -77,17 +77,8 @@ fn rows_xml_at(rows: &[Vec<String>], first: usize) -> String {
     out
 }
 
-fn col(mut j: usize) -> String {
-    let mut s = Vec::new();
-    loop {
-        s.push(b'A' + (j % 26) as u8);
-        if j < 26 {
-            break;
-        }
-        j = j / 26 - 1;
-    }
-    s.reverse();
-    String::from_utf8(s).unwrap()
+fn col(j: usize) -> String {
+    incentive::data::source::column_letters(j as u64)
 }
 
 /// Writes a part's content (streamed, so gigabytes can be written without holding them).

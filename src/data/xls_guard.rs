@@ -428,20 +428,6 @@ fn next_record<'a>(
     Ok(Some(Record { typ, data, cont }))
 }
 
-/// A column as Excel names it (0 → A, 255 → IV).
-fn column_name(mut col: u64) -> String {
-    let mut name = Vec::new();
-    loop {
-        name.push(b'A' + (col % 26) as u8);
-        if col < 26 {
-            break;
-        }
-        col = col / 26 - 1;
-    }
-    name.reverse();
-    String::from_utf8(name).unwrap_or_default()
-}
-
 fn walk_biff(stream: &[u8], shown: &str) -> Result<Scan, Problem> {
     let whole = || shown.to_string();
     let mut rest = stream;
@@ -546,8 +532,8 @@ fn walk_biff(stream: &[u8], shown: &str) -> Result<Scan, Problem> {
                             format!(
                                 "a MULRK record in row {} runs from column {} back to column {}",
                                 row + 1,
-                                column_name(first),
-                                column_name(last)
+                                super::source::column_letters(first),
+                                super::source::column_letters(last)
                             ),
                         ));
                     }
@@ -571,9 +557,9 @@ fn walk_biff(stream: &[u8], shown: &str) -> Result<Scan, Problem> {
                         "its cells reach from {}{} to {}{}: {} rows × {} columns ({} cells{}) held \
                          whole in memory, against the limit of {} cells for a sheet read whole \
                          (.ods, .xls)",
-                        column_name(c0),
+                        super::source::column_letters(c0),
                         r0 + 1,
-                        column_name(c1),
+                        super::source::column_letters(c1),
                         r1 + 1,
                         grouped(rows),
                         grouped(cols),
