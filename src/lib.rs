@@ -9,12 +9,15 @@
 pub mod audit;
 pub mod cli;
 pub mod data;
+pub mod engine;
 pub mod error;
+pub mod load;
 pub mod metrics;
 pub mod num;
 pub mod output;
 pub mod period;
 pub mod report;
+pub mod results;
 pub mod run;
 pub mod scheme;
 pub mod scoring;
