@@ -442,6 +442,14 @@ fn build_workbook(run: &RunResult, cx: &Context, payroll: &[u8]) -> XResult<Vec<
         &layout,
         &mismatches,
     )?;
+    if run.has_candidates() {
+        observation(
+            wb.add_worksheet().set_name(l.get("Observation"))?,
+            run,
+            cx,
+            &f,
+        )?;
+    }
     data_report(wb.add_worksheet().set_name(sheets.data)?, run, cx, &f)?;
     audit(
         wb.add_worksheet().set_name(sheets.audit)?,
@@ -542,7 +550,16 @@ fn summary(
         for (k, (kpi, s)) in scheme.kpis.iter().zip(&e.score.kpis).enumerate() {
             let (kc, ac, mc) = Layout::slot_cols(k);
             let br = layout.breakdown_rows[i][k];
-            text(ws, r, kc, &kpi.id)?;
+            if s.observed {
+                text(
+                    ws,
+                    r,
+                    kc,
+                    &format!("{} ({})", kpi.id, l.get("observation: not paid")),
+                )?;
+            } else {
+                text(ws, r, kc, &kpi.id)?;
+            }
             if let Some(att) = attainment_cell(kpi.better, s) {
                 formula(
                     ws,
@@ -561,16 +578,17 @@ fn summary(
                 result_text(dec_f64(s.amount)),
                 &money,
             )?;
-            amount_cells.push(cell(r, mc));
+            // A KPI in observation shows what it would pay, outside the total.
+            if !s.observed {
+                amount_cells.push(cell(r, mc));
+            }
         }
-        formula(
-            ws,
-            r,
-            tc,
-            format!("ROUND(SUM({}),2)", amount_cells.join(",")),
-            result_text(dec_f64(e.score.total)),
-            &money,
-        )?;
+        let sum = if amount_cells.is_empty() {
+            "0".to_string()
+        } else {
+            format!("ROUND(SUM({}),2)", amount_cells.join(","))
+        };
+        formula(ws, r, tc, sum, result_text(dec_f64(e.score.total)), &money)?;
         let mut all: Vec<String> = e
             .score
             .flags
@@ -793,7 +811,16 @@ fn breakdown(
             text(ws, r, bd::NAME, &e.employee.name)?;
             text(ws, r, bd::SCHEME, &scheme.id)?;
             text(ws, r, bd::KPI, &kpi.id)?;
-            text(ws, r, bd::KPI_NAME, &kpi.name)?;
+            if s.observed {
+                text(
+                    ws,
+                    r,
+                    bd::KPI_NAME,
+                    &format!("{} ({})", kpi.name, l.get("observation: not paid")),
+                )?;
+            } else {
+                text(ws, r, bd::KPI_NAME, &kpi.name)?;
+            }
             text(ws, r, bd::METRIC, &scheme.metrics[kpi.metric].description)?;
             ws.write_number_with_format(
                 r,
@@ -862,11 +889,19 @@ fn breakdown(
                 &money,
             )?;
             ws.write_number(r, bd::ROWS, s.rows as f64)?;
-            let flags = if e.employment.is_employed() {
+            let mut flags = if e.employment.is_employed() {
                 flags_text(cx, &s.flags)
             } else {
                 l.get(Flag::NotEmployed.text()).to_string()
             };
+            if s.observed {
+                flags = [l.get("observation: not paid"), &flags]
+                    .iter()
+                    .filter(|t| !t.is_empty())
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join("; ");
+            }
             text(ws, r, bd::FLAGS, &flags)?;
         }
     }
@@ -972,6 +1007,11 @@ fn flags(
                     Flag::NotEmployed => l.get("not employed in the period").to_string(),
                 }
                 .replace("{a}", &a);
+                let reason = if s.observed {
+                    format!("{}: {reason}", l.get("observation: not paid"))
+                } else {
+                    reason
+                };
                 text(ws, r, 6, &reason)?;
                 r += 1;
             }
@@ -1023,6 +1063,112 @@ fn flags(
         ws.set_column_width(c, w)?;
     }
     print_setup(ws)
+}
+
+/// Per employee with a candidate scheme (`observe_scheme`): what the paid scheme pays, what the
+/// candidate would, the difference, and every KPI's attainment under both. Never paid.
+fn observation(ws: &mut Worksheet, run: &RunResult, cx: &Context, f: &Formats) -> XResult<()> {
+    let l = &cx.labels;
+    ws.write_string_with_format(
+        0,
+        0,
+        l.get("a candidate scheme, computed beside the paid one and never paid; payroll.csv is not affected"),
+        &f.bold,
+    )?;
+    let names: Vec<String> = l.all(&[
+        "employee_id",
+        "name",
+        "team",
+        "scheme",
+        "paid",
+        "candidate scheme",
+        "candidate",
+        "delta",
+        "delta %",
+        "attainment, paid scheme",
+        "attainment, candidate",
+    ]);
+    header(ws, f, 1, &names)?;
+    let attainments = |scheme: &crate::scheme::Scheme, score: &crate::scoring::Score| {
+        scheme
+            .kpis
+            .iter()
+            .zip(&score.kpis)
+            .map(|(k, s)| {
+                let a = s.attainment.as_ref().map_or("-".to_string(), pct_text);
+                if s.observed {
+                    format!("{} {a} ({})", k.id, l.get("observation: not paid"))
+                } else {
+                    format!("{} {a}", k.id)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let mut r = 2u32;
+    for e in &run.employees {
+        let Some(c) = &e.candidate else { continue };
+        let scheme = &run.schemes[e.employee.scheme];
+        let candidate = &run.schemes[c.scheme];
+        let money = money_format(&scheme.currency);
+        text(ws, r, 0, &e.employee.id)?;
+        text(ws, r, 1, &e.employee.name)?;
+        text(ws, r, 2, &e.employee.team)?;
+        text(ws, r, 3, &scheme.id)?;
+        ws.write_number_with_format(r, 4, dec_f64(e.score.total), &money)?;
+        text(ws, r, 5, &candidate.id)?;
+        ws.write_number_with_format(
+            r,
+            6,
+            dec_f64(c.score.total),
+            &money_format(&candidate.currency),
+        )?;
+        if candidate.currency == scheme.currency {
+            let delta = c.score.total - e.score.total;
+            formula(
+                ws,
+                r,
+                7,
+                format!("{}-{}", cell(r, 6), cell(r, 4)),
+                result_text(dec_f64(delta)),
+                &money,
+            )?;
+            if !e.score.total.is_zero() {
+                let pct = exact(delta) / exact(e.score.total);
+                formula(
+                    ws,
+                    r,
+                    8,
+                    format!("{}/{}", cell(r, 7), cell(r, 4)),
+                    result_text(exact_f64(&pct)),
+                    &f.percent,
+                )?;
+            }
+        }
+        text(ws, r, 9, &attainments(scheme, &e.score))?;
+        text(ws, r, 10, &attainments(candidate, &c.score))?;
+        r += 1;
+    }
+    ws.set_freeze_panes(2, 2)?;
+    ws.autofilter(1, 0, r.saturating_sub(1).max(2), 10)?;
+    for (c, w) in [
+        (0, 12),
+        (1, 26),
+        (2, 14),
+        (3, 18),
+        (4, 15),
+        (5, 20),
+        (6, 15),
+        (7, 15),
+        (8, 10),
+        (9, 60),
+        (10, 60),
+    ] {
+        ws.set_column_width(c, w)?;
+    }
+    print_setup(ws)?;
+    ws.set_repeat_rows(1, 1)?;
+    Ok(())
 }
 
 fn data_report(ws: &mut Worksheet, run: &RunResult, cx: &Context, f: &Formats) -> XResult<()> {
