@@ -6,6 +6,7 @@
 //! [`run`] wires the stages together for the command line ([`cli`]).
 #![forbid(unsafe_code)]
 
+pub mod analysis;
 pub mod audit;
 pub mod cli;
 pub mod data;

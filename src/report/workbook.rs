@@ -48,7 +48,7 @@ pub fn payouts_xlsx(run: &RunResult, cx: &Context, payroll: &[u8]) -> Result<Vec
 use super::{cell_exact as exact_f64, cell_number as dec_f64};
 
 /// A float as a formula's cached result: the shortest text that reads back as the same float.
-fn result_text(v: f64) -> String {
+pub(super) fn result_text(v: f64) -> String {
     if v == 0.0 {
         "0".to_string()
     } else {
@@ -82,18 +82,18 @@ fn pct_decimal(d: Decimal) -> String {
 // ---------------------------------------------------------------------------------------------
 // Formats.
 
-struct Formats {
-    header: Format,
-    bold: Format,
-    percent: Format,
-    integer: Format,
-    number: Format,
-    factor: Format,
-    money_plain: Format,
-    bands: [Format; 4],
+pub(super) struct Formats {
+    pub(super) header: Format,
+    pub(super) bold: Format,
+    pub(super) percent: Format,
+    pub(super) integer: Format,
+    pub(super) number: Format,
+    pub(super) factor: Format,
+    pub(super) money_plain: Format,
+    pub(super) bands: [Format; 4],
 }
 
-fn formats() -> Formats {
+pub(super) fn formats() -> Formats {
     let band = |bg: u32, fg: u32| {
         Format::new()
             .set_background_color(Color::RGB(bg))
@@ -133,7 +133,7 @@ pub fn currency_format(currency: &str) -> String {
     }
 }
 
-fn money_format(currency: &str) -> Format {
+pub(super) fn money_format(currency: &str) -> Format {
     Format::new().set_num_format(currency_format(currency))
 }
 
@@ -164,14 +164,14 @@ fn number_format<'a>(q: &Exact, f: &'a Formats) -> &'a Format {
 // Writing helpers.
 
 /// Text is always a string cell, whatever it starts with; empty text leaves the cell empty.
-fn text(ws: &mut Worksheet, r: u32, c: u16, s: &str) -> XResult<()> {
+pub(super) fn text(ws: &mut Worksheet, r: u32, c: u16, s: &str) -> XResult<()> {
     if !s.is_empty() {
         ws.write_string(r, c, s)?;
     }
     Ok(())
 }
 
-fn formula(
+pub(super) fn formula(
     ws: &mut Worksheet,
     r: u32,
     c: u16,
@@ -183,7 +183,7 @@ fn formula(
     Ok(())
 }
 
-fn header(ws: &mut Worksheet, f: &Formats, r: u32, names: &[String]) -> XResult<()> {
+pub(super) fn header(ws: &mut Worksheet, f: &Formats, r: u32, names: &[String]) -> XResult<()> {
     for (c, n) in names.iter().enumerate() {
         ws.write_string_with_format(r, c as u16, n, &f.header)?;
     }
@@ -192,7 +192,7 @@ fn header(ws: &mut Worksheet, f: &Formats, r: u32, names: &[String]) -> XResult<
 }
 
 /// Landscape, one page wide, the header row repeated on every printed page.
-fn print_setup(ws: &mut Worksheet) -> XResult<()> {
+pub(super) fn print_setup(ws: &mut Worksheet) -> XResult<()> {
     ws.set_landscape().set_print_fit_to_pages(1, 0);
     ws.set_repeat_rows(0, 0)?;
     Ok(())
