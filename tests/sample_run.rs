@@ -122,14 +122,14 @@ fn samples_are_reproduced_by_their_generator() {
     }
 }
 
-fn explain(employee: &str) -> std::process::Output {
+fn explain(period: &str, employee: &str) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_incentive"))
         .args([
             "explain",
             "--data",
             "samples/2026-10-csv",
             "--period",
-            "2026-10",
+            period,
             "--employee",
             employee,
         ])
@@ -137,10 +137,11 @@ fn explain(employee: &str) -> std::process::Output {
         .unwrap()
 }
 
-/// `incentive explain` prints the statement of one employee, and names an unknown one.
+/// `incentive explain` prints the statement of one employee, and names an unknown one. The
+/// sample's joiner started on 13 August: that month pays her for 19 of its 31 days.
 #[test]
 fn explain_prints_one_statement() {
-    let out = explain("E130");
+    let out = explain("2026-08", "E130");
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -153,7 +154,7 @@ fn explain_prints_one_statement() {
     assert!(text.contains("share         19/31 = 61.3%"), "{text}");
     assert!(!text.contains("E101"), "no one else appears");
 
-    let out = explain("E999");
+    let out = explain("2026-10", "E999");
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
