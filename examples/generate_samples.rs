@@ -270,7 +270,7 @@ enum Kind {
 }
 
 /// A visible change over the last four months, for the analyst's history views. Each is
-/// strongest in the period and fades out going back (see [`Month::back`]).
+/// strongest in the period and fades out going back (see [`Month::trend_pm`]).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Trend {
     Steady,
@@ -596,7 +596,7 @@ struct ContactPlan {
     /// day -> (client, outgoing)
     calls: BTreeMap<NaiveDate, Vec<(usize, bool)>>,
     emails: BTreeMap<NaiveDate, Vec<(usize, bool)>>,
-    /// Book clients that are contacted in the period; random extra tags come from here.
+    /// Book clients that are contacted in the month; random extra tags come from here.
     covered: Vec<usize>,
     /// Whole book (also used for tags on incoming contacts, which do not count).
     book: Vec<usize>,
