@@ -93,8 +93,7 @@ fn is_run_file(rel: &str) -> bool {
     matches!(
         rel,
         "payroll.csv" | "payouts.xlsx" | "run.json" | "compare.xlsx"
-    )
-        || rel.ends_with(".partial")
+    ) || rel.ends_with(".partial")
         || rel
             .strip_prefix("statements/")
             .is_some_and(|n| !n.contains('/') && n.ends_with(".xlsx"))

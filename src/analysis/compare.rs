@@ -204,13 +204,15 @@ fn delta_share(delta: Decimal, current: Decimal) -> Option<Exact> {
     (!current.is_zero()).then(|| exact(delta) / exact(current))
 }
 
+/// One candidate KPI in one row: (actual, attainment, band, factor).
+type Seen = (Option<Exact>, Option<Exact>, Option<Band>, Exact);
+
 /// Compares the evaluation's candidate scores with the paid ones.
 pub fn compare(ev: &Evaluation, candidate: usize) -> Comparison {
     let mut rows = Vec::new();
     let mut last_scheme: BTreeMap<usize, usize> = BTreeMap::new();
     let mut scheme_changes = Vec::new();
-    // Per candidate KPI: (actual, attainment, band, factor) of every employed row.
-    type Seen = (Option<Exact>, Option<Exact>, Option<Band>, Exact);
+    // Per candidate KPI: what it found in every employed row.
     let kpis = &ev.schemes[candidate].kpis;
     let mut seen: Vec<Vec<Seen>> = vec![Vec::new(); kpis.len()];
     for pr in &ev.periods {
@@ -342,11 +344,7 @@ pub fn compare(ev: &Evaluation, candidate: usize) -> Comparison {
     }
 }
 
-fn calibrate(
-    k: usize,
-    kpi: &crate::scheme::Kpi,
-    seen: &[(Option<Exact>, Option<Exact>, Option<Band>, Exact)],
-) -> Calibration {
+fn calibrate(k: usize, kpi: &crate::scheme::Kpi, seen: &[Seen]) -> Calibration {
     let mut actuals: Vec<Exact> = seen.iter().filter_map(|s| s.0.clone()).collect();
     actuals.sort();
     let mut atts: Vec<Exact> = seen.iter().filter_map(|s| s.1.clone()).collect();
@@ -365,14 +363,8 @@ fn calibrate(
     let n = atts.len();
     let threshold = exact(kpi.curve.threshold);
     let below_threshold = share(atts.iter().filter(|a| **a < threshold).count(), n);
-    let above_discuss = share(
-        seen.iter().filter(|s| s.2 == Some(Band::Above)).count(),
-        n,
-    );
-    let below_review = share(
-        seen.iter().filter(|s| s.2 == Some(Band::Below)).count(),
-        n,
-    );
+    let above_discuss = share(seen.iter().filter(|s| s.2 == Some(Band::Above)).count(), n);
+    let below_review = share(seen.iter().filter(|s| s.2 == Some(Band::Below)).count(), n);
     let median_attainment = quantile(&atts, &(exact_int(1) / exact_int(2)));
     let target_factor = median_attainment
         .as_ref()
@@ -412,50 +404,6 @@ fn calibrate(
         suggested_target,
         verdict,
         no_one_reaches_threshold,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn q(n: i64, d: i64) -> Exact {
-        exact_int(n) / exact_int(d)
-    }
-
-    #[test]
-    fn quantiles_interpolate_between_ranks() {
-        // 10, 20, 30, 40: PERCENTILE.INC gives 17.5 at 25%, 25 at 50%, 32.5 at 75%.
-        let v: Vec<Exact> = [10, 20, 30, 40].map(exact_int).to_vec();
-        assert_eq!(quantile(&v, &q(0, 1)), Some(exact_int(10)));
-        assert_eq!(quantile(&v, &q(1, 4)), Some(q(35, 2)));
-        assert_eq!(quantile(&v, &q(1, 2)), Some(exact_int(25)));
-        assert_eq!(quantile(&v, &q(3, 4)), Some(q(65, 2)));
-        assert_eq!(quantile(&v, &q(1, 1)), Some(exact_int(40)));
-        let one = vec![exact_int(7)];
-        assert_eq!(quantile(&one, &q(1, 4)), Some(exact_int(7)));
-        assert_eq!(quantile(&[], &q(1, 2)), None);
-        // Five values: the ranks fall on values.
-        let five: Vec<Exact> = [1, 3, 3, 8, 100].map(exact_int).to_vec();
-        assert_eq!(quantile(&five, &q(1, 4)), Some(exact_int(3)));
-        assert_eq!(quantile(&five, &q(1, 2)), Some(exact_int(3)));
-        assert_eq!(quantile(&five, &q(3, 4)), Some(exact_int(8)));
-    }
-
-    #[test]
-    fn moves_count_gains_losses_and_ties() {
-        let mut m = Moves::default();
-        for d in [1, -1, 0, 5, -2] {
-            m.add(Decimal::from(d));
-        }
-        assert_eq!(
-            m,
-            Moves {
-                gain: 2,
-                lose: 2,
-                same: 1
-            }
-        );
     }
 }
 
@@ -531,5 +479,49 @@ impl Comparison {
                 )
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(n: i64, d: i64) -> Exact {
+        exact_int(n) / exact_int(d)
+    }
+
+    #[test]
+    fn quantiles_interpolate_between_ranks() {
+        // 10, 20, 30, 40: PERCENTILE.INC gives 17.5 at 25%, 25 at 50%, 32.5 at 75%.
+        let v: Vec<Exact> = [10, 20, 30, 40].map(exact_int).to_vec();
+        assert_eq!(quantile(&v, &q(0, 1)), Some(exact_int(10)));
+        assert_eq!(quantile(&v, &q(1, 4)), Some(q(35, 2)));
+        assert_eq!(quantile(&v, &q(1, 2)), Some(exact_int(25)));
+        assert_eq!(quantile(&v, &q(3, 4)), Some(q(65, 2)));
+        assert_eq!(quantile(&v, &q(1, 1)), Some(exact_int(40)));
+        let one = vec![exact_int(7)];
+        assert_eq!(quantile(&one, &q(1, 4)), Some(exact_int(7)));
+        assert_eq!(quantile(&[], &q(1, 2)), None);
+        // Five values: the ranks fall on values.
+        let five: Vec<Exact> = [1, 3, 3, 8, 100].map(exact_int).to_vec();
+        assert_eq!(quantile(&five, &q(1, 4)), Some(exact_int(3)));
+        assert_eq!(quantile(&five, &q(1, 2)), Some(exact_int(3)));
+        assert_eq!(quantile(&five, &q(3, 4)), Some(exact_int(8)));
+    }
+
+    #[test]
+    fn moves_count_gains_losses_and_ties() {
+        let mut m = Moves::default();
+        for d in [1, -1, 0, 5, -2] {
+            m.add(Decimal::from(d));
+        }
+        assert_eq!(
+            m,
+            Moves {
+                gain: 2,
+                lose: 2,
+                same: 1
+            }
+        );
     }
 }

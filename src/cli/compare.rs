@@ -92,7 +92,10 @@ pub fn run(a: Args) -> Result<()> {
         let p = scheme_problem("--current", id, &ds);
         ds.problems.push(p);
     }
-    let (Some(candidate), current) = (candidate, current.and_then(|c| c.1)) else {
+    let (Some(candidate), current) = (candidate, current.map(|c| c.1)) else {
+        return Err(Error::BadInput(std::mem::take(&mut ds.problems)));
+    };
+    let Some(current) = current.map_or(Some(None), |c| c.map(Some)) else {
         return Err(Error::BadInput(std::mem::take(&mut ds.problems)));
     };
     let assign = |e: &crate::results::Employee, p: Period| {

@@ -6,7 +6,9 @@
 //! candidate KPI) and Flags. HR's own document: it names people, and is not sent to employees.
 
 use super::Context;
-use super::workbook::{Formats, formats, formula, header, money_format, print_setup, result_text, text};
+use super::workbook::{
+    Formats, formats, formula, header, money_format, print_setup, result_text, text,
+};
 use super::{cell_exact as exact_f64, cell_number as dec_f64};
 use crate::analysis::compare::{Comparison, DELTA_BINS, Loss};
 use crate::error::{Error, Result};
@@ -50,7 +52,10 @@ fn build(ev: &Evaluation, cmp: &Comparison, cx: &Context) -> XResult<Vec<u8>> {
         )?;
         wb.set_properties(
             &DocProperties::new()
-                .set_title(format!("Scheme comparison {}", ev.schemes[cmp.candidate].id))
+                .set_title(format!(
+                    "Scheme comparison {}",
+                    ev.schemes[cmp.candidate].id
+                ))
                 .set_creation_datetime(&date),
         );
     }
@@ -78,7 +83,8 @@ fn title(ev: &Evaluation, cmp: &Comparison, cx: &Context) -> String {
     let s = &ev.schemes[cmp.candidate];
     format!(
         "{}: {} ({}), {periods}",
-        cx.labels.get("candidate scheme against the schemes people are paid on"),
+        cx.labels
+            .get("candidate scheme against the schemes people are paid on"),
         s.name,
         s.id
     )
@@ -282,7 +288,12 @@ fn totals(
         r += 1;
     }
     r += 1;
-    header(ws, f, r, &l.all(&["currency", "cost factor", "what it means"]))?;
+    header(
+        ws,
+        f,
+        r,
+        &l.all(&["currency", "cost factor", "what it means"]),
+    )?;
     r += 1;
     for (currency, factor) in &cmp.cost_factor {
         text(ws, r, 0, currency)?;
@@ -296,17 +307,17 @@ fn totals(
                     l.get("multiply every target bonus by this factor and the candidate costs what today's schemes cost (before cents are rounded)"),
                 )?;
             }
-            None => text(ws, r, 2, l.get("the candidate pays nothing: no factor can match today's cost"))?,
+            None => text(
+                ws,
+                r,
+                2,
+                l.get("the candidate pays nothing: no factor can match today's cost"),
+            )?,
         }
         r += 1;
     }
     r += 1;
-    header(
-        ws,
-        f,
-        r,
-        &l.all(&["change of pay", "employees × periods"]),
-    )?;
+    header(ws, f, r, &l.all(&["change of pay", "employees × periods"]))?;
     r += 1;
     let bins_first = r;
     for (label, count) in DELTA_BINS.iter().zip(cmp.delta_bins()) {
@@ -364,11 +375,20 @@ fn totals(
         .set_name(l.get("employees × periods"))
         .set_categories((sheet, bins_first, 0, bins_last, 0))
         .set_values((sheet, bins_first, 1, bins_last, 1));
-    dist.title().set_name(l.get("distribution of the change of pay"));
+    dist.title()
+        .set_name(l.get("distribution of the change of pay"));
     dist.legend().set_hidden();
     dist.set_width(520).set_height(300);
     ws.insert_chart(18, 11, &dist)?;
-    for (c, w) in [(0, 18), (1, 24), (2, 12), (3, 16), (4, 16), (5, 16), (6, 10)] {
+    for (c, w) in [
+        (0, 18),
+        (1, 24),
+        (2, 12),
+        (3, 16),
+        (4, 16),
+        (5, 16),
+        (6, 10),
+    ] {
         ws.set_column_width(c, w)?;
     }
     print_setup(ws)?;
@@ -422,8 +442,7 @@ fn calibration(
         ]),
     )?;
     let scheme = &ev.schemes[cmp.candidate];
-    let mut r = 2u32;
-    for c in &cmp.calibration {
+    for (r, c) in (2u32..).zip(&cmp.calibration) {
         let kpi = &scheme.kpis[c.kpi];
         text(ws, r, 0, &kpi.id)?;
         let name = if kpi.is_paid() {
@@ -461,7 +480,6 @@ fn calibration(
             verdict.push(l.get("no one reaches the threshold"));
         }
         text(ws, r, 15, &verdict.join("; "))?;
-        r += 1;
     }
     ws.set_freeze_panes(2, 1)?;
     for (c, w) in [(0, 16), (1, 28), (12, 20), (13, 16), (15, 30)] {
@@ -546,7 +564,13 @@ fn flags(
             r += 1;
         }
     }
-    for w in cmp.warnings(ev).iter().chain(ev.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>().iter()) {
+    for w in cmp.warnings(ev).iter().chain(
+        ev.warnings
+            .iter()
+            .map(|w| w.to_string())
+            .collect::<Vec<_>>()
+            .iter(),
+    ) {
         ws.write_string_with_format(r, 0, l.get("warning"), &bold)?;
         text(ws, r, 4, w)?;
         r += 1;

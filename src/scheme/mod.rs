@@ -242,7 +242,7 @@ impl Observation {
             Problem::new(
                 scheme.file.display().to_string(),
                 format!(
-                    "KPI {:?} of scheme {}: its observation ended with {until}, and it is still not paid in {period}; to pay it, replace `observe_until: {until}` with nothing (its weight then counts in the 100%), or remove the KPI",
+                    "KPI {:?} of scheme {}: its observation ended with {until}, and it is still not paid in {period}; to pay it, delete `observe_until: {until}` (its weight then counts in the paid 100%), or observe it longer with a later observe_until",
                     kpi.id, scheme.id
                 ),
             )
