@@ -1,6 +1,6 @@
 //! `incentive validate`: check the schemes, and the data when given, listing every problem.
 
-use super::{parse_period, print_warnings};
+use super::print_warnings;
 use crate::error::{Error, Result};
 use std::path::PathBuf;
 
@@ -12,9 +12,9 @@ pub struct Args {
     /// Also check this workbook or CSV folder…
     #[arg(long, requires = "period")]
     data: Option<PathBuf>,
-    /// …for this month, YYYY-MM.
+    /// …for these months: YYYY-MM or a range YYYY-MM..YYYY-MM; may repeat.
     #[arg(long, requires = "data")]
-    period: Option<String>,
+    period: Vec<String>,
 }
 
 fn plural(n: usize) -> &'static str {
@@ -22,15 +22,30 @@ fn plural(n: usize) -> &'static str {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    if let (Some(data), Some(period)) = (&a.data, &a.period) {
-        let period = parse_period(period)?;
-        let result = crate::run::compute(&a.schemes, data, period)?;
-        print_warnings(&result.warnings);
+    if let Some(data) = &a.data {
+        let periods = crate::period::Period::parse_list(&a.period)
+            .map_err(|m| Error::BadInput(vec![crate::error::Problem::new("--period", m)]))?;
+        // Every period as a run would evaluate it (the paid schemes and any observe_scheme),
+        // from one read of the data.
+        let ds =
+            crate::load::Dataset::load(&a.schemes, &[], data, &periods).map_err(Error::BadInput)?;
+        let ev = crate::engine::evaluate(ds, &crate::engine::payroll)?;
+        print_warnings(&ev.warnings);
+        let shown = match (periods.first(), periods.last()) {
+            (Some(f), Some(l)) if f.months_until(*l) + 1 == periods.len() as i64 && f != l => {
+                format!("periods {f}..{l}")
+            }
+            (Some(f), _) if periods.len() == 1 => format!("period {f}"),
+            _ => {
+                let all: Vec<String> = periods.iter().map(|p| p.to_string()).collect();
+                format!("periods {}", all.join(", "))
+            }
+        };
         sayln!(
-            "ok: {} scheme{}, {} employees, period {period}: no problems",
-            result.schemes.len(),
-            plural(result.schemes.len()),
-            result.employees.len()
+            "ok: {} scheme{}, {} employees, {shown}: no problems",
+            ev.schemes.len(),
+            plural(ev.schemes.len()),
+            ev.roster.len()
         );
         return Ok(());
     }
