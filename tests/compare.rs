@@ -466,3 +466,52 @@ fn calibration_on_a_hand_made_history() {
         Some(incentive::num::exact(all.current) / incentive::num::exact(all.candidate))
     );
 }
+
+#[test]
+fn validate_checks_every_period_from_one_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    copy_dir(&crate_path("samples/2026-10-csv"), &data);
+    let schemes = crate_path("schemes");
+    let validate = |period: &str| {
+        run(
+            &[
+                "validate",
+                "--data",
+                data.to_str().unwrap(),
+                "--schemes",
+                schemes.to_str().unwrap(),
+                "--period",
+                period,
+            ],
+            tmp.path(),
+        )
+    };
+    let r = validate("2026-07..2026-10");
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (
+            0,
+            "ok: 4 schemes, 30 employees, periods 2026-07..2026-10: no problems\n"
+        )
+    );
+    // One plan row of August gone: found when August is among the periods, and only then.
+    let plans = std::fs::read_to_string(data.join("plans.csv")).unwrap();
+    let gone = plans
+        .lines()
+        .find(|l| l.starts_with("E103,2026-08,"))
+        .unwrap()
+        .to_string();
+    std::fs::write(
+        data.join("plans.csv"),
+        plans.replace(&format!("{gone}\n"), ""),
+    )
+    .unwrap();
+    let r = validate("2026-07..2026-10");
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "error: 1 problem in the input; nothing was written:\n  [TMP]/data/plans.csv: no plan for employee \"E103\", period 2026-08, metric \"revenue\"; KPI \"revenue\" of scheme transactional needs it\n"
+    );
+    assert_eq!(validate("2026-09..2026-10").code, 0);
+}
