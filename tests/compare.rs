@@ -77,6 +77,23 @@ fn every_candidate_amount_is_what_run_pays_on_that_scheme() {
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     insta::assert_snapshot!("compare_stdout", r.stdout);
+    // What HR reads, as text: every cell of Totals and Calibration (numbers as stored).
+    let mut text = String::new();
+    for name in ["Totals", "Calibration", "Flags"] {
+        text.push_str(&format!("== {name}\n"));
+        for row in sheet(&out.join("compare.xlsx"), name) {
+            let cells: Vec<String> = row
+                .iter()
+                .map(|d| match d {
+                    Data::Float(f) => format!("{f}"),
+                    other => cell_text(other),
+                })
+                .collect();
+            text.push_str(cells.join(" | ").trim_end_matches([' ', '|']));
+            text.push('\n');
+        }
+    }
+    insta::assert_snapshot!("compare_sheets", text);
     let rows = sheet(&out.join("compare.xlsx"), "Comparison");
     assert_eq!(cell_text(&rows[1][7]), "candidate");
     // (period, employee) → candidate amount, as compare.xlsx shows it.
