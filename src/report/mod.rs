@@ -7,6 +7,7 @@
 pub mod labels;
 pub mod manifest;
 pub mod statement;
+pub mod units;
 pub mod workbook;
 
 pub use statement::statements;
@@ -169,7 +170,8 @@ pub use crate::scoring::{Band, Lines};
 impl Band {
     /// The band in words, e.g. `80-100%`, `below 80%` (`ниже 80%`).
     pub fn words(self, lines: Lines, labels: &Labels) -> String {
-        let pct = |d: Decimal| (d * Decimal::ONE_HUNDRED).normalize().to_string();
+        let pct =
+            |d: Decimal| units::decimal_text((d * Decimal::ONE_HUNDRED).normalize(), labels.lang);
         match self {
             Band::Below => format!("{} {}%", labels.get("below"), pct(lines.review)),
             Band::Norm => format!("{}-100%", pct(lines.review)),
@@ -192,7 +194,7 @@ pub fn segment_words(
 ) -> String {
     use crate::num::exact;
     let l = |k: &'static str| labels.get(k);
-    let pct = |d: Decimal| format!("{}%", (d * Decimal::ONE_HUNDRED).normalize());
+    let pct = |d: Decimal| units::percent_text(d, labels.lang);
     let Some(a) = attainment else {
         return format!("{}: {}", l("no attainment"), l("pays nothing"));
     };
@@ -215,7 +217,11 @@ pub fn segment_words(
             } else if seg.slope.is_zero() {
                 format!("{} {}", l("flat at"), pct(seg.start))
             } else {
-                format!("{} {}", seg.slope.normalize(), l("per 1%"))
+                format!(
+                    "{} {}",
+                    units::decimal_text(seg.slope.normalize(), labels.lang),
+                    l("per 1%")
+                )
             };
             let capped = match curve.cap {
                 Some(cap) if seg.to.is_none() => format!(", {} {}", l("capped at"), pct(cap)),
@@ -265,6 +271,16 @@ mod tests {
             segment_words(&c, Some(&exact(Decimal::from(2))), &ru),
             "выше 120%: не более 130%"
         );
+        assert_eq!(
+            segment_words(&c, Some(&exact(Decimal::from_str("1.1").unwrap())), &ru),
+            "100-120%: 1,5 за 1%"
+        );
+        let lines = Lines {
+            review: Decimal::from_str("0.825").unwrap(),
+            discuss: Decimal::from_str("1.2").unwrap(),
+        };
+        assert_eq!(Band::Below.words(lines, &ru), "ниже 82,5%");
+        assert_eq!(Band::Norm.words(lines, &en), "82.5-100%");
     }
 
     #[test]

@@ -19,6 +19,8 @@
 //! recalculates to the same ones. Text is always written as text: a name such as
 //! `=HYPERLINK(...)` never becomes a formula.
 
+use super::labels::Lang;
+use super::units::{decimal_text, money_text, percent_text};
 use super::{Context, Lines, segment_words};
 use crate::error::{Error, Problem, Result};
 use crate::num::{Exact, exact, round_exact};
@@ -69,14 +71,10 @@ pub fn spreadsheet_round2(x: f64) -> Option<Decimal> {
     Some(d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero))
 }
 
-/// A percentage for reading, one decimal: `48.9%`.
-fn pct_text(q: &Exact) -> String {
+/// A percentage for reading, one decimal: `48.9%` (`48,9%` in Russian).
+fn pct_text(q: &Exact, lang: Lang) -> String {
     let p = round_exact(&(q * exact(Decimal::ONE_HUNDRED)), 1).unwrap_or_default();
-    format!("{}%", p.normalize())
-}
-
-fn pct_decimal(d: Decimal) -> String {
-    format!("{}%", (d * Decimal::ONE_HUNDRED).normalize())
+    format!("{}%", decimal_text(p.normalize(), lang))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -120,12 +118,10 @@ fn formats() -> Formats {
     }
 }
 
-/// The number format of money in a currency: `#,##0.00 "₸"` for KZT, `#,##0.00 "CODE"` otherwise.
+/// The number format of money in a currency: the code after the number, `#,##0.00 "KZT"`, as
+/// on the statements (a code prints in every font; a sign such as ₸ does not).
 pub fn currency_format(currency: &str) -> String {
-    let sign = match currency.trim().to_uppercase().as_str() {
-        "KZT" => "₸".to_string(),
-        other => other.replace(['"', '\\'], ""),
-    };
+    let sign = currency.trim().to_uppercase().replace(['"', '\\'], "");
     if sign.is_empty() {
         "#,##0.00".to_string()
     } else {
@@ -157,6 +153,22 @@ fn number_format<'a>(q: &Exact, f: &'a Formats) -> &'a Format {
         &f.integer
     } else {
         &f.number
+    }
+}
+
+/// The format of a metric's value in its unit (decided by [`super::units::unit`]): money in the
+/// scheme's currency, a ratio as a percentage, counts and scores as numbers.
+fn unit_format<'a>(
+    unit: super::units::Unit,
+    q: &Exact,
+    money: &'a Format,
+    f: &'a Formats,
+) -> &'a Format {
+    use super::units::Unit;
+    match unit {
+        Unit::Money => money,
+        Unit::Ratio => &f.percent,
+        Unit::Count | Unit::Score | Unit::Number => number_format(q, f),
     }
 }
 
@@ -511,7 +523,7 @@ fn summary(
         "scheme",
         "currency",
         "target bonus",
-        "share",
+        "proration",
     ]
     .iter()
     .map(|k| l.get(k).to_string())
@@ -769,7 +781,7 @@ fn breakdown(
         "target bonus",
         "days employed",
         "days in period",
-        "share",
+        "proration",
         "weight",
         "actual",
         "target",
@@ -813,11 +825,14 @@ fn breakdown(
                 &f.percent,
             )?;
             ws.write_number_with_format(r, bd::WEIGHT, dec_f64(kpi.weight), &f.percent)?;
+            let unit = super::units::unit(scheme, kpi.metric);
             if let Some(a) = &s.actual {
-                ws.write_number_with_format(r, bd::ACTUAL, exact_f64(a), number_format(a, f))?;
+                let format = unit_format(unit, a, &money, f);
+                ws.write_number_with_format(r, bd::ACTUAL, exact_f64(a), format)?;
             }
             if let Some(t) = &s.target {
-                ws.write_number_with_format(r, bd::TARGET, exact_f64(t), number_format(t, f))?;
+                let format = unit_format(unit, t, &money, f);
+                ws.write_number_with_format(r, bd::TARGET, exact_f64(t), format)?;
             }
             if let Some(att) = attainment_cell(kpi.better, s) {
                 let (num, den) = match kpi.better {
@@ -932,10 +947,14 @@ fn flags(
         for fl in &e.score.flags {
             who(ws, r)?;
             text(ws, r, 4, l.get(fl.text()))?;
+            let days = super::units::days_of(
+                e.employment.days_employed,
+                e.employment.days_in_period,
+                l.lang,
+            );
             let reason = l
-                .get("not employed on any day of the period ({days} of {period_days} days): nothing is paid")
-                .replace("{days}", &e.employment.days_employed.to_string())
-                .replace("{period_days}", &e.employment.days_in_period.to_string());
+                .get("not employed on any day of the period ({days}): nothing is paid")
+                .replace("{days}", &days);
             text(ws, r, 6, &reason)?;
             r += 1;
         }
@@ -958,14 +977,18 @@ fn flags(
                         &f.percent,
                     )?;
                 }
-                let a = s.attainment.as_ref().map(pct_text).unwrap_or_default();
+                let a = s
+                    .attainment
+                    .as_ref()
+                    .map(|a| pct_text(a, l.lang))
+                    .unwrap_or_default();
                 let reason = match fl {
                     Flag::BelowThreshold => l
                         .get("attainment {a} is below {line}: review, and talk about why")
-                        .replace("{line}", &pct_decimal(s.lines.review)),
+                        .replace("{line}", &percent_text(s.lines.review, l.lang)),
                     Flag::AboveStretch => l
                         .get("attainment {a} is above {line}: a star, or a plan set too low; talk")
-                        .replace("{line}", &pct_decimal(s.lines.discuss)),
+                        .replace("{line}", &percent_text(s.lines.discuss, l.lang)),
                     Flag::NoData => l
                         .get("the actual could not be computed (a zero divisor: no deals, an empty book, no answers): pays nothing")
                         .to_string(),
@@ -1003,9 +1026,11 @@ fn flags(
             .get("a spreadsheet's ROUND over the Breakdown cells gives {sheet}, the exact amount is {exact}; the exact amount is paid and shown")
             .replace(
                 "{sheet}",
-                &m.spreadsheet.map(super::money).unwrap_or_default(),
+                &m.spreadsheet
+                    .map(|d| money_text(d, l.lang))
+                    .unwrap_or_default(),
             )
-            .replace("{exact}", &super::money(e.score.kpis[m.kpi].amount));
+            .replace("{exact}", &money_text(e.score.kpis[m.kpi].amount, l.lang));
         text(ws, r, 6, &reason)?;
         r += 1;
     }
@@ -1055,7 +1080,7 @@ fn data_report(ws: &mut Worksheet, run: &RunResult, cx: &Context, f: &Formats) -
                 } else {
                     let amounts = l
                         .get("amounts: {sum}")
-                        .replace("{sum}", &amount.normalize().to_string());
+                        .replace("{sum}", &decimal_text(amount.normalize(), l.lang));
                     format!("{id} ({rows}, {amounts})")
                 }
             })
@@ -1293,8 +1318,8 @@ mod tests {
 
     #[test]
     fn currency_signs() {
-        assert_eq!(currency_format("KZT"), "#,##0.00 \"₸\"");
-        assert_eq!(currency_format("kzt"), "#,##0.00 \"₸\"");
+        assert_eq!(currency_format("KZT"), "#,##0.00 \"KZT\"");
+        assert_eq!(currency_format("kzt"), "#,##0.00 \"KZT\"");
         assert_eq!(currency_format("USD"), "#,##0.00 \"USD\"");
         assert_eq!(currency_format("A\"B"), "#,##0.00 \"AB\"");
         assert_eq!(currency_format(""), "#,##0.00");
@@ -1357,6 +1382,7 @@ mod tests {
         assert_eq!(exact_f64(&third), 1.0 / 3.0);
         assert_eq!(result_text(0.1 + 0.2), "0.30000000000000004");
         assert_eq!(result_text(-0.0), "0");
-        assert_eq!(pct_text(&third), "33.3%");
+        assert_eq!(pct_text(&third, Lang::En), "33.3%");
+        assert_eq!(pct_text(&third, Lang::Ru), "33,3%");
     }
 }
