@@ -134,6 +134,56 @@ pub fn run_files(run: &RunResult, cx: &Context) -> Result<Vec<(String, Vec<u8>)>
     Ok(files)
 }
 
+/// What `incentive run` prints when it has written its files, in the labels' language: the
+/// period, how many employees, the total per currency, and where each output is.
+///
+/// ```text
+/// 2026-10: 30 employees, total 9410983.70 KZT
+/// payroll:  out/payroll.csv
+/// ```
+pub fn run_summary(run: &RunResult, out: &std::path::Path, labels: &Labels) -> String {
+    let lang = labels.lang;
+    let n = run.employees.len();
+    let totals: Vec<String> = run
+        .totals()
+        .iter()
+        .map(|(c, t)| format!("{} {c}", units::money_text(*t, lang)))
+        .collect();
+    let totals = totals.join(" + ");
+    let path = |f: &str| out.join(f).display().to_string();
+    match lang {
+        labels::Lang::En => format!(
+            "{}: {n} employees, total {totals}\n\
+             payroll:  {}\n\
+             workbook: {}\n\
+             statements: {} ({n} files)\n\
+             manifest: {}\n",
+            run.period,
+            path("payroll.csv"),
+            path("payouts.xlsx"),
+            path("statements"),
+            path("run.json"),
+        ),
+        labels::Lang::Ru => {
+            let n64 = n as u64;
+            format!(
+                "{}: {n} {}, итого {totals}\n\
+                 ведомость: {}\n\
+                 книга:     {}\n\
+                 расчёты:   {} ({n} {})\n\
+                 манифест:  {}\n",
+                run.period,
+                units::plural_ru(n64, "сотрудник", "сотрудника", "сотрудников"),
+                path("payroll.csv"),
+                path("payouts.xlsx"),
+                path("statements"),
+                units::plural_ru(n64, "файл", "файла", "файлов"),
+                path("run.json"),
+            )
+        }
+    }
+}
+
 /// An amount with exactly two decimals and `.` as the decimal point.
 pub fn money(d: Decimal) -> String {
     let mut d = d.round_dp(2);

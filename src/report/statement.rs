@@ -864,6 +864,13 @@ fn write_table(
     Ok(())
 }
 
+/// Rows the statement's chart covers (300 pixels of 20-pixel rows).
+const CHART_ROWS: u32 = 15;
+/// The most rows the statement sheet fits on one page and stays readable (about 8 KPIs).
+const ONE_PAGE_ROWS: u32 = 70;
+/// The print scale (%) at which the statement sheet's ten columns fit an A4 landscape page.
+const LONG_SCALE: u16 = 65;
+
 fn render_xlsx(
     st: &Statement,
     l: &Labels,
@@ -901,6 +908,7 @@ fn render_xlsx(
     total[8] = Val::Money(st.total);
     write_table(&mut ws, &mut r, &fm, &st.kpi_columns, &rows, Some(&total))?;
     r += 1;
+    let lines_top = r;
     ws.write_string_with_format(r, 0, l.get("explanation"), &fm.bold)?;
     r += 1;
     for line in &st.lines {
@@ -948,6 +956,8 @@ fn render_xlsx(
     chart.legend().set_position(ChartLegendPosition::Bottom);
     chart.set_width(600).set_height(300);
     ws.insert_chart(chart_top, 4, &chart)?;
+    // The chart is 300 pixels tall: 15 rows of the default 20 pixels.
+    let page_end = r.saturating_sub(1).max(chart_top + CHART_ROWS);
 
     ws.set_column_width(0, 34)?;
     ws.set_column_width(1, 20)?;
@@ -955,6 +965,19 @@ fn render_xlsx(
         ws.set_column_width(c, 15)?;
     }
     ws.set_column_width(9, 36)?;
+    // The first printed page holds everything of this sheet: the summary, the KPI table, the
+    // lines and the chart, on one A4 landscape page; the source rows follow on the next sheet.
+    ws.set_paper_size(super::workbook::A4).set_landscape();
+    ws.set_print_area(0, 0, page_end, 9)?;
+    if page_end <= ONE_PAGE_ROWS {
+        ws.set_print_fit_to_pages(1, 1);
+    } else {
+        // Too many KPIs for one readable page: a scale at which the sheet is one page wide
+        // (fitting to pages would override page breaks), the summary and KPI table on the
+        // first page, the lines and the chart each starting a page of their own.
+        ws.set_print_scale(LONG_SCALE);
+        ws.set_page_breaks(&[lines_top, chart_top])?;
+    }
     wb.push_worksheet(ws);
 
     // The source rows.
@@ -980,6 +1003,18 @@ fn render_xlsx(
     for c in 4..=6 {
         ws.set_column_width(c, 12)?;
     }
+    // The source rows: A4 portrait (they are a few narrow columns), one page wide.
+    let width = st
+        .sections
+        .iter()
+        .map(|s| s.columns.len())
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    ws.set_paper_size(super::workbook::A4)
+        .set_portrait()
+        .set_print_fit_to_pages(1, 0);
+    ws.set_print_area(0, 0, r.max(1), (width - 1).min(16_383) as u16)?;
     wb.push_worksheet(ws);
     wb.save_to_buffer()
 }

@@ -203,12 +203,20 @@ fn header(ws: &mut Worksheet, f: &Formats, r: u32, names: &[String]) -> XResult<
     Ok(())
 }
 
-/// Landscape, one page wide, the header row repeated on every printed page.
-fn print_setup(ws: &mut Worksheet) -> XResult<()> {
-    ws.set_landscape().set_print_fit_to_pages(1, 0);
+/// How a sheet prints: A4 landscape (every sheet of the workbook is wider than a portrait
+/// page), one page wide and as many pages long as it takes, the header row repeated on every
+/// page, and a print area over the cells written (`last_row`, `last_col`).
+fn print_setup(ws: &mut Worksheet, last_row: u32, last_col: u16) -> XResult<()> {
+    ws.set_paper_size(A4)
+        .set_landscape()
+        .set_print_fit_to_pages(1, 0);
     ws.set_repeat_rows(0, 0)?;
+    ws.set_print_area(0, 0, last_row.max(1), last_col)?;
     Ok(())
 }
+
+/// The paper size code of A4 in a spreadsheet's page setup.
+pub(crate) const A4: u8 = 9;
 
 fn cell(r: u32, c: u16) -> String {
     row_col_to_cell(r, c)
@@ -748,7 +756,7 @@ fn summary(
     }
     ws.set_column_width(tc, 16)?;
     ws.set_column_width(layout.flags_col, 70)?;
-    print_setup(ws)
+    print_setup(ws, r.saturating_sub(1).max(tr), layout.flags_col)
 }
 
 /// The attainment a spreadsheet computes from the Breakdown's actual and target cells, when the
@@ -913,7 +921,7 @@ fn breakdown(
     ] {
         ws.set_column_width(c, w)?;
     }
-    print_setup(ws)
+    print_setup(ws, last, bd::FLAGS)
 }
 
 fn flags(
@@ -1047,7 +1055,7 @@ fn flags(
     ] {
         ws.set_column_width(c, w)?;
     }
-    print_setup(ws)
+    print_setup(ws, r.saturating_sub(1), 6)
 }
 
 fn data_report(ws: &mut Worksheet, run: &RunResult, cx: &Context, f: &Formats) -> XResult<()> {
@@ -1152,7 +1160,7 @@ fn data_report(ws: &mut Worksheet, run: &RunResult, cx: &Context, f: &Formats) -
     ] {
         ws.set_column_width(c, w)?;
     }
-    print_setup(ws)
+    print_setup(ws, r.saturating_sub(1), 10)
 }
 
 fn audit(
@@ -1309,7 +1317,7 @@ fn audit(
     ws.set_column_width(0, 44)?;
     ws.set_column_width(1, 50)?;
     ws.set_column_width(2, 68)?;
-    print_setup(ws)
+    print_setup(ws, r.saturating_sub(1), 2)
 }
 
 #[cfg(test)]
