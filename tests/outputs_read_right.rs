@@ -569,3 +569,64 @@ fn a_statement_prints_its_summary_kpi_table_and_chart_on_page_one() {
         "{workbook}"
     );
 }
+
+#[test]
+fn a_statement_with_too_many_kpis_for_one_page_breaks_before_the_lines_and_the_chart() {
+    // Twenty KPIs: a one-page statement would be unreadably small, so it prints one page wide
+    // with the summary and KPI table first, the lines and then the chart on pages of their own.
+    let work = tempfile::tempdir().unwrap();
+    let (schemes, data) = (work.path().join("schemes"), work.path().join("data"));
+    common::copy_dir(Path::new("schemes"), &schemes);
+    common::copy_dir(Path::new("tests/fixtures/mini"), &data);
+    let kpis: String = (1..=20)
+        .map(|i| {
+            format!(
+                "  - {{ id: k{i}, name: KPI number {i}, weight: 5%, metric: won, target: 1 }}\n"
+            )
+        })
+        .collect();
+    std::fs::write(
+        schemes.join("transactional.yaml"),
+        format!(
+            "name: Many KPIs\ncurrency: KZT\ncurve: standard\nmetrics:\n  won: {{ count: deals, where: {{ status: won }} }}\nkpis:\n{kpis}"
+        ),
+    )
+    .unwrap();
+    let run = run::compute(&schemes, &data, Period::parse("2026-10").unwrap()).unwrap();
+    let i = run
+        .employees
+        .iter()
+        .position(|e| e.employee.id == "E2")
+        .unwrap();
+    let files = incentive::report::statements(&run, &context(Lang::En)).unwrap();
+    let file = work.path().join("E2.xlsx");
+    std::fs::write(&file, &files[i].1).unwrap();
+
+    let sheet = part(&files[i].1, "xl/worksheets/sheet1.xml");
+    let setup = elements(&sheet, "pageSetup")[0];
+    assert_eq!(attr(setup, "orientation").as_deref(), Some("landscape"));
+    assert_eq!(attr(setup, "fitToHeight").as_deref(), Some("0"));
+    assert!(sheet.contains("<pageSetUpPr fitToPage=\"1\"/>"));
+    let breaks: Vec<u32> = elements(&sheet, "brk")
+        .iter()
+        .map(|b| attr(b, "id").unwrap().parse().unwrap())
+        .collect();
+    // The breaks sit right before the "explanation" title and the chart data.
+    let values = cells(&files[i].1, "Statement");
+    let row_of = |text: &str| -> u32 {
+        values
+            .iter()
+            .find(|((_, c), v)| *c == 0 && matches!(v, Data::String(s) if s == text))
+            .map(|((r, _), _)| *r)
+            .unwrap_or_else(|| panic!("{text}"))
+    };
+    assert_eq!(breaks, [row_of("explanation"), row_of("chart data")]);
+
+    let out = libreoffice_pdf(work.path(), &[file]);
+    let pdf = read_pdf(&std::fs::read(out.join("E2.pdf")).unwrap());
+    assert_eq!(pdf.outline[0], ("Statement".to_string(), 0));
+    assert_eq!(pdf.outline[1].0, "Source rows");
+    // Summary and KPI table, the lines, the chart: three landscape pages.
+    assert_eq!(pdf.outline[1].1, 3, "{pdf:?}");
+    assert_eq!(pdf.landscape[..3], [true, true, true]);
+}

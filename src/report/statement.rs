@@ -868,8 +868,6 @@ fn write_table(
 const CHART_ROWS: u32 = 15;
 /// The most rows the statement sheet fits on one page and stays readable (about 8 KPIs).
 const ONE_PAGE_ROWS: u32 = 70;
-/// The print scale (%) at which the statement sheet's ten columns fit an A4 landscape page.
-const LONG_SCALE: u16 = 65;
 
 fn render_xlsx(
     st: &Statement,
@@ -972,10 +970,11 @@ fn render_xlsx(
     if page_end <= ONE_PAGE_ROWS {
         ws.set_print_fit_to_pages(1, 1);
     } else {
-        // Too many KPIs for one readable page: a scale at which the sheet is one page wide
-        // (fitting to pages would override page breaks), the summary and KPI table on the
-        // first page, the lines and the chart each starting a page of their own.
-        ws.set_print_scale(LONG_SCALE);
+        // Too many KPIs for one readable page: one page wide, the summary and KPI table on
+        // the first page, the lines and the chart each starting a page of their own.
+        // (LibreOffice keeps manual breaks when fitting to the width; Excel lets the fit
+        // override them and prints the sheet one page wide, as long as it takes.)
+        ws.set_print_fit_to_pages(1, 0);
         ws.set_page_breaks(&[lines_top, chart_top])?;
     }
     wb.push_worksheet(ws);
