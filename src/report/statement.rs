@@ -6,6 +6,10 @@
 //! workbook ([`statements`]) or as text for a terminal ([`statement_text`]); the two never compute
 //! anything on their own. The only thing a statement says about other people is the employee's
 //! place among those employed on the same scheme, as a number.
+//!
+//! Values are shown in their metric's unit ([`units::unit()`]) and amounts with the currency's
+//! code (`1 250 000 KZT`), with a decimal comma in Russian. Printed, the statement sheet fills
+//! one A4 landscape page (summary, KPI table, lines, chart); the source rows follow, portrait.
 
 use super::Context;
 use super::labels::{Labels, Lang};
@@ -334,7 +338,7 @@ fn kpi_line(
     kpi: &crate::scheme::Kpi,
     s: &crate::scoring::KpiScore,
     unit: Unit,
-    share: &Exact,
+    proration: &Exact,
     days: &str,
     f: &Fmt,
     l: &Labels,
@@ -393,7 +397,7 @@ fn kpi_line(
         l.get("pays {factor} of the {weight} weight"),
         &[("factor", &factor), ("weight", &f.pct_plain(kpi.weight))],
     );
-    if !share.is_one() {
+    if !proration.is_one() {
         pays = format!("{pays}, {days}");
     }
     format!(

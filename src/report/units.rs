@@ -1,6 +1,6 @@
 //! Units and numbers for people, decided once and asked by every renderer.
 //!
-//! [`unit`] decides what a metric's value is (money in the scheme's currency, a count, a ratio
+//! [`unit()`] decides what a metric's value is (money in the scheme's currency, a count, a ratio
 //! shown as a percentage, a score, a plain number) from what it aggregates and how its formula
 //! combines units; the Breakdown, the statements and `explain` all ask it instead of guessing.
 //! [`Fmt`] writes numbers the way a person reads them in the labels' language: a space between

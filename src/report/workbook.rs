@@ -4,20 +4,24 @@
 //! - **Summary**: one row per employee (KPI slots `KPI n / attainment n / amount n`, total, flags),
 //!   a totals row, and totals per scheme and per team below;
 //! - **Breakdown**: one row per employee × KPI with everything that makes the amount: target
-//!   bonus, days employed, share, weight, actual, target, attainment, band, curve segment, factor,
-//!   amount, source rows and flags;
+//!   bonus, days employed, proration, weight, actual, target, attainment, band, curve segment,
+//!   factor, amount, source rows and flags; actuals and targets in the metric's unit
+//!   ([`super::units::unit()`]: money in the scheme's currency, ratios as percentages);
 //! - **Flags**: every flag with its reason, and every warning of the run;
 //! - **Data report**: what was read from each input table, and a check that every row read is
 //!   accounted for;
 //! - **Audit**: version, period, command, input files with SHA-256, totals and a control check.
 //!
-//! Amounts stay live: a Breakdown amount is `=ROUND(target bonus*share*weight*factor,2)` over the
-//! cells of its row, attainment is `=actual/target`, Summary cells refer to the Breakdown and the
-//! totals are `ROUND(SUM(…))` / `ROUND(SUMIF(…))`. Every formula carries its cached result (the
-//! engine's exact amount, or for attainment and share the very float a spreadsheet computes from
-//! the cells), so a reader that does not recalculate sees the right numbers and one that does
-//! recalculates to the same ones. Text is always written as text: a name such as
+//! Amounts stay live: a Breakdown amount is `=ROUND(target bonus*proration*weight*factor,2)` over
+//! the cells of its row, attainment is `=actual/target`, Summary cells refer to the Breakdown and
+//! the totals are `ROUND(SUM(…))` / `ROUND(SUMIF(…))`. Every formula carries its cached result
+//! (the engine's exact amount, or for attainment and proration the very float a spreadsheet
+//! computes from the cells), so a reader that does not recalculate sees the right numbers and one
+//! that does recalculates to the same ones. Text is always written as text: a name such as
 //! `=HYPERLINK(...)` never becomes a formula.
+//!
+//! Every sheet prints A4 landscape, one page wide, its header row repeated on every page, with a
+//! print area over the cells written.
 
 use super::labels::Lang;
 use super::units::{decimal_text, money_text, percent_text};
@@ -156,7 +160,7 @@ fn number_format<'a>(q: &Exact, f: &'a Formats) -> &'a Format {
     }
 }
 
-/// The format of a metric's value in its unit (decided by [`super::units::unit`]): money in the
+/// The format of a metric's value in its unit (decided by [`super::units::unit()`]): money in the
 /// scheme's currency, a ratio as a percentage, counts and scores as numbers.
 fn unit_format<'a>(
     unit: super::units::Unit,
@@ -329,7 +333,7 @@ mod bd {
     pub const TARGET_BONUS: u16 = 6;
     pub const DAYS: u16 = 7;
     pub const DAYS_IN_PERIOD: u16 = 8;
-    pub const SHARE: u16 = 9;
+    pub const PRORATION: u16 = 9;
     pub const WEIGHT: u16 = 10;
     pub const ACTUAL: u16 = 11;
     pub const TARGET: u16 = 12;
@@ -482,7 +486,7 @@ struct Mismatch {
     spreadsheet: Option<Decimal>,
 }
 
-/// Where `ROUND(target bonus*share*weight*factor,2)` over the cells, in binary floats, would not
+/// Where `ROUND(target bonus*proration*weight*factor,2)` over the cells, in binary floats, would not
 /// give the engine's exact amount (the cached value stays the engine's).
 fn spreadsheet_mismatches(run: &RunResult) -> Vec<Mismatch> {
     let mut out = Vec::new();
@@ -827,7 +831,7 @@ fn breakdown(
             formula(
                 ws,
                 r,
-                bd::SHARE,
+                bd::PRORATION,
                 format!("{}/{}", cell(r, bd::DAYS), cell(r, bd::DAYS_IN_PERIOD)),
                 result_text(share),
                 &f.percent,
@@ -877,7 +881,7 @@ fn breakdown(
                 format!(
                     "ROUND({}*{}*{}*{},2)",
                     cell(r, bd::TARGET_BONUS),
-                    cell(r, bd::SHARE),
+                    cell(r, bd::PRORATION),
                     cell(r, bd::WEIGHT),
                     cell(r, bd::FACTOR)
                 ),
@@ -907,7 +911,7 @@ fn breakdown(
         (bd::TARGET_BONUS, 15),
         (bd::DAYS, 9),
         (bd::DAYS_IN_PERIOD, 9),
-        (bd::SHARE, 8),
+        (bd::PRORATION, 8),
         (bd::WEIGHT, 8),
         (bd::ACTUAL, 16),
         (bd::TARGET, 14),
