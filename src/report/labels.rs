@@ -117,6 +117,7 @@ const TABLE: &[(&str, &str)] = &[
     ("flat", "без роста"),
     ("top 3", "тройка лучших"),
     // workbook
+    ("Bonus payouts", "Выплаты бонусов"),
     ("Summary", "Сводка"),
     ("Breakdown", "Расшифровка"),
     ("Flags", "Отметки"),

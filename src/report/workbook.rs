@@ -88,6 +88,8 @@ struct Formats {
     header: Format,
     bold: Format,
     percent: Format,
+    /// A whole-percent weight as the YAML writes it: `35%` (others use `percent`: `12.5%`).
+    weight: Format,
     integer: Format,
     number: Format,
     factor: Format,
@@ -109,6 +111,7 @@ fn formats() -> Formats {
             .set_background_color(Color::RGB(0xF2F2F2)),
         bold: Format::new().set_bold(),
         percent: Format::new().set_num_format("0.0%"),
+        weight: Format::new().set_num_format("0%"),
         integer: Format::new().set_num_format("#,##0"),
         number: Format::new().set_num_format("#,##0.0#####"),
         factor: Format::new().set_num_format("0.0000"),
@@ -429,7 +432,7 @@ fn build_workbook(run: &RunResult, cx: &Context, payroll: &[u8]) -> XResult<Vec<
     )?;
     wb.set_properties(
         &DocProperties::new()
-            .set_title(format!("Bonus payouts {}", run.period))
+            .set_title(format!("{} {}", l.get("Bonus payouts"), run.period))
             .set_creation_datetime(&date),
     );
     let sheets = Sheets {
@@ -836,7 +839,9 @@ fn breakdown(
                 result_text(share),
                 &f.percent,
             )?;
-            ws.write_number_with_format(r, bd::WEIGHT, dec_f64(kpi.weight), &f.percent)?;
+            let whole = (kpi.weight * Decimal::ONE_HUNDRED).fract().is_zero();
+            let weight = if whole { &f.weight } else { &f.percent };
+            ws.write_number_with_format(r, bd::WEIGHT, dec_f64(kpi.weight), weight)?;
             let unit = super::units::unit(scheme, kpi.metric);
             if let Some(a) = &s.actual {
                 let format = unit_format(unit, a, &money, f);
