@@ -607,7 +607,9 @@ fn parse_metric(cx: &mut Ctx, node: &Node, names: &Names) -> Option<(MetricDef, 
     }
     let entries = cx.map(node, "a metric")?;
     cx.check_keys(entries, METRIC_KEYS, "a metric");
-    let description = match get(entries, "description") {
+    // `description:` left empty is as if not written: the metric is described from its
+    // definition.
+    let description = match get(entries, "description").filter(|d| !d.is_null()) {
         Some(d) => Some(parse_description(cx, d)?),
         None => None,
     };
@@ -2017,6 +2019,14 @@ mod tests {
                 "количество clients, где since до начала периода",
                 "won / open",
             ]
+        );
+        let empty = parse(&yaml.replace("description: all deals", "description:")).unwrap();
+        assert_eq!(empty.metrics[2].description, "sum of deals.amount");
+        let list =
+            parse(&yaml.replace("description: all deals", "description: [a, b]")).unwrap_err();
+        assert_eq!(
+            list,
+            ["s.yaml:8:44: description must be a single value, found a list"]
         );
         let bad = parse(&yaml.replace("ru: открытые сделки", "de: offene")).unwrap_err();
         assert_eq!(
