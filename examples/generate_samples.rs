@@ -1,6 +1,10 @@
-//! Sample-data generator: one realistic month of CRM exports for the sales bonus engine.
+//! Sample-data generator: a realistic CRM export with several months of history, for the sales
+//! bonus engine.
 //!
-//! For `--period YYYY-MM` (default `2026-10`) it writes, under `--out` (default `samples`):
+//! For `--period YYYY-MM` (default `2026-10`) and `--months N` (default 4) it writes, under
+//! `--out` (default `samples`), the export taken at the end of the period: the activity of the
+//! `N` months ending with the period (for the defaults July to October 2026), plus the few rows
+//! dated just before the first month and just after the period that a real export holds:
 //!
 //! * `<period>.xlsx` — one worksheet per table (`employees`, `plans`, `calls`, `emails`,
 //!   `meetings`, `deals`, `clients`, `nps`) with native dates, datetimes and numbers;
@@ -8,22 +12,31 @@
 //!
 //! Both files are written from one in-memory set of rows, so they always hold the same data.
 //! There are 30 employees (E101..E130) on the three schemes `b2b-long-cycle`,
-//! `transactional` and `account-manager`. Their activity is sized so that attainment is
-//! spread out: a few people are under 80 %, most are at 80–120 % and a couple are above 120 %.
-//! A few rows fall just outside the period on both sides, there is one mid-month joiner
-//! and one leaver, and account-manager contacts carry client ids for the coverage metric.
+//! `transactional` and `account-manager`, each with a plan row per month employed. Their
+//! activity is sized so that in every month attainment is spread out: a few people are under
+//! 80 %, most are at 80–120 % and a couple are above 120 %. Each person's form varies a little
+//! from month to month, and a few have a trend over the last four months (see [`Trend`]):
+//! outgoing calls falling by a third, a falling proposal conversion, an average won deal that
+//! falls every month, and a plan so easy it is beaten by more than 20 % every month. One person
+//! joins in the second month and one leaves in the month before the period (with `--months 1`
+//! both happen in the period), and the leaver stays on the roster. Deals are created and
+//! closed across the months, with an open pipeline at each month end; account managers' books
+//! change (clients churn, clients are handed over) and their contacts carry client ids for the
+//! coverage metric. Call durations follow each person's style: of the outgoing calls of two
+//! minutes or more, some people have a quarter last five minutes or more, others over half.
 //!
 //! The output is deterministic: every random choice comes from a small splitmix64 generator
-//! of our own, seeded from `--seed` (default 42) and the name of the table being generated.
-//! No wall clock is read, nothing iterates over a `HashMap`, money is integer cents, and the
-//! workbook creation date is fixed to the day after the period. The same arguments therefore
-//! give byte-identical files. `--calls-per-day-scale N` multiplies the calls made per day
-//! (about 23 000 calls at 1, about 940 000 at 40) for benchmarks, and changes only `calls`.
-//! The xlsx sheet limit is 1 048 575 data rows; a larger table is refused with an error.
+//! of our own, seeded from `--seed` (default 42), the name of the table being generated and
+//! the month. No wall clock is read, nothing iterates over a `HashMap`, money is integer
+//! cents, and the workbook creation date is fixed to the day after the period. The same
+//! arguments therefore give byte-identical files. `--calls-per-day-scale N` multiplies the
+//! calls made per day (about 23 000 calls a month at 1, about 940 000 at 40) for benchmarks,
+//! and changes only `calls`. The xlsx sheet limit is 1 048 575 data rows; a larger table is
+//! refused with an error (use `--months 1` for one big month).
 //!
 //! ```text
 //! cargo run --release --example generate_samples -- --out samples --period 2026-10 \
-//!     [--calls-per-day-scale N] [--seed S]
+//!     [--months N] [--calls-per-day-scale N] [--seed S]
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -204,6 +217,18 @@ impl Period {
     fn next_start(&self) -> NaiveDate {
         self.month_offset(1)
     }
+
+    /// The month `offset` months from this one.
+    fn shift(&self, offset: i32) -> Period {
+        let start = self.month_offset(offset);
+        let end = self.month_offset(offset + 1) - Days::new(1);
+        Period {
+            year: start.year(),
+            month: start.month(),
+            start,
+            end,
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -225,15 +250,38 @@ impl Scheme {
             Scheme::AccountManager => "account-manager",
         }
     }
+
+    /// The plan metric of the scheme's plan-based KPI.
+    fn plan_metric(self) -> &'static str {
+        match self {
+            Scheme::AccountManager => "upsell",
+            _ => "revenue",
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Regular,
-    /// Hired on day 13 of the period month.
+    /// Hired on day 13 of the export's second month (of the period with `--months 1`).
     Joiner,
-    /// Left on day 20 of the period month.
+    /// Left on day 20 of the month before the period (of the period with `--months 1`).
     Leaver,
+}
+
+/// A visible change over the last four months, for the analyst's history views. Each is
+/// strongest in the period and fades out going back (see [`Month::trend_pm`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Trend {
+    Steady,
+    /// Outgoing calls per day fall by a third from three months before the period to it.
+    CallsFall,
+    /// The proposal win rate falls month by month (40 % → 15 %).
+    ConversionFalls,
+    /// The average won deal falls every month while the deal count rises a little.
+    AverageDealFalls,
+    /// The plan is set too low: it is beaten by more than 20 % every month.
+    EasyPlan,
 }
 
 struct Hire {
@@ -244,9 +292,10 @@ struct Hire {
     bonus: u64,
     /// Hired this many days before the period start (moved to the next working day).
     days_before: u64,
-    /// Underlying "form" of the person in the period, per mille of target.
+    /// Underlying "form" of the person, per mille of target; it varies a little each month.
     form: u64,
     kind: Kind,
+    trend: Trend,
 }
 
 /// KZT and tiyn (hundredths) as cents.
@@ -270,7 +319,12 @@ const fn hire(
         days_before,
         form,
         kind: Kind::Regular,
+        trend: Trend::Steady,
     }
+}
+
+const fn with_trend(h: Hire, trend: Trend) -> Hire {
+    Hire { trend, ..h }
 }
 
 use Scheme::{AccountManager as AM, B2b, Transactional as TR};
@@ -279,19 +333,19 @@ use Scheme::{AccountManager as AM, B2b, Transactional as TR};
 #[rustfmt::skip]
 const ROSTER: [Hire; 30] = [
     hire("Айгерим Сейткали", B2b, "Almaty", kzt(480_000, 0), 3880, 1120),
-    hire("Dmitry Volkov", B2b, "Astana", kzt(450_000, 0), 3650, 950),
+    with_trend(hire("Dmitry Volkov", B2b, "Astana", kzt(450_000, 0), 3650, 950), Trend::ConversionFalls),
     hire("Нурлан Абенов", TR, "Almaty", kzt(320_000, 0), 3420, 1050),
     hire("Ekaterina Smirnova", AM, "Almaty", kzt(400_000, 0), 3150, 1180),
     hire("Ерлан Жумабаев", B2b, "Shymkent", kzt(420_000, 50), 3000, 620),
     hire("Aliya Nurpeisova", AM, "Astana", kzt(380_000, 0), 2800, 980),
     hire("Сергей Ким", TR, "Shymkent", kzt(300_000, 0), 2650, 900),
-    hire("Madina Tokayeva", TR, "Almaty", kzt(295_000, 50), 2480, 1150),
+    with_trend(hire("Madina Tokayeva", TR, "Almaty", kzt(295_000, 50), 2480, 1150), Trend::AverageDealFalls),
     hire("Асель Бекова", AM, "Shymkent", kzt(350_000, 0), 2300, 640),
-    hire("Arman Sultanov", B2b, "Almaty", kzt(500_000, 0), 2150, 1040),
+    with_trend(hire("Arman Sultanov", B2b, "Almaty", kzt(500_000, 0), 2150, 1040), Trend::EasyPlan),
     hire("Ольга Петренко", AM, "Almaty", kzt(365_000, 50), 2000, 1060),
     hire("Timur Akhmetov", TR, "Astana", kzt(280_000, 0), 1850, 700),
     hire("Дана Исмаилова", B2b, "Astana", kzt(440_000, 0), 1720, 880),
-    hire("Roman Li", TR, "Almaty", kzt(310_000, 0), 1600, 1000),
+    with_trend(hire("Roman Li", TR, "Almaty", kzt(310_000, 0), 1600, 1000), Trend::CallsFall),
     hire("Жанна Омарова", AM, "Astana", kzt(340_000, 0), 1480, 900),
     hire("Bauyrzhan Serikbayev", B2b, "Shymkent", kzt(460_000, 0), 1370, 1270),
     hire("Наталья Кузнецова", AM, "Almaty", kzt(390_000, 0), 1260, 1250),
@@ -316,7 +370,47 @@ const ROSTER: [Hire; 30] = [
     },
 ];
 
-#[derive(Clone)]
+/// One month of the export as one employee lived it.
+struct Month {
+    p: Period,
+    /// Months before the export's last month (0 for the period itself).
+    back: u64,
+    /// The plan target (cents), when the person was employed on any day of the month.
+    plan: Option<u64>,
+    /// Working days of the month while employed (empty: no activity this month).
+    days: Vec<NaiveDate>,
+    /// Per mille of the month's working days that the person was employed.
+    frac: u64,
+    /// The person's form this month, per mille of target.
+    form: u64,
+    /// The trend's strength this month: 0 three or more months back, 1000 in the period.
+    trend_pm: u64,
+}
+
+impl Month {
+    /// Attainment factor (per mille) for one metric: the month's form with some noise.
+    fn att(&self, rng: &mut Rng, lo_pm: u64, hi_pm: u64) -> u64 {
+        rng.jitter(self.form, lo_pm, hi_pm)
+    }
+
+    /// Scales a monthly volume by the share of the month the person worked.
+    fn prorate(&self, v: u64) -> u64 {
+        (v * self.frac + 500) / 1000
+    }
+
+    /// Linear from `from` (three or more months back) to `to` (the period), per mille.
+    fn trend(&self, from: u64, to: u64) -> u64 {
+        (from * (1000 - self.trend_pm) + to * self.trend_pm) / 1000
+    }
+
+    fn last_day(&self) -> NaiveDate {
+        *self
+            .days
+            .last()
+            .expect("a month with activity has working days")
+    }
+}
+
 struct Employee {
     id: String,
     name: &'static str,
@@ -325,14 +419,11 @@ struct Employee {
     target_bonus: u64,
     hired_on: NaiveDate,
     left_on: Option<NaiveDate>,
-    form: u64,
-    /// Plan targets (cents) for the period two months back, one month back and the period.
-    plans: [u64; 3],
-    /// Working days in the period while employed.
-    days: Vec<NaiveDate>,
-    /// Per mille of the period's working days that the person was employed.
-    frac: u64,
-    /// The last two working days before / first two after the period, while employed.
+    trend: Trend,
+    /// One entry per month of the export, oldest first.
+    months: Vec<Month>,
+    /// The last two working days before the first month / first two after the period, while
+    /// employed: the few rows just outside the export's months.
     prev_days: Vec<NaiveDate>,
     next_days: Vec<NaiveDate>,
 }
@@ -345,50 +436,45 @@ impl Employee {
     fn earliest(&self) -> NaiveDate {
         self.hired_on
     }
-
-    /// Attainment factor (per mille) for one metric: the person's form with some noise.
-    fn att(&self, rng: &mut Rng, lo_pm: u64, hi_pm: u64) -> u64 {
-        rng.jitter(self.form, lo_pm, hi_pm)
-    }
-
-    /// Scales a monthly volume by the share of the month the person worked.
-    fn prorate(&self, v: u64) -> u64 {
-        (v * self.frac + 500) / 1000
-    }
 }
 
-fn build_employees(p: Period, seed: u64) -> Vec<Employee> {
-    let all_days = workdays(p.start, p.end);
-    let prev_month = workdays(p.month_offset(-1), p.start - Days::new(1));
-    let next_month = workdays(p.next_start(), p.month_offset(2) - Days::new(1));
+fn build_employees(months: &[Period], seed: u64) -> Vec<Employee> {
+    let n = months.len();
+    let (first, last) = (months[0], months[n - 1]);
+    let joiner_month = months[1.min(n - 1)];
+    let leaver_month = months[n.saturating_sub(2)];
+    let prev_month = workdays(first.month_offset(-1), first.start - Days::new(1));
+    let next_month = workdays(last.next_start(), last.month_offset(2) - Days::new(1));
     ROSTER
         .iter()
         .enumerate()
         .map(|(i, h)| {
             let mut rng = Rng::stream(seed, "plans", i as u64);
             let hired_on = match h.kind {
-                Kind::Joiner => p.day(13),
+                Kind::Joiner => joiner_month.day(13),
                 _ => {
-                    let mut d = p.start - Days::new(h.days_before);
+                    let mut d = last.start - Days::new(h.days_before);
                     while !is_workday(d) {
                         d = d + Days::new(1);
                     }
                     d
                 }
             };
-            let left_on = (h.kind == Kind::Leaver).then(|| p.day(20));
+            let left_on = (h.kind == Kind::Leaver).then(|| leaver_month.day(20));
             // Plans in units of 100 000 KZT: revenue for b2b and transactional, upsell for AMs.
             let (lo, hi) = match h.scheme {
                 Scheme::B2b => (80, 200),
                 Scheme::Transactional => (100, 110),
                 Scheme::AccountManager => (15, 50),
             };
-            let base = rng.range(lo, hi) * 100_000 * 100;
+            // A too-easy plan sits at the bottom of the range.
+            let top = if h.trend == Trend::EasyPlan {
+                lo + (hi - lo) / 6
+            } else {
+                hi
+            };
+            let base = rng.range(lo, top) * 100_000 * 100;
             let (lo, hi) = (lo * 100_000 * 100, hi * 100_000 * 100);
-            // Earlier months: within 10 % of the period's plan, rounded to 50 000 KZT.
-            let earlier =
-                |rng: &mut Rng| (rng.jitter(base, 900, 1100) / 5_000_000 * 5_000_000).clamp(lo, hi);
-            let plans = [earlier(&mut rng), earlier(&mut rng), base];
             let mut e = Employee {
                 id: format!("E{}", 101 + i),
                 name: h.name,
@@ -397,19 +483,11 @@ fn build_employees(p: Period, seed: u64) -> Vec<Employee> {
                 target_bonus: h.bonus,
                 hired_on,
                 left_on,
-                form: h.form,
-                plans,
-                days: Vec::new(),
-                frac: 0,
+                trend: h.trend,
+                months: Vec::new(),
                 prev_days: Vec::new(),
                 next_days: Vec::new(),
             };
-            e.days = all_days
-                .iter()
-                .copied()
-                .filter(|d| e.employed(*d))
-                .collect();
-            e.frac = e.days.len() as u64 * 1000 / all_days.len() as u64;
             e.prev_days = prev_month[prev_month.len() - 2..]
                 .iter()
                 .copied()
@@ -420,11 +498,48 @@ fn build_employees(p: Period, seed: u64) -> Vec<Employee> {
                 .copied()
                 .filter(|d| e.employed(*d))
                 .collect();
+            let mut form_rng = Rng::stream(seed, "form", i as u64);
+            e.months = months
+                .iter()
+                .enumerate()
+                .map(|(k, &p)| {
+                    let back = (n - 1 - k) as u64;
+                    // The period's plan is the base; earlier months within 10 % of it, rounded
+                    // to 50 000 KZT.
+                    let plan = if back == 0 {
+                        base
+                    } else {
+                        (rng.jitter(base, 900, 1100) / 5_000_000 * 5_000_000).clamp(lo, hi)
+                    };
+                    let all_days = workdays(p.start, p.end);
+                    let days: Vec<NaiveDate> = all_days
+                        .iter()
+                        .copied()
+                        .filter(|d| e.employed(*d))
+                        .collect();
+                    let employed = dates(p.start, p.end).into_iter().any(|d| e.employed(d));
+                    let frac = days.len() as u64 * 1000 / all_days.len() as u64;
+                    // A month worked in part has its plan cut to the part (50 000 KZT steps).
+                    let plan = if frac < 1000 {
+                        ((plan / 1000 * frac + 2_500_000) / 5_000_000 * 5_000_000).max(5_000_000)
+                    } else {
+                        plan
+                    };
+                    Month {
+                        p,
+                        back,
+                        plan: employed.then_some(plan),
+                        frac,
+                        days,
+                        form: form_rng.jitter(h.form, 950, 1050),
+                        trend_pm: 1000 - 1000 * back.min(3) / 3,
+                    }
+                })
+                .collect();
             e
         })
         .collect()
 }
-
 // ---------------------------------------------------------------------------------------------
 // Generated records
 // ---------------------------------------------------------------------------------------------
@@ -481,7 +596,7 @@ struct ContactPlan {
     /// day -> (client, outgoing)
     calls: BTreeMap<NaiveDate, Vec<(usize, bool)>>,
     emails: BTreeMap<NaiveDate, Vec<(usize, bool)>>,
-    /// Book clients that are contacted in the period; random extra tags come from here.
+    /// Book clients that are contacted in the month; random extra tags come from here.
     covered: Vec<usize>,
     /// Whole book (also used for tags on incoming contacts, which do not count).
     book: Vec<usize>,
@@ -535,6 +650,16 @@ impl World {
             churned_on,
         });
         self.clients.len() - 1
+    }
+
+    /// The book of `owner` on `day`: clients since before it, not churned before it.
+    fn book(&self, owner: usize, day: NaiveDate) -> Vec<usize> {
+        (0..self.clients.len())
+            .filter(|&c| {
+                let cl = &self.clients[c];
+                cl.owner == owner && cl.since < day && cl.churned_on.is_none_or(|x| x >= day)
+            })
+            .collect()
     }
 
     /// An existing client of `owner` that was a client before `before` and alive on `alive_on`.
@@ -643,38 +768,25 @@ fn fill_to(rng: &mut Rng, goal: u64, mut draw: impl FnMut(&mut Rng) -> u64) -> V
 // Clients
 // ---------------------------------------------------------------------------------------------
 
-fn gen_clients(p: Period, seed: u64, emps: &[Employee], w: &mut World) {
+/// The clients everyone has before the export's first month.
+fn gen_clients(first: Period, seed: u64, emps: &[Employee], w: &mut World) {
     for (e, emp) in emps.iter().enumerate() {
         let mut rng = Rng::stream(seed, "clients", e as u64);
-        let old = |rng: &mut Rng| p.start - Days::new(rng.range(20, 2600));
+        let old = |rng: &mut Rng| first.start - Days::new(rng.range(20, 2600));
         match emp.scheme {
             Scheme::AccountManager => {
-                let book = rng.range(15, 34);
-                // Retention: target 90 %; weaker people lose more clients during the period.
-                let retention_pm = 900 * (1000 + (emp.form as i64 - 1000) * 3 / 10) as u64 / 1000;
-                let churn_pm = 1000u64.saturating_sub(rng.jitter(retention_pm, 985, 1015));
-                let churned = ((book * churn_pm + 500) / 1000).min(book / 3);
-                for k in 0..book {
-                    let churned_on = (k < churned).then(|| p.day(rng.range(2, 28) as u32));
-                    w.add_client(e, old(&mut rng), churned_on);
+                for _ in 0..rng.range(15, 34) {
+                    w.add_client(e, old(&mut rng), None);
                 }
-                // Clients churned before the period, handed over during it, and churning
-                // after it: none of the first two belong to the period's book.
+                // Clients churned before the first month: in no month's book.
                 for _ in 0..rng.range(0, 2) {
-                    let churned = p.start - Days::new(rng.range(1, 75));
+                    let churned = first.start - Days::new(rng.range(1, 75));
                     let since = churned - Days::new(rng.range(200, 1500));
                     w.add_client(e, since, Some(churned));
                 }
-                for _ in 0..rng.range(0, 2) {
-                    w.add_client(e, p.day(rng.range(2, 28) as u32), None);
-                }
-                if rng.chance(400) {
-                    let later = p.next_start() + Days::new(rng.range(0, 6));
-                    w.add_client(e, old(&mut rng), Some(later));
-                }
             }
             Scheme::B2b | Scheme::Transactional => {
-                if emp.hired_on >= p.start {
+                if emp.hired_on >= first.start {
                     continue; // a new joiner has no clients yet
                 }
                 let pool = match emp.scheme {
@@ -684,7 +796,7 @@ fn gen_clients(p: Period, seed: u64, emps: &[Employee], w: &mut World) {
                 for _ in 0..pool {
                     let churned_on = rng
                         .chance(80)
-                        .then(|| p.start - Days::new(rng.range(1, 120)));
+                        .then(|| first.start - Days::new(rng.range(1, 120)));
                     let since = match churned_on {
                         Some(c) => c - Days::new(rng.range(100, 900)),
                         None => old(&mut rng),
@@ -696,34 +808,80 @@ fn gen_clients(p: Period, seed: u64, emps: &[Employee], w: &mut World) {
     }
 }
 
+/// An account manager's book during month `k`: some clients churn (weaker people lose more;
+/// retention target 90 %) and a few are handed over. After the period one more client churns
+/// now and then, which the period's retention must not count.
+fn book_changes(k: usize, seed: u64, emps: &[Employee], w: &mut World) {
+    for (e, emp) in emps.iter().enumerate() {
+        let mo = &emp.months[k];
+        if emp.scheme != Scheme::AccountManager || mo.days.is_empty() {
+            continue;
+        }
+        let p = mo.p;
+        let mut rng = Rng::stream(seed, &format!("clients {}", p.label(0)), e as u64);
+        let mut book = w.book(e, p.start);
+        let retention_pm = 900 * (1000 + (mo.form as i64 - 1000) * 3 / 10) as u64 / 1000;
+        let churn_pm = 1000u64.saturating_sub(rng.jitter(retention_pm, 985, 1015));
+        let size = book.len() as u64;
+        let churned = ((size * churn_pm + 500) / 1000).min(size / 3) as usize;
+        rng.shuffle(&mut book);
+        for &c in &book[..churned] {
+            w.clients[c].churned_on = Some(p.day(rng.range(2, 28) as u32));
+        }
+        for _ in 0..rng.range(0, 2) {
+            w.add_client(e, p.day(rng.range(2, 28) as u32), None);
+        }
+        if mo.back == 0 && rng.chance(400) {
+            let since = p.start - Days::new(rng.range(20, 2600));
+            let later = p.next_start() + Days::new(rng.range(0, 6));
+            w.add_client(e, since, Some(later));
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Deals
 // ---------------------------------------------------------------------------------------------
 
-fn gen_deals(p: Period, seed: u64, emps: &[Employee], w: &mut World) {
+/// The deals won and lost in month `k` (and, in the period, the open ones of the schemes that
+/// do not pay for pipeline; b2b pipeline is [`gen_pipeline`]).
+fn gen_deals(k: usize, seed: u64, emps: &[Employee], w: &mut World) {
     for (e, emp) in emps.iter().enumerate() {
-        let mut rng = Rng::stream(seed, "deals", e as u64);
-        match emp.scheme {
-            Scheme::B2b => b2b_deals(p, &mut rng, e, emp, w),
-            Scheme::Transactional => transactional_deals(p, &mut rng, e, emp, w),
-            Scheme::AccountManager => am_deals(&mut rng, e, emp, w),
+        let mo = &emp.months[k];
+        if mo.days.is_empty() {
+            continue;
         }
-        boundary_deals(p, &mut rng, e, emp, w);
+        let mut rng = Rng::stream(seed, &format!("deals {}", mo.p.label(0)), e as u64);
+        match emp.scheme {
+            Scheme::B2b => b2b_deals(mo, &mut rng, e, emp, w),
+            Scheme::Transactional => transactional_deals(mo, &mut rng, e, emp, w),
+            Scheme::AccountManager => am_deals(mo, &mut rng, e, emp, w),
+        }
     }
 }
 
-fn b2b_deals(p: Period, rng: &mut Rng, e: usize, emp: &Employee, w: &mut World) {
-    let plan = emp.plans[2];
-    // Revenue: won deals closed in the period.
-    let goal = emp.prorate(plan / 1000 * emp.att(rng, 900, 1100));
+/// The month's attainment (per mille) of the plan-based KPI.
+fn plan_att(mo: &Month, emp: &Employee, rng: &mut Rng) -> u64 {
+    if emp.trend == Trend::EasyPlan {
+        rng.range(1260, 1420)
+    } else {
+        mo.att(rng, 900, 1100)
+    }
+}
+
+fn b2b_deals(mo: &Month, rng: &mut Rng, e: usize, emp: &Employee, w: &mut World) {
+    let plan = mo.plan.expect("employed this month");
+    // Revenue: won deals closed in the month.
+    // The plan of a month worked in part is already cut to the part.
+    let goal = plan / 1000 * plan_att(mo, emp, rng);
     let amounts = fill_to(rng, goal, |r| money(r, 800_000, 4_500_000, 1000, 200));
     let mut won_at_proposal = 0u64;
     for amount in amounts {
-        let closed = rng.pick(&emp.days);
+        let closed = rng.pick(&mo.days);
         let stage = rng.weighted(&[("proposal", 75), ("negotiation", 25)]);
         won_at_proposal += u64::from(stage == "proposal");
         let d = DealDraft {
-            created_on: back_workday(closed, rng.range(25, 160), emp.earliest()),
+            created_on: back_workday(closed, rng.range(20, 100), emp.earliest()),
             closed_on: Some(closed),
             status: "won",
             stage,
@@ -732,8 +890,12 @@ fn b2b_deals(p: Period, rng: &mut Rng, e: usize, emp: &Employee, w: &mut World) 
         };
         w.add_deal(rng, e, d);
     }
-    // Proposal win rate: target 25 % of proposal-stage deals won or lost in the period.
-    let rate_pm = (250 * emp.att(rng, 850, 1150) / 1000).clamp(100, 900);
+    // Proposal win rate: target 25 % of proposal-stage deals won or lost in the month.
+    let rate_pm = if emp.trend == Trend::ConversionFalls {
+        rng.jitter(mo.trend(400, 150), 950, 1050)
+    } else {
+        (250 * mo.att(rng, 850, 1150) / 1000).clamp(100, 900)
+    };
     let lost_at_proposal = if won_at_proposal == 0 {
         rng.range(1, 3)
     } else {
@@ -741,61 +903,124 @@ fn b2b_deals(p: Period, rng: &mut Rng, e: usize, emp: &Employee, w: &mut World) 
     };
     let early_lost = rng.range(1, 4);
     for k in 0..lost_at_proposal + early_lost {
-        let closed = rng.pick(&emp.days);
+        let closed = rng.pick(&mo.days);
         let stage = if k < lost_at_proposal {
             "proposal"
         } else {
             rng.weighted(&EARLY_STAGES)
         };
+        // Lost deals die young: a lost proposal is weeks old, an early loss days.
+        let age = if k < lost_at_proposal {
+            rng.range(10, 45)
+        } else {
+            rng.range(3, 25)
+        };
         let d = DealDraft {
-            created_on: back_workday(closed, rng.range(15, 120), emp.earliest()),
+            created_on: back_workday(closed, age, emp.earliest()),
             closed_on: Some(closed),
             status: "lost",
             stage,
-            amount: money(rng, 600_000, 5_000_000, 1000, 150),
+            amount: money(rng, 400_000, 3_000_000, 1000, 150),
             new_client: rng.chance(650),
-        };
-        w.add_deal(rng, e, d);
-    }
-    // Pipeline: open at period end, target 3 x plan. Some close just after the period.
-    let last_day = emp.left_on.unwrap_or(p.end).min(p.end);
-    let goal = 3 * (plan / 1000) * emp.att(rng, 850, 1150);
-    let amounts = fill_to(rng, goal, |r| money(r, 1_000_000, 6_000_000, 1000, 150));
-    let closes_next_month = emp.left_on.is_none() && rng.chance(500);
-    for (k, amount) in amounts.into_iter().enumerate() {
-        let created = back_workday(last_day, rng.range(0, 150), emp.earliest());
-        let (closed_on, status, stage) = if k == 0 && closes_next_month {
-            let closed = p.next_start() + Days::new(rng.range(1, 4));
-            let status = rng.pick(&["won", "lost"]);
-            (Some(closed), status, "proposal")
-        } else {
-            (None, "open", rng.weighted(&OPEN_STAGES))
-        };
-        let d = DealDraft {
-            created_on: created,
-            closed_on,
-            status,
-            stage,
-            amount,
-            new_client: rng.chance(500),
         };
         w.add_deal(rng, e, d);
     }
 }
 
-fn transactional_deals(p: Period, rng: &mut Rng, e: usize, emp: &Employee, w: &mut World) {
+/// B2b pipeline: the deals open at each month end (created by then, not closed by then) come
+/// near 3 x plan, month after month. Deals won or lost later were open before; the rest are
+/// topped up each month with new deals, which stay open, or are lost in a later month at an
+/// early stage (so they never touch a later month's revenue or proposal conversion). A top-up
+/// is dated within its own month (the first month's may be older), so it changes no earlier
+/// month's pipeline.
+fn gen_pipeline(seed: u64, emps: &[Employee], w: &mut World) {
+    for (e, emp) in emps.iter().enumerate() {
+        if emp.scheme != Scheme::B2b {
+            continue;
+        }
+        for (k, mo) in emp.months.iter().enumerate() {
+            if mo.days.is_empty() {
+                continue;
+            }
+            let p = mo.p;
+            let mut rng = Rng::stream(seed, &format!("pipeline {}", p.label(0)), e as u64);
+            let plan = mo.plan.expect("employed this month");
+            let open_at_end: u64 = w
+                .deals
+                .iter()
+                .filter(|d| {
+                    d.owner == e && d.created_on <= p.end && d.closed_on.is_none_or(|c| c > p.end)
+                })
+                .map(|d| d.amount)
+                .sum();
+            let att = if emp.trend == Trend::EasyPlan {
+                rng.range(1260, 1420)
+            } else {
+                mo.att(&mut rng, 850, 1150)
+            };
+            let goal = 3 * (plan / 1000) * att;
+            if goal <= open_at_end + 50_000_000 {
+                continue;
+            }
+            let amounts = fill_to(&mut rng, goal - open_at_end, |r| {
+                money(r, 1_000_000, 6_000_000, 1000, 150)
+            });
+            let last_day = mo.last_day();
+            let later_days: Vec<NaiveDate> = emp.months[k + 1..]
+                .iter()
+                .flat_map(|m| m.days.iter().copied())
+                .collect();
+            let closes_next_month = mo.back == 0 && emp.left_on.is_none() && rng.chance(500);
+            for (i, amount) in amounts.into_iter().enumerate() {
+                let created = if k == 0 {
+                    back_workday(last_day, rng.range(0, 150), emp.earliest())
+                } else {
+                    rng.pick(&mo.days)
+                };
+                let (closed_on, status, stage) = if i == 0 && closes_next_month {
+                    // Just after the export's period: a row the period must ignore.
+                    let closed = p.next_start() + Days::new(rng.range(1, 4));
+                    (Some(closed), rng.pick(&["won", "lost"]), "proposal")
+                } else if !later_days.is_empty() && rng.chance(450) {
+                    let closed = rng.pick(&later_days);
+                    (Some(closed), "lost", rng.weighted(&EARLY_STAGES))
+                } else {
+                    (None, "open", rng.weighted(&OPEN_STAGES))
+                };
+                let d = DealDraft {
+                    created_on: created,
+                    closed_on,
+                    status,
+                    stage,
+                    amount,
+                    new_client: rng.chance(500),
+                };
+                w.add_deal(&mut rng, e, d);
+            }
+        }
+    }
+}
+
+fn transactional_deals(mo: &Month, rng: &mut Rng, e: usize, emp: &Employee, w: &mut World) {
     // Won count vs 30 and average deal vs 275 000 KZT; their product is the revenue, which is
     // sized to land near the plan (10.0-11.5 M) for a person in normal form.
-    let count = emp.prorate(30 * emp.att(rng, 1070, 1200) / 1000);
-    let avg = kzt(275_000, 0) * rng.range(1030, 1250) / 1000;
-    let new_pm = if emp.hired_on >= p.start { 1000 } else { 400 };
+    let (count_pm, avg_pm) = match emp.trend {
+        // Smaller deals every month, a few more of them.
+        Trend::AverageDealFalls => (mo.trend(950, 1150), mo.trend(1250, 800)),
+        Trend::EasyPlan => (rng.range(1260, 1420), rng.range(1030, 1150)),
+        _ => (mo.att(rng, 1070, 1200), rng.range(1030, 1250)),
+    };
+    let count = mo.prorate(30 * count_pm / 1000);
+    let avg = kzt(275_000, 0) * avg_pm / 1000;
+    let first_month = emp.hired_on >= mo.p.start;
+    let new_pm = if first_month { 1000 } else { 400 };
     for _ in 0..count {
         let mult = 300 + rng.range(0, 700) + rng.range(0, 700);
         let mut amount = (avg * mult / 1000 + 5000) / 10_000 * 10_000;
         if rng.chance(200) {
             amount += rng.range(1, 9_999);
         }
-        let closed = rng.pick(&emp.days);
+        let closed = rng.pick(&mo.days);
         let d = DealDraft {
             created_on: back_workday(closed, rng.range(0, 21), emp.earliest()),
             closed_on: Some(closed),
@@ -808,7 +1033,7 @@ fn transactional_deals(p: Period, rng: &mut Rng, e: usize, emp: &Employee, w: &m
     }
     let lost = count * rng.range(250, 500) / 1000;
     for _ in 0..lost {
-        let closed = rng.pick(&emp.days);
+        let closed = rng.pick(&mo.days);
         let d = DealDraft {
             created_on: back_workday(closed, rng.range(0, 30), emp.earliest()),
             closed_on: Some(closed),
@@ -819,26 +1044,30 @@ fn transactional_deals(p: Period, rng: &mut Rng, e: usize, emp: &Employee, w: &m
         };
         w.add_deal(rng, e, d);
     }
-    let last_day = *emp.days.last().expect("working days");
-    for _ in 0..rng.range(3, 10) {
-        let d = DealDraft {
-            created_on: back_workday(last_day, rng.range(0, 30), emp.earliest()),
-            closed_on: None,
-            status: "open",
-            stage: rng.weighted(&OPEN_STAGES),
-            amount: money(rng, 80_000, 800_000, 100, 200),
-            new_client: rng.chance(new_pm.max(500)),
-        };
-        w.add_deal(rng, e, d);
+    // Open at the export's end (earlier months' open deals are the later months' wins).
+    if mo.back == 0 {
+        for _ in 0..rng.range(3, 10) {
+            let d = DealDraft {
+                created_on: back_workday(mo.last_day(), rng.range(0, 30), emp.earliest()),
+                closed_on: None,
+                status: "open",
+                stage: rng.weighted(&OPEN_STAGES),
+                amount: money(rng, 80_000, 800_000, 100, 200),
+                new_client: rng.chance(new_pm.max(500)),
+            };
+            w.add_deal(rng, e, d);
+        }
     }
 }
 
-fn am_deals(rng: &mut Rng, e: usize, emp: &Employee, w: &mut World) {
+fn am_deals(mo: &Month, rng: &mut Rng, e: usize, emp: &Employee, w: &mut World) {
     // Upsell: won deals with existing (book) clients, vs plan.
-    let goal = emp.prorate(emp.plans[2] / 1000 * emp.att(rng, 900, 1100));
+    let plan = mo.plan.expect("employed this month");
+    // The plan of a month worked in part is already cut to the part.
+    let goal = plan / 1000 * plan_att(mo, emp, rng);
     let amounts = fill_to(rng, goal, |r| money(r, 150_000, 1_200_000, 1000, 200));
     for amount in amounts {
-        let closed = rng.pick(&emp.days);
+        let closed = rng.pick(&mo.days);
         let d = DealDraft {
             created_on: back_workday(closed, rng.range(7, 60), emp.earliest()),
             closed_on: Some(closed),
@@ -851,7 +1080,7 @@ fn am_deals(rng: &mut Rng, e: usize, emp: &Employee, w: &mut World) {
     }
     // A new logo now and then: won, but not upsell.
     if rng.chance(400) {
-        let closed = rng.pick(&emp.days);
+        let closed = rng.pick(&mo.days);
         let d = DealDraft {
             created_on: back_workday(closed, rng.range(10, 45), emp.earliest()),
             closed_on: Some(closed),
@@ -863,7 +1092,7 @@ fn am_deals(rng: &mut Rng, e: usize, emp: &Employee, w: &mut World) {
         w.add_deal(rng, e, d);
     }
     for _ in 0..rng.range(1, 4) {
-        let closed = rng.pick(&emp.days);
+        let closed = rng.pick(&mo.days);
         let d = DealDraft {
             created_on: back_workday(closed, rng.range(7, 60), emp.earliest()),
             closed_on: Some(closed),
@@ -874,78 +1103,79 @@ fn am_deals(rng: &mut Rng, e: usize, emp: &Employee, w: &mut World) {
         };
         w.add_deal(rng, e, d);
     }
-    let last_day = *emp.days.last().expect("working days");
-    for _ in 0..rng.range(2, 6) {
-        let d = DealDraft {
-            created_on: back_workday(last_day, rng.range(0, 60), emp.earliest()),
-            closed_on: None,
-            status: "open",
-            stage: rng.weighted(&OPEN_STAGES),
-            amount: money(rng, 150_000, 1_500_000, 1000, 200),
-            new_client: rng.chance(150),
-        };
-        w.add_deal(rng, e, d);
-    }
-}
-
-/// A few deals closed just before the period and created just after it.
-fn boundary_deals(p: Period, rng: &mut Rng, e: usize, emp: &Employee, w: &mut World) {
-    let (lo, hi) = match emp.scheme {
-        Scheme::B2b => (800_000, 4_000_000),
-        Scheme::Transactional => (80_000, 600_000),
-        Scheme::AccountManager => (150_000, 1_200_000),
-    };
-    if !emp.prev_days.is_empty() {
-        for _ in 0..rng.range(1, 2) {
-            let closed = p.start - Days::new(rng.range(1, 8));
-            let closed = back_workday(closed, 0, emp.earliest());
-            let status = rng.weighted(&[("won", 60), ("lost", 40)]);
+    if mo.back == 0 {
+        for _ in 0..rng.range(2, 6) {
             let d = DealDraft {
-                created_on: back_workday(closed, rng.range(3, 60), emp.earliest()),
-                closed_on: Some(closed),
-                status,
-                stage: rng.weighted(&[("proposal", 60), ("negotiation", 40)]),
-                amount: money(rng, lo, hi, 1000, 200),
-                new_client: rng.chance(400),
+                created_on: back_workday(mo.last_day(), rng.range(0, 60), emp.earliest()),
+                closed_on: None,
+                status: "open",
+                stage: rng.weighted(&OPEN_STAGES),
+                amount: money(rng, 150_000, 1_500_000, 1000, 200),
+                new_client: rng.chance(150),
             };
             w.add_deal(rng, e, d);
         }
     }
-    if !emp.next_days.is_empty() && rng.chance(500) {
-        let d = DealDraft {
-            created_on: rng.pick(&emp.next_days),
-            closed_on: None,
-            status: "open",
-            stage: "lead",
-            amount: money(rng, lo, hi, 1000, 100),
-            new_client: rng.chance(600),
-        };
-        w.add_deal(rng, e, d);
-    }
 }
 
+/// A few deals closed just before the first month and created just after the period.
+fn boundary_deals(seed: u64, emps: &[Employee], w: &mut World) {
+    for (e, emp) in emps.iter().enumerate() {
+        let mut rng = Rng::stream(seed, "deals", e as u64);
+        let first = emp.months[0].p;
+        let (lo, hi) = match emp.scheme {
+            Scheme::B2b => (800_000, 4_000_000),
+            Scheme::Transactional => (80_000, 600_000),
+            Scheme::AccountManager => (150_000, 1_200_000),
+        };
+        if !emp.prev_days.is_empty() {
+            for _ in 0..rng.range(1, 2) {
+                let closed = first.start - Days::new(rng.range(1, 8));
+                let closed = back_workday(closed, 0, emp.earliest());
+                let status = rng.weighted(&[("won", 60), ("lost", 40)]);
+                let d = DealDraft {
+                    created_on: back_workday(closed, rng.range(3, 60), emp.earliest()),
+                    closed_on: Some(closed),
+                    status,
+                    stage: rng.weighted(&[("proposal", 60), ("negotiation", 40)]),
+                    amount: money(&mut rng, lo, hi, 1000, 200),
+                    new_client: rng.chance(400),
+                };
+                w.add_deal(&mut rng, e, d);
+            }
+        }
+        if !emp.next_days.is_empty() && rng.chance(500) {
+            let d = DealDraft {
+                created_on: rng.pick(&emp.next_days),
+                closed_on: None,
+                status: "open",
+                stage: "lead",
+                amount: money(&mut rng, lo, hi, 1000, 100),
+                new_client: rng.chance(600),
+            };
+            w.add_deal(&mut rng, e, d);
+        }
+    }
+}
 // ---------------------------------------------------------------------------------------------
 // Account-manager coverage plan (and the meetings that are part of it)
 // ---------------------------------------------------------------------------------------------
 
-fn plan_contacts(p: Period, seed: u64, emps: &[Employee], w: &mut World) -> Vec<ContactPlan> {
+fn plan_contacts(k: usize, seed: u64, emps: &[Employee], w: &mut World) -> Vec<ContactPlan> {
     let mut plans: Vec<ContactPlan> = (0..emps.len()).map(|_| ContactPlan::default()).collect();
     for (e, emp) in emps.iter().enumerate() {
-        if emp.scheme != Scheme::AccountManager {
+        let mo = &emp.months[k];
+        if emp.scheme != Scheme::AccountManager || mo.days.is_empty() {
             continue;
         }
-        let mut rng = Rng::stream(seed, "coverage", e as u64);
-        let mut book: Vec<usize> = (0..w.clients.len())
-            .filter(|&c| {
-                let cl = &w.clients[c];
-                cl.owner == e && cl.since < p.start && cl.churned_on.is_none_or(|x| x >= p.start)
-            })
-            .collect();
+        let p = mo.p;
+        let mut rng = Rng::stream(seed, &format!("coverage {}", p.label(0)), e as u64);
+        let mut book = w.book(e, p.start);
         let plan = &mut plans[e];
         plan.book = book.clone();
         rng.shuffle(&mut book);
         // Coverage target is 100 %; strong people reach it, weaker ones miss some clients.
-        let cov_pm = (550 + 400 * emp.form / 1000).min(1000);
+        let cov_pm = (550 + 400 * mo.form / 1000).min(1000);
         let cov_pm = rng.jitter(cov_pm, 970, 1030).min(1000);
         let covered = (book.len() as u64 * cov_pm + 500) / 1000;
         let (covered, uncovered) = book.split_at(covered as usize);
@@ -953,8 +1183,8 @@ fn plan_contacts(p: Period, seed: u64, emps: &[Employee], w: &mut World) -> Vec<
         plan.covered.sort_unstable();
         for &c in covered {
             let until = w.clients[c].churned_on.unwrap_or(p.end);
-            let days: Vec<NaiveDate> = emp.days.iter().copied().filter(|d| *d <= until).collect();
-            let days = if days.is_empty() { &emp.days } else { &days };
+            let days: Vec<NaiveDate> = mo.days.iter().copied().filter(|d| *d <= until).collect();
+            let days = if days.is_empty() { &mo.days } else { &days };
             let contacts = 1 + u64::from(rng.chance(500)) + u64::from(rng.chance(200));
             for _ in 0..contacts {
                 let day = rng.pick(days);
@@ -970,7 +1200,7 @@ fn plan_contacts(p: Period, seed: u64, emps: &[Employee], w: &mut World) -> Vec<
             if !rng.chance(650) {
                 continue;
             }
-            let day = rng.pick(&emp.days);
+            let day = rng.pick(&mo.days);
             match rng.range(0, 4) {
                 0 => plan.calls.entry(day).or_default().push((c, false)),
                 1 => plan.emails.entry(day).or_default().push((c, false)),
@@ -979,9 +1209,11 @@ fn plan_contacts(p: Period, seed: u64, emps: &[Employee], w: &mut World) -> Vec<
                     w.add_meeting(&mut rng, e, day, status, Some(c));
                 }
                 _ => {
-                    // An outgoing call just before the period.
-                    if let Some(&d) = emp.prev_days.last() {
-                        plan.calls.entry(d).or_default().push((c, true));
+                    // An outgoing call just before the export's first month (later months'
+                    // eves are the month before's own days, so an incoming call instead).
+                    match emp.prev_days.last() {
+                        Some(&d) if k == 0 => plan.calls.entry(d).or_default().push((c, true)),
+                        _ => plan.calls.entry(day).or_default().push((c, false)),
                     }
                 }
             }
@@ -1000,20 +1232,44 @@ struct Slot {
     client: Option<usize>,
 }
 
-fn outgoing_duration(rng: &mut Rng, short_pm: u64) -> u32 {
-    let secs = if rng.chance(short_pm) {
+/// How one person phones: per mille of outgoing calls under 2 minutes, and per mille of those of
+/// 2 minutes or more that last 5 minutes or more (a quick dialler has few long calls).
+#[derive(Clone, Copy)]
+struct CallStyle {
+    short_pm: u64,
+    long_pm: u64,
+}
+
+fn call_style(seed: u64, e: usize, scheme: Scheme) -> CallStyle {
+    let mut rng = Rng::stream(seed, "call style", e as u64);
+    let short_pm = match scheme {
+        Scheme::Transactional => rng.range(260, 340),
+        _ => rng.range(200, 350),
+    };
+    let long_pm = match rng.weighted(&[(0, 30), (1, 45), (2, 25)]) {
+        0 => rng.range(230, 330), // many short calls
+        1 => rng.range(380, 480),
+        _ => rng.range(500, 580), // long conversations
+    };
+    CallStyle { short_pm, long_pm }
+}
+
+fn outgoing_duration(rng: &mut Rng, style: CallStyle) -> u32 {
+    let secs = if rng.chance(style.short_pm) {
         match rng.range(0, 9) {
             0 | 1 => 0, // not answered
             2..=4 => rng.range(3, 30),
             _ => rng.range(31, 119),
         }
-    } else {
-        let base = rng.range(120, 420);
-        if rng.chance(180) {
+    } else if rng.chance(style.long_pm) {
+        let base = rng.range(300, 660);
+        if rng.chance(250) {
             base + rng.range(0, 1500)
         } else {
             base
         }
+    } else {
+        rng.range(120, 299)
     };
     secs as u32
 }
@@ -1095,78 +1351,6 @@ fn scaled(n: u64, scale_pm: u64) -> u64 {
     (n * scale_pm + 500) / 1000
 }
 
-fn gen_calls(seed: u64, scale_pm: u64, emps: &[Employee], plans: &[ContactPlan], w: &mut World) {
-    for (e, emp) in emps.iter().enumerate() {
-        let mut rng = Rng::stream(seed, "calls", e as u64);
-        let plan = &plans[e];
-        // Outgoing calls per working day: transactional 30-45 by form, others 8-15.
-        let (out_lo, out_hi, in_lo, in_hi) = match emp.scheme {
-            Scheme::Transactional => {
-                let base = (30 + (emp.form.clamp(620, 1320) - 620) * 15 / 700).min(45);
-                (base * 85 / 100, base * 115 / 100, 22, 36)
-            }
-            _ => (10, 16, 5, 10),
-        };
-        let short_pm = match emp.scheme {
-            Scheme::Transactional => rng.range(260, 340),
-            _ => rng.range(200, 350),
-        };
-        let tag_pm = match emp.scheme {
-            Scheme::AccountManager => 250,
-            _ => 50,
-        };
-        let own_clients: Vec<usize> = (0..w.clients.len())
-            .filter(|&c| w.clients[c].owner == e)
-            .collect();
-        let mut all_days: Vec<(NaiveDate, bool)> = Vec::new();
-        all_days.extend(emp.prev_days.iter().map(|d| (*d, true)));
-        all_days.extend(emp.days.iter().map(|d| (*d, false)));
-        all_days.extend(emp.next_days.iter().map(|d| (*d, true)));
-        for (day, boundary) in all_days {
-            let (n_out, n_in) = if boundary {
-                (rng.range(1, 4), rng.range(0, 2))
-            } else {
-                (rng.range(out_lo, out_hi), rng.range(in_lo, in_hi))
-            };
-            let (n_out, n_in) = (scaled(n_out, scale_pm), scaled(n_in, scale_pm));
-            let mut slots = Vec::new();
-            let planned = plan.calls.get(&day).map(Vec::as_slice).unwrap_or(&[]);
-            for &(c, outgoing) in planned {
-                let duration = if outgoing {
-                    outgoing_duration(&mut rng, short_pm)
-                } else {
-                    incoming_duration(&mut rng)
-                };
-                slots.push(Slot {
-                    outgoing,
-                    duration,
-                    client: Some(c),
-                });
-            }
-            let planned_out = planned.iter().filter(|(_, o)| *o).count() as u64;
-            for _ in 0..n_out.saturating_sub(planned_out) {
-                let client = tag(&mut rng, tag_pm, emp.scheme, &plan.covered, &own_clients);
-                let duration = outgoing_duration(&mut rng, short_pm);
-                slots.push(Slot {
-                    outgoing: true,
-                    duration,
-                    client,
-                });
-            }
-            for _ in 0..n_in {
-                let client = tag(&mut rng, tag_pm + 150, emp.scheme, &plan.book, &own_clients);
-                let duration = incoming_duration(&mut rng);
-                slots.push(Slot {
-                    outgoing: false,
-                    duration,
-                    client,
-                });
-            }
-            schedule_calls(&mut rng, e, day, slots, &mut w.calls);
-        }
-    }
-}
-
 /// Client id on a contact: account managers use the given list of their book, other people
 /// their own clients (rarely).
 fn tag(rng: &mut Rng, pm: u64, scheme: Scheme, am_list: &[usize], own: &[usize]) -> Option<usize> {
@@ -1178,6 +1362,140 @@ fn tag(rng: &mut Rng, pm: u64, scheme: Scheme, am_list: &[usize], own: &[usize])
     (!list.is_empty() && rng.chance(pm)).then(|| rng.pick(list))
 }
 
+/// One kind of contact (calls or emails) for one employee in one month.
+struct Channel<'a> {
+    /// Outgoing and incoming contacts per working day (`lo..=hi`); on the few days just
+    /// outside the export's months, `boundary_out` and `boundary_in`.
+    out: (u64, u64),
+    inc: (u64, u64),
+    boundary_out: (u64, u64),
+    boundary_in: (u64, u64),
+    /// Per mille of outgoing / incoming contacts that carry a client id.
+    tag_out_pm: u64,
+    tag_in_pm: u64,
+    /// The coverage plan's contacts by day: (client, outgoing).
+    planned: &'a BTreeMap<NaiveDate, Vec<(usize, bool)>>,
+}
+
+/// The month's contacts day by day: the planned coverage contacts, outgoing ones topped up to
+/// the day's count (account managers tag them only with covered clients, so coverage stays as
+/// planned) and the incoming ones (tagged with any book client: they do not count). The first
+/// month also has the last working days before it, the period the first days after it.
+/// `emit` turns one day's `(outgoing, client)` contacts into rows.
+fn day_contacts(
+    rng: &mut Rng,
+    emp: &Employee,
+    mo: &Month,
+    ch: &Channel,
+    plan: &ContactPlan,
+    own_clients: &[usize],
+    mut emit: impl FnMut(&mut Rng, NaiveDate, Vec<(bool, Option<usize>)>),
+) {
+    let mut days: Vec<(NaiveDate, bool)> = Vec::new();
+    if mo.back + 1 == emp.months.len() as u64 {
+        days.extend(emp.prev_days.iter().map(|d| (*d, true)));
+    }
+    days.extend(mo.days.iter().map(|d| (*d, false)));
+    if mo.back == 0 {
+        days.extend(emp.next_days.iter().map(|d| (*d, true)));
+    }
+    for (day, boundary) in days {
+        let ((out_lo, out_hi), (in_lo, in_hi)) = if boundary {
+            (ch.boundary_out, ch.boundary_in)
+        } else {
+            (ch.out, ch.inc)
+        };
+        let (n_out, n_in) = (rng.range(out_lo, out_hi), rng.range(in_lo, in_hi));
+        let planned = ch.planned.get(&day).map(Vec::as_slice).unwrap_or(&[]);
+        let mut contacts: Vec<(bool, Option<usize>)> =
+            planned.iter().map(|&(c, out)| (out, Some(c))).collect();
+        let planned_out = planned.iter().filter(|(_, o)| *o).count() as u64;
+        for _ in 0..n_out.saturating_sub(planned_out) {
+            let client = tag(rng, ch.tag_out_pm, emp.scheme, &plan.covered, own_clients);
+            contacts.push((true, client));
+        }
+        for _ in 0..n_in {
+            let client = tag(rng, ch.tag_in_pm, emp.scheme, &plan.book, own_clients);
+            contacts.push((false, client));
+        }
+        emit(rng, day, contacts);
+    }
+}
+
+fn own_clients(w: &World, e: usize) -> Vec<usize> {
+    (0..w.clients.len())
+        .filter(|&c| w.clients[c].owner == e)
+        .collect()
+}
+
+fn gen_calls(
+    k: usize,
+    seed: u64,
+    scale_pm: u64,
+    emps: &[Employee],
+    plans: &[ContactPlan],
+    w: &mut World,
+) {
+    for (e, emp) in emps.iter().enumerate() {
+        let mo = &emp.months[k];
+        if mo.days.is_empty() {
+            continue;
+        }
+        let mut rng = Rng::stream(seed, &format!("calls {}", mo.p.label(0)), e as u64);
+        let style = call_style(seed, e, emp.scheme);
+        // Outgoing calls per working day: transactional 30-45 by form, others 10-16.
+        let (out_lo, out_hi, in_lo, in_hi) = match emp.scheme {
+            Scheme::Transactional => {
+                let mut base = (30 + (mo.form.clamp(620, 1320) - 620) * 15 / 700).min(45);
+                if emp.trend == Trend::CallsFall {
+                    base = base * mo.trend(1000, 720) / 1000;
+                }
+                (base * 85 / 100, base * 115 / 100, 22, 36)
+            }
+            _ => (10, 16, 5, 10),
+        };
+        let tag_pm = match emp.scheme {
+            Scheme::AccountManager => 250,
+            _ => 50,
+        };
+        let s = |(lo, hi): (u64, u64)| (scaled(lo, scale_pm), scaled(hi, scale_pm));
+        let ch = Channel {
+            out: s((out_lo, out_hi)),
+            inc: s((in_lo, in_hi)),
+            boundary_out: s((1, 4)),
+            boundary_in: s((0, 2)),
+            tag_out_pm: tag_pm,
+            tag_in_pm: tag_pm + 150,
+            planned: &plans[e].calls,
+        };
+        let own = own_clients(w, e);
+        let calls = &mut w.calls;
+        day_contacts(
+            &mut rng,
+            emp,
+            mo,
+            &ch,
+            &plans[e],
+            &own,
+            |rng, day, contacts| {
+                let slots = contacts
+                    .into_iter()
+                    .map(|(outgoing, client)| Slot {
+                        outgoing,
+                        duration: if outgoing {
+                            outgoing_duration(rng, style)
+                        } else {
+                            incoming_duration(rng)
+                        },
+                        client,
+                    })
+                    .collect();
+                schedule_calls(rng, e, day, slots, calls);
+            },
+        );
+    }
+}
+
 fn email_time(rng: &mut Rng, day: NaiveDate) -> NaiveDateTime {
     let secs = if rng.chance(40) {
         rng.range(19 * 3600 + 30 * 60, 22 * 3600)
@@ -1187,55 +1505,51 @@ fn email_time(rng: &mut Rng, day: NaiveDate) -> NaiveDateTime {
     at(day, secs)
 }
 
-fn gen_emails(seed: u64, emps: &[Employee], plans: &[ContactPlan], w: &mut World) {
+fn gen_emails(k: usize, seed: u64, emps: &[Employee], plans: &[ContactPlan], w: &mut World) {
     for (e, emp) in emps.iter().enumerate() {
-        let mut rng = Rng::stream(seed, "emails", e as u64);
-        let plan = &plans[e];
-        let (out_lo, out_hi, in_lo, in_hi) = match emp.scheme {
-            Scheme::B2b => (8, 15, 4, 9),
-            Scheme::Transactional => (3, 8, 2, 5),
-            Scheme::AccountManager => (6, 14, 3, 8),
+        let mo = &emp.months[k];
+        if mo.days.is_empty() {
+            continue;
+        }
+        let mut rng = Rng::stream(seed, &format!("emails {}", mo.p.label(0)), e as u64);
+        let (out, inc) = match emp.scheme {
+            Scheme::B2b => ((8, 15), (4, 9)),
+            Scheme::Transactional => ((3, 8), (2, 5)),
+            Scheme::AccountManager => ((6, 14), (3, 8)),
         };
         let tag_pm = match emp.scheme {
             Scheme::AccountManager => 300,
             _ => 80,
         };
-        let own_clients: Vec<usize> = (0..w.clients.len())
-            .filter(|&c| w.clients[c].owner == e)
-            .collect();
-        let mut all_days: Vec<(NaiveDate, bool)> = Vec::new();
-        all_days.extend(emp.prev_days.iter().map(|d| (*d, true)));
-        all_days.extend(emp.days.iter().map(|d| (*d, false)));
-        all_days.extend(emp.next_days.iter().map(|d| (*d, true)));
-        for (day, boundary) in all_days {
-            let (n_out, n_in) = if boundary {
-                (rng.range(0, 2), rng.range(0, 2))
-            } else {
-                (rng.range(out_lo, out_hi), rng.range(in_lo, in_hi))
-            };
-            let mut day_emails = Vec::new();
-            let planned = plan.emails.get(&day).map(Vec::as_slice).unwrap_or(&[]);
-            for &(c, outgoing) in planned {
-                day_emails.push((email_time(&mut rng, day), outgoing, Some(c)));
-            }
-            let planned_out = planned.iter().filter(|(_, o)| *o).count() as u64;
-            for _ in 0..n_out.saturating_sub(planned_out) {
-                let client = tag(&mut rng, tag_pm, emp.scheme, &plan.covered, &own_clients);
-                day_emails.push((email_time(&mut rng, day), true, client));
-            }
-            for _ in 0..n_in {
-                let client = tag(&mut rng, tag_pm + 200, emp.scheme, &plan.book, &own_clients);
-                day_emails.push((email_time(&mut rng, day), false, client));
-            }
-            for (at, outgoing, client) in day_emails {
-                w.emails.push(Email {
-                    owner: e,
-                    at,
-                    outgoing,
-                    client,
-                });
-            }
-        }
+        let ch = Channel {
+            out,
+            inc,
+            boundary_out: (0, 2),
+            boundary_in: (0, 2),
+            tag_out_pm: tag_pm,
+            tag_in_pm: tag_pm + 200,
+            planned: &plans[e].emails,
+        };
+        let own = own_clients(w, e);
+        let emails = &mut w.emails;
+        day_contacts(
+            &mut rng,
+            emp,
+            mo,
+            &ch,
+            &plans[e],
+            &own,
+            |rng, day, contacts| {
+                for (outgoing, client) in contacts {
+                    emails.push(Email {
+                        owner: e,
+                        at: email_time(rng, day),
+                        outgoing,
+                        client,
+                    });
+                }
+            },
+        );
     }
 }
 
@@ -1243,16 +1557,19 @@ fn gen_emails(seed: u64, emps: &[Employee], plans: &[ContactPlan], w: &mut World
 // Meetings and NPS
 // ---------------------------------------------------------------------------------------------
 
-fn gen_meetings(p: Period, seed: u64, emps: &[Employee], plans: &[ContactPlan], w: &mut World) {
+fn gen_meetings(k: usize, seed: u64, emps: &[Employee], plans: &[ContactPlan], w: &mut World) {
     for (e, emp) in emps.iter().enumerate() {
-        let mut rng = Rng::stream(seed, "meetings", e as u64);
-        let own_clients: Vec<usize> = (0..w.clients.len())
-            .filter(|&c| w.clients[c].owner == e)
-            .collect();
+        let mo = &emp.months[k];
+        if mo.days.is_empty() {
+            continue;
+        }
+        let p = mo.p;
+        let mut rng = Rng::stream(seed, &format!("meetings {}", p.label(0)), e as u64);
+        let own_clients = own_clients(w, e);
         let (held, cancelled, no_show) = match emp.scheme {
-            // Target: 8 meetings held in the period.
+            // Target: 8 meetings held in the month.
             Scheme::B2b => (
-                (8 * emp.prorate(emp.att(&mut rng, 850, 1150)) + 500) / 1000,
+                (8 * mo.prorate(mo.att(&mut rng, 850, 1150)) + 500) / 1000,
                 rng.range(1, 3),
                 rng.range(0, 2),
             ),
@@ -1279,25 +1596,26 @@ fn gen_meetings(p: Period, seed: u64, emps: &[Employee], plans: &[ContactPlan], 
             ("no_show", no_show),
         ] {
             for _ in 0..count {
-                let day = rng.pick(&emp.days);
+                let day = rng.pick(&mo.days);
                 let client = client_for(&mut rng, status == "held");
                 w.add_meeting(&mut rng, e, day, status, client);
             }
         }
-        // A stale "planned" meeting late in the period now and then.
-        let late: Vec<NaiveDate> = emp.days.iter().copied().filter(|d| d.day() >= 26).collect();
+        // A stale "planned" meeting late in the month now and then.
+        let late: Vec<NaiveDate> = mo.days.iter().copied().filter(|d| d.day() >= 26).collect();
         if !late.is_empty() && rng.chance(250) {
             let day = rng.pick(&late);
             let client = client_for(&mut rng, false);
             w.add_meeting(&mut rng, e, day, "planned", client);
         }
-        // Just outside the period: held the month before, planned for the month after.
-        if !emp.prev_days.is_empty() && rng.chance(400) {
+        // Just outside the export: held the month before the first, planned for the month
+        // after the period.
+        if k == 0 && !emp.prev_days.is_empty() && rng.chance(400) {
             let day = rng.pick(&emp.prev_days);
             let client = client_for(&mut rng, false);
             w.add_meeting(&mut rng, e, day, "held", client);
         }
-        if emp.left_on.is_none() {
+        if mo.back == 0 && emp.left_on.is_none() {
             let next = workdays(p.next_start(), p.next_start() + Days::new(9));
             for _ in 0..rng.range(0, 2) {
                 let day = rng.pick(&next);
@@ -1308,24 +1626,26 @@ fn gen_meetings(p: Period, seed: u64, emps: &[Employee], plans: &[ContactPlan], 
     }
 }
 
-fn gen_nps(p: Period, seed: u64, emps: &[Employee], w: &mut World) {
+fn gen_nps(k: usize, seed: u64, emps: &[Employee], w: &mut World) {
     for (e, emp) in emps.iter().enumerate() {
-        if emp.scheme != Scheme::AccountManager {
+        let mo = &emp.months[k];
+        if emp.scheme != Scheme::AccountManager || mo.days.is_empty() {
             continue;
         }
-        let mut rng = Rng::stream(seed, "nps", e as u64);
+        let p = mo.p;
+        let mut rng = Rng::stream(seed, &format!("nps {}", p.label(0)), e as u64);
         // Target NPS (per mille): -100 for the weakest form up to +800 for the strongest.
-        let form = emp.form.clamp(620, 1320) as i64;
+        let form = mo.form.clamp(620, 1320) as i64;
         let target = -100 + (form - 620) * 900 / 700 + rng.range(0, 100) as i64 - 50;
         let target = target.clamp(-150, 850);
         let n = rng.range(5, 25) as i64;
         let promoters = ((n * (800 + target) + 1000) / 2000).clamp(0, n);
         let detractors = ((n * (800 - target) + 1000) / 2000).clamp(0, n - promoters);
         let mut scores: Vec<u8> = Vec::new();
-        for k in 0..n {
-            let score = if k < promoters {
+        for i in 0..n {
+            let score = if i < promoters {
                 rng.weighted(&[(9, 45), (10, 55)])
-            } else if k < promoters + detractors {
+            } else if i < promoters + detractors {
                 rng.weighted(&[(0, 3), (1, 2), (2, 3), (3, 5), (4, 8), (5, 12), (6, 15)])
             } else {
                 rng.weighted(&[(7, 45), (8, 55)])
@@ -1333,7 +1653,11 @@ fn gen_nps(p: Period, seed: u64, emps: &[Employee], w: &mut World) {
             scores.push(score);
         }
         rng.shuffle(&mut scores);
-        let month = dates(p.start, p.end);
+        // Answers come in on any day the person is employed (clients answer at weekends too).
+        let month: Vec<NaiveDate> = dates(p.start, p.end)
+            .into_iter()
+            .filter(|d| emp.employed(*d))
+            .collect();
         for score in scores {
             w.responses.push(Response {
                 owner: e,
@@ -1341,12 +1665,16 @@ fn gen_nps(p: Period, seed: u64, emps: &[Employee], w: &mut World) {
                 score,
             });
         }
-        // Responses just outside the period.
+        // Responses just outside the export.
+        let first = k == 0;
+        let last = mo.back == 0;
         for _ in 0..rng.range(0, 2) {
-            let on = if rng.chance(500) {
+            let on = if first && (!last || rng.chance(500)) {
                 p.start - Days::new(rng.range(1, 5))
-            } else {
+            } else if last {
                 p.next_start() + Days::new(rng.range(0, 4))
+            } else {
+                continue;
             };
             w.responses.push(Response {
                 owner: e,
@@ -1356,7 +1684,6 @@ fn gen_nps(p: Period, seed: u64, emps: &[Employee], w: &mut World) {
         }
     }
 }
-
 // ---------------------------------------------------------------------------------------------
 // Tables
 // ---------------------------------------------------------------------------------------------
@@ -1401,7 +1728,7 @@ fn id_maker(prefix: &'static str, min_width: usize, count: usize) -> impl Fn(usi
     move |i| format!("{prefix}{:0width$}", i + 1)
 }
 
-fn build_tables(p: Period, emps: &[Employee], w: World) -> Vec<Table> {
+fn build_tables(emps: &[Employee], w: World) -> Vec<Table> {
     let World {
         clients,
         mut deals,
@@ -1454,17 +1781,15 @@ fn build_tables(p: Period, emps: &[Employee], w: World) -> Vec<Table> {
 
     let mut plan_rows = Vec::new();
     for (e, x) in emps.iter().enumerate() {
-        let metric = match x.scheme {
-            Scheme::AccountManager => "upsell",
-            _ => "revenue",
-        };
-        for (k, target) in x.plans.iter().enumerate() {
-            plan_rows.push(vec![
-                emp_id(e),
-                Cell::Text(p.label(k as i32 - 2)),
-                Cell::Str(metric),
-                Cell::Money(*target),
-            ]);
+        for mo in &x.months {
+            if let Some(target) = mo.plan {
+                plan_rows.push(vec![
+                    emp_id(e),
+                    Cell::Text(mo.p.label(0)),
+                    Cell::Str(x.scheme.plan_metric()),
+                    Cell::Money(target),
+                ]);
+            }
         }
     }
     let plans = Table {
@@ -1739,13 +2064,15 @@ fn write_xlsx(path: &Path, creation: NaiveDate, title: &str, tables: &[Table]) -
 struct Args {
     out: PathBuf,
     period: String,
+    months: u64,
     scale_pm: u64,
     seed: u64,
 }
 
-const USAGE: &str = "usage: generate_samples [--out DIR] [--period YYYY-MM] \
+const USAGE: &str = "usage: generate_samples [--out DIR] [--period YYYY-MM] [--months N] \
 [--calls-per-day-scale N] [--seed S]\n\
-defaults: --out samples --period 2026-10 --calls-per-day-scale 1 --seed 42";
+defaults: --out samples --period 2026-10 --months 4 --calls-per-day-scale 1 --seed 42\n\
+--months N: the export holds the N months ending with --period (1 to 120)";
 
 /// Parses a non-negative decimal like `40` or `0.5` into per mille, without floats.
 fn parse_permille(s: &str) -> Res<u64> {
@@ -1771,6 +2098,7 @@ fn parse_args() -> Res<Args> {
     let mut args = Args {
         out: PathBuf::from("samples"),
         period: "2026-10".to_string(),
+        months: 4,
         scale_pm: 1000,
         seed: 42,
     };
@@ -1784,7 +2112,13 @@ fn parse_args() -> Res<Args> {
             Some((k, v)) if k.starts_with("--") => (k.to_string(), Some(v.to_string())),
             _ => (arg.clone(), None),
         };
-        const KEYS: [&str; 4] = ["--out", "--period", "--calls-per-day-scale", "--seed"];
+        const KEYS: [&str; 5] = [
+            "--out",
+            "--period",
+            "--months",
+            "--calls-per-day-scale",
+            "--seed",
+        ];
         if !KEYS.contains(&key.as_str()) {
             return Err(format!("unknown argument {key:?}\n{USAGE}").into());
         }
@@ -1797,6 +2131,15 @@ fn parse_args() -> Res<Args> {
         match key.as_str() {
             "--out" => args.out = PathBuf::from(value),
             "--period" => args.period = value,
+            "--months" => {
+                args.months = value
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=120).contains(n))
+                    .ok_or_else(|| {
+                        format!("--months must be a whole number from 1 to 120, got {value:?}")
+                    })?
+            }
             "--calls-per-day-scale" => args.scale_pm = parse_permille(&value)?,
             "--seed" => {
                 args.seed = value
@@ -1816,22 +2159,36 @@ fn run() -> Res<()> {
     let args = parse_args()?;
     let p = Period::parse(&args.period)?;
     let seed = args.seed;
+    let n = args.months as i32;
+    let months: Vec<Period> = (0..n).map(|k| p.shift(k + 1 - n)).collect();
+    if months[0].year < 1901 {
+        return Err(format!("--months {n} reaches back before 1901 from {}", args.period).into());
+    }
 
-    let emps = build_employees(p, seed);
+    let emps = build_employees(&months, seed);
     let mut world = World::default();
-    gen_clients(p, seed, &emps, &mut world);
-    gen_deals(p, seed, &emps, &mut world);
-    let plans = plan_contacts(p, seed, &emps, &mut world);
-    gen_calls(seed, args.scale_pm, &emps, &plans, &mut world);
-    gen_emails(seed, &emps, &plans, &mut world);
-    gen_meetings(p, seed, &emps, &plans, &mut world);
-    gen_nps(p, seed, &emps, &mut world);
-    let tables = build_tables(p, &emps, world);
+    gen_clients(months[0], seed, &emps, &mut world);
+    // Month by month: the book changes, then the deals won and lost (they pick clients from
+    // the book as it stands); the pipeline then tops up what those leave open.
+    for k in 0..months.len() {
+        book_changes(k, seed, &emps, &mut world);
+        gen_deals(k, seed, &emps, &mut world);
+    }
+    gen_pipeline(seed, &emps, &mut world);
+    boundary_deals(seed, &emps, &mut world);
+    for k in 0..months.len() {
+        let plans = plan_contacts(k, seed, &emps, &mut world);
+        gen_calls(k, seed, args.scale_pm, &emps, &plans, &mut world);
+        gen_emails(k, seed, &emps, &plans, &mut world);
+        gen_meetings(k, seed, &emps, &plans, &mut world);
+        gen_nps(k, seed, &emps, &mut world);
+    }
+    let tables = build_tables(&emps, world);
 
     if let Some(t) = tables.iter().find(|t| t.rows.len() > XLSX_MAX_DATA_ROWS) {
         return Err(format!(
             "table {} has {} rows, more than an xlsx sheet can hold ({XLSX_MAX_DATA_ROWS}); \
-             use a smaller --calls-per-day-scale",
+             use a smaller --calls-per-day-scale or fewer --months",
             t.name,
             t.rows.len()
         )
@@ -1848,7 +2205,13 @@ fn run() -> Res<()> {
     let title = format!("CRM export {label}");
     write_xlsx(&xlsx, p.next_start(), &title, &tables)?;
 
-    println!("wrote {} and {}", xlsx.display(), csv_dir.display());
+    println!(
+        "wrote {} and {} ({} to {})",
+        xlsx.display(),
+        csv_dir.display(),
+        months[0].label(0),
+        label
+    );
     for table in &tables {
         println!("  {:<10} {:>9} rows", table.name, table.rows.len());
     }

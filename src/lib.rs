@@ -6,15 +6,19 @@
 //! [`run`] wires the stages together for the command line ([`cli`]).
 #![forbid(unsafe_code)]
 
+pub mod analysis;
 pub mod audit;
 pub mod cli;
 pub mod data;
+pub mod engine;
 pub mod error;
+pub mod load;
 pub mod metrics;
 pub mod num;
 pub mod output;
 pub mod period;
 pub mod report;
+pub mod results;
 pub mod run;
 pub mod scheme;
 pub mod scoring;

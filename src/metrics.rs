@@ -1,9 +1,12 @@
 //! Metric evaluation: every scheme metric for every employee, aggregated while the rows stream by.
 //!
-//! Each aggregate metric of each scheme in use becomes a slot with one accumulator per employee.
-//! A row is offered to the slots of its table whose scheme is the row's employee's scheme; the
-//! row is kept or not by the slot's filter and, if kept, updates the accumulator. Nothing is
-//! stored per row, so memory does not grow with the number of calls.
+//! What is evaluated is a list of units, each a (period, scheme) pair; every employee has the
+//! units asked for them (the paid scheme in each period, a candidate beside it …). Each
+//! aggregate metric of each unit becomes a slot with one accumulator per employee. A row is
+//! offered to the slots of its table in the units of the row's employee; the row is kept or not
+//! by the slot's filter (its dates resolved for the unit's period) and, if kept, updates the
+//! accumulator. Every table is read once, whatever the number of periods and schemes, and
+//! nothing is stored per row, so memory does not grow with the number of calls.
 //!
 //! `found_in` filters need the keys of another table's rows (clients contacted by a call …):
 //! those tables are read first ([`Evaluator::table_order`]) and their matching keys collected in
@@ -97,6 +100,8 @@ struct Acc {
 }
 
 struct Slot {
+    /// Index into the evaluator's units.
+    unit: usize,
     scheme: usize,
     metric: usize,
     table: Table,
@@ -114,14 +119,26 @@ pub struct MetricValue {
     pub rows: u64,
 }
 
+/// What to evaluate for an employee: a scheme (by index) in a period (by index into the
+/// evaluator's periods).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Unit {
+    pub period: usize,
+    pub scheme: usize,
+}
+
 pub struct Evaluator<'a> {
     schemes: &'a [Scheme],
-    /// Scheme index of each employee (by roster index).
-    employee_scheme: Vec<usize>,
+    /// The distinct units of all employees.
+    units: Vec<Unit>,
+    /// Each employee's units (by roster index), as indices into `units`, in the order asked.
+    employee_units: Vec<Vec<usize>>,
     slots: Vec<Slot>,
     keysets: Vec<KeySet>,
-    /// Slots and key sets to offer each table's rows to.
-    by_table: HashMap<Table, (Vec<usize>, Vec<usize>)>,
+    /// Per unit and table (by [`table_index`]): the slots to offer the table's rows to.
+    unit_slots: Vec<[Vec<usize>; TABLES]>,
+    /// Per table: the key sets its rows feed.
+    table_keysets: [Vec<usize>; TABLES],
     /// Per scheme (by index; empty when not in use): its metrics in an order where every
     /// formula comes after the metrics it reads, and each formula's distinct operands.
     plans: Vec<EvalPlan>,
@@ -141,16 +158,40 @@ impl EvalPlan {
     }
 }
 
+const TABLES: usize = Table::ALL.len();
+
+fn table_index(table: Table) -> usize {
+    Table::ALL
+        .iter()
+        .position(|t| *t == table)
+        .expect("every table is in Table::ALL")
+}
+
 impl<'a> Evaluator<'a> {
-    /// Prepares the slots for the schemes actually in use by the roster.
-    pub fn new(schemes: &'a [Scheme], employee_scheme: Vec<usize>, period: Period) -> Self {
-        let in_use: BTreeSet<usize> = employee_scheme.iter().copied().collect();
+    /// Prepares the slots for the units asked: `employee_units[e]` lists the (period, scheme)
+    /// pairs to evaluate for the employee with roster index `e`.
+    pub fn new(schemes: &'a [Scheme], periods: &[Period], employee_units: &[Vec<Unit>]) -> Self {
+        let units: Vec<Unit> = employee_units
+            .iter()
+            .flatten()
+            .copied()
+            .collect::<BTreeSet<Unit>>()
+            .into_iter()
+            .collect();
+        let unit_id: HashMap<Unit, usize> =
+            units.iter().enumerate().map(|(i, u)| (*u, i)).collect();
+        let in_use: BTreeSet<usize> = units.iter().map(|u| u.scheme).collect();
         let mut ev = Evaluator {
             schemes,
-            employee_scheme,
+            employee_units: employee_units
+                .iter()
+                .map(|us| us.iter().map(|u| unit_id[u]).collect())
+                .collect(),
+            unit_slots: (0..units.len()).map(|_| Default::default()).collect(),
+            units,
             slots: Vec::new(),
             keysets: Vec::new(),
-            by_table: HashMap::new(),
+            table_keysets: Default::default(),
             plans: Vec::new(),
         };
         ev.plans = (0..schemes.len())
@@ -162,16 +203,15 @@ impl<'a> Evaluator<'a> {
                 }
             })
             .collect();
-        for &s in &in_use {
+        for u in 0..ev.units.len() {
+            let Unit { period, scheme: s } = ev.units[u];
+            let period = periods[period];
             for (m, metric) in schemes[s].metrics.iter().enumerate() {
                 if let MetricDef::Aggregate(a) = &metric.def {
                     let filter = ev.compile(&a.filter, period);
-                    ev.by_table
-                        .entry(a.table)
-                        .or_default()
-                        .0
-                        .push(ev.slots.len());
+                    ev.unit_slots[u][table_index(a.table)].push(ev.slots.len());
                     ev.slots.push(Slot {
+                        unit: u,
                         scheme: s,
                         metric: m,
                         table: a.table,
@@ -209,11 +249,7 @@ impl<'a> Evaluator<'a> {
                 for l in lookups {
                     let filter = self.compile(&l.filter, period);
                     ids.push(self.keysets.len());
-                    self.by_table
-                        .entry(l.table)
-                        .or_default()
-                        .1
-                        .push(self.keysets.len());
+                    self.table_keysets[table_index(l.table)].push(self.keysets.len());
                     self.keysets.push(KeySet {
                         table: l.table,
                         column: l.column,
@@ -297,12 +333,9 @@ impl<'a> Evaluator<'a> {
 
     /// Offers one valid row of `table`, belonging to the employee with roster index `employee`.
     pub fn feed(&mut self, table: Table, employee: usize, row: &TypedRow<'_>) {
-        let Some((slots, sets)) = self.by_table.get(&table) else {
-            return;
-        };
+        let t = table_index(table);
         let emp = employee as u32;
-        let scheme = self.employee_scheme[employee];
-        for &k in sets {
+        for &k in &self.table_keysets[t] {
             let set = &self.keysets[k];
             if let Some(key) = row.values[set.column].as_text()
                 && !key.is_empty()
@@ -313,13 +346,24 @@ impl<'a> Evaluator<'a> {
                 self.keysets[k].keys.insert(entry);
             }
         }
-        for &s in slots {
-            let slot = &self.slots[s];
-            if slot.scheme != scheme || !matches(&slot.filter, row.values, emp, &self.keysets) {
-                continue;
+        let Some(units) = self.employee_units.get(employee) else {
+            return;
+        };
+        for &u in units {
+            for &s in &self.unit_slots[u][t] {
+                Self::offer(&mut self.slots[s], &self.keysets, table, emp, row);
+            }
+        }
+    }
+
+    /// Offers a row to one slot: kept by its filter, it updates the employee's accumulator.
+    fn offer(slot: &mut Slot, keysets: &[KeySet], table: Table, emp: u32, row: &TypedRow<'_>) {
+        {
+            if !matches(&slot.filter, row.values, emp, keysets) {
+                return;
             }
             let op = slot.op;
-            let acc = self.slots[s].accs.entry(emp).or_default();
+            let acc = slot.accs.entry(emp).or_default();
             acc.rows += 1;
             let date = row_date(table, row.values);
             if per_day(table) {
@@ -357,8 +401,9 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// Every metric of every employee's scheme, by roster index then metric index.
-    pub fn finish(&self) -> Result<Vec<Vec<MetricValue>>, Vec<Problem>> {
+    /// Every metric of every unit of every employee: `values[e][i]` for the employee with roster
+    /// index `e` and their `i`-th unit as asked, by metric index.
+    pub fn finish(&self) -> Result<Vec<Vec<Vec<MetricValue>>>, Vec<Problem>> {
         let mut problems = Vec::new();
         let (_, circle) = self.order_and_cycle();
         if !circle.is_empty() {
@@ -380,27 +425,33 @@ impl<'a> Evaluator<'a> {
                 ),
             )]);
         }
-        let mut out = Vec::with_capacity(self.employee_scheme.len());
         let slot_of: HashMap<(usize, usize), usize> = self
             .slots
             .iter()
             .enumerate()
-            .map(|(i, s)| ((s.scheme, s.metric), i))
+            .map(|(i, s)| ((s.unit, s.metric), i))
             .collect();
-        for (e, &s) in self.employee_scheme.iter().enumerate() {
-            let scheme = &self.schemes[s];
-            let mut values: Vec<Option<MetricValue>> = vec![None; scheme.metrics.len()];
-            for &m in &self.plans[s].order {
-                let v = self.value_of(e, s, m, &slot_of, &values, &mut problems);
-                values[m] = Some(v);
+        let mut out = Vec::with_capacity(self.employee_units.len());
+        for (e, units) in self.employee_units.iter().enumerate() {
+            let mut per_unit = Vec::with_capacity(units.len());
+            for &u in units {
+                let s = self.units[u].scheme;
+                let scheme = &self.schemes[s];
+                let mut values: Vec<Option<MetricValue>> = vec![None; scheme.metrics.len()];
+                for &m in &self.plans[s].order {
+                    let v = self.value_of(e, u, m, &slot_of, &values, &mut problems);
+                    values[m] = Some(v);
+                }
+                per_unit.push(
+                    values
+                        .into_iter()
+                        .map(|v| v.expect("every metric evaluated"))
+                        .collect(),
+                );
             }
-            out.push(
-                values
-                    .into_iter()
-                    .map(|v| v.expect("every metric evaluated"))
-                    .collect(),
-            );
+            out.push(per_unit);
         }
+        problems.dedup_by(|a, b| a.to_string() == b.to_string());
         if problems.is_empty() {
             Ok(out)
         } else {
@@ -408,13 +459,13 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// The source rows behind every aggregate metric of the employee's scheme.
-    pub fn evidence(&self, employee: usize) -> Vec<MetricEvidence> {
-        let scheme = self.employee_scheme[employee];
+    /// The source rows behind every aggregate metric of the employee's `i`-th unit.
+    pub fn evidence(&self, employee: usize, i: usize) -> Vec<MetricEvidence> {
+        let u = self.employee_units[employee][i];
         let empty = Acc::default();
         self.slots
             .iter()
-            .filter(|s| s.scheme == scheme)
+            .filter(|s| s.unit == u)
             .map(|slot| {
                 let acc = slot.accs.get(&(employee as u32)).unwrap_or(&empty);
                 MetricEvidence {
@@ -433,16 +484,17 @@ impl<'a> Evaluator<'a> {
     fn value_of(
         &self,
         e: usize,
-        s: usize,
+        u: usize,
         m: usize,
         slot_of: &HashMap<(usize, usize), usize>,
         done: &[Option<MetricValue>],
         problems: &mut Vec<Problem>,
     ) -> MetricValue {
+        let s = self.units[u].scheme;
         let metric = &self.schemes[s].metrics[m];
         match &metric.def {
             MetricDef::Aggregate(_) => {
-                let slot = &self.slots[slot_of[&(s, m)]];
+                let slot = &self.slots[slot_of[&(u, m)]];
                 let empty = Acc::default();
                 let acc = slot.accs.get(&(e as u32)).unwrap_or(&empty);
                 if acc.overflow {
@@ -611,7 +663,15 @@ mod tests {
         let scheme = crate::scheme::parse_str(Path::new("t.yaml"), &text)
             .unwrap_or_else(|p| panic!("{p:?}"));
         let schemes = vec![scheme];
-        let mut ev = Evaluator::new(&schemes, vec![0, 0], Period::parse("2026-10").unwrap());
+        let unit = vec![Unit {
+            period: 0,
+            scheme: 0,
+        }];
+        let mut ev = Evaluator::new(
+            &schemes,
+            &[Period::parse("2026-10").unwrap()],
+            &[unit.clone(), unit],
+        );
         for table in ev.table_order() {
             for (i, (tb, emp, values)) in rows.iter().enumerate() {
                 if *tb == table {
@@ -630,7 +690,7 @@ mod tests {
         schemes[0]
             .metrics
             .iter()
-            .zip(&values[0])
+            .zip(&values[0][0])
             .map(|(m, v)| (m.name.clone(), v.value.clone(), v.rows))
             .collect()
     }

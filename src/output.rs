@@ -90,8 +90,10 @@ pub fn statement_stems(ids: &[&str]) -> Vec<String> {
 /// statements/*.xlsx, or a temporary file of an older version's writer) — the only files
 /// `--force` may replace or remove.
 fn is_run_file(rel: &str) -> bool {
-    matches!(rel, "payroll.csv" | "payouts.xlsx" | "run.json")
-        || rel.ends_with(".partial")
+    matches!(
+        rel,
+        "payroll.csv" | "payouts.xlsx" | "run.json" | "compare.xlsx"
+    ) || rel.ends_with(".partial")
         || rel
             .strip_prefix("statements/")
             .is_some_and(|n| !n.contains('/') && n.ends_with(".xlsx"))

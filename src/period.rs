@@ -71,7 +71,67 @@ impl Period {
     pub fn contains(self, date: NaiveDate) -> bool {
         date.year() == self.year && date.month() == self.month
     }
+
+    /// The month after, none after 9999-12.
+    pub fn next(self) -> Option<Period> {
+        let (year, month) = if self.month == 12 {
+            (self.year + 1, 1)
+        } else {
+            (self.year, self.month + 1)
+        };
+        (year <= LAST_YEAR).then_some(Period { year, month })
+    }
+
+    /// Months from `self` to `other` (as `other - self`; negative when `other` is earlier).
+    pub fn months_until(self, other: Period) -> i64 {
+        (other.year as i64 - self.year as i64) * 12 + other.month as i64 - self.month as i64
+    }
+
+    /// The periods of `--period` arguments: each a month (`2026-10`) or an inclusive range
+    /// (`2026-07..2026-10`), in order, without repeats. At most [`MAX_PERIODS`] in all: ten
+    /// years of months is more than any comparison needs, and bounds the work a typo can ask for.
+    pub fn parse_list<S: AsRef<str>>(args: &[S]) -> Result<Vec<Period>, String> {
+        let mut out: Vec<Period> = Vec::new();
+        for arg in args {
+            let text = arg.as_ref().trim();
+            match text.split_once("..") {
+                None => out.push(Period::parse_explained(text)?),
+                Some((a, b)) => {
+                    let (from, to) = (
+                        Period::parse_explained(a.trim())?,
+                        Period::parse_explained(b.trim())?,
+                    );
+                    if to < from {
+                        return Err(format!(
+                            "{text:?}: the range ends before it starts; write the earlier month first, e.g. {to}..{from}"
+                        ));
+                    }
+                    if from.months_until(to) >= MAX_PERIODS as i64 {
+                        return Err(format!(
+                            "{text:?} spans {} months; at most {MAX_PERIODS} periods at once",
+                            from.months_until(to) + 1
+                        ));
+                    }
+                    let mut p = from;
+                    out.push(p);
+                    while p < to {
+                        p = p.next().expect("below `to`, so not the last month");
+                        out.push(p);
+                    }
+                }
+            }
+            if out.len() > MAX_PERIODS {
+                return Err(format!("more than {MAX_PERIODS} periods at once"));
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        Ok(out)
+    }
 }
+
+/// The most periods one command evaluates.
+pub const MAX_PERIODS: usize = 120;
 
 impl fmt::Display for Period {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -82,6 +142,35 @@ impl fmt::Display for Period {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn list(args: &[&str]) -> Result<Vec<String>, String> {
+        Period::parse_list(args).map(|v| v.iter().map(|p| p.to_string()).collect())
+    }
+
+    #[test]
+    fn periods_repeat_and_range() {
+        assert_eq!(
+            list(&["2026-07..2026-10"]).unwrap(),
+            ["2026-07", "2026-08", "2026-09", "2026-10"]
+        );
+        assert_eq!(
+            list(&["2026-12..2027-02", "2026-11", "2027-01"]).unwrap(),
+            ["2026-11", "2026-12", "2027-01", "2027-02"]
+        );
+        assert_eq!(
+            list(&["2026-10..2026-07"]).unwrap_err(),
+            "\"2026-10..2026-07\": the range ends before it starts; write the earlier month first, e.g. 2026-07..2026-10"
+        );
+        assert_eq!(
+            list(&["2000-01..2026-10"]).unwrap_err(),
+            "\"2000-01..2026-10\" spans 322 months; at most 120 periods at once"
+        );
+        assert_eq!(
+            list(&["2026-7"]).unwrap_err(),
+            "\"2026-7\" is not a month; expected YYYY-MM, e.g. 2026-10"
+        );
+        assert_eq!(list(&["9999-12..9999-12"]).unwrap(), ["9999-12"]);
+    }
 
     #[test]
     fn months_and_their_days() {

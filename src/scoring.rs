@@ -130,7 +130,10 @@ pub struct KpiScore {
     pub band: Option<Band>,
     pub lines: Lines,
     pub factor: Exact,
+    /// What the KPI pays; for a KPI in observation, what it would pay at its weight.
     pub amount: Decimal,
+    /// The KPI is in observation: its amount is shown, never paid, and not in the total.
+    pub observed: bool,
     pub flags: Vec<Flag>,
     pub rows: u64,
 }
@@ -139,7 +142,10 @@ pub struct KpiScore {
 pub struct Score {
     pub share: Exact,
     pub kpis: Vec<KpiScore>,
+    /// What is paid: the paid KPIs' amounts added up.
     pub total: Decimal,
+    /// What the KPIs in observation would pay on top, were they paid (zero without any).
+    pub observed_total: Decimal,
     pub flags: Vec<Flag>,
 }
 
@@ -286,14 +292,19 @@ pub fn score(
             lines,
             factor,
             amount,
+            observed: !kpi.is_paid(),
             flags,
             rows: m.rows,
         });
     }
-    let total = kpis
-        .iter()
-        .try_fold(Decimal::ZERO, |t, k| t.checked_add(k.amount))
-        .ok_or("the total of the KPI amounts is too large to pay")?;
+    let sum = |observed: bool| {
+        kpis.iter()
+            .filter(|k| k.observed == observed)
+            .try_fold(Decimal::ZERO, |t, k| t.checked_add(k.amount))
+    };
+    let total = sum(false).ok_or("the total of the KPI amounts is too large to pay")?;
+    let observed_total =
+        sum(true).ok_or("the total of the observed KPI amounts is too large to show")?;
     let flags = if emp.is_employed() {
         Vec::new()
     } else {
@@ -303,6 +314,7 @@ pub fn score(
         share,
         kpis,
         total,
+        observed_total,
         flags,
     })
 }

@@ -81,7 +81,7 @@ fn verify_confirms_an_untouched_run() {
     assert_eq!(v.code, Some(0), "{}", v.stderr);
     assert_eq!(
         v.stdout,
-        "verified: 30 employees, period 2026-10, every amount matches the recorded run (total 9410983.70)\n"
+        "verified: 30 employees, period 2026-10, every amount matches the recorded run (total 9119620.35)\n"
     );
 }
 
@@ -92,8 +92,8 @@ fn verify_and_diff_name_the_changed_input_employee_and_kpi() {
     copy_dir(Path::new("samples/2026-10-csv"), &data);
     let (old, new) = (tmp.path().join("old"), tmp.path().join("new"));
     run_into(&data, Path::new("schemes"), &old, tmp.path());
-    // A late correction: deal D00001 (E126, won in October) was 1 000 000 larger.
-    set_cell(&data.join("deals.csv"), "D00001", 6, "2351252.17");
+    // A late correction: deal D02205 (E126, won in October) was 1 000 000 larger.
+    set_cell(&data.join("deals.csv"), "D02205", 6, "2394827.19");
     let v = incentive(&["verify", old.to_str().unwrap()], tmp.path());
     assert_eq!(v.code, Some(1));
     insta::assert_snapshot!("verify_changed_input", v.stderr);
@@ -152,13 +152,13 @@ fn verify_catches_an_edited_payroll() {
     let p = out.join("payroll.csv");
     let text = std::fs::read_to_string(&p)
         .unwrap()
-        .replace("535577.69", "635577.69");
+        .replace("544722.36", "644722.36");
     std::fs::write(&p, text).unwrap();
     let v = incentive(&["verify", out.to_str().unwrap()], tmp.path());
     assert_eq!(v.code, Some(1));
     assert_eq!(
         v.stderr,
-        "error: not verified: 1 finding(s) for [TMP]/out:\n  [TMP]/out/payroll.csv: does not match the amounts recorded in run.json (edited after the run?):\n    E101 Айгерим Сейткали: recorded 535577.69, found 635577.69\n"
+        "error: not verified: 1 finding(s) for [TMP]/out:\n  [TMP]/out/payroll.csv: does not match the amounts recorded in run.json (edited after the run?):\n    E101 Айгерим Сейткали: recorded 544722.36, found 644722.36\n"
     );
 }
 
@@ -178,7 +178,7 @@ fn diff_of_a_run_with_itself_changes_nothing() {
     );
     assert_eq!(
         d.stdout,
-        "period 2026-10 → 2026-10; total 9410983.70 → 9410983.70\nno payout changed (30 employees)\n"
+        "period 2026-10 → 2026-10; total 9119620.35 → 9119620.35\nno payout changed (30 employees)\n"
     );
 }
 

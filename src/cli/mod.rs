@@ -9,6 +9,7 @@ macro_rules! sayln {
     };
 }
 
+mod compare;
 mod diff;
 mod explain;
 mod run;
@@ -44,6 +45,9 @@ enum Command {
     Explain(explain::Args),
     /// Check the schemes (and the data, when given) and print every problem found.
     Validate(validate::Args),
+    /// Compare a candidate scheme with the schemes people are paid on, over several periods;
+    /// write compare.xlsx (HR's document: never payroll).
+    Compare(compare::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -62,6 +66,7 @@ pub fn main() -> i32 {
         Command::Diff(a) => diff::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Validate(a) => validate::run(a),
+        Command::Compare(a) => compare::run(a),
     };
     match outcome {
         Ok(()) => 0,

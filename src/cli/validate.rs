@@ -35,8 +35,19 @@ pub fn run(a: Args) -> Result<()> {
         return Ok(());
     }
     let loaded = crate::scheme::load_dir(&a.schemes).map_err(Error::BadInput)?;
+    // Without a period, an observation is over when its last month is before this one.
+    let today = chrono::Utc::now().date_naive();
+    let this_month = crate::period::Period::parse(&today.format("%Y-%m").to_string());
     for s in &loaded {
         print_warnings(&s.warnings);
+        if let Some(month) = this_month {
+            let ended: Vec<_> = s
+                .kpis
+                .iter()
+                .filter_map(|k| k.observe.and_then(|o| o.ended(k, s, month)))
+                .collect();
+            print_warnings(&ended);
+        }
     }
     let ids: Vec<&str> = loaded.iter().map(|s| s.id.as_str()).collect();
     sayln!(

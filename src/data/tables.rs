@@ -114,6 +114,11 @@ const EMPLOYEES: &[Column] = &[
     opt("team", Text),
     opt("hired_on", Date),
     opt("left_on", Date),
+    // A candidate scheme computed beside the paid one, never paid (HR's observation).
+    opt("observe_scheme", Id),
+    // A change of scheme: `previous_scheme` is paid for periods before `scheme_since`.
+    opt("previous_scheme", Id),
+    opt("scheme_since", Period),
 ];
 const PLANS: &[Column] = &[
     req("employee_id", Id),

@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Manifest {
     /// The layout of this file: 1 for the first (no `format` key), 2 since totals per currency,
-    /// `final` and each statement's path. A reader refuses a format newer than it knows.
+    /// `final` and each statement's path, 3 since KPIs in observation (`observed`, an
+    /// employee's `observed_total`) and a candidate scheme beside the paid one (`candidate`).
+    /// A reader refuses a format newer than it knows.
     #[serde(default = "format_one")]
     pub format: u32,
     pub tool: String,
@@ -78,6 +80,22 @@ pub struct EmployeeEntry {
     pub statement: String,
     pub flags: Vec<String>,
     pub kpis: Vec<KpiEntry>,
+    /// What the employee's KPIs in observation would pay, were they paid (not in `total`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub observed_total: String,
+    /// The candidate scheme computed beside the paid one (roster column `observe_scheme`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub candidate: Option<CandidateEntry>,
+}
+
+/// A candidate scheme's result for an employee: never paid.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CandidateEntry {
+    pub scheme: String,
+    pub currency: String,
+    /// What the candidate would pay (its paid KPIs).
+    pub total: String,
+    pub kpis: Vec<KpiEntry>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -94,6 +112,9 @@ pub struct KpiEntry {
     pub amount: String,
     pub source_rows: u64,
     pub flags: Vec<String>,
+    /// In observation: `amount` is what it would pay; it is not in the employee's total.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub observed: bool,
 }
 
 pub fn file_ref(path: &Path) -> FileRef {
@@ -123,6 +144,28 @@ fn hashed(f: &FileHash) -> HashedFile {
     }
 }
 
+fn kpi_entries(scheme: &crate::scheme::Scheme, score: &crate::scoring::Score) -> Vec<KpiEntry> {
+    scheme
+        .kpis
+        .iter()
+        .zip(&score.kpis)
+        .map(|(k, s)| KpiEntry {
+            id: k.id.clone(),
+            name: k.name.clone(),
+            metric: scheme.metrics[k.metric].name.clone(),
+            actual: exact_text(&s.actual, 10),
+            target: exact_text(&s.target, 10),
+            attainment: exact_text(&s.attainment, 10),
+            factor: exact_text(&Some(s.factor.clone()), 10),
+            weight: k.weight.normalize().to_string(),
+            amount: money(s.amount),
+            source_rows: s.rows,
+            flags: s.flags.iter().map(|f| f.text().to_string()).collect(),
+            observed: s.observed,
+        })
+        .collect()
+}
+
 /// The manifest of a run.
 pub fn manifest(run: &RunResult, cx: &Context) -> Manifest {
     let totals = run.totals();
@@ -143,24 +186,21 @@ pub fn manifest(run: &RunResult, cx: &Context) -> Manifest {
                 total: money(e.score.total),
                 statement: e.statement.clone(),
                 flags: e.score.flags.iter().map(|f| f.text().to_string()).collect(),
-                kpis: scheme
-                    .kpis
-                    .iter()
-                    .zip(&e.score.kpis)
-                    .map(|(k, s)| KpiEntry {
-                        id: k.id.clone(),
-                        name: k.name.clone(),
-                        metric: scheme.metrics[k.metric].name.clone(),
-                        actual: exact_text(&s.actual, 10),
-                        target: exact_text(&s.target, 10),
-                        attainment: exact_text(&s.attainment, 10),
-                        factor: exact_text(&Some(s.factor.clone()), 10),
-                        weight: k.weight.normalize().to_string(),
-                        amount: money(s.amount),
-                        source_rows: s.rows,
-                        flags: s.flags.iter().map(|f| f.text().to_string()).collect(),
-                    })
-                    .collect(),
+                kpis: kpi_entries(scheme, &e.score),
+                observed_total: if e.score.kpis.iter().any(|k| k.observed) {
+                    money(e.score.observed_total)
+                } else {
+                    String::new()
+                },
+                candidate: e.candidate.as_ref().map(|c| {
+                    let s = &run.schemes[c.scheme];
+                    CandidateEntry {
+                        scheme: s.id.clone(),
+                        currency: s.currency.clone(),
+                        total: money(c.score.total),
+                        kpis: kpi_entries(s, &c.score),
+                    }
+                }),
             }
         })
         .collect();
@@ -209,7 +249,7 @@ pub fn to_json(m: &Manifest) -> Result<Vec<u8>> {
 }
 
 /// The format of the run.json this version writes (see [`Manifest::format`]).
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 
 fn format_one() -> u32 {
     1

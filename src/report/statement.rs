@@ -258,8 +258,15 @@ pub fn build(run: &RunResult, index: usize, cx: &Context) -> Statement {
             Val::Text(format!("{days} = {}", f.pct(&e.score.share))),
         ),
         (l.get("total").to_string(), Val::Money(e.score.total)),
-        (l.get("place").to_string(), Val::Text(place_text)),
     ];
+    // KPIs in observation: shown so people get used to the number before it counts.
+    if e.score.kpis.iter().any(|k| k.observed) {
+        header.push((
+            l.get("in observation, would pay").to_string(),
+            Val::Money(e.score.observed_total),
+        ));
+    }
+    header.push((l.get("place").to_string(), Val::Text(place_text)));
     if scheme.ranking_top3 {
         header.push((
             l.get("top 3").to_string(),
@@ -291,11 +298,17 @@ pub fn build(run: &RunResult, index: usize, cx: &Context) -> Statement {
         if !employed {
             flags.push(l.get(Flag::NotEmployed.text()));
         }
+        let name = if s.observed {
+            flags.insert(0, l.get("observation: not paid"));
+            format!("{} ({})", kpi.name, l.get("observation: not paid"))
+        } else {
+            kpi.name.clone()
+        };
         kpis.push(KpiRow {
-            name: kpi.name.clone(),
+            name: name.clone(),
             attainment: s.attainment.clone(),
             cells: vec![
-                Val::Text(kpi.name.clone()),
+                Val::Text(name),
                 Val::Text(scheme.metrics[kpi.metric].name.clone()),
                 measure(&s.actual),
                 measure(&s.target),
@@ -308,7 +321,12 @@ pub fn build(run: &RunResult, index: usize, cx: &Context) -> Statement {
             ],
         });
         if employed {
-            lines.push(kpi_line(kpi, s, unit, &e.score.share, &days, &f, l));
+            let line = kpi_line(kpi, s, unit, &e.score.share, &days, &f, l);
+            lines.push(if s.observed {
+                format!("{} — {}", line, l.get("observation: not paid"))
+            } else {
+                line
+            });
         }
     }
     if !employed {

@@ -54,7 +54,7 @@ pub fn payouts_xlsx(run: &RunResult, cx: &Context, payroll: &[u8]) -> Result<Vec
 use super::{cell_exact as exact_f64, cell_number as dec_f64};
 
 /// A float as a formula's cached result: the shortest text that reads back as the same float.
-fn result_text(v: f64) -> String {
+pub(super) fn result_text(v: f64) -> String {
     if v == 0.0 {
         "0".to_string()
     } else {
@@ -84,20 +84,20 @@ fn pct_text(q: &Exact, lang: Lang) -> String {
 // ---------------------------------------------------------------------------------------------
 // Formats.
 
-struct Formats {
-    header: Format,
-    bold: Format,
-    percent: Format,
+pub(super) struct Formats {
+    pub(super) header: Format,
+    pub(super) bold: Format,
+    pub(super) percent: Format,
     /// A whole-percent weight as the YAML writes it: `35%` (others use `percent`: `12.5%`).
-    weight: Format,
-    integer: Format,
-    number: Format,
-    factor: Format,
-    money_plain: Format,
-    bands: [Format; 4],
+    pub(super) weight: Format,
+    pub(super) integer: Format,
+    pub(super) number: Format,
+    pub(super) factor: Format,
+    pub(super) money_plain: Format,
+    pub(super) bands: [Format; 4],
 }
 
-fn formats() -> Formats {
+pub(super) fn formats() -> Formats {
     let band = |bg: u32, fg: u32| {
         Format::new()
             .set_background_color(Color::RGB(bg))
@@ -136,7 +136,7 @@ pub fn currency_format(currency: &str) -> String {
     }
 }
 
-fn money_format(currency: &str) -> Format {
+pub(super) fn money_format(currency: &str) -> Format {
     Format::new().set_num_format(currency_format(currency))
 }
 
@@ -183,14 +183,14 @@ fn unit_format<'a>(
 // Writing helpers.
 
 /// Text is always a string cell, whatever it starts with; empty text leaves the cell empty.
-fn text(ws: &mut Worksheet, r: u32, c: u16, s: &str) -> XResult<()> {
+pub(super) fn text(ws: &mut Worksheet, r: u32, c: u16, s: &str) -> XResult<()> {
     if !s.is_empty() {
         ws.write_string(r, c, s)?;
     }
     Ok(())
 }
 
-fn formula(
+pub(super) fn formula(
     ws: &mut Worksheet,
     r: u32,
     c: u16,
@@ -202,7 +202,7 @@ fn formula(
     Ok(())
 }
 
-fn header(ws: &mut Worksheet, f: &Formats, r: u32, names: &[String]) -> XResult<()> {
+pub(super) fn header(ws: &mut Worksheet, f: &Formats, r: u32, names: &[String]) -> XResult<()> {
     for (c, n) in names.iter().enumerate() {
         ws.write_string_with_format(r, c as u16, n, &f.header)?;
     }
@@ -210,14 +210,20 @@ fn header(ws: &mut Worksheet, f: &Formats, r: u32, names: &[String]) -> XResult<
     Ok(())
 }
 
-/// How a sheet prints: A4 landscape (every sheet of the workbook is wider than a portrait
+/// How a sheet prints: A4 landscape (every sheet of the workbooks is wider than a portrait
 /// page), one page wide and as many pages long as it takes, the header row repeated on every
-/// page, and a print area over the cells written (`last_row`, `last_col`).
-fn print_setup(ws: &mut Worksheet, last_row: u32, last_col: u16) -> XResult<()> {
+/// page.
+pub(super) fn print_setup(ws: &mut Worksheet) -> XResult<()> {
     ws.set_paper_size(A4)
         .set_landscape()
         .set_print_fit_to_pages(1, 0);
     ws.set_repeat_rows(0, 0)?;
+    Ok(())
+}
+
+/// [`print_setup`], and a print area over the cells written (`last_row`, `last_col`).
+fn print_setup_to(ws: &mut Worksheet, last_row: u32, last_col: u16) -> XResult<()> {
+    print_setup(ws)?;
     ws.set_print_area(0, 0, last_row.max(1), last_col)?;
     Ok(())
 }
@@ -469,6 +475,14 @@ fn build_workbook(run: &RunResult, cx: &Context, payroll: &[u8]) -> XResult<Vec<
         &layout,
         &mismatches,
     )?;
+    if run.has_candidates() {
+        observation(
+            wb.add_worksheet().set_name(l.get("Observation"))?,
+            run,
+            cx,
+            &f,
+        )?;
+    }
     data_report(wb.add_worksheet().set_name(sheets.data)?, run, cx, &f)?;
     audit(
         wb.add_worksheet().set_name(sheets.audit)?,
@@ -569,7 +583,16 @@ fn summary(
         for (k, (kpi, s)) in scheme.kpis.iter().zip(&e.score.kpis).enumerate() {
             let (kc, ac, mc) = Layout::slot_cols(k);
             let br = layout.breakdown_rows[i][k];
-            text(ws, r, kc, &kpi.id)?;
+            if s.observed {
+                text(
+                    ws,
+                    r,
+                    kc,
+                    &format!("{} ({})", kpi.id, l.get("observation: not paid")),
+                )?;
+            } else {
+                text(ws, r, kc, &kpi.id)?;
+            }
             if let Some(att) = attainment_cell(kpi.better, s) {
                 formula(
                     ws,
@@ -588,16 +611,17 @@ fn summary(
                 result_text(dec_f64(s.amount)),
                 &money,
             )?;
-            amount_cells.push(cell(r, mc));
+            // A KPI in observation shows what it would pay, outside the total.
+            if !s.observed {
+                amount_cells.push(cell(r, mc));
+            }
         }
-        formula(
-            ws,
-            r,
-            tc,
-            format!("ROUND(SUM({}),2)", amount_cells.join(",")),
-            result_text(dec_f64(e.score.total)),
-            &money,
-        )?;
+        let sum = if amount_cells.is_empty() {
+            "0".to_string()
+        } else {
+            format!("ROUND(SUM({}),2)", amount_cells.join(","))
+        };
+        formula(ws, r, tc, sum, result_text(dec_f64(e.score.total)), &money)?;
         let mut all: Vec<String> = e
             .score
             .flags
@@ -763,7 +787,7 @@ fn summary(
     }
     ws.set_column_width(tc, 16)?;
     ws.set_column_width(layout.flags_col, 70)?;
-    print_setup(ws, r.saturating_sub(1).max(tr), layout.flags_col)
+    print_setup_to(ws, r.saturating_sub(1).max(tr), layout.flags_col)
 }
 
 /// The attainment a spreadsheet computes from the Breakdown's actual and target cells, when the
@@ -820,7 +844,16 @@ fn breakdown(
             text(ws, r, bd::NAME, &e.employee.name)?;
             text(ws, r, bd::SCHEME, &scheme.id)?;
             text(ws, r, bd::KPI, &kpi.id)?;
-            text(ws, r, bd::KPI_NAME, &kpi.name)?;
+            if s.observed {
+                text(
+                    ws,
+                    r,
+                    bd::KPI_NAME,
+                    &format!("{} ({})", kpi.name, l.get("observation: not paid")),
+                )?;
+            } else {
+                text(ws, r, bd::KPI_NAME, &kpi.name)?;
+            }
             text(ws, r, bd::METRIC, &scheme.metrics[kpi.metric].description)?;
             ws.write_number_with_format(
                 r,
@@ -894,11 +927,19 @@ fn breakdown(
                 &money,
             )?;
             ws.write_number(r, bd::ROWS, s.rows as f64)?;
-            let flags = if e.employment.is_employed() {
+            let mut flags = if e.employment.is_employed() {
                 flags_text(cx, &s.flags)
             } else {
                 l.get(Flag::NotEmployed.text()).to_string()
             };
+            if s.observed {
+                flags = [l.get("observation: not paid"), &flags]
+                    .iter()
+                    .filter(|t| !t.is_empty())
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join("; ");
+            }
             text(ws, r, bd::FLAGS, &flags)?;
         }
     }
@@ -930,7 +971,7 @@ fn breakdown(
     ] {
         ws.set_column_width(c, w)?;
     }
-    print_setup(ws, last, bd::FLAGS)
+    print_setup_to(ws, last, bd::FLAGS)
 }
 
 fn flags(
@@ -1012,6 +1053,11 @@ fn flags(
                     Flag::NotEmployed => l.get("not employed in the period").to_string(),
                 }
                 .replace("{a}", &a);
+                let reason = if s.observed {
+                    format!("{}: {reason}", l.get("observation: not paid"))
+                } else {
+                    reason
+                };
                 text(ws, r, 6, &reason)?;
                 r += 1;
             }
@@ -1064,7 +1110,117 @@ fn flags(
     ] {
         ws.set_column_width(c, w)?;
     }
-    print_setup(ws, r.saturating_sub(1), 6)
+    print_setup_to(ws, r.saturating_sub(1), 6)
+}
+
+/// Per employee with a candidate scheme (`observe_scheme`): what the paid scheme pays, what the
+/// candidate would, the difference, and every KPI's attainment under both. Never paid.
+fn observation(ws: &mut Worksheet, run: &RunResult, cx: &Context, f: &Formats) -> XResult<()> {
+    let l = &cx.labels;
+    ws.write_string_with_format(
+        0,
+        0,
+        l.get("a candidate scheme, computed beside the paid one and never paid; payroll.csv is not affected"),
+        &f.bold,
+    )?;
+    let names: Vec<String> = l.all(&[
+        "employee_id",
+        "name",
+        "team",
+        "scheme",
+        "paid",
+        "candidate scheme",
+        "candidate",
+        "delta",
+        "delta %",
+        "attainment, paid scheme",
+        "attainment, candidate",
+    ]);
+    header(ws, f, 1, &names)?;
+    let attainments = |scheme: &crate::scheme::Scheme, score: &crate::scoring::Score| {
+        scheme
+            .kpis
+            .iter()
+            .zip(&score.kpis)
+            .map(|(k, s)| {
+                let a = s
+                    .attainment
+                    .as_ref()
+                    .map_or("-".to_string(), |a| pct_text(a, l.lang));
+                if s.observed {
+                    format!("{} {a} ({})", k.id, l.get("observation: not paid"))
+                } else {
+                    format!("{} {a}", k.id)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let mut r = 2u32;
+    for e in &run.employees {
+        let Some(c) = &e.candidate else { continue };
+        let scheme = &run.schemes[e.employee.scheme];
+        let candidate = &run.schemes[c.scheme];
+        let money = money_format(&scheme.currency);
+        text(ws, r, 0, &e.employee.id)?;
+        text(ws, r, 1, &e.employee.name)?;
+        text(ws, r, 2, &e.employee.team)?;
+        text(ws, r, 3, &scheme.id)?;
+        ws.write_number_with_format(r, 4, dec_f64(e.score.total), &money)?;
+        text(ws, r, 5, &candidate.id)?;
+        ws.write_number_with_format(
+            r,
+            6,
+            dec_f64(c.score.total),
+            &money_format(&candidate.currency),
+        )?;
+        if candidate.currency == scheme.currency {
+            let delta = c.score.total - e.score.total;
+            formula(
+                ws,
+                r,
+                7,
+                format!("{}-{}", cell(r, 6), cell(r, 4)),
+                result_text(dec_f64(delta)),
+                &money,
+            )?;
+            if !e.score.total.is_zero() {
+                let pct = exact(delta) / exact(e.score.total);
+                formula(
+                    ws,
+                    r,
+                    8,
+                    format!("{}/{}", cell(r, 7), cell(r, 4)),
+                    result_text(exact_f64(&pct)),
+                    &f.percent,
+                )?;
+            }
+        }
+        text(ws, r, 9, &attainments(scheme, &e.score))?;
+        text(ws, r, 10, &attainments(candidate, &c.score))?;
+        r += 1;
+    }
+    ws.set_freeze_panes(2, 2)?;
+    ws.autofilter(1, 0, r.saturating_sub(1).max(2), 10)?;
+    for (c, w) in [
+        (0, 12),
+        (1, 26),
+        (2, 14),
+        (3, 18),
+        (4, 15),
+        (5, 20),
+        (6, 15),
+        (7, 15),
+        (8, 10),
+        (9, 60),
+        (10, 60),
+    ] {
+        ws.set_column_width(c, w)?;
+    }
+    print_setup(ws)?;
+    ws.set_repeat_rows(1, 1)?;
+    ws.set_print_area(0, 0, r.saturating_sub(1).max(2), 10)?;
+    Ok(())
 }
 
 fn data_report(ws: &mut Worksheet, run: &RunResult, cx: &Context, f: &Formats) -> XResult<()> {
@@ -1169,7 +1325,7 @@ fn data_report(ws: &mut Worksheet, run: &RunResult, cx: &Context, f: &Formats) -
     ] {
         ws.set_column_width(c, w)?;
     }
-    print_setup(ws, r.saturating_sub(1), 10)
+    print_setup_to(ws, r.saturating_sub(1), 10)
 }
 
 fn audit(
@@ -1326,7 +1482,7 @@ fn audit(
     ws.set_column_width(0, 44)?;
     ws.set_column_width(1, 50)?;
     ws.set_column_width(2, 68)?;
-    print_setup(ws, r.saturating_sub(1), 2)
+    print_setup_to(ws, r.saturating_sub(1), 2)
 }
 
 #[cfg(test)]

@@ -210,6 +210,47 @@ pub struct Kpi {
     pub prorate: bool,
     pub better: Better,
     pub curve: Curve,
+    /// Set when the KPI is in observation: computed, scored and shown with the amount it would
+    /// pay at its weight, but never paid (`observe: yes`, or `observe_until: 2027-01`).
+    pub observe: Option<Observation>,
+}
+
+impl Kpi {
+    /// Whether the KPI's amount is paid (it is not in observation).
+    pub fn is_paid(&self) -> bool {
+        self.observe.is_none()
+    }
+}
+
+/// A KPI in observation mode: shown, never paid, so people get used to the number before it
+/// counts (the practice: two or three months of observation before a metric touches money).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Observation {
+    /// The last period of the planned observation (`observe_until`); after it, runs say that
+    /// the observation is over and the KPI is still unpaid. Switching it on stays an edit of
+    /// the YAML.
+    pub until: Option<crate::period::Period>,
+}
+
+impl Observation {
+    /// The warning for a period after the planned observation, if it is.
+    pub fn ended(
+        &self,
+        kpi: &Kpi,
+        scheme: &Scheme,
+        period: crate::period::Period,
+    ) -> Option<Problem> {
+        let until = self.until?;
+        (period > until).then(|| {
+            Problem::new(
+                scheme.file.display().to_string(),
+                format!(
+                    "KPI {:?} of scheme {}: its observation ended with {until}, and it is still not paid in {period}; to pay it, delete `observe_until: {until}` (its weight then counts in the paid 100%), or observe it longer with a later observe_until",
+                    kpi.id, scheme.id
+                ),
+            )
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

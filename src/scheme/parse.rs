@@ -434,32 +434,52 @@ pub(super) fn parse_scheme(file: &Path, text: &str) -> std::result::Result<Schem
                 prorate: false,
                 better: Better::Higher,
                 curve: Curve::standard(),
+                observe: None,
             });
         }
     }
     if !kpi_nodes.is_empty() {
         // Only weights in 0-100% reach here (others are already reported), and there are at most
         // MAX_KPIS of them, but add with a check all the same.
-        let total = kpis
+        // Observed KPIs are not paid, so their weights are not in the 100%.
+        let paid: Vec<&Kpi> = kpis.iter().filter(|k| k.is_paid()).collect();
+        let total = paid
             .iter()
             .try_fold(Decimal::ZERO, |t, k| t.checked_add(k.weight));
         if total != Some(Decimal::ONE) && cx.problems.is_empty() {
+            let (which, observed) = if paid.len() < kpis.len() {
+                ("paid KPI", " (KPIs in observation are not counted)")
+            } else {
+                ("KPI", "")
+            };
             cx.err(
                 kpis_pos,
                 format!(
-                    "the KPI weights sum to {}; they must sum to exactly 100%",
+                    "the {which} weights sum to {}; they must sum to exactly 100%{observed}",
                     total.map_or("more than can be added".to_string(), pct)
                 ),
             );
         }
-        if kpis.len() > 5 {
+        if paid.len() > 5 {
             cx.warn(
                 kpis_pos,
                 format!(
-                    "{} paid KPIs: past 3-5 KPIs people stop focusing on any of them; keep the rest for diagnostics",
-                    kpis.len()
+                    "{} paid KPIs: past 3-5 KPIs people stop focusing on any of them; keep the rest in observation (`observe: yes`)",
+                    paid.len()
                 ),
             );
+        }
+        for (k, node) in kpis.iter().zip(&kpi_nodes) {
+            if k.is_paid() && k.weight > Decimal::ZERO && k.weight < Decimal::new(1, 1) {
+                cx.warn(
+                    node.pos,
+                    format!(
+                        "KPI {:?} weighs {}: under 10% a KPI is too small a part of the bonus to steer what people do; weigh it more, fold it into another, or keep it in observation",
+                        k.id,
+                        pct(k.weight)
+                    ),
+                );
+            }
         }
     }
     check_target_cycles(&mut cx, &kpis, &kpi_nodes);
@@ -1305,7 +1325,16 @@ fn parse_found_in(cx: &mut Ctx, node: &Node, table: Table, column: usize) -> Opt
 }
 
 const KPI_KEYS: &[&str] = &[
-    "id", "name", "weight", "metric", "target", "prorate", "better", "curve",
+    "id",
+    "name",
+    "weight",
+    "metric",
+    "target",
+    "prorate",
+    "better",
+    "curve",
+    "observe",
+    "observe_until",
 ];
 
 fn parse_kpi(
@@ -1367,16 +1396,25 @@ fn parse_kpi(
             .unwrap_or_else(|| id.clone()),
         None => id.clone(),
     };
+    let observe = parse_observe(cx, entries);
     let weight = match get(entries, "weight") {
         Some(n) => {
             let w = cx.number(n, "weight");
             if let Some(w) = w
-                && (w <= Decimal::ZERO || w > Decimal::ONE)
+                && (w < Decimal::ZERO || w > Decimal::ONE)
             {
                 cx.err(
                     n.pos,
                     format!(
                         "weight {} is not between 0% and 100%",
+                        n.as_str().unwrap_or("")
+                    ),
+                );
+            } else if w == Some(Decimal::ZERO) && observe.is_none() {
+                cx.err(
+                    n.pos,
+                    format!(
+                        "weight {} pays nothing; to compute and show a KPI without paying it, add `observe: yes` and give it the weight it would have if paid",
                         n.as_str().unwrap_or("")
                     ),
                 );
@@ -1513,7 +1551,36 @@ fn parse_kpi(
         prorate,
         better,
         curve: curve?,
+        observe,
     })
+}
+
+/// `observe: yes` or `observe_until: 2027-01` (one of the two).
+fn parse_observe(cx: &mut Ctx, entries: &[(Node, Node)]) -> Option<Observation> {
+    let flag = get(entries, "observe");
+    let until = get(entries, "observe_until");
+    if let (Some(_), Some(u)) = (flag, until) {
+        cx.err(
+            u.pos,
+            "write either `observe: yes` or `observe_until: YYYY-MM`, not both",
+        );
+        return None;
+    }
+    if let Some(n) = flag {
+        return match cx.boolean(n, "observe") {
+            Some(true) => Some(Observation { until: None }),
+            _ => None,
+        };
+    }
+    let n = until?;
+    let text = cx.text(n, "observe_until")?.trim().to_string();
+    match crate::period::Period::parse_explained(&text) {
+        Ok(p) => Some(Observation { until: Some(p) }),
+        Err(message) => {
+            cx.err(n.pos, format!("observe_until: {message}"));
+            None
+        }
+    }
 }
 
 /// A formula `a / b` of two counts: a share such as a conversion or a coverage, usually 0-100%.
@@ -1987,7 +2054,69 @@ mod tests {
         assert_eq!(
             w,
             [
-                "s.yaml:7:3: 6 paid KPIs: past 3-5 KPIs people stop focusing on any of them; keep the rest for diagnostics"
+                "s.yaml:7:3: 6 paid KPIs: past 3-5 KPIs people stop focusing on any of them; keep the rest in observation (`observe: yes`)"
+            ]
+        );
+    }
+
+    #[test]
+    fn observed_kpis_are_outside_the_hundred_percent() {
+        let s = parse(&format!(
+            "{HEAD}kpis:\n  - {{ id: a, weight: 100%, metric: won, target: 8 }}\n  - {{ id: b, weight: 20%, metric: amount, target: 100, observe: yes }}\n  - {{ id: c, weight: 0%, metric: won, target: 1, observe_until: 2027-01 }}\n"
+        ))
+        .unwrap();
+        let observe: Vec<_> = s.kpis.iter().map(|k| k.observe).collect();
+        assert_eq!(
+            observe,
+            [
+                None,
+                Some(Observation { until: None }),
+                Some(Observation {
+                    until: crate::period::Period::parse("2027-01")
+                })
+            ]
+        );
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+        // Paid weights must still make 100% on their own.
+        let e = parse(&format!(
+            "{HEAD}kpis:\n  - {{ id: a, weight: 80%, metric: won, target: 8 }}\n  - {{ id: b, weight: 20%, metric: amount, target: 100, observe: yes }}\n"
+        ))
+        .unwrap_err();
+        assert_eq!(
+            e,
+            [
+                "s.yaml:7:3: the paid KPI weights sum to 80%; they must sum to exactly 100% (KPIs in observation are not counted)"
+            ]
+        );
+    }
+
+    #[test]
+    fn observation_keys_are_checked() {
+        let e = parse(&format!(
+            "{HEAD}kpis:\n  - {{ id: a, weight: 100%, metric: won, target: 8 }}\n  - {{ id: b, weight: 0%, metric: won, target: 1 }}\n  - {{ id: c, weight: 5%, metric: won, target: 1, observe: yes, observe_until: 2027-01 }}\n  - {{ id: d, weight: 5%, metric: won, target: 1, observe_until: January }}\n"
+        ))
+        .unwrap_err();
+        assert_eq!(
+            e,
+            [
+                "s.yaml:8:22: weight 0% pays nothing; to compute and show a KPI without paying it, add `observe: yes` and give it the weight it would have if paid",
+                "s.yaml:9:79: write either `observe: yes` or `observe_until: YYYY-MM`, not both",
+                "s.yaml:10:65: observe_until: \"January\" is not a month; expected YYYY-MM, e.g. 2026-10",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_paid_kpi_under_ten_percent_is_a_warning() {
+        let s = parse(&format!(
+            "{HEAD}kpis:\n  - {{ id: a, weight: 95%, metric: won, target: 8 }}\n  - {{ id: b, weight: 5%, metric: amount, target: 100 }}\n"
+        ))
+        .unwrap();
+        let w: Vec<String> = s.warnings.iter().map(|p| p.to_string()).collect();
+        assert_eq!(
+            w,
+            [
+                "s.yaml:8:5: KPI \"b\" weighs 5%: under 10% a KPI is too small a part of the bonus to steer what people do; weigh it more, fold it into another, or keep it in observation"
             ]
         );
     }

@@ -1,0 +1,451 @@
+//! The evaluate step: any list of periods × per employee any number of schemes, from one read.
+//!
+//! [`evaluate`] takes a loaded [`Dataset`] and says, through `assign`, which schemes to score
+//! each employee on in each period (the paid one, a candidate …). It checks the plans those
+//! schemes need, streams every activity table the schemes read exactly once into the
+//! [`Evaluator`] (whose slots are keyed by period and scheme), and scores every
+//! (period, employee, scheme). Scoring itself is [`crate::scoring`]: pure, exact, one rounding.
+
+use crate::data::TypedRow;
+use crate::data::read_table;
+use crate::data::tables::Table;
+use crate::error::{Capped, Error, Problem, Result};
+use crate::load::Dataset;
+use crate::metrics::{Evaluator, Unit};
+use crate::period::Period;
+use crate::results::{
+    Employee, EmployeePeriod, Evaluation, PeriodResults, Role, SchemeScore, TableStats, hash_all,
+};
+use crate::scheme::{self, Scheme, Target};
+use crate::scoring;
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Which schemes to score an employee on in a period, with their roles (the paid one first).
+pub type Assign<'a> = dyn Fn(&Employee, Period) -> Vec<(usize, Role)> + 'a;
+
+/// What a monthly run evaluates: each employee's paid scheme for the period and, when the
+/// roster names one (`observe_scheme`), the candidate beside it.
+pub fn payroll(e: &Employee, period: Period) -> Vec<(usize, Role)> {
+    let paid = e.scheme_in(period);
+    let mut out = vec![(paid, Role::Paid)];
+    if let Some(c) = e.observe_scheme.filter(|&c| c != paid) {
+        out.push((c, Role::Candidate));
+    }
+    out
+}
+
+/// Evaluates the dataset's periods: every employee on the schemes `assign` gives them.
+/// Refuses, with every problem of the load and the evaluation, when anything is wrong.
+pub fn evaluate(mut ds: Dataset, assign: &Assign<'_>) -> Result<Evaluation> {
+    ds.roster.sort_by(|a, b| a.id.cmp(&b.id));
+    let periods = ds.periods.clone();
+    let mut problems = std::mem::take(&mut ds.problems);
+    // Per employee: the (period index, scheme, role) triples to score, in the order asked.
+    let asked: Vec<Vec<(usize, usize, Role)>> = ds
+        .roster
+        .iter()
+        .map(|e| {
+            let mut out = Vec::new();
+            for (p, &period) in periods.iter().enumerate() {
+                for (s, role) in assign(e, period) {
+                    if !out.iter().any(|&(q, t, _)| q == p && t == s) {
+                        out.push((p, s, role));
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    let units: Vec<Vec<Unit>> = asked
+        .iter()
+        .map(|a| {
+            a.iter()
+                .map(|&(period, scheme, _)| Unit { period, scheme })
+                .collect()
+        })
+        .collect();
+    let in_use: BTreeSet<usize> = units.iter().flatten().map(|u| u.scheme).collect();
+    let schemes = &ds.schemes;
+
+    let needs_plans = in_use.iter().any(|&s| {
+        schemes[s]
+            .kpis
+            .iter()
+            .any(|k| matches!(k.target, Target::Plan(_)))
+    });
+    if needs_plans {
+        if ds.source.has_table(Table::Plans) {
+            check_plans(&ds, &asked, &periods, &mut problems);
+        } else {
+            problems.push(Problem::new(
+                ds.source.place(Table::Plans),
+                "the plans table is missing; schemes in use take targets from it",
+            ));
+        }
+    }
+
+    let mut evaluator = Evaluator::new(schemes, &periods, &units);
+    let index: HashMap<&str, usize> = ds
+        .roster
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.id.as_str(), i))
+        .collect();
+    let mut tables = std::mem::take(&mut ds.tables);
+    tables.extend(read_activity(
+        &ds,
+        &in_use,
+        &mut evaluator,
+        &index,
+        &periods,
+        &mut problems,
+    ));
+    if !problems.is_empty() {
+        return Err(Error::BadInput(problems));
+    }
+    let values = evaluator.finish().map_err(Error::BadInput)?;
+
+    let mut results: Vec<PeriodResults> = periods
+        .iter()
+        .map(|&period| PeriodResults {
+            period,
+            employees: Vec::new(),
+        })
+        .collect();
+    for (e, emp) in ds.roster.iter().enumerate() {
+        let mut by_period: BTreeMap<usize, Vec<SchemeScore>> = BTreeMap::new();
+        for (i, &(p, s, role)) in asked[e].iter().enumerate() {
+            let period = periods[p];
+            let scheme = &schemes[s];
+            let employment = scoring::employment(period, emp.hired_on, emp.left_on);
+            let plan = |metric: &str| ds.plan(&emp.id, period, metric).map(|p| p.0);
+            let targets = scoring::targets(scheme, employment, &plan);
+            match scoring::score(
+                scheme,
+                emp.target_bonus,
+                employment,
+                &values[e][i],
+                &targets,
+            ) {
+                Ok(score) => by_period.entry(p).or_default().push(SchemeScore {
+                    scheme: s,
+                    role,
+                    score,
+                    evidence: evaluator.evidence(e, i),
+                }),
+                Err(message) => problems.push(Problem::new(
+                    format!("employee {}, period {period}", emp.id),
+                    message,
+                )),
+            }
+        }
+        for (p, mut scores) in by_period {
+            scores.sort_by_key(|s| s.role);
+            results[p].employees.push(EmployeePeriod {
+                employee: e,
+                employment: scoring::employment(periods[p], emp.hired_on, emp.left_on),
+                scores,
+            });
+        }
+    }
+    // Each period's payout per currency must be an amount.
+    for r in &results {
+        let mut totals: BTreeMap<&str, Option<Decimal>> = BTreeMap::new();
+        for ep in &r.employees {
+            if let Some(paid) = ep.paid() {
+                let t = totals
+                    .entry(schemes[paid.scheme].currency.as_str())
+                    .or_insert(Some(Decimal::ZERO));
+                *t = t.and_then(|t| t.checked_add(paid.score.total));
+            }
+        }
+        for (currency, total) in totals {
+            if total.is_none() {
+                problems.push(Problem::new(
+                    "",
+                    format!(
+                        "the total payout of {} in {currency} is too large to be an amount",
+                        r.period
+                    ),
+                ));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::BadInput(problems));
+    }
+
+    let warnings = warnings(schemes, &in_use, &asked, &periods, &tables);
+    for t in &mut tables {
+        t.encoding = t.table.and_then(|table| ds.source.encoding(table));
+    }
+    let data_files = hash_all(&ds.source.files())?;
+    let scheme_files = hash_all(&schemes.iter().map(|s| s.file.clone()).collect::<Vec<_>>())?;
+    Ok(Evaluation {
+        schemes: ds.schemes,
+        roster: ds.roster,
+        periods: results,
+        warnings,
+        tables,
+        data_path: ds.data_path,
+        schemes_dir: ds.schemes_dir,
+        data_files,
+        scheme_files,
+    })
+}
+
+/// What is worth saying without stopping: the schemes' own warnings, observations that have
+/// ended, and rows of people who are not on the roster.
+fn warnings(
+    schemes: &[Scheme],
+    in_use: &BTreeSet<usize>,
+    asked: &[Vec<(usize, usize, Role)>],
+    periods: &[Period],
+    tables: &[TableStats],
+) -> Vec<Problem> {
+    let mut warnings: Vec<Problem> = in_use
+        .iter()
+        .flat_map(|&s| schemes[s].warnings.iter().cloned())
+        .collect();
+    // An observation that ended: said once per KPI, for the last period it is evaluated in.
+    let mut last: BTreeMap<usize, usize> = BTreeMap::new();
+    for &(p, s, _) in asked.iter().flatten() {
+        let l = last.entry(s).or_insert(p);
+        *l = (*l).max(p);
+    }
+    for (&s, &p) in &last {
+        for kpi in &schemes[s].kpis {
+            if let Some(w) = kpi
+                .observe
+                .and_then(|o| o.ended(kpi, &schemes[s], periods[p]))
+            {
+                warnings.push(w);
+            }
+        }
+    }
+    for t in tables {
+        for (id, (rows, amount)) in &t.unknown_people {
+            let amount = if amount.is_zero() {
+                String::new()
+            } else {
+                format!(", amounts {amount}")
+            };
+            warnings.push(Problem::new(
+                &t.place,
+                format!(
+                    "{rows} row{} of employee_id {}, who is not on the roster{amount}: not paid to anyone",
+                    if *rows == 1 { "" } else { "s" },
+                    crate::data::limits::quote(id)
+                ),
+            ));
+        }
+    }
+    warnings
+}
+
+/// Every employee employed in a period needs a plan above zero for each plan-based KPI of each
+/// scheme they are scored on in it.
+///
+/// A plan metric that no row of the plans table names at all (any period, anyone) is a mistake
+/// in the scheme, not in the data: it is reported once, where the scheme writes it, with the
+/// metrics the table does have, instead of once per employee.
+fn check_plans(
+    ds: &Dataset,
+    asked: &[Vec<(usize, usize, Role)>],
+    periods: &[Period],
+    problems: &mut Vec<Problem>,
+) {
+    let schemes = &ds.schemes;
+    let plans_place = ds.source.place(Table::Plans);
+    let in_use: BTreeSet<usize> = asked.iter().flatten().map(|&(_, s, _)| s).collect();
+    let mut unknown: BTreeSet<(usize, String)> = BTreeSet::new();
+    if !ds.plans_unreadable {
+        let names: Vec<String> = ds.plan_metrics.iter().cloned().collect();
+        for &s in &in_use {
+            for kpi in &schemes[s].kpis {
+                let Target::Plan(metric) = &kpi.target else {
+                    continue;
+                };
+                let key = metric.to_lowercase();
+                if ds.plan_metrics.contains(&key) || !unknown.insert((s, key)) {
+                    continue;
+                }
+                let shown: String = metric.chars().take(60).collect();
+                let has = if names.is_empty() {
+                    "the plans table has no rows".to_string()
+                } else {
+                    const SHOWN: usize = 20;
+                    let listed = if names.len() <= SHOWN {
+                        names.join(", ")
+                    } else {
+                        format!("{}, … ({} in all)", names[..SHOWN].join(", "), names.len())
+                    };
+                    format!("the plans table has the metrics {listed}")
+                };
+                problems.push(Problem::new(
+                    &kpi.target_place,
+                    format!(
+                        "plan metric {shown:?} of KPI {:?}: no row of {plans_place} has this metric{}; {has}",
+                        kpi.id,
+                        crate::error::did_you_mean(&metric.to_lowercase(), names.iter().map(String::as_str)),
+                    ),
+                ));
+            }
+        }
+    }
+    let mut missing = Capped::new(&plans_place, "missing plans");
+    let mut not_positive = Capped::new(&plans_place, "plans of zero or below");
+    let mut seen: BTreeSet<(&str, usize, String)> = BTreeSet::new();
+    for (emp, asked) in ds.roster.iter().zip(asked) {
+        for &(p, s, _) in asked {
+            let period = periods[p];
+            let scheme = &schemes[s];
+            let employment = scoring::employment(period, emp.hired_on, emp.left_on);
+            if !employment.is_employed() {
+                continue;
+            }
+            for kpi in &scheme.kpis {
+                let Target::Plan(metric) = &kpi.target else {
+                    continue;
+                };
+                if unknown.contains(&(s, metric.to_lowercase())) {
+                    continue;
+                }
+                // Two schemes (or KPIs) reading the same plan need it once.
+                if !seen.insert((emp.id.as_str(), p, metric.to_lowercase())) {
+                    continue;
+                }
+                match ds.plan(&emp.id, period, metric) {
+                    None if ds.plans_unreadable => {}
+                    None => missing.push(Problem::new(
+                        &plans_place,
+                        format!(
+                            "no plan for employee {}, period {period}, metric {metric:?}; KPI {:?} of scheme {} needs it",
+                            crate::data::limits::quote(&emp.id), kpi.id, scheme.id
+                        ),
+                    )),
+                    Some((t, row)) if t <= Decimal::ZERO => not_positive.push(Problem::new(
+                        format!("{plans_place}, row {row}, column \"target\""),
+                        format!(
+                            "the plan for employee {}, metric {metric:?} is {t}; a plan target must be above zero",
+                            crate::data::limits::quote(&emp.id)
+                        ),
+                    )),
+                    _ => {}
+                }
+            }
+        }
+    }
+    missing.finish(problems);
+    not_positive.finish(problems);
+}
+
+/// Streams every table the schemes in use read into the evaluator, in dependency order, and
+/// accounts for every row read.
+fn read_activity(
+    ds: &Dataset,
+    in_use: &BTreeSet<usize>,
+    evaluator: &mut Evaluator<'_>,
+    index: &HashMap<&str, usize>,
+    periods: &[Period],
+    problems: &mut Vec<Problem>,
+) -> Vec<TableStats> {
+    let (source, schemes) = (&ds.source, &ds.schemes);
+    let mut tables = Vec::new();
+    let order = evaluator.table_order();
+    for table in order.iter().copied() {
+        let place = source.place(table);
+        if !source.has_table(table) {
+            let users: Vec<&str> = in_use
+                .iter()
+                .filter(|&&s| scheme_reads(&schemes[s], table))
+                .map(|&s| schemes[s].id.as_str())
+                .collect();
+            problems.push(Problem::new(
+                &place,
+                format!(
+                    "the {table} table is missing; {} {} {} it",
+                    if users.len() == 1 {
+                        "scheme"
+                    } else {
+                        "schemes"
+                    },
+                    users.join(", "),
+                    if users.len() == 1 { "reads" } else { "read" }
+                ),
+            ));
+            continue;
+        }
+        let mut stats = TableStats {
+            table: Some(table),
+            place: place.clone(),
+            present: true,
+            used: true,
+            ..Default::default()
+        };
+        let emp_col = table.employee_column();
+        stats.rows_read = read_table(source, table, problems, &mut |row: TypedRow| {
+            let emp = row.values[emp_col].as_text().unwrap_or("");
+            let Some(&e) = index.get(emp) else {
+                let entry = stats.unknown_people.entry(emp.to_string()).or_default();
+                entry.0 += 1;
+                if let Some(a) = table
+                    .amount_column()
+                    .and_then(|c| row.values[c].as_number())
+                {
+                    entry.1 = entry.1.saturating_add(a);
+                }
+                return;
+            };
+            if in_periods(table, row.values, periods) {
+                stats.rows_in_period += 1;
+            } else {
+                stats.rows_outside_period += 1;
+            }
+            evaluator.feed(table, e, &row);
+        });
+        tables.push(stats);
+    }
+    for table in Table::ALL {
+        if table != Table::Employees && table != Table::Plans && !order.contains(&table) {
+            tables.push(TableStats {
+                table: Some(table),
+                place: source.place(table),
+                present: source.has_table(table),
+                used: false,
+                ..Default::default()
+            });
+        }
+    }
+    tables
+}
+
+fn scheme_reads(scheme: &Scheme, table: Table) -> bool {
+    fn filter_reads(f: &scheme::Filter, table: Table) -> bool {
+        match f {
+            scheme::Filter::All(fs) | scheme::Filter::Any(fs) => {
+                fs.iter().any(|f| filter_reads(f, table))
+            }
+            scheme::Filter::Not(f) => filter_reads(f, table),
+            scheme::Filter::Test { .. } => false,
+            scheme::Filter::FoundIn { lookups, .. } => lookups
+                .iter()
+                .any(|l| l.table == table || filter_reads(&l.filter, table)),
+        }
+    }
+    scheme.metrics.iter().any(|m| match &m.def {
+        scheme::MetricDef::Aggregate(a) => a.table == table || filter_reads(&a.filter, table),
+        scheme::MetricDef::Formula(_) => false,
+    })
+}
+
+/// Whether a row is dated in one of the periods, for the data report (open deals by creation
+/// date).
+fn in_periods(table: Table, values: &[crate::data::value::Value], periods: &[Period]) -> bool {
+    let date = match table {
+        Table::Deals => values[3].as_date().or_else(|| values[2].as_date()),
+        _ => table.date_column().and_then(|c| values[c].as_date()),
+    };
+    date.is_some_and(|d| periods.iter().any(|p| p.contains(d)))
+}

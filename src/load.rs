@@ -1,0 +1,282 @@
+//! The load step: the schemes, the roster and the plans, read and validated once.
+//!
+//! A [`Dataset`] is what every command evaluates: `run` for one period, `compare` over several,
+//! each with the schemes it asks for (see [`crate::engine`]). The activity tables (calls, deals
+//! …) are not held here: they are streamed once by the evaluation, which keeps only what the
+//! metrics need.
+
+use crate::data::source::Source;
+use crate::data::tables::Table;
+use crate::data::{TypedRow, read_table};
+use crate::error::{Capped, Problem};
+use crate::period::Period;
+use crate::results::{Employee, TableStats};
+use crate::scheme::{self, Scheme};
+use rust_decimal::Decimal;
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+/// (employee_id, period, metric in lower case) → (target, row number).
+type Plans = HashMap<(String, Period, String), (Decimal, usize)>;
+
+/// The validated inputs of an evaluation, read once.
+pub struct Dataset {
+    pub source: Source,
+    pub schemes: Vec<Scheme>,
+    /// The roster, in the order of the employees table; people on an unknown scheme are left
+    /// out (and reported in `problems`).
+    pub roster: Vec<Employee>,
+    /// The periods the plans were read for.
+    pub periods: Vec<Period>,
+    plans: Plans,
+    /// Every metric name any plans row uses (lower case, whatever the period).
+    pub(crate) plan_metrics: BTreeSet<String>,
+    /// Some plan rows could not be read: a "missing" plan may be one of them.
+    pub(crate) plans_unreadable: bool,
+    /// The roster's and the plans' read statistics.
+    pub tables: Vec<TableStats>,
+    /// Every problem found so far; the evaluation adds its own and refuses if any.
+    pub problems: Vec<Problem>,
+    pub data_path: PathBuf,
+    pub schemes_dir: PathBuf,
+}
+
+impl Dataset {
+    /// Loads the schemes of `schemes_dir` (and any extra scheme files), opens the data and reads
+    /// the roster and the plans of `periods`. Problems are collected in [`Dataset::problems`];
+    /// only data that cannot be opened at all fails here.
+    pub fn load(
+        schemes_dir: &Path,
+        extra_schemes: &[PathBuf],
+        data: &Path,
+        periods: &[Period],
+    ) -> Result<Dataset, Vec<Problem>> {
+        let mut problems: Vec<Problem> = Vec::new();
+        let loaded = scheme::load_dir_partial(schemes_dir);
+        let mut schemes = loaded.schemes;
+        let mut failed = loaded.failed;
+        problems.extend(loaded.problems);
+        for file in extra_schemes {
+            match scheme::load_file(file) {
+                Ok(s) if schemes.iter().any(|o| o.id.eq_ignore_ascii_case(&s.id)) => {
+                    problems.push(Problem::new(
+                        file.display().to_string(),
+                        format!(
+                            "the schemes folder already has a scheme {:?}; rename the file",
+                            s.id
+                        ),
+                    ));
+                }
+                Ok(s) => schemes.push(s),
+                Err(p) => {
+                    failed.push(
+                        file.file_stem()
+                            .map(|s| s.to_string_lossy().to_string())
+                            .unwrap_or_default(),
+                    );
+                    problems.extend(p);
+                }
+            }
+        }
+        let source = match Source::open(data) {
+            Ok(s) => s,
+            Err(p) => {
+                problems.push(p);
+                return Err(problems);
+            }
+        };
+        let (mut roster, roster_stats) = read_roster(&source, &schemes, &failed, &mut problems);
+        let mut tables: Vec<TableStats> = roster_stats.into_iter().collect();
+        roster.retain(|e| e.scheme != usize::MAX);
+        let mut ds = Dataset {
+            source,
+            schemes,
+            roster,
+            periods: periods.to_vec(),
+            plans: Plans::new(),
+            plan_metrics: BTreeSet::new(),
+            plans_unreadable: false,
+            tables: Vec::new(),
+            problems,
+            data_path: data.to_path_buf(),
+            schemes_dir: schemes_dir.to_path_buf(),
+        };
+        if ds.source.has_table(Table::Plans) {
+            tables.push(ds.read_plans());
+        }
+        ds.tables = tables;
+        Ok(ds)
+    }
+
+    /// The index of a scheme by id (ignoring letter case), as the roster names it.
+    pub fn scheme_index(&self, id: &str) -> Option<usize> {
+        self.schemes
+            .iter()
+            .position(|s| s.id.eq_ignore_ascii_case(id.trim()))
+    }
+
+    /// The employee's plan for a period and metric: (target, row number).
+    pub fn plan(&self, employee: &str, period: Period, metric: &str) -> Option<(Decimal, usize)> {
+        self.plans
+            .get(&(employee.to_string(), period, metric.to_lowercase()))
+            .copied()
+    }
+
+    /// Reads the plans table for the dataset's periods.
+    fn read_plans(&mut self) -> TableStats {
+        let index: HashMap<&str, ()> = self.roster.iter().map(|e| (e.id.as_str(), ())).collect();
+        let mut stats = TableStats {
+            table: Some(Table::Plans),
+            place: self.source.place(Table::Plans),
+            present: true,
+            used: true,
+            ..Default::default()
+        };
+        let periods: BTreeSet<Period> = self.periods.iter().copied().collect();
+        let before = self.problems.len();
+        let (plans, metrics) = (&mut self.plans, &mut self.plan_metrics);
+        stats.rows_read = read_table(
+            &self.source,
+            Table::Plans,
+            &mut self.problems,
+            &mut |row: TypedRow| {
+                let v = row.values;
+                let emp = v[0].as_text().unwrap_or("");
+                let metric = v[2].as_text().unwrap_or("").to_lowercase();
+                let period = v[1].as_text().and_then(Period::parse);
+                if !metrics.contains(&metric) {
+                    metrics.insert(metric.clone());
+                }
+                let Some(period) = period.filter(|p| periods.contains(p)) else {
+                    stats.rows_outside_period += 1;
+                    return;
+                };
+                if !index.contains_key(emp) {
+                    let e = stats.unknown_people.entry(emp.to_string()).or_default();
+                    e.0 += 1;
+                    return;
+                }
+                stats.rows_in_period += 1;
+                plans.insert(
+                    (emp.to_string(), period, metric),
+                    (v[3].as_number().unwrap_or_default(), row.number),
+                );
+            },
+        );
+        self.plans_unreadable = self.problems.len() > before;
+        stats
+    }
+}
+
+/// Reads the roster. Employees on an unknown scheme are reported (and kept, with scheme
+/// `usize::MAX`, so the caller can drop them after all problems are collected).
+fn read_roster(
+    source: &Source,
+    schemes: &[Scheme],
+    failed_schemes: &[String],
+    problems: &mut Vec<Problem>,
+) -> (Vec<Employee>, Option<TableStats>) {
+    let mut roster: Vec<Employee> = Vec::new();
+    let scheme_ids: Vec<&str> = schemes.iter().map(|s| s.id.as_str()).collect();
+    if !source.has_table(Table::Employees) {
+        problems.push(Problem::new(
+            source.place(Table::Employees),
+            "the employees table is missing; it lists who is paid and on which scheme",
+        ));
+        return (roster, None);
+    }
+    let place = source.place(Table::Employees);
+    let mut stats = TableStats {
+        table: Some(Table::Employees),
+        place: place.clone(),
+        present: true,
+        used: true,
+        ..Default::default()
+    };
+    let mut unknown = Capped::new(&place, "rows with an unknown scheme");
+    let mut negative = Capped::new(&place, "rows with a negative target_bonus");
+    let mut dates = Capped::new(&place, "rows that leave before they are hired");
+    let mut changes = Capped::new(&place, "rows with half a change of scheme");
+    stats.rows_read = read_table(source, Table::Employees, problems, &mut |row: TypedRow| {
+        let v = row.values;
+        let text = |i: usize| v[i].as_text().unwrap_or("").to_string();
+        let at = |col: &str| format!("{place}, row {}, column {col:?}", row.number);
+        // A scheme named in column `col`: its index, or usize::MAX and a problem.
+        let mut scheme_of = |col: usize, name: &str| -> usize {
+            let id = text(col);
+            let found = scheme_ids
+                .iter()
+                .position(|s| s.eq_ignore_ascii_case(id.trim()));
+            // With no scheme loaded at all, the schemes problem already says why.
+            if found.is_none() && !schemes.is_empty() && !failed_schemes.contains(&id) {
+                unknown.push(Problem::new(
+                    at(name),
+                    format!(
+                        "unknown scheme {}{}; the schemes folder has {}",
+                        crate::data::limits::quote(&id),
+                        crate::error::did_you_mean(&id, scheme_ids.iter().copied()),
+                        scheme_ids.join(", ")
+                    ),
+                ));
+            }
+            found.unwrap_or(usize::MAX)
+        };
+        let scheme = scheme_of(2, "scheme");
+        let optional = |i: usize| (!v[i].is_empty()).then_some(());
+        let observe_scheme = optional(7).map(|_| scheme_of(7, "observe_scheme"));
+        let previous_scheme = optional(8).map(|_| scheme_of(8, "previous_scheme"));
+        let scheme_since = v[9].as_text().and_then(Period::parse);
+        if previous_scheme.is_some() != scheme_since.is_some() {
+            let (col, other) = if previous_scheme.is_some() {
+                ("scheme_since", "previous_scheme")
+            } else {
+                ("previous_scheme", "scheme_since")
+            };
+            changes.push(Problem::new(
+                at(col),
+                format!(
+                    "empty, but {other} is set; a change of scheme needs both: previous_scheme (paid before) and scheme_since (the first month on the new scheme)"
+                ),
+            ));
+        }
+        let target_bonus = v[3].as_number().unwrap_or_default();
+        if target_bonus < Decimal::ZERO {
+            negative.push(Problem::new(
+                at("target_bonus"),
+                format!("{target_bonus} is negative; expected the bonus paid at 100% of every KPI"),
+            ));
+        }
+        let (hired_on, left_on) = (v[5].as_date(), v[6].as_date());
+        if let (Some(h), Some(l)) = (hired_on, left_on)
+            && l < h
+        {
+            dates.push(Problem::new(
+                at("left_on"),
+                format!("left on {l}, before being hired on {h}"),
+            ));
+        }
+        stats.rows_in_period += 1;
+        let failed = |s: Option<usize>| s == Some(usize::MAX);
+        roster.push(Employee {
+            id: text(0),
+            name: text(1),
+            scheme_id: text(2),
+            scheme: if failed(observe_scheme) || failed(previous_scheme) {
+                usize::MAX
+            } else {
+                scheme
+            },
+            target_bonus,
+            team: text(4),
+            hired_on,
+            left_on,
+            observe_scheme,
+            previous_scheme,
+            scheme_since,
+        });
+    });
+    for kind in [unknown, negative, dates, changes] {
+        kind.finish(problems);
+    }
+    (roster, Some(stats))
+}

@@ -1,0 +1,278 @@
+//! The results model: what an evaluation found, for every output to render.
+//!
+//! Everything a renderer shows that is a decision — a KPI's band and lines, whether it is paid
+//! or in observation, an employee's statement path, the totals per currency — is decided here
+//! or in [`crate::scoring`] and stored, so payroll.csv, payouts.xlsx, the statements, run.json,
+//! `explain` and compare.xlsx never re-derive them.
+//!
+//! An [`Evaluation`] holds any list of periods × per employee any number of schemes (the paid
+//! one and candidates) from one read of the data; a [`RunResult`] is one period of it seen as a
+//! payout run.
+
+use crate::error::{Error, Result};
+use crate::metrics::MetricEvidence;
+use crate::period::Period;
+use crate::scheme::Scheme;
+use crate::scoring::{Employment, Score};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub use crate::data::tables::Table;
+
+/// One person on the roster, as validated.
+#[derive(Debug, Clone)]
+pub struct Employee {
+    pub id: String,
+    pub name: String,
+    /// The paid scheme's id as written in the roster.
+    pub scheme_id: String,
+    /// Index into the run's schemes of the paid scheme (in a [`RunResult`]: for its period).
+    pub scheme: usize,
+    pub target_bonus: Decimal,
+    pub team: String,
+    pub hired_on: Option<NaiveDate>,
+    pub left_on: Option<NaiveDate>,
+    /// A candidate scheme computed beside the paid one in monthly runs (`observe_scheme`).
+    pub observe_scheme: Option<usize>,
+    /// The scheme before a change of scheme (`previous_scheme`), paid for periods before
+    /// `scheme_since`.
+    pub previous_scheme: Option<usize>,
+    pub scheme_since: Option<Period>,
+}
+
+impl Employee {
+    /// The scheme the employee is paid on in a period.
+    pub fn scheme_in(&self, period: Period) -> usize {
+        match (self.previous_scheme, self.scheme_since) {
+            (Some(previous), Some(since)) if period < since => previous,
+            _ => self.scheme,
+        }
+    }
+}
+
+/// Why a scheme is evaluated for an employee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    /// The scheme the employee is paid on.
+    Paid,
+    /// A scheme tried beside it, never paid (`observe_scheme`, `compare --candidate`).
+    Candidate,
+}
+
+/// One employee scored on one scheme for one period.
+#[derive(Debug, Clone)]
+pub struct SchemeScore {
+    pub scheme: usize,
+    pub role: Role,
+    pub score: Score,
+    /// The source rows behind each aggregate metric of the scheme.
+    pub evidence: Vec<MetricEvidence>,
+}
+
+/// One employee in one period: the employment and a score per evaluated scheme (the paid one
+/// first).
+#[derive(Debug, Clone)]
+pub struct EmployeePeriod {
+    /// Index into [`Evaluation::roster`].
+    pub employee: usize,
+    pub employment: Employment,
+    pub scores: Vec<SchemeScore>,
+}
+
+impl EmployeePeriod {
+    pub fn paid(&self) -> Option<&SchemeScore> {
+        self.scores.iter().find(|s| s.role == Role::Paid)
+    }
+    pub fn candidate(&self) -> Option<&SchemeScore> {
+        self.scores.iter().find(|s| s.role == Role::Candidate)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PeriodResults {
+    pub period: Period,
+    /// The employees evaluated in the period, in employee_id order.
+    pub employees: Vec<EmployeePeriod>,
+}
+
+/// What one evaluation of the data computed: every period asked for, every employee and scheme.
+#[derive(Debug)]
+pub struct Evaluation {
+    pub schemes: Vec<Scheme>,
+    /// The validated roster, in employee_id order.
+    pub roster: Vec<Employee>,
+    pub periods: Vec<PeriodResults>,
+    pub warnings: Vec<crate::error::Problem>,
+    pub tables: Vec<TableStats>,
+    pub data_path: PathBuf,
+    pub schemes_dir: PathBuf,
+    pub data_files: Vec<FileHash>,
+    pub scheme_files: Vec<FileHash>,
+}
+
+impl Evaluation {
+    /// One period of the evaluation as a payout run: every employee with the paid score, and
+    /// the candidate beside it when one was evaluated. Statement paths are decided here, once
+    /// for the whole roster.
+    pub fn into_run(self, period: Period) -> Result<RunResult> {
+        let Some(results) = self.periods.into_iter().find(|p| p.period == period) else {
+            return Err(Error::other(format!("{period} was not evaluated")));
+        };
+        let mut employees = Vec::with_capacity(results.employees.len());
+        for ep in results.employees {
+            let mut employee = self.roster[ep.employee].clone();
+            let mut paid = None;
+            let mut candidate = None;
+            for s in ep.scores {
+                match s.role {
+                    Role::Paid => paid = Some(s),
+                    Role::Candidate => candidate = Some(s),
+                }
+            }
+            let Some(paid) = paid else { continue };
+            employee.scheme = paid.scheme;
+            employee.scheme_id = self.schemes[paid.scheme].id.clone();
+            employees.push(EmployeeResult {
+                employee,
+                employment: ep.employment,
+                score: paid.score,
+                evidence: paid.evidence,
+                statement: String::new(),
+                candidate,
+            });
+        }
+        let ids: Vec<&str> = employees.iter().map(|e| e.employee.id.as_str()).collect();
+        let stems = crate::output::statement_stems(&ids);
+        for (e, stem) in employees.iter_mut().zip(stems) {
+            e.statement = format!("statements/{stem}.xlsx");
+        }
+        Ok(RunResult {
+            period,
+            schemes: self.schemes,
+            employees,
+            warnings: self.warnings,
+            tables: self.tables,
+            data_path: self.data_path,
+            schemes_dir: self.schemes_dir,
+            data_files: self.data_files,
+            scheme_files: self.scheme_files,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct EmployeeResult {
+    pub employee: Employee,
+    pub employment: Employment,
+    pub score: Score,
+    /// The source rows behind each aggregate metric of the employee's scheme.
+    pub evidence: Vec<MetricEvidence>,
+    /// The statement's path in the run folder, `statements/<safe name>.xlsx`, decided once
+    /// for the whole roster ([`crate::output::statement_stems`]).
+    pub statement: String,
+    /// The candidate scheme scored beside the paid one (roster column `observe_scheme`):
+    /// shown in the Observation sheet, never paid.
+    pub candidate: Option<SchemeScore>,
+}
+
+/// What was read from one input table, so that nothing read is unaccounted for.
+#[derive(Debug, Clone, Default)]
+pub struct TableStats {
+    pub table: Option<Table>,
+    pub place: String,
+    pub present: bool,
+    /// Whether a scheme in use reads the table.
+    pub used: bool,
+    pub rows_read: usize,
+    /// Rows dated in the evaluated period (in any of them, when there are several).
+    pub rows_in_period: usize,
+    pub rows_outside_period: usize,
+    /// Rows of people not on the roster: employee_id → (rows, sum of amounts).
+    pub unknown_people: BTreeMap<String, (usize, Decimal)>,
+    /// The text encoding a CSV table was read in (`UTF-8`, `windows-1251`); none for workbooks.
+    pub encoding: Option<&'static str>,
+}
+
+/// An input file and its SHA-256, recorded so a run can be verified months later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileHash {
+    pub path: PathBuf,
+    pub sha256: String,
+}
+
+/// The SHA-256 of a file, in lower-case hex.
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+pub(crate) fn hash_all(paths: &[PathBuf]) -> Result<Vec<FileHash>> {
+    paths
+        .iter()
+        .map(|p| {
+            sha256_file(p)
+                .map(|sha256| FileHash {
+                    path: p.clone(),
+                    sha256,
+                })
+                .map_err(|e| Error::other(format!("{}: cannot read: {e}", p.display())))
+        })
+        .collect()
+}
+
+/// One period's payout run: everyone on the roster with their paid score.
+#[derive(Debug)]
+pub struct RunResult {
+    pub period: Period,
+    pub schemes: Vec<Scheme>,
+    /// Sorted by employee_id.
+    pub employees: Vec<EmployeeResult>,
+    pub warnings: Vec<crate::error::Problem>,
+    pub tables: Vec<TableStats>,
+    pub data_path: PathBuf,
+    pub schemes_dir: PathBuf,
+    /// The data files read (the workbook, or each CSV file of the folder) with their hashes.
+    pub data_files: Vec<FileHash>,
+    /// The scheme files loaded, with their hashes (by scheme index).
+    pub scheme_files: Vec<FileHash>,
+}
+
+impl RunResult {
+    /// The period's totals, one per currency (amounts in different currencies are never
+    /// added up); the evaluation has checked that each fits a decimal.
+    pub fn totals(&self) -> BTreeMap<String, Decimal> {
+        let mut totals: BTreeMap<String, Decimal> = BTreeMap::new();
+        for e in &self.employees {
+            let t = totals.entry(self.currency(e).to_string()).or_default();
+            *t = t.checked_add(e.score.total).unwrap_or(Decimal::MAX);
+        }
+        totals
+    }
+
+    /// The currency of an employee's payout.
+    pub fn currency(&self, e: &EmployeeResult) -> &str {
+        &self.schemes[e.employee.scheme].currency
+    }
+
+    /// Whether anyone has a candidate scheme beside the paid one (the Observation sheet).
+    pub fn has_candidates(&self) -> bool {
+        self.employees.iter().any(|e| e.candidate.is_some())
+    }
+}

@@ -1,0 +1,468 @@
+//! HR's observation and compare: observed KPIs and candidate schemes never change payroll.csv,
+//! compare pays each candidate amount exactly as `incentive run` would, and calibration
+//! figures are right on a hand-made history with known percentiles.
+
+mod common;
+
+use calamine::{Data, Reader, Xlsx, open_workbook};
+use common::{copy_dir, crate_path, run, write_csv_folder};
+use incentive::analysis::compare::{Verdict, compare};
+use incentive::num::{Exact, exact_int};
+use incentive::period::Period;
+use incentive::results::Role;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn sheet(path: &Path, name: &str) -> Vec<Vec<Data>> {
+    let mut wb: Xlsx<_> = open_workbook(path).unwrap();
+    let range = wb
+        .worksheet_range(name)
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    range.rows().map(|r| r.to_vec()).collect()
+}
+
+fn cell_text(d: &Data) -> String {
+    match d {
+        Data::String(s) => s.clone(),
+        Data::Float(f) => format!("{f:.2}"),
+        Data::Int(i) => i.to_string(),
+        Data::Empty => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// The sample roster with every transactional employee moved to `to` (or given a column).
+fn roster_with(data: &Path, edit: impl Fn(&str) -> String) {
+    let path = data.join("employees.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let out: String = text.lines().map(|l| edit(l) + "\n").collect();
+    std::fs::write(path, out).unwrap();
+}
+
+/// payroll.csv as employee_id → amount.
+fn payroll(dir: &Path) -> BTreeMap<String, String> {
+    let mut r = csv::Reader::from_path(dir.join("payroll.csv")).unwrap();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            (rec[0].to_string(), rec[5].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn every_candidate_amount_is_what_run_pays_on_that_scheme() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    copy_dir(&crate_path("samples/2026-10-csv"), &data);
+    let schemes = crate_path("schemes");
+    let out = tmp.path().join("cmp");
+    let r = run(
+        &[
+            "compare",
+            "--data",
+            data.to_str().unwrap(),
+            "--period",
+            "2026-07..2026-10",
+            "--candidate",
+            "transactional-5min",
+            "--current",
+            "transactional",
+            "--schemes",
+            schemes.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    insta::assert_snapshot!("compare_stdout", r.stdout);
+    let rows = sheet(&out.join("compare.xlsx"), "Comparison");
+    assert_eq!(cell_text(&rows[1][7]), "candidate");
+    // (period, employee) → candidate amount, as compare.xlsx shows it.
+    let shown: BTreeMap<(String, String), String> = rows[2..]
+        .iter()
+        .map(|r| ((cell_text(&r[0]), cell_text(&r[1])), cell_text(&r[7])))
+        .collect();
+    assert_eq!(
+        shown.len(),
+        39,
+        "10 transactional people, one joining in August"
+    );
+
+    // The same people paid on the candidate by `incentive run`, period by period.
+    let moved = tmp.path().join("moved");
+    copy_dir(&data, &moved);
+    roster_with(&moved, |l| {
+        l.replace(",transactional,", ",transactional-5min,")
+    });
+    let mut checked = 0;
+    for period in ["2026-07", "2026-08", "2026-09", "2026-10"] {
+        let out = tmp.path().join(format!("run-{period}"));
+        let r = run(
+            &[
+                "run",
+                "--data",
+                moved.to_str().unwrap(),
+                "--period",
+                period,
+                "--schemes",
+                schemes.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            tmp.path(),
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let paid = payroll(&out);
+        for ((p, id), amount) in &shown {
+            if p == period {
+                assert_eq!(&paid[id], amount, "{period} {id}");
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 39);
+}
+
+/// transactional.yaml with one more KPI, in observation.
+fn with_observed_kpi(schemes: &Path, until: &str) {
+    let path = schemes.join("transactional.yaml");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str(&format!(
+        "  - id: calls_5min\n    name: {{ en: Calls of 5+ minutes, ru: Звонки от 5 минут }}\n    {until}\n    weight: 20%\n    metric: calls_5min\n    target: 250\n    prorate: yes\n"
+    ));
+    text = text.replace(
+        "  average_deal: revenue / deals_won\n",
+        "  average_deal: revenue / deals_won\n  calls_5min:\n    count: calls\n    where: { direction: outgoing, duration_sec: { at_least: 300 }, started_at: in_period }\n",
+    );
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn observation_never_changes_payroll() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    copy_dir(&crate_path("samples/2026-10-csv"), &data);
+    let schemes = tmp.path().join("schemes");
+    copy_dir(&crate_path("schemes"), &schemes);
+    let go = |data: &Path, schemes: &Path, name: &str| {
+        let out = tmp.path().join(name);
+        let r = run(
+            &[
+                "run",
+                "--data",
+                data.to_str().unwrap(),
+                "--period",
+                "2026-10",
+                "--schemes",
+                schemes.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            tmp.path(),
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        (out, r)
+    };
+    let (plain, _) = go(&data, &schemes, "plain");
+
+    // An observed KPI in the paid scheme, and a candidate scheme beside it for everyone.
+    with_observed_kpi(&schemes, "observe: yes");
+    let observed = tmp.path().join("observed");
+    copy_dir(&data, &observed);
+    roster_with(&observed, |l| {
+        if l.starts_with("employee_id") {
+            format!("{l},observe_scheme")
+        } else if l.contains(",transactional,") {
+            format!("{l},transactional-5min")
+        } else {
+            format!("{l},")
+        }
+    });
+    let (with, r) = go(&observed, &schemes, "with");
+    assert_eq!(
+        std::fs::read(plain.join("payroll.csv")).unwrap(),
+        std::fs::read(with.join("payroll.csv")).unwrap(),
+        "observation changed payroll.csv"
+    );
+    assert_eq!(r.stderr, "", "nothing to warn about");
+
+    // It is shown: in the Summary and Breakdown, labelled, and in the Observation sheet.
+    let book = with.join("payouts.xlsx");
+    let breakdown = sheet(&book, "Breakdown");
+    let observed_rows: Vec<&Vec<Data>> = breakdown
+        .iter()
+        .filter(|r| cell_text(&r[3]) == "calls_5min")
+        .collect();
+    assert_eq!(observed_rows.len(), 10, "every transactional employee");
+    assert_eq!(
+        cell_text(&observed_rows[0][4]),
+        "Calls of 5+ minutes (observation: not paid)"
+    );
+    let obs = sheet(&book, "Observation");
+    assert_eq!(
+        obs.len(),
+        2 + 10,
+        "a title, a header, the transactional people"
+    );
+    let manifest = std::fs::read_to_string(with.join("run.json")).unwrap();
+    // The paid scheme's observed KPI, and the candidate's own observed KPI.
+    assert_eq!(manifest.matches("\"observed\": true").count(), 10 + 10);
+    assert_eq!(manifest.matches("\"candidate\": {").count(), 10);
+    // The candidate in the Observation sheet is what compare says for the same month.
+    let out = tmp.path().join("cmp");
+    let r = run(
+        &[
+            "compare",
+            "--data",
+            observed.to_str().unwrap(),
+            "--period",
+            "2026-10",
+            "--candidate",
+            "transactional-5min",
+            "--current",
+            "transactional",
+            "--schemes",
+            schemes.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let cmp: BTreeMap<String, String> = sheet(&out.join("compare.xlsx"), "Comparison")[2..]
+        .iter()
+        .map(|r| (cell_text(&r[1]), cell_text(&r[7])))
+        .collect();
+    let mut same = 0;
+    for row in &obs[2..] {
+        let id = cell_text(&row[0]);
+        if let Some(c) = cmp.get(&id) {
+            assert_eq!(&cell_text(&row[6]), c, "{id}");
+            same += 1;
+        }
+    }
+    assert_eq!(same, 10, "every transactional employee");
+    // The statement shows the observed KPI, marked as not paid.
+    let statement = run(
+        &[
+            "explain",
+            "--data",
+            observed.to_str().unwrap(),
+            "--period",
+            "2026-10",
+            "--schemes",
+            schemes.to_str().unwrap(),
+            "--employee",
+            "E103",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(statement.code, 0, "{}", statement.stderr);
+    assert!(
+        statement
+            .stdout
+            .contains("Calls of 5+ minutes (observation: not paid)"),
+        "{}",
+        statement.stdout
+    );
+}
+
+#[test]
+fn an_observation_that_ended_is_said_plainly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let schemes = tmp.path().join("schemes");
+    copy_dir(&crate_path("schemes"), &schemes);
+    with_observed_kpi(&schemes, "observe_until: 2026-08");
+    let out = tmp.path().join("out");
+    let data = crate_path("samples/2026-10-csv");
+    let args = |cmd: &str| -> Vec<String> {
+        let mut a: Vec<String> = [
+            cmd,
+            "--data",
+            data.to_str().unwrap(),
+            "--period",
+            "2026-10",
+            "--schemes",
+            schemes.to_str().unwrap(),
+        ]
+        .map(String::from)
+        .to_vec();
+        if cmd == "run" {
+            a.extend(["--out".to_string(), out.to_str().unwrap().to_string()]);
+        }
+        a
+    };
+    let r = run(&args("run"), tmp.path());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    insta::assert_snapshot!("observation_ended", r.stderr);
+    let v = run(&args("validate"), tmp.path());
+    assert_eq!(v.code, 0, "{}", v.stderr);
+    assert_eq!(v.stderr, r.stderr);
+    // Before its end it is not mentioned.
+    let r = run(
+        &[
+            "validate",
+            "--data",
+            data.to_str().unwrap(),
+            "--period",
+            "2026-08",
+            "--schemes",
+            schemes.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""));
+}
+
+#[test]
+fn compare_refuses_what_it_cannot_compare() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = crate_path("samples/2026-10-csv");
+    let schemes = crate_path("schemes");
+    let mut shown = String::new();
+    for (what, extra) in [
+        (
+            "unknown candidate",
+            vec!["--candidate", "transactionl", "--period", "2026-10"],
+        ),
+        (
+            "unknown current",
+            vec![
+                "--candidate",
+                "transactional-5min",
+                "--current",
+                "b2b",
+                "--period",
+                "2026-10",
+            ],
+        ),
+        (
+            "range backwards",
+            vec![
+                "--candidate",
+                "transactional-5min",
+                "--period",
+                "2026-10..2026-07",
+            ],
+        ),
+        (
+            "no one before the sample's hires",
+            vec!["--candidate", "transactional-5min", "--period", "2001-01"],
+        ),
+    ] {
+        let out = tmp.path().join(what.replace(' ', "-"));
+        let mut args = vec![
+            "compare",
+            "--data",
+            data.to_str().unwrap(),
+            "--schemes",
+            schemes.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        let r = run(&args, tmp.path());
+        assert_eq!(r.code, 2, "{what}: {}", r.stderr);
+        assert!(!out.exists(), "{what}: nothing written");
+        shown.push_str(&format!("{what}:\n{}\n", r.stderr));
+    }
+    insta::assert_snapshot!("compare_refusals", shown);
+}
+
+/// Five people over two months on a scheme paying calls against a fixed target of 10, and a
+/// candidate with three KPIs on the same count: target 8, target 1 (everyone far above) and
+/// target 1000 (no one near). The ten actuals, sorted, are 4 6 8 9 10 11 12 13 15 20.
+#[test]
+fn calibration_on_a_hand_made_history() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let calls_of: [(&str, [usize; 2]); 5] = [
+        ("E1", [4, 12]),
+        ("E2", [8, 9]),
+        ("E3", [10, 20]),
+        ("E4", [15, 6]),
+        ("E5", [11, 13]),
+    ];
+    let mut calls = String::from("call_id,employee_id,started_at,direction,duration_sec\n");
+    let mut n = 0;
+    for (id, months) in calls_of {
+        for (m, count) in months.iter().enumerate() {
+            for i in 0..*count {
+                n += 1;
+                calls.push_str(&format!(
+                    "K{n},{id},2026-0{}-{:02} 10:00,outgoing,200\n",
+                    m + 1,
+                    i % 28 + 1
+                ));
+            }
+        }
+    }
+    let employees = "employee_id,name,scheme,target_bonus\nE1,A,now,1000\nE2,B,now,1000\nE3,C,now,1000\nE4,D,now,1000\nE5,E,now,1000\n";
+    write_csv_folder(&data, &[("employees", employees), ("calls", &calls)]);
+    let schemes = tmp.path().join("schemes");
+    std::fs::create_dir_all(&schemes).unwrap();
+    let metrics = "currency: KZT\ncurve: standard\nmetrics:\n  calls: { count: calls, where: { started_at: in_period } }\n";
+    std::fs::write(
+        schemes.join("now.yaml"),
+        format!("{metrics}kpis:\n  - {{ id: calls, weight: 100%, metric: calls, target: 10, prorate: no }}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        schemes.join("next.yaml"),
+        format!("{metrics}kpis:\n  - {{ id: calls, weight: 50%, metric: calls, target: 8, prorate: no }}\n  - {{ id: easy, weight: 30%, metric: calls, target: 1, prorate: no }}\n  - {{ id: hard, weight: 20%, metric: calls, target: 1000, prorate: no }}\n"),
+    )
+    .unwrap();
+    let periods = Period::parse_list(&["2026-01..2026-02"]).unwrap();
+    let ds = incentive::load::Dataset::load(&schemes, &[], &data, &periods).unwrap();
+    let next = ds.scheme_index("next").unwrap();
+    let ev = incentive::engine::evaluate(ds, &|e, p| {
+        vec![(e.scheme_in(p), Role::Paid), (next, Role::Candidate)]
+    })
+    .unwrap();
+    let cmp = compare(&ev, next);
+    assert_eq!(cmp.rows.len(), 10);
+    let q = |n: i64, d: i64| exact_int(n) / exact_int(d);
+    let c = &cmp.calibration[0];
+    assert_eq!(c.scored, 10);
+    let spread: [Exact; 5] = [exact_int(4), q(33, 4), q(21, 2), q(51, 4), exact_int(20)];
+    assert_eq!(c.spread.as_ref(), Some(&spread), "PERCENTILE.INC");
+    assert_eq!(
+        c.below_threshold,
+        Some(q(2, 10)),
+        "4 and 6 are under 80% of 8"
+    );
+    assert_eq!(
+        c.above_discuss,
+        Some(q(6, 10)),
+        "10 and more are above 120% of 8"
+    );
+    assert_eq!(c.median_attainment, Some(q(21, 16)), "10.5 / 8");
+    assert_eq!(c.suggested_target, Some(q(21, 2)), "the median actual");
+    assert_eq!(c.verdict, None, "60% above is not nearly everyone");
+    assert_eq!(cmp.calibration[1].verdict, Some(Verdict::TargetTooLow));
+    assert_eq!(cmp.calibration[2].verdict, Some(Verdict::TargetTooHigh));
+    assert!(cmp.calibration[2].no_one_reaches_threshold);
+    assert!(!cmp.calibration[0].no_one_reaches_threshold);
+    assert_eq!(
+        cmp.warnings(&ev),
+        [
+            "candidate scheme next: no one reaches the threshold of KPI \"hard\" in 2 periods compared; it would pay nothing to anyone: check its target and curve"
+        ]
+    );
+    // E1 in January: 4 calls. Today 40% of 10 pays nothing; the candidate pays only the easy
+    // KPI, capped at 130%: 1000 × 30% × 1.3 = 390.
+    let e1 = &cmp.rows[0];
+    assert_eq!((e1.period.to_string(), e1.employee), ("2026-01".into(), 0));
+    assert_eq!(
+        (e1.current.to_string(), e1.candidate.to_string()),
+        ("0.00".into(), "390.00".into())
+    );
+    let all = &cmp.totals[&(None, "KZT".to_string())];
+    assert_eq!(all.moves.gain + all.moves.lose + all.moves.same, 10);
+    assert_eq!(
+        cmp.cost_factor["KZT"],
+        Some(incentive::num::exact(all.current) / incentive::num::exact(all.candidate))
+    );
+}
