@@ -82,8 +82,8 @@ const TABLE: &[(&str, &str)] = &[
     ("for KPI: {kpis}", "для KPI: {kpis}"),
     ("table {table}, rows: {n}", "таблица {table}, строк: {n}"),
     (
-        "{n} of {total} rows of {metric}: marked in its column {column}",
-        "{n} из {total} строк {metric}: отмечены в её столбце {column}",
+        "{n} of {total} {rows} of {metric}: marked in its column {column}",
+        "{n} из {total} {rows} {metric}: с отметкой в её столбце {column}",
     ),
     (
         "{actual} of plan {target} = {att}",

@@ -527,11 +527,18 @@ fn sections(scheme: &Scheme, e: &EmployeeResult, l: &Labels) -> Vec<Section> {
             && count > 0
         {
             let total = row_numbers(d).map_or(0, |r| r.len());
+            // «из N» takes the genitive: из 1 строки, из 21 строки, из 5 строк.
+            let rows = match l.lang {
+                Lang::En if total == 1 => "row",
+                Lang::En => "rows",
+                Lang::Ru => units::plural_ru(total as u64, "строки", "строк", "строк"),
+            };
             section.notes.push(fill(
-                l.get("{n} of {total} rows of {metric}: marked in its column {column}"),
+                l.get("{n} of {total} {rows} of {metric}: marked in its column {column}"),
                 &[
                     ("n", &count.to_string()),
                     ("total", &total.to_string()),
+                    ("rows", rows),
                     ("metric", &scheme.metrics[d].name),
                     ("column", &metric.name),
                 ],
