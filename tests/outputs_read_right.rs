@@ -291,7 +291,7 @@ fn run_summary_in_english_is_what_run_prints_and_reads_in_russian() {
     );
     let ru = incentive::report::run_summary(&run, Path::new("out"), &Labels::new(Lang::Ru));
     insta::assert_snapshot!(ru, @r"
-    2026-10: 30 сотрудников, итого 9410983,70 KZT
+    2026-10: 30 сотрудников, итого 9119620,35 KZT
     ведомость: out/payroll.csv
     книга:     out/payouts.xlsx
     расчёты:   out/statements (30 файлов)
