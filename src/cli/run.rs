@@ -3,8 +3,6 @@
 use super::{Inputs, print_warnings};
 use crate::error::Result;
 use crate::report;
-use rust_decimal::Decimal;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -42,13 +40,8 @@ pub fn run(a: Args) -> Result<()> {
     out_dir.publish(&files)?;
     print_warnings(&result.warnings);
 
-    let mut by_currency: BTreeMap<&str, Decimal> = BTreeMap::new();
-    for e in &result.employees {
-        *by_currency
-            .entry(result.schemes[e.employee.scheme].currency.as_str())
-            .or_default() += e.score.total;
-    }
-    let totals: Vec<String> = by_currency
+    let totals: Vec<String> = result
+        .totals()
         .iter()
         .map(|(c, t)| format!("{} {c}", report::money(*t)))
         .collect();
@@ -61,6 +54,24 @@ pub fn run(a: Args) -> Result<()> {
     );
     sayln!("payroll:  {}", out.join("payroll.csv").display());
     sayln!("workbook: {}", out.join("payouts.xlsx").display());
+    let candidates = result
+        .employees
+        .iter()
+        .filter(|e| e.candidate.is_some())
+        .count();
+    let observed = result
+        .employees
+        .iter()
+        .filter(|e| e.score.kpis.iter().any(|k| k.observed))
+        .count();
+    if observed > 0 {
+        sayln!("observation: {observed} employees have KPIs in observation (shown, not paid)");
+    }
+    if candidates > 0 {
+        sayln!(
+            "observation: {candidates} employees on a candidate scheme (sheet Observation, not paid)"
+        );
+    }
     sayln!(
         "statements: {} ({} files)",
         out.join("statements").display(),

@@ -213,6 +213,9 @@ pub struct Kpi {
     /// Set when the KPI is in observation: computed, scored and shown with the amount it would
     /// pay at its weight, but never paid (`observe: yes`, or `observe_until: 2027-01`).
     pub observe: Option<Observation>,
+    /// Where `observe`/`observe_until` is written (`file:line:column`), for the warning when an
+    /// observation has ended.
+    pub observe_place: String,
 }
 
 impl Kpi {
@@ -243,7 +246,7 @@ impl Observation {
         let until = self.until?;
         (period > until).then(|| {
             Problem::new(
-                scheme.file.display().to_string(),
+                &kpi.observe_place,
                 format!(
                     "KPI {:?} of scheme {}: its observation ended with {until}, and it is still not paid in {period}; to pay it, delete `observe_until: {until}` (its weight then counts in the paid 100%), or observe it longer with a later observe_until",
                     kpi.id, scheme.id

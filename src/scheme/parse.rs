@@ -435,6 +435,7 @@ pub(super) fn parse_scheme(file: &Path, text: &str) -> std::result::Result<Schem
                 better: Better::Higher,
                 curve: Curve::standard(),
                 observe: None,
+                observe_place: String::new(),
             });
         }
     }
@@ -1397,6 +1398,9 @@ fn parse_kpi(
         None => id.clone(),
     };
     let observe = parse_observe(cx, entries);
+    let observe_place = get(entries, "observe_until")
+        .or(get(entries, "observe"))
+        .map_or_else(String::new, |n| cx.place(n.pos));
     let weight = match get(entries, "weight") {
         Some(n) => {
             let w = cx.number(n, "weight");
@@ -1552,6 +1556,7 @@ fn parse_kpi(
         better,
         curve: curve?,
         observe,
+        observe_place,
     })
 }
 
