@@ -299,6 +299,70 @@ fn run_summary_in_english_is_what_run_prints_and_reads_in_russian() {
     ");
 }
 
+#[test]
+fn run_summary_says_who_is_in_observation_in_both_languages() {
+    // An observed KPI in the transactional scheme, and the candidate scheme beside it.
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, schemes) = (tmp.path().join("data"), tmp.path().join("schemes"));
+    common::copy_dir(Path::new("samples/2026-10-csv"), &data);
+    common::copy_dir(Path::new("schemes"), &schemes);
+    let scheme = schemes.join("transactional.yaml");
+    let text = std::fs::read_to_string(&scheme).unwrap().replace(
+        "  average_deal: revenue / deals_won\n",
+        "  average_deal: revenue / deals_won\n  calls_5min:\n    count: calls\n    where: { direction: outgoing, duration_sec: { at_least: 300 }, started_at: in_period }\n",
+    ) + "  - id: calls_5min\n    observe: yes\n    weight: 20%\n    metric: calls_5min\n    target: 250\n";
+    std::fs::write(&scheme, text).unwrap();
+    let roster = data.join("employees.csv");
+    let text: String = std::fs::read_to_string(&roster)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            if l.starts_with("employee_id") {
+                format!("{l},observe_scheme\n")
+            } else if l.contains(",transactional,") {
+                format!("{l},transactional-5min\n")
+            } else {
+                format!("{l},\n")
+            }
+        })
+        .collect();
+    std::fs::write(&roster, text).unwrap();
+    let out = tmp.path().join("out");
+    let o = common::run(
+        &[
+            "run",
+            "--data",
+            data.to_str().unwrap(),
+            "--period",
+            "2026-10",
+            "--schemes",
+            schemes.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let run = run::compute(&schemes, &data, Period::parse("2026-10").unwrap()).unwrap();
+    let en = incentive::report::run_summary(&run, &out, &Labels::new(Lang::En));
+    let en = en.replace(&tmp.path().display().to_string(), "[TMP]");
+    assert_eq!(en, o.stdout);
+    assert!(
+        en.contains("observation: 10 employees have KPIs in observation"),
+        "{en}"
+    );
+    let ru = incentive::report::run_summary(&run, Path::new("out"), &Labels::new(Lang::Ru));
+    insta::assert_snapshot!(ru, @r"
+    2026-10: 30 сотрудников, итого 9119620,35 KZT
+    ведомость: out/payroll.csv
+    книга:     out/payouts.xlsx
+    наблюдение: у 10 сотрудников есть KPI в наблюдении (показаны, не выплачиваются)
+    наблюдение: 10 сотрудников на схеме-кандидате (лист Наблюдение, не выплачивается)
+    расчёты:   out/statements (30 файлов)
+    манифест:  out/run.json
+    ");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Printing.
 

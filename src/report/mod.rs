@@ -143,6 +143,7 @@ pub fn run_files(run: &RunResult, cx: &Context) -> Result<Vec<(String, Vec<u8>)>
 /// payroll:  out/payroll.csv
 /// ```
 pub fn run_summary(run: &RunResult, out: &std::path::Path, labels: &Labels) -> String {
+    use units::plural_ru;
     let lang = labels.lang;
     let n = run.employees.len();
     let totals: Vec<String> = run
@@ -152,37 +153,62 @@ pub fn run_summary(run: &RunResult, out: &std::path::Path, labels: &Labels) -> S
         .collect();
     let totals = totals.join(" + ");
     let path = |f: &str| out.join(f).display().to_string();
+    let observed = run
+        .employees
+        .iter()
+        .filter(|e| e.score.kpis.iter().any(|k| k.observed))
+        .count();
+    let candidates = run
+        .employees
+        .iter()
+        .filter(|e| e.candidate.is_some())
+        .count();
+    let people = |k: usize| plural_ru(k as u64, "сотрудник", "сотрудника", "сотрудников");
+    let mut s = String::new();
     match lang {
-        labels::Lang::En => format!(
-            "{}: {n} employees, total {totals}\n\
-             payroll:  {}\n\
-             workbook: {}\n\
-             statements: {} ({n} files)\n\
-             manifest: {}\n",
-            run.period,
-            path("payroll.csv"),
-            path("payouts.xlsx"),
-            path("statements"),
-            path("run.json"),
-        ),
+        labels::Lang::En => {
+            s += &format!("{}: {n} employees, total {totals}\n", run.period);
+            s += &format!("payroll:  {}\n", path("payroll.csv"));
+            s += &format!("workbook: {}\n", path("payouts.xlsx"));
+            if observed > 0 {
+                s += &format!(
+                    "observation: {observed} employees have KPIs in observation (shown, not paid)\n"
+                );
+            }
+            if candidates > 0 {
+                s += &format!(
+                    "observation: {candidates} employees on a candidate scheme (sheet Observation, not paid)\n"
+                );
+            }
+            s += &format!("statements: {} ({n} files)\n", path("statements"));
+            s += &format!("manifest: {}\n", path("run.json"));
+        }
         labels::Lang::Ru => {
-            let n64 = n as u64;
-            format!(
-                "{}: {n} {}, итого {totals}\n\
-                 ведомость: {}\n\
-                 книга:     {}\n\
-                 расчёты:   {} ({n} {})\n\
-                 манифест:  {}\n",
-                run.period,
-                units::plural_ru(n64, "сотрудник", "сотрудника", "сотрудников"),
-                path("payroll.csv"),
-                path("payouts.xlsx"),
+            s += &format!("{}: {n} {}, итого {totals}\n", run.period, people(n));
+            s += &format!("ведомость: {}\n", path("payroll.csv"));
+            s += &format!("книга:     {}\n", path("payouts.xlsx"));
+            if observed > 0 {
+                s += &format!(
+                    "наблюдение: у {observed} {} есть KPI в наблюдении (показаны, не выплачиваются)\n",
+                    plural_ru(observed as u64, "сотрудника", "сотрудников", "сотрудников")
+                );
+            }
+            if candidates > 0 {
+                s += &format!(
+                    "наблюдение: {candidates} {} на схеме-кандидате (лист {}, не выплачивается)\n",
+                    people(candidates),
+                    labels.get("Observation")
+                );
+            }
+            s += &format!(
+                "расчёты:   {} ({n} {})\n",
                 path("statements"),
-                units::plural_ru(n64, "файл", "файла", "файлов"),
-                path("run.json"),
-            )
+                plural_ru(n as u64, "файл", "файла", "файлов")
+            );
+            s += &format!("манифест:  {}\n", path("run.json"));
         }
     }
+    s
 }
 
 /// An amount with exactly two decimals and `.` as the decimal point.
