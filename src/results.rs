@@ -271,6 +271,47 @@ impl RunResult {
         &self.schemes[e.employee.scheme].currency
     }
 
+    /// An employee's place among the employed colleagues on the same scheme, by paid total
+    /// (ties share the better place), as (place, of how many); none when not employed. The one
+    /// ranking a statement shows: a number, never a list of the bottom.
+    pub fn place(&self, index: usize) -> Option<(usize, usize)> {
+        let me = &self.employees[index];
+        if !me.employment.is_employed() {
+            return None;
+        }
+        let peers: Vec<&EmployeeResult> = self
+            .employees
+            .iter()
+            .filter(|p| p.employee.scheme == me.employee.scheme && p.employment.is_employed())
+            .collect();
+        let above = peers
+            .iter()
+            .filter(|p| p.score.total > me.score.total)
+            .count();
+        Some((above + 1, peers.len()))
+    }
+
+    /// The names of a scheme's top 3 by paid total (employed people, ties by employee_id), for
+    /// schemes with `ranking: top3`. Never anything below the top 3.
+    pub fn top3(&self, scheme: usize) -> Vec<String> {
+        let mut peers: Vec<&EmployeeResult> = self
+            .employees
+            .iter()
+            .filter(|p| p.employee.scheme == scheme && p.employment.is_employed())
+            .collect();
+        peers.sort_by(|a, b| {
+            b.score
+                .total
+                .cmp(&a.score.total)
+                .then_with(|| a.employee.id.cmp(&b.employee.id))
+        });
+        peers
+            .iter()
+            .take(3)
+            .map(|p| p.employee.name.clone())
+            .collect()
+    }
+
     /// Whether anyone has a candidate scheme beside the paid one (the Observation sheet).
     pub fn has_candidates(&self) -> bool {
         self.employees.iter().any(|e| e.candidate.is_some())
