@@ -6,6 +6,7 @@
 
 use crate::error::{Error, Result};
 use crate::period::Period;
+use crate::report::labels::Lang;
 use crate::report::manifest::{self, EmployeeEntry, Manifest};
 use crate::report::{self, Context, labels};
 use std::collections::BTreeMap;
@@ -225,6 +226,14 @@ impl Change {
     }
 }
 
+/// A weight recorded in run.json (`0.35`) as the scheme writes it: `35%`.
+fn weight(recorded: &str) -> String {
+    match recorded.parse::<rust_decimal::Decimal>() {
+        Ok(d) => report::units::percent_text(d, Lang::En),
+        Err(_) => recorded.to_string(),
+    }
+}
+
 fn changed(what: &str, old: &str, new: &str) -> Option<String> {
     (old != new).then(|| {
         let show = |s: &str| {
@@ -287,8 +296,9 @@ pub fn compare(old: &Manifest, new: &Manifest) -> Vec<Change> {
                 causes.extend(changed("target bonus", &o.target_bonus, &n.target_bonus));
                 if o.days_employed != n.days_employed || o.days_in_period != n.days_in_period {
                     causes.push(format!(
-                        "share changed: {}/{} → {}/{} days employed",
-                        o.days_employed, o.days_in_period, n.days_employed, n.days_in_period
+                        "proration changed: employed {} → {}",
+                        report::units::days_of(o.days_employed, o.days_in_period, Lang::En),
+                        report::units::days_of(n.days_employed, n.days_in_period, Lang::En)
                     ));
                 }
                 for nk in &n.kpis {
@@ -298,7 +308,7 @@ pub fn compare(old: &Manifest, new: &Manifest) -> Vec<Change> {
                             let parts: Vec<String> = [
                                 changed("actual changed", &ok.actual, &nk.actual),
                                 changed("target changed", &ok.target, &nk.target),
-                                changed("weight changed", &ok.weight, &nk.weight),
+                                changed("weight changed", &weight(&ok.weight), &weight(&nk.weight)),
                                 (ok.actual == nk.actual
                                     && ok.target == nk.target
                                     && ok.factor != nk.factor)

@@ -181,3 +181,53 @@ fn diff_of_a_run_with_itself_changes_nothing() {
         "period 2026-10 → 2026-10; total 9119620.35 → 9119620.35\nno payout changed (30 employees)\n"
     );
 }
+
+#[test]
+fn diff_shows_weights_as_the_yaml_writes_them_and_days_as_proration() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, schemes) = (tmp.path().join("data"), tmp.path().join("schemes"));
+    copy_dir(Path::new("samples/2026-10-csv"), &data);
+    copy_dir(Path::new("schemes"), &schemes);
+    let (old, new) = (tmp.path().join("old"), tmp.path().join("new"));
+    run_into(&data, &schemes, &old, tmp.path());
+    // HR moves 5% of weight from revenue to meetings; E101 turns out hired on 12 October.
+    let f = schemes.join("b2b-long-cycle.yaml");
+    let text = std::fs::read_to_string(&f)
+        .unwrap()
+        .replace("    weight: 50%\n", "    weight: 45%\n")
+        .replace(
+            "    weight: 15%\n    metric: meetings_held",
+            "    weight: 20%\n    metric: meetings_held",
+        );
+    std::fs::write(&f, text).unwrap();
+    set_cell(&data.join("employees.csv"), "E101", 5, "2026-10-12");
+    run_into(&data, &schemes, &new, tmp.path());
+    let d = incentive(
+        &["diff", old.to_str().unwrap(), new.to_str().unwrap()],
+        tmp.path(),
+    );
+    assert_eq!(d.code, Some(0), "{}", d.stderr);
+    let e101: Vec<&str> = d
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("  E101 "))
+        .skip(1)
+        .take_while(|l| l.starts_with("      "))
+        .collect();
+    insta::assert_snapshot!("diff_weight_and_proration", e101.join("\n"));
+    assert!(
+        e101.contains(&"      proration changed: employed 31 of 31 days → 20 of 31 days"),
+        "{e101:?}"
+    );
+    assert!(
+        e101.iter()
+            .any(|l| l.starts_with("      revenue: weight changed 50% → 45%, amount ")),
+        "{e101:?}"
+    );
+    assert!(
+        e101.iter().any(
+            |l| l.starts_with("      meetings: ") && l.contains(", weight changed 15% → 20%, ")
+        ),
+        "{e101:?}"
+    );
+}

@@ -151,7 +151,10 @@ fn explain_prints_one_statement() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("Bonus statement\n"), "{text}");
     assert!(text.contains("Aruzhan Bekmukhambetova"), "{text}");
-    assert!(text.contains("share         19/31 = 61.3%"), "{text}");
+    assert!(
+        text.contains("proration     employed 19 of 31 days = 61.3%"),
+        "{text}"
+    );
     assert!(!text.contains("E101"), "no one else appears");
 
     let out = explain("2026-10", "E999");

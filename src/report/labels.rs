@@ -29,7 +29,7 @@ const TABLE: &[(&str, &str)] = &[
     ("currency", "валюта"),
     ("period", "период"),
     ("target bonus", "целевой бонус"),
-    ("share", "доля периода"),
+    ("proration", "пропорция по дням"),
     ("KPI", "KPI"),
     ("metric", "метрика"),
     ("actual", "факт"),
@@ -129,8 +129,8 @@ const TABLE: &[(&str, &str)] = &[
     ("for KPI: {kpis}", "для KPI: {kpis}"),
     ("table {table}, rows: {n}", "таблица {table}, строк: {n}"),
     (
-        "{n} of {total} rows of {metric}: marked in its column {column}",
-        "{n} из {total} строк {metric}: отмечены в её столбце {column}",
+        "{n} of {total} {rows} of {metric}: marked in its column {column}",
+        "{n} из {total} {rows} {metric}: с отметкой в её столбце {column}",
     ),
     (
         "{actual} of plan {target} = {att}",
@@ -150,11 +150,10 @@ const TABLE: &[(&str, &str)] = &[
         "{actual} при цели {target}: лучший возможный результат",
     ),
     (
-        "pays {factor} of the {weight} share",
-        "выплата {factor} от доли {weight}",
+        "pays {factor} of the {weight} weight",
+        "выплата {factor} от веса {weight}",
     ),
     ("the cap", "максимум"),
-    ("for {days} days", "за {days} дней"),
     ("below {pct}: pays nothing", "ниже {pct}: не выплачивается"),
     ("no data: pays nothing", "нет данных: не выплачивается"),
     ("no target: pays nothing", "нет цели: не выплачивается"),
@@ -163,8 +162,8 @@ const TABLE: &[(&str, &str)] = &[
         "цель равна 0: не выплачивается",
     ),
     (
-        "not employed in the period ({days} days): pays nothing",
-        "не работал в периоде ({days} дней): не выплачивается",
+        "not employed in the period ({days}): pays nothing",
+        "не работал в периоде ({days}): не выплачивается",
     ),
     ("below", "ниже"),
     ("above", "выше"),
@@ -179,6 +178,7 @@ const TABLE: &[(&str, &str)] = &[
     ("flat", "без роста"),
     ("top 3", "тройка лучших"),
     // workbook
+    ("Bonus payouts", "Выплаты бонусов"),
     ("Summary", "Сводка"),
     ("Breakdown", "Расшифровка"),
     ("Flags", "Отметки"),
@@ -195,8 +195,8 @@ const TABLE: &[(&str, &str)] = &[
     ("totals per scheme", "итого по схемам"),
     ("totals per team", "итого по командам"),
     (
-        "not employed on any day of the period ({days} of {period_days} days): nothing is paid",
-        "не работал ни дня в периоде ({days} из {period_days} дней): ничего не платится",
+        "not employed on any day of the period ({days}): nothing is paid",
+        "не работал ни дня в периоде ({days}): ничего не платится",
     ),
     (
         "attainment {a} is below {line}: review, and talk about why",

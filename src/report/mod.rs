@@ -8,6 +8,7 @@ pub mod compare;
 pub mod labels;
 pub mod manifest;
 pub mod statement;
+pub mod units;
 pub mod workbook;
 
 pub use statement::statements;
@@ -134,6 +135,82 @@ pub fn run_files(run: &RunResult, cx: &Context) -> Result<Vec<(String, Vec<u8>)>
     Ok(files)
 }
 
+/// What `incentive run` prints when it has written its files, in the labels' language: the
+/// period, how many employees, the total per currency, and where each output is.
+///
+/// ```text
+/// 2026-10: 30 employees, total 9410983.70 KZT
+/// payroll:  out/payroll.csv
+/// ```
+pub fn run_summary(run: &RunResult, out: &std::path::Path, labels: &Labels) -> String {
+    use units::plural_ru;
+    let lang = labels.lang;
+    let n = run.employees.len();
+    let totals: Vec<String> = run
+        .totals()
+        .iter()
+        .map(|(c, t)| format!("{} {c}", units::money_text(*t, lang)))
+        .collect();
+    let totals = totals.join(" + ");
+    let path = |f: &str| out.join(f).display().to_string();
+    let observed = run
+        .employees
+        .iter()
+        .filter(|e| e.score.kpis.iter().any(|k| k.observed))
+        .count();
+    let candidates = run
+        .employees
+        .iter()
+        .filter(|e| e.candidate.is_some())
+        .count();
+    let people = |k: usize| plural_ru(k as u64, "сотрудник", "сотрудника", "сотрудников");
+    let mut s = String::new();
+    match lang {
+        labels::Lang::En => {
+            s += &format!("{}: {n} employees, total {totals}\n", run.period);
+            s += &format!("payroll:  {}\n", path("payroll.csv"));
+            s += &format!("workbook: {}\n", path("payouts.xlsx"));
+            if observed > 0 {
+                s += &format!(
+                    "observation: {observed} employees have KPIs in observation (shown, not paid)\n"
+                );
+            }
+            if candidates > 0 {
+                s += &format!(
+                    "observation: {candidates} employees on a candidate scheme (sheet Observation, not paid)\n"
+                );
+            }
+            s += &format!("statements: {} ({n} files)\n", path("statements"));
+            s += &format!("manifest: {}\n", path("run.json"));
+        }
+        labels::Lang::Ru => {
+            s += &format!("{}: {n} {}, итого {totals}\n", run.period, people(n));
+            s += &format!("ведомость: {}\n", path("payroll.csv"));
+            s += &format!("книга:     {}\n", path("payouts.xlsx"));
+            if observed > 0 {
+                s += &format!(
+                    "наблюдение: у {observed} {} есть KPI в наблюдении (показаны, не выплачиваются)\n",
+                    plural_ru(observed as u64, "сотрудника", "сотрудников", "сотрудников")
+                );
+            }
+            if candidates > 0 {
+                s += &format!(
+                    "наблюдение: {candidates} {} на схеме-кандидате (лист {}, не выплачивается)\n",
+                    people(candidates),
+                    labels.get("Observation")
+                );
+            }
+            s += &format!(
+                "расчёты:   {} ({n} {})\n",
+                path("statements"),
+                plural_ru(n as u64, "файл", "файла", "файлов")
+            );
+            s += &format!("манифест:  {}\n", path("run.json"));
+        }
+    }
+    s
+}
+
 /// An amount with exactly two decimals and `.` as the decimal point.
 pub fn money(d: Decimal) -> String {
     let mut d = d.round_dp(2);
@@ -170,7 +247,8 @@ pub use crate::scoring::{Band, Lines};
 impl Band {
     /// The band in words, e.g. `80-100%`, `below 80%` (`ниже 80%`).
     pub fn words(self, lines: Lines, labels: &Labels) -> String {
-        let pct = |d: Decimal| (d * Decimal::ONE_HUNDRED).normalize().to_string();
+        let pct =
+            |d: Decimal| units::decimal_text((d * Decimal::ONE_HUNDRED).normalize(), labels.lang);
         match self {
             Band::Below => format!("{} {}%", labels.get("below"), pct(lines.review)),
             Band::Norm => format!("{}-100%", pct(lines.review)),
@@ -193,7 +271,7 @@ pub fn segment_words(
 ) -> String {
     use crate::num::exact;
     let l = |k: &'static str| labels.get(k);
-    let pct = |d: Decimal| format!("{}%", (d * Decimal::ONE_HUNDRED).normalize());
+    let pct = |d: Decimal| units::percent_text(d, labels.lang);
     let Some(a) = attainment else {
         return format!("{}: {}", l("no attainment"), l("pays nothing"));
     };
@@ -216,7 +294,11 @@ pub fn segment_words(
             } else if seg.slope.is_zero() {
                 format!("{} {}", l("flat at"), pct(seg.start))
             } else {
-                format!("{} {}", seg.slope.normalize(), l("per 1%"))
+                format!(
+                    "{} {}",
+                    units::decimal_text(seg.slope.normalize(), labels.lang),
+                    l("per 1%")
+                )
             };
             let capped = match curve.cap {
                 Some(cap) if seg.to.is_none() => format!(", {} {}", l("capped at"), pct(cap)),
@@ -266,6 +348,16 @@ mod tests {
             segment_words(&c, Some(&exact(Decimal::from(2))), &ru),
             "выше 120%: не более 130%"
         );
+        assert_eq!(
+            segment_words(&c, Some(&exact(Decimal::from_str("1.1").unwrap())), &ru),
+            "100-120%: 1,5 за 1%"
+        );
+        let lines = Lines {
+            review: Decimal::from_str("0.825").unwrap(),
+            discuss: Decimal::from_str("1.2").unwrap(),
+        };
+        assert_eq!(Band::Below.words(lines, &ru), "ниже 82,5%");
+        assert_eq!(Band::Norm.words(lines, &en), "82.5-100%");
     }
 
     #[test]

@@ -6,9 +6,14 @@
 //! workbook ([`statements`]) or as text for a terminal ([`statement_text`]); the two never compute
 //! anything on their own. The only thing a statement says about other people is the employee's
 //! place among those employed on the same scheme, as a number.
+//!
+//! Values are shown in their metric's unit ([`units::unit()`]) and amounts with the currency's
+//! code (`1 250 000 KZT`), with a decimal comma in Russian. Printed, the statement sheet fills
+//! one A4 landscape page (summary, KPI table, lines, chart); the source rows follow, portrait.
 
 use super::Context;
 use super::labels::{Labels, Lang};
+use super::units::{self, Fmt, Unit};
 use crate::error::{Error, Result};
 use crate::metrics::Evidence;
 use crate::num::{Exact, exact, exact_int, round_exact};
@@ -24,14 +29,6 @@ use rust_xlsxwriter::{
     Workbook, Worksheet, XlsxError,
 };
 use std::collections::{BTreeMap, HashSet};
-
-/// How a metric's value reads: an amount of money, a ratio (shown as a percentage) or a number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unit {
-    Money,
-    Ratio,
-    Number,
-}
 
 /// One value of a statement, typed so that each renderer formats it its own way.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,7 +56,8 @@ pub struct Statement {
     pub currency: String,
     pub period: String,
     pub title: String,
-    /// (label, value) pairs: name, id, period, scheme, currency, target bonus, share, total, place.
+    /// (label, value) pairs: name, id, period, scheme, currency, target bonus, proration, total,
+    /// place.
     pub header: Vec<(String, Val)>,
     pub kpi_columns: Vec<String>,
     pub kpis: Vec<KpiRow>,
@@ -97,173 +95,18 @@ fn fill(template: &str, args: &[(&str, &str)]) -> String {
     s
 }
 
-/// Number formatting for people: a space between thousands, `.` (English) or `,` (Russian)
-/// before decimals, ₸ for tenge and the currency code otherwise.
-#[derive(Debug, Clone)]
-struct Fmt {
-    lang: Lang,
-    currency: String,
-}
-
-impl Fmt {
-    fn decimal_point(&self) -> char {
-        match self.lang {
-            Lang::En => '.',
-            Lang::Ru => ',',
-        }
-    }
-
-    /// Groups the digits of a decimal's text (`-1234567.5` → `-1 234 567.5`).
-    fn group(&self, d: Decimal) -> String {
-        let text = d.abs().to_string();
-        let (int, frac) = match text.split_once('.') {
-            Some((i, f)) => (i.to_string(), Some(f.to_string())),
-            None => (text.clone(), None),
-        };
-        let mut grouped = String::new();
-        for (i, c) in int.chars().enumerate() {
-            if i > 0 && (int.len() - i) % 3 == 0 {
-                grouped.push(' ');
-            }
-            grouped.push(c);
-        }
-        if let Some(f) = frac {
-            grouped.push(self.decimal_point());
-            grouped.push_str(&f);
-        }
-        if d.is_sign_negative() && !d.is_zero() {
-            format!("-{grouped}")
-        } else {
-            grouped
-        }
-    }
-
-    /// Exactly `dp` decimals, rounded half away from zero.
-    fn fixed(&self, q: &Exact, dp: u32) -> String {
-        let mut d = round_exact(q, dp).unwrap_or(Decimal::MAX);
-        d.rescale(dp);
-        self.group(d)
-    }
-
-    fn currency_suffix(&self) -> String {
-        if self.currency.eq_ignore_ascii_case("KZT") {
-            " ₸".to_string()
-        } else {
-            format!(" {}", self.currency)
-        }
-    }
-
-    /// An amount with two decimals: `60 177.71 ₸`.
-    fn money(&self, d: Decimal) -> String {
-        format!("{}{}", self.fixed(&exact(d), 2), self.currency_suffix())
-    }
-
-    /// An amount in whole units when it is whole, with two decimals otherwise: exact either way.
-    fn money_short(&self, q: &Exact) -> String {
-        let cents = round_exact(q, 2).unwrap_or(Decimal::MAX);
-        let dp = if cents.fract().is_zero() { 0 } else { 2 };
-        format!(
-            "{}{}",
-            self.fixed(&exact(cents), dp),
-            self.currency_suffix()
-        )
-    }
-
-    /// A fraction as a percentage with one decimal: `84.4%`.
-    fn pct(&self, q: &Exact) -> String {
-        format!("{}%", self.fixed(&(q * exact_int(100)), 1))
-    }
-
-    /// A scheme's percentage as written: `50%`, `12.5%`.
-    fn pct_plain(&self, d: Decimal) -> String {
-        format!("{}%", self.group((d * Decimal::ONE_HUNDRED).normalize()))
-    }
-
-    /// A number with at most two decimals: `8`, `4.27`, `-40`.
-    fn number(&self, q: &Exact) -> String {
-        self.group(round_exact(q, 2).unwrap_or(Decimal::MAX).normalize())
-    }
-
-    /// A metric's value for a sentence (whole amounts without cents).
-    fn measure(&self, q: &Exact, unit: Unit) -> String {
-        match unit {
-            Unit::Money => self.money_short(q),
-            Unit::Ratio => self.pct(q),
-            Unit::Number => self.number(q),
-        }
-    }
-
-    fn val(&self, v: &Val) -> String {
-        match v {
-            Val::Empty => String::new(),
-            Val::Text(t) => t.clone(),
-            Val::Money(d) => self.money(*d),
-            Val::Measure(q, Unit::Money) => self.money(round_exact(q, 2).unwrap_or(Decimal::MAX)),
-            Val::Measure(q, u) => self.measure(q, *u),
-            Val::Percent(q) => self.pct(q),
-            Val::Weight(d) => self.pct_plain(*d),
-            Val::Int(n) => n.to_string(),
-            Val::Date(d) => d.format("%Y-%m-%d").to_string(),
-        }
-    }
-}
-
-/// The unit of a metric, from what it aggregates and how formulas combine units.
-fn unit_of(scheme: &Scheme, metric: usize) -> Unit {
-    #[derive(Clone, Copy, PartialEq)]
-    enum U {
-        /// A number written in the formula; `true` when it is 100 (a ratio × 100 is a score).
-        Scalar(bool),
-        Money,
-        Count,
-        Ratio,
-        Number,
-    }
-    fn of_metric(scheme: &Scheme, m: usize, depth: usize) -> U {
-        if depth > scheme.metrics.len() {
-            return U::Number;
-        }
-        match &scheme.metrics[m].def {
-            MetricDef::Aggregate(a) => match a.op {
-                AggOp::Count | AggOp::CountDistinct(_) => U::Count,
-                op if op.column().is_some() && op.column() == a.table.amount_column() => U::Money,
-                _ => U::Number,
-            },
-            MetricDef::Formula(e) => of_expr(scheme, e, depth + 1),
-        }
-    }
-    fn of_expr(scheme: &Scheme, e: &Expr, depth: usize) -> U {
-        match e {
-            Expr::Number(d) => U::Scalar(*d == Decimal::ONE_HUNDRED),
-            Expr::Metric(m) => of_metric(scheme, *m, depth),
-            Expr::Neg(e) => of_expr(scheme, e, depth),
-            Expr::Add(a, b) | Expr::Sub(a, b) => {
-                match (of_expr(scheme, a, depth), of_expr(scheme, b, depth)) {
-                    (U::Scalar(_), x) | (x, U::Scalar(_)) => x,
-                    (x, y) if x == y => x,
-                    _ => U::Number,
-                }
-            }
-            Expr::Mul(a, b) => match (of_expr(scheme, a, depth), of_expr(scheme, b, depth)) {
-                (U::Ratio, U::Scalar(true)) | (U::Scalar(true), U::Ratio) => U::Number,
-                (U::Scalar(_), x) | (x, U::Scalar(_)) => x,
-                (U::Money, U::Ratio) | (U::Ratio, U::Money) => U::Money,
-                (U::Ratio, U::Ratio) => U::Ratio,
-                _ => U::Number,
-            },
-            Expr::Div(a, b) => match (of_expr(scheme, a, depth), of_expr(scheme, b, depth)) {
-                (x, U::Scalar(_)) => x,
-                (U::Money, U::Count | U::Number) => U::Money,
-                (U::Scalar(_), _) => U::Number,
-                (x, y) if x == y => U::Ratio,
-                _ => U::Number,
-            },
-        }
-    }
-    match of_metric(scheme, metric, 0) {
-        U::Money => Unit::Money,
-        U::Ratio => Unit::Ratio,
-        U::Scalar(_) | U::Count | U::Number => Unit::Number,
+/// A statement value as text.
+fn val_text(f: &Fmt, v: &Val) -> String {
+    match v {
+        Val::Empty => String::new(),
+        Val::Text(t) => t.clone(),
+        Val::Money(d) => f.money(*d),
+        Val::Measure(q, Unit::Money) => f.money(round_exact(q, 2).unwrap_or(Decimal::MAX)),
+        Val::Measure(q, u) => f.measure(q, *u),
+        Val::Percent(q) => f.pct(q),
+        Val::Weight(d) => f.pct_plain(*d),
+        Val::Int(n) => n.to_string(),
+        Val::Date(d) => d.format("%Y-%m-%d").to_string(),
     }
 }
 
@@ -373,15 +216,10 @@ pub fn build(run: &RunResult, index: usize, cx: &Context) -> Statement {
     let l = &cx.labels;
     let e = &run.employees[index];
     let scheme = &run.schemes[e.employee.scheme];
-    let f = Fmt {
-        lang: l.lang,
-        currency: scheme.currency.clone(),
-    };
+    let f = Fmt::new(l.lang, &scheme.currency);
     let employed = e.employment.is_employed();
-    let days = format!(
-        "{}/{}",
-        e.employment.days_employed, e.employment.days_in_period
-    );
+    let (worked, period_days) = (e.employment.days_employed, e.employment.days_in_period);
+    let days = units::employed_days(worked, period_days, l.lang);
 
     let place_text = match place(run, index) {
         Some((p, n)) => fill(
@@ -416,7 +254,7 @@ pub fn build(run: &RunResult, index: usize, cx: &Context) -> Statement {
             Val::Money(e.employee.target_bonus),
         ),
         (
-            l.get("share").to_string(),
+            l.get("proration").to_string(),
             Val::Text(format!("{days} = {}", f.pct(&e.score.share))),
         ),
         (l.get("total").to_string(), Val::Money(e.score.total)),
@@ -451,7 +289,7 @@ pub fn build(run: &RunResult, index: usize, cx: &Context) -> Statement {
     let mut kpis = Vec::new();
     let mut lines = Vec::new();
     for (kpi, s) in scheme.kpis.iter().zip(&e.score.kpis) {
-        let unit = unit_of(scheme, kpi.metric);
+        let unit = units::unit(scheme, kpi.metric);
         let measure = |q: &Option<Exact>| match q {
             Some(q) => Val::Measure(q.clone(), unit),
             None => Val::Empty,
@@ -493,8 +331,8 @@ pub fn build(run: &RunResult, index: usize, cx: &Context) -> Statement {
     }
     if !employed {
         lines.push(fill(
-            l.get("not employed in the period ({days} days): pays nothing"),
-            &[("days", &days)],
+            l.get("not employed in the period ({days}): pays nothing"),
+            &[("days", &units::days_of(worked, period_days, l.lang))],
         ));
     }
 
@@ -518,7 +356,7 @@ fn kpi_line(
     kpi: &crate::scheme::Kpi,
     s: &crate::scoring::KpiScore,
     unit: Unit,
-    share: &Exact,
+    proration: &Exact,
     days: &str,
     f: &Fmt,
     l: &Labels,
@@ -574,14 +412,11 @@ fn kpi_line(
         factor = format!("{factor} ({})", l.get("the cap"));
     }
     let mut pays = fill(
-        l.get("pays {factor} of the {weight} share"),
+        l.get("pays {factor} of the {weight} weight"),
         &[("factor", &factor), ("weight", &f.pct_plain(kpi.weight))],
     );
-    if !share.is_one() {
-        pays = format!(
-            "{pays}, {}",
-            fill(l.get("for {days} days"), &[("days", days)])
-        );
+    if !proration.is_one() {
+        pays = format!("{pays}, {days}");
     }
     format!(
         "{name}: {head} → {pays} → {}",
@@ -692,11 +527,18 @@ fn sections(scheme: &Scheme, e: &EmployeeResult, l: &Labels) -> Vec<Section> {
             && count > 0
         {
             let total = row_numbers(d).map_or(0, |r| r.len());
+            // «из N» takes the genitive: из 1 строки, из 21 строки, из 5 строк.
+            let rows = match l.lang {
+                Lang::En if total == 1 => "row",
+                Lang::En => "rows",
+                Lang::Ru => units::plural_ru(total as u64, "строки", "строк", "строк"),
+            };
             section.notes.push(fill(
-                l.get("{n} of {total} rows of {metric}: marked in its column {column}"),
+                l.get("{n} of {total} {rows} of {metric}: marked in its column {column}"),
                 &[
                     ("n", &count.to_string()),
                     ("total", &total.to_string()),
+                    ("rows", rows),
                     ("metric", &scheme.metrics[d].name),
                     ("column", &metric.name),
                 ],
@@ -719,11 +561,7 @@ fn sections(scheme: &Scheme, e: &EmployeeResult, l: &Labels) -> Vec<Section> {
             }
             Evidence::Rows(rows) => {
                 let value_col = agg.op.column();
-                let value_unit = if value_col.is_some() && value_col == table.amount_column() {
-                    Unit::Money
-                } else {
-                    Unit::Number
-                };
+                let value_unit = value_col.map_or(Unit::Number, |c| units::column_unit(table, c));
                 let marked: Vec<(usize, HashSet<usize>)> = marks
                     .get(&m)
                     .map(|ns| {
@@ -809,7 +647,7 @@ fn text_table(
         .iter()
         .map(|r| {
             r.iter()
-                .map(|v| (f.val(v), !matches!(v, Val::Text(_) | Val::Empty)))
+                .map(|v| (val_text(f, v), !matches!(v, Val::Text(_) | Val::Empty)))
                 .collect()
         })
         .collect();
@@ -878,10 +716,7 @@ pub fn statement_text(run: &RunResult, employee_index: usize, cx: &Context) -> S
 }
 
 fn render_text(st: &Statement, l: &Labels) -> String {
-    let f = Fmt {
-        lang: st.lang,
-        currency: st.currency.clone(),
-    };
+    let f = Fmt::new(st.lang, &st.currency);
     let mut out = format!("{}\n\n", st.title);
     let w = st
         .header
@@ -891,7 +726,7 @@ fn render_text(st: &Statement, l: &Labels) -> String {
         .unwrap_or(0);
     for (k, v) in &st.header {
         let fill = " ".repeat(w - k.chars().count());
-        out += &format!("  {k}{fill}  {}\n", f.val(v));
+        out += &format!("  {k}{fill}  {}\n", val_text(&f, v));
     }
     out += "\n";
     let rows: Vec<Vec<Val>> = st.kpis.iter().map(|k| k.cells.clone()).collect();
@@ -952,14 +787,15 @@ struct Formats {
     date: Format,
 }
 
-fn formats() -> Formats {
+fn formats(currency: &str) -> Formats {
+    let money = super::workbook::currency_format(currency);
     Formats {
         title: Format::new().set_bold().set_font_size(14),
         bold: Format::new().set_bold(),
         header: Format::new().set_bold().set_text_wrap(),
         note: Format::new().set_italic(),
-        money: Format::new().set_num_format("#,##0.00"),
-        money_bold: Format::new().set_bold().set_num_format("#,##0.00"),
+        money: Format::new().set_num_format(&money),
+        money_bold: Format::new().set_bold().set_num_format(&money),
         percent: Format::new().set_num_format("0.0%"),
         number: Format::new().set_num_format("#,##0.######"),
         weight: Format::new().set_num_format("0%"),
@@ -990,7 +826,7 @@ fn write_val(
             let format = match unit {
                 Unit::Money => &fm.money,
                 Unit::Ratio => &fm.percent,
-                Unit::Number => &fm.number,
+                Unit::Count | Unit::Score | Unit::Number => &fm.number,
             };
             ws.write_number_with_format(r, c, cell_exact(q), format)?;
         }
@@ -1057,12 +893,17 @@ fn write_table(
     Ok(())
 }
 
+/// Rows the statement's chart covers (300 pixels of 20-pixel rows).
+const CHART_ROWS: u32 = 15;
+/// The most rows the statement sheet fits on one page and stays readable (about 8 KPIs).
+const ONE_PAGE_ROWS: u32 = 70;
+
 fn render_xlsx(
     st: &Statement,
     l: &Labels,
     end: NaiveDate,
 ) -> std::result::Result<Vec<u8>, XlsxError> {
-    let fm = formats();
+    let fm = formats(&st.currency);
     let mut wb = Workbook::new();
     let date = ExcelDateTime::from_ymd(end.year() as u16, end.month() as u8, end.day() as u8)?;
     wb.set_properties(
@@ -1094,6 +935,7 @@ fn render_xlsx(
     total[8] = Val::Money(st.total);
     write_table(&mut ws, &mut r, &fm, &st.kpi_columns, &rows, Some(&total))?;
     r += 1;
+    let lines_top = r;
     ws.write_string_with_format(r, 0, l.get("explanation"), &fm.bold)?;
     r += 1;
     for line in &st.lines {
@@ -1141,6 +983,8 @@ fn render_xlsx(
     chart.legend().set_position(ChartLegendPosition::Bottom);
     chart.set_width(600).set_height(300);
     ws.insert_chart(chart_top, 4, &chart)?;
+    // The chart is 300 pixels tall: 15 rows of the default 20 pixels.
+    let page_end = r.saturating_sub(1).max(chart_top + CHART_ROWS);
 
     ws.set_column_width(0, 34)?;
     ws.set_column_width(1, 20)?;
@@ -1148,6 +992,20 @@ fn render_xlsx(
         ws.set_column_width(c, 15)?;
     }
     ws.set_column_width(9, 36)?;
+    // The first printed page holds everything of this sheet: the summary, the KPI table, the
+    // lines and the chart, on one A4 landscape page; the source rows follow on the next sheet.
+    ws.set_paper_size(super::workbook::A4).set_landscape();
+    ws.set_print_area(0, 0, page_end, 9)?;
+    if page_end <= ONE_PAGE_ROWS {
+        ws.set_print_fit_to_pages(1, 1);
+    } else {
+        // Too many KPIs for one readable page: one page wide, the summary and KPI table on
+        // the first page, the lines and the chart each starting a page of their own.
+        // (LibreOffice keeps manual breaks when fitting to the width; Excel lets the fit
+        // override them and prints the sheet one page wide, as long as it takes.)
+        ws.set_print_fit_to_pages(1, 0);
+        ws.set_page_breaks(&[lines_top, chart_top])?;
+    }
     wb.push_worksheet(ws);
 
     // The source rows.
@@ -1173,6 +1031,18 @@ fn render_xlsx(
     for c in 4..=6 {
         ws.set_column_width(c, 12)?;
     }
+    // The source rows: A4 portrait (they are a few narrow columns), one page wide.
+    let width = st
+        .sections
+        .iter()
+        .map(|s| s.columns.len())
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    ws.set_paper_size(super::workbook::A4)
+        .set_portrait()
+        .set_print_fit_to_pages(1, 0);
+    ws.set_print_area(0, 0, r.max(1), (width - 1).min(16_383) as u16)?;
     wb.push_worksheet(ws);
     wb.save_to_buffer()
 }
@@ -1203,66 +1073,12 @@ mod tests {
     }
 
     #[test]
-    fn numbers_for_people() {
-        let en = Fmt {
-            lang: Lang::En,
-            currency: "KZT".into(),
-        };
-        let ru = Fmt {
-            lang: Lang::Ru,
-            currency: "USD".into(),
-        };
-        assert_eq!(en.money_short(&q("10123456")), "10 123 456 ₸");
-        assert_eq!(en.money_short(&q("60177.705")), "60 177.71 ₸");
-        assert_eq!(en.money(Decimal::from(45000)), "45 000.00 ₸");
-        assert_eq!(
-            ru.money(Decimal::from_str("-1234.5").unwrap()),
-            "-1 234,50 USD"
-        );
-        assert_eq!(en.pct(&q("0.8436")), "84.4%");
-        assert_eq!(en.pct(&q("0.00049")), "0.0%");
-        assert_eq!(ru.pct(&q("0.90266")), "90,3%");
-        assert_eq!(en.pct_plain(Decimal::from_str("0.5").unwrap()), "50%");
-        assert_eq!(en.pct_plain(Decimal::from_str("0.125").unwrap()), "12.5%");
-        assert_eq!(en.number(&(exact_int(64) / exact_int(15))), "4.27");
-        assert_eq!(en.number(&exact_int(-40)), "-40");
-        assert_eq!(en.number(&exact_int(123)), "123");
-    }
-
-    #[test]
     fn bars() {
         assert_eq!(text_bar(Some(&q("0.5"))), "##########          |");
         assert_eq!(text_bar(Some(&q("1"))), "####################|");
         assert_eq!(text_bar(Some(&q("1.5"))).chars().count(), 31);
         assert!(text_bar(Some(&q("3"))).ends_with("#>"));
         assert_eq!(text_bar(None), format!("{:20}|", ""));
-    }
-
-    #[test]
-    fn units_of_the_preset_metrics() {
-        let unit = |file: &str, metric: &str| {
-            let s = crate::scheme::load_file(std::path::Path::new(file)).unwrap();
-            let m = s.metrics.iter().position(|m| m.name == metric).unwrap();
-            unit_of(&s, m)
-        };
-        assert_eq!(
-            unit("schemes/account-manager.yaml", "retention"),
-            Unit::Ratio
-        );
-        assert_eq!(unit("schemes/account-manager.yaml", "nps"), Unit::Number);
-        assert_eq!(unit("schemes/account-manager.yaml", "upsell"), Unit::Money);
-        assert_eq!(
-            unit("schemes/transactional.yaml", "average_deal"),
-            Unit::Money
-        );
-        assert_eq!(
-            unit("schemes/transactional.yaml", "calls_2min"),
-            Unit::Number
-        );
-        assert_eq!(
-            unit("schemes/b2b-long-cycle.yaml", "proposal_to_deal"),
-            Unit::Ratio
-        );
     }
 
     #[test]
@@ -1274,10 +1090,7 @@ mod tests {
             crate::scheme::parse_str(std::path::Path::new("t.yaml"), yaml).unwrap_or_else(|p| {
                 panic!("{p:?}");
             });
-        let f = Fmt {
-            lang: Lang::En,
-            currency: "KZT".into(),
-        };
+        let f = Fmt::new(Lang::En, "KZT");
         let l = Labels::new(Lang::En);
         let lines = |cycle: Option<&str>, deals: i64, target_n: &str, days: i64| {
             let emp = Employment {
@@ -1296,25 +1109,35 @@ mod tests {
             ];
             let targets = [Some(q("100")), Some(q(target_n))];
             let s = score(&scheme, Decimal::from(1000), emp, &values, &targets).unwrap();
-            let days = format!("{days}/30");
+            let days = units::employed_days(days, 30, Lang::En);
             scheme
                 .kpis
                 .iter()
                 .zip(&s.kpis)
-                .map(|(k, ks)| kpi_line(k, ks, unit_of(&scheme, k.metric), &s.share, &days, &f, &l))
+                .map(|(k, ks)| {
+                    kpi_line(
+                        k,
+                        ks,
+                        units::unit(&scheme, k.metric),
+                        &s.share,
+                        &days,
+                        &f,
+                        &l,
+                    )
+                })
                 .collect::<Vec<_>>()
         };
         assert_eq!(
             lines(Some("80"), 9, "10", 30),
             [
-                "Cycle: 80 ₸ against target 100 ₸, lower is better = 125.0% → pays 130.0% (the cap) of the 60% share → 780 ₸",
-                "Deals: 9 of target 10 = 90.0% → pays 90.0% of the 40% share → 360 ₸",
+                "Cycle: 80 KZT against target 100 KZT, lower is better = 125.0% → pays 130.0% (the cap) of the 60% weight → 780 KZT",
+                "Deals: 9 of target 10 = 90.0% → pays 90.0% of the 40% weight → 360 KZT",
             ]
         );
         assert_eq!(
             lines(Some("0"), 7, "10", 15),
             [
-                "Cycle: 0 ₸ against target 100 ₸: the best possible result → pays 130.0% (the cap) of the 60% share, for 15/30 days → 390 ₸",
+                "Cycle: 0 KZT against target 100 KZT: the best possible result → pays 130.0% (the cap) of the 60% weight, employed 15 of 30 days → 390 KZT",
                 "Deals: 7 of target 10 = 70.0% → below 80%: pays nothing",
             ]
         );

@@ -4,21 +4,27 @@
 //! - **Summary**: one row per employee (KPI slots `KPI n / attainment n / amount n`, total, flags),
 //!   a totals row, and totals per scheme and per team below;
 //! - **Breakdown**: one row per employee × KPI with everything that makes the amount: target
-//!   bonus, days employed, share, weight, actual, target, attainment, band, curve segment, factor,
-//!   amount, source rows and flags;
+//!   bonus, days employed, proration, weight, actual, target, attainment, band, curve segment,
+//!   factor, amount, source rows and flags; actuals and targets in the metric's unit
+//!   ([`super::units::unit()`]: money in the scheme's currency, ratios as percentages);
 //! - **Flags**: every flag with its reason, and every warning of the run;
 //! - **Data report**: what was read from each input table, and a check that every row read is
 //!   accounted for;
 //! - **Audit**: version, period, command, input files with SHA-256, totals and a control check.
 //!
-//! Amounts stay live: a Breakdown amount is `=ROUND(target bonus*share*weight*factor,2)` over the
-//! cells of its row, attainment is `=actual/target`, Summary cells refer to the Breakdown and the
-//! totals are `ROUND(SUM(…))` / `ROUND(SUMIF(…))`. Every formula carries its cached result (the
-//! engine's exact amount, or for attainment and share the very float a spreadsheet computes from
-//! the cells), so a reader that does not recalculate sees the right numbers and one that does
-//! recalculates to the same ones. Text is always written as text: a name such as
+//! Amounts stay live: a Breakdown amount is `=ROUND(target bonus*proration*weight*factor,2)` over
+//! the cells of its row, attainment is `=actual/target`, Summary cells refer to the Breakdown and
+//! the totals are `ROUND(SUM(…))` / `ROUND(SUMIF(…))`. Every formula carries its cached result
+//! (the engine's exact amount, or for attainment and proration the very float a spreadsheet
+//! computes from the cells), so a reader that does not recalculate sees the right numbers and one
+//! that does recalculates to the same ones. Text is always written as text: a name such as
 //! `=HYPERLINK(...)` never becomes a formula.
+//!
+//! Every sheet prints A4 landscape, one page wide, its header row repeated on every page, with a
+//! print area over the cells written.
 
+use super::labels::Lang;
+use super::units::{decimal_text, money_text, percent_text};
 use super::{Context, Lines, segment_words};
 use crate::error::{Error, Problem, Result};
 use crate::num::{Exact, exact, round_exact};
@@ -69,14 +75,10 @@ pub fn spreadsheet_round2(x: f64) -> Option<Decimal> {
     Some(d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero))
 }
 
-/// A percentage for reading, one decimal: `48.9%`.
-fn pct_text(q: &Exact) -> String {
+/// A percentage for reading, one decimal: `48.9%` (`48,9%` in Russian).
+fn pct_text(q: &Exact, lang: Lang) -> String {
     let p = round_exact(&(q * exact(Decimal::ONE_HUNDRED)), 1).unwrap_or_default();
-    format!("{}%", p.normalize())
-}
-
-fn pct_decimal(d: Decimal) -> String {
-    format!("{}%", (d * Decimal::ONE_HUNDRED).normalize())
+    format!("{}%", decimal_text(p.normalize(), lang))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -86,6 +88,8 @@ pub(super) struct Formats {
     pub(super) header: Format,
     pub(super) bold: Format,
     pub(super) percent: Format,
+    /// A whole-percent weight as the YAML writes it: `35%` (others use `percent`: `12.5%`).
+    pub(super) weight: Format,
     pub(super) integer: Format,
     pub(super) number: Format,
     pub(super) factor: Format,
@@ -107,6 +111,7 @@ pub(super) fn formats() -> Formats {
             .set_background_color(Color::RGB(0xF2F2F2)),
         bold: Format::new().set_bold(),
         percent: Format::new().set_num_format("0.0%"),
+        weight: Format::new().set_num_format("0%"),
         integer: Format::new().set_num_format("#,##0"),
         number: Format::new().set_num_format("#,##0.0#####"),
         factor: Format::new().set_num_format("0.0000"),
@@ -120,12 +125,10 @@ pub(super) fn formats() -> Formats {
     }
 }
 
-/// The number format of money in a currency: `#,##0.00 "₸"` for KZT, `#,##0.00 "CODE"` otherwise.
+/// The number format of money in a currency: the code after the number, `#,##0.00 "KZT"`, as
+/// on the statements (a code prints in every font; a sign such as ₸ does not).
 pub fn currency_format(currency: &str) -> String {
-    let sign = match currency.trim().to_uppercase().as_str() {
-        "KZT" => "₸".to_string(),
-        other => other.replace(['"', '\\'], ""),
-    };
+    let sign = currency.trim().to_uppercase().replace(['"', '\\'], "");
     if sign.is_empty() {
         "#,##0.00".to_string()
     } else {
@@ -160,6 +163,22 @@ fn number_format<'a>(q: &Exact, f: &'a Formats) -> &'a Format {
     }
 }
 
+/// The format of a metric's value in its unit (decided by [`super::units::unit()`]): money in the
+/// scheme's currency, a ratio as a percentage, counts and scores as numbers.
+fn unit_format<'a>(
+    unit: super::units::Unit,
+    q: &Exact,
+    money: &'a Format,
+    f: &'a Formats,
+) -> &'a Format {
+    use super::units::Unit;
+    match unit {
+        Unit::Money => money,
+        Unit::Ratio => &f.percent,
+        Unit::Count | Unit::Score | Unit::Number => number_format(q, f),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Writing helpers.
 
@@ -191,12 +210,26 @@ pub(super) fn header(ws: &mut Worksheet, f: &Formats, r: u32, names: &[String]) 
     Ok(())
 }
 
-/// Landscape, one page wide, the header row repeated on every printed page.
+/// How a sheet prints: A4 landscape (every sheet of the workbooks is wider than a portrait
+/// page), one page wide and as many pages long as it takes, the header row repeated on every
+/// page.
 pub(super) fn print_setup(ws: &mut Worksheet) -> XResult<()> {
-    ws.set_landscape().set_print_fit_to_pages(1, 0);
+    ws.set_paper_size(A4)
+        .set_landscape()
+        .set_print_fit_to_pages(1, 0);
     ws.set_repeat_rows(0, 0)?;
     Ok(())
 }
+
+/// [`print_setup`], and a print area over the cells written (`last_row`, `last_col`).
+fn print_setup_to(ws: &mut Worksheet, last_row: u32, last_col: u16) -> XResult<()> {
+    print_setup(ws)?;
+    ws.set_print_area(0, 0, last_row.max(1), last_col)?;
+    Ok(())
+}
+
+/// The paper size code of A4 in a spreadsheet's page setup.
+pub(crate) const A4: u8 = 9;
 
 fn cell(r: u32, c: u16) -> String {
     row_col_to_cell(r, c)
@@ -309,7 +342,7 @@ mod bd {
     pub const TARGET_BONUS: u16 = 6;
     pub const DAYS: u16 = 7;
     pub const DAYS_IN_PERIOD: u16 = 8;
-    pub const SHARE: u16 = 9;
+    pub const PRORATION: u16 = 9;
     pub const WEIGHT: u16 = 10;
     pub const ACTUAL: u16 = 11;
     pub const TARGET: u16 = 12;
@@ -405,7 +438,7 @@ fn build_workbook(run: &RunResult, cx: &Context, payroll: &[u8]) -> XResult<Vec<
     )?;
     wb.set_properties(
         &DocProperties::new()
-            .set_title(format!("Bonus payouts {}", run.period))
+            .set_title(format!("{} {}", l.get("Bonus payouts"), run.period))
             .set_creation_datetime(&date),
     );
     let sheets = Sheets {
@@ -470,7 +503,7 @@ struct Mismatch {
     spreadsheet: Option<Decimal>,
 }
 
-/// Where `ROUND(target bonus*share*weight*factor,2)` over the cells, in binary floats, would not
+/// Where `ROUND(target bonus*proration*weight*factor,2)` over the cells, in binary floats, would not
 /// give the engine's exact amount (the cached value stays the engine's).
 fn spreadsheet_mismatches(run: &RunResult) -> Vec<Mismatch> {
     let mut out = Vec::new();
@@ -519,7 +552,7 @@ fn summary(
         "scheme",
         "currency",
         "target bonus",
-        "share",
+        "proration",
     ]
     .iter()
     .map(|k| l.get(k).to_string())
@@ -754,7 +787,7 @@ fn summary(
     }
     ws.set_column_width(tc, 16)?;
     ws.set_column_width(layout.flags_col, 70)?;
-    print_setup(ws)
+    print_setup_to(ws, r.saturating_sub(1).max(tr), layout.flags_col)
 }
 
 /// The attainment a spreadsheet computes from the Breakdown's actual and target cells, when the
@@ -787,7 +820,7 @@ fn breakdown(
         "target bonus",
         "days employed",
         "days in period",
-        "share",
+        "proration",
         "weight",
         "actual",
         "target",
@@ -834,17 +867,22 @@ fn breakdown(
             formula(
                 ws,
                 r,
-                bd::SHARE,
+                bd::PRORATION,
                 format!("{}/{}", cell(r, bd::DAYS), cell(r, bd::DAYS_IN_PERIOD)),
                 result_text(share),
                 &f.percent,
             )?;
-            ws.write_number_with_format(r, bd::WEIGHT, dec_f64(kpi.weight), &f.percent)?;
+            let whole = (kpi.weight * Decimal::ONE_HUNDRED).fract().is_zero();
+            let weight = if whole { &f.weight } else { &f.percent };
+            ws.write_number_with_format(r, bd::WEIGHT, dec_f64(kpi.weight), weight)?;
+            let unit = super::units::unit(scheme, kpi.metric);
             if let Some(a) = &s.actual {
-                ws.write_number_with_format(r, bd::ACTUAL, exact_f64(a), number_format(a, f))?;
+                let format = unit_format(unit, a, &money, f);
+                ws.write_number_with_format(r, bd::ACTUAL, exact_f64(a), format)?;
             }
             if let Some(t) = &s.target {
-                ws.write_number_with_format(r, bd::TARGET, exact_f64(t), number_format(t, f))?;
+                let format = unit_format(unit, t, &money, f);
+                ws.write_number_with_format(r, bd::TARGET, exact_f64(t), format)?;
             }
             if let Some(att) = attainment_cell(kpi.better, s) {
                 let (num, den) = match kpi.better {
@@ -881,7 +919,7 @@ fn breakdown(
                 format!(
                     "ROUND({}*{}*{}*{},2)",
                     cell(r, bd::TARGET_BONUS),
-                    cell(r, bd::SHARE),
+                    cell(r, bd::PRORATION),
                     cell(r, bd::WEIGHT),
                     cell(r, bd::FACTOR)
                 ),
@@ -919,7 +957,7 @@ fn breakdown(
         (bd::TARGET_BONUS, 15),
         (bd::DAYS, 9),
         (bd::DAYS_IN_PERIOD, 9),
-        (bd::SHARE, 8),
+        (bd::PRORATION, 8),
         (bd::WEIGHT, 8),
         (bd::ACTUAL, 16),
         (bd::TARGET, 14),
@@ -933,7 +971,7 @@ fn breakdown(
     ] {
         ws.set_column_width(c, w)?;
     }
-    print_setup(ws)
+    print_setup_to(ws, last, bd::FLAGS)
 }
 
 fn flags(
@@ -967,10 +1005,14 @@ fn flags(
         for fl in &e.score.flags {
             who(ws, r)?;
             text(ws, r, 4, l.get(fl.text()))?;
+            let days = super::units::days_of(
+                e.employment.days_employed,
+                e.employment.days_in_period,
+                l.lang,
+            );
             let reason = l
-                .get("not employed on any day of the period ({days} of {period_days} days): nothing is paid")
-                .replace("{days}", &e.employment.days_employed.to_string())
-                .replace("{period_days}", &e.employment.days_in_period.to_string());
+                .get("not employed on any day of the period ({days}): nothing is paid")
+                .replace("{days}", &days);
             text(ws, r, 6, &reason)?;
             r += 1;
         }
@@ -993,14 +1035,18 @@ fn flags(
                         &f.percent,
                     )?;
                 }
-                let a = s.attainment.as_ref().map(pct_text).unwrap_or_default();
+                let a = s
+                    .attainment
+                    .as_ref()
+                    .map(|a| pct_text(a, l.lang))
+                    .unwrap_or_default();
                 let reason = match fl {
                     Flag::BelowThreshold => l
                         .get("attainment {a} is below {line}: review, and talk about why")
-                        .replace("{line}", &pct_decimal(s.lines.review)),
+                        .replace("{line}", &percent_text(s.lines.review, l.lang)),
                     Flag::AboveStretch => l
                         .get("attainment {a} is above {line}: a star, or a plan set too low; talk")
-                        .replace("{line}", &pct_decimal(s.lines.discuss)),
+                        .replace("{line}", &percent_text(s.lines.discuss, l.lang)),
                     Flag::NoData => l
                         .get("the actual could not be computed (a zero divisor: no deals, an empty book, no answers): pays nothing")
                         .to_string(),
@@ -1043,9 +1089,11 @@ fn flags(
             .get("a spreadsheet's ROUND over the Breakdown cells gives {sheet}, the exact amount is {exact}; the exact amount is paid and shown")
             .replace(
                 "{sheet}",
-                &m.spreadsheet.map(super::money).unwrap_or_default(),
+                &m.spreadsheet
+                    .map(|d| money_text(d, l.lang))
+                    .unwrap_or_default(),
             )
-            .replace("{exact}", &super::money(e.score.kpis[m.kpi].amount));
+            .replace("{exact}", &money_text(e.score.kpis[m.kpi].amount, l.lang));
         text(ws, r, 6, &reason)?;
         r += 1;
     }
@@ -1062,7 +1110,7 @@ fn flags(
     ] {
         ws.set_column_width(c, w)?;
     }
-    print_setup(ws)
+    print_setup_to(ws, r.saturating_sub(1), 6)
 }
 
 /// Per employee with a candidate scheme (`observe_scheme`): what the paid scheme pays, what the
@@ -1095,7 +1143,10 @@ fn observation(ws: &mut Worksheet, run: &RunResult, cx: &Context, f: &Formats) -
             .iter()
             .zip(&score.kpis)
             .map(|(k, s)| {
-                let a = s.attainment.as_ref().map_or("-".to_string(), pct_text);
+                let a = s
+                    .attainment
+                    .as_ref()
+                    .map_or("-".to_string(), |a| pct_text(a, l.lang));
                 if s.observed {
                     format!("{} {a} ({})", k.id, l.get("observation: not paid"))
                 } else {
@@ -1168,6 +1219,7 @@ fn observation(ws: &mut Worksheet, run: &RunResult, cx: &Context, f: &Formats) -
     }
     print_setup(ws)?;
     ws.set_repeat_rows(1, 1)?;
+    ws.set_print_area(0, 0, r.saturating_sub(1).max(2), 10)?;
     Ok(())
 }
 
@@ -1201,7 +1253,7 @@ fn data_report(ws: &mut Worksheet, run: &RunResult, cx: &Context, f: &Formats) -
                 } else {
                     let amounts = l
                         .get("amounts: {sum}")
-                        .replace("{sum}", &amount.normalize().to_string());
+                        .replace("{sum}", &decimal_text(amount.normalize(), l.lang));
                     format!("{id} ({rows}, {amounts})")
                 }
             })
@@ -1273,7 +1325,7 @@ fn data_report(ws: &mut Worksheet, run: &RunResult, cx: &Context, f: &Formats) -
     ] {
         ws.set_column_width(c, w)?;
     }
-    print_setup(ws)
+    print_setup_to(ws, r.saturating_sub(1), 10)
 }
 
 fn audit(
@@ -1430,7 +1482,7 @@ fn audit(
     ws.set_column_width(0, 44)?;
     ws.set_column_width(1, 50)?;
     ws.set_column_width(2, 68)?;
-    print_setup(ws)
+    print_setup_to(ws, r.saturating_sub(1), 2)
 }
 
 #[cfg(test)]
@@ -1439,8 +1491,8 @@ mod tests {
 
     #[test]
     fn currency_signs() {
-        assert_eq!(currency_format("KZT"), "#,##0.00 \"₸\"");
-        assert_eq!(currency_format("kzt"), "#,##0.00 \"₸\"");
+        assert_eq!(currency_format("KZT"), "#,##0.00 \"KZT\"");
+        assert_eq!(currency_format("kzt"), "#,##0.00 \"KZT\"");
         assert_eq!(currency_format("USD"), "#,##0.00 \"USD\"");
         assert_eq!(currency_format("A\"B"), "#,##0.00 \"AB\"");
         assert_eq!(currency_format(""), "#,##0.00");
@@ -1503,6 +1555,7 @@ mod tests {
         assert_eq!(exact_f64(&third), 1.0 / 3.0);
         assert_eq!(result_text(0.1 + 0.2), "0.30000000000000004");
         assert_eq!(result_text(-0.0), "0");
-        assert_eq!(pct_text(&third), "33.3%");
+        assert_eq!(pct_text(&third, Lang::En), "33.3%");
+        assert_eq!(pct_text(&third, Lang::Ru), "33,3%");
     }
 }

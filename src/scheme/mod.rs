@@ -43,8 +43,11 @@ pub struct Scheme {
 pub struct Metric {
     pub name: String,
     pub def: MetricDef,
-    /// The definition in words, for the breakdown.
+    /// The definition in words, for the breakdown (English, or the only one written).
     pub description: String,
+    /// The description by language code: written as `description: { en: …, ru: … }`, or
+    /// generated from an aggregate's definition in each language.
+    pub descriptions: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -295,11 +298,17 @@ pub struct Segment {
 }
 
 impl Scheme {
-    /// Uses the KPI names written for `lang` (a language code such as `ru`), where there are.
+    /// Uses the KPI names and metric descriptions written (or generated) for `lang` (a
+    /// language code such as `ru`), where there are.
     pub fn localize(&mut self, lang: &str) {
         for kpi in &mut self.kpis {
             if let Some((_, n)) = kpi.names.iter().find(|(l, _)| l == lang) {
                 kpi.name = n.clone();
+            }
+        }
+        for metric in &mut self.metrics {
+            if let Some((_, d)) = metric.descriptions.iter().find(|(l, _)| l == lang) {
+                metric.description = d.clone();
             }
         }
     }

@@ -341,14 +341,15 @@ pub(super) fn parse_scheme(file: &Path, text: &str) -> std::result::Result<Schem
                 format!("metric name {name:?} must be lower-case letters, digits and `_`"),
             );
         }
-        let (def, description) = parse_metric(&mut cx, v, &names).unwrap_or((
+        let (def, (description, descriptions)) = parse_metric(&mut cx, v, &names).unwrap_or((
             MetricDef::Formula(Expr::Number(Decimal::ZERO)),
-            String::new(),
+            (String::new(), Vec::new()),
         ));
         metrics.push(Metric {
             name,
             def,
             description,
+            descriptions,
         });
     }
     if check_formula_cycles(&mut cx, &metrics, &metric_nodes) {
@@ -579,17 +580,60 @@ const METRIC_KEYS: &[&str] = &[
     "description",
 ];
 
-fn parse_metric(cx: &mut Ctx, node: &Node, names: &Names) -> Option<(MetricDef, String)> {
+/// A metric's description: the default text (English, or the only one written) and the text by
+/// language code.
+type Description = (String, Vec<(String, String)>);
+
+/// `description: text` (the same in every language) or `description: { en: …, ru: … }`, like a
+/// KPI's `name`.
+fn parse_description(cx: &mut Ctx, node: &Node) -> Option<Description> {
+    let Kind::Map(langs) = &node.kind else {
+        return cx
+            .text(node, "description")
+            .map(|t| (t.to_string(), Vec::new()));
+    };
+    let mut by_lang: Vec<(String, String)> = Vec::new();
+    for (lang, text) in langs {
+        let code = lang.as_str().unwrap_or("").trim().to_lowercase();
+        if !matches!(code.as_str(), "en" | "ru") {
+            cx.err(
+                lang.pos,
+                format!("{code:?} is not a language of the labels; expected en or ru"),
+            );
+        }
+        if let Some(t) = cx.text(text, "description") {
+            by_lang.push((code, t.to_string()));
+        }
+    }
+    let default = by_lang
+        .iter()
+        .find(|(l, _)| l == "en")
+        .or(by_lang.first())
+        .map(|(_, t)| t.clone());
+    let Some(default) = default else {
+        cx.err(
+            node.pos,
+            "description needs at least one language, e.g. `{ en: won deals, ru: выигранные сделки }`",
+        );
+        return None;
+    };
+    Some((default, by_lang))
+}
+
+fn parse_metric(cx: &mut Ctx, node: &Node, names: &Names) -> Option<(MetricDef, Description)> {
     // A bare string is a formula.
     if let Kind::Scalar { text, .. } = &node.kind {
         let e = parse_formula(cx, node, text, names)?;
-        return Some((MetricDef::Formula(e), text.trim().to_string()));
+        return Some((MetricDef::Formula(e), (text.trim().to_string(), Vec::new())));
     }
     let entries = cx.map(node, "a metric")?;
     cx.check_keys(entries, METRIC_KEYS, "a metric");
-    let description = get(entries, "description")
-        .and_then(|n| n.as_str())
-        .map(str::to_string);
+    // `description:` left empty is as if not written: the metric is described from its
+    // definition.
+    let description = match get(entries, "description").filter(|d| !d.is_null()) {
+        Some(d) => Some(parse_description(cx, d)?),
+        None => None,
+    };
     if let Some(f) = get(entries, "formula") {
         if let Some((k, _)) = entries
             .iter()
@@ -605,7 +649,7 @@ fn parse_metric(cx: &mut Ctx, node: &Node, names: &Names) -> Option<(MetricDef, 
         let e = parse_formula(cx, f, text, names)?;
         return Some((
             MetricDef::Formula(e),
-            description.unwrap_or_else(|| text.to_string()),
+            description.unwrap_or_else(|| (text.to_string(), Vec::new())),
         ));
     }
     let aggs: Vec<&(Node, Node)> = entries
@@ -678,11 +722,89 @@ fn parse_metric(cx: &mut Ctx, node: &Node, names: &Names) -> Option<(MetricDef, 
         Some(w) => parse_filter(cx, w, table)?,
         None => Filter::All(Vec::new()),
     };
-    let words = describe_aggregate(op_name, target, get(entries, "where"));
+    let description = description.unwrap_or_else(|| {
+        let filter = get(entries, "where");
+        (
+            describe_aggregate(op_name, target, filter),
+            vec![(
+                "ru".to_string(),
+                describe_aggregate_ru(op_name, target, filter),
+            )],
+        )
+    });
     Some((
         MetricDef::Aggregate(Aggregate { table, op, filter }),
-        description.unwrap_or(words),
+        description,
     ))
+}
+
+/// A filter's YAML, in words.
+fn filter_text(n: &Node, word: &dyn Fn(&str) -> String, or: &str) -> String {
+    match &n.kind {
+        Kind::Scalar { text, .. } => word(text),
+        Kind::Seq(items) => items
+            .iter()
+            .map(|i| filter_text(i, word, or))
+            .collect::<Vec<_>>()
+            .join(or),
+        Kind::Map(entries) => entries
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "{} {}",
+                    word(k.as_str().unwrap_or("")),
+                    filter_text(v, word, or)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+/// The metric in Russian words: `сумма deals.amount, где status won, closed_on в периоде`. The
+/// scheme's own words (operators, `period_start`, yes/no) are translated; column names and the
+/// data's values (`won`, `outgoing`) stay as the data writes them.
+fn describe_aggregate_ru(op: &str, target: &str, filter: Option<&Node>) -> String {
+    fn word(w: &str) -> String {
+        let ru = match w.trim() {
+            "all" => "все из",
+            "any" => "любое из",
+            "not" => "не",
+            "equals" => "=",
+            "one_of" => "одно из",
+            "not_one_of" => "ни одно из",
+            "at_least" => "не меньше",
+            "at_most" => "не больше",
+            "more_than" => "больше",
+            "less_than" => "меньше",
+            "after" => "после",
+            "before" => "до",
+            "on_or_after" => "не раньше",
+            "on_or_before" => "не позже",
+            "in_period" => "в периоде",
+            "empty" => "пусто",
+            "found_in" => "есть в",
+            "period_start" => "начала периода",
+            "period_end" => "конца периода",
+            "yes" | "true" => "да",
+            "no" | "false" => "нет",
+            other => return other.to_string(),
+        };
+        ru.to_string()
+    }
+    let op = match op {
+        "count" => "количество",
+        "sum" => "сумма",
+        "average" => "среднее",
+        "min" => "минимум",
+        "max" => "максимум",
+        "count_distinct" => "число различных",
+        other => other,
+    };
+    match filter {
+        Some(f) => format!("{op} {target}, где {}", filter_text(f, &word, " или ")),
+        None => format!("{op} {target}"),
+    }
 }
 
 /// The metric in words: `sum of deals.amount where status won, closed_on in_period`.
@@ -2000,6 +2122,57 @@ mod tests {
             w,
             [
                 "s.yaml:8:5: KPI \"b\" weighs 5%: under 10% a KPI is too small a part of the bonus to steer what people do; weigh it more, fold it into another, or keep it in observation"
+            ]
+        );
+    }
+
+    #[test]
+    fn metric_descriptions_per_language_written_or_generated() {
+        let yaml = "currency: KZT\ncurve: standard\nmetrics:\n  won:\n    count: deals\n    where: { status: won, closed_on: in_period, new_client: no }\n  open: { count: deals, description: { en: open deals, ru: открытые сделки } }\n  plain: { sum: deals.amount, description: all deals }\n  early: { count: clients, where: { since: { before: period_start } } }\n  ratio: won / open\nkpis:\n  - { id: a, weight: 100%, metric: won, target: 8 }\n";
+        let mut s = parse(yaml).unwrap();
+        let d = |s: &Scheme| -> Vec<String> {
+            s.metrics.iter().map(|m| m.description.clone()).collect()
+        };
+        assert_eq!(
+            d(&s),
+            [
+                "count of deals where status won, closed_on in_period, new_client no",
+                "open deals",
+                "all deals",
+                "count of clients where since before period_start",
+                "won / open",
+            ]
+        );
+        s.localize("ru");
+        assert_eq!(
+            d(&s),
+            [
+                "количество deals, где status won, closed_on в периоде, new_client нет",
+                "открытые сделки",
+                "all deals",
+                "количество clients, где since до начала периода",
+                "won / open",
+            ]
+        );
+        let empty = parse(&yaml.replace("description: all deals", "description:")).unwrap();
+        assert_eq!(empty.metrics[2].description, "sum of deals.amount");
+        let list =
+            parse(&yaml.replace("description: all deals", "description: [a, b]")).unwrap_err();
+        assert_eq!(
+            list,
+            ["s.yaml:8:44: description must be a single value, found a list"]
+        );
+        let bad = parse(&yaml.replace("ru: открытые сделки", "de: offene")).unwrap_err();
+        assert_eq!(
+            bad,
+            ["s.yaml:7:56: \"de\" is not a language of the labels; expected en or ru"]
+        );
+        let empty =
+            parse(&yaml.replace("{ en: open deals, ru: открытые сделки }", "{}")).unwrap_err();
+        assert_eq!(
+            empty,
+            [
+                "s.yaml:7:38: description needs at least one language, e.g. `{ en: won deals, ru: выигранные сделки }`"
             ]
         );
     }

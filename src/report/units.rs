@@ -1,0 +1,392 @@
+//! Units and numbers for people, decided once and asked by every renderer.
+//!
+//! [`unit()`] decides what a metric's value is (money in the scheme's currency, a count, a ratio
+//! shown as a percentage, a score, a plain number) from what it aggregates and how its formula
+//! combines units; the Breakdown, the statements and `explain` all ask it instead of guessing.
+//! [`Fmt`] writes numbers the way a person reads them in the labels' language: a space between
+//! thousands, `.` (English) or `,` (Russian) before decimals, the currency code after an amount.
+//! [`plural_ru`] picks the Russian plural form of a count.
+
+use super::labels::Lang;
+use crate::data::tables::Table;
+use crate::num::{Exact, exact, exact_int, round_exact};
+use crate::scheme::{AggOp, Expr, MetricDef, Scheme};
+use rust_decimal::Decimal;
+
+/// What a metric's value is, and so how it reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// An amount of the scheme's currency: `1 250 000 KZT`.
+    Money,
+    /// A number of rows or of distinct values: `34`.
+    Count,
+    /// A fraction, shown as a percentage: `80.0%`.
+    Ratio,
+    /// A score on a scale (an NPS answer, a ratio × 100): `55.56`.
+    Score,
+    /// Anything else: a number with at most two decimals.
+    Number,
+}
+
+/// The unit of a column's values: money for an amount column, a score for the NPS answer.
+pub fn column_unit(table: Table, column: usize) -> Unit {
+    if table.amount_column() == Some(column) {
+        Unit::Money
+    } else if table == Table::Nps && table.columns()[column].name == "score" {
+        Unit::Score
+    } else {
+        Unit::Number
+    }
+}
+
+/// The unit of a scheme's metric, from what it aggregates and how formulas combine units:
+/// a sum of amounts is money, a count divided by a count is a ratio, a ratio × 100 is a score.
+pub fn unit(scheme: &Scheme, metric: usize) -> Unit {
+    #[derive(Clone, Copy, PartialEq)]
+    enum U {
+        /// A number written in the formula; `true` when it is 100 (a ratio × 100 is a score).
+        Scalar(bool),
+        Money,
+        Count,
+        Ratio,
+        Score,
+        Number,
+    }
+    fn of_metric(scheme: &Scheme, m: usize, depth: usize) -> U {
+        if depth > scheme.metrics.len() {
+            return U::Number;
+        }
+        match &scheme.metrics[m].def {
+            MetricDef::Aggregate(a) => match a.op {
+                AggOp::Count | AggOp::CountDistinct(_) => U::Count,
+                op => match op.column().map(|c| column_unit(a.table, c)) {
+                    Some(Unit::Money) => U::Money,
+                    Some(Unit::Score) => U::Score,
+                    _ => U::Number,
+                },
+            },
+            MetricDef::Formula(e) => of_expr(scheme, e, depth + 1),
+        }
+    }
+    fn of_expr(scheme: &Scheme, e: &Expr, depth: usize) -> U {
+        match e {
+            Expr::Number(d) => U::Scalar(*d == Decimal::ONE_HUNDRED),
+            Expr::Metric(m) => of_metric(scheme, *m, depth),
+            Expr::Neg(e) => of_expr(scheme, e, depth),
+            Expr::Add(a, b) | Expr::Sub(a, b) => {
+                match (of_expr(scheme, a, depth), of_expr(scheme, b, depth)) {
+                    (U::Scalar(_), x) | (x, U::Scalar(_)) => x,
+                    (x, y) if x == y => x,
+                    _ => U::Number,
+                }
+            }
+            Expr::Mul(a, b) => match (of_expr(scheme, a, depth), of_expr(scheme, b, depth)) {
+                (U::Ratio, U::Scalar(true)) | (U::Scalar(true), U::Ratio) => U::Score,
+                (U::Scalar(_), x) | (x, U::Scalar(_)) => x,
+                (U::Money, U::Ratio) | (U::Ratio, U::Money) => U::Money,
+                (U::Ratio, U::Ratio) => U::Ratio,
+                _ => U::Number,
+            },
+            Expr::Div(a, b) => match (of_expr(scheme, a, depth), of_expr(scheme, b, depth)) {
+                (x, U::Scalar(_)) => x,
+                (U::Money, U::Count | U::Number) => U::Money,
+                (U::Scalar(_), _) => U::Number,
+                (x, y) if x == y => U::Ratio,
+                _ => U::Number,
+            },
+        }
+    }
+    match of_metric(scheme, metric, 0) {
+        U::Money => Unit::Money,
+        U::Ratio => Unit::Ratio,
+        U::Count => Unit::Count,
+        U::Score => Unit::Score,
+        U::Scalar(_) | U::Number => Unit::Number,
+    }
+}
+
+/// The Russian plural form of a count: `one` for 1, 21, 31 … (not 11), `few` for 2-4, 22-24 …
+/// (not 12-14), `many` for the rest (0, 5-20, 25-30 …). `plural_ru(n, "день", "дня", "дней")`.
+pub fn plural_ru<'a>(n: u64, one: &'a str, few: &'a str, many: &'a str) -> &'a str {
+    let (last, last_two) = (n % 10, n % 100);
+    if (11..=14).contains(&last_two) {
+        many
+    } else if last == 1 {
+        one
+    } else if (2..=4).contains(&last) {
+        few
+    } else {
+        many
+    }
+}
+
+/// The days employed out of the period's, in words: `20 of 31 days` / `20 из 31 дня`.
+pub fn days_of(days: i64, period_days: i64, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("{days} of {period_days} days"),
+        // «из N» takes the genitive: из 21 дня, из 30 дней, из 22 дней.
+        Lang::Ru => format!(
+            "{days} из {period_days} {}",
+            plural_ru(period_days.unsigned_abs(), "дня", "дней", "дней")
+        ),
+    }
+}
+
+/// The proration of an employee's bonus in words, the same everywhere:
+/// `employed 20 of 31 days` / `отработано 20 из 31 дня`.
+pub fn employed_days(days: i64, period_days: i64, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("employed {}", days_of(days, period_days, lang)),
+        Lang::Ru => format!("отработано {}", days_of(days, period_days, lang)),
+    }
+}
+
+/// A count of days: `1 day`, `5 days` / `1 день`, `2 дня`, `5 дней`.
+pub fn days(n: i64, lang: Lang) -> String {
+    match lang {
+        Lang::En if n == 1 => "1 day".to_string(),
+        Lang::En => format!("{n} days"),
+        Lang::Ru => format!("{n} {}", plural_ru(n.unsigned_abs(), "день", "дня", "дней")),
+    }
+}
+
+/// A decimal as written in the language: `12.5` / `12,5`.
+pub fn decimal_text(d: Decimal, lang: Lang) -> String {
+    let s = d.to_string();
+    match lang {
+        Lang::En => s,
+        Lang::Ru => s.replace('.', ","),
+    }
+}
+
+/// An amount with exactly two decimals and no grouping, as in payroll.csv: `1234.50` /
+/// `1234,50`.
+pub fn money_text(d: Decimal, lang: Lang) -> String {
+    let mut d = d.round_dp(2);
+    d.rescale(2);
+    decimal_text(d, lang)
+}
+
+/// A scheme's fraction as the percentage it was written as: `35%`, `12.5%` / `12,5%`.
+pub fn percent_text(d: Decimal, lang: Lang) -> String {
+    format!(
+        "{}%",
+        decimal_text((d * Decimal::ONE_HUNDRED).normalize(), lang)
+    )
+}
+
+/// Number formatting for people: a space between thousands, `.` (English) or `,` (Russian)
+/// before decimals, and the currency's code after an amount (`1 250 000 KZT`: a code prints
+/// in every font, a sign such as ₸ does not).
+#[derive(Debug, Clone)]
+pub struct Fmt {
+    pub lang: Lang,
+    pub currency: String,
+}
+
+impl Fmt {
+    pub fn new(lang: Lang, currency: &str) -> Fmt {
+        Fmt {
+            lang,
+            currency: currency.to_string(),
+        }
+    }
+
+    fn decimal_point(&self) -> char {
+        match self.lang {
+            Lang::En => '.',
+            Lang::Ru => ',',
+        }
+    }
+
+    /// Groups the digits of a decimal's text (`-1234567.5` → `-1 234 567.5`).
+    pub fn group(&self, d: Decimal) -> String {
+        let text = d.abs().to_string();
+        let (int, frac) = match text.split_once('.') {
+            Some((i, f)) => (i.to_string(), Some(f.to_string())),
+            None => (text.clone(), None),
+        };
+        let mut grouped = String::new();
+        for (i, c) in int.chars().enumerate() {
+            if i > 0 && (int.len() - i) % 3 == 0 {
+                grouped.push(' ');
+            }
+            grouped.push(c);
+        }
+        if let Some(f) = frac {
+            grouped.push(self.decimal_point());
+            grouped.push_str(&f);
+        }
+        if d.is_sign_negative() && !d.is_zero() {
+            format!("-{grouped}")
+        } else {
+            grouped
+        }
+    }
+
+    /// Exactly `dp` decimals, rounded half away from zero.
+    pub fn fixed(&self, q: &Exact, dp: u32) -> String {
+        let mut d = round_exact(q, dp).unwrap_or(Decimal::MAX);
+        d.rescale(dp);
+        self.group(d)
+    }
+
+    fn currency_suffix(&self) -> String {
+        let code = self.currency.trim();
+        if code.is_empty() {
+            String::new()
+        } else {
+            format!(" {code}")
+        }
+    }
+
+    /// An amount with two decimals: `60 177.71 KZT`.
+    pub fn money(&self, d: Decimal) -> String {
+        format!("{}{}", self.fixed(&exact(d), 2), self.currency_suffix())
+    }
+
+    /// An amount in whole units when it is whole, with two decimals otherwise: exact either way.
+    pub fn money_short(&self, q: &Exact) -> String {
+        let cents = round_exact(q, 2).unwrap_or(Decimal::MAX);
+        let dp = if cents.fract().is_zero() { 0 } else { 2 };
+        format!(
+            "{}{}",
+            self.fixed(&exact(cents), dp),
+            self.currency_suffix()
+        )
+    }
+
+    /// A fraction as a percentage with one decimal: `84.4%`.
+    pub fn pct(&self, q: &Exact) -> String {
+        format!("{}%", self.fixed(&(q * exact_int(100)), 1))
+    }
+
+    /// A scheme's percentage as written: `50%`, `12.5%`.
+    pub fn pct_plain(&self, d: Decimal) -> String {
+        format!("{}%", self.group((d * Decimal::ONE_HUNDRED).normalize()))
+    }
+
+    /// A number with at most two decimals: `8`, `4.27`, `-40`.
+    pub fn number(&self, q: &Exact) -> String {
+        self.group(round_exact(q, 2).unwrap_or(Decimal::MAX).normalize())
+    }
+
+    /// A metric's value for a sentence (whole amounts without cents).
+    pub fn measure(&self, q: &Exact, unit: Unit) -> String {
+        match unit {
+            Unit::Money => self.money_short(q),
+            Unit::Ratio => self.pct(q),
+            Unit::Count | Unit::Score | Unit::Number => self.number(q),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn q(s: &str) -> Exact {
+        exact(Decimal::from_str(s).unwrap())
+    }
+
+    #[test]
+    fn russian_plural_forms_from_0_to_200() {
+        let form = |n: u64| plural_ru(n, "день", "дня", "дней");
+        for n in 0..=200u64 {
+            let expected = match n {
+                11..=14 | 111..=114 => "дней",
+                _ if n % 10 == 1 => "день",
+                _ if (2..=4).contains(&(n % 10)) => "дня",
+                _ => "дней",
+            };
+            assert_eq!(form(n), expected, "{n}");
+        }
+        let words: Vec<String> = [
+            0, 1, 2, 4, 5, 11, 12, 14, 20, 21, 22, 25, 101, 111, 112, 122,
+        ]
+        .iter()
+        .map(|&n| format!("{n} {}", form(n)))
+        .collect();
+        assert_eq!(
+            words.join(", "),
+            "0 дней, 1 день, 2 дня, 4 дня, 5 дней, 11 дней, 12 дней, 14 дней, 20 дней, 21 день, \
+             22 дня, 25 дней, 101 день, 111 дней, 112 дней, 122 дня"
+        );
+    }
+
+    #[test]
+    fn days_in_words() {
+        assert_eq!(days_of(20, 31, Lang::Ru), "20 из 31 дня");
+        assert_eq!(days_of(15, 30, Lang::Ru), "15 из 30 дней");
+        assert_eq!(days_of(1, 22, Lang::Ru), "1 из 22 дней");
+        assert_eq!(days_of(20, 31, Lang::En), "20 of 31 days");
+        assert_eq!(employed_days(20, 31, Lang::En), "employed 20 of 31 days");
+        assert_eq!(employed_days(0, 30, Lang::Ru), "отработано 0 из 30 дней");
+        assert_eq!(days(1, Lang::En), "1 day");
+        assert_eq!(days(21, Lang::Ru), "21 день");
+        assert_eq!(days(3, Lang::Ru), "3 дня");
+    }
+
+    #[test]
+    fn percentages_as_written() {
+        let d = |s: &str| Decimal::from_str(s).unwrap();
+        assert_eq!(percent_text(d("0.35"), Lang::En), "35%");
+        assert_eq!(percent_text(d("0.125"), Lang::En), "12.5%");
+        assert_eq!(percent_text(d("0.125"), Lang::Ru), "12,5%");
+        assert_eq!(decimal_text(d("1.5"), Lang::Ru), "1,5");
+    }
+
+    #[test]
+    fn numbers_for_people() {
+        let en = Fmt::new(Lang::En, "KZT");
+        let ru = Fmt::new(Lang::Ru, "USD");
+        assert_eq!(en.money_short(&q("10123456")), "10 123 456 KZT");
+        assert_eq!(en.money_short(&q("60177.705")), "60 177.71 KZT");
+        assert_eq!(en.money(Decimal::from(45000)), "45 000.00 KZT");
+        assert_eq!(
+            ru.money(Decimal::from_str("-1234.5").unwrap()),
+            "-1 234,50 USD"
+        );
+        assert_eq!(en.pct(&q("0.8436")), "84.4%");
+        assert_eq!(en.pct(&q("0.00049")), "0.0%");
+        assert_eq!(ru.pct(&q("0.90266")), "90,3%");
+        assert_eq!(en.pct_plain(Decimal::from_str("0.5").unwrap()), "50%");
+        assert_eq!(en.pct_plain(Decimal::from_str("0.125").unwrap()), "12.5%");
+        assert_eq!(ru.pct_plain(Decimal::from_str("0.125").unwrap()), "12,5%");
+        assert_eq!(en.number(&(exact_int(64) / exact_int(15))), "4.27");
+        assert_eq!(ru.number(&(exact_int(64) / exact_int(15))), "4,27");
+        assert_eq!(en.number(&exact_int(-40)), "-40");
+        assert_eq!(en.number(&exact_int(123)), "123");
+        assert_eq!(en.measure(&q("0.8"), Unit::Ratio), "80.0%");
+        assert_eq!(Fmt::new(Lang::En, "").money(Decimal::ONE), "1.00");
+    }
+
+    #[test]
+    fn units_of_the_preset_metrics() {
+        let unit = |file: &str, metric: &str| {
+            let s = crate::scheme::load_file(std::path::Path::new(file)).unwrap();
+            let m = s.metrics.iter().position(|m| m.name == metric).unwrap();
+            unit(&s, m)
+        };
+        assert_eq!(
+            unit("schemes/account-manager.yaml", "retention"),
+            Unit::Ratio
+        );
+        assert_eq!(unit("schemes/account-manager.yaml", "nps"), Unit::Score);
+        assert_eq!(unit("schemes/account-manager.yaml", "upsell"), Unit::Money);
+        assert_eq!(unit("schemes/account-manager.yaml", "book"), Unit::Count);
+        assert_eq!(
+            unit("schemes/transactional.yaml", "average_deal"),
+            Unit::Money
+        );
+        assert_eq!(
+            unit("schemes/transactional.yaml", "calls_2min"),
+            Unit::Count
+        );
+        assert_eq!(
+            unit("schemes/b2b-long-cycle.yaml", "proposal_to_deal"),
+            Unit::Ratio
+        );
+    }
+}
