@@ -6,9 +6,23 @@ standard library and exact rational arithmetic (fractions.Fraction) throughout.
 
 Usage:
     python3 scripts/crosscheck.py CSV_FOLDER YYYY-MM [--breakdown]
+    python3 scripts/crosscheck.py compare CSV_FOLDER YYYY-MM[..YYYY-MM] CANDIDATE [--current SCHEME]
 
 Prints `employee_id,scheme,amount` (one row per employee, sorted by employee_id), or with
 --breakdown `employee_id,scheme,kpi,actual,target,attainment,amount`.
+
+`compare` scores everyone employed at least one day of a period (with --current, only the people
+on that roster scheme) on their roster scheme and on the candidate, and prints, each section
+after a header line:
+    period,employee_id,current,candidate,delta           (by period, then employee_id)
+    total,PERIOD|all,currency,current,candidate,gain,lose,same
+    factor,currency,X                                      (overall current / candidate)
+    calib,kpi,n,min,p25,median,p75,max,below_threshold,above_discuss,median_attainment,suggested_target
+Money has 2 decimals, the factor and calibration figures 10 (half away from zero; empty when
+undefined). Quantiles are Excel's PERCENTILE.INC. A KPI in observation is scored and calibrated
+but not part of the total. A plan-based KPI without its plan (for a period the person was
+employed in) makes the comparison fail with exit code 2 and `missing_plan` rows, as the engine
+refuses it.
 """
 
 from __future__ import annotations
