@@ -402,9 +402,9 @@ fn compare_of_everyone_on_the_sample_is_refused_for_the_missing_revenue_plans() 
 }
 
 /// An export the engine has never seen, across a new year and past the candidate's
-/// `observe_until: 2026-12` (conversion stays unpaid after it), read from the CSV folder and from
-/// the workbook; compared for the transactional team and for the B2B team (whose revenue plans
-/// the candidate's revenue KPI uses, and who reach few of its activity targets).
+/// `observe_until: 2026-12` (conversion stays unpaid after it): the transactional team read from
+/// the workbook, and the B2B team (whose revenue plans the candidate's revenue KPI uses, and who
+/// reach few of its activity targets) from the CSV folder.
 #[test]
 fn compare_on_a_generated_export_matches_the_independent_implementation() {
     let tmp = tempfile::tempdir().unwrap();
@@ -420,9 +420,8 @@ fn compare_on_a_generated_export_matches_the_independent_implementation() {
         String::from_utf8_lossy(&status.stderr)
     );
     let csv = tmp.path().join("2027-01-csv");
-    for (current, rows) in [("transactional", 19), ("b2b-long-cycle", 19)] {
-        for data in [csv.clone(), tmp.path().join("2027-01.xlsx")] {
-            compare_matches_on(&data, &csv, "2026-12..2027-01", Some(current), rows);
-        }
-    }
+    // The workbook once (reading it is what costs); the B2B team from the CSV folder.
+    let xlsx = tmp.path().join("2027-01.xlsx");
+    compare_matches_on(&xlsx, &csv, "2026-12..2027-01", Some("transactional"), 19);
+    compare_matches_on(&csv, &csv, "2026-12..2027-01", Some("b2b-long-cycle"), 19);
 }
