@@ -39,44 +39,6 @@ pub fn run(a: Args) -> Result<()> {
     let files = report::run_files(&result, &cx)?;
     out_dir.publish(&files)?;
     print_warnings(&result.warnings);
-
-    let totals: Vec<String> = result
-        .totals()
-        .iter()
-        .map(|(c, t)| format!("{} {c}", report::money(*t)))
-        .collect();
-    let out = &a.out;
-    sayln!(
-        "{}: {} employees, total {}",
-        result.period,
-        result.employees.len(),
-        totals.join(" + ")
-    );
-    sayln!("payroll:  {}", out.join("payroll.csv").display());
-    sayln!("workbook: {}", out.join("payouts.xlsx").display());
-    let candidates = result
-        .employees
-        .iter()
-        .filter(|e| e.candidate.is_some())
-        .count();
-    let observed = result
-        .employees
-        .iter()
-        .filter(|e| e.score.kpis.iter().any(|k| k.observed))
-        .count();
-    if observed > 0 {
-        sayln!("observation: {observed} employees have KPIs in observation (shown, not paid)");
-    }
-    if candidates > 0 {
-        sayln!(
-            "observation: {candidates} employees on a candidate scheme (sheet Observation, not paid)"
-        );
-    }
-    sayln!(
-        "statements: {} ({} files)",
-        out.join("statements").display(),
-        result.employees.len()
-    );
-    sayln!("manifest: {}", out.join("run.json").display());
+    super::say(&report::run_summary(&result, &a.out, &cx.labels));
     Ok(())
 }

@@ -167,46 +167,6 @@ fn divisions(e: &Expr, out: &mut Vec<(Vec<usize>, usize)>) {
     }
 }
 
-/// The employee's place among the people employed on the same scheme, by total (ties share a
-/// place), and how many they are. `None` when the employee was not employed in the period.
-fn place(run: &RunResult, index: usize) -> Option<(usize, usize)> {
-    let me = &run.employees[index];
-    if !me.employment.is_employed() {
-        return None;
-    }
-    let peers: Vec<&EmployeeResult> = run
-        .employees
-        .iter()
-        .filter(|p| p.employee.scheme == me.employee.scheme && p.employment.is_employed())
-        .collect();
-    let above = peers
-        .iter()
-        .filter(|p| p.score.total > me.score.total)
-        .count();
-    Some((above + 1, peers.len()))
-}
-
-/// The names of the scheme's top 3 by total (employed people, ties by employee_id), for schemes
-/// with `ranking: top3`. Never anything below the top 3.
-fn top3_names(run: &RunResult, scheme: usize) -> Vec<String> {
-    let mut peers: Vec<&EmployeeResult> = run
-        .employees
-        .iter()
-        .filter(|p| p.employee.scheme == scheme && p.employment.is_employed())
-        .collect();
-    peers.sort_by(|a, b| {
-        b.score
-            .total
-            .cmp(&a.score.total)
-            .then_with(|| a.employee.id.cmp(&b.employee.id))
-    });
-    peers
-        .iter()
-        .take(3)
-        .map(|p| p.employee.name.clone())
-        .collect()
-}
-
 fn band_words(s: &crate::scoring::KpiScore, labels: &Labels) -> Option<String> {
     s.band.map(|b| b.words(s.lines, labels))
 }
@@ -221,7 +181,7 @@ pub fn build(run: &RunResult, index: usize, cx: &Context) -> Statement {
     let (worked, period_days) = (e.employment.days_employed, e.employment.days_in_period);
     let days = units::employed_days(worked, period_days, l.lang);
 
-    let place_text = match place(run, index) {
+    let place_text = match run.place(index) {
         Some((p, n)) => fill(
             l.get("place {place} of {n}"),
             &[("place", &p.to_string()), ("n", &n.to_string())],
@@ -270,7 +230,7 @@ pub fn build(run: &RunResult, index: usize, cx: &Context) -> Statement {
     if scheme.ranking_top3 {
         header.push((
             l.get("top 3").to_string(),
-            Val::Text(top3_names(run, e.employee.scheme).join(", ")),
+            Val::Text(run.top3(e.employee.scheme).join(", ")),
         ));
     }
 
