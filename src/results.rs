@@ -237,6 +237,26 @@ pub(crate) fn hash_all(paths: &[PathBuf]) -> Result<Vec<FileHash>> {
         .collect()
 }
 
+/// What [`RunResult::group_totals`] groups by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    Scheme,
+    Team,
+}
+
+/// A group's paid total in one currency.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupTotal {
+    /// The scheme id or the team (empty: no team).
+    pub key: String,
+    pub currency: String,
+    /// Indices into [`RunResult::employees`].
+    pub members: Vec<usize>,
+    pub total: Decimal,
+    /// The group is paid in more than one currency (it has a total per currency).
+    pub mixed_currencies: bool,
+}
+
 /// One period's payout run: everyone on the roster with their paid score.
 #[derive(Debug)]
 pub struct RunResult {
@@ -310,6 +330,45 @@ impl RunResult {
             .take(3)
             .map(|p| p.employee.name.clone())
             .collect()
+    }
+
+    /// The paid totals per scheme or per team, one per currency of the group (a team paid in
+    /// two currencies gets two): amounts in different currencies are never added up. Decided
+    /// once here; the workbook writes them as formulas over the Summary.
+    pub fn group_totals(&self, by: Group) -> Vec<GroupTotal> {
+        let mut groups: BTreeMap<String, BTreeMap<String, Vec<usize>>> = BTreeMap::new();
+        for (i, e) in self.employees.iter().enumerate() {
+            let key = match by {
+                Group::Scheme => self.schemes[e.employee.scheme].id.clone(),
+                Group::Team => e.employee.team.clone(),
+            };
+            groups
+                .entry(key)
+                .or_default()
+                .entry(self.currency(e).to_string())
+                .or_default()
+                .push(i);
+        }
+        let mut out = Vec::new();
+        for (key, by_currency) in groups {
+            let mixed = by_currency.len() > 1;
+            for (currency, members) in by_currency {
+                let total = members
+                    .iter()
+                    .try_fold(Decimal::ZERO, |t, &i| {
+                        t.checked_add(self.employees[i].score.total)
+                    })
+                    .unwrap_or(Decimal::MAX);
+                out.push(GroupTotal {
+                    key: key.clone(),
+                    currency,
+                    members,
+                    total,
+                    mixed_currencies: mixed,
+                });
+            }
+        }
+        out
     }
 
     /// Whether anyone has a candidate scheme beside the paid one (the Observation sheet).

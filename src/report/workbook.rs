@@ -694,75 +694,52 @@ fn summary(
                  r: &mut u32,
                  title: &str,
                  key_col: u16,
-                 groups: &BTreeMap<String, Vec<usize>>|
+                 groups: &[crate::results::GroupTotal]|
      -> XResult<Vec<(String, u32)>> {
         let names =
             [title, l.get("currency"), l.get("employees"), l.get("total")].map(|s| s.to_string());
         header(ws, f, *r, &names)?;
         *r += 1;
-        let lower: Vec<String> = groups.keys().map(|k| k.to_lowercase()).collect();
+        let distinct: BTreeSet<&str> = groups.iter().map(|g| g.key.as_str()).collect();
+        let lower: Vec<String> = distinct.iter().map(|k| k.to_lowercase()).collect();
         let keys = range(first, key_col, last, key_col);
         let mut cells = Vec::new();
-        for (key, members) in groups {
+        for g in groups {
+            let key = &g.key;
             let clash = lower.iter().filter(|k| **k == key.to_lowercase()).count() > 1;
-            // A group in several currencies (a team across countries) gets one row per
-            // currency: amounts in different currencies are never added up.
-            let mut by_currency: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-            for &i in members {
-                by_currency
-                    .entry(run.currency(&run.employees[i]))
-                    .or_default()
-                    .push(i);
+            if key.is_empty() {
+                ws.write_string(*r, 0, l.get("(no team)"))?;
+            } else {
+                ws.write_string(*r, 0, key)?;
             }
-            let mixed = by_currency.len() > 1;
-            for (currency, members) in by_currency {
-                let total = members
-                    .iter()
-                    .try_fold(Decimal::ZERO, |t, &i| {
-                        t.checked_add(run.employees[i].score.total)
-                    })
-                    .unwrap_or(Decimal::MAX);
-                if key.is_empty() {
-                    ws.write_string(*r, 0, l.get("(no team)"))?;
-                } else {
-                    ws.write_string(*r, 0, key)?;
-                }
-                text(ws, *r, 1, currency)?;
-                ws.write_number_with_format(*r, 2, members.len() as f64, &f.integer)?;
-                let sum = if mixed {
-                    let currencies = range(first, 4, last, 4);
-                    format!(
-                        "ROUND(SUMPRODUCT(EXACT({keys},{})*({currencies}={})*{all_totals}),2)",
-                        formula_string(key),
-                        formula_string(currency)
-                    )
-                } else {
-                    sum_of_key(&keys, key, &all_totals, clash)
-                };
-                formula(
-                    ws,
-                    *r,
-                    3,
-                    sum,
-                    result_text(dec_f64(total)),
-                    &money_format(currency),
-                )?;
-                cells.push((key.clone(), *r));
-                *r += 1;
-            }
+            text(ws, *r, 1, &g.currency)?;
+            ws.write_number_with_format(*r, 2, g.members.len() as f64, &f.integer)?;
+            let sum = if g.mixed_currencies {
+                let currencies = range(first, 4, last, 4);
+                format!(
+                    "ROUND(SUMPRODUCT(EXACT({keys},{})*({currencies}={})*{all_totals}),2)",
+                    formula_string(key),
+                    formula_string(&g.currency)
+                )
+            } else {
+                sum_of_key(&keys, key, &all_totals, clash)
+            };
+            formula(
+                ws,
+                *r,
+                3,
+                sum,
+                result_text(dec_f64(g.total)),
+                &money_format(&g.currency),
+            )?;
+            cells.push((key.clone(), *r));
+            *r += 1;
         }
         *r += 1;
         Ok(cells)
     };
-    let mut by_scheme: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    let mut by_team: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, e) in run.employees.iter().enumerate() {
-        by_scheme
-            .entry(run.schemes[e.employee.scheme].id.clone())
-            .or_default()
-            .push(i);
-        by_team.entry(e.employee.team.clone()).or_default().push(i);
-    }
+    let by_scheme = run.group_totals(crate::results::Group::Scheme);
+    let by_team = run.group_totals(crate::results::Group::Team);
     if n > 0 {
         for (id, row) in block(ws, &mut r, l.get("totals per scheme"), 3, &by_scheme)? {
             layout.scheme_totals.insert(id, (row, 3));
