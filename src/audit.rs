@@ -301,14 +301,29 @@ pub fn compare(old: &Manifest, new: &Manifest) -> Vec<Change> {
                         report::units::days_of(n.days_employed, n.days_in_period, Lang::En)
                     ));
                 }
+                // A KPI in observation is named so: its amount is shown, never paid.
+                let label = |k: &crate::report::manifest::KpiEntry| {
+                    if k.observed {
+                        format!("{} (observation, not paid)", k.id)
+                    } else {
+                        k.id.clone()
+                    }
+                };
                 for nk in &n.kpis {
                     match o.kpis.iter().find(|k| k.id == nk.id) {
-                        None => causes.push(format!("{}: KPI added, pays {}", nk.id, nk.amount)),
+                        None => {
+                            let pays = if nk.observed { "would pay" } else { "pays" };
+                            causes.push(format!("{}: KPI added, {pays} {}", label(nk), nk.amount))
+                        }
                         Some(ok) => {
                             let parts: Vec<String> = [
                                 changed("actual changed", &ok.actual, &nk.actual),
                                 changed("target changed", &ok.target, &nk.target),
                                 changed("weight changed", &weight(&ok.weight), &weight(&nk.weight)),
+                                (ok.observed && !nk.observed)
+                                    .then(|| "observation ended: now paid".to_string()),
+                                (!ok.observed && nk.observed)
+                                    .then(|| "put in observation: no longer paid".to_string()),
                                 (ok.actual == nk.actual
                                     && ok.target == nk.target
                                     && ok.factor != nk.factor)
@@ -325,7 +340,7 @@ pub fn compare(old: &Manifest, new: &Manifest) -> Vec<Change> {
                             if !parts.is_empty() || ok.amount != nk.amount {
                                 causes.push(format!(
                                     "{}: {}amount {} → {}",
-                                    nk.id,
+                                    label(nk),
                                     parts.iter().map(|p| format!("{p}, ")).collect::<String>(),
                                     ok.amount,
                                     nk.amount
@@ -336,7 +351,7 @@ pub fn compare(old: &Manifest, new: &Manifest) -> Vec<Change> {
                 }
                 for ok in &o.kpis {
                     if !n.kpis.iter().any(|k| k.id == ok.id) {
-                        causes.push(format!("{}: KPI removed, paid {}", ok.id, ok.amount));
+                        causes.push(format!("{}: KPI removed, paid {}", label(ok), ok.amount));
                     }
                 }
                 if o.total != n.total || !causes.is_empty() {

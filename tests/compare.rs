@@ -204,6 +204,12 @@ fn observation_never_changes_payroll() {
         "observation changed payroll.csv"
     );
     assert_eq!(r.stderr, "", "nothing to warn about");
+    // diff names the observed KPI as such; no total moves.
+    let d = run(
+        &["diff", plain.to_str().unwrap(), with.to_str().unwrap()],
+        tmp.path(),
+    );
+    insta::assert_snapshot!("diff_with_an_observed_kpi", d.stdout);
 
     // It is shown: in the Summary and Breakdown, labelled, and in the Observation sheet.
     let book = with.join("payouts.xlsx");
