@@ -8,6 +8,7 @@
 
 mod expr;
 mod parse;
+pub mod unit;
 
 pub use expr::Expr;
 
