@@ -453,9 +453,16 @@ fn calibration(
         text(ws, r, 1, &name)?;
         ws.write_number_with_format(r, 2, dec_f64(kpi.weight), &f.percent)?;
         ws.write_number_with_format(r, 3, c.scored as f64, &f.integer)?;
+        // Actuals and targets in the metric's unit, decided in the domain.
+        let unit_format = match crate::scheme::unit::unit(scheme, kpi.metric) {
+            crate::scheme::unit::Unit::Money => money_format(&scheme.currency),
+            crate::scheme::unit::Unit::Ratio => f.percent.clone(),
+            crate::scheme::unit::Unit::Count => Format::new().set_num_format("#,##0.##"),
+            _ => f.number.clone(),
+        };
         if let Some(spread) = &c.spread {
             for (i, v) in spread.iter().enumerate() {
-                ws.write_number_with_format(r, 4 + i as u16, exact_f64(v), &f.number)?;
+                ws.write_number_with_format(r, 4 + i as u16, exact_f64(v), &unit_format)?;
             }
         }
         pct(ws, r, 9, &c.below_threshold, f)?;
@@ -473,7 +480,7 @@ fn calibration(
             ws.write_number_with_format(r, 13, exact_f64(tf), &f.factor)?;
         }
         if let Some(s) = &c.suggested_target {
-            ws.write_number_with_format(r, 14, exact_f64(s), &f.number)?;
+            ws.write_number_with_format(r, 14, exact_f64(s), &unit_format)?;
         }
         let mut verdict: Vec<&str> = c.verdict.iter().map(|v| l.get(v.text())).collect();
         if c.no_one_reaches_threshold {
