@@ -538,3 +538,80 @@ fn validate_checks_every_period_from_one_read() {
     );
     assert_eq!(validate("2026-09..2026-10").code, 0);
 }
+
+/// A person moved from transactional to account-manager in September: earlier months are paid
+/// (and compared) on the old scheme, and compare lists the change.
+#[test]
+fn a_change_of_scheme_is_paid_by_period_and_listed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    copy_dir(&crate_path("samples/2026-10-csv"), &data);
+    // E103 (transactional) records the change: the roster's scheme is the new one.
+    roster_with(&data, |l| {
+        if l.starts_with("employee_id") {
+            format!("{l},previous_scheme,scheme_since")
+        } else if l.starts_with("E103,") {
+            format!(
+                "{},transactional,2026-09",
+                l.replace(",transactional,", ",transactional-5min,")
+            )
+        } else {
+            format!("{l},,")
+        }
+    });
+    let periods = Period::parse_list(&["2026-08..2026-09"]).unwrap();
+    let ds = incentive::load::Dataset::load(&crate_path("schemes"), &[], &data, &periods).unwrap();
+    let candidate = ds.scheme_index("transactional-5min").unwrap();
+    let transactional = ds.scheme_index("transactional").unwrap();
+    let ev = incentive::engine::evaluate(ds, &|e, p| {
+        let paid = e.scheme_in(p);
+        if paid == transactional || e.id == "E103" {
+            vec![(paid, Role::Paid), (candidate, Role::Candidate)]
+        } else {
+            Vec::new()
+        }
+    })
+    .unwrap();
+    let cmp = compare(&ev, candidate);
+    let change: Vec<(String, String, String, String)> = cmp
+        .scheme_changes
+        .iter()
+        .map(|c| {
+            (
+                ev.roster[c.employee].id.clone(),
+                c.period.to_string(),
+                ev.schemes[c.from].id.clone(),
+                ev.schemes[c.to].id.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        change,
+        [(
+            "E103".to_string(),
+            "2026-09".to_string(),
+            "transactional".to_string(),
+            "transactional-5min".to_string()
+        )]
+    );
+    // In September E103 is paid on the candidate itself: no change of pay.
+    let sept = cmp
+        .rows
+        .iter()
+        .find(|r| ev.roster[r.employee].id == "E103" && r.period.to_string() == "2026-09")
+        .unwrap();
+    assert_eq!(sept.delta.to_string(), "0.00");
+    // A monthly run pays August on the previous scheme.
+    let august = incentive::run::compute(
+        &crate_path("schemes"),
+        &data,
+        Period::parse("2026-08").unwrap(),
+    )
+    .unwrap();
+    let e103 = august
+        .employees
+        .iter()
+        .find(|e| e.employee.id == "E103")
+        .unwrap();
+    assert_eq!(e103.employee.scheme_id, "transactional");
+}
