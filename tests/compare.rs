@@ -342,7 +342,8 @@ fn an_observation_that_ended_is_said_plainly() {
 #[test]
 fn compare_refuses_what_it_cannot_compare() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = crate_path("samples/2026-10-csv");
+    let data = tmp.path().join("data");
+    copy_dir(&crate_path("samples/2026-10-csv"), &data);
     let schemes = crate_path("schemes");
     let mut shown = String::new();
     for (what, extra) in [
@@ -373,6 +374,10 @@ fn compare_refuses_what_it_cannot_compare() {
         (
             "no one before the sample's hires",
             vec!["--candidate", "transactional-5min", "--period", "2001-01"],
+        ),
+        (
+            "plans the candidate needs",
+            vec!["--candidate", "transactional-5min", "--period", "2026-10"],
         ),
     ] {
         let out = tmp.path().join(what.replace(' ', "-"));

@@ -106,7 +106,22 @@ pub fn run(a: Args) -> Result<()> {
             vec![(paid, Role::Paid), (candidate, Role::Candidate)]
         }
     };
-    let mut ev = engine::evaluate(ds, &assign)?;
+    let candidate_id_shown = ds.schemes[candidate].id.clone();
+    let mut ev = engine::evaluate(ds, &assign).map_err(|e| match e {
+        // Plans the candidate needs and its people lack: say how to narrow the comparison.
+        Error::BadInput(mut problems)
+            if current.is_none() && problems.iter().any(|p| p.message.contains("no plan for")) =>
+        {
+            problems.push(Problem::new(
+                "--current",
+                format!(
+                    "scheme {candidate_id_shown} needs plans that some people do not have; to compare only the people it is meant for, add --current with their scheme"
+                ),
+            ));
+            Error::BadInput(problems)
+        }
+        other => other,
+    })?;
     let cmp = compare(&ev, candidate);
     if cmp.rows.is_empty() {
         let who = match current {
