@@ -129,6 +129,8 @@ pub struct KpiScore {
     /// The attainment's band (none without an attainment), by the KPI's `lines`.
     pub band: Option<Band>,
     pub lines: Lines,
+    /// The part of the KPI's curve the attainment falls on.
+    pub curve_part: CurvePart,
     pub factor: Exact,
     /// What the KPI pays; for a KPI in observation, what it would pay at its weight.
     pub amount: Decimal,
@@ -147,6 +149,38 @@ pub struct Score {
     /// What the KPIs in observation would pay on top, were they paid (zero without any).
     pub observed_total: Decimal,
     pub flags: Vec<Flag>,
+}
+
+/// Which part of its curve an attainment falls on. Decided once, here, and stored on each
+/// [`KpiScore`]; renderers put it in words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CurvePart {
+    /// No attainment (no data, no target, or a zero actual when lower is better).
+    NoAttainment,
+    /// Under the threshold: pays nothing.
+    BelowThreshold,
+    /// On the segment with this index.
+    Segment(usize),
+    /// Past the last closed segment: flat, or at the cap.
+    Beyond,
+    /// Lower is better and the actual is zero: the best possible result, the curve's maximum.
+    Best,
+}
+
+impl CurvePart {
+    pub fn of(curve: &Curve, attainment: Option<&Exact>) -> CurvePart {
+        let Some(a) = attainment else {
+            return CurvePart::NoAttainment;
+        };
+        if *a < exact(curve.threshold) {
+            return CurvePart::BelowThreshold;
+        }
+        curve
+            .segments
+            .iter()
+            .position(|seg| seg.to.is_none_or(|t| *a <= exact(t)))
+            .map_or(CurvePart::Beyond, CurvePart::Segment)
+    }
 }
 
 /// The factor a curve pays at attainment `a`.
@@ -270,6 +304,11 @@ pub fn score(
         };
         let lines = Lines::of(scheme, kpi);
         let band = attainment.as_ref().map(|a| Band::of(lines, a));
+        let curve_part = if attainment.is_none() && factor.is_positive() {
+            CurvePart::Best
+        } else {
+            CurvePart::of(&kpi.curve, attainment.as_ref())
+        };
         match band {
             Some(Band::Below) => flags.push(Flag::BelowThreshold),
             Some(Band::Above) => flags.push(Flag::AboveStretch),
@@ -290,6 +329,7 @@ pub fn score(
             attainment,
             band,
             lines,
+            curve_part,
             factor,
             amount,
             observed: !kpi.is_paid(),
@@ -373,6 +413,33 @@ mod tests {
         assert_eq!(curve_factor(&c, &q("1.25")), q("1"));
         assert_eq!(curve_factor(&c, &q("2")), q("1.5"));
         assert_eq!(curve_max(&c), q("1.5"));
+    }
+
+    #[test]
+    fn the_curve_part_is_decided_with_the_score() {
+        let c = Curve::standard();
+        let part = |s: &str| CurvePart::of(&c, Some(&q(s)));
+        assert_eq!(part("0.79"), CurvePart::BelowThreshold);
+        assert_eq!(part("0.8"), CurvePart::Segment(0));
+        assert_eq!(part("1"), CurvePart::Segment(0));
+        assert_eq!(part("1.01"), CurvePart::Segment(1));
+        assert_eq!(part("1.5"), CurvePart::Beyond);
+        assert_eq!(CurvePart::of(&c, None), CurvePart::NoAttainment);
+        // Lower is better with a zero actual: no attainment, but the curve's maximum.
+        let scheme = crate::scheme::parse_str(
+            std::path::Path::new("s.yaml"),
+            "currency: KZT\ncurve: standard\nmetrics:\n  m: { count: deals }\nkpis:\n  - { id: k, weight: 100%, metric: m, target: 5, better: lower }\n",
+        )
+        .unwrap();
+        let emp = employment(Period::parse("2026-10").unwrap(), None, None);
+        let zero = [MetricValue {
+            value: Some(exact_int(0)),
+            rows: 0,
+        }];
+        let targets = targets(&scheme, emp, &|_| None);
+        let s = score(&scheme, d("1000"), emp, &zero, &targets).unwrap();
+        assert_eq!(s.kpis[0].curve_part, CurvePart::Best);
+        assert_eq!(s.total, d("1300.00"));
     }
 
     #[test]

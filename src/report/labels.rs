@@ -43,6 +43,10 @@ const TABLE: &[(&str, &str)] = &[
     ("total", "итого"),
     ("flags", "отметки"),
     ("observation: not paid", "наблюдение: не выплачивается"),
+    (
+        "the best possible result: the curve's maximum",
+        "лучший возможный результат: максимум кривой",
+    ),
     ("Comparison", "Сравнение"),
     ("Totals", "Итоги"),
     ("Calibration", "Калибровка"),

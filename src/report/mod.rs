@@ -266,25 +266,31 @@ impl Band {
 /// `100-120%: 1.5 per 1%`, `above 120%: capped at 130%`, `below 80%: pays nothing`.
 pub fn segment_words(
     curve: &crate::scheme::Curve,
-    attainment: Option<&Exact>,
+    part: crate::scoring::CurvePart,
     labels: &Labels,
 ) -> String {
-    use crate::num::exact;
+    use crate::scoring::CurvePart;
     let l = |k: &'static str| labels.get(k);
     let pct = |d: Decimal| units::percent_text(d, labels.lang);
-    let Some(a) = attainment else {
-        return format!("{}: {}", l("no attainment"), l("pays nothing"));
-    };
-    if *a < exact(curve.threshold) {
-        return format!(
-            "{} {}: {}",
-            l("below"),
-            pct(curve.threshold),
-            l("pays nothing")
-        );
+    match part {
+        CurvePart::NoAttainment => {
+            return format!("{}: {}", l("no attainment"), l("pays nothing"));
+        }
+        CurvePart::BelowThreshold => {
+            return format!(
+                "{} {}: {}",
+                l("below"),
+                pct(curve.threshold),
+                l("pays nothing")
+            );
+        }
+        CurvePart::Best => return l("the best possible result: the curve's maximum").to_string(),
+        CurvePart::Segment(_) | CurvePart::Beyond => {}
     }
-    for seg in &curve.segments {
-        if seg.to.is_none_or(|t| *a <= exact(t)) {
+    if let CurvePart::Segment(i) = part
+        && let Some(seg) = curve.segments.get(i)
+    {
+        {
             let range = match seg.to {
                 Some(t) => format!("{}-{}", pct(seg.from).trim_end_matches('%'), pct(t)),
                 None => format!("{} {}", l("from"), pct(seg.from)),
@@ -335,21 +341,41 @@ mod tests {
     fn curve_segments_in_words() {
         let c = Curve::standard();
         let en = Labels::default();
-        let w = |s: &str| segment_words(&c, Some(&exact(Decimal::from_str(s).unwrap())), &en);
+        let w = |s: &str| {
+            segment_words(
+                &c,
+                crate::scoring::CurvePart::of(&c, Some(&exact(Decimal::from_str(s).unwrap()))),
+                &en,
+            )
+        };
         assert_eq!(w("0.5"), "below 80%: pays nothing");
         assert_eq!(w("0.8"), "80-100%: pays 1:1");
         assert_eq!(w("1.1"), "100-120%: 1.5 per 1%");
         assert_eq!(w("1.5"), "above 120%: capped at 130%");
-        assert_eq!(segment_words(&c, None, &en), "no attainment: pays nothing");
+        assert_eq!(
+            segment_words(&c, crate::scoring::CurvePart::of(&c, None), &en),
+            "no attainment: pays nothing"
+        );
         let ru = Labels::new(labels::Lang::Ru);
         let one = exact(Decimal::ONE);
-        assert_eq!(segment_words(&c, Some(&one), &ru), "80-100%: выплата 1:1");
         assert_eq!(
-            segment_words(&c, Some(&exact(Decimal::from(2))), &ru),
+            segment_words(&c, crate::scoring::CurvePart::of(&c, Some(&one)), &ru),
+            "80-100%: выплата 1:1"
+        );
+        assert_eq!(
+            segment_words(
+                &c,
+                crate::scoring::CurvePart::of(&c, Some(&exact(Decimal::from(2)))),
+                &ru
+            ),
             "выше 120%: не более 130%"
         );
         assert_eq!(
-            segment_words(&c, Some(&exact(Decimal::from_str("1.1").unwrap())), &ru),
+            segment_words(
+                &c,
+                crate::scoring::CurvePart::of(&c, Some(&exact(Decimal::from_str("1.1").unwrap()))),
+                &ru
+            ),
             "100-120%: 1,5 за 1%"
         );
         let lines = Lines {

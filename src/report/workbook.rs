@@ -886,7 +886,7 @@ fn breakdown(
                 ws,
                 r,
                 bd::SEGMENT,
-                &segment_words(&kpi.curve, s.attainment.as_ref(), &cx.labels),
+                &segment_words(&kpi.curve, s.curve_part, &cx.labels),
             )?;
             ws.write_number_with_format(r, bd::FACTOR, exact_f64(&s.factor), &f.factor)?;
             formula(
