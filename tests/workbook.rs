@@ -56,6 +56,51 @@ fn compute_two_currencies() -> RunResult {
         .expect("the mini period is valid input")
 }
 
+/// The sample October period with a KPI in observation in the transactional scheme and a
+/// candidate scheme beside it for the transactional people: the Summary's totals must leave the
+/// observed amounts out, also when a spreadsheet recalculates them.
+fn compute_observed() -> RunResult {
+    let tmp = tempfile::tempdir().unwrap();
+    let (schemes, data) = (tmp.path().join("schemes"), tmp.path().join("data"));
+    for (from, to) in [("schemes", &schemes), ("samples/2026-10-csv", &data)] {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let path = entry.unwrap().path();
+            let mut text = std::fs::read_to_string(&path).unwrap();
+            if path.ends_with("transactional.yaml") {
+                text = text.replace(
+                    "  average_deal: revenue / deals_won\n",
+                    "  average_deal: revenue / deals_won\n  calls_5min: { count: calls, where: { direction: outgoing, duration_sec: { at_least: 300 }, started_at: in_period } }\n",
+                );
+                text.push_str("  - { id: calls_5min, observe: yes, weight: 20%, metric: calls_5min, target: 250 }\n");
+            } else if path.ends_with("employees.csv") {
+                text = text
+                    .lines()
+                    .map(|l| {
+                        if l.starts_with("employee_id") {
+                            format!("{l},observe_scheme\n")
+                        } else if l.contains(",transactional,") {
+                            format!("{l},transactional-5min\n")
+                        } else {
+                            format!("{l},\n")
+                        }
+                    })
+                    .collect();
+            }
+            std::fs::write(to.join(path.file_name().unwrap()), text).unwrap();
+        }
+    }
+    let result = run::compute(&schemes, &data, Period::parse("2026-10").unwrap())
+        .expect("the observed sample is valid input");
+    assert!(
+        result
+            .employees
+            .iter()
+            .any(|e| e.score.kpis.iter().any(|k| k.observed))
+    );
+    result
+}
+
 fn payouts(result: &RunResult, lang: Lang) -> Vec<u8> {
     let payroll = incentive::report::payroll_csv(result).unwrap();
     incentive::report::payouts_xlsx(
@@ -562,7 +607,9 @@ fn libreoffice_recalculates_to_the_cached_values() {
     // value (so whatever LibreOffice shows there, it computed); the sample period's workbook.
     let two = payouts(&compute_two_currencies(), Lang::En);
     let two_currencies = read_sheets(&two);
-    let files: [(&str, &Sheets, Vec<u8>); 4] = [
+    let observed = payouts(&compute_observed(), Lang::En);
+    let observed_sheets = read_sheets(&observed);
+    let files: [(&str, &Sheets, Vec<u8>); 5] = [
         ("payouts.xlsx", &reference, payouts(&compute(), Lang::En)),
         (
             "wrong-cache.xlsx",
@@ -571,6 +618,7 @@ fn libreoffice_recalculates_to_the_cached_values() {
         ),
         ("sample.xlsx", &sample, payouts(&compute_sample(), Lang::En)),
         ("two-currencies.xlsx", &two_currencies, two),
+        ("observed.xlsx", &observed_sheets, observed),
     ];
     let mut paths: Vec<PathBuf> = files
         .iter()
@@ -582,7 +630,7 @@ fn libreoffice_recalculates_to_the_cached_values() {
         .collect();
     let halves = half_cent_cases();
     paths.push(input.join("half-cents.xlsx"));
-    std::fs::write(&paths[4], half_cent_workbook(&halves)).unwrap();
+    std::fs::write(&paths[5], half_cent_workbook(&halves)).unwrap();
     let out = libreoffice_recalc(&soffice, work.path(), &paths);
 
     let formulas: usize = reference
