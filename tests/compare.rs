@@ -210,6 +210,17 @@ fn observation_never_changes_payroll() {
         tmp.path(),
     );
     insta::assert_snapshot!("diff_with_an_observed_kpi", d.stdout);
+    // verify recomputes observed KPIs and the candidate like everything else.
+    let v = run(&["verify", with.to_str().unwrap()], tmp.path());
+    assert_eq!(
+        (v.code, v.stdout.as_str()),
+        (
+            0,
+            "verified: 30 employees, period 2026-10, every amount matches the recorded run (total 9119620.35)\n"
+        ),
+        "{}",
+        v.stderr
+    );
 
     // It is shown: in the Summary and Breakdown, labelled, and in the Observation sheet.
     let book = with.join("payouts.xlsx");

@@ -630,7 +630,12 @@ fn summary(
             .collect();
         for (kpi, s) in scheme.kpis.iter().zip(&e.score.kpis) {
             if !s.flags.is_empty() {
-                all.push(format!("{}: {}", kpi.id, flags_text(cx, &s.flags)));
+                let id = if s.observed {
+                    format!("{} ({})", kpi.id, l.get("observation: not paid"))
+                } else {
+                    kpi.id.clone()
+                };
+                all.push(format!("{id}: {}", flags_text(cx, &s.flags)));
             }
         }
         text(ws, r, layout.flags_col, &all.join("; "))?;
