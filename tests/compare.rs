@@ -498,6 +498,37 @@ fn calibration_on_a_hand_made_history() {
         (e1.current.to_string(), e1.candidate.to_string()),
         ("0.00".into(), "390.00".into())
     );
+    // The same through the binary: the Flags sheet says which targets to move, and where to.
+    let out = tmp.path().join("out");
+    let r = run(
+        &[
+            "compare",
+            "--data",
+            data.to_str().unwrap(),
+            "--period",
+            "2026-01..2026-02",
+            "--candidate",
+            "next",
+            "--schemes",
+            schemes.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let flags: Vec<String> = sheet(&out.join("compare.xlsx"), "Flags")
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(cell_text)
+                .collect::<Vec<_>>()
+                .join(" | ")
+                .trim_end_matches([' ', '|'])
+                .to_string()
+        })
+        .collect();
+    insta::assert_snapshot!("hand_made_flags", flags.join("\n"));
     let all = &cmp.totals[&(None, "KZT".to_string())];
     assert_eq!(all.moves.gain + all.moves.lose + all.moves.same, 10);
     assert_eq!(

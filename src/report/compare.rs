@@ -562,11 +562,38 @@ fn flags(
     for c in &cmp.calibration {
         if let Some(v) = c.verdict {
             text(ws, r, 0, l.get(v.text()))?;
+            let six = |q: &Exact| {
+                crate::num::round_exact(q, 6)
+                    .map(|d| super::units::decimal_text(d.normalize(), l.lang))
+                    .unwrap_or_default()
+            };
+            let above = c
+                .above_discuss
+                .as_ref()
+                .map(|q| q * crate::num::exact_int(100));
+            let below = c
+                .below_review
+                .as_ref()
+                .map(|q| q * crate::num::exact_int(100));
+            let share = match v {
+                crate::analysis::compare::Verdict::TargetTooLow => above,
+                crate::analysis::compare::Verdict::TargetTooHigh => below,
+            };
+            let suggestion = match (&c.suggested_target, &c.target_factor) {
+                (Some(t), _) => format!("{} {}", l.get("suggested target"), six(t)),
+                (None, Some(f)) => format!("{} × {}", l.get("plan"), six(f)),
+                _ => String::new(),
+            };
             text(
                 ws,
                 r,
                 4,
-                &format!("KPI {}", ev.schemes[cmp.candidate].kpis[c.kpi].id),
+                &format!(
+                    "KPI {}: {}% {}; {suggestion}",
+                    ev.schemes[cmp.candidate].kpis[c.kpi].id,
+                    share.as_ref().map(six).unwrap_or_default(),
+                    l.get("of employees × periods"),
+                ),
             )?;
             r += 1;
         }

@@ -43,6 +43,7 @@ const TABLE: &[(&str, &str)] = &[
     ("total", "итого"),
     ("flags", "отметки"),
     ("observation: not paid", "наблюдение: не выплачивается"),
+    ("of employees × periods", "от сотрудников × периодов"),
     (
         "the best possible result: the curve's maximum",
         "лучший возможный результат: максимум кривой",
