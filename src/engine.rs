@@ -35,9 +35,17 @@ pub fn payroll(e: &Employee, period: Period) -> Vec<(usize, Role)> {
     out
 }
 
+/// Whether an evaluation keeps the source rows behind each metric (the evidence statements and
+/// the Breakdown show) or only the figures (analyses over many periods).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceRows {
+    Keep,
+    Skip,
+}
+
 /// Evaluates the dataset's periods: every employee on the schemes `assign` gives them.
 /// Refuses, with every problem of the load and the evaluation, when anything is wrong.
-pub fn evaluate(mut ds: Dataset, assign: &Assign<'_>) -> Result<Evaluation> {
+pub fn evaluate(mut ds: Dataset, assign: &Assign<'_>, rows: SourceRows) -> Result<Evaluation> {
     ds.roster.sort_by(|a, b| a.id.cmp(&b.id));
     let periods = ds.periods.clone();
     let mut problems = std::mem::take(&mut ds.problems);
@@ -85,7 +93,7 @@ pub fn evaluate(mut ds: Dataset, assign: &Assign<'_>) -> Result<Evaluation> {
         }
     }
 
-    let mut evaluator = Evaluator::new(schemes, &periods, &units);
+    let mut evaluator = Evaluator::new(schemes, &periods, &units, rows == SourceRows::Keep);
     let index: HashMap<&str, usize> = ds
         .roster
         .iter()
@@ -132,7 +140,10 @@ pub fn evaluate(mut ds: Dataset, assign: &Assign<'_>) -> Result<Evaluation> {
                     scheme: s,
                     role,
                     score,
-                    evidence: evaluator.evidence(e, i),
+                    evidence: match rows {
+                        SourceRows::Keep => evaluator.evidence(e, i),
+                        SourceRows::Skip => Vec::new(),
+                    },
                 }),
                 Err(message) => problems.push(Problem::new(
                     format!("employee {}, period {period}", emp.id),

@@ -139,6 +139,9 @@ pub struct Evaluator<'a> {
     unit_slots: Vec<[Vec<usize>; TABLES]>,
     /// Per table: the key sets its rows feed.
     table_keysets: [Vec<usize>; TABLES],
+    /// Whether to keep the source rows behind each metric (statements need them; analyses over
+    /// many periods do not, and would otherwise hold every deal once per period and scheme).
+    keep_rows: bool,
     /// Per scheme (by index; empty when not in use): its metrics in an order where every
     /// formula comes after the metrics it reads, and each formula's distinct operands.
     plans: Vec<EvalPlan>,
@@ -170,7 +173,12 @@ fn table_index(table: Table) -> usize {
 impl<'a> Evaluator<'a> {
     /// Prepares the slots for the units asked: `employee_units[e]` lists the (period, scheme)
     /// pairs to evaluate for the employee with roster index `e`.
-    pub fn new(schemes: &'a [Scheme], periods: &[Period], employee_units: &[Vec<Unit>]) -> Self {
+    pub fn new(
+        schemes: &'a [Scheme],
+        periods: &[Period],
+        employee_units: &[Vec<Unit>],
+        keep_rows: bool,
+    ) -> Self {
         let units: Vec<Unit> = employee_units
             .iter()
             .flatten()
@@ -192,6 +200,7 @@ impl<'a> Evaluator<'a> {
             slots: Vec::new(),
             keysets: Vec::new(),
             table_keysets: Default::default(),
+            keep_rows,
             plans: Vec::new(),
         };
         ev.plans = (0..schemes.len())
@@ -351,13 +360,27 @@ impl<'a> Evaluator<'a> {
         };
         for &u in units {
             for &s in &self.unit_slots[u][t] {
-                Self::offer(&mut self.slots[s], &self.keysets, table, emp, row);
+                Self::offer(
+                    &mut self.slots[s],
+                    &self.keysets,
+                    table,
+                    emp,
+                    row,
+                    self.keep_rows,
+                );
             }
         }
     }
 
     /// Offers a row to one slot: kept by its filter, it updates the employee's accumulator.
-    fn offer(slot: &mut Slot, keysets: &[KeySet], table: Table, emp: u32, row: &TypedRow<'_>) {
+    fn offer(
+        slot: &mut Slot,
+        keysets: &[KeySet],
+        table: Table,
+        emp: u32,
+        row: &TypedRow<'_>,
+        keep_rows: bool,
+    ) {
         {
             if !matches(&slot.filter, row.values, emp, keysets) {
                 return;
@@ -366,7 +389,9 @@ impl<'a> Evaluator<'a> {
             let acc = slot.accs.entry(emp).or_default();
             acc.rows += 1;
             let date = row_date(table, row.values);
-            if per_day(table) {
+            if !keep_rows {
+                // Only the figures.
+            } else if per_day(table) {
                 if let Some(d) = date {
                     *acc.evidence_days.entry(d).or_default() += 1;
                 }
@@ -671,6 +696,7 @@ mod tests {
             &schemes,
             &[Period::parse("2026-10").unwrap()],
             &[unit.clone(), unit],
+            true,
         );
         for table in ev.table_order() {
             for (i, (tb, emp, values)) in rows.iter().enumerate() {

@@ -14,5 +14,5 @@ pub use crate::results::{Employee, EmployeeResult, FileHash, RunResult, TableSta
 /// their paid scheme (and on the candidate the roster names beside it, if any).
 pub fn compute(schemes_dir: &Path, data: &Path, period: Period) -> Result<RunResult> {
     let ds = Dataset::load(schemes_dir, &[], data, &[period]).map_err(Error::BadInput)?;
-    engine::evaluate(ds, &engine::payroll)?.into_run(period)
+    engine::evaluate(ds, &engine::payroll, engine::SourceRows::Keep)?.into_run(period)
 }

@@ -456,9 +456,11 @@ fn calibration_on_a_hand_made_history() {
     let periods = Period::parse_list(&["2026-01..2026-02"]).unwrap();
     let ds = incentive::load::Dataset::load(&schemes, &[], &data, &periods).unwrap();
     let next = ds.scheme_index("next").unwrap();
-    let ev = incentive::engine::evaluate(ds, &|e, p| {
-        vec![(e.scheme_in(p), Role::Paid), (next, Role::Candidate)]
-    })
+    let ev = incentive::engine::evaluate(
+        ds,
+        &|e, p| vec![(e.scheme_in(p), Role::Paid), (next, Role::Candidate)],
+        incentive::engine::SourceRows::Skip,
+    )
     .unwrap();
     let cmp = compare(&ev, next);
     assert_eq!(cmp.rows.len(), 10);
@@ -610,14 +612,18 @@ fn a_change_of_scheme_is_paid_by_period_and_listed() {
     let ds = incentive::load::Dataset::load(&crate_path("schemes"), &[], &data, &periods).unwrap();
     let candidate = ds.scheme_index("transactional-5min").unwrap();
     let transactional = ds.scheme_index("transactional").unwrap();
-    let ev = incentive::engine::evaluate(ds, &|e, p| {
-        let paid = e.scheme_in(p);
-        if paid == transactional || e.id == "E103" {
-            vec![(paid, Role::Paid), (candidate, Role::Candidate)]
-        } else {
-            Vec::new()
-        }
-    })
+    let ev = incentive::engine::evaluate(
+        ds,
+        &|e, p| {
+            let paid = e.scheme_in(p);
+            if paid == transactional || e.id == "E103" {
+                vec![(paid, Role::Paid), (candidate, Role::Candidate)]
+            } else {
+                Vec::new()
+            }
+        },
+        incentive::engine::SourceRows::Skip,
+    )
     .unwrap();
     let cmp = compare(&ev, candidate);
     let change: Vec<(String, String, String, String)> = cmp

@@ -212,7 +212,10 @@ fn engine_evaluate(
         }
         vec![(paid, Role::Paid), (cand, Role::Candidate)]
     };
-    Ok((incentive::engine::evaluate(ds, &assign)?, cand))
+    Ok((
+        incentive::engine::evaluate(ds, &assign, incentive::engine::SourceRows::Skip)?,
+        cand,
+    ))
 }
 
 /// The engine's `compare` of `candidate` over `periods` (optionally only the people paid on

@@ -107,7 +107,7 @@ pub fn run(a: Args) -> Result<()> {
         }
     };
     let candidate_id_shown = ds.schemes[candidate].id.clone();
-    let mut ev = engine::evaluate(ds, &assign).map_err(|e| match e {
+    let mut ev = engine::evaluate(ds, &assign, engine::SourceRows::Skip).map_err(|e| match e {
         // Plans the candidate needs and its people lack: say how to narrow the comparison.
         Error::BadInput(mut problems)
             if current.is_none() && problems.iter().any(|p| p.message.contains("no plan for")) =>

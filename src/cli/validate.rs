@@ -29,7 +29,8 @@ pub fn run(a: Args) -> Result<()> {
         // from one read of the data.
         let ds =
             crate::load::Dataset::load(&a.schemes, &[], data, &periods).map_err(Error::BadInput)?;
-        let ev = crate::engine::evaluate(ds, &crate::engine::payroll)?;
+        let ev =
+            crate::engine::evaluate(ds, &crate::engine::payroll, crate::engine::SourceRows::Skip)?;
         print_warnings(&ev.warnings);
         let shown = match (periods.first(), periods.last()) {
             (Some(f), Some(l)) if f.months_until(*l) + 1 == periods.len() as i64 && f != l => {
