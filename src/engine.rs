@@ -362,7 +362,7 @@ fn read_activity(
     periods: &[Period],
     problems: &mut Vec<Problem>,
 ) -> Vec<TableStats> {
-    let (source, schemes) = (&ds.source, &ds.schemes);
+    let (source, schemes) = (ds.source.as_ref(), &ds.schemes);
     let mut tables = Vec::new();
     let order = evaluator.table_order();
     for table in order.iter().copied() {

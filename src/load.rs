@@ -7,7 +7,7 @@
 
 use crate::data::source::Source;
 use crate::data::tables::Table;
-use crate::data::{TypedRow, read_table};
+use crate::data::{TableSource, TypedRow, read_table};
 use crate::error::{Capped, Problem};
 use crate::period::Period;
 use crate::results::{Employee, TableStats};
@@ -21,7 +21,9 @@ type Plans = HashMap<(String, Period, String), (Decimal, usize)>;
 
 /// The validated inputs of an evaluation, read once.
 pub struct Dataset {
-    pub source: Source,
+    /// Where the tables come from (a workbook, a CSV folder; later a mapped CRM export or a
+    /// SQL engine).
+    pub source: Box<dyn TableSource>,
     pub schemes: Vec<Scheme>,
     /// The roster, in the order of the employees table; people on an unknown scheme are left
     /// out (and reported in `problems`).
@@ -78,14 +80,15 @@ impl Dataset {
                 }
             }
         }
-        let source = match Source::open(data) {
-            Ok(s) => s,
+        let source: Box<dyn TableSource> = match Source::open(data) {
+            Ok(s) => Box::new(s),
             Err(p) => {
                 problems.push(p);
                 return Err(problems);
             }
         };
-        let (mut roster, roster_stats) = read_roster(&source, &schemes, &failed, &mut problems);
+        let (mut roster, roster_stats) =
+            read_roster(source.as_ref(), &schemes, &failed, &mut problems);
         let mut tables: Vec<TableStats> = roster_stats.into_iter().collect();
         roster.retain(|e| e.scheme != usize::MAX);
         let mut ds = Dataset {
@@ -136,7 +139,7 @@ impl Dataset {
         let before = self.problems.len();
         let (plans, metrics) = (&mut self.plans, &mut self.plan_metrics);
         stats.rows_read = read_table(
-            &self.source,
+            self.source.as_ref(),
             Table::Plans,
             &mut self.problems,
             &mut |row: TypedRow| {
@@ -171,7 +174,7 @@ impl Dataset {
 /// Reads the roster. Employees on an unknown scheme are reported (and kept, with scheme
 /// `usize::MAX`, so the caller can drop them after all problems are collected).
 fn read_roster(
-    source: &Source,
+    source: &dyn TableSource,
     schemes: &[Scheme],
     failed_schemes: &[String],
     problems: &mut Vec<Problem>,

@@ -14,10 +14,60 @@ pub mod value;
 mod xls_guard;
 
 use crate::error::Problem;
-use source::Source;
 use std::collections::HashMap;
+use std::path::PathBuf;
 use tables::Table;
 use value::{Value, read_cell};
+
+/// Where the canonical tables come from: the seam a new source plugs into.
+///
+/// [`source::Source`] reads a workbook or a folder of CSV files; a CRM export read through a
+/// mapping, or a SQL engine over a warehouse, implements the same five methods. A source hands
+/// over raw cells with the row number as the user sees it and names places as the user knows
+/// them (a file, a sheet); typing, validation and the problems' wording happen above it, in
+/// [`read_table`], the same for every source.
+pub trait TableSource {
+    /// Whether the source has the table at all.
+    fn has_table(&self, table: Table) -> bool;
+    /// Where the table is, as the user names it (`deals.csv`, `data.xlsx: sheet "deals"`).
+    fn place(&self, table: Table) -> String;
+    /// Visits every non-blank row of the table, the header row first. The flag says whether
+    /// numbers may use a decimal comma. Returns the problems of rows not visited, or the one
+    /// problem that stopped the reading.
+    fn read_rows(
+        &self,
+        table: Table,
+        visit: &mut dyn FnMut(source::Row<'_>, bool),
+    ) -> Result<Vec<Problem>, Problem>;
+    /// The text encoding a table was read in, where the source has one (CSV).
+    fn encoding(&self, _table: Table) -> Option<&'static str> {
+        None
+    }
+    /// The files read, for the run's hashes (a run is verified by them months later).
+    fn files(&self) -> Vec<PathBuf>;
+}
+
+impl TableSource for source::Source {
+    fn has_table(&self, table: Table) -> bool {
+        source::Source::has_table(self, table)
+    }
+    fn place(&self, table: Table) -> String {
+        source::Source::place(self, table)
+    }
+    fn read_rows(
+        &self,
+        table: Table,
+        visit: &mut dyn FnMut(source::Row<'_>, bool),
+    ) -> Result<Vec<Problem>, Problem> {
+        source::Source::read_rows(self, table, visit)
+    }
+    fn encoding(&self, table: Table) -> Option<&'static str> {
+        source::Source::encoding(self, table)
+    }
+    fn files(&self) -> Vec<PathBuf> {
+        source::Source::files(self)
+    }
+}
 
 /// A valid row of a table: values in the canonical column order of [`Table::columns`].
 pub struct TypedRow<'a> {
@@ -31,7 +81,7 @@ const PROBLEMS_PER_COLUMN: usize = 20;
 /// Reads one table, calling `on_row` for every row that has no problem.
 /// Returns the number of data rows read (valid or not).
 pub fn read_table(
-    source: &Source,
+    source: &dyn TableSource,
     table: Table,
     problems: &mut Vec<Problem>,
     on_row: &mut dyn FnMut(TypedRow<'_>),
