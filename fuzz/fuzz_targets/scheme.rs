@@ -26,9 +26,13 @@ fuzz_target!(|data: &[u8]| {
     let emp = scoring::employment(period, None, None);
     let plan = |_: &str| Some(Decimal::new(1_000_000, 0));
     let targets = scoring::targets(s, emp, &plan);
-    let ev = Evaluator::new(&schemes, vec![0], period);
+    let unit = vec![incentive::metrics::Unit {
+        period: 0,
+        scheme: 0,
+    }];
+    let ev = Evaluator::new(&schemes, &[period], &[unit], true);
     if let Ok(values) = ev.finish() {
-        let _ = scoring::score(s, Decimal::new(100_000, 0), emp, &values[0], &targets);
+        let _ = scoring::score(s, Decimal::new(100_000, 0), emp, &values[0][0], &targets);
     }
     let values: Vec<MetricValue> = (0..s.metrics.len())
         .map(|i| MetricValue {
