@@ -668,3 +668,83 @@ fn a_change_of_scheme_is_paid_by_period_and_listed() {
         .unwrap();
     assert_eq!(e103.employee.scheme_id, "transactional");
 }
+
+/// What compare.xlsx adds up is what its rows hold: every period's and team's cost is the sum
+/// of its rows, gains + losses + unchanged = rows, the largest losses are the most negative
+/// per-person sums, in order, and the cost factor turns the candidate's cost into today's.
+#[test]
+fn compare_totals_are_the_sums_of_its_rows() {
+    let data = crate_path("samples/2026-10-csv");
+    let periods = Period::parse_list(&["2026-07..2026-10"]).unwrap();
+    let ds = incentive::load::Dataset::load(&crate_path("schemes"), &[], &data, &periods).unwrap();
+    let candidate = ds.scheme_index("transactional-5min").unwrap();
+    let current = ds.scheme_index("transactional").unwrap();
+    let ev = incentive::engine::evaluate(
+        ds,
+        &|e, p| {
+            let paid = e.scheme_in(p);
+            if paid == current {
+                vec![(paid, Role::Paid), (candidate, Role::Candidate)]
+            } else {
+                Vec::new()
+            }
+        },
+        incentive::engine::SourceRows::Skip,
+    )
+    .unwrap();
+    let cmp = compare(&ev, candidate);
+    use rust_decimal::Decimal;
+    let mut by_key: BTreeMap<(Option<String>, String), (Decimal, Decimal, usize)> = BTreeMap::new();
+    let mut by_team: BTreeMap<String, (Decimal, Decimal, usize)> = BTreeMap::new();
+    let mut by_person: BTreeMap<usize, Decimal> = BTreeMap::new();
+    for r in &cmp.rows {
+        assert_eq!(r.delta, r.candidate - r.current);
+        for key in [Some(r.period.to_string()), None] {
+            let e = by_key.entry((key, r.currency.clone())).or_default();
+            e.0 += r.current;
+            e.1 += r.candidate;
+            e.2 += 1;
+        }
+        let t = by_team
+            .entry(ev.roster[r.employee].team.clone())
+            .or_default();
+        t.0 += r.current;
+        t.1 += r.candidate;
+        t.2 += 1;
+        *by_person.entry(r.employee).or_default() += r.delta;
+    }
+    assert_eq!(by_key.len(), cmp.totals.len());
+    for ((period, currency), c) in &cmp.totals {
+        let (cur, cand, n) = by_key[&(period.map(|p| p.to_string()), currency.clone())];
+        assert_eq!((c.current, c.candidate), (cur, cand));
+        assert_eq!(c.moves.gain + c.moves.lose + c.moves.same, n);
+    }
+    for ((team, _), c) in &cmp.teams {
+        let (cur, cand, n) = by_team[team];
+        assert_eq!((c.current, c.candidate), (cur, cand));
+        assert_eq!(c.moves.gain + c.moves.lose + c.moves.same, n);
+    }
+    let mut losses: Vec<(Decimal, usize)> = by_person
+        .iter()
+        .filter(|(_, d)| **d < Decimal::ZERO)
+        .map(|(e, d)| (*d, *e))
+        .collect();
+    losses.sort();
+    let shown: Vec<(Decimal, usize)> = cmp
+        .largest_losses
+        .iter()
+        .map(|l| (l.delta, l.employee))
+        .collect();
+    assert_eq!(shown, losses.into_iter().take(10).collect::<Vec<_>>());
+    let all = &cmp.totals[&(None, "KZT".to_string())];
+    let factor = cmp.cost_factor["KZT"].clone().unwrap();
+    assert_eq!(
+        incentive::num::exact(all.candidate) * factor,
+        incentive::num::exact(all.current)
+    );
+    let bins: usize = cmp.delta_bins().iter().sum();
+    assert_eq!(
+        bins,
+        cmp.rows.iter().filter(|r| r.delta_share.is_some()).count()
+    );
+}
