@@ -14,8 +14,6 @@ use incentive::run::{self, RunResult};
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 fn compute(data: &str, period: &str) -> RunResult {
     run::compute(
@@ -417,61 +415,12 @@ fn every_payouts_sheet_prints_on_a4_fit_to_width_with_its_header_repeated() {
     }
 }
 
-fn find_on_path(program: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(program))
-        .find(|p| p.is_file())
-}
-
 /// Converts `files` to PDF with LibreOffice into `work/pdf`.
 fn libreoffice_pdf(work: &Path, files: &[PathBuf]) -> PathBuf {
-    // Never a green no-op: without LibreOffice this test fails and says how to get it.
-    let soffice = find_on_path("soffice").expect(
-        "soffice (LibreOffice) is not on PATH: scripts/test installs it as root; elsewhere run \
-         apt-get install -y --no-install-recommends libreoffice-calc-nogui",
-    );
     let profile = work.join("profile");
     std::fs::create_dir_all(&profile).unwrap();
     let out = work.join("pdf");
-    let mut child = Command::new(soffice)
-        .arg(format!(
-            "-env:UserInstallation=file://{}",
-            profile.display()
-        ))
-        .args([
-            "--headless",
-            "--norestore",
-            "--nolockcheck",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-        ])
-        .arg(&out)
-        .args(files)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("soffice starts");
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > Duration::from_secs(300) {
-            let _ = child.kill();
-            panic!("soffice did not finish converting within 300 s");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        status.success(),
-        "soffice failed: {status}\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    common::soffice_convert(&profile, "pdf", &out, files);
     out
 }
 

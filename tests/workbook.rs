@@ -1,6 +1,8 @@
 //! payouts.xlsx on the reference period: every sheet read back, byte-reproducible, no text turned
 //! into a formula, and recalculated by a real spreadsheet engine (LibreOffice) to the same values.
 
+mod common;
+
 use calamine::{Data, Reader, Xlsx};
 use incentive::period::Period;
 use incentive::report::Context;
@@ -10,8 +12,8 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+
+use std::time::Instant;
 
 const COMMAND: &str = "incentive run --data tests/fixtures/reference/2026-09.xlsx --period 2026-09 --schemes schemes --lang en";
 
@@ -422,13 +424,6 @@ fn russian_labels() {
 // ---------------------------------------------------------------------------------------------
 // Recalculation in LibreOffice.
 
-fn find_on_path(program: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(program))
-        .find(|p| p.is_file())
-}
-
 /// A copy of the workbook rebuilt from what was read back, with every formula's cached value
 /// deliberately wrong: whatever LibreOffice then shows for a formula it computed itself.
 fn wrong_cached_copy(sheets: &Sheets) -> Vec<u8> {
@@ -474,7 +469,7 @@ const RECALC_ALWAYS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 "#;
 
 /// Converts `files` to xlsx with LibreOffice, recalculating every formula on load.
-fn libreoffice_recalc(soffice: &Path, work: &Path, files: &[PathBuf]) -> PathBuf {
+fn libreoffice_recalc(work: &Path, files: &[PathBuf]) -> PathBuf {
     let profile = work.join("profile");
     std::fs::create_dir_all(profile.join("user")).unwrap();
     std::fs::write(
@@ -483,44 +478,7 @@ fn libreoffice_recalc(soffice: &Path, work: &Path, files: &[PathBuf]) -> PathBuf
     )
     .unwrap();
     let out = work.join("recalculated");
-    let mut child = Command::new(soffice)
-        .arg(format!(
-            "-env:UserInstallation=file://{}",
-            profile.display()
-        ))
-        .args([
-            "--headless",
-            "--norestore",
-            "--nolockcheck",
-            "--convert-to",
-            "xlsx",
-            "--outdir",
-        ])
-        .arg(&out)
-        .args(files)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("soffice starts");
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > Duration::from_secs(300) {
-            let _ = child.kill();
-            panic!("soffice did not finish converting within 300 s");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        status.success(),
-        "soffice failed: {status}\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    common::soffice_convert(&profile, "xlsx", &out, files);
     out
 }
 
@@ -593,10 +551,7 @@ fn half_cent_workbook(cases: &[([f64; 4], Decimal)]) -> Vec<u8> {
 fn libreoffice_recalculates_to_the_cached_values() {
     // Never a green no-op: without LibreOffice this test fails and says how to get it
     // (scripts/test installs it where it can).
-    let soffice = find_on_path("soffice").expect(
-        "soffice (LibreOffice) is not on PATH: scripts/test installs it as root; elsewhere run \
-         apt-get install -y --no-install-recommends libreoffice-calc-nogui",
-    );
+    common::soffice();
     let started = Instant::now();
     let reference = read_sheets(&payouts(&compute(), Lang::En));
     let sample = read_sheets(&payouts(&compute_sample(), Lang::En));
@@ -631,7 +586,7 @@ fn libreoffice_recalculates_to_the_cached_values() {
     let halves = half_cent_cases();
     paths.push(input.join("half-cents.xlsx"));
     std::fs::write(&paths[5], half_cent_workbook(&halves)).unwrap();
-    let out = libreoffice_recalc(&soffice, work.path(), &paths);
+    let out = libreoffice_recalc(work.path(), &paths);
 
     let formulas: usize = reference
         .iter()

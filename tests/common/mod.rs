@@ -3,7 +3,8 @@
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// A path inside the crate.
 pub fn crate_path(rel: &str) -> PathBuf {
@@ -53,4 +54,64 @@ pub fn run<S: AsRef<OsStr>>(args: &[S], tmp: &Path) -> Outcome {
         stdout: clean(&output.stdout),
         stderr: clean(&output.stderr),
     }
+}
+
+/// A program on PATH, if there is one.
+pub fn find_on_path(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(program))
+        .find(|p| p.is_file())
+}
+
+/// LibreOffice's `soffice`. Never a green no-op: without it the calling test fails and says how
+/// to get it (scripts/test installs it where it can).
+pub fn soffice() -> PathBuf {
+    find_on_path("soffice").expect(
+        "soffice (LibreOffice) is not on PATH: scripts/test installs it as root; elsewhere run \
+         apt-get install -y --no-install-recommends libreoffice-calc-nogui",
+    )
+}
+
+/// Converts `files` with LibreOffice headless (`--convert-to FORMAT`) into `out`, with the user
+/// profile in `profile`; fails the test when soffice fails or takes more than 300 s.
+pub fn soffice_convert(profile: &Path, format: &str, out: &Path, files: &[PathBuf]) {
+    let mut child = Command::new(soffice())
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            profile.display()
+        ))
+        .args([
+            "--headless",
+            "--norestore",
+            "--nolockcheck",
+            "--convert-to",
+            format,
+            "--outdir",
+        ])
+        .arg(out)
+        .args(files)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("soffice starts");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(300) {
+            let _ = child.kill();
+            panic!("soffice did not finish converting within 300 s");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        status.success(),
+        "soffice failed: {status}\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
