@@ -371,6 +371,24 @@ impl RunResult {
         out
     }
 
+    /// What the employee's candidate scheme would change: (candidate − paid, that ÷ paid when
+    /// paid is not zero). None without a candidate, or when it pays in another currency
+    /// (amounts in different currencies are never subtracted).
+    pub fn candidate_change(
+        &self,
+        e: &EmployeeResult,
+    ) -> Option<(Decimal, Option<crate::num::Exact>)> {
+        let c = e.candidate.as_ref()?;
+        if self.schemes[c.scheme].currency != self.currency(e) {
+            return None;
+        }
+        let delta = c.score.total.checked_sub(e.score.total)?;
+        Some((
+            delta,
+            crate::analysis::compare::delta_share(delta, e.score.total),
+        ))
+    }
+
     /// Whether anyone has a candidate scheme beside the paid one (the Observation sheet).
     pub fn has_candidates(&self) -> bool {
         self.employees.iter().any(|e| e.candidate.is_some())

@@ -91,6 +91,10 @@ impl Cost {
     pub fn delta(&self) -> Decimal {
         self.candidate.saturating_sub(self.current)
     }
+    /// delta ÷ today's cost; none when today's cost is zero.
+    pub fn delta_share(&self) -> Option<Exact> {
+        delta_share(self.delta(), self.current)
+    }
 }
 
 /// An employee whose pay falls, summed over the compared periods.
@@ -200,7 +204,8 @@ fn share(count: usize, of: usize) -> Option<Exact> {
     (of > 0).then(|| exact_int(count as i64) / exact_int(of as i64))
 }
 
-fn delta_share(delta: Decimal, current: Decimal) -> Option<Exact> {
+/// delta ÷ today's pay; none when today's pay is zero.
+pub fn delta_share(delta: Decimal, current: Decimal) -> Option<Exact> {
     (!current.is_zero()).then(|| exact(delta) / exact(current))
 }
 

@@ -215,8 +215,7 @@ fn cost_row(
         result_text(dec_f64(c.delta())),
         &money,
     )?;
-    if !c.current.is_zero() {
-        let share = crate::num::exact(c.delta()) / crate::num::exact(c.current);
+    if let Some(share) = c.delta_share() {
         formula(
             ws,
             r,

@@ -1156,8 +1156,7 @@ fn observation(ws: &mut Worksheet, run: &RunResult, cx: &Context, f: &Formats) -
             dec_f64(c.score.total),
             &money_format(&candidate.currency),
         )?;
-        if candidate.currency == scheme.currency {
-            let delta = c.score.total - e.score.total;
+        if let Some((delta, share)) = run.candidate_change(e) {
             formula(
                 ws,
                 r,
@@ -1166,8 +1165,7 @@ fn observation(ws: &mut Worksheet, run: &RunResult, cx: &Context, f: &Formats) -
                 result_text(dec_f64(delta)),
                 &money,
             )?;
-            if !e.score.total.is_zero() {
-                let pct = exact(delta) / exact(e.score.total);
+            if let Some(pct) = share {
                 formula(
                     ws,
                     r,
