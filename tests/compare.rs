@@ -50,38 +50,34 @@ fn payroll(dir: &Path) -> BTreeMap<String, String> {
         .collect()
 }
 
-#[test]
-fn every_candidate_amount_is_what_run_pays_on_that_scheme() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    copy_dir(&crate_path("samples/2026-10-csv"), &data);
-    let schemes = crate_path("schemes");
-    let out = tmp.path().join("cmp");
-    let r = run(
-        &[
-            "compare",
-            "--data",
-            data.to_str().unwrap(),
-            "--period",
-            "2026-07..2026-10",
-            "--candidate",
-            "transactional-5min",
-            "--current",
-            "transactional",
-            "--schemes",
-            schemes.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        tmp.path(),
-    );
+/// `incentive compare --data DATA --schemes SCHEMES --out OUT ARGS…`, which must succeed.
+fn compare_ok(
+    tmp: &Path,
+    data: &Path,
+    schemes: &Path,
+    out: &Path,
+    args: &[&str],
+) -> common::Outcome {
+    let mut all = vec![
+        "compare",
+        "--data",
+        data.to_str().unwrap(),
+        "--schemes",
+        schemes.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    all.extend(args);
+    let r = run(&all, tmp);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    insta::assert_snapshot!("compare_stdout", r.stdout);
-    // What HR reads, as text: every cell of Totals and Calibration (numbers as stored).
-    let mut text = String::new();
-    for name in ["Totals", "Calibration", "Flags"] {
-        text.push_str(&format!("== {name}\n"));
-        for row in sheet(&out.join("compare.xlsx"), name) {
+    r
+}
+
+/// A sheet as text lines, cells joined by ` | ` (numbers as stored).
+fn sheet_lines(path: &Path, name: &str) -> Vec<String> {
+    sheet(path, name)
+        .iter()
+        .map(|row| {
             let cells: Vec<String> = row
                 .iter()
                 .map(|d| match d {
@@ -89,7 +85,34 @@ fn every_candidate_amount_is_what_run_pays_on_that_scheme() {
                     other => cell_text(other),
                 })
                 .collect();
-            text.push_str(cells.join(" | ").trim_end_matches([' ', '|']));
+            cells.join(" | ").trim_end_matches([' ', '|']).to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn every_candidate_amount_is_what_run_pays_on_that_scheme() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    copy_dir(&crate_path("samples/2026-10-csv"), &data);
+    let schemes = crate_path("schemes");
+    let out = tmp.path().join("cmp");
+    let args = [
+        "--period",
+        "2026-07..2026-10",
+        "--candidate",
+        "transactional-5min",
+        "--current",
+        "transactional",
+    ];
+    let r = compare_ok(tmp.path(), &data, &schemes, &out, &args);
+    insta::assert_snapshot!("compare_stdout", r.stdout);
+    // What HR reads, as text: every cell of Totals and Calibration (numbers as stored).
+    let mut text = String::new();
+    for name in ["Totals", "Calibration", "Flags"] {
+        text.push_str(&format!("== {name}\n"));
+        for line in sheet_lines(&out.join("compare.xlsx"), name) {
+            text.push_str(&line);
             text.push('\n');
         }
     }
@@ -246,25 +269,15 @@ fn observation_never_changes_payroll() {
     assert_eq!(manifest.matches("\"candidate\": {").count(), 10);
     // The candidate in the Observation sheet is what compare says for the same month.
     let out = tmp.path().join("cmp");
-    let r = run(
-        &[
-            "compare",
-            "--data",
-            observed.to_str().unwrap(),
-            "--period",
-            "2026-10",
-            "--candidate",
-            "transactional-5min",
-            "--current",
-            "transactional",
-            "--schemes",
-            schemes.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        tmp.path(),
-    );
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let args = [
+        "--period",
+        "2026-10",
+        "--candidate",
+        "transactional-5min",
+        "--current",
+        "transactional",
+    ];
+    compare_ok(tmp.path(), &observed, &schemes, &out, &args);
     let cmp: BTreeMap<String, String> = sheet(&out.join("compare.xlsx"), "Comparison")[2..]
         .iter()
         .map(|r| (cell_text(&r[1]), cell_text(&r[7])))
@@ -502,34 +515,9 @@ fn calibration_on_a_hand_made_history() {
     );
     // The same through the binary: the Flags sheet says which targets to move, and where to.
     let out = tmp.path().join("out");
-    let r = run(
-        &[
-            "compare",
-            "--data",
-            data.to_str().unwrap(),
-            "--period",
-            "2026-01..2026-02",
-            "--candidate",
-            "next",
-            "--schemes",
-            schemes.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        tmp.path(),
-    );
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let flags: Vec<String> = sheet(&out.join("compare.xlsx"), "Flags")
-        .iter()
-        .map(|row| {
-            row.iter()
-                .map(cell_text)
-                .collect::<Vec<_>>()
-                .join(" | ")
-                .trim_end_matches([' ', '|'])
-                .to_string()
-        })
-        .collect();
+    let args = ["--period", "2026-01..2026-02", "--candidate", "next"];
+    compare_ok(tmp.path(), &data, &schemes, &out, &args);
+    let flags = sheet_lines(&out.join("compare.xlsx"), "Flags");
     insta::assert_snapshot!("hand_made_flags", flags.join("\n"));
     let all = &cmp.totals[&(None, "KZT".to_string())];
     assert_eq!(all.moves.gain + all.moves.lose + all.moves.same, 10);
