@@ -62,9 +62,10 @@ pub fn verify(dir: &Path) -> Result<Verification> {
             recorded.period
         ))
     })?;
-    let result = match crate::run::compute(
+    let result = match crate::run::compute_mapped(
         &recorded.schemes_dir.resolve(),
         &recorded.data.path.resolve(),
+        recorded.mapping.as_deref(),
         period,
     ) {
         Ok(r) => r,

@@ -191,7 +191,15 @@ pub fn evaluate(mut ds: Dataset, assign: &Assign<'_>, rows: SourceRows) -> Resul
     for t in &mut tables {
         t.encoding = t.table.and_then(|table| ds.source.encoding(table));
     }
-    let data_files = hash_all(&ds.source.files())?;
+    let mut data_paths = ds.source.files();
+    if let Some(m) = &ds.mapping {
+        data_paths.extend(m.files.iter().cloned());
+    }
+    let data_files = hash_all(&data_paths)?;
+    let mapping = ds.mapping.map(|m| crate::results::MappingUse {
+        name: m.name,
+        usage: ds.source.usage(),
+    });
     let scheme_files = hash_all(&schemes.iter().map(|s| s.file.clone()).collect::<Vec<_>>())?;
     Ok(Evaluation {
         schemes: ds.schemes,
@@ -203,6 +211,7 @@ pub fn evaluate(mut ds: Dataset, assign: &Assign<'_>, rows: SourceRows) -> Resul
         schemes_dir: ds.schemes_dir,
         data_files,
         scheme_files,
+        mapping,
     })
 }
 

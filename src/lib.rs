@@ -1,6 +1,6 @@
 //! `incentive`: exact, explainable sales bonus payouts from CRM exports and YAML schemes.
 //!
-//! Data flows one way: read inputs ([`data`]) → validate into typed rows → compute metrics while
+//! Data flows one way: read inputs ([`data`], a CRM export through a [`mapping`]) → validate into typed rows → compute metrics while
 //! streaming ([`metrics`]) → score ([`scoring`], pure) → render outputs ([`report`]) → write them, only inside `--out`
 //! ([`output`]).
 //! [`run`] wires the stages together for the command line ([`cli`]).
@@ -13,6 +13,7 @@ pub mod data;
 pub mod engine;
 pub mod error;
 pub mod load;
+pub mod mapping;
 pub mod metrics;
 pub mod num;
 pub mod output;

@@ -9,6 +9,7 @@ use crate::data::source::Source;
 use crate::data::tables::Table;
 use crate::data::{TableSource, TypedRow, read_table};
 use crate::error::{Capped, Problem};
+use crate::mapping::read::MappedSource;
 use crate::period::Period;
 use crate::results::{Employee, TableStats};
 use crate::scheme::{self, Scheme};
@@ -19,11 +20,22 @@ use std::path::{Path, PathBuf};
 /// (employee_id, period, metric in lower case) → (target, row number).
 type Plans = HashMap<(String, Period, String), (Decimal, usize)>;
 
+/// The mapping a CRM export was read through: its name and the files it is made of.
+#[derive(Debug, Clone)]
+pub struct MappingInfo {
+    /// A preset's name, or the mapping file as given.
+    pub name: String,
+    /// The mapping's files (a preset is built in and has none), hashed with the data.
+    pub files: Vec<PathBuf>,
+}
+
 /// The validated inputs of an evaluation, read once.
 pub struct Dataset {
     /// Where the tables come from (a workbook, a CSV folder; later a mapped CRM export or a
     /// SQL engine).
     pub source: Box<dyn TableSource>,
+    /// The mapping the source is read through, if the data is a CRM's own export.
+    pub mapping: Option<MappingInfo>,
     pub schemes: Vec<Scheme>,
     /// The roster, in the order of the employees table; people on an unknown scheme are left
     /// out (and reported in `problems`).
@@ -51,6 +63,7 @@ impl Dataset {
         schemes_dir: &Path,
         extra_schemes: &[PathBuf],
         data: &Path,
+        mapping: Option<&str>,
         periods: &[Period],
     ) -> Result<Dataset, Vec<Problem>> {
         let mut problems: Vec<Problem> = Vec::new();
@@ -80,12 +93,32 @@ impl Dataset {
                 }
             }
         }
-        let source: Box<dyn TableSource> = match Source::open(data) {
-            Ok(s) => Box::new(s),
+        // A mapping is read before the data is opened: a broken mapping is reported even when
+        // the data cannot be opened either.
+        let mapping = match mapping.map(crate::mapping::load).transpose() {
+            Ok(m) => m,
+            Err(p) => {
+                problems.extend(p);
+                problems.extend(Source::open(data).err());
+                return Err(problems);
+            }
+        };
+        let opened = Source::open(data);
+        let (source, mapping_info): (Box<dyn TableSource>, Option<MappingInfo>) = match opened {
             Err(p) => {
                 problems.push(p);
                 return Err(problems);
             }
+            Ok(s) => match mapping {
+                Some(m) => {
+                    let info = MappingInfo {
+                        name: m.name(),
+                        files: m.paths(),
+                    };
+                    (Box::new(MappedSource::new(s, m)), Some(info))
+                }
+                None => (Box::new(s), None),
+            },
         };
         let (mut roster, roster_stats) =
             read_roster(source.as_ref(), &schemes, &failed, &mut problems);
@@ -93,6 +126,7 @@ impl Dataset {
         roster.retain(|e| e.scheme != usize::MAX);
         let mut ds = Dataset {
             source,
+            mapping: mapping_info,
             schemes,
             roster,
             periods: periods.to_vec(),

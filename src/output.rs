@@ -92,8 +92,17 @@ pub fn statement_stems(ids: &[&str]) -> Vec<String> {
 fn is_run_file(rel: &str) -> bool {
     matches!(
         rel,
-        "payroll.csv" | "payouts.xlsx" | "run.json" | "compare.xlsx"
+        "payroll.csv"
+            | "payouts.xlsx"
+            | "run.json"
+            | "compare.xlsx"
+            | "mapping-report.txt"
+            | "source-rows.csv"
     ) || rel.ends_with(".partial")
+        || rel.strip_prefix("canonical/").is_some_and(|n| {
+            n.strip_suffix(".csv")
+                .is_some_and(|t| crate::data::tables::Table::from_name(t).is_some())
+        })
         || rel
             .strip_prefix("statements/")
             .is_some_and(|n| !n.contains('/') && n.ends_with(".xlsx"))

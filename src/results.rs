@@ -110,6 +110,15 @@ pub struct Evaluation {
     pub schemes_dir: PathBuf,
     pub data_files: Vec<FileHash>,
     pub scheme_files: Vec<FileHash>,
+    pub mapping: Option<MappingUse>,
+}
+
+/// The mapping a CRM export was read through, and how each source table's rows were used.
+#[derive(Debug, Clone)]
+pub struct MappingUse {
+    /// A preset's name, or the mapping file as given (what `--mapping` was).
+    pub name: String,
+    pub usage: Vec<crate::data::usage::Usage>,
 }
 
 impl Evaluation {
@@ -158,6 +167,7 @@ impl Evaluation {
             schemes_dir: self.schemes_dir,
             data_files: self.data_files,
             scheme_files: self.scheme_files,
+            mapping: self.mapping,
         })
     }
 }
@@ -272,6 +282,8 @@ pub struct RunResult {
     pub data_files: Vec<FileHash>,
     /// The scheme files loaded, with their hashes (by scheme index).
     pub scheme_files: Vec<FileHash>,
+    /// The mapping the data was read through, when it is a CRM's own export.
+    pub mapping: Option<MappingUse>,
 }
 
 impl RunResult {

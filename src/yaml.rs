@@ -289,10 +289,16 @@ fn too_large(size: u64) -> String {
 
 /// Reads a scheme file, refusing anything but a regular file and holding it to the size limit.
 pub fn read_file(file: &std::path::Path) -> Result<String, String> {
+    read_text(file, "the scheme")
+}
+
+/// Reads a YAML file (`what` names it in messages: "the scheme", "the mapping"), held to the
+/// same size limit as a scheme.
+pub fn read_text(file: &std::path::Path, what: &str) -> Result<String, String> {
     use std::io::Read;
-    let meta = std::fs::metadata(file).map_err(|e| format!("cannot read the scheme: {e}"))?;
+    let meta = std::fs::metadata(file).map_err(|e| format!("cannot read {what}: {e}"))?;
     if !meta.is_file() {
-        return Err("cannot read the scheme: this is not a regular file".to_string());
+        return Err(format!("cannot read {what}: this is not a regular file"));
     }
     if meta.len() > limits::SCHEME_BYTES {
         return Err(too_large(meta.len()));
@@ -300,7 +306,7 @@ pub fn read_file(file: &std::path::Path) -> Result<String, String> {
     let mut text = String::new();
     std::fs::File::open(file)
         .and_then(|f| f.take(limits::SCHEME_BYTES + 1).read_to_string(&mut text))
-        .map_err(|e| format!("cannot read the scheme: {e}"))?;
+        .map_err(|e| format!("cannot read {what}: {e}"))?;
     if text.len() as u64 > limits::SCHEME_BYTES {
         return Err(too_large(text.len() as u64));
     }

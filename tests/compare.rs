@@ -467,7 +467,7 @@ fn calibration_on_a_hand_made_history() {
     )
     .unwrap();
     let periods = Period::parse_list(&["2026-01..2026-02"]).unwrap();
-    let ds = incentive::load::Dataset::load(&schemes, &[], &data, &periods).unwrap();
+    let ds = incentive::load::Dataset::load(&schemes, &[], &data, None, &periods).unwrap();
     let next = ds.scheme_index("next").unwrap();
     let ev = incentive::engine::evaluate(
         ds,
@@ -597,7 +597,8 @@ fn a_change_of_scheme_is_paid_by_period_and_listed() {
         }
     });
     let periods = Period::parse_list(&["2026-08..2026-09"]).unwrap();
-    let ds = incentive::load::Dataset::load(&crate_path("schemes"), &[], &data, &periods).unwrap();
+    let ds =
+        incentive::load::Dataset::load(&crate_path("schemes"), &[], &data, None, &periods).unwrap();
     let candidate = ds.scheme_index("transactional-5min").unwrap();
     let transactional = ds.scheme_index("transactional").unwrap();
     let ev = incentive::engine::evaluate(
@@ -664,7 +665,8 @@ fn a_change_of_scheme_is_paid_by_period_and_listed() {
 fn compare_totals_are_the_sums_of_its_rows() {
     let data = crate_path("samples/2026-10-csv");
     let periods = Period::parse_list(&["2026-07..2026-10"]).unwrap();
-    let ds = incentive::load::Dataset::load(&crate_path("schemes"), &[], &data, &periods).unwrap();
+    let ds =
+        incentive::load::Dataset::load(&crate_path("schemes"), &[], &data, None, &periods).unwrap();
     let candidate = ds.scheme_index("transactional-5min").unwrap();
     let current = ds.scheme_index("transactional").unwrap();
     let ev = incentive::engine::evaluate(

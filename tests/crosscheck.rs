@@ -201,7 +201,7 @@ fn engine_evaluate(
     candidate: &str,
     current: Option<&str>,
 ) -> Result<(Evaluation, usize), incentive::error::Error> {
-    let ds = incentive::load::Dataset::load(Path::new("schemes"), &[], data, periods)
+    let ds = incentive::load::Dataset::load(Path::new("schemes"), &[], data, None, periods)
         .unwrap_or_else(|p| panic!("{p:?}"));
     let cand = ds.scheme_index(candidate).expect("the candidate scheme");
     let current = current.map(|c| ds.scheme_index(c).expect("the current scheme"));

@@ -19,6 +19,8 @@ pub struct Args {
     /// The months to compare: YYYY-MM or a range YYYY-MM..YYYY-MM; may repeat.
     #[arg(long, required = true)]
     period: Vec<String>,
+    #[command(flatten)]
+    mapping: super::MappingArg,
     /// The candidate scheme: an id in --schemes, or a scheme .yaml file elsewhere.
     #[arg(long)]
     candidate: String,
@@ -81,7 +83,14 @@ pub fn run(a: Args) -> Result<()> {
     } else {
         a.candidate.trim().to_string()
     };
-    let mut ds = Dataset::load(&a.schemes, &extra, &a.data, &periods).map_err(Error::BadInput)?;
+    let mut ds = Dataset::load(
+        &a.schemes,
+        &extra,
+        &a.data,
+        a.mapping.mapping.as_deref(),
+        &periods,
+    )
+    .map_err(Error::BadInput)?;
     let candidate = ds.scheme_index(&candidate_id);
     let current = a.current.as_deref().map(|c| (c, ds.scheme_index(c)));
     if candidate.is_none() && !ds.problems.iter().any(|p| p.place.contains(&candidate_id)) {

@@ -12,6 +12,7 @@ macro_rules! sayln {
 mod compare;
 mod diff;
 mod explain;
+mod map;
 mod run;
 mod validate;
 mod verify;
@@ -48,6 +49,9 @@ enum Command {
     /// Compare a candidate scheme with the schemes people are paid on, over several periods;
     /// write compare.xlsx (HR's document: never payroll).
     Compare(compare::Args),
+    /// Read a CRM's own export through a mapping and write the canonical tables as CSV, with a
+    /// report of how every source row was used (check a mapping before trusting it).
+    Map(map::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -67,6 +71,7 @@ pub fn main() -> i32 {
         Command::Explain(a) => explain::run(a),
         Command::Validate(a) => validate::run(a),
         Command::Compare(a) => compare::run(a),
+        Command::Map(a) => map::run(a),
     };
     match outcome {
         Ok(()) => 0,
@@ -85,6 +90,8 @@ struct Inputs {
     /// A workbook (.xlsx, .xlsm, .xls, .ods; one sheet per table) or a folder of CSV files.
     #[arg(long)]
     data: std::path::PathBuf,
+    #[command(flatten)]
+    mapping: MappingArg,
     /// The month, YYYY-MM.
     #[arg(long)]
     period: String,
@@ -105,8 +112,22 @@ impl Inputs {
     }
 
     fn compute(&self, period: Period) -> Result<crate::run::RunResult> {
-        crate::run::compute(&self.schemes, &self.data, period)
+        crate::run::compute_mapped(
+            &self.schemes,
+            &self.data,
+            self.mapping.mapping.as_deref(),
+            period,
+        )
     }
+}
+
+/// `--mapping`: how a CRM's own export becomes the canonical tables.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct MappingArg {
+    /// Read --data as a CRM's own export through a mapping: a built-in preset (bitrix24,
+    /// amocrm) or a mapping YAML file (which may `extends:` a preset).
+    #[arg(long)]
+    pub mapping: Option<String>,
 }
 
 fn parse_period(text: &str) -> Result<Period> {

@@ -27,8 +27,12 @@ pub fn run(a: Args) -> Result<()> {
     let mut result = a.inputs.compute(period)?;
     report::localize(&mut result, &labels);
     let i = &a.inputs;
+    let mapping = match &i.mapping.mapping {
+        Some(m) => format!(" --mapping {m}"),
+        None => String::new(),
+    };
     let command = format!(
-        "incentive run --data {} --period {} --schemes {} --lang {}",
+        "incentive run --data {}{mapping} --period {} --schemes {} --lang {}",
         i.data.display(),
         result.period,
         i.schemes.display(),

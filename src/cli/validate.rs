@@ -15,6 +15,8 @@ pub struct Args {
     /// …for these months: YYYY-MM or a range YYYY-MM..YYYY-MM; may repeat.
     #[arg(long, requires = "data")]
     period: Vec<String>,
+    #[command(flatten)]
+    mapping: super::MappingArg,
 }
 
 fn plural(n: usize) -> &'static str {
@@ -27,8 +29,14 @@ pub fn run(a: Args) -> Result<()> {
             .map_err(|m| Error::BadInput(vec![crate::error::Problem::new("--period", m)]))?;
         // Every period as a run would evaluate it (the paid schemes and any observe_scheme),
         // from one read of the data.
-        let ds =
-            crate::load::Dataset::load(&a.schemes, &[], data, &periods).map_err(Error::BadInput)?;
+        let ds = crate::load::Dataset::load(
+            &a.schemes,
+            &[],
+            data,
+            a.mapping.mapping.as_deref(),
+            &periods,
+        )
+        .map_err(Error::BadInput)?;
         let ev =
             crate::engine::evaluate(ds, &crate::engine::payroll, crate::engine::SourceRows::Skip)?;
         print_warnings(&ev.warnings);
@@ -50,7 +58,20 @@ pub fn run(a: Args) -> Result<()> {
         );
         return Ok(());
     }
-    let loaded = crate::scheme::load_dir(&a.schemes).map_err(Error::BadInput)?;
+    let mapping = a.mapping.mapping.as_deref().map(crate::mapping::load);
+    let loaded = match (crate::scheme::load_dir(&a.schemes), mapping) {
+        (Ok(l), None | Some(Ok(_))) => l,
+        (Err(mut p), Some(Err(q))) => {
+            p.extend(q);
+            return Err(Error::BadInput(p));
+        }
+        (Err(p), _) | (_, Some(Err(p))) => return Err(Error::BadInput(p)),
+    };
+    if let Some(m) = &a.mapping.mapping {
+        sayln!(
+            "ok: the mapping {m}: no problems (give --data and --period to check it on an export)"
+        );
+    }
     // Without a period, an observation is over when its last month is before this one.
     let today = chrono::Utc::now().date_naive();
     let this_month = crate::period::Period::parse(&today.format("%Y-%m").to_string());

@@ -10,6 +10,7 @@ pub mod encoding;
 pub mod limits;
 pub mod source;
 pub mod tables;
+pub mod usage;
 pub mod value;
 mod xls_guard;
 
@@ -45,6 +46,11 @@ pub trait TableSource {
     }
     /// The files read, for the run's hashes (a run is verified by them months later).
     fn files(&self) -> Vec<PathBuf>;
+    /// How the rows of each source table read so far were used, where the source maps its
+    /// tables (empty for the canonical layout, whose rows are all its tables' rows).
+    fn usage(&self) -> Vec<usage::Usage> {
+        Vec::new()
+    }
 }
 
 impl TableSource for source::Source {
@@ -195,15 +201,18 @@ pub fn read_table(
                     values.push(Value::Empty);
                     per_column[i] += 1;
                     if per_column[i] <= PROBLEMS_PER_COLUMN {
-                        let header = mapping[i].map_or(col.name, |j| headers[j].as_str());
-                        problems.push(Problem::new(
-                            format!(
-                                "{place}, row {}, column {}",
-                                row.number,
-                                limits::quote(header)
-                            ),
-                            message,
-                        ));
+                        let at = match (row.locate, mapping[i]) {
+                            (Some(locate), Some(j)) => locate(j),
+                            _ => {
+                                let header = mapping[i].map_or(col.name, |j| headers[j].as_str());
+                                format!(
+                                    "{place}, row {}, column {}",
+                                    row.number,
+                                    limits::quote(header)
+                                )
+                            }
+                        };
+                        problems.push(Problem::new(at, message));
                     }
                 }
             }
@@ -219,6 +228,10 @@ pub fn read_table(
                 if per_column[k] <= PROBLEMS_PER_COLUMN {
                     let header =
                         limits::quote(mapping[0].map_or(columns[0].name, |j| headers[j].as_str()));
+                    let at = match (row.locate, mapping[0]) {
+                        (Some(locate), Some(j)) => locate(j),
+                        _ => format!("{place}, row {}, column {header}", row.number),
+                    };
                     let what = match table {
                         Table::Plans => format!(
                             "a second plan for employee {}, period {}, metric {}",
@@ -229,7 +242,7 @@ pub fn read_table(
                         _ => format!("duplicate {} {}", columns[0].name, limits::quote(&key)),
                     };
                     problems.push(Problem::new(
-                        format!("{place}, row {}, column {header}", row.number),
+                        at,
                         format!("{what} (first at row {first}); each must appear once"),
                     ));
                 }

@@ -46,7 +46,7 @@ pub enum Source {
         path: PathBuf,
         files: Vec<PathBuf>,
         /// The encoding each table's file was read in, once it has been read.
-        encodings: RefCell<Vec<(Table, &'static str)>>,
+        encodings: RefCell<Vec<(String, &'static str)>>,
     },
 }
 
@@ -54,6 +54,10 @@ pub enum Source {
 pub struct Row<'a> {
     pub number: usize,
     pub cells: &'a [RawCell],
+    /// Where cell `i` came from, as the user sees it (`crm_deal.csv, row 14, column
+    /// "STAGE_SEMANTIC_ID"`), when that is not this table's row and header: a CRM export read
+    /// through a mapping names its own files, never the canonical view.
+    pub locate: Option<&'a dyn Fn(usize) -> String>,
 }
 
 impl std::fmt::Debug for Source {
@@ -201,68 +205,90 @@ impl Source {
     /// The text encoding a CSV table was read in (`"UTF-8"`, `"windows-1251"`, …), once
     /// [`Source::read_rows`] has read it; `None` for a workbook or a table not read.
     pub fn encoding(&self, table: Table) -> Option<&'static str> {
+        self.encoding_named(table.name())
+    }
+
+    /// [`Source::encoding`] of a table by its name.
+    pub fn encoding_named(&self, name: &str) -> Option<&'static str> {
         match self {
             Source::CsvFolder { encodings, .. } => encodings
                 .borrow()
                 .iter()
-                .find(|(t, _)| *t == table)
+                .find(|(t, _)| t == name)
                 .map(|(_, e)| *e),
             Source::Workbook { .. } => None,
         }
     }
 
     /// Every sheet whose name is the table's, ignoring case and surrounding spaces.
-    fn sheet_names(&self, table: Table) -> Vec<&str> {
+    fn sheet_names(&self, name: &str) -> Vec<&str> {
         match self {
             Source::Workbook { sheets, .. } => sheets
                 .iter()
-                .filter(|s| s.trim().eq_ignore_ascii_case(table.name()))
+                .filter(|s| s.trim().eq_ignore_ascii_case(name.trim()))
                 .map(String::as_str)
                 .collect(),
             Source::CsvFolder { .. } => Vec::new(),
         }
     }
 
-    fn sheet_name(&self, table: Table) -> Option<String> {
-        self.sheet_names(table).first().map(|s| s.to_string())
+    fn sheet_name(&self, name: &str) -> Option<String> {
+        self.sheet_names(name).first().map(|s| s.to_string())
     }
 
     /// Every CSV file whose stem is the table's name, ignoring case and surrounding spaces.
-    fn csv_files(&self, table: Table) -> Vec<&PathBuf> {
+    fn csv_files(&self, name: &str) -> Vec<&PathBuf> {
         match self {
             Source::CsvFolder { files, .. } => files
                 .iter()
                 .filter(|f| {
                     f.file_stem()
                         .and_then(|s| s.to_str())
-                        .is_some_and(|s| s.trim().eq_ignore_ascii_case(table.name()))
+                        .is_some_and(|s| s.trim().eq_ignore_ascii_case(name.trim()))
                 })
                 .collect(),
             Source::Workbook { .. } => Vec::new(),
         }
     }
 
-    fn csv_file(&self, table: Table) -> Option<PathBuf> {
-        self.csv_files(table).first().map(|p| p.to_path_buf())
+    fn csv_file(&self, name: &str) -> Option<PathBuf> {
+        self.csv_files(name).first().map(|p| p.to_path_buf())
     }
 
     pub fn has_table(&self, table: Table) -> bool {
-        self.sheet_name(table).is_some() || self.csv_file(table).is_some()
+        self.has_named(table.name())
+    }
+
+    /// Whether a sheet or CSV file of this name exists (a CRM export's own table names, such as
+    /// `crm_deal`, are read through a mapping by name).
+    pub fn has_named(&self, name: &str) -> bool {
+        self.sheet_name(name).is_some() || self.csv_file(name).is_some()
+    }
+
+    /// The names of the tables the source holds: its sheets, or its CSV files' stems.
+    pub fn names(&self) -> Vec<String> {
+        match self {
+            Source::Workbook { sheets, .. } => sheets.clone(),
+            Source::CsvFolder { files, .. } => files
+                .iter()
+                .filter_map(|f| f.file_stem().map(|s| s.to_string_lossy().to_string()))
+                .collect(),
+        }
     }
 
     /// Two sheets or files that both name the table: an error naming both.
-    fn ambiguity(&self, table: Table) -> Option<Problem> {
+    fn ambiguity(&self, name: &str) -> Option<Problem> {
         let (what, names): (&str, Vec<String>) = match self {
             Source::Workbook { .. } => (
                 "sheets",
-                self.sheet_names(table)
+                self.sheet_names(name)
                     .iter()
                     .map(|s| format!("{s:?}"))
                     .collect(),
             ),
             Source::CsvFolder { .. } => (
                 "files",
-                self.csv_files(table)
+                self.csv_files(name)
                     .iter()
                     .map(|p| {
                         let name = p.file_name().unwrap_or_default().to_string_lossy();
@@ -278,7 +304,7 @@ impl Source {
                     "the {what} {} all name the table {:?} (names are compared ignoring case and \
                      surrounding spaces); rename or remove all but one",
                     names.join(" and "),
-                    table.name()
+                    name.trim()
                 ),
             )
         })
@@ -286,16 +312,21 @@ impl Source {
 
     /// How the user names the table's location: `data.xlsx: sheet "deals"` or `data/deals.csv`.
     pub fn place(&self, table: Table) -> String {
+        self.place_named(table.name())
+    }
+
+    /// [`Source::place`] of a table by its name.
+    pub fn place_named(&self, name: &str) -> String {
         match self {
             Source::Workbook { path, .. } => format!(
                 "{}: sheet {:?}",
                 path.display(),
-                self.sheet_name(table)
-                    .unwrap_or_else(|| table.name().to_string())
+                self.sheet_name(name)
+                    .unwrap_or_else(|| name.trim().to_string())
             ),
             Source::CsvFolder { path, .. } => self
-                .csv_file(table)
-                .unwrap_or_else(|| path.join(format!("{}.csv", table.name())))
+                .csv_file(name)
+                .unwrap_or_else(|| path.join(format!("{}.csv", name.trim())))
                 .display()
                 .to_string(),
         }
@@ -311,14 +342,23 @@ impl Source {
         table: Table,
         visit: &mut dyn FnMut(Row<'_>, bool),
     ) -> Result<Vec<Problem>, Problem> {
-        if let Some(p) = self.ambiguity(table) {
+        self.read_named(table.name(), visit)
+    }
+
+    /// [`Source::read_rows`] of a table by its name.
+    pub fn read_named(
+        &self,
+        name: &str,
+        visit: &mut dyn FnMut(Row<'_>, bool),
+    ) -> Result<Vec<Problem>, Problem> {
+        if let Some(p) = self.ambiguity(name) {
             return Err(p);
         }
-        let place = self.place(table);
+        let place = self.place_named(name);
         match self {
             Source::Workbook { book, .. } => {
                 let sheet = self
-                    .sheet_name(table)
+                    .sheet_name(name)
                     .ok_or_else(|| Problem::new(&place, "the sheet is missing"))?;
                 let mut book = book.borrow_mut();
                 match &mut *book {
@@ -329,12 +369,12 @@ impl Source {
             }
             Source::CsvFolder { encodings, .. } => {
                 let file = self
-                    .csv_file(table)
+                    .csv_file(name)
                     .ok_or_else(|| Problem::new(&place, "the file is missing"))?;
                 let (problems, encoding) = read_csv(&file, &place, visit)?;
                 let mut encodings = encodings.borrow_mut();
-                encodings.retain(|(t, _)| *t != table);
-                encodings.push((table, encoding));
+                encodings.retain(|(t, _)| t != name);
+                encodings.push((name.to_string(), encoding));
                 Ok(problems)
             }
         }
@@ -416,6 +456,7 @@ fn emit(number: usize, cells: &mut Vec<RawCell>, visit: &mut dyn FnMut(Row<'_>, 
     if cells.iter().any(|c| !c.is_empty()) {
         visit(
             Row {
+                locate: None,
                 number,
                 cells: cells.as_slice(),
             },
@@ -778,6 +819,7 @@ fn read_csv(
         }
         visit(
             Row {
+                locate: None,
                 number: n,
                 cells: &cells,
             },

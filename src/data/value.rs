@@ -23,6 +23,9 @@ pub enum RawCell {
     /// A cell that cannot be taken as it is, with why, e.g. a number too large for a decimal or
     /// a text longer than a cell can hold (already shortened for messages).
     Invalid(String),
+    /// A cell a mapping refused, with the whole message (`"X" is not a known value; expected P,
+    /// S or F`): it says in the source's own terms what was expected.
+    Refused(String),
 }
 
 impl RawCell {
@@ -35,7 +38,7 @@ impl RawCell {
             RawCell::DateTime(dt) => dt.format("%Y-%m-%d %H:%M:%S").to_string(),
             RawCell::Bool(b) => b.to_string().to_uppercase(),
             RawCell::Error(e) => crate::data::limits::quote(e),
-            RawCell::Invalid(why) => why.clone(),
+            RawCell::Invalid(why) | RawCell::Refused(why) => why.clone(),
         }
     }
 
@@ -112,6 +115,9 @@ pub fn read_cell(raw: &RawCell, ty: ColType, decimal_comma: bool) -> Result<Valu
         };
         format!("{} is {what}; expected {}", raw.shown(), ty.expected())
     };
+    if let RawCell::Refused(why) = raw {
+        return Err(why.clone());
+    }
     if let RawCell::Invalid(why) = raw {
         return Err(format!("{why}; expected {}", ty.expected()));
     }

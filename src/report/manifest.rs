@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 pub struct Manifest {
     /// The layout of this file: 1 for the first (no `format` key), 2 since totals per currency,
     /// `final` and each statement's path, 3 since KPIs in observation (`observed`, an
-    /// employee's `observed_total`) and a candidate scheme beside the paid one (`candidate`).
+    /// employee's `observed_total`) and a candidate scheme beside the paid one (`candidate`), 4
+    /// for a run read through a mapping (`mapping`).
     /// A reader refuses a format newer than it knows.
     #[serde(default = "format_one")]
     pub format: u32,
@@ -34,6 +35,10 @@ pub struct Manifest {
     #[serde(default, rename = "final")]
     pub final_run: bool,
     pub employees: Vec<EmployeeEntry>,
+    /// The mapping the data was read through (format 4), when it is a CRM's own export: a
+    /// preset's name or the mapping file as given. Its files are hashed among `data.files`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -205,7 +210,12 @@ pub fn manifest(run: &RunResult, cx: &Context) -> Manifest {
         })
         .collect();
     Manifest {
-        format: FORMAT,
+        // A run read through a mapping cannot be verified by a version that knows no mappings.
+        format: if run.mapping.is_some() {
+            FORMAT_MAPPED
+        } else {
+            FORMAT
+        },
         tool: "incentive".into(),
         version: cx.version.into(),
         period: run.period.to_string(),
@@ -238,6 +248,7 @@ pub fn manifest(run: &RunResult, cx: &Context) -> Manifest {
         totals: totals.iter().map(|(c, t)| (c.clone(), money(*t))).collect(),
         final_run: cx.final_run,
         employees,
+        mapping: run.mapping.as_ref().map(|m| m.name.clone()),
     }
 }
 
@@ -250,6 +261,8 @@ pub fn to_json(m: &Manifest) -> Result<Vec<u8>> {
 
 /// The format of the run.json this version writes (see [`Manifest::format`]).
 pub const FORMAT: u32 = 3;
+/// The format of a run read through a mapping: 3 with `mapping`.
+pub const FORMAT_MAPPED: u32 = 4;
 
 fn format_one() -> u32 {
     1
@@ -335,9 +348,9 @@ impl Manifest {
     /// What is wrong with a manifest that was edited by hand (empty when it is as written).
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
-        if self.format > FORMAT {
+        if self.format > FORMAT_MAPPED {
             out.push(format!(
-                "format {} is newer than this version of incentive reads (at most {FORMAT}); \
+                "format {} is newer than this version of incentive reads (at most {FORMAT_MAPPED}); \
                  use the version that wrote it ({})",
                 self.format,
                 quoted(&self.version)

@@ -1288,6 +1288,52 @@ fn data_report(ws: &mut Worksheet, run: &RunResult, cx: &Context, f: &Formats) -
             r += 1;
         }
     }
+    if let Some(m) = &run.mapping {
+        r += 1;
+        let title = l
+            .get(
+                "The CRM export read through the mapping {name}: every source row, kept or dropped",
+            )
+            .replace("{name}", &m.name);
+        ws.write_string_with_format(r, 0, &title, &f.bold)?;
+        r += 1;
+        let names: Vec<String> = l.all(&[
+            "source",
+            "use",
+            "rows read",
+            "kept",
+            "dropped",
+            "check: read = kept + dropped",
+            "dropped, by reason",
+        ]);
+        for (c, n) in names.iter().enumerate() {
+            ws.write_string_with_format(r, c as u16, n, &f.bold)?;
+        }
+        r += 1;
+        for u in &m.usage {
+            let dropped: usize = u.dropped.iter().map(|(_, n)| n).sum();
+            text(ws, r, 0, &u.place)?;
+            text(ws, r, 1, &usage_role(&u.role, l))?;
+            for (c, v) in [(2, u.rows), (3, u.kept), (4, dropped)] {
+                ws.write_number_with_format(r, c, v as f64, &f.integer)?;
+            }
+            formula(
+                ws,
+                r,
+                5,
+                format!("{}={}+{}", cell(r, 2), cell(r, 3), cell(r, 4)),
+                bool_text(u.rows == u.kept + dropped).to_string(),
+                &Format::new(),
+            )?;
+            let reasons: Vec<String> = u
+                .dropped
+                .iter()
+                .map(|(why, n)| format!("{why}: {n}"))
+                .collect();
+            text(ws, r, 6, &reasons.join("; "))?;
+            r += 1;
+        }
+    }
     ws.set_freeze_panes(1, 0)?;
     ws.autofilter(0, 0, last, 10)?;
     ws.set_row_height(0, 45)?;
@@ -1306,6 +1352,21 @@ fn data_report(ws: &mut Worksheet, run: &RunResult, cx: &Context, f: &Formats) -
         ws.set_column_width(c, w)?;
     }
     print_setup_to(ws, r.saturating_sub(1), 10)
+}
+
+/// What a source table was used for, in the data report.
+fn usage_role(role: &crate::data::usage::Role, l: &crate::report::labels::Labels) -> String {
+    use crate::data::usage::Role;
+    match role {
+        Role::Feeds(t) => l
+            .get("rows of the {table} table")
+            .replace("{table}", t.name()),
+        Role::AsItIs(t) => l
+            .get("the {table} table, read as it is")
+            .replace("{table}", t.name()),
+        Role::Lookup(what) => l.get("looked up: {what}").replace("{what}", what),
+        Role::People => l.get("links CRM users to the roster").to_string(),
+    }
 }
 
 fn audit(

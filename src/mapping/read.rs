@@ -1,0 +1,1141 @@
+//! A CRM export read through a [`Mapping`]: the canonical tables as a [`TableSource`].
+//!
+//! A mapped table streams like any other: each source row is read, kept or dropped by the
+//! table's `keep:` conditions (each drop counted under its reason), made into the canonical
+//! columns and handed on at once. Only lookup tables are held in memory, and only the columns
+//! the mapping reads from them. Every value handed on remembers the source file, row and column
+//! it came from, so a problem found when the value is typed is reported there.
+
+use super::*;
+use crate::data::TableSource;
+use crate::data::limits::quote;
+use crate::data::source::{Row, Source};
+use crate::data::tables::{ColType, Table};
+pub use crate::data::usage::{Role, Usage};
+use crate::data::value::RawCell;
+use crate::error::Capped;
+use chrono::NaiveDateTime;
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
+
+/// A source row as the map command's per-row report lists it.
+#[derive(Debug, Clone)]
+pub struct RowUse {
+    pub place: String,
+    pub row: usize,
+    /// `deals`, `lookup tables.deals.columns.stage`, …
+    pub used_as: String,
+    /// Empty when kept; the reason when dropped.
+    pub dropped: String,
+}
+
+/// Where a value came from: a source cell, or the mapping itself (a constant).
+#[derive(Debug, Clone, Copy)]
+struct Org {
+    place: u32,
+    row: u32,
+    /// A [`ColRef`] id, or `CONST` with `loc` the constant's place in the mapping.
+    col: u32,
+    loc: Loc,
+}
+
+const CONST: u32 = u32::MAX;
+
+/// A lookup table held in memory: the kept rows, projected on the columns the mapping reads.
+struct Loaded {
+    place: u32,
+    /// Column ref id → index in a projected row.
+    resolved: Vec<Option<usize>>,
+    rows: Vec<(u32, Vec<RawCell>)>,
+    index: HashMap<String, Vec<u32>>,
+    used: RefCell<Vec<bool>>,
+}
+
+struct State {
+    places: Vec<String>,
+    lookups: Vec<Option<Rc<Loaded>>>,
+    people: Option<Rc<HashMap<String, String>>>,
+    usage: Vec<Usage>,
+    /// Problems met while loading lookups (reported with the table that needed them).
+    log: Option<Vec<RowUse>>,
+}
+
+pub struct MappedSource {
+    inner: Source,
+    mapping: Mapping,
+    state: RefCell<State>,
+}
+
+/// The text a cell is compared and looked up by: trimmed text, a number's digits.
+fn key_text(cell: &RawCell) -> Cow<'_, str> {
+    match cell {
+        RawCell::Empty => Cow::Borrowed(""),
+        RawCell::Text(t) => Cow::Borrowed(t.trim()),
+        RawCell::Number(d) => Cow::Owned(d.normalize().to_string()),
+        RawCell::Bool(b) => Cow::Owned(if *b { "TRUE" } else { "FALSE" }.to_string()),
+        RawCell::DateTime(dt) => Cow::Owned(dt.format("%Y-%m-%d %H:%M:%S").to_string()),
+        other => Cow::Owned(other.shown()),
+    }
+}
+
+/// A row's cells with where each column ref sits among them.
+struct Cx<'a> {
+    resolved: &'a [Option<usize>],
+    cells: &'a [RawCell],
+    place: u32,
+    row: u32,
+}
+
+impl Cx<'_> {
+    fn cell(&self, col: usize) -> &RawCell {
+        static EMPTY: RawCell = RawCell::Empty;
+        self.resolved
+            .get(col)
+            .copied()
+            .flatten()
+            .and_then(|i| self.cells.get(i))
+            .unwrap_or(&EMPTY)
+    }
+    fn org(&self, col: usize) -> Org {
+        Org {
+            place: self.place,
+            row: self.row,
+            col: col as u32,
+            loc: Loc::default(),
+        }
+    }
+    fn holds<'c>(&self, conds: &'c [Cond]) -> Option<&'c Cond> {
+        conds
+            .iter()
+            .find(|c| !c.test.holds(&key_text(self.cell(c.column))))
+    }
+}
+
+/// The column refs read in a row's own context (`main`), and the lookups it uses.
+fn collect(spec: &Spec, main: &mut Vec<usize>, lookups: &mut Vec<usize>, m: &Mapping) {
+    main.extend(spec.when.iter().map(|c| c.column));
+    match &spec.expr {
+        Expr::Column(c) => main.push(*c),
+        Expr::Const(_) => {}
+        Expr::Join(parts, _) | Expr::FirstOf(parts) | Expr::Furthest(parts) => {
+            for p in parts {
+                collect(p, main, lookups, m);
+            }
+        }
+        Expr::Person(inner) => collect(inner, main, lookups, m),
+        Expr::Lookup(id) => {
+            let l = &m.lookups[*id];
+            main.extend(l.keys.iter().map(|(_, ours)| *ours));
+            if !lookups.contains(id) {
+                lookups.push(*id);
+                // What the lookup's own rows need, and the lookups nested in its `take`.
+                let mut theirs = Vec::new();
+                collect(&l.take, &mut theirs, lookups, m);
+            }
+        }
+    }
+}
+
+/// Every column ref read in a lookup's rows.
+fn lookup_columns(l: &Lookup, m: &Mapping) -> Vec<usize> {
+    let mut cols: Vec<usize> = l.keys.iter().map(|(theirs, _)| *theirs).collect();
+    cols.extend(l.keep.iter().map(|c| c.column));
+    collect(&l.take, &mut cols, &mut Vec::new(), m);
+    cols.sort_unstable();
+    cols.dedup();
+    cols
+}
+
+fn uses_people(spec: &Spec, m: &Mapping) -> bool {
+    match &spec.expr {
+        Expr::Person(_) => true,
+        Expr::Join(p, _) | Expr::FirstOf(p) | Expr::Furthest(p) => {
+            p.iter().any(|s| uses_people(s, m))
+        }
+        Expr::Lookup(id) => uses_people(&m.lookups[*id].take, m),
+        _ => false,
+    }
+}
+
+/// Resolves column refs against a header: (ref id → file column), and the problems of
+/// required columns the header lacks.
+fn resolve_header(
+    m: &Mapping,
+    cols: &[usize],
+    header: &[RawCell],
+    place: &str,
+    row: usize,
+) -> (Vec<Option<usize>>, Vec<Problem>) {
+    let names: Vec<String> = header.iter().map(|c| key_text(c).to_string()).collect();
+    let mut resolved = vec![None; m.columns.len()];
+    let mut problems = Vec::new();
+    let mut missing_seen: Vec<&str> = Vec::new();
+    for &c in cols {
+        let r = &m.columns[c];
+        let found = names
+            .iter()
+            .position(|n| n == &r.name)
+            .or_else(|| names.iter().position(|n| n.eq_ignore_ascii_case(&r.name)));
+        resolved[c] = found;
+        if found.is_none() && !r.optional && !missing_seen.contains(&r.name.as_str()) {
+            missing_seen.push(&r.name);
+            let shown: Vec<String> = names
+                .iter()
+                .filter(|n| !n.is_empty())
+                .take(20)
+                .map(|n| quote(n))
+                .collect();
+            let more = names.len().saturating_sub(20);
+            problems.push(Problem::new(
+                format!("{place}, row {row}"),
+                format!(
+                    "no column {}{}, which the mapping reads ({}); the header row has {}{}",
+                    quote(&r.name),
+                    crate::error::did_you_mean(&r.name, names.iter().map(String::as_str)),
+                    m.at(r.at),
+                    if shown.is_empty() {
+                        "no names".to_string()
+                    } else {
+                        shown.join(", ")
+                    },
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    }
+                ),
+            ));
+        }
+    }
+    (resolved, problems)
+}
+
+impl MappedSource {
+    pub fn new(inner: Source, mapping: Mapping) -> MappedSource {
+        let lookups = (0..mapping.lookups.len()).map(|_| None).collect();
+        MappedSource {
+            inner,
+            mapping,
+            state: RefCell::new(State {
+                places: Vec::new(),
+                lookups,
+                people: None,
+                usage: Vec::new(),
+                log: None,
+            }),
+        }
+    }
+
+    pub fn mapping(&self) -> &Mapping {
+        &self.mapping
+    }
+
+    /// Keeps a per-row log of every source row read (for `incentive map`'s report).
+    pub fn log_rows(&self) {
+        self.state.borrow_mut().log = Some(Vec::new());
+    }
+
+    pub fn take_log(&self) -> Vec<RowUse> {
+        self.state.borrow_mut().log.take().unwrap_or_default()
+    }
+
+    /// The source tables the export holds that the mapping never read.
+    pub fn unread(&self) -> Vec<String> {
+        let state = self.state.borrow();
+        let mut out = Vec::new();
+        for name in self.inner.names() {
+            let place = self.inner.place_named(&name);
+            if !state.usage.iter().any(|u| u.place == place) && !out.contains(&place) {
+                out.push(place);
+            }
+        }
+        out
+    }
+
+    fn place_id(&self, place: String) -> u32 {
+        let mut s = self.state.borrow_mut();
+        match s.places.iter().position(|p| *p == place) {
+            Some(i) => i as u32,
+            None => {
+                s.places.push(place);
+                (s.places.len() - 1) as u32
+            }
+        }
+    }
+
+    fn log(&self, place: &str, row: usize, used_as: &str, dropped: &str) {
+        let mut s = self.state.borrow_mut();
+        if let Some(log) = &mut s.log {
+            log.push(RowUse {
+                place: place.to_string(),
+                row,
+                used_as: used_as.to_string(),
+                dropped: dropped.to_string(),
+            });
+        }
+    }
+
+    fn missing_source(&self, name: &str, at: Loc, what: &str) -> Problem {
+        let mut names = self.inner.names();
+        names.sort();
+        let hint = crate::error::did_you_mean(name, names.iter().map(String::as_str));
+        let shown: Vec<String> = names.iter().take(30).map(|n| quote(n)).collect();
+        Problem::new(
+            self.inner.place_named(name),
+            format!(
+                "the mapping ({}) {what} {}{hint}, which the export does not have; it has {}",
+                self.mapping.at(at),
+                quote(name),
+                if shown.is_empty() {
+                    "no tables".to_string()
+                } else {
+                    shown.join(", ")
+                }
+            ),
+        )
+    }
+
+    /// Loads a lookup table (once), returning the problems found in it.
+    fn load_lookup(&self, id: usize) -> Vec<Problem> {
+        if self.state.borrow().lookups[id].is_some() {
+            return Vec::new();
+        }
+        let m = &self.mapping;
+        let l = &m.lookups[id];
+        let mut problems = Vec::new();
+        if !self.inner.has_named(&l.from) {
+            problems.push(self.missing_source(&l.from, l.at, "looks up in"));
+            self.state.borrow_mut().lookups[id] = Some(Rc::new(Loaded {
+                place: 0,
+                resolved: vec![None; m.columns.len()],
+                rows: Vec::new(),
+                index: HashMap::new(),
+                used: RefCell::new(Vec::new()),
+            }));
+            return problems;
+        }
+        let place = self.inner.place_named(&l.from);
+        let place_id = self.place_id(place.clone());
+        let cols = lookup_columns(l, m);
+        let role = Role::Lookup(format!("{} ({})", describe_lookup(m, id), m.at(l.at)));
+        let mut usage = Usage::new(place.clone(), role);
+        let mut file_cols: Vec<usize> = Vec::new();
+        let mut resolved = vec![None; m.columns.len()];
+        let mut header: Option<Vec<Option<usize>>> = None;
+        let mut rows: Vec<(u32, Vec<RawCell>)> = Vec::new();
+        let mut index: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut dups = Capped::new(&place, "rows with a key seen before");
+        let used_as = format!("lookup for {}", describe_lookup(m, id));
+        let mut usable = true;
+        let mut log: Vec<(usize, String)> = Vec::new();
+        let logging = self.state.borrow().log.is_some();
+        let result = self.inner.read_named(&l.from, &mut |row: Row<'_>, _| {
+            let Some(file_resolved) = &header else {
+                let (r, p) = resolve_header(m, &cols, row.cells, &place, row.number);
+                usable = p.is_empty();
+                problems.extend(p);
+                // Project: the file columns read, in ref order.
+                for &c in &cols {
+                    if let Some(j) = r[c] {
+                        let k = match file_cols.iter().position(|&f| f == j) {
+                            Some(k) => k,
+                            None => {
+                                file_cols.push(j);
+                                file_cols.len() - 1
+                            }
+                        };
+                        resolved[c] = Some(k);
+                    }
+                }
+                header = Some(r);
+                return;
+            };
+            let _ = file_resolved;
+            usage.rows += 1;
+            if !usable {
+                usage.drop(Cow::Borrowed("the file lacks a column the mapping reads"));
+                return;
+            }
+            let cells: Vec<RawCell> = file_cols
+                .iter()
+                .map(|&j| row.cells.get(j).cloned().unwrap_or(RawCell::Empty))
+                .collect();
+            let cx = Cx {
+                resolved: &resolved,
+                cells: &cells,
+                place: place_id,
+                row: row.number as u32,
+            };
+            if let Some(c) = cx.holds(&l.keep) {
+                let reason = c.test.failed(&m.columns[c.column].name);
+                if logging {
+                    log.push((row.number, reason.clone()));
+                }
+                usage.drop(Cow::Owned(reason));
+                return;
+            }
+            let key = lookup_key(l.keys.iter().map(|(theirs, _)| cx.cell(*theirs)));
+            let n = rows.len() as u32;
+            let entry = index.entry(key).or_default();
+            if !l.many && let Some(&first) = entry.first() {
+                let first_row = rows[first as usize].0;
+                let (theirs, _) = l.keys[0];
+                dups.push(Problem::new(
+                    format!(
+                        "{place}, row {}, column {}",
+                        row.number,
+                        quote(&m.columns[theirs].name)
+                    ),
+                    format!(
+                        "a second row for {} (first at row {first_row}); the lookup at {} needs one row per key",
+                        quote(&key_text(cx.cell(theirs))),
+                        m.at(l.at)
+                    ),
+                ));
+                usage.drop(Cow::Borrowed("a second row for a key"));
+                return;
+            }
+            entry.push(n);
+            usage.kept += 1;
+            if logging {
+                log.push((row.number, String::new()));
+            }
+            rows.push((row.number as u32, cells));
+        });
+        match result {
+            Err(p) => problems.push(p),
+            Ok(p) => problems.extend(p),
+        }
+        dups.finish(&mut problems);
+        for (row, dropped) in log {
+            self.log(&place, row, &used_as, &dropped);
+        }
+        let used = RefCell::new(vec![false; rows.len()]);
+        let mut s = self.state.borrow_mut();
+        s.usage.push(usage);
+        s.lookups[id] = Some(Rc::new(Loaded {
+            place: place_id,
+            resolved,
+            rows,
+            index,
+            used,
+        }));
+        problems
+    }
+
+    /// Loads HR's link of CRM user ids to roster ids (once).
+    fn load_people(&self) -> Vec<Problem> {
+        let m = &self.mapping;
+        let Some(p) = &m.people else {
+            return Vec::new();
+        };
+        if self.state.borrow().people.is_some() {
+            return Vec::new();
+        }
+        let mut problems = Vec::new();
+        let mut map: HashMap<String, String> = HashMap::new();
+        if !self.inner.has_named(&p.from) {
+            problems.push(self.missing_source(&p.from, p.at, "links people through"));
+        } else {
+            let place = self.inner.place_named(&p.from);
+            let mut usage = Usage::new(place.clone(), Role::People);
+            let cols = [p.crm_user_id, p.employee_id];
+            let mut resolved: Option<Vec<Option<usize>>> = None;
+            let mut dups = Capped::new(&place, "rows with a CRM user id seen before");
+            let mut first_rows: HashMap<String, usize> = HashMap::new();
+            let result = self.inner.read_named(&p.from, &mut |row: Row<'_>, _| {
+                let Some(r) = &resolved else {
+                    let (r, pr) = resolve_header(m, &cols, row.cells, &place, row.number);
+                    problems.extend(pr);
+                    resolved = Some(r);
+                    return;
+                };
+                usage.rows += 1;
+                let (Some(ci), Some(ei)) = (r[p.crm_user_id], r[p.employee_id]) else {
+                    usage.drop(Cow::Borrowed("the file lacks a column the mapping reads"));
+                    return;
+                };
+                let get = |i: usize| row.cells.get(i).map(key_text).unwrap_or_default().to_string();
+                let (crm, emp) = (get(ci), get(ei));
+                if crm.is_empty() {
+                    usage.drop(Cow::Owned(format!("{} is empty", m.columns[p.crm_user_id].name)));
+                    return;
+                }
+                if let Some(first) = first_rows.get(&crm) {
+                    dups.push(Problem::new(
+                        format!("{place}, row {}, column {}", row.number, quote(&m.columns[p.crm_user_id].name)),
+                        format!(
+                            "CRM user {} is linked twice (first at row {first}); each CRM user is one employee",
+                            quote(&crm)
+                        ),
+                    ));
+                    usage.drop(Cow::Borrowed("a CRM user id linked twice"));
+                    return;
+                }
+                first_rows.insert(crm.clone(), row.number);
+                usage.kept += 1;
+                map.insert(crm, emp);
+            });
+            match result {
+                Err(e) => problems.push(e),
+                Ok(e) => problems.extend(e),
+            }
+            dups.finish(&mut problems);
+            self.state.borrow_mut().usage.push(usage);
+        }
+        self.state.borrow_mut().people = Some(Rc::new(map));
+        problems
+    }
+
+    fn read_mapped(
+        &self,
+        tm: &TableMap,
+        visit: &mut dyn FnMut(Row<'_>, bool),
+    ) -> Result<Vec<Problem>, Problem> {
+        let m = &self.mapping;
+        let canonical = tm.table.columns();
+        let mut main: Vec<usize> = tm.keep.iter().map(|c| c.column).collect();
+        let mut lookup_ids: Vec<usize> = Vec::new();
+        for (_, spec) in &tm.columns {
+            collect(spec, &mut main, &mut lookup_ids, m);
+        }
+        main.sort_unstable();
+        main.dedup();
+        let mut problems = Vec::new();
+        for &id in &lookup_ids {
+            problems.extend(self.load_lookup(id));
+        }
+        if tm.columns.iter().any(|(_, s)| uses_people(s, m)) {
+            problems.extend(self.load_people());
+        }
+        let (lookups, people) = {
+            let s = self.state.borrow();
+            (s.lookups.clone(), s.people.clone())
+        };
+        let ev = Eval {
+            m,
+            lookups: &lookups,
+            people: people.as_deref(),
+        };
+        // The header the canonical reader sees: the mapped columns, in canonical order.
+        let header: Vec<RawCell> = tm
+            .columns
+            .iter()
+            .map(|(i, _)| RawCell::Text(canonical[*i].name.to_string()))
+            .collect();
+        visit(
+            Row {
+                number: 1,
+                cells: &header,
+                locate: None,
+            },
+            false,
+        );
+        let places: Vec<String> = {
+            let mut v = Vec::new();
+            for name in &tm.from {
+                v.push(self.inner.place_named(name));
+            }
+            v
+        };
+        for name in &tm.from {
+            if !self.inner.has_named(name) {
+                problems.push(self.missing_source(
+                    name,
+                    tm.at,
+                    &format!("makes the {} table from", tm.table),
+                ));
+                continue;
+            }
+            let place = self.inner.place_named(name);
+            let place_id = self.place_id(place.clone());
+            let mut usage = Usage::new(place.clone(), Role::Feeds(tm.table));
+            let mut resolved: Option<Vec<Option<usize>>> = None;
+            let mut usable = true;
+            let mut cells: Vec<RawCell> = Vec::with_capacity(tm.columns.len());
+            let mut orgs: Vec<Org> = Vec::with_capacity(tm.columns.len());
+            let logging = self.state.borrow().log.is_some();
+            let mut log: Vec<(usize, String)> = Vec::new();
+            let state_places: Vec<String> = self.state.borrow().places.clone();
+            let result = self
+                .inner
+                .read_named(name, &mut |row: Row<'_>, decimal_comma| {
+                    let Some(r) = &resolved else {
+                        let (r, p) = resolve_header(m, &main, row.cells, &place, row.number);
+                        usable = p.is_empty();
+                        problems.extend(p);
+                        resolved = Some(r);
+                        return;
+                    };
+                    usage.rows += 1;
+                    if !usable {
+                        usage.drop(Cow::Borrowed("the file lacks a column the mapping reads"));
+                        return;
+                    }
+                    let cx = Cx {
+                        resolved: r,
+                        cells: row.cells,
+                        place: place_id,
+                        row: row.number as u32,
+                    };
+                    if let Some(c) = cx.holds(&tm.keep) {
+                        let reason = c.test.failed(&m.columns[c.column].name);
+                        if logging {
+                            log.push((row.number, reason.clone()));
+                        }
+                        usage.drop(Cow::Owned(reason));
+                        return;
+                    }
+                    usage.kept += 1;
+                    if logging {
+                        log.push((row.number, String::new()));
+                    }
+                    cells.clear();
+                    orgs.clear();
+                    for (i, spec) in &tm.columns {
+                        let (cell, org) = ev.value(spec, &cx, canonical[*i].ty);
+                        cells.push(cell);
+                        orgs.push(org);
+                    }
+                    let locate = |j: usize| -> String {
+                        let Some(o) = orgs.get(j) else {
+                            return format!("{place}, row {}", row.number);
+                        };
+                        if o.col == CONST {
+                            return format!("{} (a value the mapping sets)", m.at(o.loc));
+                        }
+                        let at = state_places
+                            .get(o.place as usize)
+                            .map_or(place.as_str(), String::as_str);
+                        format!(
+                            "{at}, row {}, column {}",
+                            o.row,
+                            quote(&m.columns[o.col as usize].name)
+                        )
+                    };
+                    visit(
+                        Row {
+                            number: row.number,
+                            cells: &cells,
+                            locate: Some(&locate),
+                        },
+                        decimal_comma,
+                    );
+                });
+            match result {
+                Err(p) => problems.push(p),
+                Ok(p) => problems.extend(p),
+            }
+            for (row, dropped) in log {
+                self.log(&place, row, tm.table.name(), &dropped);
+            }
+            self.state.borrow_mut().usage.push(usage);
+        }
+        let _ = places;
+        // How many kept lookup rows were ever used, now that this table has been read.
+        let mut s = self.state.borrow_mut();
+        for &id in &lookup_ids {
+            if let Some(l) = &lookups[id] {
+                let used = l.used.borrow().iter().filter(|u| **u).count();
+                let place = s.places.get(l.place as usize).cloned().unwrap_or_default();
+                let role_prefix = describe_lookup(m, id);
+                if let Some(u) = s.usage.iter_mut().find(|u| {
+                    u.place == place
+                        && matches!(&u.role, Role::Lookup(r) if r.starts_with(&role_prefix))
+                }) {
+                    u.looked_up = Some(used);
+                }
+            }
+        }
+        Ok(problems)
+    }
+}
+
+fn describe_lookup(m: &Mapping, id: usize) -> String {
+    let l = &m.lookups[id];
+    let keys: Vec<String> = l
+        .keys
+        .iter()
+        .map(|(t, o)| format!("{} = {}", m.columns[*t].name, m.columns[*o].name))
+        .collect();
+    format!("{} by {}", l.from, keys.join(", "))
+}
+
+fn lookup_key<'a>(cells: impl Iterator<Item = &'a RawCell>) -> String {
+    let mut key = String::new();
+    for (i, c) in cells.enumerate() {
+        if i > 0 {
+            key.push('\u{1f}');
+        }
+        key.push_str(&key_text(c));
+    }
+    key
+}
+
+/// Evaluates value specs against rows.
+struct Eval<'a> {
+    m: &'a Mapping,
+    lookups: &'a [Option<Rc<Loaded>>],
+    people: Option<&'a HashMap<String, String>>,
+}
+
+impl Eval<'_> {
+    /// The value of a spec in a row, as a cell for the canonical reader, with where it came from.
+    fn value(&self, spec: &Spec, cx: &Cx<'_>, ty: ColType) -> (RawCell, Org) {
+        if let Some(c) = cx.holds(&spec.when) {
+            // Where the value would have come from, rather than the condition's column.
+            let col = match &spec.expr {
+                Expr::Column(own) => *own,
+                _ => c.column,
+            };
+            return (RawCell::Empty, cx.org(col));
+        }
+        let (cell, org) = match &spec.expr {
+            Expr::Column(c) => (cx.cell(*c).clone(), cx.org(*c)),
+            Expr::Const(v) => (
+                RawCell::Text(v.clone()),
+                Org {
+                    place: 0,
+                    row: 0,
+                    col: CONST,
+                    loc: spec.at,
+                },
+            ),
+            Expr::Join(parts, with) => {
+                let mut text = String::new();
+                let mut org = None;
+                for p in parts {
+                    let (c, o) = self.value(p, cx, ColType::Text);
+                    if let RawCell::Refused(_) = c {
+                        return (c, o);
+                    }
+                    let t = key_text(&c);
+                    if t.is_empty() {
+                        continue;
+                    }
+                    if !text.is_empty() {
+                        text.push_str(with);
+                    }
+                    text.push_str(&t);
+                    org.get_or_insert(o);
+                }
+                let org = org.unwrap_or_else(|| self.const_org(spec));
+                (
+                    if text.is_empty() {
+                        RawCell::Empty
+                    } else {
+                        RawCell::Text(text)
+                    },
+                    org,
+                )
+            }
+            Expr::FirstOf(parts) => {
+                let mut first = None;
+                for p in parts {
+                    let (c, o) = self.value(p, cx, ty);
+                    if !c.is_empty() {
+                        return self.finish(spec, c, o, ty);
+                    }
+                    first.get_or_insert(o);
+                }
+                (
+                    RawCell::Empty,
+                    first.unwrap_or_else(|| self.const_org(spec)),
+                )
+            }
+            Expr::Furthest(parts) => self.furthest(parts, cx, ty, spec),
+            Expr::Lookup(id) => {
+                let l = &self.m.lookups[*id];
+                let key_org = l.keys.first().map(|(_, ours)| cx.org(*ours));
+                match self.found(*id, cx).next() {
+                    Some((row, lcx)) => {
+                        let _ = row;
+                        self.value(&l.take, &lcx, ColType::Text)
+                    }
+                    None => (
+                        RawCell::Empty,
+                        key_org.unwrap_or_else(|| self.const_org(spec)),
+                    ),
+                }
+            }
+            Expr::Person(inner) => {
+                let (c, o) = self.value(inner, cx, ColType::Text);
+                if let RawCell::Refused(_) = c {
+                    return (c, o);
+                }
+                let id = key_text(&c);
+                if id.is_empty() {
+                    return (RawCell::Empty, o);
+                }
+                let emp = match self.people.and_then(|p| p.get(id.as_ref())) {
+                    Some(e) => e.clone(),
+                    // Never a roster id: a CRM user HR does not list is a person not on the roster.
+                    None => format!("CRM user {id}"),
+                };
+                (RawCell::Text(emp), o)
+            }
+        };
+        self.finish(spec, cell, org, ty)
+    }
+
+    fn const_org(&self, spec: &Spec) -> Org {
+        Org {
+            place: 0,
+            row: 0,
+            col: CONST,
+            loc: spec.at,
+        }
+    }
+
+    /// The rows of a lookup whose key is this row's.
+    fn found<'s>(&'s self, id: usize, cx: &Cx<'_>) -> impl Iterator<Item = (u32, Cx<'s>)> + 's {
+        let l = &self.m.lookups[id];
+        let key = lookup_key(l.keys.iter().map(|(_, ours)| cx.cell(*ours)));
+        let loaded = self.lookups[id].as_deref();
+        let hits: &[u32] = loaded
+            .and_then(|t| t.index.get(&key))
+            .map_or(&[], Vec::as_slice);
+        hits.iter().filter_map(move |&i| {
+            let t = loaded?;
+            let (row, cells) = &t.rows[i as usize];
+            if let Some(u) = t.used.borrow_mut().get_mut(i as usize) {
+                *u = true;
+            }
+            Some((
+                i,
+                Cx {
+                    resolved: &t.resolved,
+                    cells,
+                    place: t.place,
+                    row: *row,
+                },
+            ))
+        })
+    }
+
+    fn furthest(&self, parts: &[Spec], cx: &Cx<'_>, ty: ColType, spec: &Spec) -> (RawCell, Org) {
+        let ColType::Enum(words) = ty else {
+            return (RawCell::Empty, self.const_org(spec));
+        };
+        let mut best: Option<(usize, RawCell, Org)> = None;
+        let mut first_org = None;
+        let mut consider = |c: RawCell, o: Org| -> Option<(RawCell, Org)> {
+            first_org.get_or_insert(o);
+            if c.is_empty() {
+                return None;
+            }
+            let t = key_text(&c);
+            match words.iter().position(|w| *w == t) {
+                Some(rank) => {
+                    if best.as_ref().is_none_or(|(b, _, _)| rank > *b) {
+                        best = Some((rank, c, o));
+                    }
+                    None
+                }
+                // Refused, or not a word of the column: reported as it is.
+                None => Some((c, o)),
+            }
+        };
+        for p in parts {
+            match &p.expr {
+                Expr::Lookup(id) if self.m.lookups[*id].many => {
+                    let take = &self.m.lookups[*id].take;
+                    for (_, lcx) in self.found(*id, cx) {
+                        let (c, o) = self.value(take, &lcx, ColType::Text);
+                        let (c, o) = self.finish(p, c, o, ty);
+                        if let Some(bad) = consider(c, o) {
+                            return bad;
+                        }
+                    }
+                }
+                _ => {
+                    let (c, o) = self.value(p, cx, ty);
+                    if let Some(bad) = consider(c, o) {
+                        return bad;
+                    }
+                }
+            }
+        }
+        match best {
+            Some((_, c, o)) => (c, o),
+            None => (
+                RawCell::Empty,
+                first_org.unwrap_or_else(|| self.const_org(spec)),
+            ),
+        }
+    }
+
+    /// Applies a spec's pattern, value map, date format and division to its value.
+    fn finish(&self, spec: &Spec, mut cell: RawCell, org: Org, ty: ColType) -> (RawCell, Org) {
+        if cell.is_empty()
+            || matches!(
+                cell,
+                RawCell::Refused(_) | RawCell::Invalid(_) | RawCell::Error(_)
+            )
+        {
+            return (cell, org);
+        }
+        if let Some(re) = &spec.pattern {
+            let text = key_text(&cell).to_string();
+            cell = match re.captures(&text).and_then(|c| c.get(1)) {
+                Some(g) => RawCell::Text(g.as_str().to_string()),
+                None => RawCell::Refused(format!(
+                    "{} does not match the pattern {} ({}); expected a value it matches",
+                    quote(&text),
+                    quote(re.as_str()),
+                    self.m.at(spec.at)
+                )),
+            };
+            if matches!(cell, RawCell::Refused(_)) {
+                return (cell, org);
+            }
+        }
+        if let Some(map) = &spec.map {
+            let key = key_text(&cell).to_string();
+            cell = match map.get(&key) {
+                Some(Some(v)) => RawCell::Text(v.clone()),
+                Some(None) => RawCell::Empty,
+                None => RawCell::Refused(format!(
+                    "{} is not a known value; expected {}{}",
+                    quote(&key),
+                    known_keys(map),
+                    match &map.name {
+                        Some(n) => format!(" (the value list {n:?} of the mapping)"),
+                        None => String::new(),
+                    }
+                )),
+            };
+            if cell.is_empty() || matches!(cell, RawCell::Refused(_)) {
+                return (cell, org);
+            }
+        }
+        if let Some(f) = &spec.format {
+            cell = self.date(f, cell);
+            if matches!(cell, RawCell::Refused(_)) {
+                return (cell, org);
+            }
+        }
+        if let Some(d) = spec.divide {
+            let n = match &cell {
+                RawCell::Number(n) => Some(*n),
+                RawCell::Text(t) => crate::num::parse_decimal_text(t.trim(), false),
+                _ => None,
+            };
+            if let Some(n) = n {
+                let q = n.checked_div(d).unwrap_or(n);
+                // Whole seconds rounded down: 119 999 ms is not 2 minutes.
+                let q = if matches!(ty, ColType::Integer) {
+                    q.floor()
+                } else {
+                    q
+                };
+                cell = RawCell::Number(q);
+            }
+        }
+        (cell, org)
+    }
+
+    fn date(&self, f: &Format, cell: RawCell) -> RawCell {
+        if let RawCell::DateTime(_) = cell {
+            return cell;
+        }
+        let text = key_text(&cell).to_string();
+        match f {
+            Format::Unix | Format::UnixMs => {
+                let n: Option<i64> = match &cell {
+                    RawCell::Number(d) if d.fract().is_zero() => {
+                        i64::try_from(d.mantissa() / 10i128.pow(d.scale())).ok()
+                    }
+                    _ => text.parse().ok(),
+                };
+                let secs = n.map(|n| {
+                    if matches!(f, Format::UnixMs) {
+                        n.div_euclid(1000)
+                    } else {
+                        n
+                    }
+                });
+                let offset = self
+                    .m
+                    .timezone
+                    .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("UTC"));
+                match secs.and_then(|s| chrono::DateTime::from_timestamp(s, 0)) {
+                    Some(dt) => RawCell::DateTime(dt.with_timezone(&offset).naive_local()),
+                    None => RawCell::Refused(format!(
+                        "{} is not a Unix timestamp; expected whole {} since 1970-01-01, e.g. {}",
+                        quote(&text),
+                        if matches!(f, Format::UnixMs) {
+                            "milliseconds"
+                        } else {
+                            "seconds"
+                        },
+                        if matches!(f, Format::UnixMs) {
+                            "1759660200000"
+                        } else {
+                            "1759660200"
+                        }
+                    )),
+                }
+            }
+            Format::Pattern(p) => {
+                let parsed = NaiveDateTime::parse_from_str(&text, p).ok().or_else(|| {
+                    chrono::NaiveDate::parse_from_str(&text, p)
+                        .ok()
+                        .and_then(|d| d.and_hms_opt(0, 0, 0))
+                });
+                match parsed {
+                    Some(dt) => RawCell::DateTime(dt),
+                    None => RawCell::Refused(format!(
+                        "{} is not a date in the format {}; expected e.g. {}",
+                        quote(&text),
+                        quote(p),
+                        example(p)
+                    )),
+                }
+            }
+        }
+    }
+}
+
+/// A date written in a format, for "expected e.g." in messages.
+fn example(pattern: &str) -> String {
+    use chrono::format::{Item, StrftimeItems};
+    if StrftimeItems::new(pattern).any(|i| matches!(i, Item::Error)) {
+        return pattern.to_string();
+    }
+    let dt = chrono::NaiveDate::from_ymd_opt(2026, 10, 5)
+        .and_then(|d| d.and_hms_opt(14, 30, 0))
+        .expect("a valid date");
+    dt.format(pattern).to_string()
+}
+
+/// `P, S or F`: the keys of a value map, at most 12 of them.
+fn known_keys(map: &ValueMap) -> String {
+    let keys: Vec<String> = map.entries.iter().map(|(k, _)| k.clone()).collect();
+    let shown: Vec<String> = keys.iter().take(12).map(|k| limits_short(k)).collect();
+    let mut text = match shown.len() {
+        0 => "nothing (the value map is empty)".to_string(),
+        1 => shown[0].clone(),
+        n => format!("{} or {}", shown[..n - 1].join(", "), shown[n - 1]),
+    };
+    if keys.len() > 12 {
+        text.push_str(&format!(" (or {} more)", keys.len() - 12));
+    }
+    text
+}
+
+fn limits_short(text: &str) -> String {
+    let q = quote(text);
+    // Plain codes read best unquoted: P, S or F; anything with spaces or odd characters stays quoted.
+    if text
+        .chars()
+        .all(|c| c.is_alphanumeric() || "_:-.".contains(c))
+        && !text.is_empty()
+    {
+        text.to_string()
+    } else {
+        q
+    }
+}
+
+impl TableSource for MappedSource {
+    fn has_table(&self, table: Table) -> bool {
+        match self.mapping.table(table) {
+            Some(tm) => tm.from.iter().any(|f| self.inner.has_named(f)),
+            None => self.inner.has_table(table),
+        }
+    }
+
+    fn place(&self, table: Table) -> String {
+        match self.mapping.table(table) {
+            Some(tm) => {
+                let places: Vec<String> =
+                    tm.from.iter().map(|f| self.inner.place_named(f)).collect();
+                places.join(" + ")
+            }
+            None => self.inner.place(table),
+        }
+    }
+
+    fn read_rows(
+        &self,
+        table: Table,
+        visit: &mut dyn FnMut(Row<'_>, bool),
+    ) -> Result<Vec<Problem>, Problem> {
+        match self.mapping.table(table) {
+            Some(tm) => self.read_mapped(tm, visit),
+            None => {
+                let place = self.inner.place(table);
+                let mut usage = Usage::new(place.clone(), Role::AsItIs(table));
+                let mut header = true;
+                let logging = self.state.borrow().log.is_some();
+                let mut rows: Vec<usize> = Vec::new();
+                let result = self.inner.read_rows(table, &mut |row, dc| {
+                    if header {
+                        header = false;
+                    } else {
+                        usage.rows += 1;
+                        usage.kept += 1;
+                        if logging {
+                            rows.push(row.number);
+                        }
+                    }
+                    visit(row, dc)
+                });
+                for r in rows {
+                    self.log(&place, r, table.name(), "");
+                }
+                self.state.borrow_mut().usage.push(usage);
+                result
+            }
+        }
+    }
+
+    fn encoding(&self, table: Table) -> Option<&'static str> {
+        match self.mapping.table(table) {
+            Some(tm) => tm.from.first().and_then(|f| self.inner.encoding_named(f)),
+            None => self.inner.encoding(table),
+        }
+    }
+
+    fn files(&self) -> Vec<std::path::PathBuf> {
+        self.inner.files()
+    }
+
+    fn usage(&self) -> Vec<Usage> {
+        self.state.borrow().usage.clone()
+    }
+}
+
+fn rows(n: usize) -> String {
+    format!("{n} row{}", if n == 1 { "" } else { "s" })
+}
+
+/// The row-usage report of a mapped read: per source table and use, rows read, kept and dropped
+/// by reason. Every row read is in exactly one of those counts.
+pub fn usage_lines(usage: &[Usage]) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut seen: BTreeMap<(String, String), ()> = BTreeMap::new();
+    for u in usage {
+        let role = match &u.role {
+            Role::Feeds(t) => format!("→ {t}"),
+            Role::AsItIs(t) => format!("→ {t} (read as it is)"),
+            Role::Lookup(what) => format!("looked up: {what}"),
+            Role::People => "links CRM users to the roster".to_string(),
+        };
+        if seen.insert((u.place.clone(), role.clone()), ()).is_some() {
+            continue;
+        }
+        let mut line = format!("{} {role}: {} read, {} kept", u.place, rows(u.rows), u.kept);
+        if let Some(n) = u.looked_up {
+            line.push_str(&format!(" ({n} looked up)"));
+        }
+        for (reason, n) in &u.dropped {
+            line.push_str(&format!(", {n} dropped: {reason}"));
+        }
+        lines.push(line);
+    }
+    lines
+}
