@@ -185,6 +185,7 @@ pub fn load(arg: &str) -> Result<Mapping, Vec<Problem>> {
         lookups: Vec::new(),
         values: HashMap::new(),
         timezone: None,
+        timezone_asked: false,
     };
     let mapping = cx.mapping(&merged);
     if !cx.problems.is_empty() {
@@ -254,6 +255,8 @@ struct Ctx<'a> {
     lookups: Vec<Lookup>,
     values: HashMap<String, (ValueMap, Loc)>,
     timezone: Option<FixedOffset>,
+    /// A missing `timezone:` is reported once, at the first Unix timestamp.
+    timezone_asked: bool,
 }
 
 const TOP_KEYS: &[&str] = &[
@@ -857,9 +860,11 @@ impl Ctx<'_> {
                     None
                 }
             };
-            if matches!(spec.format, Some(Format::Unix | Format::UnixMs)) && self.timezone.is_none()
+            if matches!(spec.format, Some(Format::Unix | Format::UnixMs))
+                && self.timezone.is_none()
+                && !std::mem::replace(&mut self.timezone_asked, true)
             {
-                self.err(f.loc, "a Unix timestamp is a moment, not a local date: say which offset dates are read in with `timezone:` (e.g. \"+05:00\") at the top of the mapping");
+                self.err(f.loc, "a Unix timestamp is a moment, not a local date: say which offset from UTC the company's dates are in with `timezone:` (e.g. \"+05:00\") at the top of your mapping file");
             }
             if !inside && !target.ty.is_date() {
                 self.err(
