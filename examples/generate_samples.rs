@@ -2225,6 +2225,11 @@ struct Pipeline {
     lost: &'static [(&'static str, u64)],
     /// Per mille of the open deals past the first stage that moved back one stage.
     back_pm: u64,
+    /// Per mille of the deals closed on a later day than created that an automation closed
+    /// before 05:00 (a payment confirmed overnight); 0: none. With it, every deal won on the
+    /// first day of a month closes at night, where reading the time in UTC moves it to the
+    /// month before.
+    night_close_pm: u64,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -2284,8 +2289,12 @@ fn story(
     horizon: NaiveDateTime,
 ) -> Story {
     let closed_at = d.closed_on.map(|c| {
+        let night = pipe.night_close_pm > 0
+            && ((d.status == "won" && c.day() == 1) || rng.chance(pipe.night_close_pm));
         if c <= d.created_on {
             created_at + chrono::Duration::seconds(rng.range(1800, 4 * 3600) as i64)
+        } else if night {
+            at(c, rng.range(0, 5 * 3600 - 1))
         } else {
             at(c, rng.range(9 * 3600, 19 * 3600))
         }
@@ -2374,6 +2383,7 @@ const BITRIX_DEFAULT: Pipeline = Pipeline {
     won: "WON",
     lost: &[("LOSE", 70), ("APOLOGY", 30)],
     back_pm: 250,
+    night_close_pm: 0,
 };
 
 const BITRIX_C2: Pipeline = Pipeline {
@@ -2386,6 +2396,7 @@ const BITRIX_C2: Pipeline = Pipeline {
     won: "C2:WON",
     lost: &[("C2:LOSE", 1)],
     back_pm: 250,
+    night_close_pm: 0,
 };
 
 /// `crm_status`: `(ENTITY_ID, STATUS_ID, NAME, SEMANTICS)` in SORT order per entity. Lead
@@ -3085,6 +3096,7 @@ const AMO_PIPELINE: Pipeline = Pipeline {
     won: "142",
     lost: &[("143", 1)],
     back_pm: 600,
+    night_close_pm: 100,
 };
 
 const AMO_LOSS_REASONS: [(&str, &str); 5] = [
@@ -3196,7 +3208,7 @@ fn amo_leads(
 ) -> Res<()> {
     let mut leads = Vec::new();
     let mut events = Vec::new();
-    let (mut back, mut jumped, mut reassigned, mut added) = (0, 0, 0, 0);
+    let (mut back, mut jumped, mut reassigned, mut added, mut night) = (0, 0, 0, 0, 0);
     let mut add = |rng: &mut Rng,
                    id: usize,
                    owner: usize,
@@ -3275,7 +3287,14 @@ fn amo_leads(
         let mut rng = f.rng("amo leads", i);
         let id = AMO_LEAD_BASE + i + 1;
         let name = format!("Заявка #{}", i + 1);
-        add(&mut rng, id, uid[d.owner], d, f.created_at[i], name);
+        // Web-form leads arrive at night too: their UTC date is the day before.
+        let created_at = if rng.chance(150) {
+            night += 1;
+            at(d.created_on, rng.range(0, 5 * 3600 - 1))
+        } else {
+            f.created_at[i]
+        };
+        add(&mut rng, id, uid[d.owner], d, created_at, name);
     }
     // Two of the admin's own leads on the export's last day: not on the HR sheet.
     let mut rng = f.rng("amo admin leads", 0);
@@ -3341,6 +3360,15 @@ fn amo_leads(
     )?;
     written.trap("leads.csv: leads of the admin (not on the HR sheet)", 2);
     written.trap("leads.csv: open leads that moved back a status", back);
+    written.trap("leads.csv: leads created before 05:00 local time", night);
+    let night_closes = leads.iter().filter(|l| {
+        l[8].parse::<i64>()
+            .is_ok_and(|t| (t + UTC_OFFSET_SECS).rem_euclid(86_400) < 5 * 3600)
+    });
+    written.trap(
+        "leads.csv: leads closed before 05:00 local time",
+        night_closes.count(),
+    );
     written.trap("events.csv: leads that skipped a status", jumped);
     written.trap("events.csv: lead_added events", added);
     written.trap("events.csv: entity_responsible_changed events", reassigned);
