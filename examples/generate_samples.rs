@@ -34,9 +34,26 @@
 //! and changes only `calls`. The xlsx sheet limit is 1 048 575 data rows; a larger table is
 //! refused with an error (use `--months 1` for one big month).
 //!
+//! From the same records it then writes the export as two CRMs give it, with the traps real
+//! exports have (samples/README.md lists the files and every trap; `--no-crm-exports` skips
+//! them):
+//!
+//! * `<period>-bitrix24/` — every employee as a Bitrix24 portal exports them
+//!   ([`write_bitrix24`]): users, deals with their custom fields and stage history, stage
+//!   lists, activities, telephony statistics, companies, plus HR's sheet (the roster with each
+//!   person's CRM user id) and the canonical plans and NPS answers;
+//! * `<period>-amocrm/` — a small company, two of the transactional sellers, as amoCRM exports
+//!   them ([`write_amocrm`]): users, leads, loss reasons, lead events and call notes, plus HR's
+//!   sheet and plans; and `<period>-amocrm-canonical/`, the canonical tables of exactly those
+//!   two people, whose payroll the amoCRM export must reproduce.
+//!
+//! Both exports are written on random streams of their own, so they never change a canonical
+//! file; a mapping that reads them right gets the canonical rows back
+//! (`scripts/check_sample_exports.py` shows it).
+//!
 //! ```text
 //! cargo run --release --example generate_samples -- --out samples --period 2026-10 \
-//!     [--months N] [--calls-per-day-scale N] [--seed S]
+//!     [--months N] [--calls-per-day-scale N] [--seed S] [--no-crm-exports]
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -2654,7 +2671,7 @@ fn bitrix_deals(dir: &Path, f: &Facts, uid: &[usize], written: &mut Written) -> 
         let closedate = match d.closed_on {
             Some(c) => c,
             None => {
-                expected += 1;
+                expected += usize::from(owner_uid != BITRIX_ADMIN);
                 f.horizon.date() + Days::new(rng.range(3, 90))
             }
         };
@@ -2812,7 +2829,7 @@ fn bitrix_deals(dir: &Path, f: &Facts, uid: &[usize], written: &mut Written) -> 
         n_admin,
     );
     written.trap(
-        "crm_deal.csv: open deals with an expected CLOSEDATE",
+        "crm_deal.csv: open deals (on the HR sheet) with an expected CLOSEDATE",
         expected,
     );
     written.trap("crm_deal.csv: open deals that moved back a stage", back);
@@ -3448,12 +3465,14 @@ struct Args {
     months: u64,
     scale_pm: u64,
     seed: u64,
+    crm_exports: bool,
 }
 
 const USAGE: &str = "usage: generate_samples [--out DIR] [--period YYYY-MM] [--months N] \
-[--calls-per-day-scale N] [--seed S]\n\
+[--calls-per-day-scale N] [--seed S] [--no-crm-exports]\n\
 defaults: --out samples --period 2026-10 --months 4 --calls-per-day-scale 1 --seed 42\n\
---months N: the export holds the N months ending with --period (1 to 120)";
+--months N: the export holds the N months ending with --period (1 to 120)\n\
+--no-crm-exports: only the canonical layout, not the Bitrix24 and amoCRM exports";
 
 /// Parses a non-negative decimal like `40` or `0.5` into per mille, without floats.
 fn parse_permille(s: &str) -> Res<u64> {
@@ -3482,12 +3501,17 @@ fn parse_args() -> Res<Args> {
         months: 4,
         scale_pm: 1000,
         seed: 42,
+        crm_exports: true,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         if arg == "-h" || arg == "--help" {
             println!("{USAGE}");
             std::process::exit(0);
+        }
+        if arg == "--no-crm-exports" {
+            args.crm_exports = false;
+            continue;
         }
         let (key, inline) = match arg.split_once('=') {
             Some((k, v)) if k.starts_with("--") => (k.to_string(), Some(v.to_string())),
@@ -3598,6 +3622,9 @@ fn run() -> Res<()> {
         println!("  {:<10} {:>9} rows", table.name, table.rows.len());
     }
 
+    if !args.crm_exports {
+        return Ok(());
+    }
     let facts = Facts::new(&emps, &world, &tables, seed);
     let bitrix_dir = args.out.join(format!("{label}-bitrix24"));
     let bitrix = write_bitrix24(&bitrix_dir, &facts)?;

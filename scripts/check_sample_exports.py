@@ -6,7 +6,9 @@ way a mapping must read them, written from the CRMs' documented meaning of each 
 company facts listed below (not from the generator's code), and shows that they equal the
 canonical sample row for row (ids translated):
 
-    python3 scripts/check_sample_exports.py [SAMPLES_DIR]
+    python3 scripts/check_sample_exports.py [SAMPLES_DIR [PERIOD]]
+
+(a generator output folder and its --period; default samples 2026-10).
 
 Bitrix24: status from STAGE_SEMANTIC_ID; stage = the furthest in-progress stage of the deal's
 history by crm_status SORT in the deal's pipeline; closed_on only when CLOSED=Y; new_client =
@@ -24,10 +26,11 @@ from decimal import Decimal
 from pathlib import Path
 
 SAMPLES = Path(sys.argv[1] if len(sys.argv) > 1 else "samples")
-CANON = SAMPLES / "2026-10-csv"
-BITRIX = SAMPLES / "2026-10-bitrix24"
-AMO = SAMPLES / "2026-10-amocrm"
-AMO_CANON = SAMPLES / "2026-10-amocrm-canonical"
+PERIOD = sys.argv[2] if len(sys.argv) > 2 else "2026-10"
+CANON = SAMPLES / f"{PERIOD}-csv"
+BITRIX = SAMPLES / f"{PERIOD}-bitrix24"
+AMO = SAMPLES / f"{PERIOD}-amocrm"
+AMO_CANON = SAMPLES / f"{PERIOD}-amocrm-canonical"
 
 # The company-specific facts a mapping needs.
 BITRIX_STAGES = {
