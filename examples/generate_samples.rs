@@ -2146,7 +2146,7 @@ impl Facts<'_> {
     }
 }
 
-/// What one export wrote: rows per file, and the trap rows that are not canonical facts.
+/// What one export wrote: rows per file, and how many of each trap it holds.
 #[derive(Default)]
 struct Written {
     files: Vec<(String, usize)>,
@@ -2211,6 +2211,26 @@ fn copy_table(
     let t = f.table(name);
     let rows = table_rows(t, col, keep, |_| Vec::new());
     write_rows(dir, &format!("{name}.csv"), t.headers, &rows, written)
+}
+
+/// HR's sheet (no CRM holds schemes or target bonuses): the canonical employees rows of `keep`
+/// (everyone when `None`) with a last column `crm_user_id`, each person's user id in the CRM
+/// (`uid`, by roster index).
+fn write_hr(
+    dir: &Path,
+    f: &Facts,
+    keep: Option<&[&str]>,
+    uid: &[usize],
+    written: &mut Written,
+) -> Res<()> {
+    let t = f.table("employees");
+    let headers: Vec<&str> = t.headers.iter().copied().chain(["crm_user_id"]).collect();
+    let rows = table_rows(t, 0, keep, |r| {
+        let id = cell_text(&r[0]);
+        let e = f.emps.iter().position(|x| x.id == id).expect("a roster id");
+        vec![uid[e].to_string()]
+    });
+    write_rows(dir, "hr.csv", &headers, &rows, written)
 }
 
 fn dt_text(t: NaiveDateTime) -> String {
@@ -2562,20 +2582,7 @@ fn write_bitrix24(dir: &Path, f: &Facts) -> Res<Written> {
     )?;
     written.trap("user.csv: users not on the HR sheet", 3);
 
-    // HR's sheet: the canonical roster with the Bitrix user id.
-    let hr_headers: Vec<&str> = f
-        .table("employees")
-        .headers
-        .iter()
-        .copied()
-        .chain(["crm_user_id"])
-        .collect();
-    let mut e = 0;
-    let hr = table_rows(f.table("employees"), 0, None, |_| {
-        e += 1;
-        vec![uid[e - 1].to_string()]
-    });
-    write_rows(dir, "hr.csv", &hr_headers, &hr, &mut written)?;
+    write_hr(dir, f, None, &uid, &mut written)?;
     copy_table(dir, f, "plans", 0, None, &mut written)?;
     copy_table(dir, f, "nps", 1, None, &mut written)?;
 
@@ -3156,19 +3163,7 @@ fn write_amocrm(dir: &Path, canonical: &Path, f: &Facts) -> Res<(Written, Writte
         uid[e] = rng.range(8_100_000, 8_999_999) as usize;
     }
 
-    let hr_headers: Vec<&str> = f
-        .table("employees")
-        .headers
-        .iter()
-        .copied()
-        .chain(["crm_user_id"])
-        .collect();
-    let hr = table_rows(f.table("employees"), 0, Some(&AMO_PEOPLE), |r| {
-        let id = cell_text(&r[0]);
-        let e = f.emps.iter().position(|x| x.id == id).expect("a roster id");
-        vec![uid[e].to_string()]
-    });
-    write_rows(dir, "hr.csv", &hr_headers, &hr, &mut written)?;
+    write_hr(dir, f, Some(&AMO_PEOPLE), &uid, &mut written)?;
     copy_table(dir, f, "plans", 0, Some(&AMO_PEOPLE), &mut written)?;
 
     let mut users = vec![vec![

@@ -142,6 +142,8 @@ def bitrix():
         furthest = max(progress, key=lambda s: sort[(ent, s)])
         status = {"P": "open", "S": "won", "F": "lost"}[d["STAGE_SEMANTIC_ID"]]
         if status == "open":
+            # An expected close date, after the export (which ends in the next month).
+            assert d["CLOSEDATE"] > f"{PERIOD}-31", d
             traps["expected CLOSEDATE"] += d["CLOSEDATE"] != ""
             if d["STAGE_ID"] != furthest:
                 traps["current != furthest"] += 1
