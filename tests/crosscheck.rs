@@ -137,6 +137,7 @@ fn generated_periods_match_the_independent_implementation() {
             .args(["--out"])
             .arg(&dir)
             .args(["--period", period, "--seed", seed, "--months", months])
+            .arg("--no-crm-exports")
             .output()
             .unwrap();
         assert!(
@@ -415,6 +416,7 @@ fn compare_on_a_generated_export_matches_the_independent_implementation() {
         .args(["--out"])
         .arg(tmp.path())
         .args(["--period", "2027-01", "--seed", "7", "--months", "2"])
+        .arg("--no-crm-exports")
         .output()
         .unwrap();
     assert!(
