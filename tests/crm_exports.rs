@@ -10,8 +10,8 @@
 mod common;
 
 use common::{crate_path, run};
-use incentive::data::usage::Role;
 use incentive::data::tables::Table;
+use incentive::data::usage::Role;
 use incentive::engine;
 use incentive::load::Dataset;
 use incentive::period::Period;
@@ -38,8 +38,18 @@ fn payroll(data: &str, mapping: Option<&str>, period: &str, out: &Path) -> Strin
 #[test]
 fn the_bitrix24_export_pays_what_the_canonical_sample_pays() {
     let tmp = tempfile::tempdir().unwrap();
-    let canonical = payroll("samples/2026-10-csv", None, "2026-10", &tmp.path().join("c"));
-    let mapped = payroll(BITRIX, Some(BITRIX_MAPPING), "2026-10", &tmp.path().join("b"));
+    let canonical = payroll(
+        "samples/2026-10-csv",
+        None,
+        "2026-10",
+        &tmp.path().join("c"),
+    );
+    let mapped = payroll(
+        BITRIX,
+        Some(BITRIX_MAPPING),
+        "2026-10",
+        &tmp.path().join("b"),
+    );
     assert_eq!(mapped, canonical);
     // The run records the mapping, and verify recomputes through it.
     let manifest = std::fs::read_to_string(tmp.path().join("b/run.json")).unwrap();
@@ -48,7 +58,11 @@ fn the_bitrix24_export_pays_what_the_canonical_sample_pays() {
     let b = tmp.path().join("b").display().to_string();
     let v = run(&["verify", &b], tmp.path());
     assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
-    assert!(v.stdout.starts_with("verified: 30 employees"), "{}", v.stdout);
+    assert!(
+        v.stdout.starts_with("verified: 30 employees"),
+        "{}",
+        v.stdout
+    );
 }
 
 #[test]
@@ -66,7 +80,9 @@ fn every_kpi(data: &str, mapping: Option<&str>, periods: &[Period]) -> Vec<Strin
         &crate_path("schemes"),
         &[],
         &crate_path(data),
-        mapping.map(|m| crate_path(m).display().to_string()).as_deref(),
+        mapping
+            .map(|m| crate_path(m).display().to_string())
+            .as_deref(),
         periods,
     )
     .unwrap_or_else(|p| panic!("{p:?}"));
@@ -78,7 +94,13 @@ fn every_kpi(data: &str, mapping: Option<&str>, periods: &[Period]) -> Vec<Strin
                 for (i, k) in s.score.kpis.iter().enumerate() {
                     lines.push(format!(
                         "{} {} {} kpi{i}: actual {:?} target {:?} amount {} rows {}",
-                        p.period, ev.roster[e.employee].id, s.scheme, k.actual, k.target, k.amount, k.rows
+                        p.period,
+                        ev.roster[e.employee].id,
+                        s.scheme,
+                        k.actual,
+                        k.target,
+                        k.amount,
+                        k.rows
                     ));
                 }
                 lines.push(format!(
@@ -115,9 +137,8 @@ fn every_source_row_is_kept_or_dropped_for_a_reason() {
     .unwrap();
     let usage = r.mapping.expect("a mapped run").usage;
     let canonical_rows = |table: &str| {
-        let text =
-            std::fs::read_to_string(crate_path(&format!("samples/2026-10-csv/{table}.csv")))
-                .unwrap();
+        let text = std::fs::read_to_string(crate_path(&format!("samples/2026-10-csv/{table}.csv")))
+            .unwrap();
         text.lines().count() - 1
     };
     let mut text = String::new();
@@ -153,23 +174,34 @@ fn map_writes_canonical_tables_that_pay_the_same() {
     let out = tmp.path().join("mapped");
     let out_s = out.display().to_string();
     let o = run(
-        &["map", "--data", BITRIX, "--mapping", BITRIX_MAPPING, "--out", &out_s],
+        &[
+            "map",
+            "--data",
+            BITRIX,
+            "--mapping",
+            BITRIX_MAPPING,
+            "--out",
+            &out_s,
+        ],
         tmp.path(),
     );
     assert_eq!(o.code, 0, "{}", o.stderr);
     let report = std::fs::read_to_string(out.join("mapping-report.txt")).unwrap();
     insta::assert_snapshot!("bitrix24_mapping_report", report);
     // The canonical tables the map wrote are a canonical export: they pay the same.
-    let canonical = payroll("samples/2026-10-csv", None, "2026-10", &tmp.path().join("c"));
+    let canonical = payroll(
+        "samples/2026-10-csv",
+        None,
+        "2026-10",
+        &tmp.path().join("c"),
+    );
     let data = out.join("canonical").display().to_string();
     let again = payroll(&data, None, "2026-10", &tmp.path().join("again"));
     assert_eq!(again, canonical);
     // source-rows.csv lists every row of every source read, with what became of it.
     let rows = std::fs::read_to_string(out.join("source-rows.csv")).unwrap();
-    let telephony = std::fs::read_to_string(crate_path(&format!(
-        "{BITRIX}/voximplant_statistic.csv"
-    )))
-    .unwrap();
+    let telephony =
+        std::fs::read_to_string(crate_path(&format!("{BITRIX}/voximplant_statistic.csv"))).unwrap();
     let listed = rows
         .lines()
         .filter(|l| l.contains("voximplant_statistic.csv,"))
@@ -190,15 +222,18 @@ fn generator() -> std::path::PathBuf {
         .join(format!("generate_samples{}", std::env::consts::EXE_SUFFIX))
 }
 
-/// Exports the engine has never seen (a leap-year February with a month of history, another
-/// seed): the canonical tables, the Bitrix24 export and the amoCRM one agree on every KPI, and
+/// Exports the engine has never seen (a leap-year February, and a January across the new year,
+/// each with other seeds): the canonical tables, the Bitrix24 export and the amoCRM one agree on every KPI, and
 /// the independent standard-library check (`scripts/check_sample_exports.py`, written from the
 /// CRMs' documented column meanings, not from the generator or the mapping) rebuilds the
 /// canonical rows from both exports.
 #[test]
 fn generated_exports_agree_with_the_canonical_layout() {
     let tmp = tempfile::tempdir().unwrap();
-    for (first, period, seed, months) in [("2028-01", "2028-02", "11", "2")] {
+    for (first, period, seed, months) in [
+        ("2028-01", "2028-02", "11", "2"),
+        ("2026-12", "2027-01", "3", "2"),
+    ] {
         let out = tmp.path().join(period);
         let o = std::process::Command::new(generator())
             .arg("--out")

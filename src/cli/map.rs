@@ -71,9 +71,10 @@ pub fn run(a: Args) -> Result<()> {
         let read = read_table(&source, table, &mut problems, &mut |row: TypedRow| {
             rows.push(row.values.iter().map(canonical_text).collect());
         });
+        let n = rows.len() - 1;
         written.push(format!(
-            "canonical/{table}.csv: {} rows (of {read} handed on)",
-            rows.len() - 1
+            "canonical/{table}.csv: {n} row{} (of {read} handed on)",
+            if n == 1 { "" } else { "s" }
         ));
         files.push((format!("canonical/{table}.csv"), csv_bytes(&rows)?));
     }

@@ -152,6 +152,10 @@ pub struct Spec {
     pub map: Option<ValueMap>,
     pub format: Option<Format>,
     pub divide: Option<Decimal>,
+    /// Inside `furthest`: the candidate's rank (a number; higher is further), evaluated where the
+    /// candidate was found — for a lookup, in the row looked up (Bitrix24 orders stages by the
+    /// `SORT` of `crm_status`).
+    pub rank: Option<Box<Spec>>,
     /// The value is empty unless every condition holds (`closed_on` only when `CLOSED` is Y).
     pub when: Vec<Cond>,
     pub at: Loc,
@@ -169,8 +173,9 @@ pub enum Expr {
     Person(Box<Spec>),
     /// The first part that is not empty.
     FirstOf(Vec<Spec>),
-    /// Of every value the parts give (a lookup gives one per matching row), the one furthest
-    /// in the canonical column's order (lead < qualified < negotiation < proposal).
+    /// Of every value the parts give (a lookup gives one per matching row), the one furthest:
+    /// of highest `rank:` when the parts have one, else in the canonical column's order
+    /// (lead < qualified < negotiation < proposal).
     Furthest(Vec<Spec>),
 }
 
@@ -216,6 +221,8 @@ pub struct Lookup {
     pub take: Spec,
     /// Several rows may share a key (only inside `furthest`, where each is a candidate).
     pub many: bool,
+    /// Inside `furthest`: each found row's rank, evaluated in that row (see [`Spec::rank`]).
+    pub rank: Option<Spec>,
     pub at: Loc,
 }
 

@@ -186,6 +186,7 @@ pub fn load(arg: &str) -> Result<Mapping, Vec<Problem>> {
         values: HashMap::new(),
         timezone: None,
         timezone_asked: false,
+        rank_allowed: false,
     };
     let mapping = cx.mapping(&merged);
     if !cx.problems.is_empty() {
@@ -257,6 +258,8 @@ struct Ctx<'a> {
     timezone: Option<FixedOffset>,
     /// A missing `timezone:` is reported once, at the first Unix timestamp.
     timezone_asked: bool,
+    /// The spec being read is a candidate of `furthest`, which may have `rank:`.
+    rank_allowed: bool,
 }
 
 const TOP_KEYS: &[&str] = &[
@@ -274,7 +277,7 @@ const SPEC_SOURCES: &[&str] = &[
 ];
 const SPEC_KEYS: &[&str] = &[
     "column", "value", "join", "with", "lookup", "person", "first_of", "furthest", "pattern",
-    "map", "default", "format", "divide", "when", "optional",
+    "map", "default", "format", "divide", "when", "optional", "rank",
 ];
 const LOOKUP_KEYS: &[&str] = &["from", "match", "keep", "take"];
 const PEOPLE_KEYS: &[&str] = &["from", "crm_user_id", "employee_id"];
@@ -649,12 +652,14 @@ impl Ctx<'_> {
     /// for a lookup's `take`, whose type is not checked against the canonical column.
     fn spec(&mut self, node: &MNode, target: Column, inside: bool) -> Option<Spec> {
         let loc = node.loc;
+        let rank_ok = std::mem::replace(&mut self.rank_allowed, false);
         let mut spec = Spec {
             expr: Expr::Const(String::new()),
             pattern: None,
             map: None,
             format: None,
             divide: None,
+            rank: None,
             when: Vec::new(),
             at: loc,
         };
@@ -754,7 +759,18 @@ impl Ctx<'_> {
                     .map(|i| self.spec_in(i, target, key == "furthest"))
                     .collect();
                 if key == "furthest" {
-                    Expr::Furthest(parts?)
+                    let parts = parts?;
+                    let ranked = parts
+                        .iter()
+                        .filter(|p| {
+                            p.rank.is_some()
+                                || matches!(p.expr, Expr::Lookup(id) if self.lookups[id].rank.is_some())
+                        })
+                        .count();
+                    if ranked != 0 && ranked != parts.len() {
+                        self.err(*kloc, format!("furthest compares ranks: either every candidate has `rank:` or none has ({ranked} of {} have)", parts.len()));
+                    }
+                    Expr::Furthest(parts)
                 } else {
                     Expr::FirstOf(parts?)
                 }
@@ -884,6 +900,22 @@ impl Ctx<'_> {
                 _ => self.err(d.loc, format!("divide must be a positive number (1000 turns milliseconds into seconds), found {}", quote(text))),
             }
         }
+        if let Some(r) = node.get("rank")
+            && !rank_ok
+        {
+            self.err(
+                r.loc,
+                "rank orders the candidates of `furthest`; it means nothing elsewhere",
+            );
+        } else if let Some(r) = node.get("rank") {
+            let any = Column {
+                name: "rank",
+                ty: ColType::Decimal,
+                required: false,
+                range: None,
+            };
+            spec.rank = Some(Box::new(self.spec(r, any, true)?));
+        }
         if let Some(w) = node.get("when") {
             spec.when = self.conditions(w, "when")?;
         }
@@ -892,9 +924,12 @@ impl Ctx<'_> {
 
     /// A candidate of `first_of` or `furthest`: a lookup inside `furthest` may match many rows.
     fn spec_in(&mut self, node: &MNode, target: Column, many: bool) -> Option<Spec> {
+        self.rank_allowed = many;
         let mut s = self.spec(node, target, false)?;
         if many && let Expr::Lookup(id) = s.expr {
             self.lookups[id].many = true;
+            // A found row's rank is read in that row.
+            self.lookups[id].rank = s.rank.take().map(|r| *r);
             s.expr = Expr::Lookup(id);
         }
         Some(s)
@@ -945,6 +980,15 @@ impl Ctx<'_> {
                 return None;
             }
         };
+        // A lookup written once and used twice (a YAML alias) is one lookup: one table in memory,
+        // one line of the row report.
+        if let Some(same) = self
+            .lookups
+            .iter()
+            .find(|l| l.at == node.loc && l.from == from)
+        {
+            return Some(same.id);
+        }
         let id = self.lookups.len();
         self.lookups.push(Lookup {
             id,
@@ -953,6 +997,7 @@ impl Ctx<'_> {
             keep,
             take,
             many: false,
+            rank: None,
             at: node.loc,
         });
         Some(id)

@@ -15,6 +15,7 @@ pub use crate::data::usage::{Role, Usage};
 use crate::data::value::RawCell;
 use crate::error::Capped;
 use chrono::NaiveDateTime;
+use rust_decimal::Decimal;
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -116,6 +117,9 @@ impl Cx<'_> {
 /// The column refs read in a row's own context (`main`), and the lookups it uses.
 fn collect(spec: &Spec, main: &mut Vec<usize>, lookups: &mut Vec<usize>, m: &Mapping) {
     main.extend(spec.when.iter().map(|c| c.column));
+    if let Some(r) = &spec.rank {
+        collect(r, main, lookups, m);
+    }
     match &spec.expr {
         Expr::Column(c) => main.push(*c),
         Expr::Const(_) => {}
@@ -133,6 +137,9 @@ fn collect(spec: &Spec, main: &mut Vec<usize>, lookups: &mut Vec<usize>, m: &Map
                 // What the lookup's own rows need, and the lookups nested in its `take`.
                 let mut theirs = Vec::new();
                 collect(&l.take, &mut theirs, lookups, m);
+                if let Some(r) = &l.rank {
+                    collect(r, &mut theirs, lookups, m);
+                }
             }
         }
     }
@@ -143,6 +150,9 @@ fn lookup_columns(l: &Lookup, m: &Mapping) -> Vec<usize> {
     let mut cols: Vec<usize> = l.keys.iter().map(|(theirs, _)| *theirs).collect();
     cols.extend(l.keep.iter().map(|c| c.column));
     collect(&l.take, &mut cols, &mut Vec::new(), m);
+    if let Some(r) = &l.rank {
+        collect(r, &mut cols, &mut Vec::new(), m);
+    }
     cols.sort_unstable();
     cols.dedup();
     cols
@@ -505,7 +515,12 @@ impl MappedSource {
         main.dedup();
         let mut problems = Vec::new();
         for &id in &lookup_ids {
-            problems.extend(self.load_lookup(id));
+            for p in self.load_lookup(id) {
+                // Two lookups in one missing table are one problem.
+                if !problems.contains(&p) {
+                    problems.push(p);
+                }
+            }
         }
         if tm.columns.iter().any(|(_, s)| uses_people(s, m)) {
             problems.extend(self.load_people());
@@ -819,47 +834,84 @@ impl Eval<'_> {
         let ColType::Enum(words) = ty else {
             return (RawCell::Empty, self.const_org(spec));
         };
-        let mut best: Option<(usize, RawCell, Org)> = None;
+        // (rank, canonical order, value, where it came from) of the furthest so far.
+        type Best = (Option<Decimal>, usize, RawCell, Org);
+        let mut best: Option<Best> = None;
         let mut first_org = None;
-        let mut consider = |c: RawCell, o: Org| -> Option<(RawCell, Org)> {
+        // A candidate, with its rank spec and the row to read the rank in. Returns the cell to
+        // report when the candidate cannot be ranked or is not a word of the column.
+        let mut consider = |c: RawCell,
+                            o: Org,
+                            rank: Option<(&Spec, &Cx<'_>)>|
+         -> Option<(RawCell, Org)> {
             first_org.get_or_insert(o);
             if c.is_empty() {
                 return None;
             }
-            let t = key_text(&c);
-            match words.iter().position(|w| *w == t) {
-                Some(rank) => {
-                    if best.as_ref().is_none_or(|(b, _, _)| rank > *b) {
-                        best = Some((rank, c, o));
-                    }
-                    None
-                }
+            let t = key_text(&c).to_string();
+            let Some(order) = words.iter().position(|w| *w == t) else {
                 // Refused, or not a word of the column: reported as it is.
-                None => Some((c, o)),
+                return Some((c, o));
+            };
+            let r = match rank {
+                None => None,
+                Some((r, rcx)) => {
+                    let (rc, ro) = self.value(r, rcx, ColType::Decimal);
+                    let text = key_text(&rc).to_string();
+                    match crate::num::parse_decimal_text(&text, false) {
+                        Some(d) => Some(d),
+                        None => {
+                            return Some((
+                                RawCell::Refused(if text.is_empty() {
+                                    format!(
+                                        "has no rank: the rank at {} finds nothing for this value ({} once mapped); expected a number",
+                                        self.m.at(r.at),
+                                        quote(&t)
+                                    )
+                                } else {
+                                    format!(
+                                        "has the rank {}, which is not a number (the rank at {}); expected a number",
+                                        quote(&text),
+                                        self.m.at(r.at)
+                                    )
+                                }),
+                                ro,
+                            ));
+                        }
+                    }
+                }
+            };
+            let better = match &best {
+                None => true,
+                Some((br, bo, _, _)) => (r, order) > (*br, *bo),
+            };
+            if better {
+                best = Some((r, order, c, o));
             }
+            None
         };
         for p in parts {
             match &p.expr {
                 Expr::Lookup(id) if self.m.lookups[*id].many => {
-                    let take = &self.m.lookups[*id].take;
+                    let l = &self.m.lookups[*id];
                     for (_, lcx) in self.found(*id, cx) {
-                        let (c, o) = self.value(take, &lcx, ColType::Text);
+                        let (c, o) = self.value(&l.take, &lcx, ColType::Text);
                         let (c, o) = self.finish(p, c, o, ty);
-                        if let Some(bad) = consider(c, o) {
+                        if let Some(bad) = consider(c, o, l.rank.as_ref().map(|r| (r, &lcx))) {
                             return bad;
                         }
                     }
                 }
                 _ => {
                     let (c, o) = self.value(p, cx, ty);
-                    if let Some(bad) = consider(c, o) {
+                    if let Some(bad) = consider(c, o, p.rank.as_deref().map(|r| (r, cx))) {
                         return bad;
                     }
                 }
             }
         }
         match best {
-            Some((_, c, o)) => (c, o),
+            Some((_, _, c, o)) => (c, o),
             None => (
                 RawCell::Empty,
                 first_org.unwrap_or_else(|| self.const_org(spec)),
