@@ -86,8 +86,21 @@ impl Mapping {
         format!("{file}:{}:{}", loc.pos.line, loc.pos.col)
     }
 
-    /// The name the mapping is known by: the file given, or the preset's name.
+    /// The name the mapping is known by: the preset's name, or the file as given.
     pub fn name(&self) -> String {
+        match self.files.first() {
+            Some(MappingFile {
+                origin: Origin::Preset(name),
+                ..
+            }) => (*name).to_string(),
+            Some(f) => f.shown.clone(),
+            None => String::new(),
+        }
+    }
+
+    /// What a run records to read the mapping again from anywhere: the preset's name, or the
+    /// file's absolute path.
+    pub fn reference(&self) -> String {
         match self.files.first().map(|f| &f.origin) {
             Some(Origin::Preset(name)) => (*name).to_string(),
             Some(Origin::File(p)) => p.display().to_string(),

@@ -454,6 +454,7 @@ impl MappedSource {
             let cols = [p.crm_user_id, p.employee_id];
             let mut resolved: Option<Vec<Option<usize>>> = None;
             let mut dups = Capped::new(&place, "rows with a CRM user id seen before");
+            let mut unlinked = Capped::new(&place, "employees without a CRM user id");
             let mut first_rows: HashMap<String, usize> = HashMap::new();
             let result = self.inner.read_named(&p.from, &mut |row: Row<'_>, _| {
                 let Some(r) = &resolved else {
@@ -470,6 +471,16 @@ impl MappedSource {
                 let get = |i: usize| row.cells.get(i).map(key_text).unwrap_or_default().to_string();
                 let (crm, emp) = (get(ci), get(ei));
                 if crm.is_empty() {
+                    // Without the link none of the CRM's rows can be theirs: they would be paid
+                    // on nothing, silently.
+                    unlinked.push(Problem::new(
+                        format!("{place}, row {}, column {}", row.number, quote(&m.columns[p.crm_user_id].name)),
+                        format!(
+                            "employee {} has no CRM user id; the mapping links the CRM's rows to employees through it (people: at {})",
+                            quote(&emp),
+                            m.at(p.at)
+                        ),
+                    ));
                     usage.drop(Cow::Owned(format!("{} is empty", m.columns[p.crm_user_id].name)));
                     return;
                 }
@@ -493,6 +504,7 @@ impl MappedSource {
                 Ok(e) => problems.extend(e),
             }
             dups.finish(&mut problems);
+            unlinked.finish(&mut problems);
             self.state.borrow_mut().usage.push(usage);
         }
         self.state.borrow_mut().people = Some(Rc::new(map));
