@@ -237,8 +237,11 @@ fn resolve(name: &str, dir: Option<&Path>) -> Result<MappingFile, String> {
             crate::error::did_you_mean(name, PRESETS.iter().map(|p| p.0))
         ));
     }
-    let text =
-        yaml::read_text(&path, "the mapping").map_err(|m| format!("{}: {m}", path.display()))?;
+    // The reader shares the scheme files' limit, and its message names them.
+    let text = yaml::read_text(&path, "the mapping").map_err(|m| {
+        let m = m.replace("for a scheme file", "for a mapping file");
+        format!("{}: {m}", path.display())
+    })?;
     // One file is one origin however it is named (`./a.yaml` and `a.yaml`).
     let origin = Origin::File(std::fs::canonicalize(&path).unwrap_or(path.clone()));
     Ok(MappingFile {
