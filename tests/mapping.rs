@@ -914,3 +914,419 @@ tables:
             .contains(",lost,lead,300000.00,yes,price,\n")
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Mapping errors: refused with every problem at its file:line:column, nothing written
+// ---------------------------------------------------------------------------------------------
+
+/// An emails mapping over MAIL that works; the error cases below break one thing of it.
+const GOOD_EMAILS: &str = r#"tables:
+  emails:
+    from: mail
+    columns:
+      email_id: ID
+      employee_id: RESPONSIBLE
+      sent_at: sent
+      direction: { column: DIR, map: { "1": incoming, "2": outgoing, "3": outgoing } }
+"#;
+
+#[test]
+fn the_good_emails_mapping_maps() {
+    let case = Case::new(&[("data/mail.csv", MAIL), ("m.yaml", GOOD_EMAILS)]);
+    case.mapped();
+}
+
+/// `incentive map` with `m.yaml` = `mapping` over MAIL, which must be refused.
+fn mapping_refused(mapping: &str) -> String {
+    let case = Case::new(&[("data/mail.csv", MAIL), ("m.yaml", mapping)]);
+    refused_map(&case)
+}
+
+/// GOOD_EMAILS with the one line `from` replaced by `to` (which may be several lines).
+fn emails_with(from: &str, to: &str) -> String {
+    assert_eq!(GOOD_EMAILS.matches(from).count(), 1, "{from:?}");
+    GOOD_EMAILS.replace(from, to)
+}
+
+#[test]
+fn unknown_key_with_a_suggestion() {
+    insta::assert_snapshot!(format!(
+        "{}\n{}",
+        mapping_refused(&emails_with("    columns:", "    colums:")),
+        mapping_refused(&emails_with(
+            "      sent_at: sent",
+            "      sent_at: { column: sent, optinal: yes }\n      client_id: { lookup: { form: x, match: { A: ID }, take: B } }"
+        ))
+    ));
+}
+
+#[test]
+fn unknown_table() {
+    insta::assert_snapshot!(mapping_refused(&emails_with("  emails:", "  email:")));
+}
+
+#[test]
+fn unknown_canonical_column() {
+    insta::assert_snapshot!(mapping_refused(&emails_with(
+        "      sent_at: sent",
+        "      sent_at: sent\n      sender: RESPONSIBLE"
+    )));
+}
+
+#[test]
+fn a_required_canonical_column_not_mapped() {
+    insta::assert_snapshot!(mapping_refused(&emails_with(
+        "      direction: { column: DIR, map: { \"1\": incoming, \"2\": outgoing, \"3\": outgoing } }\n",
+        ""
+    )));
+}
+
+#[test]
+fn two_sources_in_one_column_and_none() {
+    insta::assert_snapshot!(mapping_refused(&emails_with(
+        "      employee_id: RESPONSIBLE",
+        "      employee_id: { column: RESPONSIBLE, value: E1 }\n      client_id: { optional: yes }"
+    )));
+}
+
+#[test]
+fn bad_date_formats() {
+    insta::assert_snapshot!(mapping_refused(&emails_with(
+        "      sent_at: sent",
+        "      sent_at: { column: sent, format: \"%d.%m.%Y %Q\" }\n      client_id: { column: ID, format: dd.mm.yyyy }"
+    )));
+}
+
+#[test]
+fn unix_timestamps_need_a_timezone() {
+    insta::assert_snapshot!(mapping_refused(&emails_with(
+        "      sent_at: sent",
+        "      sent_at: { column: sent, format: unix }"
+    )));
+}
+
+#[test]
+fn bad_timezones() {
+    let with = |tz: &str| {
+        format!(
+            "timezone: {tz}\n{}",
+            emails_with(
+                "      sent_at: sent",
+                "      sent_at: { column: sent, format: unix_ms }"
+            )
+        )
+    };
+    insta::assert_snapshot!(format!(
+        "{}\n{}",
+        mapping_refused(&with("\"+25:00\"")),
+        mapping_refused(&with("Asia/Almaty"))
+    ));
+}
+
+#[test]
+fn a_value_map_to_a_word_not_of_the_enum() {
+    insta::assert_snapshot!(mapping_refused(&emails_with(
+        "      direction: { column: DIR, map: { \"1\": incoming, \"2\": outgoing, \"3\": outgoing } }",
+        "      direction: { column: DIR, map: { \"1\": inbound, \"2\": outgoing, \"3\": out } }"
+    )));
+}
+
+#[test]
+fn an_undefined_value_list() {
+    insta::assert_snapshot!(format!(
+        "{}\n{}",
+        mapping_refused(&emails_with(
+            "      direction: { column: DIR, map: { \"1\": incoming, \"2\": outgoing, \"3\": outgoing } }",
+            "      direction: { column: DIR, map: directions }"
+        )),
+        mapping_refused(&format!(
+            "values:\n  direction: {{ \"1\": incoming }}\n  stages: {{}}\n{}",
+            emails_with(
+                "      direction: { column: DIR, map: { \"1\": incoming, \"2\": outgoing, \"3\": outgoing } }",
+                "      direction: { column: DIR, map: directions }"
+            )
+        ))
+    ));
+}
+
+#[test]
+fn bad_patterns() {
+    let long = format!("^{}(\\d+)", "x".repeat(200));
+    insta::assert_snapshot!(mapping_refused(
+        &emails_with(
+            "      employee_id: RESPONSIBLE",
+            &format!(
+                "      employee_id: {{ column: RESPONSIBLE, pattern: '^(\\d+' }}\n      \
+             client_id: {{ column: ID, pattern: '^\\d+' }}\n      \
+             email_id: {{ column: ID, pattern: '{long}' }}"
+            )
+        )
+        .replace("      email_id: ID\n", "")
+    ));
+}
+
+#[test]
+fn furthest_on_a_column_that_is_not_ordered() {
+    insta::assert_snapshot!(mapping_refused(&emails_with(
+        "      employee_id: RESPONSIBLE",
+        "      employee_id: { furthest: [RESPONSIBLE, ID] }"
+    )));
+}
+
+#[test]
+fn default_without_a_map() {
+    insta::assert_snapshot!(mapping_refused(&emails_with(
+        "      employee_id: RESPONSIBLE",
+        "      employee_id: { column: RESPONSIBLE, default: E1 }"
+    )));
+}
+
+#[test]
+fn extends_an_unknown_preset() {
+    insta::assert_snapshot!(mapping_refused(&format!("extends: bitrix\n{GOOD_EMAILS}")));
+}
+
+#[test]
+fn extends_in_a_circle() {
+    let case = Case::new(&[
+        ("data/mail.csv", MAIL),
+        ("m.yaml", &format!("extends: other.yaml\n{GOOD_EMAILS}")),
+        ("other.yaml", "extends: ./m.yaml\n"),
+    ]);
+    insta::assert_snapshot!(refused_map(&case));
+}
+
+#[test]
+fn an_extends_chain_longer_than_eight() {
+    let mut files: Vec<(String, String)> = vec![
+        ("data/mail.csv".into(), MAIL.into()),
+        ("m.yaml".into(), format!("extends: f1.yaml\n{GOOD_EMAILS}")),
+    ];
+    for i in 1..=9 {
+        files.push((format!("f{i}.yaml"), format!("extends: f{}.yaml\n", i + 1)));
+    }
+    files.push(("f10.yaml".into(), "name: end\n".into()));
+    let pairs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let case = Case::new(&pairs);
+    insta::assert_snapshot!(refused_map(&case));
+}
+
+#[test]
+fn a_yaml_syntax_error() {
+    insta::assert_snapshot!(mapping_refused(&emails_with(
+        "      sent_at: sent",
+        "      sent_at: [sent"
+    )));
+}
+
+#[test]
+fn a_mapping_that_is_not_a_readable_file() {
+    let case = Case::new(&[("data/mail.csv", MAIL)]);
+    std::fs::create_dir_all(case.p("dir.yaml")).unwrap();
+    case.write(
+        "big.yaml",
+        &format!("# {}\n{GOOD_EMAILS}", "x".repeat(1 << 20)),
+    );
+    let fifo = case.p("fifo.yaml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success(), "mkfifo");
+    let mut shown = Vec::new();
+    for m in ["dir.yaml", "fifo.yaml", "big.yaml"] {
+        let started = std::time::Instant::now();
+        shown.push(refused(&case, case.map_with(m)));
+        // A FIFO is never opened for reading (that would wait for a writer forever).
+        assert!(started.elapsed().as_secs() < 10, "{m}");
+    }
+    insta::assert_snapshot!(shown.join("\n"));
+}
+
+#[test]
+fn mapping_names_nothing() {
+    let case = Case::new(&[("data/mail.csv", MAIL)]);
+    insta::assert_snapshot!(format!(
+        "{}\n{}",
+        refused(&case, case.map_with("bitrix")),
+        refused(&case, case.map_with("nosuch.yaml"))
+    ));
+}
+
+#[test]
+fn validate_checks_a_mapping_alone() {
+    let case = Case::new(&[("m.yaml", &emails_with("  emails:", "  email:"))]);
+    let m = case.p("m.yaml");
+    let o = case.run(&["validate", "--mapping", m.to_str().unwrap()]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    insta::assert_snapshot!(o.stderr);
+    case.write("m.yaml", GOOD_EMAILS);
+    let o = case.run(&["validate", "--mapping", m.to_str().unwrap()]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stdout
+            .starts_with("ok: the mapping [TMP]/m.yaml: no problems"),
+        "{}",
+        o.stdout
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data errors: at the source file, row and column, never the canonical view
+// ---------------------------------------------------------------------------------------------
+
+/// A deals export of 13 rows (rows 2-14 of the file); `edit` may change any line.
+fn crm_deals(edit: impl Fn(usize, String) -> String) -> String {
+    let mut text = String::from(
+        "ID,ASSIGNED_BY_ID,DATE_CREATE,STAGE_SEMANTIC_ID,OPPORTUNITY,CLOSEDATE,CREATED_AT\n",
+    );
+    for i in 1..=13 {
+        let line = format!("{i},E1,2026-09-{i:02},S,{i}000.00,05.10.2026,1791232200");
+        text.push_str(&edit(i + 1, line));
+        text.push('\n');
+    }
+    text
+}
+
+const DEALS_PLAIN: &str = r#"timezone: "+05:00"
+tables:
+  deals:
+    from: crm_deal
+    columns:
+      deal_id: ID
+      employee_id: ASSIGNED_BY_ID
+      created_on: { column: CREATED_AT, format: unix }
+      closed_on: { column: CLOSEDATE, format: "%d.%m.%Y" }
+      status: { column: STAGE_SEMANTIC_ID, map: { P: open, S: won, F: lost } }
+      stage: { value: proposal }
+      amount: OPPORTUNITY
+      client_id: DATE_CREATE
+"#;
+
+fn deals_refused(deals: &str, mapping: &str) -> String {
+    let case = Case::new(&[("data/crm_deal.csv", deals), ("m.yaml", mapping)]);
+    refused_map(&case)
+}
+
+#[test]
+fn the_plain_deals_mapping_maps() {
+    let case = Case::new(&[
+        ("data/crm_deal.csv", &crm_deals(|_, l| l)),
+        ("m.yaml", DEALS_PLAIN),
+    ]);
+    case.mapped();
+    assert!(
+        case.canonical("deals")
+            .ends_with("\n13,E1,2026-10-06,2026-10-05,won,proposal,13000.00,no,,2026-09-13\n")
+    );
+}
+
+#[test]
+fn a_source_file_the_mapping_names_is_missing() {
+    insta::assert_snapshot!(mapping_refused(&emails_with(
+        "    from: mail",
+        "    from: mails"
+    )));
+}
+
+#[test]
+fn a_source_header_lacks_a_column_the_mapping_reads() {
+    insta::assert_snapshot!(mapping_refused(&emails_with(
+        "      sent_at: sent",
+        "      sent_at: SENT_AT"
+    )));
+}
+
+#[test]
+fn a_value_not_in_a_map() {
+    let deals = crm_deals(|row, l| {
+        if row == 14 {
+            l.replace(",S,", ",X,")
+        } else {
+            l
+        }
+    });
+    insta::assert_snapshot!(deals_refused(&deals, DEALS_PLAIN));
+}
+
+#[test]
+fn a_date_not_in_the_format_and_a_bad_unix_timestamp() {
+    let deals = crm_deals(|row, l| match row {
+        3 => l.replace("05.10.2026", "2026-10-05"),
+        5 => l.replace("1791232200", "17912322OO"),
+        7 => l.replace("1791232200", "99999999999999999999"),
+        _ => l,
+    });
+    insta::assert_snapshot!(deals_refused(&deals, DEALS_PLAIN));
+}
+
+#[test]
+fn a_typed_problem_is_reported_at_the_source_cell() {
+    let deals = crm_deals(|row, l| match row {
+        4 => l.replace(",3000.00,", ",four thousand,"),
+        6 => l.replace(",E1,", ",,"),
+        _ => l,
+    });
+    insta::assert_snapshot!(deals_refused(&deals, DEALS_PLAIN));
+}
+
+#[test]
+fn many_bad_rows_give_bounded_output() {
+    let mut deals = String::from(
+        "ID,ASSIGNED_BY_ID,DATE_CREATE,STAGE_SEMANTIC_ID,OPPORTUNITY,CLOSEDATE,CREATED_AT\n",
+    );
+    for i in 1..=5000 {
+        deals.push_str(&format!("{i},E1,2026-09-01,Q{i},x{i},31.02.2026,t{i}\n"));
+    }
+    let out = deals_refused(&deals, DEALS_PLAIN);
+    assert!(out.len() < 20_000, "{} bytes", out.len());
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn a_lookup_table_with_a_duplicate_key() {
+    let case = Case::new(&[
+        ("data/crm_deal.csv", DEALS),
+        ("data/history.csv", HISTORY),
+        (
+            "data/uf.csv",
+            &format!("{UF}2,2,UF_LOSS,again\n1,0,UF_LOSS,and again\n"),
+        ),
+        ("m.yaml", DEALS_MAPPING),
+    ]);
+    insta::assert_snapshot!(refused_map(&case));
+}
+
+#[test]
+fn hr_links_one_crm_user_twice() {
+    let case = Case::new(&[
+        (
+            "data/hr.csv",
+            &format!("{HR}E3,Олег,Сидоров,transactional,90000,12\n"),
+        ),
+        (
+            "data/company.csv",
+            "ID,ASSIGNED_BY,CREATED\n7,[12] Иван Петров,2020-01-01\n",
+        ),
+        (
+            "m.yaml",
+            r#"
+people: { from: hr, crm_user_id: CRM, employee_id: ID }
+tables:
+  employees:
+    from: hr
+    columns: { employee_id: ID, name: FIRST, scheme: PLAN, target_bonus: BONUS }
+  clients:
+    from: company
+    columns:
+      client_id: ID
+      employee_id: { person: { column: ASSIGNED_BY, pattern: '^\[(\d+)\]' } }
+      since: CREATED
+"#,
+        ),
+    ]);
+    insta::assert_snapshot!(refused_map(&case));
+}
