@@ -59,7 +59,8 @@ pub fn run(a: Args) -> Result<()> {
     let name = mapping.name();
     let source = MappedSource::new(source, mapping);
     source.log_rows();
-    let mut problems: Vec<Problem> = Vec::new();
+    // A table the mapping makes from sources the export lacks would come out missing.
+    let mut problems: Vec<Problem> = source.missing_tables();
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     let mut written: Vec<String> = Vec::new();
     for table in Table::ALL {

@@ -103,6 +103,8 @@ pub fn read_table(
     let mut not_a_header = false;
     let mut rows = 0usize;
     let mut per_column: Vec<usize> = vec![0; columns.len() + 1];
+    // Where the first problem of each column was, when the source locates its values.
+    let mut first_at: Vec<Option<String>> = vec![None; columns.len()];
     // Keys seen so far, as 64-bit hashes with the row of their first appearance: 16 bytes an
     // entry, where a million call ids as strings would take well over 100 MB.
     let mut keys: HashMap<u64, u32> = HashMap::new();
@@ -212,6 +214,9 @@ pub fn read_table(
                                 )
                             }
                         };
+                        if row.locate.is_some() && first_at[i].is_none() {
+                            first_at[i] = Some(at.clone());
+                        }
                         problems.push(Problem::new(at, message));
                     }
                 }
@@ -280,9 +285,13 @@ pub fn read_table(
     }
     for (i, n) in per_column.iter().enumerate() {
         if *n > PROBLEMS_PER_COLUMN {
-            let what = columns.get(i).map_or("duplicate ids".to_string(), |c| {
-                format!("column {:?}", c.name)
-            });
+            // A mapped source's canonical column is no column of the user's file: name where
+            // the first of them was.
+            let what = match (columns.get(i), first_at.get(i).and_then(Option::as_ref)) {
+                (Some(_), Some(at)) => format!("values like the one at {at}"),
+                (Some(c), None) => format!("column {:?}", c.name),
+                (None, _) => "duplicate ids".to_string(),
+            };
             problems.push(Problem::new(
                 &place,
                 format!(

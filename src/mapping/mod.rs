@@ -197,6 +197,8 @@ pub enum Expr {
 #[derive(Debug, Clone)]
 pub struct ValueMap {
     pub entries: Vec<(String, Option<String>)>,
+    /// Key → its first entry: a value is looked up on every row, in a map of any length.
+    pub index: std::collections::HashMap<String, usize>,
     /// What a value not in the map becomes; without it such a value is refused.
     pub default: Option<Option<String>>,
     /// The `values:` list it names, if any (for messages).
@@ -205,9 +207,9 @@ pub struct ValueMap {
 
 impl ValueMap {
     pub fn get(&self, key: &str) -> Option<&Option<String>> {
-        self.entries
-            .iter()
-            .find(|(k, _)| k == key)
+        self.index
+            .get(key)
+            .and_then(|&i| self.entries.get(i))
             .map(|(_, v)| v)
             .or(self.default.as_ref())
     }

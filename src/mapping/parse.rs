@@ -20,6 +20,13 @@ const MAX_PROBLEMS: usize = 50;
 /// may take: a pattern is matched against every row of an export.
 const MAX_PATTERN: usize = 200;
 const PATTERN_MEMORY: usize = 1 << 20;
+/// A mapping is evaluated on every row of an export: at most this many parts (the specs of
+/// columns, and the conditions with each value they compare), and this many lookups (each
+/// holds its source table's columns in memory and is loaded on its own).
+const MAX_PARTS: usize = 2_000;
+const MAX_LOOKUPS: usize = 64;
+/// Each column using a `values:` list holds its own copy: at most this many entries in all.
+const MAX_MAP_ENTRIES: usize = 100_000;
 
 /// A YAML node that also knows which file of the chain it was written in.
 #[derive(Debug, Clone)]
@@ -187,8 +194,22 @@ pub fn load(arg: &str) -> Result<Mapping, Vec<Problem>> {
         timezone: None,
         timezone_asked: false,
         rank_allowed: false,
+        parts: 0,
+        map_entries: 0,
     };
     let mapping = cx.mapping(&merged);
+    if cx.parts > MAX_PARTS {
+        let n = cx.parts;
+        cx.err(merged.loc, format!("the mapping is made of {n} parts (column specs, conditions and the values they compare); at most {MAX_PARTS} are allowed, as each is worked out on every row of the export"));
+    }
+    if cx.map_entries > MAX_MAP_ENTRIES {
+        let n = cx.map_entries;
+        cx.err(merged.loc, format!("the value maps of the mapping's columns hold {n} entries in all (a `values:` list counts once for each column using it); at most {MAX_MAP_ENTRIES} are allowed"));
+    }
+    if cx.lookups.len() > MAX_LOOKUPS {
+        let n = cx.lookups.len();
+        cx.err(merged.loc, format!("the mapping has {n} lookups; at most {MAX_LOOKUPS} are allowed, as each holds its source table in memory"));
+    }
     if !cx.problems.is_empty() {
         let mut p = cx.problems;
         if p.len() > MAX_PROBLEMS {
@@ -238,8 +259,11 @@ fn resolve(name: &str, dir: Option<&Path>) -> Result<MappingFile, String> {
             crate::error::did_you_mean(name, PRESETS.iter().map(|p| p.0))
         ));
     }
-    let text =
-        yaml::read_text(&path, "the mapping").map_err(|m| format!("{}: {m}", path.display()))?;
+    // The reader shares the scheme files' limit, and its message names them.
+    let text = yaml::read_text(&path, "the mapping").map_err(|m| {
+        let m = m.replace("for a scheme file", "for a mapping file");
+        format!("{}: {m}", path.display())
+    })?;
     // One file is one origin however it is named (`./a.yaml` and `a.yaml`).
     let origin = Origin::File(std::fs::canonicalize(&path).unwrap_or(path.clone()));
     Ok(MappingFile {
@@ -260,6 +284,10 @@ struct Ctx<'a> {
     timezone_asked: bool,
     /// The spec being read is a candidate of `furthest`, which may have `rank:`.
     rank_allowed: bool,
+    /// How many specs and condition values were read (see [`MAX_PARTS`]).
+    parts: usize,
+    /// How many value-map entries the specs hold (see [`MAX_MAP_ENTRIES`]).
+    map_entries: usize,
 }
 
 const TOP_KEYS: &[&str] = &[
@@ -472,6 +500,7 @@ impl Ctx<'_> {
         };
         let mut map = ValueMap {
             entries: Vec::new(),
+            index: HashMap::new(),
             default: None,
             name: None,
         };
@@ -481,6 +510,7 @@ impl Ctx<'_> {
             } else {
                 Some(self.text(v, "a mapped value")?.to_string())
             };
+            map.index.entry(k.clone()).or_insert(map.entries.len());
             map.entries.push((k.clone(), value));
         }
         Some(map)
@@ -638,6 +668,10 @@ impl Ctx<'_> {
                 }
                 _ => Test::Is(self.texts(test, "a condition")?),
             };
+            self.parts += match &t {
+                Test::Is(v) | Test::Not(v) => v.len().max(1),
+                _ => 1,
+            };
             let column = self.column(col, false, *loc);
             out.push(Cond {
                 column,
@@ -653,6 +687,7 @@ impl Ctx<'_> {
     fn spec(&mut self, node: &MNode, target: Column, inside: bool) -> Option<Spec> {
         let loc = node.loc;
         let rank_ok = std::mem::replace(&mut self.rank_allowed, false);
+        self.parts += 1;
         let mut spec = Spec {
             expr: Expr::Const(String::new()),
             pattern: None,
@@ -825,6 +860,7 @@ impl Ctx<'_> {
                 }
                 _ => self.value_map(m, m.loc),
             };
+            self.map_entries += spec.map.as_ref().map_or(0, |m| m.entries.len());
             if let (Some(map), Some(d)) = (&mut spec.map, node.get("default")) {
                 map.default = Some(if d.is_null() {
                     None

@@ -264,6 +264,26 @@ impl MappedSource {
         out
     }
 
+    /// A problem for each source of a table the mapping makes when the export has none of
+    /// them (each message lists what the export has). `incentive map` refuses such a mapping:
+    /// a table it names cannot silently come out empty.
+    pub fn missing_tables(&self) -> Vec<Problem> {
+        let mut out = Vec::new();
+        for tm in &self.mapping.tables {
+            if tm.from.iter().any(|f| self.inner.has_named(f)) {
+                continue;
+            }
+            for name in &tm.from {
+                out.push(self.missing_source(
+                    name,
+                    tm.at,
+                    &format!("makes the {} table from", tm.table),
+                ));
+            }
+        }
+        out
+    }
+
     fn place_id(&self, place: String) -> u32 {
         let mut s = self.state.borrow_mut();
         match s.places.iter().position(|p| *p == place) {
