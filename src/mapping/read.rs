@@ -46,6 +46,8 @@ const CONST: u32 = u32::MAX;
 
 /// A lookup table held in memory: the kept rows, projected on the columns the mapping reads.
 struct Loaded {
+    /// The export has no such table (reported once, where it is first needed).
+    missing: bool,
     place: u32,
     /// Column ref id → index in a projected row.
     resolved: Vec<Option<usize>>,
@@ -338,6 +340,7 @@ impl MappedSource {
         if !self.inner.has_named(&l.from) {
             problems.push(self.missing_source(&l.from, l.at, "looks up in"));
             self.state.borrow_mut().lookups[id] = Some(Rc::new(Loaded {
+                missing: true,
                 place: 0,
                 resolved: vec![None; m.columns.len()],
                 rows: Vec::new(),
@@ -446,6 +449,7 @@ impl MappedSource {
         let mut s = self.state.borrow_mut();
         s.usage.push(usage);
         s.lookups[id] = Some(Rc::new(Loaded {
+            missing: false,
             place: place_id,
             resolved,
             rows,
@@ -827,6 +831,11 @@ impl Eval<'_> {
         self.finish(spec, cell, org, ty)
     }
 
+    /// Whether the spec is a lookup in a table the export does not have.
+    fn missing_lookup(&self, spec: &Spec) -> bool {
+        matches!(spec.expr, Expr::Lookup(id) if self.lookups.get(id).and_then(|l| l.as_deref()).is_some_and(|l| l.missing))
+    }
+
     fn const_org(&self, spec: &Spec) -> Org {
         Org {
             place: 0,
@@ -892,6 +901,9 @@ impl Eval<'_> {
                     let text = key_text(&rc).to_string();
                     match crate::num::parse_decimal_text(&text, false) {
                         Some(d) => Some(d),
+                        // A rank looked up in a table the export lacks: that table's absence is
+                        // the one problem reported, not every row it leaves unranked.
+                        None if self.missing_lookup(r) => None,
                         None => {
                             return Some((
                                 RawCell::Refused(if text.is_empty() {
