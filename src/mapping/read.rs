@@ -957,7 +957,13 @@ impl Eval<'_> {
         match best {
             Some((_, _, c, o)) => (c, o),
             None => (
-                RawCell::Empty,
+                RawCell::Refused(format!(
+                    "no value: none of the {} candidates of `furthest` ({}) gives one here (a \
+                     deal with no in-progress stage in its history, nor now?); expected one of {}",
+                    parts.len(),
+                    self.m.at(spec.at),
+                    words.join(", ")
+                )),
                 first_org.unwrap_or_else(|| self.const_org(spec)),
             ),
         }
