@@ -10,22 +10,16 @@
 //! row's current and candidate amount, the totals, the cost factor and the calibration figures
 //! must be the independent implementation's, digit for digit.
 
+mod common;
+
+use common::generator;
 use incentive::analysis::compare::Comparison;
 use incentive::num::{Exact, round_exact};
 use incentive::period::Period;
 use incentive::results::{Employee, Evaluation, Role};
 use rust_decimal::Decimal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
-
-fn generator() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    exe.parent()
-        .and_then(|d| d.parent())
-        .unwrap()
-        .join("examples")
-        .join(format!("generate_samples{}", std::env::consts::EXE_SUFFIX))
-}
 
 /// The Python that runs the independent implementation. Never a green no-op: without it the
 /// cross-checks fail.

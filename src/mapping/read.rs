@@ -401,12 +401,7 @@ impl MappedSource {
                 place: place_id,
                 row: row.number as u32,
             };
-            if let Some(c) = cx.holds(&l.keep) {
-                let reason = c.test.failed(&m.columns[c.column].name);
-                if logging {
-                    log.push((row.number, reason.clone()));
-                }
-                usage.drop(Cow::Owned(reason));
+            if !keeps(&cx, &l.keep, m, &mut usage, logging.then_some(&mut log)) {
                 return;
             }
             let key = lookup_key(l.keys.iter().map(|(theirs, _)| cx.cell(*theirs)));
@@ -631,12 +626,7 @@ impl MappedSource {
                         place: place_id,
                         row: row.number as u32,
                     };
-                    if let Some(c) = cx.holds(&tm.keep) {
-                        let reason = c.test.failed(&m.columns[c.column].name);
-                        if logging {
-                            log.push((row.number, reason.clone()));
-                        }
-                        usage.drop(Cow::Owned(reason));
+                    if !keeps(&cx, &tm.keep, m, &mut usage, logging.then_some(&mut log)) {
                         return;
                     }
                     usage.kept += 1;
@@ -702,6 +692,26 @@ impl MappedSource {
         }
         Ok(problems)
     }
+}
+
+/// Whether a row passes `keep:`; a row that fails is counted under the first condition it fails
+/// (`TYPE_ID is not "4"`), and listed in the per-row log when there is one.
+fn keeps(
+    cx: &Cx<'_>,
+    conds: &[Cond],
+    m: &Mapping,
+    usage: &mut Usage,
+    log: Option<&mut Vec<(usize, String)>>,
+) -> bool {
+    let Some(c) = cx.holds(conds) else {
+        return true;
+    };
+    let reason = c.test.failed(&m.columns[c.column].name);
+    if let Some(log) = log {
+        log.push((cx.row as usize, reason.clone()));
+    }
+    usage.drop(Cow::Owned(reason));
+    false
 }
 
 fn describe_lookup(m: &Mapping, id: usize) -> String {
