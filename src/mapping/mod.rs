@@ -165,6 +165,8 @@ pub struct Spec {
     pub map: Option<ValueMap>,
     pub format: Option<Format>,
     pub divide: Option<Decimal>,
+    /// Numbers are written with a decimal comma (`1 234,56`), whatever the file's delimiter.
+    pub decimal_comma: bool,
     /// Inside `furthest`: the candidate's rank (a number; higher is further), evaluated where the
     /// candidate was found — for a lookup, in the row looked up (Bitrix24 orders stages by the
     /// `SORT` of `crm_status`).

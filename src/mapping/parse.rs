@@ -305,7 +305,7 @@ const SPEC_SOURCES: &[&str] = &[
 ];
 const SPEC_KEYS: &[&str] = &[
     "column", "value", "join", "with", "lookup", "person", "first_of", "furthest", "pattern",
-    "map", "default", "format", "divide", "when", "optional", "rank",
+    "map", "default", "format", "decimal", "divide", "when", "optional", "rank",
 ];
 const LOOKUP_KEYS: &[&str] = &["from", "match", "keep", "take"];
 const PEOPLE_KEYS: &[&str] = &["from", "crm_user_id", "employee_id"];
@@ -694,6 +694,7 @@ impl Ctx<'_> {
             map: None,
             format: None,
             divide: None,
+            decimal_comma: false,
             rank: None,
             when: Vec::new(),
             at: loc,
@@ -927,6 +928,16 @@ impl Ctx<'_> {
                         target.ty.expected()
                     ),
                 );
+            }
+        }
+        if let Some(d) = node.get("decimal") {
+            match self.text(d, "decimal")? {
+                "," => spec.decimal_comma = true,
+                "." => {}
+                other => {
+                    let other = quote(other);
+                    self.err(d.loc, format!("decimal is the decimal mark numbers are written with, \",\" or \".\", found {other}"));
+                }
             }
         }
         if let Some(d) = node.get("divide") {

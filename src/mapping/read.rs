@@ -1029,6 +1029,25 @@ impl Eval<'_> {
                 return (cell, org);
             }
         }
+        if spec.decimal_comma
+            && let RawCell::Text(t) = &cell
+        {
+            // A point in such a number is a thousands separator to some and a decimal mark to
+            // others: never guessed.
+            let parsed = (!t.contains('.'))
+                .then(|| crate::num::parse_decimal_text(t, true))
+                .flatten();
+            cell = match parsed {
+                Some(n) => RawCell::Number(n),
+                None => RawCell::Refused(format!(
+                    "{} is not a number written with a decimal comma; expected e.g. 1 234,56",
+                    quote(t)
+                )),
+            };
+            if matches!(cell, RawCell::Refused(_)) {
+                return (cell, org);
+            }
+        }
         if let Some(d) = spec.divide {
             let n = match &cell {
                 RawCell::Number(n) => Some(*n),

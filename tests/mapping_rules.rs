@@ -1,5 +1,5 @@
-//! The furthest stage by rank (Bitrix24's `SORT` of crm_status), and the roster link's refusals,
-//! through the real binary on a tiny Bitrix-like export.
+//! The furthest stage by rank (Bitrix24's `SORT` of crm_status), the roster link's refusals and
+//! number formats, through the real binary on a tiny Bitrix-like export.
 
 mod common;
 
@@ -169,4 +169,43 @@ fn an_employee_without_a_crm_user_id_is_an_error_not_a_silent_zero() {
     let err = problems(&o);
     insta::assert_snapshot!(err.join("\n"), @r#"  [TMP]/data/hr.csv, row 3, column "crm_user_id": employee "E2" has no CRM user id; the mapping links the CRM's rows to employees through it (people: at preset bitrix24:38:3)"#);
     assert!(!tmp.path().join("out").exists());
+}
+
+/// An export whose amounts are written `1 234,56` in a comma-separated file (quoted): the
+/// mapping says so, and a value that is no such number is refused at its cell.
+#[test]
+fn amounts_with_a_decimal_comma_in_a_comma_separated_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let deals = DEALS.replace(",1000.00,", ",\"1 234,56\",");
+    let deals = format!("{deals}2,2026-09-01 10:00:00,12,WON,S,\"12.5\",Y,2026-10-05,,N\n");
+    export(tmp.path(), HR, HISTORY, Some(STATUS));
+    std::fs::write(tmp.path().join("data/crm_deal.csv"), &deals).unwrap();
+    std::fs::write(
+        tmp.path().join("data/crm_deal_uf.csv"),
+        "DEAL_ID,UF_CRM_LOSS_REASON\n1,\n2,\n",
+    )
+    .unwrap();
+    let with_history = format!("{HISTORY}5,1,2,2026-09-01 10:00:00,0,P,NEW\n");
+    std::fs::write(
+        tmp.path().join("data/crm_deal_stage_history.csv"),
+        with_history,
+    )
+    .unwrap();
+    let mapping = format!(
+        "{MAPPING}  deals:\n    columns:\n      amount: {{ column: OPPORTUNITY, decimal: \",\" }}\n"
+    );
+    let o = map(tmp.path(), &mapping);
+    assert_eq!(o.code, 2);
+    insta::assert_snapshot!(problems(&o).join("\n"), @r#"  [TMP]/data/crm_deal.csv, row 3, column "OPPORTUNITY": "12.5" is not a number written with a decimal comma; expected e.g. 1 234,56"#);
+    let ok = deals.replace("\"12.5\"", "\"12,5\"");
+    std::fs::write(tmp.path().join("data/crm_deal.csv"), ok).unwrap();
+    let o = map(tmp.path(), &mapping);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let text = std::fs::read_to_string(tmp.path().join("out/canonical/deals.csv")).unwrap();
+    let amounts: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(6).unwrap())
+        .collect();
+    assert_eq!(amounts, ["1234.56", "12.5"]);
 }
