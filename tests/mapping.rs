@@ -1330,3 +1330,12 @@ tables:
     ]);
     insta::assert_snapshot!(refused_map(&case));
 }
+
+#[test]
+fn person_without_people() {
+    // Without `people:` every CRM user would be "CRM user N", on nobody's roster.
+    insta::assert_snapshot!(mapping_refused(&emails_with(
+        "      employee_id: RESPONSIBLE",
+        "      employee_id: { person: RESPONSIBLE }"
+    )));
+}

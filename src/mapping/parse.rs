@@ -195,6 +195,7 @@ pub fn load(arg: &str) -> Result<Mapping, Vec<Problem>> {
         timezone_asked: false,
         parts: 0,
         map_entries: 0,
+        person_at: None,
     };
     let mapping = cx.mapping(&merged);
     if cx.parts > MAX_PARTS {
@@ -285,6 +286,8 @@ struct Ctx<'a> {
     parts: usize,
     /// How many value-map entries the specs hold (see [`MAX_MAP_ENTRIES`]).
     map_entries: usize,
+    /// The first `person:`, which needs `people:`.
+    person_at: Option<Loc>,
 }
 
 const TOP_KEYS: &[&str] = &[
@@ -451,6 +454,11 @@ impl Ctx<'_> {
         {
             let at = p.at;
             self.err(at, "people: links CRM users to the roster, but the mapping does not say how the employees table is made; add tables: employees: from: <HR's sheet>");
+        }
+        // Without the link every CRM user would be "CRM user N", on nobody's roster: nobody
+        // would be paid, and a run would only warn.
+        if let (Some(at), None, None) = (self.person_at, &people, root.get("people")) {
+            self.err(at, "person: turns CRM user ids into the roster's employee ids through `people:`, which the mapping does not have; add people: { from: <HR's sheet>, crm_user_id: <its column of CRM user ids>, employee_id: <its column of employee ids> }");
         }
         Some((tables, people))
     }
@@ -795,7 +803,10 @@ impl Ctx<'_> {
                 }
             }
             "lookup" => Expr::Lookup(self.lookup(value)?),
-            "person" => Expr::Person(Box::new(self.spec(value, target, true)?)),
+            "person" => {
+                self.person_at.get_or_insert(*kloc);
+                Expr::Person(Box::new(self.spec(value, target, true)?))
+            }
             _ => unreachable!("one of SPEC_SOURCES"),
         };
         if let Some(p) = node.get("pattern") {
