@@ -683,13 +683,15 @@ fn describe_lookup(m: &Mapping, id: usize) -> String {
     format!("{} by {}", l.from, keys.join(", "))
 }
 
+/// The index key of a row's key columns: each part prefixed with its length, so that no text
+/// (a separator character in a cell included) makes two different keys equal.
 fn lookup_key<'a>(cells: impl Iterator<Item = &'a RawCell>) -> String {
     let mut key = String::new();
-    for (i, c) in cells.enumerate() {
-        if i > 0 {
-            key.push('\u{1f}');
-        }
-        key.push_str(&key_text(c));
+    for c in cells {
+        let t = key_text(c);
+        key.push_str(&t.len().to_string());
+        key.push(':');
+        key.push_str(&t);
     }
     key
 }
