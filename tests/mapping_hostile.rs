@@ -409,3 +409,24 @@ fn lookup_keys_with_a_separator_character_do_not_collide() {
          7,E1,2026-10-01,,open,lead,20,no,timing,\n"
     );
 }
+
+/// An export folder of 5 000 files the mapping does not read: the report lists 30 and counts
+/// the rest, and finding them is not quadratic (it took 9 s in debug before).
+#[test]
+fn thousands_of_unread_files_are_listed_briefly() {
+    let case = Case::new();
+    small_deals(&case);
+    for i in 0..5_000 {
+        case.write(&format!("data/t{i:04}.csv"), "a\n1\n");
+    }
+    case.write("m.yaml", DEALS_HEAD);
+    let o = case.map();
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.took < Duration::from_secs(5), "took {:?}", o.took);
+    let report = std::fs::read_to_string(case.p("out/mapping-report.txt")).unwrap();
+    let unread = report.split("Not read by the mapping:\n").nth(1).unwrap();
+    let listed: Vec<&str> = unread.split("\n\n").next().unwrap().lines().collect();
+    assert_eq!(listed.len(), 31, "{report}");
+    assert_eq!(listed[30], "  … and 4971 more");
+    assert!(listed[0].ends_with("/data/history.csv"), "{}", listed[0]);
+}

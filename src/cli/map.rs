@@ -9,6 +9,9 @@ use crate::error::{Error, Problem, Result};
 use crate::mapping::read::{MappedSource, usage_lines};
 use std::path::PathBuf;
 
+/// The most source tables the report lists as not read.
+const MAX_UNREAD: usize = 30;
+
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The CRM's export: a workbook or a folder of CSV files (with HR's sheet beside them).
@@ -90,8 +93,12 @@ pub fn run(a: Args) -> Result<()> {
     let unread = source.unread();
     if !unread.is_empty() {
         report.push_str("\nNot read by the mapping:\n");
-        for u in &unread {
+        // A folder may hold thousands of files: the report stays short.
+        for u in unread.iter().take(MAX_UNREAD) {
             report.push_str(&format!("  {u}\n"));
+        }
+        if unread.len() > MAX_UNREAD {
+            report.push_str(&format!("  … and {} more\n", unread.len() - MAX_UNREAD));
         }
     }
     if !problems.is_empty() {

@@ -244,10 +244,27 @@ impl MappedSource {
     /// The source tables the export holds that the mapping never read.
     pub fn unread(&self) -> Vec<String> {
         let state = self.state.borrow();
+        let used: std::collections::HashSet<&str> =
+            state.usage.iter().map(|u| u.place.as_str()).collect();
         let mut out = Vec::new();
-        for name in self.inner.names() {
-            let place = self.inner.place_named(&name);
-            if !state.usage.iter().any(|u| u.place == place) && !out.contains(&place) {
+        let mut seen = std::collections::HashSet::new();
+        // A CSV file's place is its path: resolving each name again would take time square in
+        // the number of files (a folder of 5 000 took 9 s).
+        let places: Vec<String> = if self.inner.path().is_dir() {
+            self.inner
+                .files()
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect()
+        } else {
+            self.inner
+                .names()
+                .iter()
+                .map(|n| self.inner.place_named(n))
+                .collect()
+        };
+        for place in places {
+            if !used.contains(place.as_str()) && seen.insert(place.clone()) {
                 out.push(place);
             }
         }
