@@ -20,15 +20,16 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
-/// A source row as the map command's per-row report lists it.
+/// A source row as the map command's per-row report lists it. The texts are shared between
+/// rows: an export of a million rows has a handful of places, uses and reasons.
 #[derive(Debug, Clone)]
 pub struct RowUse {
-    pub place: String,
+    pub place: Rc<str>,
     pub row: usize,
     /// `deals`, `lookup tables.deals.columns.stage`, …
-    pub used_as: String,
+    pub used_as: Rc<str>,
     /// Empty when kept; the reason when dropped.
-    pub dropped: String,
+    pub dropped: Rc<str>,
 }
 
 /// Where a value came from: a source cell, or the mapping itself (a constant).
@@ -60,6 +61,8 @@ struct State {
     usage: Vec<Usage>,
     /// Problems met while loading lookups (reported with the table that needed them).
     log: Option<Vec<RowUse>>,
+    /// The texts of the log, each held once.
+    texts: HashMap<String, Rc<str>>,
 }
 
 pub struct MappedSource {
@@ -224,6 +227,7 @@ impl MappedSource {
                 people: None,
                 usage: Vec::new(),
                 log: None,
+                texts: HashMap::new(),
             }),
         }
     }
@@ -304,12 +308,24 @@ impl MappedSource {
 
     fn log(&self, place: &str, row: usize, used_as: &str, dropped: &str) {
         let mut s = self.state.borrow_mut();
+        if s.log.is_none() {
+            return;
+        }
+        let mut intern = |text: &str| -> Rc<str> {
+            if let Some(t) = s.texts.get(text) {
+                return t.clone();
+            }
+            let t: Rc<str> = Rc::from(text);
+            s.texts.insert(text.to_string(), t.clone());
+            t
+        };
+        let (place, used_as, dropped) = (intern(place), intern(used_as), intern(dropped));
         if let Some(log) = &mut s.log {
             log.push(RowUse {
-                place: place.to_string(),
+                place,
                 row,
-                used_as: used_as.to_string(),
-                dropped: dropped.to_string(),
+                used_as,
+                dropped,
             });
         }
     }
