@@ -75,11 +75,14 @@ impl Case {
         self.map_with("m.yaml")
     }
 
-    /// Maps with `m.yaml`, which must succeed; checks the report's arithmetic.
+    /// Maps with `m.yaml`, which must succeed; checks the report's arithmetic, and that
+    /// nothing read is unaccounted for: every row read is listed once in source-rows.csv.
     fn mapped(&self) -> &Case {
         let o = self.map();
         assert_eq!(o.code, 0, "map failed:\n{}{}", o.stdout, o.stderr);
-        check_counts(&self.report());
+        let read = check_counts(&self.report());
+        let listed = self.rows().lines().count() as u64 - 1;
+        assert_eq!(read, listed, "rows read vs rows listed:\n{}", self.rows());
         self
     }
 
@@ -141,10 +144,11 @@ fn usage_part(report: &str) -> String {
 }
 
 /// Every usage line of a report says `N rows read, K kept[ (L looked up)][, D dropped: …]…`
-/// with N = K + the sum of the D.
-fn check_counts(report: &str) {
+/// with N = K + the sum of the D. Returns the sum of the N.
+fn check_counts(report: &str) -> u64 {
     let usage = usage_part(report);
     let mut lines = 0;
+    let mut total = 0;
     for line in usage.lines() {
         lines += 1;
         let number_before = |text: &str, end: usize| -> u64 {
@@ -173,8 +177,10 @@ fn check_counts(report: &str) {
             kept + dropped,
             "rows read = kept + dropped in {line:?}"
         );
+        total += read;
     }
     assert!(lines > 0, "the report lists how rows were used:\n{report}");
+    total
 }
 
 /// The map was refused as bad input: exit 2, nothing in --out. Returns stderr, to snapshot.
@@ -465,6 +471,19 @@ client_id,employee_id,since,churned_on
 [TMP]/data/hr.csv → employees: 2 rows read, 2 kept
 [TMP]/data/hr.csv links CRM users to the roster: 2 rows read, 2 kept
 [TMP]/data/company.csv → clients: 3 rows read, 3 kept"
+    );
+    assert_eq!(
+        case.rows(),
+        "\
+source,row,used_as,dropped
+[TMP]/data/hr.csv,2,employees,
+[TMP]/data/hr.csv,3,employees,
+[TMP]/data/hr.csv,2,link of CRM users to the roster,
+[TMP]/data/hr.csv,3,link of CRM users to the roster,
+[TMP]/data/company.csv,2,clients,
+[TMP]/data/company.csv,3,clients,
+[TMP]/data/company.csv,4,clients,
+"
     );
 }
 

@@ -498,6 +498,8 @@ impl MappedSource {
             let mut resolved: Option<Vec<Option<usize>>> = None;
             let mut dups = Capped::new(&place, "rows with a CRM user id seen before");
             let mut first_rows: HashMap<String, usize> = HashMap::new();
+            let mut logged: Vec<(usize, String)> = Vec::new();
+            let logging = self.state.borrow().log.is_some();
             let result = self.inner.read_named(&p.from, &mut |row: Row<'_>, _| {
                 let Some(r) = &resolved else {
                     let (r, pr) = resolve_header(m, &cols, row.cells, &place, row.number);
@@ -506,14 +508,23 @@ impl MappedSource {
                     return;
                 };
                 usage.rows += 1;
+                // Every row of HR's sheet is listed in the per-row report too.
+                let mut note = |reason: &str| {
+                    if logging {
+                        logged.push((row.number, reason.to_string()));
+                    }
+                };
                 let (Some(ci), Some(ei)) = (r[p.crm_user_id], r[p.employee_id]) else {
+                    note("the file lacks a column the mapping reads");
                     usage.drop(Cow::Borrowed("the file lacks a column the mapping reads"));
                     return;
                 };
                 let get = |i: usize| row.cells.get(i).map(key_text).unwrap_or_default().to_string();
                 let (crm, emp) = (get(ci), get(ei));
                 if crm.is_empty() {
-                    usage.drop(Cow::Owned(format!("{} is empty", m.columns[p.crm_user_id].name)));
+                    let reason = format!("{} is empty", m.columns[p.crm_user_id].name);
+                    note(&reason);
+                    usage.drop(Cow::Owned(reason));
                     return;
                 }
                 if let Some(first) = first_rows.get(&crm) {
@@ -524,10 +535,12 @@ impl MappedSource {
                             quote(&crm)
                         ),
                     ));
+                    note("a CRM user id linked twice");
                     usage.drop(Cow::Borrowed("a CRM user id linked twice"));
                     return;
                 }
                 first_rows.insert(crm.clone(), row.number);
+                note("");
                 usage.kept += 1;
                 map.insert(crm, emp);
             });
@@ -536,6 +549,9 @@ impl MappedSource {
                 Ok(e) => problems.extend(e),
             }
             dups.finish(&mut problems);
+            for (row, dropped) in logged {
+                self.log(&place, row, "link of CRM users to the roster", &dropped);
+            }
             self.state.borrow_mut().usage.push(usage);
         }
         self.state.borrow_mut().people = Some(Rc::new(map));
