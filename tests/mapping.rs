@@ -1358,3 +1358,48 @@ fn person_without_people() {
         "      employee_id: { person: RESPONSIBLE }"
     )));
 }
+
+/// Two lookups in one source table by the same key each get their own report line, with their
+/// own count of rows looked up (the second's count used to overwrite the first's).
+#[test]
+fn two_lookups_in_one_table_are_counted_apart() {
+    let case = Case::new(&[
+        (
+            "data/crm_deal.csv",
+            "ID,OWNER,CREATED,SUM\n1,E1,2026-10-01,10\n2,E1,2026-10-01,10\n",
+        ),
+        ("data/uf.csv", "DEAL,A,B\n1,x,\n2,,y\n3,z,z\n"),
+        (
+            "m.yaml",
+            r#"tables:
+  deals:
+    from: crm_deal
+    columns:
+      deal_id: ID
+      employee_id: OWNER
+      created_on: CREATED
+      status: { value: lost }
+      stage: { value: lead }
+      amount: SUM
+      lost_reason: { lookup: { from: uf, match: { DEAL: ID }, take: A } }
+      client_id: { lookup: { from: uf, match: { DEAL: ID }, keep: { B: "y" }, take: B } }
+"#,
+        ),
+    ]);
+    case.mapped();
+    assert_eq!(
+        case.canonical("deals"),
+        "\
+deal_id,employee_id,created_on,closed_on,status,stage,amount,new_client,lost_reason,client_id
+1,E1,2026-10-01,,lost,lead,10,no,x,
+2,E1,2026-10-01,,lost,lead,10,no,,y
+"
+    );
+    assert_eq!(
+        case.usage(),
+        "\
+[TMP]/data/uf.csv looked up: uf by DEAL = ID ([TMP]/m.yaml:11:30): 3 rows read, 3 kept (2 looked up)
+[TMP]/data/uf.csv looked up: uf by DEAL = ID ([TMP]/m.yaml:12:28): 3 rows read, 1 kept (1 looked up), 2 dropped: B is not \"y\"
+[TMP]/data/crm_deal.csv → deals: 2 rows read, 2 kept"
+    );
+}

@@ -372,7 +372,7 @@ impl MappedSource {
         let place = self.inner.place_named(&l.from);
         let place_id = self.place_id(place.clone());
         let cols = lookup_columns(l, m);
-        let role = Role::Lookup(format!("{} ({})", describe_lookup(m, id), m.at(l.at)));
+        let role = Role::Lookup(lookup_role(m, id));
         let mut usage = Usage::new(place.clone(), role);
         let mut file_cols: Vec<usize> = Vec::new();
         let mut resolved = vec![None; m.columns.len()];
@@ -709,17 +709,24 @@ impl MappedSource {
             if let Some(l) = &lookups[id] {
                 let used = l.used.borrow().iter().filter(|u| **u).count();
                 let place = s.places.get(l.place as usize).cloned().unwrap_or_default();
-                let role_prefix = describe_lookup(m, id);
-                if let Some(u) = s.usage.iter_mut().find(|u| {
-                    u.place == place
-                        && matches!(&u.role, Role::Lookup(r) if r.starts_with(&role_prefix))
-                }) {
+                // The lookup's own line: two lookups in one table by one key differ by place.
+                let role = lookup_role(m, id);
+                if let Some(u) = s
+                    .usage
+                    .iter_mut()
+                    .find(|u| u.place == place && matches!(&u.role, Role::Lookup(r) if *r == role))
+                {
                     u.looked_up = Some(used);
                 }
             }
         }
         Ok(problems)
     }
+}
+
+/// How the usage report names a lookup: `crm_deal_uf by DEAL_ID = ID (mapping.yaml:84:11)`.
+fn lookup_role(m: &Mapping, id: usize) -> String {
+    format!("{} ({})", describe_lookup(m, id), m.at(m.lookups[id].at))
 }
 
 fn describe_lookup(m: &Mapping, id: usize) -> String {
