@@ -1403,3 +1403,11 @@ deal_id,employee_id,created_on,closed_on,status,stage,amount,new_client,lost_rea
 [TMP]/data/crm_deal.csv → deals: 2 rows read, 2 kept"
     );
 }
+
+#[test]
+fn with_outside_join_or_not_a_text() {
+    insta::assert_snapshot!(mapping_refused(&emails_with(
+        "      employee_id: RESPONSIBLE",
+        "      employee_id: { column: RESPONSIBLE, with: \"-\" }\n      client_id: { join: [ID, DIR], with: [\"-\"] }"
+    )));
+}

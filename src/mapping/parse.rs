@@ -771,7 +771,10 @@ impl Ctx<'_> {
                 let with = match node.get("with") {
                     Some(w) => match &w.kind {
                         MKind::Scalar(t, _) => t.clone(),
-                        _ => " ".to_string(),
+                        _ => {
+                            self.err(w.loc, format!("with is the text put between the parts of join, such as \" \" or \", \"; found {}", w.describe()));
+                            " ".to_string()
+                        }
                     },
                     None => " ".to_string(),
                 };
@@ -809,6 +812,14 @@ impl Ctx<'_> {
             }
             _ => unreachable!("one of SPEC_SOURCES"),
         };
+        if key != "join"
+            && let Some(w) = node.get("with")
+        {
+            self.err(
+                w.loc,
+                "with: is the text put between the parts of a join:, and this column is not made with join:",
+            );
+        }
         if let Some(p) = node.get("pattern") {
             let text = self.text(p, "pattern")?;
             if text.chars().count() > MAX_PATTERN {
