@@ -75,11 +75,14 @@ impl Case {
         self.map_with("m.yaml")
     }
 
-    /// Maps with `m.yaml`, which must succeed; checks the report's arithmetic.
+    /// Maps with `m.yaml`, which must succeed; checks the report's arithmetic, and that
+    /// nothing read is unaccounted for: every row read is listed once in source-rows.csv.
     fn mapped(&self) -> &Case {
         let o = self.map();
         assert_eq!(o.code, 0, "map failed:\n{}{}", o.stdout, o.stderr);
-        check_counts(&self.report());
+        let read = check_counts(&self.report());
+        let listed = self.rows().lines().count() as u64 - 1;
+        assert_eq!(read, listed, "rows read vs rows listed:\n{}", self.rows());
         self
     }
 
@@ -141,10 +144,11 @@ fn usage_part(report: &str) -> String {
 }
 
 /// Every usage line of a report says `N rows read, K kept[ (L looked up)][, D dropped: …]…`
-/// with N = K + the sum of the D.
-fn check_counts(report: &str) {
+/// with N = K + the sum of the D. Returns the sum of the N.
+fn check_counts(report: &str) -> u64 {
     let usage = usage_part(report);
     let mut lines = 0;
+    let mut total = 0;
     for line in usage.lines() {
         lines += 1;
         let number_before = |text: &str, end: usize| -> u64 {
@@ -173,8 +177,10 @@ fn check_counts(report: &str) {
             kept + dropped,
             "rows read = kept + dropped in {line:?}"
         );
+        total += read;
     }
     assert!(lines > 0, "the report lists how rows were used:\n{report}");
+    total
 }
 
 /// The map was refused as bad input: exit 2, nothing in --out. Returns stderr, to snapshot.
@@ -465,6 +471,19 @@ client_id,employee_id,since,churned_on
 [TMP]/data/hr.csv → employees: 2 rows read, 2 kept
 [TMP]/data/hr.csv links CRM users to the roster: 2 rows read, 2 kept
 [TMP]/data/company.csv → clients: 3 rows read, 3 kept"
+    );
+    assert_eq!(
+        case.rows(),
+        "\
+source,row,used_as,dropped
+[TMP]/data/hr.csv,2,employees,
+[TMP]/data/hr.csv,3,employees,
+[TMP]/data/hr.csv,2,link of CRM users to the roster,
+[TMP]/data/hr.csv,3,link of CRM users to the roster,
+[TMP]/data/company.csv,2,clients,
+[TMP]/data/company.csv,3,clients,
+[TMP]/data/company.csv,4,clients,
+"
     );
 }
 
@@ -1343,4 +1362,66 @@ tables:
         ),
     ]);
     insta::assert_snapshot!(refused_map(&case));
+}
+
+#[test]
+fn person_without_people() {
+    // Without `people:` every CRM user would be "CRM user N", on nobody's roster.
+    insta::assert_snapshot!(mapping_refused(&emails_with(
+        "      employee_id: RESPONSIBLE",
+        "      employee_id: { person: RESPONSIBLE }"
+    )));
+}
+
+/// Two lookups in one source table by the same key each get their own report line, with their
+/// own count of rows looked up (the second's count used to overwrite the first's).
+#[test]
+fn two_lookups_in_one_table_are_counted_apart() {
+    let case = Case::new(&[
+        (
+            "data/crm_deal.csv",
+            "ID,OWNER,CREATED,SUM\n1,E1,2026-10-01,10\n2,E1,2026-10-01,10\n",
+        ),
+        ("data/uf.csv", "DEAL,A,B\n1,x,\n2,,y\n3,z,z\n"),
+        (
+            "m.yaml",
+            r#"tables:
+  deals:
+    from: crm_deal
+    columns:
+      deal_id: ID
+      employee_id: OWNER
+      created_on: CREATED
+      status: { value: lost }
+      stage: { value: lead }
+      amount: SUM
+      lost_reason: { lookup: { from: uf, match: { DEAL: ID }, take: A } }
+      client_id: { lookup: { from: uf, match: { DEAL: ID }, keep: { B: "y" }, take: B } }
+"#,
+        ),
+    ]);
+    case.mapped();
+    assert_eq!(
+        case.canonical("deals"),
+        "\
+deal_id,employee_id,created_on,closed_on,status,stage,amount,new_client,lost_reason,client_id
+1,E1,2026-10-01,,lost,lead,10,no,x,
+2,E1,2026-10-01,,lost,lead,10,no,,y
+"
+    );
+    assert_eq!(
+        case.usage(),
+        "\
+[TMP]/data/uf.csv looked up: uf by DEAL = ID ([TMP]/m.yaml:11:30): 3 rows read, 3 kept (2 looked up)
+[TMP]/data/uf.csv looked up: uf by DEAL = ID ([TMP]/m.yaml:12:28): 3 rows read, 1 kept (1 looked up), 2 dropped: B is not \"y\"
+[TMP]/data/crm_deal.csv → deals: 2 rows read, 2 kept"
+    );
+}
+
+#[test]
+fn with_outside_join_or_not_a_text() {
+    insta::assert_snapshot!(mapping_refused(&emails_with(
+        "      employee_id: RESPONSIBLE",
+        "      employee_id: { column: RESPONSIBLE, with: \"-\" }\n      client_id: { join: [ID, DIR], with: [\"-\"] }"
+    )));
 }

@@ -382,3 +382,51 @@ fn extends_of_dev_zero_a_fifo_or_a_folder_is_refused() {
     }
     insta::assert_snapshot!(shown.join("\n"));
 }
+
+/// A two-key lookup joined its keys with a separator character, so a cell holding that
+/// character matched a row of other keys: deal (`1␟2`, `3`) found the row (`1`, `2␟3`).
+#[test]
+fn lookup_keys_with_a_separator_character_do_not_collide() {
+    let case = Case::new();
+    case.write(
+        "data/crm_deal.csv",
+        "ID,CAT,OWNER,CREATED,SUM\n1\u{1f}2,3,E1,2026-10-01,10\n7,8,E1,2026-10-01,20\n",
+    );
+    case.write(
+        "data/uf.csv",
+        "DEAL,CAT,REASON\n1,2\u{1f}3,price\n7,8,timing\n",
+    );
+    case.write(
+        "m.yaml",
+        &format!("{DEALS_HEAD}      lost_reason: {{ lookup: {{ from: uf, match: {{ DEAL: ID, CAT: CAT }}, take: REASON }} }}\n"),
+    );
+    let o = case.map();
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(
+        std::fs::read_to_string(case.p("out/canonical/deals.csv")).unwrap(),
+        "deal_id,employee_id,created_on,closed_on,status,stage,amount,new_client,lost_reason,client_id\n\
+         1\u{1f}2,E1,2026-10-01,,open,lead,10,no,,\n\
+         7,E1,2026-10-01,,open,lead,20,no,timing,\n"
+    );
+}
+
+/// An export folder of 5 000 files the mapping does not read: the report lists 30 and counts
+/// the rest, and finding them is not quadratic (it took 9 s in debug before).
+#[test]
+fn thousands_of_unread_files_are_listed_briefly() {
+    let case = Case::new();
+    small_deals(&case);
+    for i in 0..5_000 {
+        case.write(&format!("data/t{i:04}.csv"), "a\n1\n");
+    }
+    case.write("m.yaml", DEALS_HEAD);
+    let o = case.map();
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.took < Duration::from_secs(5), "took {:?}", o.took);
+    let report = std::fs::read_to_string(case.p("out/mapping-report.txt")).unwrap();
+    let unread = report.split("Not read by the mapping:\n").nth(1).unwrap();
+    let listed: Vec<&str> = unread.split("\n\n").next().unwrap().lines().collect();
+    assert_eq!(listed.len(), 31, "{report}");
+    assert_eq!(listed[30], "  … and 4971 more");
+    assert!(listed[0].ends_with("/data/history.csv"), "{}", listed[0]);
+}

@@ -9,6 +9,9 @@ use crate::error::{Error, Problem, Result};
 use crate::mapping::read::{MappedSource, usage_lines};
 use std::path::PathBuf;
 
+/// The most source tables the report lists as not read.
+const MAX_UNREAD: usize = 30;
+
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The CRM's export: a workbook or a folder of CSV files (with HR's sheet beside them).
@@ -38,14 +41,12 @@ fn canonical_text(v: &Value) -> String {
     }
 }
 
-fn csv_bytes(rows: &[Vec<String>]) -> Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    for r in rows {
-        w.write_record(r)
-            .map_err(|e| Error::other(format!("cannot write CSV: {e}")))?;
-    }
-    w.into_inner()
-        .map_err(|e| Error::other(format!("cannot write CSV: {e}")))
+fn csv_error(e: impl std::fmt::Display) -> Error {
+    Error::other(format!("cannot write CSV: {e}"))
+}
+
+fn csv_bytes(w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>> {
+    w.into_inner().map_err(csv_error)
 }
 
 pub fn run(a: Args) -> Result<()> {
@@ -68,16 +69,28 @@ pub fn run(a: Args) -> Result<()> {
             continue;
         }
         let columns = table.columns();
-        let mut rows: Vec<Vec<String>> = vec![columns.iter().map(|c| c.name.to_string()).collect()];
+        // Rows are written as they come: a CSV line is a fraction of the cells it holds.
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(columns.iter().map(|c| c.name))
+            .map_err(csv_error)?;
+        let mut rows = 0usize;
+        let mut failed = None;
         let read = read_table(&source, table, &mut problems, &mut |row: TypedRow| {
-            rows.push(row.values.iter().map(canonical_text).collect());
+            rows += 1;
+            if failed.is_none()
+                && let Err(e) = w.write_record(row.values.iter().map(canonical_text))
+            {
+                failed = Some(e);
+            }
         });
-        let n = rows.len() - 1;
+        if let Some(e) = failed {
+            return Err(csv_error(e));
+        }
         written.push(format!(
-            "canonical/{table}.csv: {n} row{} (of {read} handed on)",
-            if n == 1 { "" } else { "s" }
+            "canonical/{table}.csv: {rows} row{} (of {read} handed on)",
+            if rows == 1 { "" } else { "s" }
         ));
-        files.push((format!("canonical/{table}.csv"), csv_bytes(&rows)?));
+        files.push((format!("canonical/{table}.csv"), csv_bytes(w)?));
     }
     let usage = source.usage();
     let mut report = format!(
@@ -91,8 +104,12 @@ pub fn run(a: Args) -> Result<()> {
     let unread = source.unread();
     if !unread.is_empty() {
         report.push_str("\nNot read by the mapping:\n");
-        for u in &unread {
+        // A folder may hold thousands of files: the report stays short.
+        for u in unread.iter().take(MAX_UNREAD) {
             report.push_str(&format!("  {u}\n"));
+        }
+        if unread.len() > MAX_UNREAD {
+            report.push_str(&format!("  … and {} more\n", unread.len() - MAX_UNREAD));
         }
     }
     if !problems.is_empty() {
@@ -105,17 +122,15 @@ pub fn run(a: Args) -> Result<()> {
     for w in &written {
         report.push_str(&format!("  {w}\n"));
     }
-    let mut log: Vec<Vec<String>> = vec![vec![
-        "source".into(),
-        "row".into(),
-        "used_as".into(),
-        "dropped".into(),
-    ]];
+    let mut log = csv::Writer::from_writer(Vec::new());
+    log.write_record(["source", "row", "used_as", "dropped"])
+        .map_err(csv_error)?;
     for r in source.take_log() {
-        log.push(vec![r.place, r.row.to_string(), r.used_as, r.dropped]);
+        log.write_record([&*r.place, &r.row.to_string(), &*r.used_as, &*r.dropped])
+            .map_err(csv_error)?;
     }
     files.push(("mapping-report.txt".into(), report.clone().into_bytes()));
-    files.push(("source-rows.csv".into(), csv_bytes(&log)?));
+    files.push(("source-rows.csv".into(), csv_bytes(log)?));
     out_dir.publish(&files)?;
     super::say(&format!(
         "{report}\nMapped with {name} into {}; check mapping-report.txt and source-rows.csv, then run with --mapping {}\n",

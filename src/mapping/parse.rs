@@ -196,6 +196,7 @@ pub fn load(arg: &str) -> Result<Mapping, Vec<Problem>> {
         rank_allowed: false,
         parts: 0,
         map_entries: 0,
+        person_at: None,
     };
     let mapping = cx.mapping(&merged);
     if cx.parts > MAX_PARTS {
@@ -288,6 +289,8 @@ struct Ctx<'a> {
     parts: usize,
     /// How many value-map entries the specs hold (see [`MAX_MAP_ENTRIES`]).
     map_entries: usize,
+    /// The first `person:`, which needs `people:`.
+    person_at: Option<Loc>,
 }
 
 const TOP_KEYS: &[&str] = &[
@@ -454,6 +457,11 @@ impl Ctx<'_> {
         {
             let at = p.at;
             self.err(at, "people: links CRM users to the roster, but the mapping does not say how the employees table is made; add tables: employees: from: <HR's sheet>");
+        }
+        // Without the link every CRM user would be "CRM user N", on nobody's roster: nobody
+        // would be paid, and a run would only warn.
+        if let (Some(at), None, None) = (self.person_at, &people, root.get("people")) {
+            self.err(at, "person: turns CRM user ids into the roster's employee ids through `people:`, which the mapping does not have; add people: { from: <HR's sheet>, crm_user_id: <its column of CRM user ids>, employee_id: <its column of employee ids> }");
         }
         Some((tables, people))
     }
@@ -769,7 +777,10 @@ impl Ctx<'_> {
                 let with = match node.get("with") {
                     Some(w) => match &w.kind {
                         MKind::Scalar(t, _) => t.clone(),
-                        _ => " ".to_string(),
+                        _ => {
+                            self.err(w.loc, format!("with is the text put between the parts of join, such as \" \" or \", \"; found {}", w.describe()));
+                            " ".to_string()
+                        }
                     },
                     None => " ".to_string(),
                 };
@@ -812,9 +823,20 @@ impl Ctx<'_> {
                 }
             }
             "lookup" => Expr::Lookup(self.lookup(value)?),
-            "person" => Expr::Person(Box::new(self.spec(value, target, true)?)),
+            "person" => {
+                self.person_at.get_or_insert(*kloc);
+                Expr::Person(Box::new(self.spec(value, target, true)?))
+            }
             _ => unreachable!("one of SPEC_SOURCES"),
         };
+        if key != "join"
+            && let Some(w) = node.get("with")
+        {
+            self.err(
+                w.loc,
+                "with: is the text put between the parts of a join:, and this column is not made with join:",
+            );
+        }
         if let Some(p) = node.get("pattern") {
             let text = self.text(p, "pattern")?;
             if text.chars().count() > MAX_PATTERN {
