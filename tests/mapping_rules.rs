@@ -209,3 +209,108 @@ fn amounts_with_a_decimal_comma_in_a_comma_separated_file() {
         .collect();
     assert_eq!(amounts, ["1234.56", "12.5"]);
 }
+
+/// The example mappings for CRMs without a preset work on the exports they describe: HubSpot's
+/// call durations in milliseconds (rounded down to whole seconds), its UTC moments read in the
+/// company's time (a deal closed at 20:00 UTC on 30 September is an October close in UTC+05:00),
+/// its `closedate` that is only a close on a closed deal, and the furthest stage from the stage
+/// history; Salesforce's status from IsClosed and IsWon together.
+#[test]
+fn the_example_mappings_for_hubspot_and_salesforce() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hr = "employee_id,name,scheme,target_bonus,hubspot_owner_id,salesforce_user_id\n\
+              E1,Ivan Petrov,transactional,100000,5101,0051x00000A\n";
+    write_csv_folder(
+        &tmp.path().join("data"),
+        &[
+            ("hr", hr),
+            (
+                "deals",
+                "hs_object_id,hubspot_owner_id,createdate,closedate,dealstage,amount\n\
+                 901,5101,2026-09-01T09:00:00Z,2026-09-30T20:00:00Z,closedwon,1500\n\
+                 902,5101,2026-09-03T09:00:00Z,2026-12-20T10:00:00Z,qualifiedtobuy,800\n\
+                 903,5101,2026-09-04T09:00:00Z,2026-10-09T10:00:00Z,closedlost,300\n",
+            ),
+            (
+                "deal_stage_history",
+                "hs_object_id,dealstage,timestamp\n\
+                 901,appointmentscheduled,2026-09-01\n901,contractsent,2026-09-20\n901,closedwon,2026-10-02\n\
+                 902,presentationscheduled,2026-09-10\n902,qualifiedtobuy,2026-09-15\n\
+                 903,qualifiedtobuy,2026-09-05\n903,closedlost,2026-10-09\n",
+            ),
+            (
+                "calls",
+                "hs_object_id,hubspot_owner_id,hs_timestamp,hs_call_direction,hs_call_duration,hs_call_status\n\
+                 c1,5101,2026-10-05T10:00:00+05:00,OUTBOUND,119999,COMPLETED\n\
+                 c2,5101,2026-10-05T11:00:00+05:00,OUTBOUND,120000,COMPLETED\n\
+                 c3,5101,2026-10-05T12:00:00+05:00,OUTBOUND,0,NO_ANSWER\n",
+            ),
+            (
+                "opportunities",
+                "Id,OwnerId,CreatedDate,CloseDate,StageName,IsWon,IsClosed,Amount,Type\n\
+                 0061,0051x00000A,2026-09-01,2026-10-03,Closed Won,true,true,2000,New Business\n\
+                 0062,0051x00000A,2026-09-02,2026-12-01,Needs Analysis,false,false,700,Existing Business\n\
+                 0063,0051x00000A,2026-09-02,2026-10-04,Closed Lost,false,true,900,New Business\n",
+            ),
+            (
+                "opportunity_history",
+                "OpportunityId,StageName\n0061,Proposal/Price Quote\n0063,Value Proposition\n0062,Prospecting\n0062,Needs Analysis\n",
+            ),
+            (
+                "tasks",
+                "Id,OwnerId,ActivityDate,CallType,CallDurationInSeconds,TaskSubtype\n\
+                 t1,0051x00000A,2026-10-05,Outbound,300,Call\n\
+                 t2,0051x00000A,2026-10-06,,0,Email\n",
+            ),
+        ],
+    );
+    let table = |out: &str, t: &str| {
+        std::fs::read_to_string(
+            tmp.path()
+                .join(out)
+                .join("canonical")
+                .join(format!("{t}.csv")),
+        )
+        .unwrap()
+    };
+    for (example, out) in [("hubspot", "hs"), ("salesforce", "sf")] {
+        let m = common::crate_path(&format!("mappings/examples/{example}.yaml"));
+        let (data, o) = (tmp.path().join("data"), tmp.path().join(out));
+        let r = run(
+            &[
+                "map",
+                "--data",
+                data.to_str().unwrap(),
+                "--mapping",
+                m.to_str().unwrap(),
+                "--out",
+                o.to_str().unwrap(),
+            ],
+            tmp.path(),
+        );
+        assert_eq!(r.code, 0, "{example}: {}", r.stderr);
+    }
+    insta::assert_snapshot!(
+        format!("{}{}", table("hs", "deals"), table("hs", "calls")),
+        @r"
+    deal_id,employee_id,created_on,closed_on,status,stage,amount,new_client,lost_reason,client_id
+    901,E1,2026-09-01,2026-10-01,won,proposal,1500,no,,
+    902,E1,2026-09-03,,open,negotiation,800,no,,
+    903,E1,2026-09-04,2026-10-09,lost,qualified,300,no,,
+    call_id,employee_id,started_at,direction,duration_sec,client_id
+    c1,E1,2026-10-05 10:00:00,outgoing,119,
+    c2,E1,2026-10-05 11:00:00,outgoing,120,
+    "
+    );
+    insta::assert_snapshot!(
+        format!("{}{}", table("sf", "deals"), table("sf", "calls")),
+        @r"
+    deal_id,employee_id,created_on,closed_on,status,stage,amount,new_client,lost_reason,client_id
+    0061,E1,2026-09-01,2026-10-03,won,proposal,2000,yes,,
+    0062,E1,2026-09-02,,open,qualified,700,no,,
+    0063,E1,2026-09-02,2026-10-04,lost,negotiation,900,yes,,
+    call_id,employee_id,started_at,direction,duration_sec,client_id
+    t1,E1,2026-10-05 00:00:00,outgoing,300,
+    "
+    );
+}

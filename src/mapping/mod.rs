@@ -223,6 +223,9 @@ pub enum Format {
     Unix,
     /// Milliseconds since 1970-01-01 UTC.
     UnixMs,
+    /// ISO 8601 with an offset (`2026-10-31T20:00:00Z`), shown in [`Mapping::timezone`]: a
+    /// moment written in UTC becomes the company's local time (and date).
+    Iso,
     /// A chrono strftime pattern (`%d.%m.%Y %H:%M`).
     Pattern(String),
 }

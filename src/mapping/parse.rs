@@ -920,6 +920,7 @@ impl Ctx<'_> {
             spec.format = match text {
                 "unix" => Some(Format::Unix),
                 "unix_ms" => Some(Format::UnixMs),
+                "iso8601" => Some(Format::Iso),
                 p if p.contains('%') => {
                     use chrono::format::{Item, StrftimeItems};
                     if StrftimeItems::new(p).any(|i| matches!(i, Item::Error)) {
@@ -931,12 +932,14 @@ impl Ctx<'_> {
                 }
                 other => {
                     let other = quote(other);
-                    self.err(f.loc, format!("format {other} is not a date format; expected unix, unix_ms or a pattern such as \"%d.%m.%Y\""));
+                    self.err(f.loc, format!("format {other} is not a date format; expected unix, unix_ms, iso8601 or a pattern such as \"%d.%m.%Y\""));
                     None
                 }
             };
-            if matches!(spec.format, Some(Format::Unix | Format::UnixMs))
-                && self.timezone.is_none()
+            if matches!(
+                spec.format,
+                Some(Format::Unix | Format::UnixMs | Format::Iso)
+            ) && self.timezone.is_none()
                 && !std::mem::replace(&mut self.timezone_asked, true)
             {
                 self.err(f.loc, "a Unix timestamp is a moment, not a local date: say which offset from UTC the company's dates are in with `timezone:` (e.g. \"+05:00\") at the top of your mapping file");

@@ -1168,6 +1168,20 @@ impl Eval<'_> {
                     )),
                 }
             }
+            Format::Iso => {
+                let offset = self
+                    .m
+                    .timezone
+                    .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("UTC"));
+                match chrono::DateTime::parse_from_rfc3339(text.trim()) {
+                    Ok(dt) => RawCell::DateTime(dt.with_timezone(&offset).naive_local()),
+                    Err(_) => RawCell::Refused(format!(
+                        "{} is not an ISO 8601 moment with its offset; expected e.g. \
+                         2026-10-05T14:30:00Z or 2026-10-05T14:30:00+05:00",
+                        quote(&text)
+                    )),
+                }
+            }
             Format::Pattern(p) => {
                 let parsed = NaiveDateTime::parse_from_str(&text, p).ok().or_else(|| {
                     chrono::NaiveDate::parse_from_str(&text, p)
