@@ -34,9 +34,26 @@
 //! and changes only `calls`. The xlsx sheet limit is 1 048 575 data rows; a larger table is
 //! refused with an error (use `--months 1` for one big month).
 //!
+//! From the same records it then writes the export as two CRMs give it, with the traps real
+//! exports have (samples/README.md lists the files and every trap; `--no-crm-exports` skips
+//! them):
+//!
+//! * `<period>-bitrix24/` — every employee as a Bitrix24 portal exports them
+//!   ([`write_bitrix24`]): users, deals with their custom fields and stage history, stage
+//!   lists, activities, telephony statistics, companies, plus HR's sheet (the roster with each
+//!   person's CRM user id) and the canonical plans and NPS answers;
+//! * `<period>-amocrm/` — a small company, two of the transactional sellers, as amoCRM exports
+//!   them ([`write_amocrm`]): users, leads, loss reasons, lead events and call notes, plus HR's
+//!   sheet and plans; and `<period>-amocrm-canonical/`, the canonical tables of exactly those
+//!   two people, whose payroll the amoCRM export must reproduce.
+//!
+//! Both exports are written on random streams of their own, so they never change a canonical
+//! file; a mapping that reads them right gets the canonical rows back
+//! (`scripts/check_sample_exports.py` shows it).
+//!
 //! ```text
 //! cargo run --release --example generate_samples -- --out samples --period 2026-10 \
-//!     [--months N] [--calls-per-day-scale N] [--seed S]
+//!     [--months N] [--calls-per-day-scale N] [--seed S] [--no-crm-exports]
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -1728,26 +1745,45 @@ fn id_maker(prefix: &'static str, min_width: usize, count: usize) -> impl Fn(usi
     move |i| format!("{prefix}{:0width$}", i + 1)
 }
 
-fn build_tables(emps: &[Employee], w: World) -> Vec<Table> {
+/// Puts the records in the order their ids are given: deals in creation order, like a CRM
+/// sequence, and the activity in time order. Afterwards `w.deals[i]` is deal `D{i+1}`,
+/// `w.calls[i]` call `K{i+1}` and so on, for the tables and the CRM exports alike.
+fn sort_canonical(w: &mut World) {
+    w.deals.sort_by_key(|d| (d.created_on, d.owner));
+    w.calls.sort_by_key(|c| (c.at, c.owner));
+    w.emails.sort_by_key(|m| (m.at, m.owner));
+    w.meetings.sort_by_key(|m| (m.at, m.owner));
+    w.responses.sort_by_key(|r| (r.on, r.owner));
+}
+
+/// Clients get ids in order of `since`, so ids grow with the relationship's age: the clients in
+/// id order, and each client's number (`C00253` is 253).
+fn client_order(clients: &[Client]) -> (Vec<usize>, Vec<usize>) {
+    let mut order: Vec<usize> = (0..clients.len()).collect();
+    order.sort_by_key(|&c| (clients[c].since, clients[c].owner, c));
+    let mut number = vec![0; clients.len()];
+    for (k, &c) in order.iter().enumerate() {
+        number[c] = k + 1;
+    }
+    (order, number)
+}
+
+/// The canonical tables of `w`, whose records are in canonical order ([`sort_canonical`]).
+fn build_tables(emps: &[Employee], w: &World) -> Vec<Table> {
     let World {
         clients,
-        mut deals,
-        mut calls,
-        mut emails,
-        mut meetings,
-        mut responses,
+        deals,
+        calls,
+        emails,
+        meetings,
+        responses,
         ..
     } = w;
     let emp_id = |e: usize| Cell::Text(emps[e].id.clone());
 
-    // Clients get ids in order of `since`, so ids grow with the relationship's age.
-    let mut order: Vec<usize> = (0..clients.len()).collect();
-    order.sort_by_key(|&c| (clients[c].since, clients[c].owner, c));
+    let (order, number) = client_order(clients);
     let make = id_maker("C", 5, clients.len());
-    let mut client_ids = vec![String::new(); clients.len()];
-    for (k, &c) in order.iter().enumerate() {
-        client_ids[c] = make(k);
-    }
+    let client_ids: Vec<String> = number.iter().map(|&n| make(n - 1)).collect();
     let client_id = |c: Option<usize>| opt_text(c.map(|c| &client_ids[c]));
 
     let employees = Table {
@@ -1799,7 +1835,6 @@ fn build_tables(emps: &[Employee], w: World) -> Vec<Table> {
         rows: plan_rows,
     };
 
-    calls.sort_by_key(|c| (c.at, c.owner));
     let make = id_maker("K", 6, calls.len());
     let calls = Table {
         name: "calls",
@@ -1828,7 +1863,6 @@ fn build_tables(emps: &[Employee], w: World) -> Vec<Table> {
             .collect(),
     };
 
-    emails.sort_by_key(|m| (m.at, m.owner));
     let make = id_maker("M", 6, emails.len());
     let emails = Table {
         name: "emails",
@@ -1855,7 +1889,6 @@ fn build_tables(emps: &[Employee], w: World) -> Vec<Table> {
             .collect(),
     };
 
-    meetings.sort_by_key(|m| (m.at, m.owner));
     let make = id_maker("G", 5, meetings.len());
     let meetings = Table {
         name: "meetings",
@@ -1882,8 +1915,6 @@ fn build_tables(emps: &[Employee], w: World) -> Vec<Table> {
             .collect(),
     };
 
-    // Deal ids follow creation order, like a CRM sequence.
-    deals.sort_by_key(|d| (d.created_on, d.owner));
     let make = id_maker("D", 5, deals.len());
     let deals = Table {
         name: "deals",
@@ -1938,7 +1969,6 @@ fn build_tables(emps: &[Employee], w: World) -> Vec<Table> {
             .collect(),
     };
 
-    responses.sort_by_key(|r| (r.on, r.owner));
     let make = id_maker("N", 5, responses.len());
     let nps = Table {
         name: "nps",
@@ -1967,6 +1997,19 @@ fn build_tables(emps: &[Employee], w: World) -> Vec<Table> {
 // Writers
 // ---------------------------------------------------------------------------------------------
 
+/// A cell as the CSV files write it.
+fn cell_text(cell: &Cell) -> String {
+    match cell {
+        Cell::Text(s) => s.clone(),
+        Cell::Str(s) => (*s).to_string(),
+        Cell::Int(v) => v.to_string(),
+        Cell::Money(c) => money_text(*c),
+        Cell::Date(d) => d.format("%Y-%m-%d").to_string(),
+        Cell::DateTime(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
+        Cell::Empty => String::new(),
+    }
+}
+
 fn write_csv(dir: &Path, table: &Table) -> Res<()> {
     let path = dir.join(format!("{}.csv", table.name));
     let mut out = csv::WriterBuilder::new()
@@ -1975,15 +2018,7 @@ fn write_csv(dir: &Path, table: &Table) -> Res<()> {
     out.write_record(table.headers)?;
     for row in &table.rows {
         for cell in row {
-            match cell {
-                Cell::Text(s) => out.write_field(s)?,
-                Cell::Str(s) => out.write_field(s)?,
-                Cell::Int(v) => out.write_field(v.to_string())?,
-                Cell::Money(c) => out.write_field(money_text(*c))?,
-                Cell::Date(d) => out.write_field(d.format("%Y-%m-%d").to_string())?,
-                Cell::DateTime(t) => out.write_field(t.format("%Y-%m-%d %H:%M:%S").to_string())?,
-                Cell::Empty => out.write_field("")?,
-            }
+            out.write_field(cell_text(cell))?;
         }
         out.write_record(None::<&[u8]>)?;
     }
@@ -2058,6 +2093,1364 @@ fn write_xlsx(path: &Path, creation: NaiveDate, title: &str, tables: &[Table]) -
 }
 
 // ---------------------------------------------------------------------------------------------
+// CRM exports: the same facts as Bitrix24 and amoCRM export them
+// ---------------------------------------------------------------------------------------------
+
+/// What the CRM exports are written from: the canonical records, in canonical order
+/// ([`sort_canonical`]: `w.deals[i]` is deal `D{i+1}`, `w.calls[i]` call `K{i+1}`), and the
+/// canonical tables. Every random choice of an export comes from its own streams, so the
+/// canonical files do not change.
+struct Facts<'a> {
+    emps: &'a [Employee],
+    w: &'a World,
+    tables: &'a [Table],
+    /// Each client's number: `C00253` is 253.
+    client_no: Vec<usize>,
+    seed: u64,
+    /// When the export was taken: the end of the last day it holds (the second working day
+    /// after the period).
+    horizon: NaiveDateTime,
+    /// When each deal was created: a working-hours time on its `created_on`, growing with the
+    /// deal id as in a CRM.
+    created_at: Vec<NaiveDateTime>,
+}
+
+impl Facts<'_> {
+    fn new<'a>(emps: &'a [Employee], w: &'a World, tables: &'a [Table], seed: u64) -> Facts<'a> {
+        let last = emps[0].months.last().expect("at least one month").p;
+        let next = workdays(last.next_start(), last.next_start() + Days::new(10));
+        Facts {
+            emps,
+            w,
+            tables,
+            client_no: client_order(&w.clients).1,
+            seed,
+            horizon: at(next[1], 86_399),
+            created_at: creation_times(&w.deals, seed),
+        }
+    }
+
+    fn rng(&self, name: &str, index: usize) -> Rng {
+        Rng::stream(self.seed, name, index as u64)
+    }
+
+    fn table(&self, name: &str) -> &Table {
+        self.tables
+            .iter()
+            .find(|t| t.name == name)
+            .expect("a canonical table")
+    }
+
+    fn client(&self, c: Option<usize>) -> Option<usize> {
+        c.map(|c| self.client_no[c])
+    }
+}
+
+/// What one export wrote: rows per file, and how many of each trap it holds.
+#[derive(Default)]
+struct Written {
+    files: Vec<(String, usize)>,
+    traps: Vec<(String, usize)>,
+}
+
+impl Written {
+    fn trap(&mut self, what: &str, n: usize) {
+        self.traps.push((what.to_string(), n));
+    }
+}
+
+/// Writes `name` in `dir`: UTF-8, comma, a header row, `\n`.
+fn write_rows(
+    dir: &Path,
+    name: &str,
+    headers: &[&str],
+    rows: &[Vec<String>],
+    written: &mut Written,
+) -> Res<()> {
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_path(dir.join(name))?;
+    out.write_record(headers)?;
+    for row in rows {
+        out.write_record(row)?;
+    }
+    out.flush()?;
+    written.files.push((name.to_string(), rows.len()));
+    Ok(())
+}
+
+/// The rows of a canonical table as text, those whose column `col` is one of `keep` (all when
+/// `keep` is `None`), with `extra` cells appended to each.
+fn table_rows(
+    t: &Table,
+    col: usize,
+    keep: Option<&[&str]>,
+    mut extra: impl FnMut(&[Cell]) -> Vec<String>,
+) -> Vec<Vec<String>> {
+    t.rows
+        .iter()
+        .filter(|r| keep.is_none_or(|k| k.contains(&cell_text(&r[col]).as_str())))
+        .map(|r| {
+            let mut out: Vec<String> = r.iter().map(cell_text).collect();
+            out.extend(extra(r));
+            out
+        })
+        .collect()
+}
+
+/// A canonical table written as it is (HR's plans, the survey tool's answers), or filtered to
+/// some people by its column `col`.
+fn copy_table(
+    dir: &Path,
+    f: &Facts,
+    name: &str,
+    col: usize,
+    keep: Option<&[&str]>,
+    written: &mut Written,
+) -> Res<()> {
+    let t = f.table(name);
+    let rows = table_rows(t, col, keep, |_| Vec::new());
+    write_rows(dir, &format!("{name}.csv"), t.headers, &rows, written)
+}
+
+/// HR's sheet (no CRM holds schemes or target bonuses): the canonical employees rows of `keep`
+/// (everyone when `None`) with a last column `crm_user_id`, each person's user id in the CRM
+/// (`uid`, by roster index).
+fn write_hr(
+    dir: &Path,
+    f: &Facts,
+    keep: Option<&[&str]>,
+    uid: &[usize],
+    written: &mut Written,
+) -> Res<()> {
+    let t = f.table("employees");
+    let headers: Vec<&str> = t.headers.iter().copied().chain(["crm_user_id"]).collect();
+    let rows = table_rows(t, 0, keep, |r| {
+        let id = cell_text(&r[0]);
+        let e = f.emps.iter().position(|x| x.id == id).expect("a roster id");
+        vec![uid[e].to_string()]
+    });
+    write_rows(dir, "hr.csv", &headers, &rows, written)
+}
+
+fn dt_text(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// The company's timezone: local times are UTC+05:00.
+const UTC_OFFSET_SECS: i64 = 5 * 3600;
+
+/// Unix seconds of a local time.
+fn unix(t: NaiveDateTime) -> i64 {
+    t.and_utc().timestamp() - UTC_OFFSET_SECS
+}
+
+fn phone(rng: &mut Rng) -> String {
+    let operator = rng.pick(&["701", "702", "705", "707", "747", "771", "777"]);
+    format!("+7{operator}{:07}", rng.below(10_000_000))
+}
+
+fn yes_no(b: bool) -> String {
+    if b { "Y" } else { "N" }.to_string()
+}
+
+struct Pipeline {
+    /// In-progress stages in pipeline order, each with the canonical stage it stands for.
+    progress: &'static [(&'static str, &'static str)],
+    won: &'static str,
+    /// The lost stages, weighted.
+    lost: &'static [(&'static str, u64)],
+    /// Per mille of the open deals past the first stage that moved back one stage.
+    back_pm: u64,
+    /// Per mille of the deals closed on a later day than created that an automation closed
+    /// before 05:00 (a payment confirmed overnight); 0: none. With it, every deal won on the
+    /// first day of a month closes at night, where reading the time in UTC moves it to the
+    /// month before.
+    night_close_pm: u64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Step {
+    Created,
+    Moved,
+    Closed,
+}
+
+struct Move {
+    at: NaiveDateTime,
+    step: Step,
+    stage: &'static str,
+    /// Bitrix's stage semantics: P in progress, S won, F lost.
+    semantic: &'static str,
+}
+
+/// One deal's life in a pipeline: created at the first stage, moved up one stage at a time to
+/// its canonical stage (the furthest reached), now and then skipping one; an open deal may then
+/// have moved back one stage; a closed one ends at won or lost.
+struct Story {
+    created_at: NaiveDateTime,
+    closed_at: Option<NaiveDateTime>,
+    moves: Vec<Move>,
+    /// Where the deal stands now.
+    current: &'static str,
+    moved_back: bool,
+    jumped: bool,
+}
+
+/// Deals are in creation order; within a day their times are too.
+fn creation_times(deals: &[Deal], seed: u64) -> Vec<NaiveDateTime> {
+    let mut rng = Rng::stream(seed, "crm deal times", 0);
+    let mut secs: Vec<u64> = deals
+        .iter()
+        .map(|_| rng.range(9 * 3600, 17 * 3600))
+        .collect();
+    let mut start = 0;
+    while start < deals.len() {
+        let day = deals[start].created_on;
+        let end = start + deals[start..].partition_point(|d| d.created_on == day);
+        secs[start..end].sort_unstable();
+        start = end;
+    }
+    deals
+        .iter()
+        .zip(secs)
+        .map(|(d, s)| at(d.created_on, s))
+        .collect()
+}
+
+fn story(
+    rng: &mut Rng,
+    pipe: &Pipeline,
+    d: &Deal,
+    created_at: NaiveDateTime,
+    horizon: NaiveDateTime,
+) -> Story {
+    let closed_at = d.closed_on.map(|c| {
+        let night = pipe.night_close_pm > 0
+            && ((d.status == "won" && c.day() == 1) || rng.chance(pipe.night_close_pm));
+        if c <= d.created_on {
+            created_at + chrono::Duration::seconds(rng.range(1800, 4 * 3600) as i64)
+        } else if night {
+            at(c, rng.range(0, 5 * 3600 - 1))
+        } else {
+            at(c, rng.range(9 * 3600, 19 * 3600))
+        }
+    });
+    let reached: Vec<usize> = (0..pipe.progress.len())
+        .filter(|&i| pipe.progress[i].1 == d.stage)
+        .collect();
+    let mut path: Vec<usize> = (0..=rng.pick(&reached)).collect();
+    let jumped = path.len() >= 3 && rng.chance(80);
+    if jumped {
+        path.remove(rng.range(1, path.len() as u64 - 2) as usize);
+    }
+    let moved_back = d.status == "open" && reached[0] > 0 && rng.chance(pipe.back_pm);
+    if moved_back {
+        path.push(reached[0] - 1);
+    }
+    // The moves at random moments between the creation and the close (or the export).
+    let end = closed_at.unwrap_or(horizon);
+    let span = (end - created_at).num_seconds().max(120) as u64;
+    let mut offsets: Vec<u64> = (1..path.len()).map(|_| rng.range(1, span - 60)).collect();
+    offsets.sort_unstable();
+    for i in 1..offsets.len() {
+        offsets[i] = offsets[i].max(offsets[i - 1] + 1);
+    }
+    let mut moves = vec![Move {
+        at: created_at,
+        step: Step::Created,
+        stage: pipe.progress[0].0,
+        semantic: "P",
+    }];
+    for (k, &s) in path.iter().enumerate().skip(1) {
+        moves.push(Move {
+            at: created_at + chrono::Duration::seconds(offsets[k - 1] as i64),
+            step: Step::Moved,
+            stage: pipe.progress[s].0,
+            semantic: "P",
+        });
+    }
+    if let Some(t) = closed_at {
+        let (stage, semantic) = match d.status {
+            "won" => (pipe.won, "S"),
+            _ => (rng.weighted(pipe.lost), "F"),
+        };
+        moves.push(Move {
+            at: t,
+            step: Step::Closed,
+            stage,
+            semantic,
+        });
+    }
+    let current = moves.last().expect("a created step").stage;
+    Story {
+        created_at,
+        closed_at,
+        moves,
+        current,
+        moved_back,
+        jumped,
+    }
+}
+
+/// `(id, value)` rows sorted by `(time, tie)` and numbered from `first_id`.
+fn numbered<K: Ord>(mut rows: Vec<(K, Vec<String>)>, first_id: u64) -> Vec<Vec<String>> {
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, (_, mut row))| {
+            row.insert(0, (first_id + i as u64).to_string());
+            row
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bitrix24
+// ---------------------------------------------------------------------------------------------
+
+const BITRIX_DEFAULT: Pipeline = Pipeline {
+    progress: &[
+        ("NEW", "lead"),
+        ("PREPARATION", "qualified"),
+        ("PREPAYMENT_INVOICE", "negotiation"),
+        ("EXECUTING", "proposal"),
+        ("FINAL_INVOICE", "proposal"),
+    ],
+    won: "WON",
+    lost: &[("LOSE", 70), ("APOLOGY", 30)],
+    back_pm: 250,
+    night_close_pm: 0,
+};
+
+const BITRIX_C2: Pipeline = Pipeline {
+    progress: &[
+        ("C2:NEW", "lead"),
+        ("C2:UC_QUAL01", "qualified"),
+        ("C2:UC_NEGO02", "negotiation"),
+        ("C2:UC_OFFER3", "proposal"),
+    ],
+    won: "C2:WON",
+    lost: &[("C2:LOSE", 1)],
+    back_pm: 250,
+    night_close_pm: 0,
+};
+
+/// `crm_status`: `(ENTITY_ID, STATUS_ID, NAME, SEMANTICS)` in SORT order per entity. Lead
+/// statuses come first: `NEW` is a lead status as well as a deal stage.
+const BITRIX_STATUSES: [(&str, &str, &str, &str); 19] = [
+    ("STATUS", "NEW", "Не обработан", ""),
+    ("STATUS", "IN_PROCESS", "В работе", ""),
+    ("STATUS", "PROCESSED", "Обработан", ""),
+    ("STATUS", "CONVERTED", "Качественный лид", "S"),
+    ("STATUS", "JUNK", "Некачественный лид", "F"),
+    ("DEAL_STAGE", "NEW", "Новая", ""),
+    ("DEAL_STAGE", "PREPARATION", "Подготовка документов", ""),
+    ("DEAL_STAGE", "PREPAYMENT_INVOICE", "Счёт на предоплату", ""),
+    ("DEAL_STAGE", "EXECUTING", "В работе", ""),
+    ("DEAL_STAGE", "FINAL_INVOICE", "Финальный счёт", ""),
+    ("DEAL_STAGE", "WON", "Сделка успешна", "S"),
+    ("DEAL_STAGE", "LOSE", "Сделка провалена", "F"),
+    ("DEAL_STAGE", "APOLOGY", "Анализ причины провала", "F"),
+    ("DEAL_STAGE_2", "C2:NEW", "Входящий запрос", ""),
+    ("DEAL_STAGE_2", "C2:UC_QUAL01", "Квалификация", ""),
+    ("DEAL_STAGE_2", "C2:UC_NEGO02", "Переговоры", ""),
+    (
+        "DEAL_STAGE_2",
+        "C2:UC_OFFER3",
+        "Коммерческое предложение",
+        "",
+    ),
+    ("DEAL_STAGE_2", "C2:WON", "Оплачено", "S"),
+    ("DEAL_STAGE_2", "C2:LOSE", "Отказ", "F"),
+];
+
+/// The custom deal field holding the loss reason, as list-item ids.
+const BITRIX_UF_LOSS: &str = "UF_CRM_1712345678";
+const BITRIX_UF_SOURCE: &str = "UF_CRM_1712349999";
+const BITRIX_LOSS_IDS: [(&str, &str); 5] = [
+    ("price", "45"),
+    ("competitor", "46"),
+    ("no_need", "47"),
+    ("timing", "48"),
+    ("silence", "49"),
+];
+
+/// The portal administrator: a Bitrix user who is not on the HR sheet.
+const BITRIX_ADMIN: usize = 1;
+
+fn bitrix_department(team: &str) -> usize {
+    match team {
+        "Almaty" => 3,
+        "Astana" => 5,
+        _ => 7,
+    }
+}
+
+/// The pipeline of an owner's deals: Almaty sells in the default one, the other teams in
+/// pipeline 2.
+fn bitrix_pipeline(team: &str) -> (usize, &'static Pipeline) {
+    match team {
+        "Almaty" => (0, &BITRIX_DEFAULT),
+        _ => (2, &BITRIX_C2),
+    }
+}
+
+/// Bitrix's `(OWNER_TYPE_ID, OWNER_ID)` of a contact with a client (a company) or without one
+/// (some contact person).
+fn bitrix_owner(rng: &mut Rng, client: Option<usize>) -> (String, String) {
+    match client {
+        Some(n) => ("4".into(), n.to_string()),
+        None => ("3".into(), rng.range(1, 4000).to_string()),
+    }
+}
+
+fn company_title(rng: &mut Rng, n: usize) -> String {
+    let a = rng.pick(&[
+        "Алтын",
+        "Дала",
+        "Кен",
+        "Самрук",
+        "Жол",
+        "Тау",
+        "Нур",
+        "Береке",
+        "Astyq",
+        "Steppe",
+    ]);
+    let b = rng.pick(&[
+        "Трейд",
+        "Строй",
+        "Логистик",
+        "Агро",
+        "Сервис",
+        "Group",
+        "Invest",
+        "Пром",
+    ]);
+    let form = rng.pick(&["ТОО", "ТОО", "ТОО", "АО", "ИП"]);
+    format!("{form} \"{a} {b}\" ({n})")
+}
+
+/// Writes the Bitrix24 export of the facts into `dir` (see samples/README.md for the files).
+fn write_bitrix24(dir: &Path, f: &Facts) -> Res<Written> {
+    fs::create_dir_all(dir)?;
+    let mut written = Written::default();
+    let emps = f.emps;
+
+    // Users: ids not in roster order; the admin and two more non-sales users.
+    let mut rng = f.rng("bitrix users", 0);
+    let mut pool: Vec<usize> = (2..=60).collect();
+    rng.shuffle(&mut pool);
+    let uid: Vec<usize> = pool[..emps.len()].to_vec();
+    let mut users = vec![vec![
+        BITRIX_ADMIN.to_string(),
+        "Администратор".into(),
+        "Портала".into(),
+        "Y".into(),
+        "1".into(),
+    ]];
+    for (k, (name, last)) in [("Гульмира", "Бухгалтер"), ("Marketing", "Team")]
+        .into_iter()
+        .enumerate()
+    {
+        users.push(vec![
+            pool[emps.len() + k].to_string(),
+            name.into(),
+            last.into(),
+            "Y".into(),
+            "1".into(),
+        ]);
+    }
+    for (e, emp) in emps.iter().enumerate() {
+        let (first, last) = emp.name.split_once(' ').unwrap_or((emp.name, ""));
+        users.push(vec![
+            uid[e].to_string(),
+            first.into(),
+            last.into(),
+            yes_no(emp.left_on.is_none()),
+            bitrix_department(emp.team).to_string(),
+        ]);
+    }
+    users.sort_by_key(|r| r[0].parse::<usize>().expect("a number"));
+    write_rows(
+        dir,
+        "user.csv",
+        &["ID", "NAME", "LAST_NAME", "ACTIVE", "UF_DEPARTMENT"],
+        &users,
+        &mut written,
+    )?;
+    written.trap("user.csv: users not on the HR sheet", 3);
+
+    write_hr(dir, f, None, &uid, &mut written)?;
+    copy_table(dir, f, "plans", 0, None, &mut written)?;
+    copy_table(dir, f, "nps", 1, None, &mut written)?;
+
+    bitrix_deals(dir, f, &uid, &mut written)?;
+    bitrix_activity(dir, f, &uid, &mut written)?;
+    bitrix_telephony(dir, f, &uid, &mut written)?;
+
+    // Companies: the owner as Bitrix BI writes people, the churn date as DD.MM.YYYY.
+    let (order, _) = client_order(&f.w.clients);
+    let mut rng = f.rng("bitrix companies", 0);
+    let companies: Vec<Vec<String>> = order
+        .iter()
+        .map(|&c| {
+            let cl = &f.w.clients[c];
+            let n = f.client_no[c];
+            let emp = &emps[cl.owner];
+            let created = if rng.chance(700) {
+                at(cl.since, 0)
+            } else {
+                at(cl.since, rng.range(9 * 3600, 18 * 3600))
+            };
+            vec![
+                n.to_string(),
+                company_title(&mut rng, n),
+                format!("[{}] {}", uid[cl.owner], emp.name),
+                dt_text(created),
+                cl.churned_on
+                    .map_or(String::new(), |d| d.format("%d.%m.%Y").to_string()),
+            ]
+        })
+        .collect();
+    write_rows(
+        dir,
+        "crm_company.csv",
+        &[
+            "ID",
+            "TITLE",
+            "ASSIGNED_BY",
+            "DATE_CREATE",
+            "UF_CRM_CHURNED_ON",
+        ],
+        &companies,
+        &mut written,
+    )?;
+
+    let statuses: Vec<Vec<String>> = BITRIX_STATUSES
+        .iter()
+        .enumerate()
+        .map(|(i, (entity, id, name, semantics))| {
+            let sort = 10
+                * (1 + BITRIX_STATUSES[..i]
+                    .iter()
+                    .filter(|s| s.0 == *entity)
+                    .count());
+            vec![
+                (i + 1).to_string(),
+                entity.to_string(),
+                id.to_string(),
+                name.to_string(),
+                sort.to_string(),
+                semantics.to_string(),
+            ]
+        })
+        .collect();
+    write_rows(
+        dir,
+        "crm_status.csv",
+        &["ID", "ENTITY_ID", "STATUS_ID", "NAME", "SORT", "SEMANTICS"],
+        &statuses,
+        &mut written,
+    )?;
+    written.trap("crm_status.csv: lead statuses (ENTITY_ID STATUS)", 5);
+    Ok(written)
+}
+
+/// `crm_deal`, `crm_deal_uf` and `crm_deal_stage_history`.
+fn bitrix_deals(dir: &Path, f: &Facts, uid: &[usize], written: &mut Written) -> Res<()> {
+    let mut deals = Vec::new();
+    let mut ufs = Vec::new();
+    let mut history = Vec::new();
+    let (mut back, mut jumped, mut expected, mut final_invoice) = (0, 0, 0, 0);
+    let mut add = |rng: &mut Rng,
+                   id: usize,
+                   owner_uid: usize,
+                   (category, pipe): (usize, &Pipeline),
+                   d: &Deal,
+                   created_at: NaiveDateTime,
+                   title: String| {
+        let s = story(rng, pipe, d, created_at, f.horizon);
+        back += usize::from(s.moved_back);
+        jumped += usize::from(s.jumped);
+        final_invoice += usize::from(s.moves.iter().any(|m| m.stage == "FINAL_INVOICE"));
+        let closedate = match d.closed_on {
+            Some(c) => c,
+            None => {
+                expected += usize::from(owner_uid != BITRIX_ADMIN);
+                f.horizon.date() + Days::new(rng.range(3, 90))
+            }
+        };
+        let semantic = match d.status {
+            "won" => "S",
+            "lost" => "F",
+            _ => "P",
+        };
+        deals.push(vec![
+            id.to_string(),
+            title,
+            dt_text(s.created_at),
+            owner_uid.to_string(),
+            s.current.to_string(),
+            semantic.to_string(),
+            money_text(d.amount),
+            "KZT".into(),
+            yes_no(d.closed_on.is_some()),
+            closedate.format("%Y-%m-%d").to_string(),
+            category.to_string(),
+            f.client(d.client).map_or(String::new(), |n| n.to_string()),
+            if rng.chance(700) {
+                rng.range(1, 4000).to_string()
+            } else {
+                String::new()
+            },
+            yes_no(!d.new_client),
+        ]);
+        let loss = d.lost_reason.map_or("", |r| {
+            BITRIX_LOSS_IDS
+                .iter()
+                .find(|x| x.0 == r)
+                .expect("a known loss reason")
+                .1
+        });
+        let source = rng.pick(&[
+            "Сайт",
+            "Звонок",
+            "Рекомендация",
+            "Выставка",
+            "",
+            "Instagram",
+        ]);
+        ufs.push(vec![id.to_string(), loss.to_string(), source.to_string()]);
+        for (k, m) in s.moves.iter().enumerate() {
+            let type_id = match m.step {
+                Step::Created => "1",
+                Step::Moved => "2",
+                Step::Closed => "3",
+            };
+            history.push((
+                (m.at, id, k),
+                vec![
+                    type_id.to_string(),
+                    id.to_string(),
+                    dt_text(m.at),
+                    category.to_string(),
+                    m.semantic.to_string(),
+                    m.stage.to_string(),
+                ],
+            ));
+        }
+    };
+    for (i, d) in f.w.deals.iter().enumerate() {
+        let mut rng = f.rng("bitrix deals", i);
+        let pipeline = bitrix_pipeline(f.emps[d.owner].team);
+        let title = format!("Сделка #{}", i + 1);
+        add(
+            &mut rng,
+            i + 1,
+            uid[d.owner],
+            pipeline,
+            d,
+            f.created_at[i],
+            title,
+        );
+    }
+    // The admin's test deals on the export's last day: not on the HR sheet, so no one's pay.
+    let mut rng = f.rng("bitrix admin deals", 0);
+    let n_admin = rng.range(3, 5) as usize;
+    let created_on = f.horizon.date();
+    for k in 0..n_admin {
+        let status = ["won", "lost", "open", "won", "open"][k];
+        let d = Deal {
+            owner: 0,
+            created_on,
+            closed_on: (status != "open").then_some(created_on),
+            status,
+            stage: if status == "open" { "lead" } else { "proposal" },
+            amount: rng.range(1, 50) * 10_000 * 100,
+            new_client: true,
+            lost_reason: (status == "lost").then_some("price"),
+            client: None,
+        };
+        let id = f.w.deals.len() + 1 + k;
+        let title = format!("Тестовая сделка {}", k + 1);
+        let created_at = at(created_on, 18 * 3600 + 600 * k as u64);
+        add(
+            &mut rng,
+            id,
+            BITRIX_ADMIN,
+            (0, &BITRIX_DEFAULT),
+            &d,
+            created_at,
+            title,
+        );
+    }
+    write_rows(
+        dir,
+        "crm_deal.csv",
+        &[
+            "ID",
+            "TITLE",
+            "DATE_CREATE",
+            "ASSIGNED_BY_ID",
+            "STAGE_ID",
+            "STAGE_SEMANTIC_ID",
+            "OPPORTUNITY",
+            "CURRENCY_ID",
+            "CLOSED",
+            "CLOSEDATE",
+            "CATEGORY_ID",
+            "COMPANY_ID",
+            "CONTACT_ID",
+            "IS_RETURN_CUSTOMER",
+        ],
+        &deals,
+        written,
+    )?;
+    write_rows(
+        dir,
+        "crm_deal_uf.csv",
+        &["DEAL_ID", BITRIX_UF_LOSS, BITRIX_UF_SOURCE],
+        &ufs,
+        written,
+    )?;
+    let history = numbered(history, 1);
+    write_rows(
+        dir,
+        "crm_deal_stage_history.csv",
+        &[
+            "ID",
+            "TYPE_ID",
+            "OWNER_ID",
+            "CREATED_TIME",
+            "CATEGORY_ID",
+            "STAGE_SEMANTIC_ID",
+            "STAGE_ID",
+        ],
+        &history,
+        written,
+    )?;
+    written.trap(
+        "crm_deal.csv: deals of the portal admin (ID 1, not on the HR sheet)",
+        n_admin,
+    );
+    written.trap(
+        "crm_deal.csv: open deals (on the HR sheet) with an expected CLOSEDATE",
+        expected,
+    );
+    written.trap("crm_deal.csv: open deals that moved back a stage", back);
+    written.trap(
+        "crm_deal_stage_history.csv: deals that skipped a stage",
+        jumped,
+    );
+    written.trap(
+        "crm_deal_stage_history.csv: deals that reached FINAL_INVOICE",
+        final_invoice,
+    );
+    Ok(())
+}
+
+/// `crm_activity`: emails, meetings, call activities duplicating telephony, to-dos.
+fn bitrix_activity(dir: &Path, f: &Facts, uid: &[usize], written: &mut Written) -> Res<()> {
+    let mut rows = Vec::new();
+    let mut push = |at: NaiveDateTime,
+                    kind: u8,
+                    index: usize,
+                    type_id: &str,
+                    direction: &str,
+                    end: NaiveDateTime,
+                    owner: usize,
+                    completed: bool,
+                    (owner_type, owner_id): (String, String),
+                    subject: &str| {
+        rows.push((
+            (at, kind, index),
+            vec![
+                type_id.to_string(),
+                direction.to_string(),
+                dt_text(at),
+                dt_text(end),
+                owner.to_string(),
+                yes_no(completed),
+                owner_type,
+                owner_id,
+                subject.to_string(),
+            ],
+        ));
+    };
+    for (i, m) in f.w.emails.iter().enumerate() {
+        let mut rng = f.rng("bitrix emails", i);
+        let subject = if m.outgoing {
+            rng.pick(&[
+                "Коммерческое предложение",
+                "Счёт на оплату",
+                "Договор",
+                "Follow-up",
+            ])
+        } else {
+            rng.pick(&["Re: Коммерческое предложение", "Запрос цены", "Re: Договор"])
+        };
+        let owner = bitrix_owner(&mut rng, f.client(m.client));
+        let direction = if m.outgoing { "2" } else { "1" };
+        push(
+            m.at,
+            0,
+            i,
+            "4",
+            direction,
+            m.at,
+            uid[m.owner],
+            true,
+            owner,
+            subject,
+        );
+    }
+    for (i, m) in f.w.meetings.iter().enumerate() {
+        let mut rng = f.rng("bitrix meetings", i);
+        let owner = bitrix_owner(&mut rng, f.client(m.client));
+        let end = m.at + chrono::Duration::hours(1);
+        let held = m.status == "held";
+        push(
+            m.at,
+            1,
+            i,
+            "1",
+            "0",
+            end,
+            uid[m.owner],
+            held,
+            owner,
+            "Встреча с клиентом",
+        );
+    }
+    let mut dup = 0;
+    for (i, c) in f.w.calls.iter().enumerate() {
+        let mut rng = f.rng("bitrix call activities", i);
+        if !rng.chance(250) {
+            continue;
+        }
+        dup += 1;
+        let owner = bitrix_owner(&mut rng, f.client(c.client));
+        let end = c.at + chrono::Duration::seconds(i64::from(c.duration));
+        let (direction, subject) = if c.outgoing {
+            ("2", "Исходящий звонок")
+        } else {
+            ("1", "Входящий звонок")
+        };
+        push(
+            c.at,
+            2,
+            i,
+            "2",
+            direction,
+            end,
+            uid[c.owner],
+            true,
+            owner,
+            subject,
+        );
+    }
+    let mut todos = 0;
+    for (i, d) in f.w.deals.iter().enumerate() {
+        let mut rng = f.rng("bitrix to-dos", i);
+        if !rng.chance(300) {
+            continue;
+        }
+        let day = d.created_on + Days::new(rng.range(0, 5));
+        let start = at(day, rng.range(9 * 3600, 18 * 3600));
+        if start > f.horizon {
+            continue;
+        }
+        todos += 1;
+        let done = d.closed_on.is_some() || rng.chance(500);
+        let subject = rng.pick(&["Перезвонить клиенту", "Подготовить КП", "Отправить договор"]);
+        let owner = ("2".to_string(), (i + 1).to_string());
+        let end = start + chrono::Duration::minutes(30);
+        push(
+            start,
+            3,
+            i,
+            "6",
+            "0",
+            end,
+            uid[d.owner],
+            done,
+            owner,
+            subject,
+        );
+    }
+    let rows = numbered(rows, 1);
+    write_rows(
+        dir,
+        "crm_activity.csv",
+        &[
+            "ID",
+            "TYPE_ID",
+            "DIRECTION",
+            "START_TIME",
+            "END_TIME",
+            "RESPONSIBLE_ID",
+            "COMPLETED",
+            "OWNER_TYPE_ID",
+            "OWNER_ID",
+            "SUBJECT",
+        ],
+        &rows,
+        written,
+    )?;
+    written.trap(
+        "crm_activity.csv: call activities (TYPE_ID 2) duplicating telephony",
+        dup,
+    );
+    written.trap("crm_activity.csv: to-dos (TYPE_ID 6)", todos);
+    Ok(())
+}
+
+/// `voximplant_statistic`: every canonical call, plus failed attempts that are no conversation.
+fn bitrix_telephony(dir: &Path, f: &Facts, uid: &[usize], written: &mut Written) -> Res<()> {
+    let lines = ["+77272501010", "+77172502020", "+77252503030"];
+    let mut rows = Vec::new();
+    let mut ids = BTreeSet::new();
+    let mut failed = BTreeMap::new();
+    for (i, c) in f.w.calls.iter().enumerate() {
+        let mut rng = f.rng("bitrix telephony", i);
+        let emp = &f.emps[c.owner];
+        let line = lines[bitrix_department(emp.team) / 2 - 1];
+        let number = phone(&mut rng);
+        let (entity, entity_id) = match f.client(c.client) {
+            Some(n) => ("COMPANY", n.to_string()),
+            None => match rng.below(100) {
+                0..60 => ("CONTACT", rng.range(1, 4000).to_string()),
+                60..75 => ("LEAD", rng.range(1, 9000).to_string()),
+                _ => ("", String::new()),
+            },
+        };
+        let mut call =
+            |rng: &mut Rng, at: NaiveDateTime, call_type: &str, secs: u32, code: &str| {
+                let mut id;
+                loop {
+                    id = format!("externalCall.{:08x}.{}", rng.below(1 << 32), unix(at));
+                    if ids.insert(id.clone()) {
+                        break;
+                    }
+                }
+                rows.push((
+                    (at, i, code != "200"),
+                    vec![
+                        id,
+                        uid[c.owner].to_string(),
+                        line.to_string(),
+                        number.clone(),
+                        call_type.to_string(),
+                        secs.to_string(),
+                        format!("{}+05:00", at.format("%Y-%m-%dT%H:%M:%S")),
+                        code.to_string(),
+                        entity.to_string(),
+                        entity_id.clone(),
+                    ],
+                ));
+            };
+        let call_type = match (c.outgoing, rng.chance(120)) {
+            (true, false) => "1",
+            (true, true) => "4",
+            (false, false) => "2",
+            (false, true) => "3",
+        };
+        call(&mut rng, c.at, call_type, c.duration, "200");
+        // Now and then a failed attempt shortly before: missed when incoming, else busy,
+        // declined or unavailable.
+        if rng.chance(70) {
+            let before = c.at - chrono::Duration::seconds(rng.range(60, 900) as i64);
+            let (call_type, code) = if rng.chance(400) {
+                ("2", "304")
+            } else {
+                ("1", rng.pick(&["486", "603", "480"]))
+            };
+            *failed.entry(code).or_insert(0) += 1;
+            call(&mut rng, before, call_type, 0, code);
+        }
+    }
+    rows.sort_by_key(|r| r.0);
+    let rows: Vec<Vec<String>> = rows.into_iter().map(|(_, r)| r).collect();
+    write_rows(
+        dir,
+        "voximplant_statistic.csv",
+        &[
+            "CALL_ID",
+            "PORTAL_USER_ID",
+            "PORTAL_NUMBER",
+            "PHONE_NUMBER",
+            "CALL_TYPE",
+            "CALL_DURATION",
+            "CALL_START_DATE",
+            "CALL_FAILED_CODE",
+            "CRM_ENTITY_TYPE",
+            "CRM_ENTITY_ID",
+        ],
+        &rows,
+        written,
+    )?;
+    for (code, n) in failed {
+        written.trap(
+            &format!("voximplant_statistic.csv: failed calls, CALL_FAILED_CODE {code}"),
+            n,
+        );
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// amoCRM
+// ---------------------------------------------------------------------------------------------
+
+/// The small company of the amoCRM export: two of the transactional scheme's people (a weak
+/// seller and the joiner), so that the export stays small.
+const AMO_PEOPLE: [&str; 2] = ["E112", "E130"];
+
+const AMO_PIPELINE_ID: &str = "7000001";
+
+const AMO_PIPELINE: Pipeline = Pipeline {
+    progress: &[
+        ("61000001", "lead"),
+        ("61000002", "qualified"),
+        ("61000003", "negotiation"),
+        ("61000004", "proposal"),
+    ],
+    won: "142",
+    lost: &[("143", 1)],
+    back_pm: 600,
+    night_close_pm: 100,
+};
+
+const AMO_LOSS_REASONS: [(&str, &str); 5] = [
+    ("5001", "price"),
+    ("5002", "competitor"),
+    ("5003", "no_need"),
+    ("5004", "timing"),
+    ("5005", "silence"),
+];
+
+/// amo lead ids: canonical `D00042` is lead 24000042.
+const AMO_LEAD_BASE: usize = 24_000_000;
+
+/// A price as amo writes it: no trailing zeros (`5734000`, `5581435.5`).
+fn amo_price(cents: u64) -> String {
+    let text = money_text(cents);
+    let text = text.trim_end_matches('0');
+    text.trim_end_matches('.').to_string()
+}
+
+/// Writes the amoCRM export of the small company's facts into `dir`, and its canonical tables
+/// into `canonical` (see samples/README.md).
+fn write_amocrm(dir: &Path, canonical: &Path, f: &Facts) -> Res<(Written, Written)> {
+    fs::create_dir_all(dir)?;
+    fs::create_dir_all(canonical)?;
+    let mut written = Written::default();
+    let people: Vec<usize> = AMO_PEOPLE
+        .iter()
+        .map(|id| {
+            f.emps
+                .iter()
+                .position(|e| e.id == *id)
+                .expect("a roster id")
+        })
+        .collect();
+    let mut rng = f.rng("amo users", 0);
+    let mut uid = vec![0; f.emps.len()];
+    let admin = rng.range(8_000_000, 8_099_999) as usize;
+    for &e in &people {
+        uid[e] = rng.range(8_100_000, 8_999_999) as usize;
+    }
+
+    write_hr(dir, f, Some(&AMO_PEOPLE), &uid, &mut written)?;
+    copy_table(dir, f, "plans", 0, Some(&AMO_PEOPLE), &mut written)?;
+
+    let mut users = vec![vec![
+        admin.to_string(),
+        "Администратор".to_string(),
+        "admin@tradeline.kz".to_string(),
+    ]];
+    for (k, &e) in people.iter().enumerate() {
+        users.push(vec![
+            uid[e].to_string(),
+            f.emps[e].name.to_string(),
+            format!("sales{}@tradeline.kz", k + 1),
+        ]);
+    }
+    write_rows(
+        dir,
+        "users.csv",
+        &["id", "name", "email"],
+        &users,
+        &mut written,
+    )?;
+    written.trap("users.csv: users not on the HR sheet", 1);
+    let reasons: Vec<Vec<String>> = AMO_LOSS_REASONS
+        .iter()
+        .map(|(id, name)| vec![id.to_string(), name.to_string()])
+        .collect();
+    write_rows(
+        dir,
+        "loss_reasons.csv",
+        &["id", "name"],
+        &reasons,
+        &mut written,
+    )?;
+
+    amo_leads(dir, f, &people, &uid, admin, &mut written)?;
+    amo_calls(dir, f, &uid, &mut written)?;
+
+    let mut canon = Written::default();
+    copy_table(canonical, f, "employees", 0, Some(&AMO_PEOPLE), &mut canon)?;
+    copy_table(canonical, f, "plans", 0, Some(&AMO_PEOPLE), &mut canon)?;
+    copy_table(canonical, f, "deals", 1, Some(&AMO_PEOPLE), &mut canon)?;
+    copy_table(canonical, f, "calls", 1, Some(&AMO_PEOPLE), &mut canon)?;
+    Ok((written, canon))
+}
+
+/// `leads` and their `events`.
+fn amo_leads(
+    dir: &Path,
+    f: &Facts,
+    people: &[usize],
+    uid: &[usize],
+    admin: usize,
+    written: &mut Written,
+) -> Res<()> {
+    let mut leads = Vec::new();
+    let mut events = Vec::new();
+    let (mut back, mut jumped, mut reassigned, mut added, mut night) = (0, 0, 0, 0, 0);
+    let mut add = |rng: &mut Rng,
+                   id: usize,
+                   owner: usize,
+                   d: &Deal,
+                   created_at: NaiveDateTime,
+                   name: String| {
+        let s = story(rng, &AMO_PIPELINE, d, created_at, f.horizon);
+        back += usize::from(s.moved_back);
+        jumped += usize::from(s.jumped);
+        let mut event = |at: NaiveDateTime, k: usize, kind: &str, before: String, after: String| {
+            events.push((
+                (at, id, k),
+                vec![
+                    kind.to_string(),
+                    "lead".to_string(),
+                    id.to_string(),
+                    unix(at).to_string(),
+                    before,
+                    after,
+                ],
+            ));
+        };
+        event(s.created_at, 0, "lead_added", String::new(), String::new());
+        added += 1;
+        let mut updated = s.created_at;
+        if rng.chance(100) && s.moves.len() > 1 {
+            // Created by the admin, handed to the seller before the first move.
+            let t = s.created_at + (s.moves[1].at - s.created_at) / 2;
+            event(
+                t,
+                1,
+                "entity_responsible_changed",
+                admin.to_string(),
+                owner.to_string(),
+            );
+            reassigned += 1;
+        }
+        for (k, pair) in s.moves.windows(2).enumerate() {
+            let (from, to) = (pair[0].stage, pair[1].stage);
+            event(
+                pair[1].at,
+                k + 2,
+                "lead_status_changed",
+                from.into(),
+                to.into(),
+            );
+            updated = pair[1].at;
+        }
+        let loss = d.lost_reason.map_or("", |r| {
+            AMO_LOSS_REASONS
+                .iter()
+                .find(|x| x.1 == r)
+                .expect("a known loss reason")
+                .0
+        });
+        leads.push((
+            id,
+            vec![
+                id.to_string(),
+                name,
+                amo_price(d.amount),
+                owner.to_string(),
+                s.current.to_string(),
+                AMO_PIPELINE_ID.to_string(),
+                loss.to_string(),
+                unix(s.created_at).to_string(),
+                s.closed_at.map_or(String::new(), |t| unix(t).to_string()),
+                unix(updated).to_string(),
+            ],
+        ));
+    };
+    for (i, d) in f.w.deals.iter().enumerate() {
+        if !people.contains(&d.owner) {
+            continue;
+        }
+        let mut rng = f.rng("amo leads", i);
+        let id = AMO_LEAD_BASE + i + 1;
+        let name = format!("Заявка #{}", i + 1);
+        // Web-form leads arrive at night too: their UTC date is the day before.
+        let created_at = if rng.chance(150) {
+            night += 1;
+            at(d.created_on, rng.range(0, 5 * 3600 - 1))
+        } else {
+            f.created_at[i]
+        };
+        add(&mut rng, id, uid[d.owner], d, created_at, name);
+    }
+    // Two of the admin's own leads on the export's last day: not on the HR sheet.
+    let mut rng = f.rng("amo admin leads", 0);
+    let day = f.horizon.date();
+    for (k, status) in ["won", "open"].into_iter().enumerate() {
+        let d = Deal {
+            owner: 0,
+            created_on: day,
+            closed_on: (status == "won").then_some(day),
+            status,
+            stage: "qualified",
+            amount: rng.range(5, 30) * 10_000 * 100,
+            new_client: true,
+            lost_reason: None,
+            client: None,
+        };
+        let id = AMO_LEAD_BASE + f.w.deals.len() + 1 + k;
+        let created_at = at(day, 18 * 3600 + 900 * k as u64);
+        add(
+            &mut rng,
+            id,
+            admin,
+            &d,
+            created_at,
+            format!("Тест {}", k + 1),
+        );
+    }
+    leads.sort_by_key(|l| l.0);
+    let leads: Vec<Vec<String>> = leads.into_iter().map(|l| l.1).collect();
+    write_rows(
+        dir,
+        "leads.csv",
+        &[
+            "id",
+            "name",
+            "price",
+            "responsible_user_id",
+            "status_id",
+            "pipeline_id",
+            "loss_reason_id",
+            "created_at",
+            "closed_at",
+            "updated_at",
+        ],
+        &leads,
+        written,
+    )?;
+    let events = numbered(events, 310_000_001);
+    write_rows(
+        dir,
+        "events.csv",
+        &[
+            "id",
+            "type",
+            "entity_type",
+            "entity_id",
+            "created_at",
+            "value_before",
+            "value_after",
+        ],
+        &events,
+        written,
+    )?;
+    written.trap("leads.csv: leads of the admin (not on the HR sheet)", 2);
+    written.trap("leads.csv: open leads that moved back a status", back);
+    written.trap("leads.csv: leads created before 05:00 local time", night);
+    let night_closes = leads.iter().filter(|l| {
+        l[8].parse::<i64>()
+            .is_ok_and(|t| (t + UTC_OFFSET_SECS).rem_euclid(86_400) < 5 * 3600)
+    });
+    written.trap(
+        "leads.csv: leads closed before 05:00 local time",
+        night_closes.count(),
+    );
+    written.trap("events.csv: leads that skipped a status", jumped);
+    written.trap("events.csv: lead_added events", added);
+    written.trap("events.csv: entity_responsible_changed events", reassigned);
+    Ok(())
+}
+
+/// `calls`: call notes; status 4 (a conversation) for every canonical call, other statuses for
+/// attempts that are not.
+fn amo_calls(dir: &Path, f: &Facts, uid: &[usize], written: &mut Written) -> Res<()> {
+    let mut rows = Vec::new();
+    let mut failed = 0;
+    for (i, c) in f.w.calls.iter().enumerate() {
+        if uid[c.owner] == 0 {
+            continue;
+        }
+        let mut rng = f.rng("amo calls", i);
+        let (entity, entity_id) = match f.client(c.client) {
+            Some(n) => ("company", n.to_string()),
+            None => ("contact", rng.range(30_000_000, 30_099_999).to_string()),
+        };
+        let number = phone(&mut rng);
+        let mut note = |at: NaiveDateTime, outgoing: bool, secs: u32, status: &str, tie: bool| {
+            rows.push((
+                (at, i, tie),
+                vec![
+                    entity.to_string(),
+                    entity_id.clone(),
+                    if outgoing { "call_out" } else { "call_in" }.to_string(),
+                    uid[c.owner].to_string(),
+                    at.format("%d.%m.%Y %H:%M:%S").to_string(),
+                    secs.to_string(),
+                    status.to_string(),
+                    number.clone(),
+                ],
+            ));
+        };
+        note(c.at, c.outgoing, c.duration, "4", false);
+        if rng.chance(80) {
+            let before = c.at - chrono::Duration::seconds(rng.range(60, 900) as i64);
+            let status = rng.pick(&["1", "2", "3", "5", "6", "7"]);
+            note(before, rng.chance(800), 0, status, true);
+            failed += 1;
+        }
+    }
+    let rows = numbered(rows, 510_000_001);
+    write_rows(
+        dir,
+        "calls.csv",
+        &[
+            "id",
+            "entity_type",
+            "entity_id",
+            "note_type",
+            "created_by",
+            "created_at",
+            "duration",
+            "call_status",
+            "phone",
+        ],
+        &rows,
+        written,
+    )?;
+    written.trap(
+        "calls.csv: call notes that are no conversation (status 1-3, 5-7)",
+        failed,
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
 // Command line
 // ---------------------------------------------------------------------------------------------
 
@@ -2067,12 +3460,14 @@ struct Args {
     months: u64,
     scale_pm: u64,
     seed: u64,
+    crm_exports: bool,
 }
 
 const USAGE: &str = "usage: generate_samples [--out DIR] [--period YYYY-MM] [--months N] \
-[--calls-per-day-scale N] [--seed S]\n\
+[--calls-per-day-scale N] [--seed S] [--no-crm-exports]\n\
 defaults: --out samples --period 2026-10 --months 4 --calls-per-day-scale 1 --seed 42\n\
---months N: the export holds the N months ending with --period (1 to 120)";
+--months N: the export holds the N months ending with --period (1 to 120)\n\
+--no-crm-exports: only the canonical layout, not the Bitrix24 and amoCRM exports";
 
 /// Parses a non-negative decimal like `40` or `0.5` into per mille, without floats.
 fn parse_permille(s: &str) -> Res<u64> {
@@ -2101,12 +3496,17 @@ fn parse_args() -> Res<Args> {
         months: 4,
         scale_pm: 1000,
         seed: 42,
+        crm_exports: true,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         if arg == "-h" || arg == "--help" {
             println!("{USAGE}");
             std::process::exit(0);
+        }
+        if arg == "--no-crm-exports" {
+            args.crm_exports = false;
+            continue;
         }
         let (key, inline) = match arg.split_once('=') {
             Some((k, v)) if k.starts_with("--") => (k.to_string(), Some(v.to_string())),
@@ -2183,7 +3583,8 @@ fn run() -> Res<()> {
         gen_meetings(k, seed, &emps, &plans, &mut world);
         gen_nps(k, seed, &emps, &mut world);
     }
-    let tables = build_tables(&emps, world);
+    sort_canonical(&mut world);
+    let tables = build_tables(&emps, &world);
 
     if let Some(t) = tables.iter().find(|t| t.rows.len() > XLSX_MAX_DATA_ROWS) {
         return Err(format!(
@@ -2215,7 +3616,30 @@ fn run() -> Res<()> {
     for table in &tables {
         println!("  {:<10} {:>9} rows", table.name, table.rows.len());
     }
+
+    if !args.crm_exports {
+        return Ok(());
+    }
+    let facts = Facts::new(&emps, &world, &tables, seed);
+    let bitrix_dir = args.out.join(format!("{label}-bitrix24"));
+    let bitrix = write_bitrix24(&bitrix_dir, &facts)?;
+    report_export(&bitrix_dir, &bitrix);
+    let amo_dir = args.out.join(format!("{label}-amocrm"));
+    let amo_canonical = args.out.join(format!("{label}-amocrm-canonical"));
+    let (amo, canonical) = write_amocrm(&amo_dir, &amo_canonical, &facts)?;
+    report_export(&amo_dir, &amo);
+    report_export(&amo_canonical, &canonical);
     Ok(())
+}
+
+fn report_export(dir: &Path, written: &Written) {
+    println!("wrote {}", dir.display());
+    for (file, rows) in &written.files {
+        println!("  {file:<28} {rows:>9} rows");
+    }
+    for (what, rows) in &written.traps {
+        println!("  trap: {what}: {rows}");
+    }
 }
 
 fn main() {

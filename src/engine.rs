@@ -198,6 +198,7 @@ pub fn evaluate(mut ds: Dataset, assign: &Assign<'_>, rows: SourceRows) -> Resul
     let data_files = hash_all(&data_paths)?;
     let mapping = ds.mapping.map(|m| crate::results::MappingUse {
         name: m.name,
+        reference: m.reference,
         usage: ds.source.usage(),
     });
     let scheme_files = hash_all(&schemes.iter().map(|s| s.file.clone()).collect::<Vec<_>>())?;

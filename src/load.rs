@@ -25,6 +25,8 @@ type Plans = HashMap<(String, Period, String), (Decimal, usize)>;
 pub struct MappingInfo {
     /// A preset's name, or the mapping file as given.
     pub name: String,
+    /// A preset's name, or the mapping file's absolute path (what run.json records).
+    pub reference: String,
     /// The mapping's files (a preset is built in and has none), hashed with the data.
     pub files: Vec<PathBuf>,
 }
@@ -113,6 +115,7 @@ impl Dataset {
                 Some(m) => {
                     let info = MappingInfo {
                         name: m.name(),
+                        reference: m.reference(),
                         files: m.paths(),
                     };
                     (Box::new(MappedSource::new(s, m)), Some(info))

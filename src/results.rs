@@ -118,6 +118,9 @@ pub struct Evaluation {
 pub struct MappingUse {
     /// A preset's name, or the mapping file as given (what `--mapping` was).
     pub name: String,
+    /// A preset's name, or the mapping file's absolute path: what run.json records, so that
+    /// verify finds it from any folder.
+    pub reference: String,
     pub usage: Vec<crate::data::usage::Usage>,
 }
 

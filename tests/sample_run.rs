@@ -110,15 +110,35 @@ fn samples_are_reproduced_by_their_generator() {
         std::fs::read("samples/2026-10.xlsx").unwrap(),
         "samples/2026-10.xlsx differs from the generator's output"
     );
-    for entry in std::fs::read_dir("samples/2026-10-csv").unwrap() {
-        let p = entry.unwrap().path();
-        let name = p.file_name().unwrap();
-        assert_eq!(
-            std::fs::read(dir.path().join("2026-10-csv").join(name)).unwrap(),
-            std::fs::read(&p).unwrap(),
-            "{} differs from the generator's output",
-            p.display()
-        );
+    // The canonical CSV folder and the CRM exports written from the same facts: the same
+    // files, byte for byte, and no file the generator writes is missing from samples/.
+    for folder in [
+        "2026-10-csv",
+        "2026-10-bitrix24",
+        "2026-10-amocrm",
+        "2026-10-amocrm-canonical",
+    ] {
+        let names = |dir: &Path| {
+            let mut names: Vec<String> = std::fs::read_dir(dir)
+                .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            names
+        };
+        let committed = Path::new("samples").join(folder);
+        let generated = dir.path().join(folder);
+        let files = names(&committed);
+        assert_eq!(files, names(&generated), "files in {}", committed.display());
+        assert!(!files.is_empty(), "{} is empty", committed.display());
+        for name in files {
+            assert!(
+                std::fs::read(generated.join(&name)).unwrap()
+                    == std::fs::read(committed.join(&name)).unwrap(),
+                "{}/{name} differs from the generator's output",
+                committed.display()
+            );
+        }
     }
 }
 

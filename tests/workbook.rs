@@ -36,6 +36,35 @@ fn compute_sample() -> RunResult {
     .expect("the sample period is valid input")
 }
 
+/// The small amoCRM export of the samples read through the sample company's mapping: the Data
+/// report ends with what became of every source row.
+fn compute_mapped() -> RunResult {
+    run::compute_mapped(
+        Path::new("schemes"),
+        Path::new("samples/2026-10-amocrm"),
+        Some("mappings/examples/sample-amocrm.yaml"),
+        Period::parse("2026-10").unwrap(),
+    )
+    .expect("the amoCRM sample is valid input")
+}
+
+#[test]
+fn a_mapped_run_accounts_for_every_source_row_in_the_data_report() {
+    let sheets = read_sheets(&payouts(&compute_mapped(), Lang::En));
+    let one: Sheets = sheets
+        .iter()
+        .filter(|(n, _)| n == "Data report")
+        .cloned()
+        .collect();
+    insta::assert_snapshot!("data_report_mapped", render(&one));
+    let ru = read_sheets(&payouts(&compute_mapped(), Lang::Ru));
+    let text = render(&ru);
+    assert!(
+        text.contains("Выгрузка CRM, прочитанная через сопоставление"),
+        "{text}"
+    );
+}
+
 /// The mini fixture with the transactional scheme paid in USD and its employee in the same team
 /// as a KZT colleague: totals per currency and a team total split by currency.
 fn compute_two_currencies() -> RunResult {
@@ -564,7 +593,9 @@ fn libreoffice_recalculates_to_the_cached_values() {
     let two_currencies = read_sheets(&two);
     let observed = payouts(&compute_observed(), Lang::En);
     let observed_sheets = read_sheets(&observed);
-    let files: [(&str, &Sheets, Vec<u8>); 5] = [
+    let mapped = payouts(&compute_mapped(), Lang::En);
+    let mapped_sheets = read_sheets(&mapped);
+    let files: [(&str, &Sheets, Vec<u8>); 6] = [
         ("payouts.xlsx", &reference, payouts(&compute(), Lang::En)),
         (
             "wrong-cache.xlsx",
@@ -574,6 +605,7 @@ fn libreoffice_recalculates_to_the_cached_values() {
         ("sample.xlsx", &sample, payouts(&compute_sample(), Lang::En)),
         ("two-currencies.xlsx", &two_currencies, two),
         ("observed.xlsx", &observed_sheets, observed),
+        ("mapped.xlsx", &mapped_sheets, mapped),
     ];
     let mut paths: Vec<PathBuf> = files
         .iter()
@@ -585,7 +617,7 @@ fn libreoffice_recalculates_to_the_cached_values() {
         .collect();
     let halves = half_cent_cases();
     paths.push(input.join("half-cents.xlsx"));
-    std::fs::write(&paths[5], half_cent_workbook(&halves)).unwrap();
+    std::fs::write(&paths[6], half_cent_workbook(&halves)).unwrap();
     let out = libreoffice_recalc(work.path(), &paths);
 
     let formulas: usize = reference

@@ -87,7 +87,8 @@ pub fn run(a: Args) -> Result<()> {
             return Err(csv_error(e));
         }
         written.push(format!(
-            "canonical/{table}.csv: {rows} rows (of {read} handed on)"
+            "canonical/{table}.csv: {rows} row{} (of {read} handed on)",
+            if rows == 1 { "" } else { "s" }
         ));
         files.push((format!("canonical/{table}.csv"), csv_bytes(w)?));
     }

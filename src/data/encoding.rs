@@ -12,39 +12,222 @@
 
 use encoding_rs::Encoding;
 use std::borrow::Cow;
+use std::io::{self, Read};
 
 /// The file's text as UTF-8 bytes (possibly with invalid sequences, when the file is UTF-8 with
 /// broken bytes), without a byte-order mark, and the encoding's name.
 pub fn decode(bytes: &[u8]) -> (Cow<'_, [u8]>, &'static str) {
-    if let Some((encoding, bom)) = Encoding::for_bom(bytes) {
-        let body = &bytes[bom..];
-        if encoding == encoding_rs::UTF_8 {
-            return (Cow::Borrowed(body), "UTF-8");
+    let mut sniff = Sniff::default();
+    sniff.feed(bytes);
+    let found = sniff.finish();
+    let body = &bytes[found.bom..];
+    match found.encoding {
+        None => (Cow::Borrowed(body), "UTF-8"),
+        Some(e) => {
+            let (text, _) = e.decode_without_bom_handling(body);
+            (Cow::Owned(text.into_owned().into_bytes()), e.name())
         }
-        let (text, _) = encoding.decode_without_bom_handling(body);
-        return (Cow::Owned(text.into_owned().into_bytes()), encoding.name());
     }
-    if std::str::from_utf8(bytes).is_ok() || mostly_utf8(bytes) {
-        return (Cow::Borrowed(bytes), "UTF-8");
-    }
-    let mut detector = chardetng::EncodingDetector::new();
-    detector.feed(bytes, true);
-    let encoding = detector.guess(None, false);
-    let (text, _) = encoding.decode_without_bom_handling(bytes);
-    (Cow::Owned(text.into_owned().into_bytes()), encoding.name())
 }
 
-/// Whether the non-ASCII text is mostly valid UTF-8 (so invalid bytes are damage, not another
-/// encoding). In Windows-1251 Russian text nearly every letter is an invalid UTF-8 byte.
-fn mostly_utf8(bytes: &[u8]) -> bool {
-    let (mut valid, mut invalid) = (0usize, 0usize);
-    for chunk in bytes.utf8_chunks() {
-        valid += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
-        if !chunk.invalid().is_empty() {
-            invalid += 1;
+/// What [`Sniff`] found: the encoding to decode with (`None`: the bytes are UTF-8, taken as
+/// they are) and the length of the byte-order mark to skip.
+#[derive(Debug, Clone, Copy)]
+pub struct Found {
+    pub encoding: Option<&'static Encoding>,
+    pub bom: usize,
+    pub name: &'static str,
+}
+
+/// Decides a file's encoding from its bytes fed in chunks, by the rules above, without holding
+/// the file: a first pass over a CSV file before it is decoded and read as a stream. The
+/// legacy-encoding detector sees the text from the first chunk that is not valid UTF-8 on.
+pub struct Sniff {
+    head: Vec<u8>,
+    /// Bytes of a UTF-8 sequence cut by the end of the previous chunk.
+    carry: Vec<u8>,
+    valid_non_ascii: usize,
+    invalid: usize,
+    detector: chardetng::EncodingDetector,
+}
+
+impl Default for Sniff {
+    fn default() -> Self {
+        Sniff {
+            head: Vec::new(),
+            carry: Vec::new(),
+            valid_non_ascii: 0,
+            invalid: 0,
+            detector: chardetng::EncodingDetector::new(),
         }
     }
-    valid > 0 && valid >= invalid
+}
+
+impl Sniff {
+    pub fn feed(&mut self, chunk: &[u8]) {
+        if self.head.len() < 4 {
+            let take = (4 - self.head.len()).min(chunk.len());
+            self.head.extend_from_slice(&chunk[..take]);
+        }
+        let mut bytes = std::mem::take(&mut self.carry);
+        bytes.extend_from_slice(chunk);
+        let mut rest: &[u8] = &bytes;
+        loop {
+            match std::str::from_utf8(rest) {
+                Ok(s) => {
+                    self.valid_non_ascii += s.chars().filter(|c| !c.is_ascii()).count();
+                    break;
+                }
+                Err(e) => {
+                    let (ok, tail) = rest.split_at(e.valid_up_to());
+                    // `ok` is valid UTF-8 by `valid_up_to`.
+                    self.valid_non_ascii += std::str::from_utf8(ok)
+                        .map(|s| s.chars().filter(|c| !c.is_ascii()).count())
+                        .unwrap_or(0);
+                    match e.error_len() {
+                        // A sequence cut by the chunk's end: judged with the next chunk.
+                        None => {
+                            self.carry = tail.to_vec();
+                            break;
+                        }
+                        Some(n) => {
+                            self.invalid += 1;
+                            rest = &tail[n..];
+                        }
+                    }
+                }
+            }
+        }
+        // The legacy-encoding detector is costly and only needed once the text is not UTF-8:
+        // it sees the text from the first chunk with an invalid sequence on (what came before
+        // was valid UTF-8, mostly ASCII headers and ids, which tell code pages nothing).
+        if self.invalid > 0 {
+            self.detector.feed(chunk, false);
+        }
+    }
+
+    pub fn finish(mut self) -> Found {
+        if let Some((encoding, bom)) = Encoding::for_bom(&self.head) {
+            return Found {
+                encoding: (encoding != encoding_rs::UTF_8).then_some(encoding),
+                bom,
+                name: if encoding == encoding_rs::UTF_8 {
+                    "UTF-8"
+                } else {
+                    encoding.name()
+                },
+            };
+        }
+        if !self.carry.is_empty() {
+            self.invalid += 1;
+        }
+        // Whether the non-ASCII text is mostly valid UTF-8 (so invalid bytes are damage, not
+        // another encoding). In Windows-1251 Russian text nearly every letter is an invalid
+        // UTF-8 byte.
+        if self.invalid == 0 || (self.valid_non_ascii > 0 && self.valid_non_ascii >= self.invalid) {
+            return Found {
+                encoding: None,
+                bom: 0,
+                name: "UTF-8",
+            };
+        }
+        self.detector.feed(&[], true);
+        let encoding = self.detector.guess(None, false);
+        Found {
+            encoding: Some(encoding),
+            bom: 0,
+            name: encoding.name(),
+        }
+    }
+}
+
+/// A file's bytes as UTF-8, decoded while they are read: `Found::encoding` `None` passes the
+/// bytes through (broken UTF-8 stays broken, to be reported where it is).
+pub struct Decoded<R: Read> {
+    inner: R,
+    decoder: Option<encoding_rs::Decoder>,
+    input: Vec<u8>,
+    start: usize,
+    end: usize,
+    done: bool,
+    skip: usize,
+    /// Decoded bytes that did not fit the caller's buffer.
+    pending: [u8; 4],
+    pending_at: usize,
+    pending_len: usize,
+}
+
+impl<R: Read> Decoded<R> {
+    pub fn new(inner: R, found: Found) -> Self {
+        Decoded {
+            inner,
+            decoder: found.encoding.map(|e| e.new_decoder_without_bom_handling()),
+            input: vec![0; 64 << 10],
+            start: 0,
+            end: 0,
+            done: false,
+            skip: found.bom,
+            pending: [0; 4],
+            pending_at: 0,
+            pending_len: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for Decoded<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        while self.skip > 0 {
+            let mut b = [0u8; 4];
+            let n = self.inner.read(&mut b[..self.skip.min(4)])?;
+            if n == 0 {
+                self.skip = 0;
+                break;
+            }
+            self.skip -= n;
+        }
+        let Some(decoder) = &mut self.decoder else {
+            return self.inner.read(out);
+        };
+        if out.is_empty() {
+            return Ok(0);
+        }
+        if self.pending_at < self.pending_len {
+            let n = (self.pending_len - self.pending_at).min(out.len());
+            out[..n].copy_from_slice(&self.pending[self.pending_at..self.pending_at + n]);
+            self.pending_at += n;
+            return Ok(n);
+        }
+        loop {
+            if self.start == self.end && !self.done {
+                let n = self.inner.read(&mut self.input)?;
+                self.start = 0;
+                self.end = n;
+                self.done = n == 0;
+            }
+            // A decoded character takes at most 4 bytes: ask for room enough for one.
+            if out.len() < 4 {
+                let mut tmp = [0u8; 4];
+                let (_, read, written, _) =
+                    decoder.decode_to_utf8(&self.input[self.start..self.end], &mut tmp, self.done);
+                self.start += read;
+                let n = written.min(out.len());
+                out[..n].copy_from_slice(&tmp[..n]);
+                self.pending = tmp;
+                self.pending_at = n;
+                self.pending_len = written;
+                if written > 0 || (self.done && self.start == self.end) {
+                    return Ok(n);
+                }
+                continue;
+            }
+            let (_, read, written, _) =
+                decoder.decode_to_utf8(&self.input[self.start..self.end], out, self.done);
+            self.start += read;
+            if written > 0 || (self.done && self.start == self.end) {
+                return Ok(written);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -76,5 +259,48 @@ mod tests {
             .collect();
         let (text, name) = decode(&utf16);
         assert_eq!((&*text, name), (ru.as_bytes(), "UTF-16LE"));
+    }
+
+    /// Reads everything through `Decoded`, `step` bytes at a time.
+    fn read_in_steps(bytes: &[u8], step: usize) -> (Vec<u8>, &'static str) {
+        let mut sniff = Sniff::default();
+        for chunk in bytes.chunks(step.max(1)) {
+            sniff.feed(chunk);
+        }
+        let found = sniff.finish();
+        let mut r = Decoded::new(bytes, found);
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; step];
+        loop {
+            let n = r.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+        (out, found.name)
+    }
+
+    #[test]
+    fn streaming_gives_what_decoding_the_whole_file_gives() {
+        let ru = "Имя;Сумма\nАйгерим Садыкова;380 000,00\nЁж;1\n".repeat(50);
+        let (cp1251, _, _) = encoding_rs::WINDOWS_1251.encode(&ru);
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(ru.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let bom = [b"\xEF\xBB\xBF".as_slice(), ru.as_bytes()].concat();
+        let broken = [ru.as_bytes(), b"\xff;1\n"].concat();
+        for bytes in [&cp1251[..], &utf16, ru.as_bytes(), &bom, &broken] {
+            let (whole, name) = decode(bytes);
+            // Steps of 1 to 7 bytes cut every multi-byte character and the byte-order mark.
+            for step in [1, 2, 3, 5, 7, 4096] {
+                assert_eq!(
+                    read_in_steps(bytes, step),
+                    (whole.to_vec(), name),
+                    "step {step}"
+                );
+            }
+        }
     }
 }

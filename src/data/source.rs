@@ -642,19 +642,8 @@ fn detect_delimiter(bytes: &[u8]) -> u8 {
     if semi > comma { b';' } else { b',' }
 }
 
-/// Line breaks in `bytes`: LF, CRLF and a lone CR (old Mac files) each end one line.
-fn line_breaks(bytes: &[u8]) -> usize {
-    let mut n = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
-            n += 1;
-        }
-    }
-    n
-}
-
-/// Reads a whole CSV file (held to [`limits::CSV_BYTES`]), refusing anything but a regular file.
-fn read_limited(file: &Path, place: &str, limit: u64) -> Result<Vec<u8>, Problem> {
+/// Opens a CSV file for reading, refusing anything but a regular file and a file above `limit`.
+fn open_limited(file: &Path, place: &str, limit: u64) -> Result<File, Problem> {
     let meta = std::fs::metadata(file)
         .map_err(|e| Problem::new(place, format!("cannot read the file: {e}")))?;
     if let Some(what) = not_a_file(&meta) {
@@ -663,71 +652,158 @@ fn read_limited(file: &Path, place: &str, limit: u64) -> Result<Vec<u8>, Problem
             format!("this is {what}, not a file; expected a CSV file"),
         ));
     }
-    let too_large = |size: u64| {
-        Problem::new(
-            place,
-            format!(
-                "the file is {}, against the limit of {} for one CSV file",
-                bytes(size),
-                bytes(limit)
-            ),
-        )
-    };
     if meta.len() > limit {
-        return Err(too_large(meta.len()));
+        return Err(too_large(place, meta.len(), limit));
     }
-    let f =
-        File::open(file).map_err(|e| Problem::new(place, format!("cannot read the file: {e}")))?;
-    let mut data = Vec::with_capacity(meta.len() as usize);
-    // A file that grows while it is read is still held to the limit.
-    f.take(limit + 1)
-        .read_to_end(&mut data)
-        .map_err(|e| Problem::new(place, format!("cannot read the file: {e}")))?;
-    if data.len() as u64 > limit {
-        return Err(too_large(data.len() as u64));
-    }
-    Ok(data)
+    File::open(file).map_err(|e| Problem::new(place, format!("cannot read the file: {e}")))
 }
+
+fn too_large(place: &str, size: u64, limit: u64) -> Problem {
+    Problem::new(
+        place,
+        format!(
+            "the file is {}, against the limit of {} for one CSV file",
+            bytes(size),
+            bytes(limit)
+        ),
+    )
+}
+
+/// A CSV file's bytes as they stream past, remembering where each run of line-end bytes (CR
+/// and LF) starts and how many lines it ends — LF, CRLF and a lone CR (old Mac files) each end
+/// one — so that a record's position becomes the line number the user sees without the file
+/// being held.
+struct Lines<R: Read> {
+    inner: R,
+    /// Bytes passed so far.
+    at: u64,
+    /// Runs of CR/LF not yet passed by a record: (first byte, lines ended).
+    runs: std::collections::VecDeque<(u64, usize)>,
+    /// The last byte seen was a CR (a CRLF may be split across two reads).
+    after_cr: bool,
+    /// The last byte seen ended a run still open.
+    in_run: bool,
+    /// Bytes read, for the size limit.
+    limit: u64,
+}
+
+impl<R: Read> Read for Lines<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(out)?;
+        for (i, &b) in out[..n].iter().enumerate() {
+            let pos = self.at + i as u64;
+            let is_end = b == b'\n' || b == b'\r';
+            if !is_end {
+                self.in_run = false;
+                self.after_cr = false;
+                continue;
+            }
+            if !self.in_run {
+                self.runs.push_back((pos, 0));
+                self.in_run = true;
+            }
+            let run = self.runs.back_mut().expect("a run is open");
+            match b {
+                // CRLF ends one line: the CR already counted it.
+                b'\n' if self.after_cr => {}
+                _ => run.1 += 1,
+            }
+            self.after_cr = b == b'\r';
+        }
+        self.at += n as u64;
+        if self.at > self.limit {
+            return Err(std::io::Error::other(OVER_LIMIT));
+        }
+        Ok(n)
+    }
+}
+
+/// The error [`Lines`] stops with when a file grew past the limit between the two passes.
+const OVER_LIMIT: &str = "the file grew past the size limit while it was read";
 
 fn read_csv(
     file: &Path,
     place: &str,
     visit: &mut dyn FnMut(Row<'_>, bool),
 ) -> Result<(Vec<Problem>, &'static str), Problem> {
-    // The whole file is read: row numbers are counted from its bytes (the csv crate's own line
-    // numbers depend on whether a record's terminator was consumed yet).
-    let raw = read_limited(file, place, limits::CSV_BYTES)?;
-    let (body, encoding) = encoding::decode(&raw);
-    let body: &[u8] = &body;
-    let delimiter = detect_delimiter(body);
+    // Two passes, neither holding the file: the first decides the encoding (which may need every
+    // byte: a file can be UTF-8 but for a few broken bytes), the second decodes and reads it.
+    let limit = limits::CSV_BYTES;
+    let cannot = |e: std::io::Error| Problem::new(place, format!("cannot read the file: {e}"));
+    let mut sniff = encoding::Sniff::default();
+    let mut first = open_limited(file, place, limit)?.take(limit + 1);
+    let mut chunk = vec![0u8; 256 << 10];
+    let mut size = 0u64;
+    let mut head: Vec<u8> = Vec::new();
+    loop {
+        let n = first.read(&mut chunk).map_err(cannot)?;
+        if n == 0 {
+            break;
+        }
+        size += n as u64;
+        if size > limit {
+            // A file that grows while it is read is still held to the limit.
+            return Err(too_large(place, size, limit));
+        }
+        if head.len() < 64 << 10 {
+            let take = (64usize << 10).saturating_sub(head.len()).min(n);
+            head.extend_from_slice(&chunk[..take]);
+        }
+        sniff.feed(&chunk[..n]);
+    }
+    drop(chunk);
+    let found = sniff.finish();
+    // The header line decides the delimiter: decode the head as the file will be.
+    let (head_text, _) = encoding::decode(&head);
+    let delimiter = detect_delimiter(&head_text);
     let decimal_comma = delimiter == b';';
+    let second = open_limited(file, place, limit)?.take(limit + 1);
+    let lines = Lines {
+        inner: encoding::Decoded::new(second, found),
+        at: 0,
+        runs: std::collections::VecDeque::new(),
+        after_cr: false,
+        in_run: false,
+        // Decoding a legacy code page can double the bytes; the file itself was held to `limit`.
+        limit: limit.saturating_mul(4),
+    };
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
-        .from_reader(body);
+        .from_reader(lines);
+    let encoding = found.name;
     let mut record = csv::ByteRecord::new();
     let mut cells: Vec<RawCell> = Vec::new();
     let mut problems = RowProblems::new(place);
     // The header's fields (for column names in messages) and the line it is on.
     let mut header: Option<(Vec<String>, usize)> = None;
-    // Line breaks counted so far, up to byte `scanned`.
-    let (mut line, mut scanned) = (1usize, 0usize);
-    let mut line_at = |start: usize| {
-        let mut s = start.min(body.len());
-        while s < body.len() && matches!(body[s], b'\r' | b'\n') {
-            s += 1;
+    // Lines ended so far: the line a record at byte `start` is on counts every run of line ends
+    // that starts at or before it (a record's position may point at the previous line's end).
+    let mut line = 1usize;
+    let mut line_at = |reader: &mut csv::Reader<Lines<_>>, start: u64| {
+        let runs = &mut reader.get_mut().runs;
+        while let Some(&(first, n)) = runs.front() {
+            if first > start {
+                break;
+            }
+            line += n;
+            runs.pop_front();
         }
-        line += line_breaks(&body[scanned..s]);
-        scanned = s;
         line
     };
     loop {
         let more = match reader.read_byte_record(&mut record) {
             Ok(m) => m,
             Err(e) => {
-                let at = e.position().map_or(0, |p| p.byte() as usize);
-                let n = line_at(at);
+                if let csv::ErrorKind::Io(io) = e.kind() {
+                    if io.to_string() == OVER_LIMIT {
+                        return Err(too_large(place, limit + 1, limit));
+                    }
+                    return Err(Problem::new(place, format!("cannot read the file: {io}")));
+                }
+                let at = e.position().map_or(0, |p| p.byte());
+                let n = line_at(&mut reader, at);
                 return Err(Problem::new(
                     format!("{place}, row {n}"),
                     format!("not a readable CSV line: {e}"),
@@ -737,7 +813,7 @@ fn read_csv(
         if !more {
             break;
         }
-        let n = line_at(record.position().map_or(0, |p| p.byte() as usize));
+        let n = line_at(&mut reader, record.position().map_or(0, |p| p.byte()));
         if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
             continue;
         }
@@ -880,6 +956,50 @@ mod tests {
                 .map(|(n, s)| (n, s.replace("\r\n", "\n").replace('\r', "\n")))
                 .collect();
             assert_eq!(seen, want, "{name}");
+        }
+    }
+
+    /// The file is read in pieces, so a CRLF or a run of blank lines may be cut between two
+    /// reads: line numbers stay those of the whole file.
+    #[test]
+    fn csv_row_numbers_hold_across_read_boundaries() {
+        let dir = tempfile::tempdir().unwrap();
+        for end in ["\n", "\r\n", "\r"] {
+            let mut text = format!("id,v{end}");
+            let mut want = Vec::new();
+            let mut line = 2;
+            for i in 0..20_000 {
+                // Every 7th record is followed by a blank line, every 11th has a quoted break.
+                if i % 11 == 0 {
+                    text.push_str(&format!("\"q{i}{end}x\",{i}{end}"));
+                    want.push((line, i));
+                    line += 2;
+                } else {
+                    text.push_str(&format!("r{i},{i}{end}"));
+                    want.push((line, i));
+                    line += 1;
+                }
+                if i % 7 == 0 {
+                    text.push_str(end);
+                    line += 1;
+                }
+            }
+            let path = dir.path().join("big.csv");
+            std::fs::write(&path, &text).unwrap();
+            let mut seen = Vec::new();
+            let mut header = true;
+            read_csv(&path, "big", &mut |row, _| {
+                if header {
+                    header = false;
+                    return;
+                }
+                let RawCell::Text(v) = &row.cells[1] else {
+                    panic!("a value")
+                };
+                seen.push((row.number, v.parse::<usize>().unwrap()));
+            })
+            .unwrap();
+            assert_eq!(seen, want, "line end {end:?}");
         }
     }
 

@@ -86,8 +86,21 @@ impl Mapping {
         format!("{file}:{}:{}", loc.pos.line, loc.pos.col)
     }
 
-    /// The name the mapping is known by: the file given, or the preset's name.
+    /// The name the mapping is known by: the preset's name, or the file as given.
     pub fn name(&self) -> String {
+        match self.files.first() {
+            Some(MappingFile {
+                origin: Origin::Preset(name),
+                ..
+            }) => (*name).to_string(),
+            Some(f) => f.shown.clone(),
+            None => String::new(),
+        }
+    }
+
+    /// What a run records to read the mapping again from anywhere: the preset's name, or the
+    /// file's absolute path.
+    pub fn reference(&self) -> String {
         match self.files.first().map(|f| &f.origin) {
             Some(Origin::Preset(name)) => (*name).to_string(),
             Some(Origin::File(p)) => p.display().to_string(),
@@ -152,6 +165,12 @@ pub struct Spec {
     pub map: Option<ValueMap>,
     pub format: Option<Format>,
     pub divide: Option<Decimal>,
+    /// Numbers are written with a decimal comma (`1 234,56`), whatever the file's delimiter.
+    pub decimal_comma: bool,
+    /// Inside `furthest`: the candidate's rank (a number; higher is further), evaluated where the
+    /// candidate was found — for a lookup, in the row looked up (Bitrix24 orders stages by the
+    /// `SORT` of `crm_status`).
+    pub rank: Option<Box<Spec>>,
     /// The value is empty unless every condition holds (`closed_on` only when `CLOSED` is Y).
     pub when: Vec<Cond>,
     pub at: Loc,
@@ -169,8 +188,9 @@ pub enum Expr {
     Person(Box<Spec>),
     /// The first part that is not empty.
     FirstOf(Vec<Spec>),
-    /// Of every value the parts give (a lookup gives one per matching row), the one furthest
-    /// in the canonical column's order (lead < qualified < negotiation < proposal).
+    /// Of every value the parts give (a lookup gives one per matching row), the one furthest:
+    /// of highest `rank:` when the parts have one, else in the canonical column's order
+    /// (lead < qualified < negotiation < proposal).
     Furthest(Vec<Spec>),
 }
 
@@ -218,6 +238,8 @@ pub struct Lookup {
     pub take: Spec,
     /// Several rows may share a key (only inside `furthest`, where each is a candidate).
     pub many: bool,
+    /// Inside `furthest`: each found row's rank, evaluated in that row (see [`Spec::rank`]).
+    pub rank: Option<Spec>,
     pub at: Loc,
 }
 

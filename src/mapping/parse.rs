@@ -193,6 +193,7 @@ pub fn load(arg: &str) -> Result<Mapping, Vec<Problem>> {
         values: HashMap::new(),
         timezone: None,
         timezone_asked: false,
+        rank_allowed: false,
         parts: 0,
         map_entries: 0,
         person_at: None,
@@ -282,6 +283,8 @@ struct Ctx<'a> {
     timezone: Option<FixedOffset>,
     /// A missing `timezone:` is reported once, at the first Unix timestamp.
     timezone_asked: bool,
+    /// The spec being read is a candidate of `furthest`, which may have `rank:`.
+    rank_allowed: bool,
     /// How many specs and condition values were read (see [`MAX_PARTS`]).
     parts: usize,
     /// How many value-map entries the specs hold (see [`MAX_MAP_ENTRIES`]).
@@ -305,7 +308,7 @@ const SPEC_SOURCES: &[&str] = &[
 ];
 const SPEC_KEYS: &[&str] = &[
     "column", "value", "join", "with", "lookup", "person", "first_of", "furthest", "pattern",
-    "map", "default", "format", "divide", "when", "optional",
+    "map", "default", "format", "decimal", "divide", "when", "optional", "rank",
 ];
 const LOOKUP_KEYS: &[&str] = &["from", "match", "keep", "take"];
 const PEOPLE_KEYS: &[&str] = &["from", "crm_user_id", "employee_id"];
@@ -691,6 +694,7 @@ impl Ctx<'_> {
     /// for a lookup's `take`, whose type is not checked against the canonical column.
     fn spec(&mut self, node: &MNode, target: Column, inside: bool) -> Option<Spec> {
         let loc = node.loc;
+        let rank_ok = std::mem::replace(&mut self.rank_allowed, false);
         self.parts += 1;
         let mut spec = Spec {
             expr: Expr::Const(String::new()),
@@ -698,6 +702,8 @@ impl Ctx<'_> {
             map: None,
             format: None,
             divide: None,
+            decimal_comma: false,
+            rank: None,
             when: Vec::new(),
             at: loc,
         };
@@ -800,7 +806,18 @@ impl Ctx<'_> {
                     .map(|i| self.spec_in(i, target, key == "furthest"))
                     .collect();
                 if key == "furthest" {
-                    Expr::Furthest(parts?)
+                    let parts = parts?;
+                    let ranked = parts
+                        .iter()
+                        .filter(|p| {
+                            p.rank.is_some()
+                                || matches!(p.expr, Expr::Lookup(id) if self.lookups[id].rank.is_some())
+                        })
+                        .count();
+                    if ranked != 0 && ranked != parts.len() {
+                        self.err(*kloc, format!("furthest compares ranks: either every candidate has `rank:` or none has ({ranked} of {} have)", parts.len()));
+                    }
+                    Expr::Furthest(parts)
                 } else {
                     Expr::FirstOf(parts?)
                 }
@@ -935,12 +952,38 @@ impl Ctx<'_> {
                 );
             }
         }
+        if let Some(d) = node.get("decimal") {
+            match self.text(d, "decimal")? {
+                "," => spec.decimal_comma = true,
+                "." => {}
+                other => {
+                    let other = quote(other);
+                    self.err(d.loc, format!("decimal is the decimal mark numbers are written with, \",\" or \".\", found {other}"));
+                }
+            }
+        }
         if let Some(d) = node.get("divide") {
             let text = self.text(d, "divide")?;
             match crate::num::parse_scheme_number(text) {
                 Some(n) if n > Decimal::ZERO => spec.divide = Some(n),
                 _ => self.err(d.loc, format!("divide must be a positive number (1000 turns milliseconds into seconds), found {}", quote(text))),
             }
+        }
+        if let Some(r) = node.get("rank")
+            && !rank_ok
+        {
+            self.err(
+                r.loc,
+                "rank orders the candidates of `furthest`; it means nothing elsewhere",
+            );
+        } else if let Some(r) = node.get("rank") {
+            let any = Column {
+                name: "rank",
+                ty: ColType::Decimal,
+                required: false,
+                range: None,
+            };
+            spec.rank = Some(Box::new(self.spec(r, any, true)?));
         }
         if let Some(w) = node.get("when") {
             spec.when = self.conditions(w, "when")?;
@@ -950,9 +993,12 @@ impl Ctx<'_> {
 
     /// A candidate of `first_of` or `furthest`: a lookup inside `furthest` may match many rows.
     fn spec_in(&mut self, node: &MNode, target: Column, many: bool) -> Option<Spec> {
+        self.rank_allowed = many;
         let mut s = self.spec(node, target, false)?;
         if many && let Expr::Lookup(id) = s.expr {
             self.lookups[id].many = true;
+            // A found row's rank is read in that row.
+            self.lookups[id].rank = s.rank.take().map(|r| *r);
             s.expr = Expr::Lookup(id);
         }
         Some(s)
@@ -1003,6 +1049,15 @@ impl Ctx<'_> {
                 return None;
             }
         };
+        // A lookup written once and used twice (a YAML alias) is one lookup: one table in memory,
+        // one line of the row report.
+        if let Some(same) = self
+            .lookups
+            .iter()
+            .find(|l| l.at == node.loc && l.from == from)
+        {
+            return Some(same.id);
+        }
         let id = self.lookups.len();
         self.lookups.push(Lookup {
             id,
@@ -1011,6 +1066,7 @@ impl Ctx<'_> {
             keep,
             take,
             many: false,
+            rank: None,
             at: node.loc,
         });
         Some(id)

@@ -15,6 +15,7 @@ pub use crate::data::usage::{Role, Usage};
 use crate::data::value::RawCell;
 use crate::error::Capped;
 use chrono::NaiveDateTime;
+use rust_decimal::Decimal;
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -46,6 +47,8 @@ const CONST: u32 = u32::MAX;
 
 /// A lookup table held in memory: the kept rows, projected on the columns the mapping reads.
 struct Loaded {
+    /// The export has no such table (reported once, where it is first needed).
+    missing: bool,
     place: u32,
     /// Column ref id → index in a projected row.
     resolved: Vec<Option<usize>>,
@@ -119,6 +122,9 @@ impl Cx<'_> {
 /// The column refs read in a row's own context (`main`), and the lookups it uses.
 fn collect(spec: &Spec, main: &mut Vec<usize>, lookups: &mut Vec<usize>, m: &Mapping) {
     main.extend(spec.when.iter().map(|c| c.column));
+    if let Some(r) = &spec.rank {
+        collect(r, main, lookups, m);
+    }
     match &spec.expr {
         Expr::Column(c) => main.push(*c),
         Expr::Const(_) => {}
@@ -136,6 +142,9 @@ fn collect(spec: &Spec, main: &mut Vec<usize>, lookups: &mut Vec<usize>, m: &Map
                 // What the lookup's own rows need, and the lookups nested in its `take`.
                 let mut theirs = Vec::new();
                 collect(&l.take, &mut theirs, lookups, m);
+                if let Some(r) = &l.rank {
+                    collect(r, &mut theirs, lookups, m);
+                }
             }
         }
     }
@@ -146,6 +155,9 @@ fn lookup_columns(l: &Lookup, m: &Mapping) -> Vec<usize> {
     let mut cols: Vec<usize> = l.keys.iter().map(|(theirs, _)| *theirs).collect();
     cols.extend(l.keep.iter().map(|c| c.column));
     collect(&l.take, &mut cols, &mut Vec::new(), m);
+    if let Some(r) = &l.rank {
+        collect(r, &mut cols, &mut Vec::new(), m);
+    }
     cols.sort_unstable();
     cols.dedup();
     cols
@@ -361,6 +373,7 @@ impl MappedSource {
         if !self.inner.has_named(&l.from) {
             problems.push(self.missing_source(&l.from, l.at, "looks up in"));
             self.state.borrow_mut().lookups[id] = Some(Rc::new(Loaded {
+                missing: true,
                 place: 0,
                 resolved: vec![None; m.columns.len()],
                 rows: Vec::new(),
@@ -421,12 +434,7 @@ impl MappedSource {
                 place: place_id,
                 row: row.number as u32,
             };
-            if let Some(c) = cx.holds(&l.keep) {
-                let reason = c.test.failed(&m.columns[c.column].name);
-                if logging {
-                    log.push((row.number, reason.clone()));
-                }
-                usage.drop(Cow::Owned(reason));
+            if !keeps(&cx, &l.keep, m, &mut usage, logging.then_some(&mut log)) {
                 return;
             }
             let key = lookup_key(l.keys.iter().map(|(theirs, _)| cx.cell(*theirs)));
@@ -469,6 +477,7 @@ impl MappedSource {
         let mut s = self.state.borrow_mut();
         s.usage.push(usage);
         s.lookups[id] = Some(Rc::new(Loaded {
+            missing: false,
             place: place_id,
             resolved,
             rows,
@@ -497,6 +506,7 @@ impl MappedSource {
             let cols = [p.crm_user_id, p.employee_id];
             let mut resolved: Option<Vec<Option<usize>>> = None;
             let mut dups = Capped::new(&place, "rows with a CRM user id seen before");
+            let mut unlinked = Capped::new(&place, "employees without a CRM user id");
             let mut first_rows: HashMap<String, usize> = HashMap::new();
             let mut logged: Vec<(usize, String)> = Vec::new();
             let logging = self.state.borrow().log.is_some();
@@ -522,6 +532,16 @@ impl MappedSource {
                 let get = |i: usize| row.cells.get(i).map(key_text).unwrap_or_default().to_string();
                 let (crm, emp) = (get(ci), get(ei));
                 if crm.is_empty() {
+                    // Without the link none of the CRM's rows can be theirs: they would be paid
+                    // on nothing, silently.
+                    unlinked.push(Problem::new(
+                        format!("{place}, row {}, column {}", row.number, quote(&m.columns[p.crm_user_id].name)),
+                        format!(
+                            "employee {} has no CRM user id; the mapping links the CRM's rows to employees through it (people: at {})",
+                            quote(&emp),
+                            m.at(p.at)
+                        ),
+                    ));
                     let reason = format!("{} is empty", m.columns[p.crm_user_id].name);
                     note(&reason);
                     usage.drop(Cow::Owned(reason));
@@ -549,6 +569,7 @@ impl MappedSource {
                 Ok(e) => problems.extend(e),
             }
             dups.finish(&mut problems);
+            unlinked.finish(&mut problems);
             for (row, dropped) in logged {
                 self.log(&place, row, "link of CRM users to the roster", &dropped);
             }
@@ -574,7 +595,12 @@ impl MappedSource {
         main.dedup();
         let mut problems = Vec::new();
         for &id in &lookup_ids {
-            problems.extend(self.load_lookup(id));
+            for p in self.load_lookup(id) {
+                // Two lookups in one missing table are one problem.
+                if !problems.contains(&p) {
+                    problems.push(p);
+                }
+            }
         }
         if tm.columns.iter().any(|(_, s)| uses_people(s, m)) {
             problems.extend(self.load_people());
@@ -649,12 +675,7 @@ impl MappedSource {
                         place: place_id,
                         row: row.number as u32,
                     };
-                    if let Some(c) = cx.holds(&tm.keep) {
-                        let reason = c.test.failed(&m.columns[c.column].name);
-                        if logging {
-                            log.push((row.number, reason.clone()));
-                        }
-                        usage.drop(Cow::Owned(reason));
+                    if !keeps(&cx, &tm.keep, m, &mut usage, logging.then_some(&mut log)) {
                         return;
                     }
                     usage.kept += 1;
@@ -722,6 +743,26 @@ impl MappedSource {
         }
         Ok(problems)
     }
+}
+
+/// Whether a row passes `keep:`; a row that fails is counted under the first condition it fails
+/// (`TYPE_ID is not "4"`), and listed in the per-row log when there is one.
+fn keeps(
+    cx: &Cx<'_>,
+    conds: &[Cond],
+    m: &Mapping,
+    usage: &mut Usage,
+    log: Option<&mut Vec<(usize, String)>>,
+) -> bool {
+    let Some(c) = cx.holds(conds) else {
+        return true;
+    };
+    let reason = c.test.failed(&m.columns[c.column].name);
+    if let Some(log) = log {
+        log.push((cx.row as usize, reason.clone()));
+    }
+    usage.drop(Cow::Owned(reason));
+    false
 }
 
 /// How the usage report names a lookup: `crm_deal_uf by DEAL_ID = ID (mapping.yaml:84:11)`.
@@ -858,6 +899,11 @@ impl Eval<'_> {
         self.finish(spec, cell, org, ty)
     }
 
+    /// Whether the spec is a lookup in a table the export does not have.
+    fn missing_lookup(&self, spec: &Spec) -> bool {
+        matches!(spec.expr, Expr::Lookup(id) if self.lookups.get(id).and_then(|l| l.as_deref()).is_some_and(|l| l.missing))
+    }
+
     fn const_org(&self, spec: &Spec) -> Org {
         Org {
             place: 0,
@@ -897,49 +943,95 @@ impl Eval<'_> {
         let ColType::Enum(words) = ty else {
             return (RawCell::Empty, self.const_org(spec));
         };
-        let mut best: Option<(usize, RawCell, Org)> = None;
+        // (rank, canonical order, value, where it came from) of the furthest so far.
+        type Best = (Option<Decimal>, usize, RawCell, Org);
+        let mut best: Option<Best> = None;
         let mut first_org = None;
-        let mut consider = |c: RawCell, o: Org| -> Option<(RawCell, Org)> {
+        // A candidate, with its rank spec and the row to read the rank in. Returns the cell to
+        // report when the candidate cannot be ranked or is not a word of the column.
+        let mut consider = |c: RawCell,
+                            o: Org,
+                            rank: Option<(&Spec, &Cx<'_>)>|
+         -> Option<(RawCell, Org)> {
             first_org.get_or_insert(o);
             if c.is_empty() {
                 return None;
             }
-            let t = key_text(&c);
-            match words.iter().position(|w| *w == t) {
-                Some(rank) => {
-                    if best.as_ref().is_none_or(|(b, _, _)| rank > *b) {
-                        best = Some((rank, c, o));
-                    }
-                    None
-                }
+            let t = key_text(&c).to_string();
+            let Some(order) = words.iter().position(|w| *w == t) else {
                 // Refused, or not a word of the column: reported as it is.
-                None => Some((c, o)),
+                return Some((c, o));
+            };
+            let r = match rank {
+                None => None,
+                Some((r, rcx)) => {
+                    let (rc, ro) = self.value(r, rcx, ColType::Decimal);
+                    let text = key_text(&rc).to_string();
+                    match crate::num::parse_decimal_text(&text, false) {
+                        Some(d) => Some(d),
+                        // A rank looked up in a table the export lacks: that table's absence is
+                        // the one problem reported, not every row it leaves unranked.
+                        None if self.missing_lookup(r) => None,
+                        None => {
+                            return Some((
+                                RawCell::Refused(if text.is_empty() {
+                                    format!(
+                                        "has no rank: the rank at {} finds nothing for this value ({} once mapped); expected a number",
+                                        self.m.at(r.at),
+                                        quote(&t)
+                                    )
+                                } else {
+                                    format!(
+                                        "has the rank {}, which is not a number (the rank at {}); expected a number",
+                                        quote(&text),
+                                        self.m.at(r.at)
+                                    )
+                                }),
+                                ro,
+                            ));
+                        }
+                    }
+                }
+            };
+            let better = match &best {
+                None => true,
+                Some((br, bo, _, _)) => (r, order) > (*br, *bo),
+            };
+            if better {
+                best = Some((r, order, c, o));
             }
+            None
         };
         for p in parts {
             match &p.expr {
                 Expr::Lookup(id) if self.m.lookups[*id].many => {
-                    let take = &self.m.lookups[*id].take;
+                    let l = &self.m.lookups[*id];
                     for (_, lcx) in self.found(*id, cx) {
-                        let (c, o) = self.value(take, &lcx, ColType::Text);
+                        let (c, o) = self.value(&l.take, &lcx, ColType::Text);
                         let (c, o) = self.finish(p, c, o, ty);
-                        if let Some(bad) = consider(c, o) {
+                        if let Some(bad) = consider(c, o, l.rank.as_ref().map(|r| (r, &lcx))) {
                             return bad;
                         }
                     }
                 }
                 _ => {
                     let (c, o) = self.value(p, cx, ty);
-                    if let Some(bad) = consider(c, o) {
+                    if let Some(bad) = consider(c, o, p.rank.as_deref().map(|r| (r, cx))) {
                         return bad;
                     }
                 }
             }
         }
         match best {
-            Some((_, c, o)) => (c, o),
+            Some((_, _, c, o)) => (c, o),
             None => (
-                RawCell::Empty,
+                RawCell::Refused(format!(
+                    "no value: none of the {} candidates of `furthest` ({}) gives one here (a \
+                     deal with no in-progress stage in its history, nor now?); expected one of {}",
+                    parts.len(),
+                    self.m.at(spec.at),
+                    words.join(", ")
+                )),
                 first_org.unwrap_or_else(|| self.const_org(spec)),
             ),
         }
@@ -991,6 +1083,25 @@ impl Eval<'_> {
         }
         if let Some(f) = &spec.format {
             cell = self.date(f, cell);
+            if matches!(cell, RawCell::Refused(_)) {
+                return (cell, org);
+            }
+        }
+        if spec.decimal_comma
+            && let RawCell::Text(t) = &cell
+        {
+            // A point in such a number is a thousands separator to some and a decimal mark to
+            // others: never guessed.
+            let parsed = (!t.contains('.'))
+                .then(|| crate::num::parse_decimal_text(t, true))
+                .flatten();
+            cell = match parsed {
+                Some(n) => RawCell::Number(n),
+                None => RawCell::Refused(format!(
+                    "{} is not a number written with a decimal comma; expected e.g. 1 234,56",
+                    quote(t)
+                )),
+            };
             if matches!(cell, RawCell::Refused(_)) {
                 return (cell, org);
             }

@@ -248,7 +248,7 @@ pub fn manifest(run: &RunResult, cx: &Context) -> Manifest {
         totals: totals.iter().map(|(c, t)| (c.clone(), money(*t))).collect(),
         final_run: cx.final_run,
         employees,
-        mapping: run.mapping.as_ref().map(|m| m.name.clone()),
+        mapping: run.mapping.as_ref().map(|m| m.reference.clone()),
     }
 }
 

@@ -56,6 +56,16 @@ pub fn run<S: AsRef<OsStr>>(args: &[S], tmp: &Path) -> Outcome {
     }
 }
 
+/// The sample generator (`examples/generate_samples.rs`), built beside the test binaries.
+pub fn generator() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.parent()
+        .and_then(|d| d.parent())
+        .unwrap()
+        .join("examples")
+        .join(format!("generate_samples{}", std::env::consts::EXE_SUFFIX))
+}
+
 /// A program on PATH, if there is one.
 pub fn find_on_path(program: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
