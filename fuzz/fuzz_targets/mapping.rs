@@ -33,6 +33,16 @@ const EXPORT: &[(&str, &str)] = &[
     ),
     ("crm_deal_uf", "DEAL_ID,UF_CRM_LOSS_REASON\n1,\n2,\n3,45\n"),
     (
+        "crm_status",
+        "ID,ENTITY_ID,STATUS_ID,NAME,SORT,SEMANTICS\n\
+         1,STATUS,NEW,Lead,10,\n\
+         2,DEAL_STAGE,NEW,New,10,\n\
+         3,DEAL_STAGE,PREPARATION,Preparation,20,\n\
+         4,DEAL_STAGE,EXECUTING,Executing,40,\n\
+         5,DEAL_STAGE,WON,Won,60,S\n\
+         6,DEAL_STAGE,LOSE,Lost,70,F\n",
+    ),
+    (
         "crm_activity",
         "ID,TYPE_ID,DIRECTION,START_TIME,END_TIME,RESPONSIBLE_ID,COMPLETED,OWNER_TYPE_ID,OWNER_ID\n\
          1,2,2,2026-10-05 14:30:00,2026-10-05 14:35:00,12,Y,4,7\n\
