@@ -314,3 +314,24 @@ fn the_example_mappings_for_hubspot_and_salesforce() {
     "
     );
 }
+
+/// The preset's loss-reason list is empty until the company fills it: a reason says so, and
+/// `optional:` on something that is not a column is refused.
+#[test]
+fn an_empty_value_list_says_to_fill_it_and_optional_needs_a_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    export(tmp.path(), HR, HISTORY, Some(STATUS));
+    std::fs::write(
+        tmp.path().join("data/crm_deal_uf.csv"),
+        "DEAL_ID,UF_CRM_LOSS_REASON\n1,45\n",
+    )
+    .unwrap();
+    let o = map(tmp.path(), MAPPING);
+    assert_eq!(o.code, 2);
+    insta::assert_snapshot!(problems(&o).join("\n"), @r#"  [TMP]/data/crm_deal_uf.csv, row 2, column "UF_CRM_LOSS_REASON": "45" is not a known value: the value list "loss_reasons" of the mapping is empty; add the company's values to it in your mapping file"#);
+    let o = map(
+        tmp.path(),
+        &format!("{MAPPING}  deals:\n    columns:\n      amount: {{ value: 1, optional: yes }}\n"),
+    );
+    insta::assert_snapshot!(problems(&o).join("\n"), @"  [TMP]/m.yaml:11:37: optional says a source column may be missing from the file; it needs `column:`");
+}

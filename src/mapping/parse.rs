@@ -755,6 +755,14 @@ impl Ctx<'_> {
             None => false,
         };
         let (key, kloc, value) = sources[0];
+        if let Some(n) = node.get("optional")
+            && key != "column"
+        {
+            self.err(
+                n.loc,
+                "optional says a source column may be missing from the file; it needs `column:`",
+            );
+        }
         spec.expr = match key.as_str() {
             "column" => {
                 let name = self.text(value, "column")?.to_string();

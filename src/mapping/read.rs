@@ -1067,6 +1067,15 @@ impl Eval<'_> {
             cell = match map.get(&key) {
                 Some(Some(v)) => RawCell::Text(v.clone()),
                 Some(None) => RawCell::Empty,
+                None if map.entries.is_empty() => RawCell::Refused(format!(
+                    "{} is not a known value: the value list{} is empty; add the company's values \
+                     to it in your mapping file",
+                    quote(&key),
+                    match &map.name {
+                        Some(n) => format!(" {n:?} of the mapping"),
+                        None => String::new(),
+                    }
+                )),
                 None => RawCell::Refused(format!(
                     "{} is not a known value; expected {}{}",
                     quote(&key),
