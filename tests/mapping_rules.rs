@@ -335,3 +335,81 @@ fn an_empty_value_list_says_to_fill_it_and_optional_needs_a_column() {
     );
     insta::assert_snapshot!(problems(&o).join("\n"), @"  [TMP]/m.yaml:11:37: optional says a source column may be missing from the file; it needs `column:`");
 }
+
+/// A CRM export as one workbook, a sheet per source table, with numeric cells where the CRM
+/// writes numbers: the ids match across sheets by their digits, the deal is what the CSV export
+/// gives, and a problem names the workbook's sheet, row and column.
+#[test]
+fn a_workbook_export_maps_like_the_csv_one() {
+    use rust_xlsxwriter::Workbook;
+    let tmp = tempfile::tempdir().unwrap();
+    export(tmp.path(), HR, HISTORY, Some(STATUS));
+    let o = map(tmp.path(), MAPPING);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let from_csv = std::fs::read_to_string(tmp.path().join("out/canonical/deals.csv")).unwrap();
+    let mut book = Workbook::new();
+    for (name, text) in [
+        ("hr", HR),
+        ("crm_deal", DEALS),
+        ("crm_deal_stage_history", HISTORY),
+        ("crm_deal_uf", "DEAL_ID,UF_CRM_LOSS_REASON\n1,\n"),
+        ("crm_status", STATUS),
+    ] {
+        let ws = book.add_worksheet().set_name(name).unwrap();
+        for (r, line) in text.lines().enumerate() {
+            for (c, cell) in line.split(',').enumerate() {
+                // Whole numbers (ids, SORT) and amounts as number cells, the rest as text.
+                match cell.parse::<f64>() {
+                    Ok(n) if r > 0 && !cell.is_empty() => {
+                        ws.write_number(r as u32, c as u16, n).unwrap();
+                    }
+                    _ => {
+                        ws.write_string(r as u32, c as u16, cell).unwrap();
+                    }
+                }
+            }
+        }
+    }
+    let xlsx = tmp.path().join("export.xlsx");
+    book.save(&xlsx).unwrap();
+    let (m, out) = (tmp.path().join("m.yaml"), tmp.path().join("out-xlsx"));
+    let args = |data: &Path, out: &Path| {
+        vec![
+            "map".to_string(),
+            "--data".into(),
+            data.display().to_string(),
+            "--mapping".into(),
+            m.display().to_string(),
+            "--out".into(),
+            out.display().to_string(),
+        ]
+    };
+    let o = run(&args(&xlsx, &out), tmp.path());
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let from_xlsx = std::fs::read_to_string(out.join("canonical/deals.csv")).unwrap();
+    // The amount cell is the number 1000: written as it is read, without the CSV's two decimals.
+    assert_eq!(from_xlsx, from_csv.replace(",1000.00,", ",1000,"));
+    // A bad value is reported in the workbook's terms.
+    let mut book = Workbook::new();
+    for (name, text) in [
+        ("hr", HR.to_string()),
+        ("crm_deal", DEALS.replace(",WON,S,", ",WON,Z,")),
+        ("crm_deal_stage_history", HISTORY.to_string()),
+        (
+            "crm_deal_uf",
+            "DEAL_ID,UF_CRM_LOSS_REASON\n1,\n".to_string(),
+        ),
+        ("crm_status", STATUS.to_string()),
+    ] {
+        let ws = book.add_worksheet().set_name(name).unwrap();
+        for (r, line) in text.lines().enumerate() {
+            for (c, cell) in line.split(',').enumerate() {
+                ws.write_string(r as u32, c as u16, cell).unwrap();
+            }
+        }
+    }
+    book.save(&xlsx).unwrap();
+    let o = run(&args(&xlsx, &tmp.path().join("out-bad")), tmp.path());
+    assert_eq!(o.code, 2);
+    insta::assert_snapshot!(problems(&o).join("\n"), @r#"  [TMP]/export.xlsx: sheet "crm_deal", row 2, column "STAGE_SEMANTIC_ID": "Z" is not a known value; expected P, S or F (the value list "deal_status" of the mapping)"#);
+}
