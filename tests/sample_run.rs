@@ -102,9 +102,13 @@ fn samples_are_reproduced_by_their_generator() {
         .args(["--out"])
         .arg(dir.path())
         .args(["--period", "2026-10"])
-        .status()
+        .output()
         .unwrap();
-    assert!(status.success());
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
     assert_eq!(
         std::fs::read(dir.path().join("2026-10.xlsx")).unwrap(),
         std::fs::read("samples/2026-10.xlsx").unwrap(),
