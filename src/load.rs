@@ -240,7 +240,12 @@ fn read_roster(
     stats.rows_read = read_table(source, Table::Employees, problems, &mut |row: TypedRow| {
         let v = row.values;
         let text = |i: usize| v[i].as_text().unwrap_or("").to_string();
-        let at = |col: &str| format!("{place}, row {}, column {col:?}", row.number);
+        // The place of a roster column: HR's sheet as the user sees it (through a mapping, the
+        // source cell the value came from).
+        let at = |col: &str| {
+            let i = Table::Employees.column_index(col).unwrap_or(0);
+            row.place_of(i, || format!("{place}, row {}, column {col:?}", row.number))
+        };
         // A scheme named in column `col`: its index, or usize::MAX and a problem.
         let mut scheme_of = |col: usize, name: &str| -> usize {
             let id = text(col);

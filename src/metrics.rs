@@ -707,6 +707,7 @@ mod tests {
                         &TypedRow {
                             number: i + 2,
                             values,
+                            at: None,
                         },
                     );
                 }

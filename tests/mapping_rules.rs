@@ -413,3 +413,46 @@ fn a_workbook_export_maps_like_the_csv_one() {
     assert_eq!(o.code, 2);
     insta::assert_snapshot!(problems(&o).join("\n"), @r#"  [TMP]/export.xlsx: sheet "crm_deal", row 2, column "STAGE_SEMANTIC_ID": "Z" is not a known value; expected P, S or F (the value list "deal_status" of the mapping)"#);
 }
+
+/// HR's sheet in its own words: a roster problem (an unknown scheme) is reported at the sheet's
+/// own column, through the mapping, like every other problem.
+#[test]
+fn a_roster_problem_names_hr_s_own_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hr = "Табельный номер,ФИО,Схема,Бонус,crm_user_id\nE1,Иван Петров,transactionl,100000,12\n";
+    export(tmp.path(), hr, HISTORY, Some(STATUS));
+    std::fs::write(
+        tmp.path().join("data/plans.csv"),
+        "employee_id,period,metric,target\nE1,2026-10,revenue,1000\n",
+    )
+    .unwrap();
+    let mapping = format!(
+        "{MAPPING}  employees:\n    from: hr\n    columns:\n      employee_id: Табельный номер\n      \
+         name: ФИО\n      scheme: Схема\n      target_bonus: Бонус\n\
+         people: {{ from: hr, crm_user_id: crm_user_id, employee_id: Табельный номер }}\n"
+    );
+    std::fs::write(tmp.path().join("m.yaml"), mapping).unwrap();
+    let (data, m, out) = (
+        tmp.path().join("data"),
+        tmp.path().join("m.yaml"),
+        tmp.path().join("out"),
+    );
+    let o = run(
+        &[
+            "validate",
+            "--data",
+            data.to_str().unwrap(),
+            "--mapping",
+            m.to_str().unwrap(),
+            "--period",
+            "2026-10",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(!out.exists());
+    insta::assert_snapshot!(o.stderr, @r#"
+    error: 1 problem in the input; nothing was written:
+      [TMP]/data/hr.csv, row 2, column "Схема": unknown scheme "transactionl" (did you mean "transactional"?); the schemes folder has account-manager, b2b-long-cycle, transactional-5min, transactional
+    "#);
+}

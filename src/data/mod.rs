@@ -79,6 +79,19 @@ impl TableSource for source::Source {
 pub struct TypedRow<'a> {
     pub number: usize,
     pub values: &'a [Value],
+    /// Where canonical column `i` of this row is, as the user sees it: the table's file, row and
+    /// header, or — for a CRM export read through a mapping — the source cell it came from.
+    pub at: Option<&'a dyn Fn(usize) -> String>,
+}
+
+impl TypedRow<'_> {
+    /// The place of canonical column `i`, or `default` when the reader gave none.
+    pub fn place_of(&self, i: usize, default: impl FnOnce() -> String) -> String {
+        match self.at {
+            Some(at) => at(i),
+            None => default(),
+        }
+    }
 }
 
 /// How many problems of one column are listed before the rest are summarised.
@@ -255,9 +268,21 @@ pub fn read_table(
             }
             keys.insert(hashed, row.number as u32);
         }
+        let at = |i: usize| match (row.locate, mapping.get(i).copied().flatten()) {
+            (Some(locate), Some(j)) => locate(j),
+            (_, j) => {
+                let header = j.map_or(columns[i].name, |j| headers[j].as_str());
+                format!(
+                    "{place}, row {}, column {}",
+                    row.number,
+                    limits::quote(header)
+                )
+            }
+        };
         on_row(TypedRow {
             number: row.number,
             values: &values,
+            at: Some(&at),
         });
     });
     // Rows the reader could not hand over (or a reading that stopped) are already reported.
