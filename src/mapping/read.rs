@@ -47,6 +47,8 @@ const CONST: u32 = u32::MAX;
 
 /// A lookup table held in memory: the kept rows, projected on the columns the mapping reads.
 struct Loaded {
+    /// The lookup that names this table in the report (of those sharing it).
+    leader: usize,
     /// The export has no such table (reported once, where it is first needed).
     missing: bool,
     place: u32,
@@ -373,6 +375,7 @@ impl MappedSource {
         if !self.inner.has_named(&l.from) {
             problems.push(self.missing_source(&l.from, l.at, "looks up in"));
             self.state.borrow_mut().lookups[id] = Some(Rc::new(Loaded {
+                leader: id,
                 missing: true,
                 place: 0,
                 resolved: vec![None; m.columns.len()],
@@ -384,8 +387,18 @@ impl MappedSource {
         }
         let place = self.inner.place_named(&l.from);
         let place_id = self.place_id(place.clone());
-        let cols = lookup_columns(l, m);
-        let role = Role::Lookup(lookup_role(m, id));
+        // Lookups that read the same rows of the same table by the same key (amoCRM's status
+        // before and after) share one table in memory and one line of the report.
+        let group: Vec<usize> = (0..m.lookups.len())
+            .filter(|&j| same_rows(l, &m.lookups[j], m))
+            .collect();
+        let mut cols: Vec<usize> = group
+            .iter()
+            .flat_map(|&j| lookup_columns(&m.lookups[j], m))
+            .collect();
+        cols.sort_unstable();
+        cols.dedup();
+        let role = Role::Lookup(lookup_role(m, group[0]));
         let mut usage = Usage::new(place.clone(), role);
         let mut file_cols: Vec<usize> = Vec::new();
         let mut resolved = vec![None; m.columns.len()];
@@ -476,14 +489,18 @@ impl MappedSource {
         let used = RefCell::new(vec![false; rows.len()]);
         let mut s = self.state.borrow_mut();
         s.usage.push(usage);
-        s.lookups[id] = Some(Rc::new(Loaded {
+        let loaded = Rc::new(Loaded {
+            leader: group[0],
             missing: false,
             place: place_id,
             resolved,
             rows,
             index,
             used,
-        }));
+        });
+        for &k in &group {
+            s.lookups[k] = Some(loaded.clone());
+        }
         problems
     }
 
@@ -730,8 +747,8 @@ impl MappedSource {
             if let Some(l) = &lookups[id] {
                 let used = l.used.borrow().iter().filter(|u| **u).count();
                 let place = s.places.get(l.place as usize).cloned().unwrap_or_default();
-                // The lookup's own line: two lookups in one table by one key differ by place.
-                let role = lookup_role(m, id);
+                // The table's own line: lookups reading other rows of one table differ by place.
+                let role = lookup_role(m, l.leader);
                 if let Some(u) = s
                     .usage
                     .iter_mut()
@@ -763,6 +780,23 @@ fn keeps(
     }
     usage.drop(Cow::Owned(reason));
     false
+}
+
+/// Whether two lookups read the same rows of the same table by the same key columns.
+fn same_rows(a: &Lookup, b: &Lookup, m: &Mapping) -> bool {
+    let names = |l: &Lookup| -> Vec<String> {
+        l.keys
+            .iter()
+            .map(|(theirs, _)| m.columns[*theirs].name.clone())
+            .collect()
+    };
+    let keep = |l: &Lookup| -> Vec<String> {
+        l.keep
+            .iter()
+            .map(|c| format!("{}\u{1f}{:?}", m.columns[c.column].name, c.test))
+            .collect()
+    };
+    a.from == b.from && a.many == b.many && names(a) == names(b) && keep(a) == keep(b)
 }
 
 /// How the usage report names a lookup: `crm_deal_uf by DEAL_ID = ID (mapping.yaml:84:11)`.
