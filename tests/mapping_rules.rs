@@ -59,19 +59,22 @@ fn export(dir: &Path, hr: &str, history: &str, status: Option<&str>) {
     write_csv_folder(&dir.join("data"), &tables);
 }
 
+/// Writes `dir/m.yaml` and maps `dir/data` with it into `dir/out`.
 fn map(dir: &Path, mapping: &str) -> Outcome {
     std::fs::write(dir.join("m.yaml"), mapping).unwrap();
-    let (data, m, out) = (dir.join("data"), dir.join("m.yaml"), dir.join("out"));
+    map_into(
+        dir,
+        &dir.join("data"),
+        &dir.join("m.yaml"),
+        &dir.join("out"),
+    )
+}
+
+/// `incentive map --data DATA --mapping M --out OUT`, paths shown relative to `dir` as `[TMP]`.
+fn map_into(dir: &Path, data: &Path, mapping: &Path, out: &Path) -> Outcome {
+    let [data, mapping, out] = [data, mapping, out].map(|p| p.display().to_string());
     run(
-        &[
-            "map",
-            "--data",
-            data.to_str().unwrap(),
-            "--mapping",
-            m.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
+        &["map", "--data", &data, "--mapping", &mapping, "--out", &out],
         dir,
     )
 }
@@ -275,18 +278,11 @@ fn the_example_mappings_for_hubspot_and_salesforce() {
     };
     for (example, out) in [("hubspot", "hs"), ("salesforce", "sf")] {
         let m = common::crate_path(&format!("mappings/examples/{example}.yaml"));
-        let (data, o) = (tmp.path().join("data"), tmp.path().join(out));
-        let r = run(
-            &[
-                "map",
-                "--data",
-                data.to_str().unwrap(),
-                "--mapping",
-                m.to_str().unwrap(),
-                "--out",
-                o.to_str().unwrap(),
-            ],
+        let r = map_into(
             tmp.path(),
+            &tmp.path().join("data"),
+            &m,
+            &tmp.path().join(out),
         );
         assert_eq!(r.code, 0, "{example}: {}", r.stderr);
     }
@@ -373,18 +369,7 @@ fn a_workbook_export_maps_like_the_csv_one() {
     let xlsx = tmp.path().join("export.xlsx");
     book.save(&xlsx).unwrap();
     let (m, out) = (tmp.path().join("m.yaml"), tmp.path().join("out-xlsx"));
-    let args = |data: &Path, out: &Path| {
-        vec![
-            "map".to_string(),
-            "--data".into(),
-            data.display().to_string(),
-            "--mapping".into(),
-            m.display().to_string(),
-            "--out".into(),
-            out.display().to_string(),
-        ]
-    };
-    let o = run(&args(&xlsx, &out), tmp.path());
+    let o = map_into(tmp.path(), &xlsx, &m, &out);
     assert_eq!(o.code, 0, "{}", o.stderr);
     let from_xlsx = std::fs::read_to_string(out.join("canonical/deals.csv")).unwrap();
     // The amount cell is the number 1000: written as it is read, without the CSV's two decimals.
@@ -409,7 +394,7 @@ fn a_workbook_export_maps_like_the_csv_one() {
         }
     }
     book.save(&xlsx).unwrap();
-    let o = run(&args(&xlsx, &tmp.path().join("out-bad")), tmp.path());
+    let o = map_into(tmp.path(), &xlsx, &m, &tmp.path().join("out-bad"));
     assert_eq!(o.code, 2);
     insta::assert_snapshot!(problems(&o).join("\n"), @r#"  [TMP]/export.xlsx: sheet "crm_deal", row 2, column "STAGE_SEMANTIC_ID": "Z" is not a known value; expected P, S or F (the value list "deal_status" of the mapping)"#);
 }
