@@ -394,7 +394,10 @@ fn read_activity(
                     },
                     users.join(", "),
                     if users.len() == 1 { "reads" } else { "read" }
-                ),
+                ) + &source
+                    .why_missing(table)
+                    .map(|why| format!("; {why}"))
+                    .unwrap_or_default(),
             ));
             continue;
         }

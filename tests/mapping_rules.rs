@@ -441,3 +441,36 @@ fn a_roster_problem_names_hr_s_own_column() {
       [TMP]/data/hr.csv, row 2, column "Схема": unknown scheme "transactionl" (did you mean "transactional"?); the schemes folder has account-manager, b2b-long-cycle, transactional-5min, transactional
     "#);
 }
+
+/// A table a scheme reads, made by the mapping from a file the export lacks: the run's error
+/// says which file the mapping wanted and what the export has.
+#[test]
+fn a_run_names_the_source_file_a_missing_table_is_made_from() {
+    let tmp = tempfile::tempdir().unwrap();
+    export(tmp.path(), HR, HISTORY, Some(STATUS));
+    std::fs::write(
+        tmp.path().join("m.yaml"),
+        MAPPING.replace("  calls: ~\n", ""),
+    )
+    .unwrap();
+    let (data, m) = (tmp.path().join("data"), tmp.path().join("m.yaml"));
+    let o = run(
+        &[
+            "validate",
+            "--data",
+            data.to_str().unwrap(),
+            "--mapping",
+            m.to_str().unwrap(),
+            "--period",
+            "2026-10",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(o.code, 2);
+    let calls: Vec<&str> = o
+        .stderr
+        .lines()
+        .filter(|l| l.contains("calls table"))
+        .collect();
+    insta::assert_snapshot!(calls.join("\n"), @r#"  [TMP]/data/voximplant_statistic.csv: the calls table is missing; scheme transactional reads it; the mapping (preset bitrix24:102:3) makes it from "voximplant_statistic", which the export does not have; it has "crm_deal", "crm_deal_stage_history", "crm_deal_uf", "crm_status", "hr""#);
+}

@@ -51,6 +51,11 @@ pub trait TableSource {
     fn usage(&self) -> Vec<usage::Usage> {
         Vec::new()
     }
+    /// Why a table [`TableSource::has_table`] denies is missing, where the source can say more
+    /// than its place (a mapping names the source files it makes the table from).
+    fn why_missing(&self, _table: Table) -> Option<String> {
+        None
+    }
 }
 
 impl TableSource for source::Source {

@@ -1353,6 +1353,24 @@ impl TableSource for MappedSource {
     fn usage(&self) -> Vec<Usage> {
         self.state.borrow().usage.clone()
     }
+
+    fn why_missing(&self, table: Table) -> Option<String> {
+        let tm = self.mapping.table(table)?;
+        let mut names = self.inner.names();
+        names.sort();
+        let shown: Vec<String> = names.iter().take(30).map(|n| quote(n)).collect();
+        let from: Vec<String> = tm.from.iter().map(|f| quote(f)).collect();
+        Some(format!(
+            "the mapping ({}) makes it from {}, which the export does not have; it has {}",
+            self.mapping.at(tm.at),
+            from.join(" and "),
+            if shown.is_empty() {
+                "no tables".to_string()
+            } else {
+                shown.join(", ")
+            }
+        ))
+    }
 }
 
 fn rows(n: usize) -> String {
