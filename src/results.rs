@@ -124,6 +124,15 @@ pub struct MappingUse {
     pub usage: Vec<crate::data::usage::Usage>,
 }
 
+impl MappingUse {
+    /// Source rows read and dropped through the mapping, over every source table and use.
+    pub fn rows(&self) -> (usize, usize) {
+        let read = self.usage.iter().map(|u| u.rows).sum();
+        let dropped = self.usage.iter().map(|u| u.dropped_rows()).sum();
+        (read, dropped)
+    }
+}
+
 impl Evaluation {
     /// One period of the evaluation as a payout run: every employee with the paid score, and
     /// the candidate beside it when one was evaluated. Statement paths are decided here, once

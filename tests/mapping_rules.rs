@@ -79,6 +79,23 @@ fn map_into(dir: &Path, data: &Path, mapping: &Path, out: &Path) -> Outcome {
     )
 }
 
+/// `incentive validate --data DATA --mapping M --period 2026-10`.
+fn validate(dir: &Path, data: &Path, mapping: &Path) -> Outcome {
+    let [data, mapping] = [data, mapping].map(|p| p.display().to_string());
+    run(
+        &[
+            "validate",
+            "--data",
+            &data,
+            "--mapping",
+            &mapping,
+            "--period",
+            "2026-10",
+        ],
+        dir,
+    )
+}
+
 /// The problems listed under `error:` (the usage report printed above them left out).
 fn problems(o: &Outcome) -> Vec<&str> {
     o.stderr
@@ -422,18 +439,7 @@ fn a_roster_problem_names_hr_s_own_column() {
         tmp.path().join("m.yaml"),
         tmp.path().join("out"),
     );
-    let o = run(
-        &[
-            "validate",
-            "--data",
-            data.to_str().unwrap(),
-            "--mapping",
-            m.to_str().unwrap(),
-            "--period",
-            "2026-10",
-        ],
-        tmp.path(),
-    );
+    let o = validate(tmp.path(), &data, &m);
     assert_eq!(o.code, 2, "{}", o.stderr);
     assert!(!out.exists());
     insta::assert_snapshot!(o.stderr, @r#"
@@ -454,18 +460,7 @@ fn a_run_names_the_source_file_a_missing_table_is_made_from() {
     )
     .unwrap();
     let (data, m) = (tmp.path().join("data"), tmp.path().join("m.yaml"));
-    let o = run(
-        &[
-            "validate",
-            "--data",
-            data.to_str().unwrap(),
-            "--mapping",
-            m.to_str().unwrap(),
-            "--period",
-            "2026-10",
-        ],
-        tmp.path(),
-    );
+    let o = validate(tmp.path(), &data, &m);
     assert_eq!(o.code, 2);
     let calls: Vec<&str> = o
         .stderr

@@ -40,6 +40,11 @@ impl Usage {
             looked_up: None,
         }
     }
+    /// Rows dropped, whatever the reason.
+    pub fn dropped_rows(&self) -> usize {
+        self.dropped.iter().map(|(_, n)| n).sum()
+    }
+
     pub fn drop(&mut self, reason: Cow<'_, str>) {
         match self.dropped.iter_mut().find(|(r, _)| r.as_str() == reason) {
             Some((_, n)) => *n += 1,

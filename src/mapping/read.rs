@@ -45,6 +45,13 @@ struct Org {
 
 const CONST: u32 = u32::MAX;
 
+/// The offset moments are shown in when a mapping states none (it may not, where it reads none:
+/// the parser asks for `timezone:` wherever a moment is read).
+const UTC: chrono::FixedOffset = match chrono::FixedOffset::east_opt(0) {
+    Some(o) => o,
+    None => panic!("UTC is an offset"),
+};
+
 /// A lookup table held in memory: the kept rows, projected on the columns the mapping reads.
 struct Loaded {
     /// The lookup that names this table in the report (of those sharing it).
@@ -411,7 +418,7 @@ impl MappedSource {
         let mut log: Vec<(usize, String)> = Vec::new();
         let logging = self.state.borrow().log.is_some();
         let result = self.inner.read_named(&l.from, &mut |row: Row<'_>, _| {
-            let Some(file_resolved) = &header else {
+            if header.is_none() {
                 let (r, p) = resolve_header(m, &cols, row.cells, &place, row.number);
                 usable = p.is_empty();
                 problems.extend(p);
@@ -430,8 +437,7 @@ impl MappedSource {
                 }
                 header = Some(r);
                 return;
-            };
-            let _ = file_resolved;
+            }
             usage.rows += 1;
             if !usable {
                 usage.drop(Cow::Borrowed("the file lacks a column the mapping reads"));
@@ -645,13 +651,6 @@ impl MappedSource {
             },
             false,
         );
-        let places: Vec<String> = {
-            let mut v = Vec::new();
-            for name in &tm.from {
-                v.push(self.inner.place_named(name));
-            }
-            v
-        };
         for name in &tm.from {
             if !self.inner.has_named(name) {
                 problems.push(self.missing_source(
@@ -740,7 +739,6 @@ impl MappedSource {
             }
             self.state.borrow_mut().usage.push(usage);
         }
-        let _ = places;
         // How many kept lookup rows were ever used, now that this table has been read.
         let mut s = self.state.borrow_mut();
         for &id in &lookup_ids {
@@ -903,10 +901,7 @@ impl Eval<'_> {
                 let l = &self.m.lookups[*id];
                 let key_org = l.keys.first().map(|(_, ours)| cx.org(*ours));
                 match self.found(*id, cx).next() {
-                    Some((row, lcx)) => {
-                        let _ = row;
-                        self.value(&l.take, &lcx, ColType::Text)
-                    }
+                    Some((_, lcx)) => self.value(&l.take, &lcx, ColType::Text),
                     None => (
                         RawCell::Empty,
                         key_org.unwrap_or_else(|| self.const_org(spec)),
@@ -1189,10 +1184,7 @@ impl Eval<'_> {
                         n
                     }
                 });
-                let offset = self
-                    .m
-                    .timezone
-                    .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("UTC"));
+                let offset = self.m.timezone.unwrap_or(UTC);
                 match secs.and_then(|s| chrono::DateTime::from_timestamp(s, 0)) {
                     Some(dt) => RawCell::DateTime(dt.with_timezone(&offset).naive_local()),
                     None => RawCell::Refused(format!(
@@ -1212,10 +1204,7 @@ impl Eval<'_> {
                 }
             }
             Format::Iso => {
-                let offset = self
-                    .m
-                    .timezone
-                    .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("UTC"));
+                let offset = self.m.timezone.unwrap_or(UTC);
                 match chrono::DateTime::parse_from_rfc3339(text.trim()) {
                     Ok(dt) => RawCell::DateTime(dt.with_timezone(&offset).naive_local()),
                     Err(_) => RawCell::Refused(format!(

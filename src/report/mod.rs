@@ -180,7 +180,7 @@ pub fn run_summary(run: &RunResult, out: &std::path::Path, labels: &Labels) -> S
                     "observation: {candidates} employees on a candidate scheme (sheet Observation, not paid)\n"
                 );
             }
-            if let Some((read, dropped)) = mapped_rows(run) {
+            if let Some((read, dropped)) = run.mapping.as_ref().map(|m| m.rows()) {
                 s += &format!(
                     "mapping:  {}: {read} source rows read, {dropped} dropped by the mapping (every row accounted for in the Data sheet)\n",
                     run.mapping.as_ref().map_or("", |m| m.name.as_str())
@@ -211,7 +211,7 @@ pub fn run_summary(run: &RunResult, out: &std::path::Path, labels: &Labels) -> S
                 path("statements"),
                 plural_ru(n as u64, "файл", "файла", "файлов")
             );
-            if let Some((read, dropped)) = mapped_rows(run) {
+            if let Some((read, dropped)) = run.mapping.as_ref().map(|m| m.rows()) {
                 s += &format!(
                     "сопоставление: {}: прочитано строк источника {read}, отброшено сопоставлением {dropped} (учёт каждой строки на листе данных)\n",
                     run.mapping.as_ref().map_or("", |m| m.name.as_str())
@@ -221,18 +221,6 @@ pub fn run_summary(run: &RunResult, out: &std::path::Path, labels: &Labels) -> S
         }
     }
     s
-}
-
-/// Source rows read and dropped through the mapping, when the run read a CRM's own export.
-fn mapped_rows(run: &RunResult) -> Option<(usize, usize)> {
-    let m = run.mapping.as_ref()?;
-    let read = m.usage.iter().map(|u| u.rows).sum();
-    let dropped = m
-        .usage
-        .iter()
-        .flat_map(|u| u.dropped.iter().map(|(_, n)| n))
-        .sum();
-    Some((read, dropped))
 }
 
 /// An amount with exactly two decimals and `.` as the decimal point.

@@ -1311,7 +1311,7 @@ fn data_report(ws: &mut Worksheet, run: &RunResult, cx: &Context, f: &Formats) -
         }
         r += 1;
         for u in &m.usage {
-            let dropped: usize = u.dropped.iter().map(|(_, n)| n).sum();
+            let dropped = u.dropped_rows();
             text(ws, r, 0, &u.place)?;
             text(ws, r, 1, &usage_role(&u.role, l))?;
             for (c, v) in [(2, u.rows), (3, u.kept), (4, dropped)] {
