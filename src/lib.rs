@@ -17,6 +17,7 @@ pub mod mapping;
 pub mod metrics;
 pub mod num;
 pub mod output;
+pub mod payout;
 pub mod period;
 pub mod report;
 pub mod results;
