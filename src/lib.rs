@@ -9,6 +9,7 @@
 pub mod analysis;
 pub mod audit;
 pub mod cli;
+pub mod close;
 pub mod data;
 pub mod engine;
 pub mod error;

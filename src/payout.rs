@@ -346,6 +346,8 @@ pub struct Opening {
     pub from: String,
     /// Every employee of that run: their closing balance (zero without a recoverable guarantee).
     pub balances: std::collections::BTreeMap<String, Decimal>,
+    /// `--previous none`: there is no earlier final run; every balance starts at zero.
+    pub from_zero: bool,
 }
 
 #[cfg(test)]

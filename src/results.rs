@@ -166,6 +166,7 @@ impl Evaluation {
                 match &ledger.opening {
                     Some(o) => match o.balances.get(&employee.id) {
                         Some(b) => *b,
+                        None if o.from_zero => Decimal::ZERO,
                         None => {
                             problems.push(crate::error::Problem::new(
                                 at(),
@@ -178,21 +179,11 @@ impl Evaluation {
                         }
                     },
                     None => {
-                        let previous = period
-                            .start()
-                            .pred_opt()
-                            .map(|d| {
-                                format!(
-                                    "{:04}-{:02}",
-                                    chrono::Datelike::year(&d),
-                                    chrono::Datelike::month(&d)
-                                )
-                            })
-                            .unwrap_or_default();
+                        let previous = period.previous().map(|p| p.to_string()).unwrap_or_default();
                         problems.push(crate::error::Problem::new(
                             at(),
                             format!(
-                                "scheme {} recovers its guarantee, and {} was hired on {}, before {period}: the balance to recover comes from the final run of {previous}; give it with --previous DIR (or --true-up DIR)",
+                                "scheme {} recovers its guarantee, and {} was hired on {}, before {period}: the balance to recover comes from the final run of {previous}; give it with --previous DIR (or --true-up DIR), or, when no earlier run was final (the first month with this scheme), --previous none to start every balance at zero",
                                 scheme.id,
                                 employee.id,
                                 employee.hired_on.map(|d| d.to_string()).unwrap_or_default()
@@ -426,6 +417,8 @@ pub struct TrueUp {
 #[derive(Debug, Default)]
 pub struct Closing {
     pub previous: Option<RunRef>,
+    /// `--previous none`: the guarantee balances started at zero.
+    pub from_zero: bool,
     pub true_ups: Vec<TrueUp>,
 }
 

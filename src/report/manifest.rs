@@ -50,6 +50,9 @@ pub struct Manifest {
     /// The previous period's final run the guarantee balances were carried from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous: Option<RunRefEntry>,
+    /// `--previous none`: no earlier run was final, every guarantee balance started at zero.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub balances_from_zero: bool,
     /// The final runs trued up in this run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub true_ups: Vec<TrueUpEntry>,
@@ -402,6 +405,7 @@ pub fn manifest(run: &RunResult, cx: &Context) -> Manifest {
         bonus_totals: money_map(run.bonus_totals()),
         adjustment_totals: money_map(run.adjustment_totals()),
         previous: run.close.previous.as_ref().map(run_ref),
+        balances_from_zero: run.close.from_zero,
         true_ups: run
             .close
             .true_ups

@@ -164,6 +164,16 @@ pub fn run_files(run: &RunResult, cx: &Context) -> Result<Vec<(String, Vec<u8>)>
         "run.json".to_string(),
         manifest::to_json(&manifest::manifest(run, cx))?,
     ));
+    // Each period trued up, as it is now paid: a run folder of its own for `incentive diff` and
+    // for a later true-up of the same period to start from.
+    for t in &run.close.true_ups {
+        let mut m = manifest::manifest(&t.recomputed, cx);
+        m.trued_up_in = Some(run.period.to_string());
+        files.push((
+            format!("{}/run.json", manifest::true_up_path(t.run.period)),
+            manifest::to_json(&m)?,
+        ));
+    }
     Ok(files)
 }
 
