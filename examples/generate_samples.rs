@@ -65,7 +65,8 @@
 //!   before the period ([`as_of`]): nothing dated after its last day, and what happened later
 //!   not known yet (a deal closed later is `open` with no close date); the deals carry the
 //!   optional `refunded_on` column, empty;
-//! * `<period>/` — the export at the period's close: the same rows up to the month before,
+//! * `<period>/` — the export at the period's close, taken on its last day the same way: the
+//!   same rows up to the month before,
 //!   except the late changes (a deal won in the month before and refunded in the period, a
 //!   deal won before the history refunded too, one plan of the month before corrected), plus
 //!   the period's rows and `adjustments.csv` (one row of each kind for the period, and one of
@@ -3764,8 +3765,9 @@ fn write_close(out: &Path, p: Period, emps: &[Employee], w: &World, tables: Vec<
         write_csv(&before_dir, table)?;
     }
 
-    // The export at the period's close: the refunds, the corrected plan, the adjustments.
-    let mut now = with_refunds(tables, &refunds);
+    // The export at the period's close (taken on its last day too): the refunds, the
+    // corrected plan, the adjustments.
+    let mut now = with_refunds(as_of(&tables, p.end), &refunds);
     let mut fixed_plan = None;
     for t in now.iter_mut().filter(|t| t.name == "plans") {
         for r in &mut t.rows {

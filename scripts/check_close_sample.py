@@ -227,12 +227,17 @@ def main(argv: list[str]) -> int:
     check(len(fixed) == 1 and fixed[0][0]["period"] == "2026-10" and fixed[0][0]["metric"] == "revenue"
           and {k: v for k, v in fixed[0][0].items() if k != "target"} == {k: v for k, v in fixed[0][1].items() if k != "target"},
           f"plans: one October revenue target corrected, got {fixed}")
-    for name, folder in [("October", before_dir), ("November", now_dir)]:
-        for f in ["calls", "emails", "meetings", "nps"]:
-            col = {"calls": "started_at", "emails": "sent_at", "meetings": "starts_at", "nps": "answered_on"}[f]
-            if name == "October":
-                _, rows = rows_of(folder / f"{f}.csv")
-                check(all(cc.parse_date(r[col]) <= cutoff for r in rows), f"{name} {f}: a row after 10-31")
+    # Each export is taken on the last day of its month: no row dated later, no later close.
+    dated = {"calls": ["started_at"], "emails": ["sent_at"], "meetings": ["starts_at"], "nps": ["answered_on"],
+             "deals": ["created_on", "closed_on", "refunded_on"], "clients": ["since", "churned_on"],
+             "employees": ["hired_on", "left_on"]}
+    for folder, last in [(before_dir, cutoff), (now_dir, nov_p.end)]:
+        for f, cols in dated.items():
+            _, rows = rows_of(folder / f"{f}.csv")
+            late = [r for r in rows for c in cols if r[c] and cc.parse_date(r[c]) > last]
+            check(not late, f"{folder.name}/{f}.csv: {len(late)} rows dated after {last}")
+        _, rows = rows_of(folder / "plans.csv")
+        check(all(r["period"] <= last.strftime("%Y-%m") for r in rows), f"{folder.name}/plans.csv: a later plan")
 
     before, now = export(before_dir), export(now_dir)
     emp = now.employees
