@@ -3603,14 +3603,14 @@ type AdjustmentRow = (
     String,
     &'static str,
     String,
-    &'static str,
+    String,
 );
 
 /// The canonical tables as exported at the end of `cutoff`: no row dated after it, and what
 /// happened after it not yet known (a deal closed later is `open`, with no close date or loss
 /// reason, and no client yet when its client came with it; a later churn or leaving date is
-/// empty). Records keep their ids: every table is in id order and the rows of a later day come
-/// after the earlier ones, so the rows kept are the first ones.
+/// empty). The rows are filtered, never renumbered: a record has the same id in every export
+/// of the history.
 fn as_of(tables: &[Table], cutoff: NaiveDate) -> Vec<Table> {
     let date = |c: &Cell| match c {
         Cell::Date(d) => Some(*d),
@@ -3696,6 +3696,11 @@ fn with_refunds(mut tables: Vec<Table>, refunds: &BTreeMap<String, NaiveDate>) -
         }
     }
     tables
+}
+
+/// `24 November`.
+fn day_month(d: NaiveDate) -> String {
+    d.format("%-d %B").to_string()
 }
 
 fn month_name(p: Period) -> String {
@@ -3815,7 +3820,10 @@ fn write_close(out: &Path, p: Period, emps: &[Employee], w: &World, tables: Vec<
             ),
             "Head of Account Management",
             deal_id(shared),
-            "Account review of 24 November: 2% of the deal to the colleague who ran the pilot",
+            format!(
+                "Account review of {}: 2% of the deal to the colleague who ran the pilot",
+                day_month(p.day(24))
+            ),
         ),
         (
             emps[taker].id.clone(),
@@ -3829,7 +3837,7 @@ fn write_close(out: &Path, p: Period, emps: &[Employee], w: &World, tables: Vec<
             ),
             "Head of Account Management",
             deal_id(shared),
-            "",
+            String::new(),
         ),
         (
             "E118".to_string(),
@@ -3839,7 +3847,7 @@ fn write_close(out: &Path, p: Period, emps: &[Employee], w: &World, tables: Vec<
             format!("Onboarding buddy for {}, {month}", name(person("E132")?)),
             "Sales Director",
             String::new(),
-            "Budget line ONB-2026-Q4",
+            "Budget line ONB-2026-Q4".to_string(),
         ),
         (
             "E115".to_string(),
@@ -3849,7 +3857,10 @@ fn write_close(out: &Path, p: Period, emps: &[Employee], w: &World, tables: Vec<
             format!("Minimum agreed in your transfer letter to the Astana book for {month}"),
             "HR Director",
             String::new(),
-            "Transfer letter of 28 October; the last month it covers",
+            format!(
+                "Transfer letter of {}; the last month it covers",
+                day_month(prev.day(28))
+            ),
         ),
         (
             emps[claw.owner].id.clone(),
@@ -3859,7 +3870,11 @@ fn write_close(out: &Path, p: Period, emps: &[Employee], w: &World, tables: Vec<
             format!("Deal {} refunded after payment", deal_id(clawed)),
             "Finance Controller",
             deal_id(clawed),
-            "1.5% of the refunded amount, as agreed with the employee; August is not trued up",
+            format!(
+                "1.5% of the refunded amount, as agreed with the employee; {} is not trued up",
+                claw.closed_on
+                    .map_or_else(String::new, |d| d.format("%B").to_string())
+            ),
         ),
         (
             "E116".to_string(),
@@ -3869,7 +3884,7 @@ fn write_close(out: &Path, p: Period, emps: &[Employee], w: &World, tables: Vec<
             format!("Advance on the {month} bonus paid on 13 {month}"),
             "Payroll Lead",
             String::new(),
-            "Advance request of 11 November",
+            format!("Advance request of {}", day_month(p.day(11))),
         ),
         (
             "E118".to_string(),
@@ -3882,7 +3897,9 @@ fn write_close(out: &Path, p: Period, emps: &[Employee], w: &World, tables: Vec<
             ),
             "Sales Director",
             String::new(),
-            "Paid by hand with the October payroll, before the adjustments table; a November run ignores it",
+            format!(
+                "Paid by hand with the {before_month} payroll, before the adjustments table; a {month} run ignores it"
+            ),
         ),
     ];
     let adjustments = Table {
@@ -3909,7 +3926,7 @@ fn write_close(out: &Path, p: Period, emps: &[Employee], w: &World, tables: Vec<
                     Cell::Text(reason),
                     Cell::Str(by),
                     Cell::Text(reference),
-                    Cell::Str(note),
+                    Cell::Text(note),
                 ]
             })
             .collect(),
