@@ -128,8 +128,9 @@ fn read_final(
     })
 }
 
-/// Every employee's closing guarantee balance in a recorded run (zero without one).
-fn recorded_closing(m: &Manifest, from: &str) -> Opening {
+/// Every employee's guarantee balance in a recorded run, before the period (`opening`) or
+/// after it; zero without a recoverable guarantee.
+fn recorded_balances(m: &Manifest, from: &str, opening: bool) -> Opening {
     Opening {
         from: from.to_string(),
         from_zero: false,
@@ -141,29 +142,14 @@ fn recorded_closing(m: &Manifest, from: &str) -> Opening {
                     .guarantee
                     .as_ref()
                     .filter(|g| g.recoverable)
-                    .and_then(|g| g.closing_balance.parse().ok())
-                    .unwrap_or_default();
-                (e.employee_id.clone(), b)
-            })
-            .collect(),
-    }
-}
-
-/// Every employee's opening guarantee balance in a recorded run: what its recomputation starts
-/// from.
-fn recorded_opening(m: &Manifest, from: &str) -> Opening {
-    Opening {
-        from: from.to_string(),
-        from_zero: false,
-        balances: m
-            .employees
-            .iter()
-            .map(|e| {
-                let b = e
-                    .guarantee
-                    .as_ref()
-                    .filter(|g| g.recoverable)
-                    .and_then(|g| g.opening_balance.parse().ok())
+                    .and_then(|g| {
+                        let b = if opening {
+                            &g.opening_balance
+                        } else {
+                            &g.closing_balance
+                        };
+                        b.parse().ok()
+                    })
                     .unwrap_or_default();
                 (e.employee_id.clone(), b)
             })
@@ -372,9 +358,10 @@ pub fn compute(inputs: Inputs<'_>, period: Period, close: &Close) -> Result<RunR
         };
         let opening = match &last {
             Some((q, o)) if q.next() == Some(p) => o.clone(),
-            _ => recorded_opening(
+            _ => recorded_balances(
                 &run.manifest,
                 &format!("the recorded run {}", run.reference.given),
+                true,
             ),
         };
         let ledger = Ledger {
@@ -495,7 +482,7 @@ pub fn compute(inputs: Inputs<'_>, period: Period, close: &Close) -> Result<RunR
     }
     let opening = match (&last, &previous) {
         (Some((q, o)), _) if Some(*q) == just_before => Some(o.clone()),
-        (_, Some(p)) => Some(recorded_closing(&p.manifest, &p.reference.given)),
+        (_, Some(p)) => Some(recorded_balances(&p.manifest, &p.reference.given, false)),
         _ if close.from_zero => Some(Opening {
             from: "--previous none".into(),
             balances: BTreeMap::new(),

@@ -4,29 +4,11 @@
 
 mod common;
 
-use common::{generator, run};
+use common::{files_under as files, generator, run};
 use rust_decimal::Decimal;
 use std::path::Path;
 
 const SAMPLE: &str = "samples/2026-11-close";
-
-/// Every file under `dir`, relative, sorted.
-fn files(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p.strip_prefix(dir).unwrap().display().to_string());
-            }
-        }
-    }
-    out.sort();
-    out
-}
 
 #[test]
 fn the_close_sample_is_reproduced_by_its_generator() {

@@ -188,19 +188,7 @@ fn run_case(path: &Path) -> String {
     }
     let out = tmp.path().join("out");
     if out.is_dir() {
-        let mut listing = Vec::new();
-        let mut stack = vec![out.clone()];
-        while let Some(d) = stack.pop() {
-            for e in std::fs::read_dir(&d).unwrap() {
-                let p = e.unwrap().path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else {
-                    listing.push(p.strip_prefix(&out).unwrap().display().to_string());
-                }
-            }
-        }
-        listing.sort();
+        let listing = common::files_under(&out);
         report.push_str(&format!("--- files in out/\n{}\n", listing.join("\n")));
     }
     report

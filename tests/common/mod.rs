@@ -30,6 +30,24 @@ pub fn write_csv_folder(dir: &Path, tables: &[(&str, &str)]) {
     }
 }
 
+/// Every file under `dir` (recursively), as paths relative to it with `/`, sorted.
+pub fn files_under(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p.strip_prefix(dir).unwrap().display().to_string());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 /// What a run of the binary gave back, with the temporary folder's path shown as `[TMP]`.
 #[derive(Debug)]
 pub struct Outcome {
