@@ -576,3 +576,72 @@ fn verify_and_diff_name_adjustments_as_causes() {
     );
     assert!(text.contains("E4 Erlan Tokhtarov: recorded 25806.45, recomputed 27806.45: adjustment added: one_off 2000.00 (\"Welcome bonus\")"), "{text}");
 }
+
+#[test]
+fn several_closed_months_are_trued_up_in_one_run() {
+    let case = Case::new();
+    // September needs plans for everyone employed then (E4 joins in October).
+    let plans =
+        case.read("data/plans.csv") + "E2,2026-09,revenue,500000\nE3,2026-09,upsell,200000\n";
+    std::fs::write(case.p("data/plans.csv"), plans).unwrap();
+    let sep = case.run("data", "2026-09", "sep", &["--final", "--previous", "none"]);
+    assert_eq!(sep.code, 0, "{}", sep.stderr);
+    let oct = case.run(
+        "data",
+        "2026-10",
+        "oct",
+        &["--final", "--previous", &case.s("sep")],
+    );
+    assert_eq!(oct.code, 0, "{}", oct.stderr);
+    case.november_data();
+    std::fs::copy(case.p("data/plans.csv"), case.p("nov/plans.csv")).unwrap();
+    // D13 (E2's, won in September) is refunded too: September and October both change.
+    let deals = case.read("nov/deals.csv").replace(
+        "D13,E2,2026-09-10,2026-09-30,won,proposal,999999,,,,",
+        "D13,E2,2026-09-10,2026-09-30,won,proposal,999999,,,,2026-11-02",
+    );
+    std::fs::write(case.p("nov/deals.csv"), deals).unwrap();
+    let nov = case.run(
+        "nov",
+        "2026-11",
+        "novout",
+        &["--true-up", &case.s("oct"), "--true-up", &case.s("sep")],
+    );
+    assert_eq!(nov.code, 0, "{}", nov.stderr);
+    let m = case.manifest("novout/run.json");
+    let periods: Vec<&str> = m["true_ups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["period"].as_str().unwrap())
+        .collect();
+    assert_eq!(periods, ["2026-09", "2026-10"]);
+    assert!(case.p("novout/true-ups/2026-09/run.json").exists());
+    assert!(case.p("novout/true-ups/2026-10/run.json").exists());
+    // Each true-up line names its period; E1's October line is the one worked out above.
+    let e1: Vec<(String, String)> = m["employees"][0]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["kind"] == "true_up")
+        .map(|l| {
+            (
+                l["reference"].as_str().unwrap().to_string(),
+                l["amount"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        e1.contains(&("2026-10".into(), "-68875.00".into())),
+        "{e1:?}"
+    );
+    // E2's September: D13 no longer won, so September's revenue KPI falls.
+    // E2's September: D13 (999 999 of a 500 000 plan) paid revenue at the curve's cap, 1.3 ×
+    // 40% × 80 000 = 41 600.00, and the average deal at the cap, 1.3 × 15% × 80 000 = 15 600.00;
+    // refunded, there is no revenue and no average deal: −57 200.00.
+    let e2 = &m["employees"][1]["lines"][0];
+    assert_eq!(e2["reference"], "2026-09", "{e2}");
+    assert_eq!(e2["amount"], "-57200.00", "{e2}");
+    let v = run(&["verify", &case.s("novout")], case.tmp.path());
+    assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
+}
