@@ -1273,6 +1273,33 @@ def self_test() -> int:
         assert len(warnings) == 1 and "E12 was paid 59500.00 in 2026-10" in warnings[0], warnings
         checks += 1
 
+        # ---- two true-ups in one run: 2026-09 (30 days) and 2026-10, each as it was recorded ----
+        sep3, oct3, nov3 = t / "sep3", t / "oct3", t / "nov3"
+        for folder, plans, deals in (
+            (sep3, ["E20,2026-09,revenue,400000"], ["D20s,E20,2026-09-21,,open,proposal,400000,yes,"]),
+            (oct3, ["E20,2026-09,revenue,400000", "E20,2026-10,revenue,1000000"],
+             ["D20s,E20,2026-09-21,,open,proposal,400000,yes,",
+              "D20o,E20,2026-10-01,2026-10-10,won,proposal,1000000,yes,"]),
+            (nov3, ["E20,2026-09,revenue,400000", "E20,2026-10,revenue,1000000", "E20,2026-11,revenue,1000000"],
+             ["D20s,E20,2026-09-21,2026-09-25,won,proposal,400000,yes,",
+              "D20o,E20,2026-10-01,2026-10-10,won,proposal,1000000,yes,"]),
+        ):
+            _write(folder / "employees.csv", EMP, ["E20,N,transactional,60000,2026-09-21,"])
+            _write(folder / "plans.csv", PLAN, plans)
+            _write(folder / "deals.csv", DEAL, deals)
+        rows = close(schemes, Period("2026-11"), nov3, [(Period("2026-10"), oct3), (Period("2026-09"), sep3)], {})
+        expect(rows, {
+            # September as recorded: 10 days (21..30), nothing won: top-up 60000*50%*10/30 = 10000,
+            # closing 10000. October as recorded opens on it: revenue 1M/1M -> 60000*40% = 24000,
+            # average -> 60000*15%*1.3 = 11700, bonus 35700 (cap 36000 does not bind); level 30000:
+            # recovery -5700, closing 4300; recorded 35700 - 5700 = 30000.
+            # Today D20s was won on 09-25: September: 60000*10/30*40%*1 = 8000 + 20000*15%*1.3 = 3900:
+            # 11900 (cap 12000, minimum 10000: no line), closing 0: true-up 11900 - 10000 = +1900.
+            # October reopens on that 0: no recovery, 35700: true-up 35700 - 30000 = +5700.
+            # November opens on 0: nothing won, top-up 30000; adjustments 30000 + 7600.
+            "E20": "E20,transactional,0.00,0.00,30000.00,0.00,7600.00,37600.00,37600.00,30000.00",
+        }, "2026-11 with the true-ups of 2026-09 and 2026-10")
+
         # ---- refusals --------------------------------------------------------------------------
         bad = t / "bad"
         _write(bad / "employees.csv", EMP, ["E01,A,transactional,100000,2020-01-01,"])

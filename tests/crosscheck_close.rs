@@ -3,7 +3,7 @@
 //! `scripts/crosscheck.py close` was written from docs/month-end.md alone (standard-library
 //! Python, exact fractions), without reading this crate's code. Its own hand-worked cases (a cap
 //! that binds and one that does not, a guarantee top-up in a partial month, a recovery limited by
-//! the balance and one limited by the level, a refunded deal trued up, adjustments of every kind
+//! the balance and one limited by the level, a refunded deal trued up, two true-ups chained in one run, adjustments of every kind
 //! and the refusals of bad ones) are asserted by `close --self-test`, run here.
 
 use std::process::Command;
@@ -37,7 +37,7 @@ fn the_independent_close_passes_its_hand_worked_cases() {
         "{stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    // 9 + 3 employees' rows, 1 warning, 10 refused adjustment rows, 3 refusals of scheme rules
-    // and true-ups: a self-test that checked nothing would not print this.
-    assert_eq!(stdout.trim_end(), "close self-test: 26 checks passed");
+    // 9 + 3 + 1 employees' rows, 1 warning, 10 refused adjustment rows, 3 refusals of scheme
+    // rules and true-ups: a self-test that checked nothing would not print this.
+    assert_eq!(stdout.trim_end(), "close self-test: 27 checks passed");
 }
