@@ -51,9 +51,36 @@
 //! file; a mapping that reads them right gets the canonical rows back
 //! (`scripts/check_sample_exports.py` shows it).
 //!
+//! With `--close` it writes instead the sample of a month-end close ([`write_close`],
+//! docs/month-end.md has the rules, samples/README.md who shows what), in
+//! `<period>-close/`, for a smaller roster ([`CLOSE_KEEP`]: two people of each scheme and a
+//! third account manager) plus three new hires of the month before the period
+//! ([`CLOSE_HIRES`]: two transactional, one b2b, each ramping up at a form of their own), with
+//! `--months` (default 3, at least 2) months of history ending with the period:
+//!
+//! * `schemes/` — copies of the three presets (`include_str!`, so their KPIs are the presets'
+//!   byte for byte) with, at scheme level, `max_total` ([`CLOSE_MAX_TOTAL`]) and the new
+//!   hires' guarantees: transactional 3 months at 50%, recoverable; b2b 3 months at 60%;
+//! * `<month before>/` — the canonical CSV folder as exported at the close of the month
+//!   before the period ([`as_of`]): nothing dated after its last day, and what happened later
+//!   not known yet (a deal closed later is `open` with no close date); the deals carry the
+//!   optional `refunded_on` column, empty;
+//! * `<period>/` — the export at the period's close, taken on its last day the same way: the
+//!   same rows up to the month before,
+//!   except the late changes (a deal won in the month before and refunded in the period, a
+//!   deal won before the history refunded too, one plan of the month before corrected), plus
+//!   the period's rows and `adjustments.csv` (one row of each kind for the period, and one of
+//!   the month before, which a run of the period ignores).
+//!
+//! No workbook and no CRM exports are written for it. The people it picks (the refunded
+//! deal's owner, the corrected plan, the adjustments) are constants, chosen for the default
+//! seed and `--period 2026-11`; `scripts/check_close_sample.py` checks the committed sample
+//! against its rules.
+//!
 //! ```text
 //! cargo run --release --example generate_samples -- --out samples --period 2026-10 \
 //!     [--months N] [--calls-per-day-scale N] [--seed S] [--no-crm-exports]
+//! cargo run --release --example generate_samples -- --out samples --period 2026-11 --close
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -284,6 +311,13 @@ enum Kind {
     Joiner,
     /// Left on day 20 of the month before the period (of the period with `--months 1`).
     Leaver,
+    /// A new hire of the close sample (`--close`): hired on `day` of the month before the
+    /// period, ramping up with the form `ramp[0]` in that month and `ramp[1]` in the period
+    /// (per mille of target). A ramping person also makes fewer calls (see [`gen_calls`]).
+    Hired {
+        day: u32,
+        ramp: [u64; 2],
+    },
 }
 
 /// A visible change over the last four months, for the analyst's history views. Each is
@@ -437,6 +471,8 @@ struct Employee {
     hired_on: NaiveDate,
     left_on: Option<NaiveDate>,
     trend: Trend,
+    /// A new hire of the close sample, still ramping up ([`Kind::Hired`]).
+    ramping: bool,
     /// One entry per month of the export, oldest first.
     months: Vec<Month>,
     /// The last two working days before the first month / first two after the period, while
@@ -455,20 +491,23 @@ impl Employee {
     }
 }
 
-fn build_employees(months: &[Period], seed: u64) -> Vec<Employee> {
+/// The people of the export: `(i, hire)` is employee `E{101 + i}`, whose plans and form come
+/// from random streams of their own number `i` (the whole [`ROSTER`] in roster order by
+/// default, a few of it and the close sample's new hires with `--close`).
+fn build_employees(roster: &[(usize, &Hire)], months: &[Period], seed: u64) -> Vec<Employee> {
     let n = months.len();
     let (first, last) = (months[0], months[n - 1]);
     let joiner_month = months[1.min(n - 1)];
     let leaver_month = months[n.saturating_sub(2)];
     let prev_month = workdays(first.month_offset(-1), first.start - Days::new(1));
     let next_month = workdays(last.next_start(), last.month_offset(2) - Days::new(1));
-    ROSTER
+    roster
         .iter()
-        .enumerate()
-        .map(|(i, h)| {
+        .map(|&(i, h)| {
             let mut rng = Rng::stream(seed, "plans", i as u64);
             let hired_on = match h.kind {
                 Kind::Joiner => joiner_month.day(13),
+                Kind::Hired { day, .. } => leaver_month.day(day),
                 _ => {
                     let mut d = last.start - Days::new(h.days_before);
                     while !is_workday(d) {
@@ -501,6 +540,7 @@ fn build_employees(months: &[Period], seed: u64) -> Vec<Employee> {
                 hired_on,
                 left_on,
                 trend: h.trend,
+                ramping: matches!(h.kind, Kind::Hired { .. }),
                 months: Vec::new(),
                 prev_days: Vec::new(),
                 next_days: Vec::new(),
@@ -548,7 +588,12 @@ fn build_employees(months: &[Period], seed: u64) -> Vec<Employee> {
                         plan: employed.then_some(plan),
                         frac,
                         days,
-                        form: form_rng.jitter(h.form, 950, 1050),
+                        form: match h.kind {
+                            Kind::Hired { ramp, .. } => {
+                                form_rng.jitter(ramp[usize::from(back == 0)], 950, 1050)
+                            }
+                            _ => form_rng.jitter(h.form, 950, 1050),
+                        },
                         trend_pm: 1000 - 1000 * back.min(3) / 3,
                     }
                 })
@@ -1467,6 +1512,11 @@ fn gen_calls(
                 if emp.trend == Trend::CallsFall {
                     base = base * mo.trend(1000, 720) / 1000;
                 }
+                // A new hire still learning the phone: fewer calls while the form is low (at
+                // least 30% of the calls, even in training).
+                if emp.ramping {
+                    base = base * mo.form.clamp(300, 1000) / 1000;
+                }
                 (base * 85 / 100, base * 115 / 100, 22, 36)
             }
             _ => (10, 16, 5, 10),
@@ -1705,6 +1755,7 @@ fn gen_nps(k: usize, seed: u64, emps: &[Employee], w: &mut World) {
 // Tables
 // ---------------------------------------------------------------------------------------------
 
+#[derive(Clone)]
 enum Cell {
     Text(String),
     Str(&'static str),
@@ -3451,23 +3502,505 @@ fn amo_calls(dir: &Path, f: &Facts, uid: &[usize], written: &mut Written) -> Res
 }
 
 // ---------------------------------------------------------------------------------------------
+// The month-end close sample (`--close`)
+// ---------------------------------------------------------------------------------------------
+
+/// The people of the close sample kept from [`ROSTER`], by number (`E101` is 0): two of each
+/// scheme and a third account manager. Fewer people keep the sample small; the joiner and the
+/// leaver are left out, so the only new hires are [`CLOSE_HIRES`].
+const CLOSE_KEEP: [usize; 7] = [1, 2, 3, 10, 14, 15, 17];
+
+/// The close sample's new hires, all in the month before the period (`E131`, `E132`, `E133`),
+/// each with a guarantee of their scheme: a transactional hire who does well in the period (part
+/// of the first month's top-up is recovered), one who ramps slowly (a top-up in both months), and
+/// a b2b hire (a top-up in the first month that is never recovered).
+#[rustfmt::skip]
+const CLOSE_HIRES: [Hire; 3] = [
+    Hire {
+        kind: Kind::Hired { day: 5, ramp: [20, 760] },
+        ..hire("Ainur Sadykova", TR, "Almaty", kzt(270_000, 0), 0, 0)
+    },
+    Hire {
+        kind: Kind::Hired { day: 19, ramp: [350, 450] },
+        ..hire("Тимур Жаксылыков", TR, "Shymkent", kzt(255_000, 0), 0, 0)
+    },
+    Hire {
+        kind: Kind::Hired { day: 12, ramp: [300, 1000] },
+        ..hire("Galym Ospanov", B2b, "Almaty", kzt(430_000, 0), 0, 0)
+    },
+];
+
+fn close_roster() -> Vec<(usize, &'static Hire)> {
+    CLOSE_KEEP
+        .iter()
+        .map(|&i| (i, &ROSTER[i]))
+        .chain(
+            CLOSE_HIRES
+                .iter()
+                .enumerate()
+                .map(|(k, h)| (ROSTER.len() + k, h)),
+        )
+        .collect()
+}
+
+/// The cap on the bonus, as a share of target bonus, of every close-sample scheme. The preset
+/// curves pay each KPI at most 130% and the weights make 100%, so a cap must be below 130% to
+/// ever cut anything.
+const CLOSE_MAX_TOTAL: &str = "120%";
+
+/// The presets the close sample's schemes are copied from, with the keys added at scheme level.
+const CLOSE_SCHEMES: [(&str, &str, &str); 3] = [
+    (
+        "b2b-long-cycle.yaml",
+        include_str!("../schemes/b2b-long-cycle.yaml"),
+        "# New hires: at least 60% of target bonus for 3 months from hired_on; a long cycle, so never recovered.\n\
+         guarantee: { months: 3, share: 60% }\n",
+    ),
+    (
+        "transactional.yaml",
+        include_str!("../schemes/transactional.yaml"),
+        "# New hires: at least 50% of target bonus for 3 months from hired_on, recovered from later pay above it.\n\
+         guarantee: { months: 3, share: 50%, recoverable: yes }\n",
+    ),
+    (
+        "account-manager.yaml",
+        include_str!("../schemes/account-manager.yaml"),
+        "",
+    ),
+];
+
+/// A preset with the close sample's keys inserted after its `currency:` line.
+fn close_scheme(name: &str, preset: &str, guarantee: &str) -> Res<String> {
+    let keys = format!(
+        "# Never more than {CLOSE_MAX_TOTAL} of target bonus in a month, whatever the KPIs pay.\n\
+         max_total: {CLOSE_MAX_TOTAL}\n{guarantee}"
+    );
+    let at = preset
+        .find("\ncurrency:")
+        .and_then(|i| preset[i + 1..].find('\n').map(|j| i + 1 + j + 1))
+        .ok_or_else(|| format!("schemes/{name} has no `currency:` line to add the keys after"))?;
+    Ok(format!("{}{keys}{}", &preset[..at], &preset[at..]))
+}
+
+/// Whose deal is refunded after the month before the period was paid: a transactional seller
+/// paid on the sloped part of the revenue curve in that month.
+const CLOSE_REFUND_OWNER: &str = "E103";
+/// Whose revenue plan of the month before the period is corrected (lowered) afterwards.
+const CLOSE_PLAN_FIX: &str = "E102";
+/// Whose deal won before the history is refunded in the period and clawed back by hand.
+const CLOSE_CLAWBACK_OWNER: &str = "E116";
+/// An account manager who shares an upsell deal of the period with a colleague (a pair of
+/// corrections).
+const CLOSE_SHARED: (&str, &str) = ("E104", "E111");
+
+/// One adjustments row of the close sample: employee, month (0 the period, -1 the month
+/// before), amount in cents, kind, reason, approved_by, reference, note.
+type AdjustmentRow = (
+    String,
+    i32,
+    i64,
+    &'static str,
+    String,
+    &'static str,
+    String,
+    String,
+);
+
+/// The canonical tables as exported at the end of `cutoff`: no row dated after it, and what
+/// happened after it not yet known (a deal closed later is `open`, with no close date or loss
+/// reason, and no client yet when its client came with it; a later churn or leaving date is
+/// empty). The rows are filtered, never renumbered: a record has the same id in every export
+/// of the history.
+fn as_of(tables: &[Table], cutoff: NaiveDate) -> Vec<Table> {
+    let date = |c: &Cell| match c {
+        Cell::Date(d) => Some(*d),
+        Cell::DateTime(t) => Some(t.date()),
+        _ => None,
+    };
+    let after = |c: &Cell| date(c).is_some_and(|d| d > cutoff);
+    let month = format!("{:04}-{:02}", cutoff.year(), cutoff.month());
+    let since: BTreeMap<String, NaiveDate> = tables
+        .iter()
+        .filter(|t| t.name == "clients")
+        .flat_map(|t| &t.rows)
+        .filter_map(|r| Some((cell_text(&r[0]), date(&r[2])?)))
+        .collect();
+    tables
+        .iter()
+        .map(|t| {
+            let rows = t
+                .rows
+                .iter()
+                .filter_map(|r| {
+                    let mut r = r.clone();
+                    let keep = match t.name {
+                        "employees" => {
+                            if after(&r[6]) {
+                                r[6] = Cell::Empty;
+                            }
+                            !after(&r[5])
+                        }
+                        "plans" => cell_text(&r[1]) <= month,
+                        "deals" => {
+                            if after(&r[3]) {
+                                r[3] = Cell::Empty;
+                                r[4] = Cell::Str("open");
+                                r[8] = Cell::Empty;
+                            }
+                            if since.get(&cell_text(&r[9])).is_some_and(|d| *d > cutoff) {
+                                r[9] = Cell::Empty;
+                            }
+                            !after(&r[2])
+                        }
+                        "clients" => {
+                            if after(&r[3]) {
+                                r[3] = Cell::Empty;
+                            }
+                            !after(&r[2])
+                        }
+                        _ => !after(&r[2]),
+                    };
+                    keep.then_some(r)
+                })
+                .collect();
+            Table {
+                name: t.name,
+                headers: t.headers,
+                widths: t.widths,
+                rows,
+            }
+        })
+        .collect()
+}
+
+/// The deals table with the optional `refunded_on` column added at the end: the refund date of
+/// the deals in `refunds` (by deal id), empty elsewhere.
+fn with_refunds(mut tables: Vec<Table>, refunds: &BTreeMap<String, NaiveDate>) -> Vec<Table> {
+    for t in tables.iter_mut().filter(|t| t.name == "deals") {
+        t.headers = &[
+            "deal_id",
+            "employee_id",
+            "created_on",
+            "closed_on",
+            "status",
+            "stage",
+            "amount",
+            "new_client",
+            "lost_reason",
+            "client_id",
+            "refunded_on",
+        ];
+        for r in &mut t.rows {
+            let refunded = refunds.get(&cell_text(&r[0])).copied();
+            r.push(opt_date(refunded));
+        }
+    }
+    tables
+}
+
+/// `24 November`.
+fn day_month(d: NaiveDate) -> String {
+    d.format("%-d %B").to_string()
+}
+
+fn month_name(p: Period) -> String {
+    p.start.format("%B").to_string()
+}
+
+fn signed_money(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    format!("{sign}{}", money_text(cents.unsigned_abs()))
+}
+
+/// Writes `DIR/<period>-close/`: `schemes/` (the presets with [`CLOSE_MAX_TOTAL`] and the
+/// guarantees), `<month before>/` (the export as taken at that month's close) and `<period>/`
+/// (the export taken at the period's close, with the late changes to the month before and
+/// `adjustments.csv`). `tables` are the canonical tables of the whole history.
+fn write_close(out: &Path, p: Period, emps: &[Employee], w: &World, tables: Vec<Table>) -> Res<()> {
+    let prev = p.shift(-1);
+    let dir = out.join(format!("{}-close", p.label(0)));
+    let scheme_dir = dir.join("schemes");
+    fs::create_dir_all(&scheme_dir)?;
+    for (name, preset, guarantee) in CLOSE_SCHEMES {
+        fs::write(
+            scheme_dir.join(name),
+            close_scheme(name, preset, guarantee)?,
+        )?;
+    }
+
+    let deal_id = id_maker("D", 5, w.deals.len());
+    let person = |id: &str| {
+        emps.iter()
+            .position(|e| e.id == id)
+            .ok_or_else(|| format!("the close sample needs {id} on its roster"))
+    };
+    // The refunded deal: the owner's biggest deal won in the month before.
+    let owner = person(CLOSE_REFUND_OWNER)?;
+    let refunded = (0..w.deals.len())
+        .filter(|&i| {
+            let d = &w.deals[i];
+            d.owner == owner
+                && d.status == "won"
+                && d.closed_on
+                    .is_some_and(|c| prev.start <= c && c <= prev.end)
+        })
+        .max_by_key(|&i| (w.deals[i].amount, std::cmp::Reverse(i)))
+        .ok_or_else(|| format!("{CLOSE_REFUND_OWNER} won no deal in {}", prev.label(0)))?;
+    // The clawback: a deal won before the history, refunded now (no run here pays that month).
+    let first = emps[0].months[0].p;
+    let clawed_owner = person(CLOSE_CLAWBACK_OWNER)?;
+    let clawed = (0..w.deals.len())
+        .find(|&i| {
+            let d = &w.deals[i];
+            d.owner == clawed_owner
+                && d.status == "won"
+                && d.closed_on.is_some_and(|c| c < first.start)
+        })
+        .ok_or_else(|| format!("{CLOSE_CLAWBACK_OWNER} won no deal before the history"))?;
+    let refunds: BTreeMap<String, NaiveDate> =
+        [(deal_id(refunded), p.day(10)), (deal_id(clawed), p.day(17))]
+            .into_iter()
+            .collect();
+
+    // The export at the close of the month before: no refund known yet.
+    let before = with_refunds(as_of(&tables, prev.end), &BTreeMap::new());
+    let before_dir = dir.join(prev.label(0));
+    fs::create_dir_all(&before_dir)?;
+    for table in &before {
+        write_csv(&before_dir, table)?;
+    }
+
+    // The export at the period's close (taken on its last day too): the refunds, the
+    // corrected plan, the adjustments.
+    let mut now = with_refunds(as_of(&tables, p.end), &refunds);
+    let mut fixed_plan = None;
+    for t in now.iter_mut().filter(|t| t.name == "plans") {
+        for r in &mut t.rows {
+            if cell_text(&r[0]) == CLOSE_PLAN_FIX
+                && cell_text(&r[1]) == prev.label(0)
+                && let Cell::Money(old) = r[3]
+            {
+                // Entered 10% too high: HR's correction, in 50 000 KZT steps.
+                let new = old * 9 / 10 / 5_000_000 * 5_000_000;
+                fixed_plan = Some((old, new));
+                r[3] = Cell::Money(new);
+            }
+        }
+    }
+    let (old_plan, new_plan) =
+        fixed_plan.ok_or_else(|| format!("{CLOSE_PLAN_FIX} has no plan for {}", prev.label(0)))?;
+    let claw = &w.deals[clawed];
+    // Finance's figure for the refunded deal: 1.5% of it.
+    let claw_cents = (claw.amount as i64 * 15 + 500) / 1000;
+    // A deal two account managers worked on: the owner gives the other 2% of it.
+    let (giver, taker) = (person(CLOSE_SHARED.0)?, person(CLOSE_SHARED.1)?);
+    let shared = (0..w.deals.len())
+        .filter(|&i| {
+            let d = &w.deals[i];
+            d.owner == giver
+                && d.status == "won"
+                && !d.new_client
+                && d.closed_on.is_some_and(|c| p.start <= c && c <= p.end)
+        })
+        .max_by_key(|&i| (w.deals[i].amount, std::cmp::Reverse(i)))
+        .ok_or_else(|| format!("{} won no upsell deal in {}", CLOSE_SHARED.0, p.label(0)))?;
+    let share_cents = (w.deals[shared].amount as i64 * 2 + 50) / 100;
+    let name = |e: usize| format!("{} ({})", emps[e].name, emps[e].id);
+    let (month, before_month) = (month_name(p), month_name(prev));
+    let rows: Vec<AdjustmentRow> = vec![
+        (
+            emps[giver].id.clone(),
+            0,
+            -share_cents,
+            "correction",
+            format!(
+                "Deal {} shared with {}: her agreed part of its bonus",
+                deal_id(shared),
+                name(taker)
+            ),
+            "Head of Account Management",
+            deal_id(shared),
+            format!(
+                "Account review of {}: 2% of the deal to the colleague who ran the pilot",
+                day_month(p.day(24))
+            ),
+        ),
+        (
+            emps[taker].id.clone(),
+            0,
+            share_cents,
+            "correction",
+            format!(
+                "Deal {} shared with {}: your agreed part of its bonus",
+                deal_id(shared),
+                name(giver)
+            ),
+            "Head of Account Management",
+            deal_id(shared),
+            String::new(),
+        ),
+        (
+            "E118".to_string(),
+            0,
+            2_500_000,
+            "one_off",
+            format!("Onboarding buddy for {}, {month}", name(person("E132")?)),
+            "Sales Director",
+            String::new(),
+            "Budget line ONB-2026-Q4".to_string(),
+        ),
+        (
+            "E115".to_string(),
+            0,
+            3_000_000,
+            "guarantee",
+            format!("Minimum agreed in your transfer letter to the Astana book for {month}"),
+            "HR Director",
+            String::new(),
+            format!(
+                "Transfer letter of {}; the last month it covers",
+                day_month(prev.day(28))
+            ),
+        ),
+        (
+            emps[claw.owner].id.clone(),
+            0,
+            -claw_cents,
+            "clawback",
+            format!("Deal {} refunded after payment", deal_id(clawed)),
+            "Finance Controller",
+            deal_id(clawed),
+            format!(
+                "1.5% of the refunded amount, as agreed with the employee; {} is not trued up",
+                claw.closed_on
+                    .map_or_else(String::new, |d| d.format("%B").to_string())
+            ),
+        ),
+        (
+            "E116".to_string(),
+            0,
+            -6_000_000,
+            "other",
+            format!("Advance on the {month} bonus paid on 13 {month}"),
+            "Payroll Lead",
+            String::new(),
+            format!("Advance request of {}", day_month(p.day(11))),
+        ),
+        (
+            "E118".to_string(),
+            -1,
+            2_500_000,
+            "one_off",
+            format!(
+                "Onboarding buddy for {}, {before_month}",
+                name(person("E132")?)
+            ),
+            "Sales Director",
+            String::new(),
+            format!(
+                "Paid by hand with the {before_month} payroll, before the adjustments table; a {month} run ignores it"
+            ),
+        ),
+    ];
+    let adjustments = Table {
+        name: "adjustments",
+        headers: &[
+            "employee_id",
+            "period",
+            "amount",
+            "kind",
+            "reason",
+            "approved_by",
+            "reference",
+            "note",
+        ],
+        widths: &[],
+        rows: rows
+            .into_iter()
+            .map(|(id, month, cents, kind, reason, by, reference, note)| {
+                vec![
+                    Cell::Text(id),
+                    Cell::Text(p.label(month)),
+                    Cell::Text(signed_money(cents)),
+                    Cell::Str(kind),
+                    Cell::Text(reason),
+                    Cell::Str(by),
+                    Cell::Text(reference),
+                    Cell::Text(note),
+                ]
+            })
+            .collect(),
+    };
+    if let Some(r) = adjustments
+        .rows
+        .iter()
+        .find(|r| person(&cell_text(&r[0])).is_err())
+    {
+        return Err(format!(
+            "adjustment for {} who is not on the roster",
+            cell_text(&r[0])
+        )
+        .into());
+    }
+    now.push(adjustments);
+    let now_dir = dir.join(p.label(0));
+    fs::create_dir_all(&now_dir)?;
+    for table in &now {
+        write_csv(&now_dir, table)?;
+    }
+
+    println!("wrote {} (close of {})", dir.display(), p.label(0));
+    for (label, tables) in [(prev.label(0), &before), (p.label(0), &now)] {
+        println!("  {label}/");
+        for table in tables {
+            println!("    {:<12} {:>9} rows", table.name, table.rows.len());
+        }
+    }
+    let money = |c: u64| money_text(c);
+    println!(
+        "  refunded on {}: {} of {} ({}, won {}); clawed back: {} of {}",
+        p.day(10),
+        deal_id(refunded),
+        CLOSE_REFUND_OWNER,
+        money(w.deals[refunded].amount),
+        w.deals[refunded]
+            .closed_on
+            .map_or(String::new(), |d| d.to_string()),
+        deal_id(clawed),
+        emps[claw.owner].id
+    );
+    println!(
+        "  plan of {CLOSE_PLAN_FIX} for {} corrected: {} -> {}",
+        prev.label(0),
+        money(old_plan),
+        money(new_plan)
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
 // Command line
 // ---------------------------------------------------------------------------------------------
 
 struct Args {
     out: PathBuf,
     period: String,
-    months: u64,
+    /// `None`: 4, or 3 with `--close`.
+    months: Option<u64>,
     scale_pm: u64,
     seed: u64,
     crm_exports: bool,
+    close: bool,
 }
 
 const USAGE: &str = "usage: generate_samples [--out DIR] [--period YYYY-MM] [--months N] \
-[--calls-per-day-scale N] [--seed S] [--no-crm-exports]\n\
+[--calls-per-day-scale N] [--seed S] [--no-crm-exports] [--close]\n\
 defaults: --out samples --period 2026-10 --months 4 --calls-per-day-scale 1 --seed 42\n\
 --months N: the export holds the N months ending with --period (1 to 120)\n\
---no-crm-exports: only the canonical layout, not the Bitrix24 and amoCRM exports";
+--no-crm-exports: only the canonical layout, not the Bitrix24 and amoCRM exports\n\
+--close: the month-end close sample of --period instead, in DIR/<period>-close/: the schemes \
+with a cap and guarantees, the CSV export of the month before and of the period (--months \
+defaults to 3, at least 2)";
 
 /// Parses a non-negative decimal like `40` or `0.5` into per mille, without floats.
 fn parse_permille(s: &str) -> Res<u64> {
@@ -3493,10 +4026,11 @@ fn parse_args() -> Res<Args> {
     let mut args = Args {
         out: PathBuf::from("samples"),
         period: "2026-10".to_string(),
-        months: 4,
+        months: None,
         scale_pm: 1000,
         seed: 42,
         crm_exports: true,
+        close: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -3506,6 +4040,10 @@ fn parse_args() -> Res<Args> {
         }
         if arg == "--no-crm-exports" {
             args.crm_exports = false;
+            continue;
+        }
+        if arg == "--close" {
+            args.close = true;
             continue;
         }
         let (key, inline) = match arg.split_once('=') {
@@ -3532,13 +4070,15 @@ fn parse_args() -> Res<Args> {
             "--out" => args.out = PathBuf::from(value),
             "--period" => args.period = value,
             "--months" => {
-                args.months = value
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=120).contains(n))
-                    .ok_or_else(|| {
-                        format!("--months must be a whole number from 1 to 120, got {value:?}")
-                    })?
+                args.months = Some(
+                    value
+                        .parse()
+                        .ok()
+                        .filter(|n| (1..=120).contains(n))
+                        .ok_or_else(|| {
+                            format!("--months must be a whole number from 1 to 120, got {value:?}")
+                        })?,
+                )
             }
             "--calls-per-day-scale" => args.scale_pm = parse_permille(&value)?,
             "--seed" => {
@@ -3559,13 +4099,25 @@ fn run() -> Res<()> {
     let args = parse_args()?;
     let p = Period::parse(&args.period)?;
     let seed = args.seed;
-    let n = args.months as i32;
+    let n = args.months.unwrap_or(if args.close { 3 } else { 4 }) as i32;
+    if args.close && n < 2 {
+        return Err(
+            "--close needs --months 2 or more: the export of the month before the \
+                    period is part of it"
+                .into(),
+        );
+    }
     let months: Vec<Period> = (0..n).map(|k| p.shift(k + 1 - n)).collect();
     if months[0].year < 1901 {
         return Err(format!("--months {n} reaches back before 1901 from {}", args.period).into());
     }
 
-    let emps = build_employees(&months, seed);
+    let roster: Vec<(usize, &Hire)> = if args.close {
+        close_roster()
+    } else {
+        ROSTER.iter().enumerate().collect()
+    };
+    let emps = build_employees(&roster, &months, seed);
     let mut world = World::default();
     gen_clients(months[0], seed, &emps, &mut world);
     // Month by month: the book changes, then the deals won and lost (they pick clients from
@@ -3585,6 +4137,9 @@ fn run() -> Res<()> {
     }
     sort_canonical(&mut world);
     let tables = build_tables(&emps, &world);
+    if args.close {
+        return write_close(&args.out, p, &emps, &world, tables);
+    }
 
     if let Some(t) = tables.iter().find(|t| t.rows.len() > XLSX_MAX_DATA_ROWS) {
         return Err(format!(

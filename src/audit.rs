@@ -113,20 +113,22 @@ pub fn verify(dir: &Path) -> Result<Verification> {
         v.findings.push(change.render_verify());
     }
     // payroll.csv must be exactly what the recorded results say, whatever the inputs do now.
-    let rows: Vec<[String; 5]> = recorded
+    let rows: Vec<report::PayrollRow> = recorded
         .employees
         .iter()
-        .map(|e| {
-            [
-                e.employee_id.clone(),
-                e.name.clone(),
-                e.scheme.clone(),
-                e.currency.clone(),
-                e.total.clone(),
-            ]
+        .map(|e| report::PayrollRow {
+            employee_id: e.employee_id.clone(),
+            name: e.name.clone(),
+            scheme: e.scheme.clone(),
+            currency: e.currency.clone(),
+            amount: e.total.clone(),
+            bonus: e.bonus().to_string(),
+            adjustments: e.adjustments().to_string(),
         })
         .collect();
-    let expected = report::payroll_csv_from(&recorded.period, &rows)?;
+    // A run that records the bonus wrote payroll.csv with `bonus` and `adjustments` (format 5).
+    let parts = recorded.format >= 5 || recorded.employees.iter().any(|e| !e.bonus.is_empty());
+    let expected = report::payroll_csv_from(&recorded.period, &rows, parts)?;
     let payroll_path = dir.join("payroll.csv");
     match std::fs::read(&payroll_path) {
         Ok(bytes) if bytes == expected => {}
@@ -161,7 +163,10 @@ fn payroll_edits(expected: &[u8], found: &[u8]) -> Vec<String> {
             match rec {
                 Ok(rec) if rec.len() >= 6 => {
                     let f: Vec<String> = rec.iter().map(str::to_string).collect();
-                    by_id.insert(f[0].clone(), (f[1..5].to_vec(), f[5].clone()));
+                    // The amount's parts (bonus, adjustments) count as the row's other fields.
+                    let mut other = f[1..5].to_vec();
+                    other.extend(f[6..].iter().cloned());
+                    by_id.insert(f[0].clone(), (other, f[5].clone()));
                 }
                 Ok(rec) => bad.push(format!("row {}: {} fields, expected 6", i + 2, rec.len())),
                 Err(e) => bad.push(format!("row {}: unreadable: {e}", i + 2)),

@@ -213,6 +213,7 @@ pub fn evaluate(mut ds: Dataset, assign: &Assign<'_>, rows: SourceRows) -> Resul
         data_files,
         scheme_files,
         mapping,
+        adjustments: ds.adjustments,
     })
 }
 

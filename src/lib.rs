@@ -9,6 +9,7 @@
 pub mod analysis;
 pub mod audit;
 pub mod cli;
+pub mod close;
 pub mod data;
 pub mod engine;
 pub mod error;
@@ -17,6 +18,7 @@ pub mod mapping;
 pub mod metrics;
 pub mod num;
 pub mod output;
+pub mod payout;
 pub mod period;
 pub mod report;
 pub mod results;

@@ -49,7 +49,9 @@ pub struct Dataset {
     pub(crate) plan_metrics: BTreeSet<String>,
     /// Some plan rows could not be read: a "missing" plan may be one of them.
     pub(crate) plans_unreadable: bool,
-    /// The roster's and the plans' read statistics.
+    /// The adjustments table's rows for the dataset's periods, validated, in row order.
+    pub adjustments: Vec<crate::payout::Adjustment>,
+    /// The roster's, the plans' and the adjustments' read statistics.
     pub tables: Vec<TableStats>,
     /// Every problem found so far; the evaluation adds its own and refuses if any.
     pub problems: Vec<Problem>,
@@ -136,6 +138,7 @@ impl Dataset {
             plans: Plans::new(),
             plan_metrics: BTreeSet::new(),
             plans_unreadable: false,
+            adjustments: Vec::new(),
             tables: Vec::new(),
             problems,
             data_path: data.to_path_buf(),
@@ -143,6 +146,9 @@ impl Dataset {
         };
         if ds.source.has_table(Table::Plans) {
             tables.push(ds.read_plans());
+        }
+        if ds.source.has_table(Table::Adjustments) {
+            tables.push(ds.read_adjustments());
         }
         ds.tables = tables;
         Ok(ds)
@@ -204,6 +210,148 @@ impl Dataset {
             },
         );
         self.plans_unreadable = self.problems.len() > before;
+        stats
+    }
+}
+
+/// At most this many adjustments rows in the periods of one run: more is not a month-end close
+/// but a wrong table, and each row is kept in memory.
+pub const MAX_ADJUSTMENTS: usize = 100_000;
+
+impl Dataset {
+    /// Reads the adjustments table for the dataset's periods: every row's employee must be on
+    /// the roster (money never goes to nobody), its amount in cents and not zero, its sign the
+    /// one its kind allows, and no row may repeat another exactly (paid twice).
+    fn read_adjustments(&mut self) -> TableStats {
+        use crate::payout::{Adjustment, Kind, Line, Origin};
+        let place = self.source.place(Table::Adjustments);
+        let mut stats = TableStats {
+            table: Some(Table::Adjustments),
+            place: place.clone(),
+            present: true,
+            used: true,
+            ..Default::default()
+        };
+        let on_roster: HashMap<&str, ()> =
+            self.roster.iter().map(|e| (e.id.as_str(), ())).collect();
+        let ids: Vec<&str> = self.roster.iter().map(|e| e.id.as_str()).collect();
+        let periods: BTreeSet<Period> = self.periods.iter().copied().collect();
+        let mut unknown = Capped::new(&place, "adjustments of people not on the roster");
+        let mut amounts = Capped::new(&place, "adjustments with a wrong amount");
+        let mut repeats = Capped::new(&place, "adjustments that repeat a row");
+        let mut seen: HashMap<(String, Period, Decimal, Kind, String, String), usize> =
+            HashMap::new();
+        let mut out: Vec<Adjustment> = Vec::new();
+        let mut too_many = false;
+        stats.rows_read = read_table(
+            self.source.as_ref(),
+            Table::Adjustments,
+            &mut self.problems,
+            &mut |row: TypedRow| {
+                let v = row.values;
+                let text = |i: usize| v[i].as_text().unwrap_or("").trim().to_string();
+                let at = |col: &str| {
+                    let i = Table::Adjustments.column_index(col).unwrap_or(0);
+                    row.place_of(i, || format!("{place}, row {}, column {col:?}", row.number))
+                };
+                let Some(period) = v[1].as_text().and_then(Period::parse) else {
+                    return;
+                };
+                if !periods.contains(&period) {
+                    stats.rows_outside_period += 1;
+                    return;
+                }
+                stats.rows_in_period += 1;
+                let employee_id = text(0);
+                if !on_roster.contains_key(employee_id.as_str()) {
+                    unknown.push(Problem::new(
+                        at("employee_id"),
+                        format!(
+                            "{} is not on the roster{}; an adjustment must go to someone payroll pays",
+                            crate::data::limits::quote(&employee_id),
+                            crate::error::did_you_mean(&employee_id, ids.iter().copied())
+                        ),
+                    ));
+                    return;
+                }
+                let amount = v[2].as_number().unwrap_or_default();
+                let Some(kind) = Kind::from_code(&text(3)) else {
+                    return;
+                };
+                let wrong = if amount.is_zero() {
+                    Some("is 0; an adjustment changes the payout: enter its amount, or remove the row".to_string())
+                } else if amount.normalize().scale() > 2 {
+                    Some(format!(
+                        "{amount} has more than 2 decimals; expected an amount in cents, such as 1250.50"
+                    ))
+                } else {
+                    match kind.table_sign() {
+                        Some(true) if amount < Decimal::ZERO => Some(format!(
+                            "{amount} is negative, but a {} adds money; money taken back is a clawback or a correction",
+                            kind.code()
+                        )),
+                        Some(false) if amount > Decimal::ZERO => Some(format!(
+                            "{amount} is positive, but a clawback takes money back; write it negative (-{amount})"
+                        )),
+                        _ => None,
+                    }
+                };
+                if let Some(message) = wrong {
+                    amounts.push(Problem::new(at("amount"), message));
+                    return;
+                }
+                let key = (
+                    employee_id.clone(),
+                    period,
+                    amount.normalize(),
+                    kind,
+                    text(4).to_lowercase(),
+                    text(6),
+                );
+                if let Some(first) = seen.get(&key) {
+                    repeats.push(Problem::new(
+                        at("reason"),
+                        format!(
+                            "repeats row {first} (the same employee, period, amount, kind, reason and reference): it would be paid twice; if both are meant, say in each reason why"
+                        ),
+                    ));
+                    return;
+                }
+                if out.len() >= MAX_ADJUSTMENTS {
+                    too_many = true;
+                    return;
+                }
+                seen.insert(key, row.number);
+                out.push(Adjustment {
+                    employee_id,
+                    period,
+                    line: Line {
+                        kind,
+                        amount,
+                        reason: text(4),
+                        approved_by: text(5),
+                        reference: text(6),
+                        note: text(7),
+                        origin: Origin::Table {
+                            place: place.clone(),
+                            row: row.number,
+                        },
+                    },
+                });
+            },
+        );
+        for kind in [unknown, amounts, repeats] {
+            kind.finish(&mut self.problems);
+        }
+        if too_many {
+            self.problems.push(Problem::new(
+                &place,
+                format!(
+                    "more than {MAX_ADJUSTMENTS} adjustments in the periods of this run; split the table, or check it is the right one"
+                ),
+            ));
+        }
+        self.adjustments = out;
         stats
     }
 }

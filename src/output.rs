@@ -106,6 +106,10 @@ fn is_run_file(rel: &str) -> bool {
         || rel
             .strip_prefix("statements/")
             .is_some_and(|n| !n.contains('/') && n.ends_with(".xlsx"))
+        || rel
+            .strip_prefix("true-ups/")
+            .and_then(|n| n.strip_suffix("/run.json"))
+            .is_some_and(|p| crate::period::Period::parse(p).is_some())
 }
 
 /// Checks that `rel` is a relative path of safe names ([`is_safe_name`], or a statement stem

@@ -72,6 +72,22 @@ impl Period {
         date.year() == self.year && date.month() == self.month
     }
 
+    /// The month a date is in.
+    pub fn of(date: NaiveDate) -> Period {
+        Period {
+            year: date.year(),
+            month: date.month(),
+        }
+    }
+
+    /// The month before, none before the first year a period may have.
+    pub fn previous(self) -> Option<Period> {
+        self.start()
+            .pred_opt()
+            .map(Period::of)
+            .filter(|p| Period::parse(&p.to_string()).is_some())
+    }
+
     /// The month after, none after 9999-12.
     pub fn next(self) -> Option<Period> {
         let (year, month) = if self.month == 12 {

@@ -111,6 +111,8 @@ pub struct Evaluation {
     pub data_files: Vec<FileHash>,
     pub scheme_files: Vec<FileHash>,
     pub mapping: Option<MappingUse>,
+    /// The adjustments table's rows for the evaluated periods.
+    pub adjustments: Vec<crate::payout::Adjustment>,
 }
 
 /// The mapping a CRM export was read through, and how each source table's rows were used.
@@ -134,13 +136,16 @@ impl MappingUse {
 }
 
 impl Evaluation {
-    /// One period of the evaluation as a payout run: every employee with the paid score, and
-    /// the candidate beside it when one was evaluated. Statement paths are decided here, once
-    /// for the whole roster.
-    pub fn into_run(self, period: Period) -> Result<RunResult> {
+    /// One period of the evaluation as a payout run: every employee with the paid score, the
+    /// candidate beside it when one was evaluated, and the payout (bonus, the scheme's cap and
+    /// guarantee, the ledger's true-ups, the adjustments table's rows). Statement paths are
+    /// decided here, once for the whole roster.
+    pub fn into_run(self, period: Period, ledger: &crate::payout::Ledger) -> Result<RunResult> {
+        use crate::payout::{Payout, SchemeRules, needs_opening};
         let Some(results) = self.periods.into_iter().find(|p| p.period == period) else {
             return Err(Error::other(format!("{period} was not evaluated")));
         };
+        let mut problems = Vec::new();
         let mut employees = Vec::with_capacity(results.employees.len());
         for ep in results.employees {
             let mut employee = self.roster[ep.employee].clone();
@@ -155,6 +160,83 @@ impl Evaluation {
             let Some(paid) = paid else { continue };
             employee.scheme = paid.scheme;
             employee.scheme_id = self.schemes[paid.scheme].id.clone();
+            let scheme = &self.schemes[paid.scheme];
+            let at = || format!("employee {}, period {period}", employee.id);
+            let opening = if needs_opening(scheme, employee.hired_on, period) {
+                match &ledger.opening {
+                    Some(o) => match o.balances.get(&employee.id) {
+                        Some(b) => *b,
+                        None if o.from_zero => Decimal::ZERO,
+                        None => {
+                            problems.push(crate::error::Problem::new(
+                                at(),
+                                format!(
+                                    "not in the previous period's final run {}, so the balance of the recoverable guarantee of scheme {} cannot be carried on",
+                                    o.from, scheme.id
+                                ),
+                            ));
+                            Decimal::ZERO
+                        }
+                    },
+                    None => {
+                        let previous = period.previous().map(|p| p.to_string()).unwrap_or_default();
+                        problems.push(crate::error::Problem::new(
+                            at(),
+                            format!(
+                                "scheme {} recovers its guarantee, and {} was hired on {}, before {period}: the balance to recover comes from the final run of {previous}; give it with --previous DIR (or --true-up DIR), or, when no earlier run was final (the first month with this scheme), --previous none to start every balance at zero",
+                                scheme.id,
+                                employee.id,
+                                employee.hired_on.map(|d| d.to_string()).unwrap_or_default()
+                            ),
+                        ));
+                        Decimal::ZERO
+                    }
+                }
+            } else {
+                Decimal::ZERO
+            };
+            let rules = SchemeRules {
+                scheme,
+                target_bonus: employee.target_bonus,
+                hired_on: employee.hired_on,
+                left_on: employee.left_on,
+                employment: ep.employment,
+                period,
+            };
+            let bonus = paid.score.total;
+            let payout = rules
+                .lines(bonus, opening)
+                .and_then(|(mut lines, cap, guarantee)| {
+                    match &ledger.recorded_lines {
+                        Some(recorded) => {
+                            lines.extend(recorded.get(&employee.id).into_iter().flatten().cloned());
+                        }
+                        None => {
+                            lines.extend(
+                                ledger
+                                    .true_ups
+                                    .get(&employee.id)
+                                    .into_iter()
+                                    .flatten()
+                                    .cloned(),
+                            );
+                            lines.extend(
+                                self.adjustments
+                                    .iter()
+                                    .filter(|a| a.period == period && a.employee_id == employee.id)
+                                    .map(|a| a.line.clone()),
+                            );
+                        }
+                    }
+                    Payout::new(bonus, lines, cap, guarantee)
+                });
+            let payout = match payout {
+                Ok(p) => p,
+                Err(message) => {
+                    problems.push(crate::error::Problem::new(at(), message));
+                    continue;
+                }
+            };
             employees.push(EmployeeResult {
                 employee,
                 employment: ep.employment,
@@ -162,7 +244,11 @@ impl Evaluation {
                 evidence: paid.evidence,
                 statement: String::new(),
                 candidate,
+                payout,
             });
+        }
+        if !problems.is_empty() {
+            return Err(Error::BadInput(problems));
         }
         let ids: Vec<&str> = employees.iter().map(|e| e.employee.id.as_str()).collect();
         let stems = crate::output::statement_stems(&ids);
@@ -180,6 +266,7 @@ impl Evaluation {
             data_files: self.data_files,
             scheme_files: self.scheme_files,
             mapping: self.mapping,
+            close: Closing::default(),
         })
     }
 }
@@ -197,6 +284,8 @@ pub struct EmployeeResult {
     /// The candidate scheme scored beside the paid one (roster column `observe_scheme`):
     /// shown in the Observation sheet, never paid.
     pub candidate: Option<SchemeScore>,
+    /// What payroll pays: the bonus (`score.total`) and every line besides it.
+    pub payout: crate::payout::Payout,
 }
 
 /// What was read from one input table, so that nothing read is unaccounted for.
@@ -296,18 +385,76 @@ pub struct RunResult {
     pub scheme_files: Vec<FileHash>,
     /// The mapping the data was read through, when it is a CRM's own export.
     pub mapping: Option<MappingUse>,
+    /// The final runs this run's ledger comes from: the previous period's, and those trued up.
+    pub close: Closing,
+}
+
+/// A final run another run builds on: where it is and which run.json it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunRef {
+    /// The folder as given on the command line.
+    pub given: String,
+    /// Its run.json, resolved when the run happened.
+    pub absolute: PathBuf,
+    pub sha256: String,
+    pub period: Period,
+}
+
+/// A final period recomputed for a true-up.
+#[derive(Debug)]
+pub struct TrueUp {
+    pub run: RunRef,
+    /// `--rules current`: recomputed with the current schemes, not the recorded ones.
+    pub current_rules: bool,
+    /// The period as now computed (what it pays from now on), without source rows.
+    pub recomputed: Box<RunResult>,
+    /// Employees paid in the recorded run who are not on today's roster: (employee_id, name,
+    /// the difference that cannot be paid).
+    pub unpaid: Vec<(String, String, Decimal)>,
+}
+
+/// What a run's ledger was built from.
+#[derive(Debug, Default)]
+pub struct Closing {
+    pub previous: Option<RunRef>,
+    /// `--previous none`: the guarantee balances started at zero.
+    pub from_zero: bool,
+    pub true_ups: Vec<TrueUp>,
 }
 
 impl RunResult {
-    /// The period's totals, one per currency (amounts in different currencies are never
-    /// added up); the evaluation has checked that each fits a decimal.
+    /// The period's totals, what payroll pays, one per currency (amounts in different
+    /// currencies are never added up).
     pub fn totals(&self) -> BTreeMap<String, Decimal> {
+        self.totals_of(|p| p.amount)
+    }
+
+    /// The bonuses (the KPI amounts) added up per currency.
+    pub fn bonus_totals(&self) -> BTreeMap<String, Decimal> {
+        self.totals_of(|p| p.bonus)
+    }
+
+    /// The adjustments (every line besides the bonus) added up per currency.
+    pub fn adjustment_totals(&self) -> BTreeMap<String, Decimal> {
+        self.totals_of(|p| p.adjustments)
+    }
+
+    fn totals_of(
+        &self,
+        part: impl Fn(&crate::payout::Payout) -> Decimal,
+    ) -> BTreeMap<String, Decimal> {
         let mut totals: BTreeMap<String, Decimal> = BTreeMap::new();
         for e in &self.employees {
             let t = totals.entry(self.currency(e).to_string()).or_default();
-            *t = t.checked_add(e.score.total).unwrap_or(Decimal::MAX);
+            *t = t.checked_add(part(&e.payout)).unwrap_or(Decimal::MAX);
         }
         totals
+    }
+
+    /// Whether any payout has a line besides the bonus (the Adjustments sheet, the statement's
+    /// lines).
+    pub fn has_lines(&self) -> bool {
+        self.employees.iter().any(|e| !e.payout.lines.is_empty())
     }
 
     /// The currency of an employee's payout.
@@ -380,7 +527,7 @@ impl RunResult {
                 let total = members
                     .iter()
                     .try_fold(Decimal::ZERO, |t, &i| {
-                        t.checked_add(self.employees[i].score.total)
+                        t.checked_add(self.employees[i].payout.amount)
                     })
                     .unwrap_or(Decimal::MAX);
                 out.push(GroupTotal {

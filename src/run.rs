@@ -24,5 +24,6 @@ pub fn compute_mapped(
     period: Period,
 ) -> Result<RunResult> {
     let ds = Dataset::load(schemes_dir, &[], data, mapping, &[period]).map_err(Error::BadInput)?;
-    engine::evaluate(ds, &engine::payroll, engine::SourceRows::Keep)?.into_run(period)
+    engine::evaluate(ds, &engine::payroll, engine::SourceRows::Keep)?
+        .into_run(period, &crate::payout::Ledger::default())
 }

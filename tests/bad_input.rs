@@ -29,10 +29,10 @@ const PERIOD: &str = "2026-10";
 ///   contact coverage K1 K2 K3 K6 of 5 (K7 only incoming, or held in September) → 80% × 20%
 ///   = 19 200. Total 109 100.00.
 const MINI_PAYROLL: &str = "\
-employee_id,name,period,scheme,currency,amount
-E1,Aigerim Sadykova,2026-10,b2b-long-cycle,KZT,108125.00
-E2,Bolat Nurlanov,2026-10,transactional,KZT,48800.00
-E3,Dana Ospanova,2026-10,account-manager,KZT,109100.00
+employee_id,name,period,scheme,currency,amount,bonus,adjustments
+E1,Aigerim Sadykova,2026-10,b2b-long-cycle,KZT,108125.00,108125.00,0.00
+E2,Bolat Nurlanov,2026-10,transactional,KZT,48800.00,48800.00,0.00
+E3,Dana Ospanova,2026-10,account-manager,KZT,109100.00,109100.00,0.00
 ";
 
 /// A temporary folder holding `data/` (a copy of the mini fixture), the run's `out/` and,

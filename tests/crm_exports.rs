@@ -53,7 +53,7 @@ fn the_bitrix24_export_pays_what_the_canonical_sample_pays() {
     assert_eq!(mapped, canonical);
     // The run records the mapping, and verify recomputes through it.
     let manifest = std::fs::read_to_string(tmp.path().join("b/run.json")).unwrap();
-    assert!(manifest.contains("\"format\": 4"), "{manifest}");
+    assert!(manifest.contains("\"format\": 5"), "{manifest}");
     assert!(manifest.contains("sample-bitrix24.yaml"), "{manifest}");
     let b = tmp.path().join("b").display().to_string();
     let v = run(&["verify", &b], tmp.path());

@@ -302,11 +302,11 @@ tables:
     assert_eq!(
         case.canonical("deals"),
         "\
-deal_id,employee_id,created_on,closed_on,status,stage,amount,new_client,lost_reason,client_id
-1,E1,2026-10-01,,won,proposal,100.50,yes,,K1
-2,E1,2026-10-02,,lost,proposal,200,yes,price,
-3,E2,2026-10-03,,lost,proposal,300,yes,,K1
-4,E2,2026-10-04,,lost,proposal,400,yes,,K9
+deal_id,employee_id,created_on,closed_on,status,stage,amount,new_client,lost_reason,client_id,refunded_on
+1,E1,2026-10-01,,won,proposal,100.50,yes,,K1,
+2,E1,2026-10-02,,lost,proposal,200,yes,price,,
+3,E2,2026-10-03,,lost,proposal,300,yes,,K1,
+4,E2,2026-10-04,,lost,proposal,400,yes,,K9,
 "
     );
 }
@@ -389,9 +389,9 @@ c3,E2,2026-10-06 09:00:00,incoming,0,
     assert_eq!(
         case.canonical("deals"),
         "\
-deal_id,employee_id,created_on,closed_on,status,stage,amount,new_client,lost_reason,client_id
-1,E1,2026-10-06,2026-10-06,won,lead,1000,no,,
-2,E2,2026-10-06,,won,lead,20,no,,
+deal_id,employee_id,created_on,closed_on,status,stage,amount,new_client,lost_reason,client_id,refunded_on
+1,E1,2026-10-06,2026-10-06,won,lead,1000,no,,,
+2,E2,2026-10-06,,won,lead,20,no,,,
 "
     );
     assert_eq!(
@@ -562,10 +562,10 @@ fn when_first_of_furthest_and_lookups() {
     assert_eq!(
         case.canonical("deals"),
         "\
-deal_id,employee_id,created_on,closed_on,status,stage,amount,new_client,lost_reason,client_id
-1,E1,2026-09-01,2026-10-05,won,proposal,1000,no,price,7
-2,E1,2026-09-02,,open,negotiation,500,no,budget,5
-3,E2,2026-09-03,2026-10-07,lost,qualified,300,no,,
+deal_id,employee_id,created_on,closed_on,status,stage,amount,new_client,lost_reason,client_id,refunded_on
+1,E1,2026-09-01,2026-10-05,won,proposal,1000,no,price,7,
+2,E1,2026-09-02,,open,negotiation,500,no,budget,5,
+3,E2,2026-09-03,2026-10-07,lost,qualified,300,no,,,
 "
     );
     assert_eq!(
@@ -864,11 +864,11 @@ fn a_crm_user_hr_does_not_list_is_never_paid() {
     assert_eq!(
         case.canonical("deals"),
         "\
-deal_id,employee_id,created_on,closed_on,status,stage,amount,new_client,lost_reason,client_id
-1,E1,2026-09-01,2026-10-05,won,proposal,1000000.00,yes,,7
-2,E1,2026-09-02,,open,qualified,500000.00,no,,
-3,E2,2026-09-03,2026-10-07,lost,lead,300000.00,yes,price,
-4,CRM user 17,2026-09-03,2026-10-09,won,lead,700000.00,yes,,
+deal_id,employee_id,created_on,closed_on,status,stage,amount,new_client,lost_reason,client_id,refunded_on
+1,E1,2026-09-01,2026-10-05,won,proposal,1000000.00,yes,,7,
+2,E1,2026-09-02,,open,qualified,500000.00,no,,,
+3,E2,2026-09-03,2026-10-07,lost,lead,300000.00,yes,price,,
+4,CRM user 17,2026-09-03,2026-10-09,won,lead,700000.00,yes,,,
 "
     );
     let o = case.run_month();
@@ -886,9 +886,9 @@ deal_id,employee_id,created_on,closed_on,status,stage,amount,new_client,lost_rea
     assert_eq!(
         std::fs::read_to_string(case.p("run/payroll.csv")).unwrap(),
         "\
-employee_id,name,period,scheme,currency,amount
-E1,Ivan Petrov,2026-10,transactional,KZT,59500.00
-E2,Anna Ivanova,2026-10,transactional,KZT,0.00
+employee_id,name,period,scheme,currency,amount,bonus,adjustments
+E1,Ivan Petrov,2026-10,transactional,KZT,59500.00,59500.00,0.00
+E2,Anna Ivanova,2026-10,transactional,KZT,0.00,0.00,0.00
 "
     );
 }
@@ -916,7 +916,7 @@ tables:
     case.mapped();
     let deals = case.canonical("deals");
     assert!(
-        deals.contains("\n3,E2,2026-09-03,2026-10-07,lost,lead,300000.00,yes,competitor,\n"),
+        deals.contains("\n3,E2,2026-09-03,2026-10-07,lost,lead,300000.00,yes,competitor,,\n"),
         "{deals}"
     );
     assert_eq!(
@@ -944,7 +944,7 @@ tables:
     assert!(
         plain
             .canonical("deals")
-            .contains(",lost,lead,300000.00,yes,price,\n")
+            .contains(",lost,lead,300000.00,yes,price,,\n")
     );
 }
 
@@ -1253,7 +1253,7 @@ fn the_plain_deals_mapping_maps() {
     case.mapped();
     assert!(
         case.canonical("deals")
-            .ends_with("\n13,E1,2026-10-06,2026-10-05,won,proposal,13000.00,no,,2026-09-13\n")
+            .ends_with("\n13,E1,2026-10-06,2026-10-05,won,proposal,13000.00,no,,2026-09-13,\n")
     );
 }
 
@@ -1404,9 +1404,9 @@ fn two_lookups_in_one_table_are_counted_apart() {
     assert_eq!(
         case.canonical("deals"),
         "\
-deal_id,employee_id,created_on,closed_on,status,stage,amount,new_client,lost_reason,client_id
-1,E1,2026-10-01,,lost,lead,10,no,x,
-2,E1,2026-10-01,,lost,lead,10,no,,y
+deal_id,employee_id,created_on,closed_on,status,stage,amount,new_client,lost_reason,client_id,refunded_on
+1,E1,2026-10-01,,lost,lead,10,no,x,,
+2,E1,2026-10-01,,lost,lead,10,no,,y,
 "
     );
     assert_eq!(

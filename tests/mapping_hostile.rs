@@ -164,13 +164,13 @@ tables:
     assert_eq!(
         lines.next(),
         Some(
-            "deal_id,employee_id,created_on,closed_on,status,stage,amount,new_client,lost_reason,client_id"
+            "deal_id,employee_id,created_on,closed_on,status,stage,amount,new_client,lost_reason,client_id,refunded_on"
         )
     );
     let mut n = 0;
     for (i, line) in (1..).zip(lines) {
         let expected = format!(
-            "{i},E{},2026-09-01,,open,{},{i}.50,no,,",
+            "{i},E{},2026-09-01,,open,{},{i}.50,no,,,",
             i % 50,
             words[furthest[i]]
         );
@@ -404,9 +404,9 @@ fn lookup_keys_with_a_separator_character_do_not_collide() {
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert_eq!(
         std::fs::read_to_string(case.p("out/canonical/deals.csv")).unwrap(),
-        "deal_id,employee_id,created_on,closed_on,status,stage,amount,new_client,lost_reason,client_id\n\
-         1\u{1f}2,E1,2026-10-01,,open,lead,10,no,,\n\
-         7,E1,2026-10-01,,open,lead,20,no,timing,\n"
+        "deal_id,employee_id,created_on,closed_on,status,stage,amount,new_client,lost_reason,client_id,refunded_on\n\
+         1\u{1f}2,E1,2026-10-01,,open,lead,10,no,,,\n\
+         7,E1,2026-10-01,,open,lead,20,no,timing,,\n"
     );
 }
 

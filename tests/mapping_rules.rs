@@ -115,8 +115,8 @@ fn the_furthest_stage_is_the_highest_by_sort_not_by_the_canonical_order() {
     // ALPHA (SORT 30) is further than BETA (SORT 20): qualified, though BETA is negotiation.
     assert_eq!(
         deals,
-        "deal_id,employee_id,created_on,closed_on,status,stage,amount,new_client,lost_reason,client_id\n\
-         1,E1,2026-09-01,2026-10-05,won,qualified,1000.00,yes,,\n"
+        "deal_id,employee_id,created_on,closed_on,status,stage,amount,new_client,lost_reason,client_id,refunded_on\n\
+         1,E1,2026-09-01,2026-10-05,won,qualified,1000.00,yes,,,\n"
     );
     let report = std::fs::read_to_string(tmp.path().join("out/mapping-report.txt")).unwrap();
     assert!(
@@ -306,10 +306,10 @@ fn the_example_mappings_for_hubspot_and_salesforce() {
     insta::assert_snapshot!(
         format!("{}{}", table("hs", "deals"), table("hs", "calls")),
         @r"
-    deal_id,employee_id,created_on,closed_on,status,stage,amount,new_client,lost_reason,client_id
-    901,E1,2026-09-01,2026-10-01,won,proposal,1500,no,,
-    902,E1,2026-09-03,,open,negotiation,800,no,,
-    903,E1,2026-09-04,2026-10-09,lost,qualified,300,no,,
+    deal_id,employee_id,created_on,closed_on,status,stage,amount,new_client,lost_reason,client_id,refunded_on
+    901,E1,2026-09-01,2026-10-01,won,proposal,1500,no,,,
+    902,E1,2026-09-03,,open,negotiation,800,no,,,
+    903,E1,2026-09-04,2026-10-09,lost,qualified,300,no,,,
     call_id,employee_id,started_at,direction,duration_sec,client_id
     c1,E1,2026-10-05 10:00:00,outgoing,119,
     c2,E1,2026-10-05 11:00:00,outgoing,120,
@@ -318,10 +318,10 @@ fn the_example_mappings_for_hubspot_and_salesforce() {
     insta::assert_snapshot!(
         format!("{}{}", table("sf", "deals"), table("sf", "calls")),
         @r"
-    deal_id,employee_id,created_on,closed_on,status,stage,amount,new_client,lost_reason,client_id
-    0061,E1,2026-09-01,2026-10-03,won,proposal,2000,yes,,
-    0062,E1,2026-09-02,,open,qualified,700,no,,
-    0063,E1,2026-09-02,2026-10-04,lost,negotiation,900,yes,,
+    deal_id,employee_id,created_on,closed_on,status,stage,amount,new_client,lost_reason,client_id,refunded_on
+    0061,E1,2026-09-01,2026-10-03,won,proposal,2000,yes,,,
+    0062,E1,2026-09-02,,open,qualified,700,no,,,
+    0063,E1,2026-09-02,2026-10-04,lost,negotiation,900,yes,,,
     call_id,employee_id,started_at,direction,duration_sec,client_id
     t1,E1,2026-10-05 00:00:00,outgoing,300,
     "

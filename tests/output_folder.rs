@@ -527,7 +527,7 @@ fn a_hand_edited_run_json_is_reported_not_a_panic() {
         ("not JSON", "<html>".to_string()),
         (
             "a newer format",
-            original.replacen("\"format\": 3", "\"format\": 99", 1),
+            original.replacen("\"format\": 5", "\"format\": 99", 1),
         ),
     ];
     for (what, text) in edits {

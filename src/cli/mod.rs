@@ -101,6 +101,55 @@ struct Inputs {
     /// Language of the workbook and statement labels: en or ru.
     #[arg(long, default_value = "en")]
     lang: String,
+    #[command(flatten)]
+    close: CloseArgs,
+}
+
+/// The month-end close: the final runs a period's payouts build on (docs/month-end.md).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct CloseArgs {
+    /// The previous period's final run folder, whose guarantee balances carry on; `none` when
+    /// no earlier run was final (every balance starts at zero).
+    #[arg(long, value_name = "DIR|none")]
+    pub previous: Option<std::path::PathBuf>,
+    /// A final run of an earlier period to recompute with today's data and pay the difference
+    /// in this period (a `true_up` line); may be given for several periods.
+    #[arg(long = "true-up", value_name = "DIR")]
+    pub true_up: Vec<std::path::PathBuf>,
+    /// The rules a true-up recomputes with: `recorded` (the scheme files of the final run,
+    /// unchanged) or `current` (the --schemes of this run, stated in the audit).
+    #[arg(long, default_value = "recorded", value_parser = ["recorded", "current"])]
+    pub rules: String,
+}
+
+impl CloseArgs {
+    pub fn close(&self) -> crate::close::Close {
+        let none = self
+            .previous
+            .as_deref()
+            .is_some_and(|p| p.as_os_str() == "none");
+        crate::close::Close {
+            previous: self.previous.clone().filter(|_| !none),
+            from_zero: none,
+            true_ups: self.true_up.clone(),
+            current_rules: self.rules == "current",
+        }
+    }
+
+    /// The flags as given, for the command recorded in the audit.
+    pub fn command_text(&self) -> String {
+        let mut s = String::new();
+        if let Some(p) = &self.previous {
+            s += &format!(" --previous {}", p.display());
+        }
+        for t in &self.true_up {
+            s += &format!(" --true-up {}", t.display());
+        }
+        if self.rules != "recorded" {
+            s += &format!(" --rules {}", self.rules);
+        }
+        s
+    }
 }
 
 impl Inputs {
@@ -112,11 +161,14 @@ impl Inputs {
     }
 
     fn compute(&self, period: Period) -> Result<crate::run::RunResult> {
-        crate::run::compute_mapped(
-            &self.schemes,
-            &self.data,
-            self.mapping.mapping.as_deref(),
+        crate::close::compute(
+            crate::close::Inputs {
+                schemes_dir: &self.schemes,
+                data: &self.data,
+                mapping: self.mapping.mapping.as_deref(),
+            },
             period,
+            &self.close.close(),
         )
     }
 }

@@ -32,11 +32,12 @@ pub fn run(a: Args) -> Result<()> {
         None => String::new(),
     };
     let command = format!(
-        "incentive run --data {}{mapping} --period {} --schemes {} --lang {}",
+        "incentive run --data {}{mapping} --period {} --schemes {} --lang {}{}",
         i.data.display(),
         result.period,
         i.schemes.display(),
-        i.lang
+        i.lang,
+        i.close.command_text()
     );
     let mut cx = report::Context::new(labels, command);
     cx.final_run = a.final_run;

@@ -284,6 +284,9 @@ pub fn read_table(
                 )
             }
         };
+        if table == Table::Deals {
+            tables::settle_deal_status(&mut values);
+        }
         on_row(TypedRow {
             number: row.number,
             values: &values,

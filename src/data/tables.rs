@@ -15,6 +15,9 @@ pub enum Table {
     Deals,
     Clients,
     Nps,
+    /// Finance's lines no formula produces (corrections, one-off bonuses, clawbacks …): never
+    /// read by a scheme's metrics.
+    Adjustments,
 }
 
 /// What a column holds, which decides how a cell is read and how a filter may compare it.
@@ -101,8 +104,11 @@ const fn opt(name: &'static str, ty: ColType) -> Column {
 
 pub const DIRECTIONS: &[&str] = &["outgoing", "incoming"];
 pub const MEETING_STATUSES: &[&str] = &["held", "planned", "cancelled", "no_show"];
-pub const DEAL_STATUSES: &[&str] = &["open", "won", "lost"];
+/// `refunded`: won, then refunded or cancelled (a deal with `refunded_on` is read so).
+pub const DEAL_STATUSES: &[&str] = &["open", "won", "lost", "refunded"];
 pub const DEAL_STAGES: &[&str] = &["lead", "qualified", "negotiation", "proposal"];
+/// The kinds of an adjustments row (see docs/month-end.md for the sign each allows).
+pub const ADJUSTMENT_KINDS: &[&str] = &["correction", "one_off", "guarantee", "clawback", "other"];
 
 use ColType::*;
 
@@ -159,6 +165,8 @@ const DEALS: &[Column] = &[
     opt("new_client", Bool),
     opt("lost_reason", Text),
     opt("client_id", Id),
+    // A deal refunded or cancelled after it was won: read as status `refunded`, never `won`.
+    opt("refunded_on", Date),
 ];
 const CLIENTS: &[Column] = &[
     req("client_id", Id),
@@ -172,9 +180,20 @@ const NPS: &[Column] = &[
     req("answered_on", Date),
     ranged("score", Integer, 0, 10),
 ];
+const ADJUSTMENTS: &[Column] = &[
+    req("employee_id", Id),
+    req("period", Period),
+    req("amount", Decimal),
+    req("kind", Enum(ADJUSTMENT_KINDS)),
+    req("reason", Text),
+    req("approved_by", Text),
+    opt("reference", Id),
+    // Finance's internal note: in the workbook and run.json, never on a statement.
+    opt("note", Text),
+];
 
 impl Table {
-    pub const ALL: [Table; 8] = [
+    pub const ALL: [Table; 9] = [
         Table::Employees,
         Table::Plans,
         Table::Calls,
@@ -183,6 +202,7 @@ impl Table {
         Table::Deals,
         Table::Clients,
         Table::Nps,
+        Table::Adjustments,
     ];
 
     pub fn name(self) -> &'static str {
@@ -195,6 +215,7 @@ impl Table {
             Table::Deals => "deals",
             Table::Clients => "clients",
             Table::Nps => "nps",
+            Table::Adjustments => "adjustments",
         }
     }
 
@@ -212,6 +233,7 @@ impl Table {
             Table::Deals => DEALS,
             Table::Clients => CLIENTS,
             Table::Nps => NPS,
+            Table::Adjustments => ADJUSTMENTS,
         }
     }
 
@@ -222,7 +244,7 @@ impl Table {
     /// The column whose values must be unique in the table, if any.
     pub fn key_column(self) -> Option<usize> {
         match self {
-            Table::Plans => None,
+            Table::Plans | Table::Adjustments => None,
             _ => Some(0),
         }
     }
@@ -230,7 +252,7 @@ impl Table {
     /// The `employee_id` column: whose row this is.
     pub fn employee_column(self) -> usize {
         match self {
-            Table::Employees | Table::Plans => 0,
+            Table::Employees | Table::Plans | Table::Adjustments => 0,
             _ => 1,
         }
     }
@@ -238,7 +260,7 @@ impl Table {
     /// The column that dates a row for the data report's "in the period" count.
     pub fn date_column(self) -> Option<usize> {
         match self {
-            Table::Employees | Table::Plans => None,
+            Table::Employees | Table::Plans | Table::Adjustments => None,
             Table::Deals => Some(3), // closed_on; open deals are dated by created_on
             _ => Some(2),
         }
@@ -250,6 +272,16 @@ impl Table {
             Table::Deals => Some(6),
             _ => None,
         }
+    }
+}
+
+/// A deal with a `refunded_on` date is `refunded`, whatever its status says: it never counts as
+/// won in any period (recomputing the month it was won in lowers that month's results).
+pub fn settle_deal_status(values: &mut [crate::data::value::Value]) {
+    const STATUS: usize = 4;
+    const REFUNDED_ON: usize = 10;
+    if values.len() > REFUNDED_ON && !values[REFUNDED_ON].is_empty() {
+        values[STATUS] = crate::data::value::Value::Text("refunded".into());
     }
 }
 

@@ -378,7 +378,9 @@ mod tests {
         );
         assert_eq!(
             read_cell(&text("closed"), ColType::Enum(DEAL_STATUSES), false),
-            Err("\"closed\" is not a known value; expected one of open, won, lost".into())
+            Err(
+                "\"closed\" is not a known value; expected one of open, won, lost, refunded".into()
+            )
         );
     }
 }

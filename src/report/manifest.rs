@@ -13,7 +13,9 @@ pub struct Manifest {
     /// The layout of this file: 1 for the first (no `format` key), 2 since totals per currency,
     /// `final` and each statement's path, 3 since KPIs in observation (`observed`, an
     /// employee's `observed_total`) and a candidate scheme beside the paid one (`candidate`), 4
-    /// for a run read through a mapping (`mapping`).
+    /// for a run read through a mapping (`mapping`), 5 since the month-end close (each
+    /// employee's `bonus`, `adjustments`, `lines`, `cap`, `guarantee`; `bonus_totals`,
+    /// `adjustment_totals`, `previous`, `true_ups`, `trued_up_in`).
     /// A reader refuses a format newer than it knows.
     #[serde(default = "format_one")]
     pub format: u32,
@@ -39,6 +41,99 @@ pub struct Manifest {
     /// preset's name or the mapping file as given. Its files are hashed among `data.files`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mapping: Option<String>,
+    /// The bonuses (KPI amounts) per currency; `totals` = bonus_totals + adjustment_totals.
+    #[serde(default)]
+    pub bonus_totals: std::collections::BTreeMap<String, String>,
+    /// Every line besides the bonuses, per currency.
+    #[serde(default)]
+    pub adjustment_totals: std::collections::BTreeMap<String, String>,
+    /// The previous period's final run the guarantee balances were carried from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<RunRefEntry>,
+    /// `--previous none`: no earlier run was final, every guarantee balance started at zero.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub balances_from_zero: bool,
+    /// The final runs trued up in this run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub true_ups: Vec<TrueUpEntry>,
+    /// Set on a recomputed final period (`true-ups/<period>/run.json`): the period whose run
+    /// trued it up. It is what that period pays from then on, and a later true-up starts here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trued_up_in: Option<String>,
+}
+
+/// A final run another run builds on.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RunRefEntry {
+    pub period: String,
+    /// The run folder's run.json: as given, resolved, and its SHA-256.
+    pub run: HashedFile,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TrueUpEntry {
+    #[serde(flatten)]
+    pub of: RunRefEntry,
+    /// `recorded`: the scheme files of the run, unchanged; `current`: `--rules current`.
+    pub rules: String,
+    /// The recomputed period, written in this run's folder.
+    pub recomputed: String,
+    /// Differences that could not be paid: people no longer on the roster.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unpaid: Vec<UnpaidEntry>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct UnpaidEntry {
+    pub employee_id: String,
+    pub name: String,
+    pub amount: String,
+}
+
+/// One line of a payout besides the KPI amounts (docs/month-end.md).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LineEntry {
+    /// cap, guarantee, guarantee_recovery, true_up, correction, one_off, clawback, other.
+    pub kind: String,
+    pub amount: String,
+    /// `scheme`, `true_up` or `table` (a row of the adjustments table).
+    pub origin: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub approved_by: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reference: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+    /// A table row's place (file or sheet), a true-up's recorded run folder.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub place: String,
+    /// A table row's number as the user sees it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row: Option<usize>,
+    /// The period a true-up recomputed.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub period: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CapEntry {
+    pub max_total: String,
+    pub limit: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct GuaranteeEntry {
+    pub from: String,
+    pub until: String,
+    pub days: i64,
+    pub minimum: String,
+    pub recoverable: bool,
+    pub opening_balance: String,
+    pub top_up: String,
+    pub recovered: String,
+    pub closing_balance: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -91,6 +186,38 @@ pub struct EmployeeEntry {
     /// The candidate scheme computed beside the paid one (roster column `observe_scheme`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub candidate: Option<CandidateEntry>,
+    /// The KPI amounts added up (format 5; before it, `total`).
+    #[serde(default)]
+    pub bonus: String,
+    /// Every line besides the bonus added up (format 5; before it, none).
+    #[serde(default)]
+    pub adjustments: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lines: Vec<LineEntry>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap: Option<CapEntry>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guarantee: Option<GuaranteeEntry>,
+}
+
+impl EmployeeEntry {
+    /// The bonus, also of a manifest written before format 5 (then the total).
+    pub fn bonus(&self) -> &str {
+        if self.bonus.is_empty() {
+            &self.total
+        } else {
+            &self.bonus
+        }
+    }
+
+    /// The adjustments, also of a manifest written before format 5 (then none).
+    pub fn adjustments(&self) -> &str {
+        if self.adjustments.is_empty() {
+            "0.00"
+        } else {
+            &self.adjustments
+        }
+    }
 }
 
 /// A candidate scheme's result for an employee: never paid.
@@ -188,7 +315,7 @@ pub fn manifest(run: &RunResult, cx: &Context) -> Manifest {
                 target_bonus: e.employee.target_bonus.normalize().to_string(),
                 days_employed: e.employment.days_employed,
                 days_in_period: e.employment.days_in_period,
-                total: money(e.score.total),
+                total: money(e.payout.amount),
                 statement: e.statement.clone(),
                 flags: e.score.flags.iter().map(|f| f.text().to_string()).collect(),
                 kpis: kpi_entries(scheme, &e.score),
@@ -206,16 +333,42 @@ pub fn manifest(run: &RunResult, cx: &Context) -> Manifest {
                         kpis: kpi_entries(s, &c.score),
                     }
                 }),
+                bonus: money(e.payout.bonus),
+                adjustments: money(e.payout.adjustments),
+                lines: e.payout.lines.iter().map(line_entry).collect(),
+                cap: e.payout.cap.map(|c| CapEntry {
+                    max_total: c.share.normalize().to_string(),
+                    limit: money(c.limit),
+                }),
+                guarantee: e.payout.guarantee.map(|g| GuaranteeEntry {
+                    from: g.from.to_string(),
+                    until: g.until.to_string(),
+                    days: g.days,
+                    minimum: money(g.minimum),
+                    recoverable: g.recoverable,
+                    opening_balance: money(g.opening),
+                    top_up: money(g.top_up),
+                    recovered: money(g.recovered),
+                    closing_balance: money(g.closing),
+                }),
             }
         })
         .collect();
-    Manifest {
-        // A run read through a mapping cannot be verified by a version that knows no mappings.
-        format: if run.mapping.is_some() {
-            FORMAT_MAPPED
-        } else {
-            FORMAT
+    let money_map = |m: std::collections::BTreeMap<String, rust_decimal::Decimal>| {
+        m.into_iter().map(|(c, t)| (c, money(t))).collect()
+    };
+    let run_ref = |r: &crate::results::RunRef| RunRefEntry {
+        period: r.period.to_string(),
+        run: HashedFile {
+            path: FileRef {
+                path: r.given.clone(),
+                absolute: r.absolute.display().to_string(),
+            },
+            sha256: r.sha256.clone(),
         },
+    };
+    Manifest {
+        format: FORMAT,
         tool: "incentive".into(),
         version: cx.version.into(),
         period: run.period.to_string(),
@@ -249,6 +402,91 @@ pub fn manifest(run: &RunResult, cx: &Context) -> Manifest {
         final_run: cx.final_run,
         employees,
         mapping: run.mapping.as_ref().map(|m| m.reference.clone()),
+        bonus_totals: money_map(run.bonus_totals()),
+        adjustment_totals: money_map(run.adjustment_totals()),
+        previous: run.close.previous.as_ref().map(run_ref),
+        balances_from_zero: run.close.from_zero,
+        true_ups: run
+            .close
+            .true_ups
+            .iter()
+            .map(|t| TrueUpEntry {
+                of: run_ref(&t.run),
+                rules: if t.current_rules {
+                    "current"
+                } else {
+                    "recorded"
+                }
+                .into(),
+                recomputed: true_up_path(t.run.period),
+                unpaid: t
+                    .unpaid
+                    .iter()
+                    .map(|(id, name, amount)| UnpaidEntry {
+                        employee_id: id.clone(),
+                        name: name.clone(),
+                        amount: money(*amount),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        trued_up_in: None,
+    }
+}
+
+/// Where a run writes the recomputation of a period it trues up: a run folder of its own
+/// (`true-ups/2026-10/run.json`), so `incentive diff` compares it with the recorded one.
+pub fn true_up_path(period: crate::period::Period) -> String {
+    format!("true-ups/{period}")
+}
+
+/// A line as run.json records it.
+pub fn line_entry(l: &crate::payout::Line) -> LineEntry {
+    use crate::payout::Origin;
+    let (origin, place, row, period) = match &l.origin {
+        Origin::Scheme => ("scheme", String::new(), None, String::new()),
+        Origin::TrueUp { period, run } => ("true_up", run.clone(), None, period.to_string()),
+        Origin::Table { place, row } => ("table", place.clone(), Some(*row), String::new()),
+    };
+    LineEntry {
+        kind: l.kind.code().into(),
+        amount: money(l.amount),
+        origin: origin.into(),
+        reason: l.reason.clone(),
+        approved_by: l.approved_by.clone(),
+        reference: l.reference.clone(),
+        note: l.note.clone(),
+        place,
+        row,
+        period,
+    }
+}
+
+impl LineEntry {
+    /// The line back, as recorded; none when run.json was edited into something else.
+    pub fn to_line(&self) -> Option<crate::payout::Line> {
+        use crate::payout::{Kind, Line, Origin};
+        let origin = match self.origin.as_str() {
+            "scheme" => Origin::Scheme,
+            "true_up" => Origin::TrueUp {
+                period: crate::period::Period::parse(&self.period)?,
+                run: self.place.clone(),
+            },
+            "table" => Origin::Table {
+                place: self.place.clone(),
+                row: self.row?,
+            },
+            _ => return None,
+        };
+        Some(Line {
+            kind: Kind::from_code(&self.kind)?,
+            amount: self.amount.parse().ok()?,
+            reason: self.reason.clone(),
+            approved_by: self.approved_by.clone(),
+            reference: self.reference.clone(),
+            note: self.note.clone(),
+            origin,
+        })
     }
 }
 
@@ -260,9 +498,7 @@ pub fn to_json(m: &Manifest) -> Result<Vec<u8>> {
 }
 
 /// The format of the run.json this version writes (see [`Manifest::format`]).
-pub const FORMAT: u32 = 3;
-/// The format of a run read through a mapping: 3 with `mapping`.
-pub const FORMAT_MAPPED: u32 = 4;
+pub const FORMAT: u32 = 5;
 
 fn format_one() -> u32 {
     1
@@ -348,9 +584,9 @@ impl Manifest {
     /// What is wrong with a manifest that was edited by hand (empty when it is as written).
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
-        if self.format > FORMAT_MAPPED {
+        if self.format > FORMAT {
             out.push(format!(
-                "format {} is newer than this version of incentive reads (at most {FORMAT_MAPPED}); \
+                "format {} is newer than this version of incentive reads (at most {FORMAT}); \
                  use the version that wrote it ({})",
                 self.format,
                 quoted(&self.version)
@@ -402,6 +638,26 @@ impl Manifest {
                     quoted(&e.employee_id),
                     quoted(&e.total)
                 ));
+            }
+            for (what, a) in [("bonus", &e.bonus), ("adjustments", &e.adjustments)] {
+                if !a.is_empty() && !amount_ok(a) {
+                    out.push(format!(
+                        "employee {}: {what} {} is not an amount",
+                        quoted(&e.employee_id),
+                        quoted(a)
+                    ));
+                }
+            }
+            for l in &e.lines {
+                if l.to_line().is_none() {
+                    out.push(format!(
+                        "employee {}: line {} {} of origin {} cannot be read",
+                        quoted(&e.employee_id),
+                        quoted(&l.kind),
+                        quoted(&l.amount),
+                        quoted(&l.origin)
+                    ));
+                }
             }
             for k in &e.kpis {
                 if !amount_ok(&k.amount) {

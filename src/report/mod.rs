@@ -43,42 +43,74 @@ impl Context {
     }
 }
 
-/// `payroll.csv`: one row per employee in the roster, sorted by employee_id.
+/// `payroll.csv`: one row per employee in the roster, sorted by employee_id. `amount` is what
+/// payroll pays; `bonus` and `adjustments` (added at the end, so imports reading the first six
+/// columns are unchanged) are its two parts: amount = bonus + adjustments on every row.
 pub fn payroll_csv(run: &RunResult) -> Result<Vec<u8>> {
-    let rows: Vec<[String; 5]> = run
+    let rows: Vec<PayrollRow> = run
         .employees
         .iter()
         .map(|e| {
             let scheme = &run.schemes[e.employee.scheme];
-            [
-                e.employee.id.clone(),
-                e.employee.name.clone(),
-                scheme.id.clone(),
-                scheme.currency.clone(),
-                money(e.score.total),
-            ]
+            PayrollRow {
+                employee_id: e.employee.id.clone(),
+                name: e.employee.name.clone(),
+                scheme: scheme.id.clone(),
+                currency: scheme.currency.clone(),
+                amount: money(e.payout.amount),
+                bonus: money(e.payout.bonus),
+                adjustments: money(e.payout.adjustments),
+            }
         })
         .collect();
-    payroll_csv_from(&run.period.to_string(), &rows)
+    payroll_csv_from(&run.period.to_string(), &rows, true)
 }
 
-/// payroll.csv from (employee_id, name, scheme, currency, amount) rows: the one place its layout
-/// is written, also used by `verify` to rebuild it from run.json.
-pub fn payroll_csv_from(period: &str, rows: &[[String; 5]]) -> Result<Vec<u8>> {
+/// One row of payroll.csv.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayrollRow {
+    pub employee_id: String,
+    pub name: String,
+    pub scheme: String,
+    pub currency: String,
+    pub amount: String,
+    pub bonus: String,
+    pub adjustments: String,
+}
+
+/// The columns of payroll.csv.
+pub const PAYROLL_COLUMNS: [&str; 8] = [
+    "employee_id",
+    "name",
+    "period",
+    "scheme",
+    "currency",
+    "amount",
+    "bonus",
+    "adjustments",
+];
+
+/// payroll.csv from its rows: the one place its layout is written, also used by `verify` to
+/// rebuild it from run.json.
+/// `parts: false` writes the layout before the month-end close (no `bonus`, `adjustments`), to
+/// verify a run that wrote it.
+pub fn payroll_csv_from(period: &str, rows: &[PayrollRow], parts: bool) -> Result<Vec<u8>> {
     let err = |e: csv::Error| Error::other(format!("cannot write payroll.csv: {e}"));
+    let n = if parts { 8 } else { 6 };
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "employee_id",
-        "name",
-        "period",
-        "scheme",
-        "currency",
-        "amount",
-    ])
-    .map_err(err)?;
-    for [id, name, scheme, currency, amount] in rows {
-        w.write_record([id, name, period, scheme, currency, amount])
-            .map_err(err)?;
+    w.write_record(&PAYROLL_COLUMNS[..n]).map_err(err)?;
+    for r in rows {
+        let fields = [
+            &r.employee_id,
+            &r.name,
+            period,
+            &r.scheme,
+            &r.currency,
+            &r.amount,
+            &r.bonus,
+            &r.adjustments,
+        ];
+        w.write_record(&fields[..n]).map_err(err)?;
     }
     w.into_inner()
         .map_err(|e| Error::other(format!("cannot write payroll.csv: {e}")))
@@ -132,6 +164,16 @@ pub fn run_files(run: &RunResult, cx: &Context) -> Result<Vec<(String, Vec<u8>)>
         "run.json".to_string(),
         manifest::to_json(&manifest::manifest(run, cx))?,
     ));
+    // Each period trued up, as it is now paid: a run folder of its own for `incentive diff` and
+    // for a later true-up of the same period to start from.
+    for t in &run.close.true_ups {
+        let mut m = manifest::manifest(&t.recomputed, cx);
+        m.trued_up_in = Some(run.period.to_string());
+        files.push((
+            format!("{}/run.json", manifest::true_up_path(t.run.period)),
+            manifest::to_json(&m)?,
+        ));
+    }
     Ok(files)
 }
 

@@ -36,8 +36,23 @@ pub struct Scheme {
     /// Statements show the names of the scheme's top 3 (`ranking: top3`); by default a person
     /// sees only their own place as a number. Never a ranking of the bottom.
     pub ranking_top3: bool,
+    /// `max_total`: the most the bonus may be, as a share of target bonus (prorated like the
+    /// bonus); the cut is its own `cap` line (docs/month-end.md).
+    pub max_total: Option<Decimal>,
+    /// `guarantee`: a minimum for new hires' first months.
+    pub guarantee: Option<Guarantee>,
     /// Things worth saying that do not stop a run (e.g. more than 5 paid KPIs).
     pub warnings: Vec<Problem>,
+}
+
+/// A guaranteed minimum for the first `months` after `hired_on`, as a share of target bonus
+/// (prorated like the bonus); with `recoverable`, the top-ups are recovered from later amounts
+/// above the guaranteed level (docs/month-end.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Guarantee {
+    pub months: u32,
+    pub share: Decimal,
+    pub recoverable: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -250,6 +250,8 @@ const TOP_KEYS: &[&str] = &[
     "discuss_above",
     "curve",
     "ranking",
+    "max_total",
+    "guarantee",
     "metrics",
     "kpis",
 ];
@@ -310,6 +312,8 @@ pub(super) fn parse_scheme(file: &Path, text: &str) -> std::result::Result<Schem
     };
     let review_below = review_line(&mut cx, get(top, "review_below"));
     let discuss_above = discuss_line(&mut cx, get(top, "discuss_above"));
+    let max_total = get(top, "max_total").and_then(|n| share_of_bonus(&mut cx, n, "max_total"));
+    let guarantee = get(top, "guarantee").and_then(|n| parse_guarantee(&mut cx, n));
 
     let curve_node = get(top, "curve");
     let default_curve = curve_node.and_then(|n| parse_curve(&mut cx, n));
@@ -496,6 +500,8 @@ pub(super) fn parse_scheme(file: &Path, text: &str) -> std::result::Result<Schem
             review_below,
             discuss_above,
             ranking_top3,
+            max_total,
+            guarantee,
             warnings: cx.warnings,
         })
     } else {
@@ -510,6 +516,102 @@ pub(super) fn parse_scheme(file: &Path, text: &str) -> std::result::Result<Schem
         }
         Err(problems)
     }
+}
+
+/// A share of target bonus (`max_total: 150%`, a guarantee's `share: 50%`): written as a
+/// percentage, above zero and at most 1000%. A bare number is refused rather than guessed: `1.5`
+/// and `150` mean very different money.
+fn share_of_bonus(cx: &mut Ctx, n: &Node, what: &str) -> Option<Decimal> {
+    let text = n.as_str().unwrap_or("").trim().to_string();
+    let d = cx.number(n, what)?;
+    if !text.ends_with('%') {
+        cx.err(
+            n.pos,
+            format!(
+                "{what} {} must be a percentage of target bonus, such as {}%",
+                quote(&text),
+                if d <= Decimal::TEN {
+                    (d * Decimal::ONE_HUNDRED).normalize()
+                } else {
+                    d.normalize()
+                }
+            ),
+        );
+        return None;
+    }
+    if d <= Decimal::ZERO || d > Decimal::TEN {
+        cx.err(
+            n.pos,
+            format!("{what} {text} must be above 0% and at most 1000% of target bonus"),
+        );
+        return None;
+    }
+    Some(d)
+}
+
+const GUARANTEE_KEYS: &[&str] = &["months", "share", "recoverable"];
+
+/// `guarantee: { months: 3, share: 50%, recoverable: yes }`.
+fn parse_guarantee(cx: &mut Ctx, node: &Node) -> Option<Guarantee> {
+    let entries = cx.map(node, "guarantee")?;
+    cx.check_keys(entries, GUARANTEE_KEYS, "guarantee");
+    let months = match get(entries, "months") {
+        None => {
+            cx.err(
+                node.pos,
+                "guarantee has no `months:` (how many months after hired_on it lasts, e.g. 3)",
+            );
+            None
+        }
+        Some(n) => {
+            let text = n.as_str().unwrap_or("").trim().to_string();
+            match text.parse::<u32>() {
+                Ok(m) if (1..=24).contains(&m) => Some(m),
+                _ => {
+                    cx.err(
+                        n.pos,
+                        format!(
+                            "guarantee months {} must be a whole number of months from 1 to 24",
+                            quote(&text)
+                        ),
+                    );
+                    None
+                }
+            }
+        }
+    };
+    let share = match get(entries, "share") {
+        None => {
+            cx.err(
+                node.pos,
+                "guarantee has no `share:` (the minimum as a share of target bonus, e.g. 50%)",
+            );
+            None
+        }
+        Some(n) => share_of_bonus(cx, n, "guarantee share").and_then(|d| {
+            if d > Decimal::ONE {
+                cx.err(
+                    n.pos,
+                    format!(
+                        "guarantee share {} is more than the target bonus; at most 100%",
+                        n.as_str().unwrap_or("").trim()
+                    ),
+                );
+                None
+            } else {
+                Some(d)
+            }
+        }),
+    };
+    let recoverable = match get(entries, "recoverable") {
+        None => Some(false),
+        Some(n) => cx.boolean(n, "guarantee recoverable"),
+    };
+    Some(Guarantee {
+        months: months?,
+        share: share?,
+        recoverable: recoverable?,
+    })
 }
 
 /// `review_below`: the attainment under which a KPI is flagged for review (default 80%). An
@@ -879,8 +981,19 @@ fn parse_formula(cx: &mut Ctx, node: &Node, text: &str, names: &Names) -> Option
 
 fn lookup_table(cx: &mut Ctx, pos: Pos, name: &str) -> Option<Table> {
     let t = Table::from_name(name);
+    if t == Some(Table::Adjustments) {
+        cx.err(
+            pos,
+            "the adjustments table is finance's lines added to the bonus (docs/month-end.md); a metric cannot read it",
+        );
+        return None;
+    }
     if t.is_none() {
-        let names: Vec<&str> = Table::ALL.iter().map(|t| t.name()).collect();
+        let names: Vec<&str> = Table::ALL
+            .iter()
+            .filter(|t| **t != Table::Adjustments)
+            .map(|t| t.name())
+            .collect();
         let hint = cx.hint(name, names.iter().copied());
         cx.err(
             pos,
@@ -1983,15 +2096,16 @@ fn check_table_cycles(cx: &mut Ctx, metrics: &[Metric], nodes: &[(&Node, &Node)]
     if all.is_empty() {
         return;
     }
-    // Eight tables: a reachability closure is cheap.
+    // A handful of tables: a reachability closure is cheap.
+    const N: usize = Table::ALL.len();
     let t = |x: Table| Table::ALL.iter().position(|y| *y == x).unwrap_or(0);
-    let mut reach = [[false; 8]; 8];
+    let mut reach = [[false; N]; N];
     for (x, y, _) in &all {
         reach[t(*x)][t(*y)] = true;
     }
-    for k in 0..8 {
-        for i in 0..8 {
-            for j in 0..8 {
+    for k in 0..N {
+        for i in 0..N {
+            for j in 0..N {
                 if reach[i][k] && reach[k][j] {
                     reach[i][j] = true;
                 }
@@ -2195,7 +2309,7 @@ mod tests {
         assert_eq!(
             e,
             [
-                "s.yaml:6:22: \"wonn\" is not a possible value of deals.status; expected one of open, won, lost",
+                "s.yaml:6:22: \"wonn\" is not a possible value of deals.status; expected one of open, won, lost, refunded",
                 "s.yaml:6:38: after cannot compare deals.amount, which holds a number such as 12345.67; use at_least, at_most, more_than, less_than",
             ]
         );
