@@ -9,7 +9,7 @@ Usage:
     python3 scripts/crosscheck.py compare CSV_FOLDER YYYY-MM[..YYYY-MM] CANDIDATE [--current SCHEME]
     python3 scripts/crosscheck.py close --schemes DIR --period YYYY-MM --data CSV_FOLDER
         [--true-up YYYY-MM=CSV_FOLDER ...] [--opening [YYYY-MM=]FILE ...]
-    python3 scripts/crosscheck.py close --self-test
+    python3 scripts/crosscheck.py close --self-test [--keep NEW_FOLDER]
 
 Prints `employee_id,scheme,amount` (one row per employee, sorted by employee_id), or with
 --breakdown `employee_id,scheme,kpi,actual,target,attainment,amount`.
@@ -39,7 +39,7 @@ sorted by employee_id, where adjustments is the sum of every line and amount = b
 closing_balance is empty for employees without a recoverable guarantee. Bad adjustments, scheme
 keys it does not understand, or a true-up of a period not before --period: exit code 2, every
 problem on stderr. A deal with a `refunded_on` date is never won, in every subcommand.
-`close --self-test` asserts hand-worked cases.
+`close --self-test` asserts hand-worked cases (with --keep, their folders are left there).
 """
 
 from __future__ import annotations
@@ -1105,6 +1105,12 @@ def close(schemes_dir: Path, period: Period, data: Path, true_ups: list[tuple[Pe
 def _write(path: Path, header: str, rows: list[str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    if path.name == "employees.csv":
+        # The activity tables the schemes read, empty, so that the engine runs on the folder too.
+        for name, head in (("calls", "call_id,employee_id,started_at,direction,duration_sec,client_id"),
+                           ("meetings", "meeting_id,employee_id,starts_at,status,client_id")):
+            if not (path.parent / f"{name}.csv").exists():
+                (path.parent / f"{name}.csv").write_text(head + "\n", encoding="utf-8")
 
 
 def _scheme(dir_: Path, sid: str, extra: str) -> None:
@@ -1119,7 +1125,10 @@ DEAL = "deal_id,employee_id,created_on,closed_on,status,stage,amount,new_client,
 ADJ = "employee_id,period,amount,kind,reason,approved_by,reference,note"
 
 
-def self_test() -> int:
+def self_test(keep: Path | None = None) -> int:
+    """The hand-worked cases; with `keep`, their folders are written there (it must not exist
+    yet) and left for the engine to run on."""
+    import contextlib
     import tempfile
 
     checks = 0
@@ -1148,7 +1157,14 @@ def self_test() -> int:
     assert add_months(dt.date(2026, 1, 31), 1) == dt.date(2026, 2, 28)
     assert round_half_away(Fraction(-1, 200), 2) == Fraction(-1, 100)
 
-    with tempfile.TemporaryDirectory() as tmp:
+    if keep is not None:
+        try:
+            keep.mkdir(parents=True)
+        except OSError as e:
+            print(f"crosscheck: --keep {keep}: {e.strerror}; expected a folder that does not exist yet",
+                  file=sys.stderr)
+            return 2
+    with (contextlib.nullcontext(str(keep)) if keep is not None else tempfile.TemporaryDirectory()) as tmp:
         t = Path(tmp)
         schemes = t / "schemes"
         # transactional: revenue 40% (plan), deals 25% (30, prorated), calls 20% (600, prorated),
@@ -1303,6 +1319,8 @@ def self_test() -> int:
         # ---- refusals --------------------------------------------------------------------------
         bad = t / "bad"
         _write(bad / "employees.csv", EMP, ["E01,A,transactional,100000,2020-01-01,"])
+        _write(bad / "plans.csv", PLAN, [])
+        _write(bad / "deals.csv", DEAL, [])
         _write(bad / "adjustments.csv", ADJ, [
             "E01,2026-11,250,clawback,x,CFO,,",        # row 2
             "E01,2026-11,-1,one_off,x,CFO,,",          # row 3
@@ -1347,12 +1365,14 @@ USAGE = """usage: crosscheck.py CSV_FOLDER YYYY-MM [--breakdown]
        crosscheck.py compare CSV_FOLDER YYYY-MM[..YYYY-MM] CANDIDATE [--current SCHEME]
        crosscheck.py close --schemes DIR --period YYYY-MM --data CSV_FOLDER
                            [--true-up YYYY-MM=CSV_FOLDER ...] [--opening [YYYY-MM=]FILE ...]
-       crosscheck.py close --self-test"""
+       crosscheck.py close --self-test [--keep NEW_FOLDER]"""
 
 
 def main_close(argv: list[str]) -> int:
     if argv == ["--self-test"]:
         return self_test()
+    if len(argv) == 3 and argv[:2] == ["--self-test", "--keep"]:
+        return self_test(Path(argv[2]))
     opts: dict[str, str] = {}
     true_ups: list[tuple[Period, Path]] = []
     openings: dict[str | None, Path] = {}

@@ -73,15 +73,10 @@ fn dec(s: &str) -> Decimal {
     Decimal::from_str(s).unwrap_or_else(|e| panic!("{s:?}: {e}"))
 }
 
-/// `crosscheck.py close` with `args`, started now (the engine runs meanwhile).
-fn independent_close(args: &[&str]) -> Child {
+/// `crosscheck.py close --schemes SCHEMES` with `args`, started now (the engine runs meanwhile).
+fn independent_close(schemes: &str, args: &[&str]) -> Child {
     Command::new(python())
-        .args([
-            "scripts/crosscheck.py",
-            "close",
-            "--schemes",
-            &format!("{SAMPLE}/schemes"),
-        ])
+        .args(["scripts/crosscheck.py", "close", "--schemes", schemes])
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -251,24 +246,27 @@ fn the_close_sample_matches_the_independent_implementation() {
     let oct_data = format!("{SAMPLE}/2026-10");
     let nov_data = format!("{SAMPLE}/2026-11");
     let true_up = format!("2026-10={oct_data}");
+    let schemes = format!("{SAMPLE}/schemes");
     let children = [
-        independent_close(&["--period", "2026-10", "--data", &oct_data]),
+        independent_close(&schemes, &["--period", "2026-10", "--data", &oct_data]),
         // October on today's data, with no adjustments table of its own in the comparison
         // below (a recomputed period's table lines are not recomputed).
-        independent_close(&["--period", "2026-10", "--data", &nov_data]),
-        independent_close(&[
-            "--period",
-            "2026-11",
-            "--data",
-            &nov_data,
-            "--true-up",
-            &true_up,
-        ]),
+        independent_close(&schemes, &["--period", "2026-10", "--data", &nov_data]),
+        independent_close(
+            &schemes,
+            &[
+                "--period",
+                "2026-11",
+                "--data",
+                &nov_data,
+                "--true-up",
+                &true_up,
+            ],
+        ),
     ];
     let tmp = tempfile::tempdir().unwrap();
     let (oct, nov) = (tmp.path().join("oct"), tmp.path().join("nov"));
     let (oct_out, nov_out) = (oct.to_str().unwrap(), nov.to_str().unwrap());
-    let schemes = format!("{SAMPLE}/schemes");
     let r = run(
         &[
             "run",
@@ -378,4 +376,199 @@ fn the_close_sample_matches_the_independent_implementation() {
         "{nov_balances:?} {nov_listed:?}"
     );
     assert!(!nov_balances.is_empty());
+}
+
+/// The (row, column) pairs of adjustments.csv that error lines name: the engine writes
+/// `…adjustments.csv, row 9, column "reason": …`, the independent implementation
+/// `…adjustments.csv: row 9, column reason: …`.
+fn adjustment_places(stderr: &str) -> BTreeSet<(u32, String)> {
+    stderr
+        .lines()
+        .filter_map(|l| {
+            let rest = &l[l.find("adjustments.csv")? + "adjustments.csv".len()..];
+            let rest = rest
+                .trim_start_matches([':', ',', ' '])
+                .strip_prefix("row ")?;
+            let (row, rest) = rest.split_once(", column ")?;
+            let column = rest.split(':').next()?.trim_matches('"');
+            Some((row.parse().ok()?, column.to_string()))
+        })
+        .collect()
+}
+
+/// The independent implementation's hand-worked cases (`close --self-test --keep`) run through
+/// the real binary: the true-up of a refunded deal, a late won deal that turns a guarantee
+/// top-up into a capped bonus, the November balance opened on the recomputed October, two
+/// true-ups chained in one run (September and October, October `--final` with `--previous` of
+/// September), and the refused adjustments table. Amounts and balances must be the ones worked
+/// out by hand (which `close --self-test` asserts of the independent implementation).
+#[test]
+fn the_engine_pays_the_hand_worked_cases() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases = tmp.path().join("cases");
+    let out = Command::new(python())
+        .args(["scripts/crosscheck.py", "close", "--self-test", "--keep"])
+        .arg(&cases)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let case = |name: &str| cases.join(name).to_str().unwrap().to_string();
+    let out_dir = |name: &str| tmp.path().join(name).to_str().unwrap().to_string();
+    let schemes = case("schemes");
+    let engine = |args: &[&str]| {
+        let mut all = vec!["run", "--schemes", &schemes];
+        all.extend_from_slice(args);
+        let r = run(&all, tmp.path());
+        assert_eq!(r.code, 0, "{args:?}: {r:?}");
+        r
+    };
+    let compare = |what: &str, run_dir: &str, args: &[&str]| {
+        let ours = independent_rows(independent_close(&schemes, args));
+        let dir = Path::new(run_dir);
+        let theirs = engine_rows(dir, &dir.join("run.json"));
+        assert_close_same(what, &theirs.0, &ours.0);
+        assert!(theirs.1.is_subset(&ours.1), "{what}: {theirs:?} {ours:?}");
+        ours.0
+    };
+
+    // October, final, then November with its true-up.
+    let (oct, nov2) = (out_dir("oct"), out_dir("nov2"));
+    let (oct_data, nov2_data) = (case("oct"), case("nov2"));
+    engine(&[
+        "--data",
+        &oct_data,
+        "--period",
+        "2026-10",
+        "--out",
+        &oct,
+        "--final",
+        "--previous",
+        "none",
+    ]);
+    let r = engine(&[
+        "--data",
+        &nov2_data,
+        "--period",
+        "2026-11",
+        "--out",
+        &nov2,
+        "--true-up",
+        &oct,
+    ]);
+    // E12 left the roster: both name them and what they were paid.
+    assert!(
+        r.stderr.contains("E12") && r.stderr.contains("59500.00"),
+        "{}",
+        r.stderr
+    );
+    compare(
+        "hand-worked 2026-10",
+        &oct,
+        &["--period", "2026-10", "--data", &oct_data],
+    );
+    let true_up = format!("2026-10={oct_data}");
+    let nov = compare(
+        "hand-worked 2026-11 with the true-up of 2026-10",
+        &nov2,
+        &[
+            "--period",
+            "2026-11",
+            "--data",
+            &nov2_data,
+            "--true-up",
+            &true_up,
+        ],
+    );
+    // The hand-worked figures themselves (E06: the refunded deal; E07: the late deal).
+    assert_eq!(nov["E06"].true_up, dec("-59500.00"));
+    assert_eq!(nov["E07"].true_up, dec("2400.00"));
+    assert_eq!(nov["E07"].closing, dec("31000.00"));
+
+    // September and October final, each opening on the one before, then both trued up.
+    let (sep3, oct3, nov3) = (out_dir("sep3"), out_dir("oct3"), out_dir("nov3"));
+    let (sep3_data, oct3_data, nov3_data) = (case("sep3"), case("oct3"), case("nov3"));
+    engine(&[
+        "--data",
+        &sep3_data,
+        "--period",
+        "2026-09",
+        "--out",
+        &sep3,
+        "--final",
+        "--previous",
+        "none",
+    ]);
+    engine(&[
+        "--data",
+        &oct3_data,
+        "--period",
+        "2026-10",
+        "--out",
+        &oct3,
+        "--final",
+        "--previous",
+        &sep3,
+    ]);
+    engine(&[
+        "--data",
+        &nov3_data,
+        "--period",
+        "2026-11",
+        "--out",
+        &nov3,
+        "--true-up",
+        &sep3,
+        "--true-up",
+        &oct3,
+    ]);
+    let (sep_up, oct_up) = (
+        format!("2026-09={sep3_data}"),
+        format!("2026-10={oct3_data}"),
+    );
+    let nov = compare(
+        "hand-worked 2026-11 with the true-ups of 2026-09 and 2026-10",
+        &nov3,
+        &[
+            "--period",
+            "2026-11",
+            "--data",
+            &nov3_data,
+            "--true-up",
+            &sep_up,
+            "--true-up",
+            &oct_up,
+        ],
+    );
+    assert_eq!(nov["E20"].true_up, dec("7600.00"));
+    assert_eq!(nov["E20"].amount, dec("37600.00"));
+
+    // The refused adjustments: both exit 2, and the engine names every row and column the
+    // independent implementation does (it also names rows of other periods whose required
+    // text is empty).
+    let bad = case("bad");
+    let ours = independent_close(&schemes, &["--period", "2026-11", "--data", &bad])
+        .wait_with_output()
+        .unwrap();
+    assert_eq!(ours.status.code(), Some(2));
+    let ours = adjustment_places(&String::from_utf8_lossy(&ours.stderr));
+    assert_eq!(ours.len(), 10, "{ours:?}");
+    let bad_out = out_dir("bad");
+    let mut args = vec!["run", "--schemes", &schemes, "--data", &bad];
+    args.extend([
+        "--period",
+        "2026-11",
+        "--out",
+        &bad_out,
+        "--previous",
+        "none",
+    ]);
+    let r = run(&args, tmp.path());
+    assert_eq!(r.code, 2, "{r:?}");
+    let theirs = adjustment_places(&r.stderr);
+    assert!(
+        ours.is_subset(&theirs),
+        "{ours:?}\n{theirs:?}\n{}",
+        r.stderr
+    );
+    assert!(!Path::new(&bad_out).join("payroll.csv").exists());
 }
