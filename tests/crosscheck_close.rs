@@ -397,7 +397,8 @@ fn adjustment_places(stderr: &str) -> BTreeSet<(u32, String)> {
 }
 
 /// The independent implementation's hand-worked cases (`close --self-test --keep`) run through
-/// the real binary: the true-up of a refunded deal, a late won deal that turns a guarantee
+/// the real binary: caps that bind (a whole and a part month) and one that does not, top-ups in
+/// part of a month, a non-recoverable guarantee, a leaver's correction, the true-up of a refunded deal, a late won deal that turns a guarantee
 /// top-up into a capped bonus, the November balance opened on the recomputed October, two
 /// true-ups chained in one run (September and October, October `--final` with `--previous` of
 /// September), and the refused adjustments table. Amounts and balances must be the ones worked
@@ -430,6 +431,35 @@ fn the_engine_pays_the_hand_worked_cases() {
         assert!(theirs.1.is_subset(&ours.1), "{what}: {theirs:?} {ours:?}");
         ours.0
     };
+
+    // November alone, every balance opening at zero (the engine reads opening balances only
+    // from a final run): the caps, the top-ups in part of a month, the non-recoverable
+    // guarantee, the leaver's correction and a line of every kind from the table.
+    let (nov, nov_data) = (out_dir("nov"), case("nov"));
+    engine(&[
+        "--data",
+        &nov_data,
+        "--period",
+        "2026-11",
+        "--out",
+        &nov,
+        "--previous",
+        "none",
+    ]);
+    let rows = compare(
+        "hand-worked 2026-11, no balances",
+        &nov,
+        &["--period", "2026-11", "--data", &nov_data],
+    );
+    for (id, amount) in [
+        ("E01", "59899.50"),
+        ("E02", "30500.00"),
+        ("E03", "32500.00"),
+        ("E08", "30410.01"),
+        ("E09", "1234.56"),
+    ] {
+        assert_eq!(rows[id].amount, dec(amount), "{id}");
+    }
 
     // October, final, then November with its true-up.
     let (oct, nov2) = (out_dir("oct"), out_dir("nov2"));
