@@ -62,11 +62,47 @@ pub fn verify(dir: &Path) -> Result<Verification> {
             recorded.period
         ))
     })?;
-    let result = match crate::run::compute_mapped(
-        &recorded.schemes_dir.resolve(),
-        &recorded.data.path.resolve(),
-        recorded.mapping.as_deref(),
+    // The final runs the recorded run built on must be the same files, and are read again.
+    let folder_of = |r: &manifest::RunRefEntry| {
+        let json = r.run.path.resolve();
+        json.parent().map(Path::to_path_buf).unwrap_or_default()
+    };
+    for r in recorded
+        .previous
+        .iter()
+        .chain(recorded.true_ups.iter().map(|t| &t.of))
+    {
+        match crate::run::sha256_file(&r.run.path.resolve()) {
+            Err(e) => v.findings.push(format!(
+                "the final run of {} it built on ({}) cannot be read: {e}",
+                r.period, r.run.path.path
+            )),
+            Ok(h) if h != r.run.sha256 => v.findings.push(format!(
+                "the final run of {} it built on changed since: {} (sha256 was {}…, now {}…)",
+                r.period,
+                r.run.path.path,
+                short(&r.run.sha256),
+                short(&h)
+            )),
+            Ok(_) => {}
+        }
+    }
+    let close = crate::close::Close {
+        previous: recorded.previous.as_ref().map(folder_of),
+        from_zero: recorded.balances_from_zero,
+        true_ups: recorded.true_ups.iter().map(|t| folder_of(&t.of)).collect(),
+        current_rules: recorded.true_ups.iter().any(|t| t.rules == "current"),
+    };
+    let schemes_dir = recorded.schemes_dir.resolve();
+    let data = recorded.data.path.resolve();
+    let result = match crate::close::compute(
+        crate::close::Inputs {
+            schemes_dir: &schemes_dir,
+            data: &data,
+            mapping: recorded.mapping.as_deref(),
+        },
         period,
+        &close,
     ) {
         Ok(r) => r,
         Err(Error::BadInput(problems)) => {
@@ -253,6 +289,98 @@ fn changed(what: &str, old: &str, new: &str) -> Option<String> {
     })
 }
 
+/// What identifies a line between two runs: a scheme line by its kind, a true-up by its period,
+/// an adjustments row by its kind, reason and reference (its row number may move).
+fn line_key(l: &manifest::LineEntry) -> (String, String, String, String) {
+    match l.origin.as_str() {
+        "scheme" => (
+            "scheme".into(),
+            l.kind.clone(),
+            String::new(),
+            String::new(),
+        ),
+        "true_up" => (
+            "true_up".into(),
+            l.period.clone(),
+            String::new(),
+            String::new(),
+        ),
+        _ => (
+            l.origin.clone(),
+            l.kind.clone(),
+            l.reason.clone(),
+            l.reference.clone(),
+        ),
+    }
+}
+
+/// A line in words for a cause: `one_off 15000.00 ("Mentoring …", ref D20)`.
+fn line_words(l: &manifest::LineEntry) -> String {
+    match l.origin.as_str() {
+        "scheme" => format!("{} {}", l.kind, l.amount),
+        "true_up" => format!("true-up of {} {}", l.period, l.amount),
+        _ => {
+            let reference = if l.reference.is_empty() {
+                String::new()
+            } else {
+                format!(", ref {}", l.reference)
+            };
+            format!(
+                "{} {} ({}{reference})",
+                l.kind,
+                l.amount,
+                crate::data::limits::quote(&l.reason)
+            )
+        }
+    }
+}
+
+/// The lines added, removed or changed between two runs of an employee, as causes.
+fn line_changes(old: &[manifest::LineEntry], new: &[manifest::LineEntry]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut unmatched: Vec<&manifest::LineEntry> = old.iter().collect();
+    let mut added: Vec<&manifest::LineEntry> = Vec::new();
+    for n in new {
+        match unmatched.iter().position(|o| line_key(o) == line_key(n)) {
+            Some(i) => {
+                let o = unmatched.remove(i);
+                if o.amount != n.amount {
+                    out.push(match n.origin.as_str() {
+                        "scheme" => format!("{}: {} → {}", n.kind, o.amount, n.amount),
+                        "true_up" => {
+                            format!("true-up of {}: {} → {}", n.period, o.amount, n.amount)
+                        }
+                        _ => {
+                            let mut was = o.clone();
+                            was.amount = format!("{} → {}", o.amount, n.amount);
+                            format!("adjustment changed: {}", line_words(&was))
+                        }
+                    });
+                }
+            }
+            None => added.push(n),
+        }
+    }
+    let name = |l: &manifest::LineEntry| match l.origin.as_str() {
+        "scheme" => l.kind.clone(),
+        "true_up" => format!("true-up of {}", l.period),
+        _ => "adjustment".to_string(),
+    };
+    for o in unmatched {
+        match o.origin.as_str() {
+            "table" => out.push(format!("adjustment removed: {}", line_words(o))),
+            _ => out.push(format!("{} removed: was {}", name(o), o.amount)),
+        }
+    }
+    for n in added {
+        match n.origin.as_str() {
+            "table" => out.push(format!("adjustment added: {}", line_words(n))),
+            _ => out.push(format!("{} added: {}", name(n), n.amount)),
+        }
+    }
+    out
+}
+
 /// Every employee whose payout, or anything that feeds it, differs between two manifests.
 pub fn compare(old: &Manifest, new: &Manifest) -> Vec<Change> {
     let by_id = |m: &Manifest| -> BTreeMap<String, EmployeeEntry> {
@@ -360,6 +488,7 @@ pub fn compare(old: &Manifest, new: &Manifest) -> Vec<Change> {
                         causes.push(format!("{}: KPI removed, paid {}", label(ok), ok.amount));
                     }
                 }
+                causes.extend(line_changes(&o.lines, &n.lines));
                 if o.total != n.total || !causes.is_empty() {
                     out.push(Change {
                         employee_id: id.clone(),
@@ -385,6 +514,44 @@ pub fn diff_text(old: &Manifest, new: &Manifest) -> String {
         "period {} → {}; total {} → {}",
         old.period, new.period, old.total, new.total
     );
+    let parts = |m: &Manifest| {
+        let bonus: Vec<String> = m
+            .bonus_totals
+            .iter()
+            .map(|(c, t)| format!("{t} {c}"))
+            .collect();
+        let adj: Vec<String> = m
+            .adjustment_totals
+            .iter()
+            .map(|(c, t)| format!("{t} {c}"))
+            .collect();
+        (bonus.join(" + "), adj.join(" + "))
+    };
+    let ((ob, oa), (nb, na)) = (parts(old), parts(new));
+    // Only when a run has adjustments: otherwise the bonus is the total.
+    let any_adjustment = |m: &Manifest| {
+        m.adjustment_totals.values().any(|t| {
+            t.parse::<rust_decimal::Decimal>()
+                .is_ok_and(|d| !d.is_zero())
+        })
+    };
+    if (any_adjustment(old) || any_adjustment(new)) && (ob != nb || oa != na) {
+        let show = |s: &str| {
+            if s.is_empty() {
+                "none".to_string()
+            } else {
+                s.to_string()
+            }
+        };
+        let _ = writeln!(
+            s,
+            "bonus {} → {}; adjustments {} → {}",
+            show(&ob),
+            show(&nb),
+            show(&oa),
+            show(&na)
+        );
+    }
     if changes.is_empty() {
         let _ = writeln!(s, "no payout changed ({} employees)", new.employees.len());
         return s;

@@ -128,6 +128,9 @@ impl Dataset {
         let (mut roster, roster_stats) =
             read_roster(source.as_ref(), &schemes, &failed, &mut problems);
         let mut tables: Vec<TableStats> = roster_stats.into_iter().collect();
+        // Everyone on the roster, also those whose scheme failed (already reported): an
+        // adjustment of theirs is not "for nobody".
+        let roster_ids: Vec<String> = roster.iter().map(|e| e.id.clone()).collect();
         roster.retain(|e| e.scheme != usize::MAX);
         let mut ds = Dataset {
             source,
@@ -148,7 +151,7 @@ impl Dataset {
             tables.push(ds.read_plans());
         }
         if ds.source.has_table(Table::Adjustments) {
-            tables.push(ds.read_adjustments());
+            tables.push(ds.read_adjustments(&roster_ids));
         }
         ds.tables = tables;
         Ok(ds)
@@ -222,7 +225,7 @@ impl Dataset {
     /// Reads the adjustments table for the dataset's periods: every row's employee must be on
     /// the roster (money never goes to nobody), its amount in cents and not zero, its sign the
     /// one its kind allows, and no row may repeat another exactly (paid twice).
-    fn read_adjustments(&mut self) -> TableStats {
+    fn read_adjustments(&mut self, roster_ids: &[String]) -> TableStats {
         use crate::payout::{Adjustment, Kind, Line, Origin};
         let place = self.source.place(Table::Adjustments);
         let mut stats = TableStats {
@@ -232,9 +235,8 @@ impl Dataset {
             used: true,
             ..Default::default()
         };
-        let on_roster: HashMap<&str, ()> =
-            self.roster.iter().map(|e| (e.id.as_str(), ())).collect();
-        let ids: Vec<&str> = self.roster.iter().map(|e| e.id.as_str()).collect();
+        let on_roster: HashMap<&str, ()> = roster_ids.iter().map(|e| (e.as_str(), ())).collect();
+        let ids: Vec<&str> = roster_ids.iter().map(String::as_str).collect();
         let periods: BTreeSet<Period> = self.periods.iter().copied().collect();
         let mut unknown = Capped::new(&place, "adjustments of people not on the roster");
         let mut amounts = Capped::new(&place, "adjustments with a wrong amount");

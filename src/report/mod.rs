@@ -206,10 +206,72 @@ pub fn run_summary(run: &RunResult, out: &std::path::Path, labels: &Labels) -> S
         .filter(|e| e.candidate.is_some())
         .count();
     let people = |k: usize| plural_ru(k as u64, "сотрудник", "сотрудника", "сотрудников");
+    let per_currency = |m: std::collections::BTreeMap<String, Decimal>| {
+        m.iter()
+            .map(|(c, t)| format!("{} {c}", units::money_text(*t, lang)))
+            .collect::<Vec<_>>()
+            .join(" + ")
+    };
+    let lines: usize = run.employees.iter().map(|e| e.payout.lines.len()).sum();
+    let (bonus, adjustments) = (
+        per_currency(run.bonus_totals()),
+        per_currency(run.adjustment_totals()),
+    );
+    // Per true-up: the period, where it was recorded, how many got a line and the sum per currency.
+    let true_ups: Vec<(String, String, usize, String)> = run
+        .close
+        .true_ups
+        .iter()
+        .map(|t| {
+            let mut sums: std::collections::BTreeMap<String, Decimal> = Default::default();
+            let mut people = 0;
+            for e in &run.employees {
+                let mine: Vec<&crate::payout::Line> = e
+                    .payout
+                    .lines
+                    .iter()
+                    .filter(|l| {
+                        matches!(&l.origin, crate::payout::Origin::TrueUp { period, .. } if *period == t.run.period)
+                    })
+                    .collect();
+                if !mine.is_empty() {
+                    people += 1;
+                }
+                let sum = sums.entry(run.currency(e).to_string()).or_default();
+                for l in mine {
+                    *sum = sum.saturating_add(l.amount);
+                }
+            }
+            (
+                t.run.period.to_string(),
+                t.run.given.clone(),
+                people,
+                per_currency(sums),
+            )
+        })
+        .collect();
     let mut s = String::new();
     match lang {
         labels::Lang::En => {
             s += &format!("{}: {n} employees, total {totals}\n", run.period);
+            if lines > 0 {
+                s += &format!(
+                    "close:    bonus {bonus}, adjustments {adjustments} ({lines} lines, sheet Adjustments)\n"
+                );
+            }
+            for (p, dir, k, sum) in &true_ups {
+                s += &format!(
+                    "true-up:  {p} recomputed from the final run {dir}: {k} employees, {sum}\n"
+                );
+            }
+            if let Some(p) = &run.close.previous {
+                s += &format!(
+                    "balances: carried from the final run of {} ({})\n",
+                    p.period, p.given
+                );
+            } else if run.close.from_zero {
+                s += "balances: guarantee balances start at zero (--previous none)\n";
+            }
             s += &format!("payroll:  {}\n", path("payroll.csv"));
             s += &format!("workbook: {}\n", path("payouts.xlsx"));
             if observed > 0 {
@@ -233,6 +295,27 @@ pub fn run_summary(run: &RunResult, out: &std::path::Path, labels: &Labels) -> S
         }
         labels::Lang::Ru => {
             s += &format!("{}: {n} {}, итого {totals}\n", run.period, people(n));
+            if lines > 0 {
+                s += &format!(
+                    "закрытие:  бонус {bonus}, корректировки {adjustments} ({lines} {}, лист {})\n",
+                    plural_ru(lines as u64, "строка", "строки", "строк"),
+                    labels.get("Adjustments")
+                );
+            }
+            for (p, dir, k, sum) in &true_ups {
+                s += &format!(
+                    "перерасчёт: {p} пересчитан по закрытому расчёту {dir}: {k} {}, {sum}\n",
+                    people(*k)
+                );
+            }
+            if let Some(p) = &run.close.previous {
+                s += &format!(
+                    "остатки:   перенесены из закрытого расчёта {} ({})\n",
+                    p.period, p.given
+                );
+            } else if run.close.from_zero {
+                s += "остатки:   остатки гарантий начинаются с нуля (--previous none)\n";
+            }
             s += &format!("ведомость: {}\n", path("payroll.csv"));
             s += &format!("книга:     {}\n", path("payouts.xlsx"));
             if observed > 0 {
