@@ -369,6 +369,11 @@ fn true_ups_are_refused_when_they_cannot_be_trusted() {
     error: 1 problem in the input; nothing was written:
       --true-up [TMP]/oct: holds 2026-10; a true-up recomputes a period before 2026-10
     ");
+    // Never written into the final run it builds on.
+    let o = case.run("nov", "2026-11", "oct/nov", &["--true-up", &oct]);
+    assert_eq!(o.code, 1);
+    insta::assert_snapshot!(o.stderr, @"error: --out [TMP]/oct/nov is inside the final run [TMP]/oct this run builds on; write the new period into a folder of its own");
+    assert!(!case.p("oct/nov").exists());
     // The rules changed since October: refused, unless --rules current (then said so).
     let b2b = case.p("schemes/b2b-long-cycle.yaml");
     let text = std::fs::read_to_string(&b2b).unwrap();
@@ -424,6 +429,24 @@ fn a_recoverable_guarantee_needs_the_previous_balances() {
     insta::assert_snapshot!(o.stderr, @r"
     error: 1 problem in the input; nothing was written:
       employee E2, period 2026-10: scheme transactional recovers its guarantee, and E2 was hired on 2025-03-01, before 2026-10: the balance to recover comes from the final run of 2026-09; give it with --previous DIR (or --true-up DIR), or, when no earlier run was final (the first month with this scheme), --previous none to start every balance at zero
+    ");
+    // validate says so too, without refusing: the data are right.
+    let v = run(
+        &[
+            "validate",
+            "--data",
+            &case.s("data"),
+            "--schemes",
+            &case.s("schemes"),
+            "--period",
+            "2026-10..2026-11",
+        ],
+        case.tmp.path(),
+    );
+    assert_eq!(v.code, 0, "{}", v.stderr);
+    insta::assert_snapshot!(v.stderr, @r"
+    warning: period 2026-10: a run needs the guarantee balances of E2 from the final run of 2026-09: give --previous DIR (or --previous none for the first month with a recoverable guarantee)
+    warning: period 2026-11: a run needs the guarantee balances of E2, E4 from the final run of 2026-10: give --previous DIR (or --previous none for the first month with a recoverable guarantee)
     ");
     case.october();
     // The previous run must be the month just before.

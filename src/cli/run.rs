@@ -22,6 +22,35 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<()> {
     let (period, labels) = a.inputs.parse()?;
+    // A run is never written into (or under) a final run it builds on.
+    let inside = |dir: &std::path::Path| {
+        let (Ok(out), Ok(dir)) = (
+            std::fs::canonicalize(
+                a.out
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(std::path::Path::new(".")),
+            ),
+            std::fs::canonicalize(dir),
+        ) else {
+            return false;
+        };
+        let out = out.join(a.out.file_name().unwrap_or_default());
+        out.starts_with(&dir)
+    };
+    let close = &a.inputs.close;
+    if let Some(dir) = close
+        .previous
+        .iter()
+        .chain(&close.true_up)
+        .find(|d| inside(d))
+    {
+        return Err(crate::error::Error::other(format!(
+            "--out {} is inside the final run {} this run builds on; write the new period into a folder of its own",
+            a.out.display(),
+            dir.display()
+        )));
+    }
     // Refuse before any work, not after a long run; the folder stays locked until published.
     let out_dir = crate::output::OutDir::open(&a.out, a.force, &a.inputs.data)?;
     let mut result = a.inputs.compute(period)?;

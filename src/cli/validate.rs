@@ -40,6 +40,37 @@ pub fn run(a: Args) -> Result<()> {
         let ev =
             crate::engine::evaluate(ds, &crate::engine::payroll, crate::engine::SourceRows::Skip)?;
         print_warnings(&ev.warnings);
+        // What a run will also need: the previous balances of recoverable guarantees.
+        let mut needs: Vec<crate::error::Problem> = Vec::new();
+        for &period in &periods {
+            let who: Vec<&str> = ev
+                .roster
+                .iter()
+                .filter(|e| {
+                    crate::payout::needs_opening(
+                        &ev.schemes[e.scheme_in(period)],
+                        e.hired_on,
+                        period,
+                    )
+                })
+                .map(|e| e.id.as_str())
+                .collect();
+            if !who.is_empty() {
+                needs.push(crate::error::Problem::new(
+                    format!("period {period}"),
+                    format!(
+                        "a run needs the guarantee balances of {} from the final run of {}: give --previous DIR (or --previous none for the first month with a recoverable guarantee)",
+                        if who.len() > 10 {
+                            format!("{} and {} more", who[..10].join(", "), who.len() - 10)
+                        } else {
+                            who.join(", ")
+                        },
+                        period.previous().map(|p| p.to_string()).unwrap_or_default()
+                    ),
+                ));
+            }
+        }
+        print_warnings(&needs);
         let shown = match (periods.first(), periods.last()) {
             (Some(f), Some(l)) if f.months_until(*l) + 1 == periods.len() as i64 && f != l => {
                 format!("periods {f}..{l}")
