@@ -7,6 +7,9 @@ standard library and exact rational arithmetic (fractions.Fraction) throughout.
 Usage:
     python3 scripts/crosscheck.py CSV_FOLDER YYYY-MM [--breakdown]
     python3 scripts/crosscheck.py compare CSV_FOLDER YYYY-MM[..YYYY-MM] CANDIDATE [--current SCHEME]
+    python3 scripts/crosscheck.py close --schemes DIR --period YYYY-MM --data CSV_FOLDER
+        [--true-up YYYY-MM=CSV_FOLDER ...] [--opening [YYYY-MM=]FILE ...]
+    python3 scripts/crosscheck.py close --self-test [--keep NEW_FOLDER]
 
 Prints `employee_id,scheme,amount` (one row per employee, sorted by employee_id), or with
 --breakdown `employee_id,scheme,kpi,actual,target,attainment,amount`.
@@ -23,6 +26,20 @@ undefined). Quantiles are Excel's PERCENTILE.INC. A KPI in observation is scored
 but not part of the total. A plan-based KPI without its plan (for a period the person was
 employed in) makes the comparison fail with exit code 2 and `missing_plan` rows, as the engine
 refuses it.
+
+`close` is the month-end close of docs/month-end.md, written from that text only: per employee the
+bonus (as above, on the schemes of DIR, whose `max_total` and `guarantee` are read from the YAML
+files), then the cap, the guarantee top-up, the recovery of recoverable top-ups (opening balances
+from the trued-up month before, or `--opening` csv `employee_id,balance`: without a period, for
+the first period of the chain), the true-ups (each `--true-up P=FOLDER`: P computed on FOLDER, the
+export as it was at P's close, against P recomputed on today's --data) and the adjustments table
+(adjustments.csv of --data, rows of the period). It prints
+    employee_id,scheme,bonus,cap,guarantee,guarantee_recovery,true_up,adjustments,amount,closing_balance
+sorted by employee_id, where adjustments is the sum of every line and amount = bonus + adjustments;
+closing_balance is empty for employees without a recoverable guarantee. Bad adjustments, scheme
+keys it does not understand, or a true-up of a period not before --period: exit code 2, every
+problem on stderr. A deal with a `refunded_on` date is never won, in every subcommand.
+`close --self-test` asserts hand-worked cases (with --keep, their folders are left there).
 """
 
 from __future__ import annotations
@@ -233,9 +250,9 @@ SCHEMES = {
 SCHEMES_DIR = Path(__file__).resolve().parent.parent / "schemes"
 
 
-def currency_of(scheme: str) -> str:
-    """The `currency:` line of the scheme's YAML file."""
-    path = SCHEMES_DIR / f"{scheme}.yaml"
+def currency_of(scheme: str, schemes_dir: Path | None = None) -> str:
+    """The `currency:` line of the scheme's YAML file (in `schemes_dir`, default schemes/)."""
+    path = (schemes_dir or SCHEMES_DIR) / f"{scheme}.yaml"
     try:
         text = path.read_text(encoding="utf-8")
     except OSError:
@@ -291,8 +308,11 @@ class Export:
             self.plans[(r["employee_id"], month_key(r["period"]), low(r["metric"]))] = val
 
         t = read_table(folder, "deals", ["deal_id", "employee_id", "created_on", "status", "stage", "amount"])
+        # A deal with a refund date is read as status `refunded`, never `won` (docs/month-end.md,
+        # "Refunded deals"); an export without the column has no refunds.
         self.deals = [
-            (r["employee_id"], low(r["status"]), low(r["stage"]), parse_number(r["amount"], t.delimiter) or Z,
+            (r["employee_id"], "refunded" if parse_date(r.get("refunded_on", "")) else low(r["status"]),
+             low(r["stage"]), parse_number(r["amount"], t.delimiter) or Z,
              parse_date(r["created_on"]), parse_date(r.get("closed_on", "")), parse_bool(r.get("new_client", "")))
             for r in t.rows if r["employee_id"] in emp
         ]
@@ -607,11 +627,796 @@ def compare(folder: Path, periods: list[Period], candidate: str, current: str | 
 
 
 # ---------------------------------------------------------------------------------------------
+# close: the month-end close (docs/month-end.md): cap, guarantee, recovery, true-ups, adjustments
+# ---------------------------------------------------------------------------------------------
+
+
+class BadInput(Exception):
+    """Input the close refuses (exit code 2): every problem found, one line each."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def quote(text: str, limit: int = 40) -> str:
+    """A value as the user wrote it, shortened when long (error output stays bounded)."""
+    t = text if len(text) <= limit else text[:limit] + "…"
+    return '"' + t.replace('"', '\\"') + '"'
+
+
+def bounded(problems: list[str], limit: int = 50) -> list[str]:
+    if len(problems) <= limit:
+        return problems
+    return problems[:limit] + [f"... and {len(problems) - limit} more problem(s)"]
+
+
+class SchemeRules:
+    """The scheme-level money rules of one scheme file: `max_total` and `guarantee`."""
+
+    def __init__(self, sid: str, path: Path):
+        self.id = sid
+        self.path = path
+        self.max_total: Fraction | None = None
+        # (months, share, recoverable)
+        self.guarantee: tuple[int, Fraction, bool] | None = None
+
+    @property
+    def recoverable(self) -> bool:
+        return self.guarantee is not None and self.guarantee[2]
+
+
+# Every scheme-level key the engine's scheme language has (README, "The scheme language"), plus
+# the two of docs/month-end.md. `curve`, `metrics` and `kpis` decide money and must be the
+# presets' (this implementation hard-codes the presets' KPIs); the others do not decide money.
+SCHEME_KEYS = {"name", "description", "currency", "review_below", "discuss_above", "curve", "ranking",
+               "metrics", "kpis", "max_total", "guarantee"}
+MONEY_SECTIONS = ("curve", "metrics", "kpis")
+GUARANTEE_KEYS = {"months", "share", "recoverable"}
+
+
+def parse_share(text: str) -> Fraction | None:
+    """`150%` or `1.5` (a share); None when it is neither."""
+    s = text.strip().strip("'\"")
+    pct = s.endswith("%")
+    if pct:
+        s = s[:-1].strip()
+    if not re.fullmatch(r"\d+(\.\d+)?", s):
+        return None
+    v = Fraction(s)
+    return v / 100 if pct else v
+
+
+def strip_comment(value: str) -> str:
+    return re.sub(r"(^|\s)#.*$", "", value).strip()
+
+
+def top_level_sections(text: str) -> tuple[dict[str, list[str]], list[tuple[int, str]]]:
+    """The scheme-level keys of a YAML file: key -> [its value on the key's line, then the indented
+    lines under it] (comment-only and blank lines dropped), and the (line number, line) of lines
+    at column 0 that are not `key: ...`."""
+    sections: dict[str, list[str]] = {}
+    odd: list[tuple[int, str]] = []
+    current: list[str] | None = None
+    for no, line in enumerate(text.splitlines(), 1):
+        line = line.rstrip()
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if line[0] in " \t-" and not line.startswith("---"):
+            if current is None:
+                odd.append((no, line))
+            else:
+                current.append(line)
+            continue
+        if line.startswith("---"):
+            continue
+        m = re.fullmatch(r"([A-Za-z_][\w-]*)\s*:(.*)", line)
+        if not m:
+            odd.append((no, line))
+            current = None
+            continue
+        key = m.group(1)
+        if key in sections:
+            odd.append((no, line))
+        current = [strip_comment(m.group(2))]
+        sections[key] = current
+    return sections, odd
+
+
+def read_scheme_rules(schemes_dir: Path) -> dict[str, SchemeRules]:
+    """The schemes of DIR (id = file stem) with their `max_total` and `guarantee`; refuses a
+    scheme-level key this implementation does not understand, a scheme it has no KPIs for, and a
+    scheme whose curve, metrics or KPIs are not the preset's."""
+    problems: list[str] = []
+    files = sorted(list(schemes_dir.glob("*.yaml")) + list(schemes_dir.glob("*.yml")))
+    if not files:
+        raise BadInput([f"{schemes_dir}: no scheme files (*.yaml, *.yml)"])
+    out: dict[str, SchemeRules] = {}
+    for path in files:
+        sid = path.stem.strip().lower()
+        text = path.read_text(encoding="utf-8-sig")
+        sections, odd = top_level_sections(text)
+        for no, line in odd:
+            problems.append(f"{path}:{no}: not understood at scheme level: {quote(line)}")
+        for key in sections:
+            if key not in SCHEME_KEYS:
+                problems.append(f"{path}: scheme-level key {quote(key)} is not one this cross-check understands "
+                                f"(expected one of {', '.join(sorted(SCHEME_KEYS))})")
+        if sid not in SCHEMES:
+            problems.append(f"{path}: scheme {quote(sid)} has no KPIs in this cross-check "
+                            f"(expected one of {', '.join(sorted(SCHEMES))})")
+        else:
+            preset = SCHEMES_DIR / f"{sid}.yaml"
+            psec, _ = top_level_sections(preset.read_text(encoding="utf-8-sig")) if preset.exists() else ({}, [])
+            for key in MONEY_SECTIONS:
+                if [strip_comment(x) for x in sections.get(key, [])] != [strip_comment(x) for x in psec.get(key, [])]:
+                    problems.append(f"{path}: `{key}` differs from the preset {preset}; this cross-check only "
+                                    f"knows the presets' KPIs")
+        rules = SchemeRules(sid, path)
+        if "max_total" in sections:
+            lines = sections["max_total"]
+            v = parse_share(lines[0]) if len(lines) == 1 else None
+            if v is None or v <= 0:
+                problems.append(f"{path}: max_total: {quote(' '.join(lines))}: expected a share such as 150%")
+            else:
+                rules.max_total = v
+        if "guarantee" in sections:
+            lines = sections["guarantee"]
+            head = lines[0]
+            fields: dict[str, str] = {}
+            items: list[str] = []
+            if head.startswith("{") and head.endswith("}") and len(lines) == 1:
+                items = [x for x in head[1:-1].split(",") if x.strip()]
+            elif head == "":
+                items = [strip_comment(x) for x in lines[1:]]
+            else:
+                problems.append(f"{path}: guarantee: {quote(head)}: expected a mapping of months, share, recoverable")
+            for item in items:
+                k, sep, v = item.partition(":")
+                k = k.strip()
+                if not sep or k not in GUARANTEE_KEYS or k in fields:
+                    problems.append(f"{path}: guarantee: {quote(item.strip())} not understood "
+                                    f"(expected months, share, recoverable, once each)")
+                    continue
+                fields[k] = v.strip()
+            months = fields.get("months", "")
+            share = parse_share(fields.get("share", ""))
+            rec = fields.get("recoverable", "no").strip().lower()
+            if not re.fullmatch(r"[1-9]\d{0,2}", months):
+                problems.append(f"{path}: guarantee.months: {quote(months)}: expected a whole number of months")
+            if share is None or share <= 0:
+                problems.append(f"{path}: guarantee.share: {quote(fields.get('share', ''))}: expected a share such as 50%")
+            if rec not in ("yes", "no", "true", "false"):
+                problems.append(f"{path}: guarantee.recoverable: {quote(rec)}: expected yes or no")
+            if re.fullmatch(r"[1-9]\d{0,2}", months) and share is not None and share > 0:
+                rules.guarantee = (int(months), share, rec in ("yes", "true"))
+        if sid in out:
+            problems.append(f"{path}: a second scheme with id {quote(sid)}")
+        out[sid] = rules
+    if problems:
+        raise BadInput(problems)
+    return out
+
+
+def add_months(d: dt.date, months: int) -> dt.date:
+    """The same day `months` later; a day the month does not have is its last day."""
+    m = d.month - 1 + months
+    y, m = d.year + m // 12, m % 12 + 1
+    return dt.date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
+
+
+def overlap_days(a: tuple[dt.date, dt.date] | None, b: tuple[dt.date, dt.date] | None) -> int:
+    if a is None or b is None:
+        return 0
+    lo, hi = max(a[0], b[0]), min(a[1], b[1])
+    return (hi - lo).days + 1 if hi >= lo else 0
+
+
+def employed_span(e: dict, p: Period) -> tuple[dt.date, dt.date] | None:
+    start = max(p.start, e["hired_on"]) if e["hired_on"] else p.start
+    end = min(p.end, e["left_on"]) if e["left_on"] else p.end
+    return (start, end) if end >= start else None
+
+
+def guarantee_window(e: dict, rules: SchemeRules) -> tuple[dt.date, dt.date] | None:
+    """hired_on .. the day before the same day `months` later; none without hired_on."""
+    if rules.guarantee is None or e["hired_on"] is None:
+        return None
+    h = e["hired_on"]
+    return (h, add_months(h, rules.guarantee[0]) - dt.timedelta(days=1))
+
+
+def has_balance(e: dict, rules: SchemeRules, p: Period) -> bool:
+    """An employee whose guarantee balance is carried (and printed): a recoverable guarantee and a
+    hired_on on or before the period's last day."""
+    return rules.recoverable and e["hired_on"] is not None and e["hired_on"] <= p.end
+
+
+class Closed:
+    """One employee's lines of one period before the adjustments table and true-ups."""
+
+    def __init__(self, scheme: str, label: str):
+        self.scheme = scheme
+        self.label = label
+        self.bonus = Fraction(0)
+        self.cap = Fraction(0)
+        self.guarantee = Fraction(0)
+        self.recovery = Fraction(0)
+        self.closing: Fraction | None = None
+
+    @property
+    def base(self) -> Fraction:
+        """bonus + cap + guarantee + guarantee_recovery: what a true-up compares."""
+        return self.bonus + self.cap + self.guarantee + self.recovery
+
+
+def close_period(ex: Export, p: Period, rules: dict[str, SchemeRules],
+                 opening: dict[str, Fraction]) -> dict[str, Closed]:
+    """Bonus, cap, guarantee and recovery of everyone on the roster of `ex` for `p`."""
+    unknown = sorted({e["scheme"] for e in ex.employees.values() if e["scheme"] not in rules})
+    if unknown:
+        raise BadInput([f"employees: scheme {quote(s)} is not a scheme of the schemes folder" for s in unknown])
+    ps = PeriodScores(ex, p)
+    out: dict[str, Closed] = {}
+    for eid in sorted(ex.employees):
+        e = ex.employees[eid]
+        r = rules[e["scheme"]]
+        c = Closed(e["scheme"], e["scheme_label"])
+        T = e["target_bonus"]
+        span = employed_span(e, p)
+        days = overlap_days(span, (p.start, p.end))
+        c.bonus = total_of(ps.score(eid, e["scheme"]))
+        after_cap = c.bonus
+        if r.max_total is not None:
+            cap = round_half_away(T * r.max_total * days / p.days, 2)
+            if c.bonus > cap:
+                c.cap = cap - c.bonus
+                after_cap = cap
+        if r.guarantee is not None:
+            _, share, _ = r.guarantee
+            gdays = overlap_days(span, guarantee_window(e, r))
+            minimum = round_half_away(T * share * gdays / p.days, 2)
+            if after_cap < minimum:
+                c.guarantee = minimum - after_cap
+            if has_balance(e, r, p):
+                balance = opening.get(eid, Fraction(0))
+                if balance > 0 and c.guarantee == 0:
+                    level = round_half_away(T * share * days / p.days, 2)
+                    if after_cap > level:
+                        c.recovery = -min(balance, after_cap - level)
+                c.closing = balance + c.guarantee + c.recovery
+        out[eid] = c
+    return out
+
+
+ADJ_COLUMNS = ["employee_id", "period", "amount", "kind", "reason", "approved_by"]
+ADJ_SIGNS = {"correction": 0, "one_off": 1, "guarantee": 1, "clawback": -1, "other": 0}
+
+
+def read_csv_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]], str]:
+    """Header and (line number, row) of a CSV file, delimiter sniffed as read_table does."""
+    text = path.read_text(encoding="utf-8-sig")
+    header_line = next((ln for ln in text.splitlines() if ln.strip()), "")
+    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+    reader = csv.reader(text.splitlines(), delimiter=delimiter)
+    header: list[str] | None = None
+    rows: list[tuple[int, dict[str, str]]] = []
+    for rec in reader:
+        if not any(c.strip() for c in rec):
+            continue
+        if header is None:
+            header = [norm_header(c) for c in rec]
+            continue
+        row = {}
+        for i, col in enumerate(header):
+            if col and col not in row:
+                row[col] = rec[i].strip() if i < len(rec) else ""
+        rows.append((reader.line_num, row))
+    return header or [], rows, delimiter
+
+
+def read_adjustments(folder: Path, p: Period, roster: dict[str, dict]) -> dict[str, list[tuple[str, Fraction]]]:
+    """The adjustments table's lines of period `p`, by employee, in file order; every problem of
+    the file at once (BadInput). Rows of other periods are ignored (their period is still read)."""
+    path = folder / "adjustments.csv"
+    out: dict[str, list[tuple[str, Fraction]]] = {}
+    if not path.exists():
+        return out
+    header, rows, delimiter = read_csv_rows(path)
+    missing = [c for c in ADJ_COLUMNS if c not in header]
+    if missing:
+        raise BadInput([f"{path}: no column {quote(c)} (required)" for c in missing])
+    problems: list[str] = []
+    for line, r in rows:
+        def bad(col: str, msg: str) -> None:
+            problems.append(f"{path}: row {line}, column {col}: {msg}")
+
+        per = r["period"]
+        key = month_key(per)
+        m = re.fullmatch(r"(\d{4})-(\d{2})", key)
+        if per == "":
+            bad("period", "empty; expected a month YYYY-MM")
+            continue
+        if not m or not 1 <= int(m.group(2)) <= 12:
+            bad("period", f"{quote(per)} is not a month YYYY-MM")
+            continue
+        if key != p.key:
+            continue
+        eid = r["employee_id"]
+        if eid == "":
+            bad("employee_id", "empty; the employee is required")
+        elif eid not in roster:
+            bad("employee_id", f"{quote(eid)} is not on the roster (money never goes to nobody)")
+        kind = low(r["kind"])
+        if kind not in ADJ_SIGNS:
+            bad("kind", f"{quote(r['kind'])}; expected one of correction, one_off, guarantee, clawback, other")
+        amount: Fraction | None
+        try:
+            amount = parse_number(r["amount"], delimiter)
+        except ValueError:
+            amount = None
+            bad("amount", f"{quote(r['amount'])} is not a number")
+        else:
+            if amount is None:
+                bad("amount", "empty; expected an amount with at most 2 decimals")
+            elif (amount * 100).denominator != 1:
+                bad("amount", f"{quote(r['amount'])} has more than 2 decimals")
+                amount = None
+            elif amount == 0:
+                bad("amount", f"{quote(r['amount'])} is 0; an adjustment is not 0")
+                amount = None
+        if amount is not None and amount != 0 and kind in ADJ_SIGNS:
+            sign = ADJ_SIGNS[kind]
+            if sign > 0 and amount < 0:
+                bad("amount", f"{quote(r['amount'])}: a {kind} is positive")
+            elif sign < 0 and amount > 0:
+                bad("amount", f"{quote(r['amount'])}: a clawback is negative")
+        for col in ("reason", "approved_by"):
+            if r[col] == "":
+                bad(col, "empty; required")
+        if amount is not None and kind in ADJ_SIGNS and eid in roster:
+            out.setdefault(eid, []).append((kind, amount))
+    if problems:
+        raise BadInput(problems)
+    return out
+
+
+def read_opening(path: Path) -> dict[str, Fraction]:
+    """`employee_id,balance` rows."""
+    header, rows, delimiter = read_csv_rows(path)
+    problems = [f"{path}: no column {quote(c)} (required)" for c in ("employee_id", "balance") if c not in header]
+    out: dict[str, Fraction] = {}
+    if not problems:
+        for line, r in rows:
+            try:
+                v = parse_number(r["balance"], delimiter)
+            except ValueError:
+                v = None
+            if v is None or v < 0:
+                problems.append(f"{path}: row {line}, column balance: {quote(r['balance'])}: expected an amount ≥ 0")
+            elif r["employee_id"] in out:
+                problems.append(f"{path}: row {line}: employee {quote(r['employee_id'])} a second time")
+            else:
+                out[r["employee_id"]] = v
+    if problems:
+        raise BadInput(problems)
+    return out
+
+
+class CloseRow:
+    def __init__(self, eid: str, c: Closed):
+        self.eid = eid
+        self.closed = c
+        self.true_up = Fraction(0)
+        self.true_ups: list[tuple[str, Fraction]] = []  # (period, line): lines of zero are not added
+        self.table: list[tuple[str, Fraction]] = []
+
+    @property
+    def adjustments(self) -> Fraction:
+        c = self.closed
+        return c.cap + c.guarantee + c.recovery + self.true_up + sum((a for _, a in self.table), Fraction(0))
+
+    @property
+    def amount(self) -> Fraction:
+        return self.closed.bonus + self.adjustments
+
+    def csv(self) -> list[str]:
+        c = self.closed
+        return [self.eid, c.label, *(fmt_fixed(x, 2) for x in (
+            c.bonus, c.cap, c.guarantee, c.recovery, self.true_up, self.adjustments, self.amount)),
+            "" if c.closing is None else fmt_fixed(c.closing, 2)]
+
+
+CLOSE_HEADER = ["employee_id", "scheme", "bonus", "cap", "guarantee", "guarantee_recovery", "true_up",
+                "adjustments", "amount", "closing_balance"]
+
+
+def close(schemes_dir: Path, period: Period, data: Path, true_ups: list[tuple[Period, Path]],
+          openings: dict[str | None, Path], warn=None) -> list[CloseRow]:
+    """The period's payroll after the month-end close. `openings`: None -> the opening balances of
+    the first period of the chain (the earliest trued-up period, or `period` without true-ups),
+    'YYYY-MM' -> that period's; every other opening is 0 unless the month before is in the chain."""
+    warn = warn or (lambda msg: print(f"crosscheck: {msg}", file=sys.stderr))
+    rules = read_scheme_rules(schemes_dir)
+    seen: set[str] = set()
+    problems = []
+    for p, _ in true_ups:
+        if p.key >= period.key:
+            problems.append(f"--true-up {p.key}: not a period before {period.key} (rerun that period instead)")
+        if p.key in seen:
+            problems.append(f"--true-up {p.key}: the same period twice")
+        seen.add(p.key)
+    if problems:
+        raise BadInput(problems)
+    chain = sorted(true_ups, key=lambda t: t[0].key)
+    first = chain[0][0].key if chain else period.key
+
+    def opening_of(key: str) -> dict[str, Fraction]:
+        if key in openings:
+            return read_opening(openings[key])
+        if key == first and None in openings:
+            return read_opening(openings[None])
+        return {}
+
+    today = Export(data)
+    true_up: dict[str, list[tuple[str, Fraction]]] = {eid: [] for eid in today.employees}
+    prev: tuple[Period, dict[str, Closed], dict[str, Closed]] | None = None  # (P, recorded, recomputed)
+
+    def closings(res: dict[str, Closed]) -> dict[str, Fraction]:
+        return {eid: c.closing for eid, c in res.items() if c.closing is not None}
+
+    for p, folder in chain:
+        if prev is not None and prev[0].next().key == p.key:
+            rec_open, new_open = closings(prev[1]), closings(prev[2])
+        else:
+            rec_open = opening_of(p.key)
+            new_open = rec_open
+        recorded = close_period(Export(folder), p, rules, rec_open)
+        recomputed = close_period(today, p, rules, new_open)
+        for eid in today.employees:
+            diff = recomputed[eid].base - (recorded[eid].base if eid in recorded else Fraction(0))
+            if diff != 0:
+                true_up[eid].append((p.key, diff))
+        for eid in sorted(set(recorded) - set(today.employees)):
+            warn(f"{eid} was paid {fmt_fixed(recorded[eid].base, 2)} in {p.key} (bonus, cap, guarantee and "
+                 f"recovery) and is not on today's roster: not trued up, settle by hand")
+        prev = (p, recorded, recomputed)
+    if prev is not None and prev[0].next().key == period.key:
+        cur_open = closings(prev[2])
+    else:
+        cur_open = opening_of(period.key)
+    current = close_period(today, period, rules, cur_open)
+    table = read_adjustments(data, period, today.employees)
+    out = []
+    for eid in sorted(today.employees):
+        row = CloseRow(eid, current[eid])
+        row.true_ups = true_up[eid]
+        row.true_up = sum((x for _, x in true_up[eid]), Fraction(0))
+        row.table = table.get(eid, [])
+        out.append(row)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# close --self-test: hand-worked cases (the arithmetic is in the comments)
+# ---------------------------------------------------------------------------------------------
+
+
+def _write(path: Path, header: str, rows: list[str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    if path.name == "employees.csv":
+        # The activity tables the schemes read, empty, so that the engine runs on the folder too.
+        for name, head in (("calls", "call_id,employee_id,started_at,direction,duration_sec,client_id"),
+                           ("meetings", "meeting_id,employee_id,starts_at,status,client_id")):
+            if not (path.parent / f"{name}.csv").exists():
+                (path.parent / f"{name}.csv").write_text(head + "\n", encoding="utf-8")
+
+
+def _scheme(dir_: Path, sid: str, extra: str) -> None:
+    dir_.mkdir(parents=True, exist_ok=True)
+    (dir_ / f"{sid}.yaml").write_text((SCHEMES_DIR / f"{sid}.yaml").read_text(encoding="utf-8") + extra,
+                                      encoding="utf-8")
+
+
+EMP = "employee_id,name,scheme,target_bonus,hired_on,left_on"
+PLAN = "employee_id,period,metric,target"
+DEAL = "deal_id,employee_id,created_on,closed_on,status,stage,amount,new_client,refunded_on"
+ADJ = "employee_id,period,amount,kind,reason,approved_by,reference,note"
+
+
+def self_test(keep: Path | None = None) -> int:
+    """The hand-worked cases; with `keep`, their folders are written there (it must not exist
+    yet) and left for the engine to run on."""
+    import contextlib
+    import tempfile
+
+    checks = 0
+
+    def expect(rows: list[CloseRow], expected: dict[str, str], what: str) -> None:
+        nonlocal checks
+        got = {r.eid: ",".join(r.csv()) for r in rows}
+        for eid, line in expected.items():
+            assert got.get(eid) == line, f"{what}: {eid}\n  expected {line}\n  got      {got.get(eid)}"
+            checks += 1
+        assert set(got) == set(expected), f"{what}: rows {sorted(got)} != {sorted(expected)}"
+
+    def refused(fn, *needles: str) -> list[str]:
+        nonlocal checks
+        try:
+            fn()
+        except BadInput as e:
+            for n in needles:
+                assert any(n in p for p in e.problems), f"{n!r} not in {e.problems}"
+                checks += 1
+            return e.problems
+        raise AssertionError(f"not refused: {needles}")
+
+    # The window: the doc's example, and a day the month does not have.
+    assert add_months(dt.date(2026, 10, 5), 3) - dt.timedelta(days=1) == dt.date(2027, 1, 4)
+    assert add_months(dt.date(2026, 1, 31), 1) == dt.date(2026, 2, 28)
+    assert round_half_away(Fraction(-1, 200), 2) == Fraction(-1, 100)
+
+    if keep is not None:
+        try:
+            keep.mkdir(parents=True)
+        except OSError as e:
+            print(f"crosscheck: --keep {keep}: {e.strerror}; expected a folder that does not exist yet",
+                  file=sys.stderr)
+            return 2
+    with (contextlib.nullcontext(str(keep)) if keep is not None else tempfile.TemporaryDirectory()) as tmp:
+        t = Path(tmp)
+        schemes = t / "schemes"
+        # transactional: revenue 40% (plan), deals 25% (30, prorated), calls 20% (600, prorated),
+        # average_deal 15% (275 000); b2b: revenue 50%, pipeline 20% (3 x plan), meetings 15%, p2d 15%.
+        _scheme(schemes, "transactional", "\nmax_total: 60%   # low, so that it binds\n"
+                                          "guarantee: { months: 3, share: 50%, recoverable: yes }\n")
+        _scheme(schemes, "b2b-long-cycle", "\nguarantee:\n  months: 2\n  share: 40%\n")
+
+        # ---- 2026-11 (30 days), no true-ups, opening balances from a file -------------------
+        nov = t / "nov"
+        _write(nov / "employees.csv", EMP, [
+            "E01,A,transactional,100000,2020-01-01,",
+            "E02,B,transactional,100000,2026-11-16,",
+            "E03,C,transactional,90000,2026-11-10,",
+            "E04,D,transactional,100000,2026-10-01,",
+            "E05,E,transactional,100000,2026-09-15,",
+            "E08,H,b2b-long-cycle,120000,2026-09-20,",
+            "E09,I,transactional,100000,2020-01-01,2026-10-31",
+            "E10,J,transactional,100000,2026-08-16,",
+            "E11,K,transactional,100000,2026-08-16,",
+        ])
+        _write(nov / "plans.csv", PLAN, [f"{e},2026-11,revenue,1000000" for e in
+                                         ("E01", "E02", "E03", "E04", "E05", "E08", "E10", "E11")])
+        _write(nov / "deals.csv", DEAL, [
+            "D1,E01,2026-11-01,2026-11-10,won,proposal,2000000,yes,",
+            "D2,E02,2026-11-16,2026-11-20,won,proposal,2000000,yes,",
+            "D4,E04,2026-11-01,2026-11-10,won,proposal,2000000,yes,",
+            "D5,E05,2026-11-01,2026-11-10,won,proposal,1000000,yes,",
+            "D5r,E05,2026-11-01,2026-11-10,won,proposal,500000,yes,2026-11-25",
+            "D10,E10,2026-11-01,2026-11-10,won,proposal,300000,yes,",
+            *[f"D11{i},E11,2026-11-01,2026-11-1{i},won,proposal,100000,yes," for i in range(8)],
+        ])
+        _write(nov / "adjustments.csv", ADJ, [
+            "E01,2026-11,-100.50,correction,agreed,CFO,,",
+            "E02,2026-11,500,one_off,welcome,CFO,,",
+            "E03,2026-11,1000,guarantee,as agreed at hiring,CFO,,internal",
+            "E05,2026-11,-2000,clawback,refund,CFO,D5r,",
+            "E08,2026-11,10.01,other,rounding,CFO,,",
+            "E09,2026-11,1234.56,correction,last pay,CFO,,",
+            "E01,2026-10,999,one_off,another period: ignored,CFO,,",
+        ])
+        _write(t / "opening.csv", "employee_id,balance", ["E04,5000", "E05,20000", "E10,40000", "E11,40000"])
+        rows = close(schemes, Period("2026-11"), nov, [], {None: t / "opening.csv"})
+        expect(rows, {
+            # Cap binds. revenue 2M/1M -> 1.3: 100000*40%*1.3 = 52000; average 2M/275k -> 1.3:
+            # 100000*15%*1.3 = 19500; deals 1/30 and calls 0: 0. bonus 71500; cap 100000*60% = 60000:
+            # cap line -11500; correction -100.50; amount 59899.50. Hired 2020: balance 0.
+            "E01": "E01,transactional,71500.00,-11500.00,0.00,0.00,0.00,-11600.50,59899.50,0.00",
+            # Cap binds prorated: 15 of 30 days: 26000 + 9750 = 35750; cap 60000*15/30 = 30000:
+            # -5750; minimum 50000*15/30 = 25000 < 30000: no top-up; one_off +500.
+            "E02": "E02,transactional,35750.00,-5750.00,0.00,0.00,0.00,-5250.00,30500.00,0.00",
+            # Top-up in a partial month: 21 days (10..30), no deals: bonus 0; minimum
+            # 90000*50%*21/30 = 31500; the table's guarantee +1000 is not part of the balance.
+            "E03": "E03,transactional,0.00,0.00,31500.00,0.00,0.00,32500.00,32500.00,31500.00",
+            # Recovery limited by the balance: after cap 60000, level 50000, excess 10000,
+            # balance 5000: -5000, closing 0.
+            "E04": "E04,transactional,71500.00,-11500.00,0.00,-5000.00,0.00,-16500.00,55000.00,0.00",
+            # Recovery limited by the level; the refunded deal D5r is not won: revenue 1M/1M -> 1:
+            # 40000 + 19500 = 59500 (with D5r it would be 71500); cap 60000 does not bind;
+            # 59500 - 50000 = 9500 < 20000: -9500, closing 10500; clawback -2000.
+            "E05": "E05,transactional,59500.00,0.00,0.00,-9500.00,0.00,-11500.00,48000.00,10500.00",
+            # Not recoverable, no max_total: window 2026-09-20..2026-11-19, 19 guaranteed days:
+            # 120000*40%*19/30 = 30400; other +10.01; no balance column.
+            "E08": "E08,b2b-long-cycle,0.00,0.00,30400.00,0.00,0.00,30410.01,30410.01,",
+            # Left before the period: bonus 0, the correction is still paid.
+            "E09": "E09,transactional,0.00,0.00,0.00,0.00,0.00,1234.56,1234.56,0.00",
+            # Window 2026-08-16..2026-11-15: 15 guaranteed days, minimum 25000; average 300k/275k
+            # = 12/11 -> 1 + 1.5/11 = 25/22: 15000*25/22 = 17045.4545 -> 17045.45; revenue 0.3 -> 0;
+            # top-up 7954.55, and so no recovery although the balance is 40000: 47954.55.
+            "E10": "E10,transactional,17045.45,0.00,7954.55,0.00,0.00,7954.55,25000.00,47954.55",
+            # Between the minimum (25000) and the level (50000): revenue 800k/1M = 0.8 -> 32000,
+            # average 100k -> 0: neither a top-up nor a recovery; the balance stays 40000.
+            "E11": "E11,transactional,32000.00,0.00,0.00,0.00,0.00,0.00,32000.00,40000.00",
+        }, "2026-11 with opening balances")
+
+        # ---- a true-up of 2026-10 (31 days) in 2026-11 ------------------------------------
+        oct_, nov2 = t / "oct", t / "nov2"
+        _write(oct_ / "employees.csv", EMP, [
+            "E06,F,transactional,100000,2020-01-01,",
+            "E07,G,transactional,62000,2026-10-20,",
+            "E12,L,transactional,100000,2020-01-01,",
+        ])
+        _write(oct_ / "plans.csv", PLAN, ["E06,2026-10,revenue,1000000", "E07,2026-10,revenue,500000",
+                                          "E12,2026-10,revenue,1000000"])
+        _write(oct_ / "deals.csv", DEAL, [
+            "D6,E06,2026-10-01,2026-10-20,won,proposal,1000000,yes,",
+            "D7,E07,2026-10-20,,open,proposal,550000,yes,",
+            "D12,E12,2026-10-01,2026-10-15,won,proposal,1000000,yes,",
+        ])
+        _write(oct_ / "adjustments.csv", ADJ, ["E06,2026-10,500,one_off,paid in October,CFO,,"])
+        _write(nov2 / "employees.csv", EMP, [
+            "E06,F,transactional,100000,2020-01-01,",
+            "E07,G,transactional,62000,2026-10-20,",
+            "E13,M,transactional,60000,2026-11-01,",
+        ])
+        _write(nov2 / "plans.csv", PLAN, ["E06,2026-10,revenue,1000000", "E06,2026-11,revenue,1000000",
+                                          "E07,2026-10,revenue,500000", "E07,2026-11,revenue,500000",
+                                          "E13,2026-11,revenue,1000000"])
+        _write(nov2 / "deals.csv", DEAL, [
+            "D6,E06,2026-10-01,2026-10-20,won,proposal,1000000,yes,2026-11-05",
+            "D6b,E06,2026-11-01,2026-11-12,won,proposal,1000000,yes,",
+            "D7,E07,2026-10-20,2026-10-25,won,proposal,550000,yes,",
+        ])
+        _write(nov2 / "adjustments.csv", ADJ, ["E06,2026-11,100,correction,agreed,CFO,,",
+                                               "E06,2026-10,500,one_off,paid in October,CFO,,"])
+        warnings: list[str] = []
+        rows = close(schemes, Period("2026-11"), nov2, [(Period("2026-10"), oct_)], {}, warnings.append)
+        expect(rows, {
+            # October as recorded: 40000 + 19500 = 59500 (cap 60000*31/31 does not bind); today D6
+            # is refunded: 0. true_up -59500 (October's one_off is not recomputed). November:
+            # D6b: 59500; correction +100: amount 100.
+            "E06": "E06,transactional,59500.00,0.00,0.00,0.00,-59500.00,-59400.00,100.00,0.00",
+            # October as recorded: 12 days (20..31), nothing won: top-up 62000*50%*12/31 = 12000,
+            # closing 12000. Today D7 (550k) was won on 10-25: revenue 1.1 -> 1.15:
+            # 62000*12/31*40%*1.15 = 11040; average 2 -> 1.3: 24000*15%*1.3 = 4680; bonus 15720;
+            # cap 62000*60%*12/31 = 14400: -1320; no top-up; closing 0. true_up 14400 - 12000 = 2400.
+            # November opens on the recomputed 0 (not the recorded 12000): top-up 31000, closing 31000.
+            "E07": "E07,transactional,0.00,0.00,31000.00,0.00,2400.00,33400.00,33400.00,31000.00",
+            # Not on October's roster: no true-up; hired 11-01, nothing won: 60000*50% = 30000.
+            "E13": "E13,transactional,0.00,0.00,30000.00,0.00,0.00,30000.00,30000.00,30000.00",
+        }, "2026-11 with the true-up of 2026-10")
+        assert len(warnings) == 1 and "E12 was paid 59500.00 in 2026-10" in warnings[0], warnings
+        checks += 1
+
+        # ---- two true-ups in one run: 2026-09 (30 days) and 2026-10, each as it was recorded ----
+        sep3, oct3, nov3 = t / "sep3", t / "oct3", t / "nov3"
+        for folder, plans, deals in (
+            (sep3, ["E20,2026-09,revenue,400000"], ["D20s,E20,2026-09-21,,open,proposal,400000,yes,"]),
+            (oct3, ["E20,2026-09,revenue,400000", "E20,2026-10,revenue,1000000"],
+             ["D20s,E20,2026-09-21,,open,proposal,400000,yes,",
+              "D20o,E20,2026-10-01,2026-10-10,won,proposal,1000000,yes,"]),
+            (nov3, ["E20,2026-09,revenue,400000", "E20,2026-10,revenue,1000000", "E20,2026-11,revenue,1000000"],
+             ["D20s,E20,2026-09-21,2026-09-25,won,proposal,400000,yes,",
+              "D20o,E20,2026-10-01,2026-10-10,won,proposal,1000000,yes,"]),
+        ):
+            _write(folder / "employees.csv", EMP, ["E20,N,transactional,60000,2026-09-21,"])
+            _write(folder / "plans.csv", PLAN, plans)
+            _write(folder / "deals.csv", DEAL, deals)
+        rows = close(schemes, Period("2026-11"), nov3, [(Period("2026-10"), oct3), (Period("2026-09"), sep3)], {})
+        expect(rows, {
+            # September as recorded: 10 days (21..30), nothing won: top-up 60000*50%*10/30 = 10000,
+            # closing 10000. October as recorded opens on it: revenue 1M/1M -> 60000*40% = 24000,
+            # average -> 60000*15%*1.3 = 11700, bonus 35700 (cap 36000 does not bind); level 30000:
+            # recovery -5700, closing 4300; recorded 35700 - 5700 = 30000.
+            # Today D20s was won on 09-25: September: 60000*10/30*40%*1 = 8000 + 20000*15%*1.3 = 3900:
+            # 11900 (cap 12000, minimum 10000: no line), closing 0: true-up 11900 - 10000 = +1900.
+            # October reopens on that 0: no recovery, 35700: true-up 35700 - 30000 = +5700.
+            # November opens on 0: nothing won, top-up 30000; adjustments 30000 + 7600.
+            "E20": "E20,transactional,0.00,0.00,30000.00,0.00,7600.00,37600.00,37600.00,30000.00",
+        }, "2026-11 with the true-ups of 2026-09 and 2026-10")
+
+        # ---- refusals --------------------------------------------------------------------------
+        bad = t / "bad"
+        _write(bad / "employees.csv", EMP, ["E01,A,transactional,100000,2020-01-01,"])
+        _write(bad / "plans.csv", PLAN, [])
+        _write(bad / "deals.csv", DEAL, [])
+        _write(bad / "adjustments.csv", ADJ, [
+            "E01,2026-11,250,clawback,x,CFO,,",        # row 2
+            "E01,2026-11,-1,one_off,x,CFO,,",          # row 3
+            "E01,2026-11,-1,guarantee,x,CFO,,",        # row 4
+            "E01,2026-11,0,correction,x,CFO,,",        # row 5
+            "E01,2026-11,1.005,other,x,CFO,,",         # row 6
+            "E99,2026-11,1,other,x,CFO,,",             # row 7
+            "E01,2026-11,1,bonus,x,CFO,,",             # row 8
+            "E01,2026-11,1,other,,,,",                 # row 9
+            "E01,2026-13,1,other,x,CFO,,",             # row 10
+            "E01,2026-12,-5,one_off,,,,",              # another period: ignored
+        ])
+        problems = refused(lambda: close(schemes, Period("2026-11"), bad, [], {}),
+                           "row 2, column amount: \"250\": a clawback is negative",
+                           "row 3, column amount: \"-1\": a one_off is positive",
+                           "row 4, column amount: \"-1\": a guarantee is positive",
+                           "row 5, column amount: \"0\" is 0",
+                           "row 6, column amount: \"1.005\" has more than 2 decimals",
+                           "row 7, column employee_id: \"E99\" is not on the roster",
+                           "row 8, column kind: \"bonus\"",
+                           "row 9, column reason: empty",
+                           "row 9, column approved_by: empty",
+                           "row 10, column period: \"2026-13\" is not a month")
+        assert len(problems) == 10, problems
+        odd = t / "odd"
+        _scheme(odd, "transactional", "\nmax_totl: 150%\n")
+        refused(lambda: read_scheme_rules(odd), "scheme-level key \"max_totl\" is not one")
+        odd2 = t / "odd2"
+        _scheme(odd2, "transactional", "\nguarantee: { months: 3, share: 50%, recoverble: yes }\n")
+        refused(lambda: read_scheme_rules(odd2), "guarantee: \"recoverble: yes\" not understood")
+        refused(lambda: close(schemes, Period("2026-11"), nov2, [(Period("2026-11"), oct_)], {}),
+                "--true-up 2026-11: not a period before 2026-11")
+    print(f"close self-test: {checks} checks passed")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
 # Command line
 # ---------------------------------------------------------------------------------------------
 
 USAGE = """usage: crosscheck.py CSV_FOLDER YYYY-MM [--breakdown]
-       crosscheck.py compare CSV_FOLDER YYYY-MM[..YYYY-MM] CANDIDATE [--current SCHEME]"""
+       crosscheck.py compare CSV_FOLDER YYYY-MM[..YYYY-MM] CANDIDATE [--current SCHEME]
+       crosscheck.py close --schemes DIR --period YYYY-MM --data CSV_FOLDER
+                           [--true-up YYYY-MM=CSV_FOLDER ...] [--opening [YYYY-MM=]FILE ...]
+       crosscheck.py close --self-test [--keep NEW_FOLDER]"""
+
+
+def main_close(argv: list[str]) -> int:
+    if argv == ["--self-test"]:
+        return self_test()
+    if len(argv) == 3 and argv[:2] == ["--self-test", "--keep"]:
+        return self_test(Path(argv[2]))
+    opts: dict[str, str] = {}
+    true_ups: list[tuple[Period, Path]] = []
+    openings: dict[str | None, Path] = {}
+    it = iter(argv)
+    try:
+        for a in it:
+            if a in ("--schemes", "--period", "--data") and a not in opts:
+                v = next(it, None)
+                if v is None:
+                    raise ValueError(f"{a} needs a value")
+                opts[a] = v
+            elif a == "--true-up":
+                key, sep, folder = (next(it, None) or "").partition("=")
+                if not sep or not folder:
+                    raise ValueError("--true-up needs YYYY-MM=CSV_FOLDER")
+                true_ups.append((Period(key.strip()), Path(folder)))
+            elif a == "--opening":
+                v = next(it, None) or ""
+                key, sep, file = v.partition("=")
+                if sep and re.fullmatch(r"\d{4}-\d{2}", key.strip()):
+                    openings[Period(key.strip()).key] = Path(file)
+                elif v:
+                    openings[None] = Path(v)
+                else:
+                    raise ValueError("--opening needs [YYYY-MM=]FILE")
+            else:
+                raise ValueError(f"unexpected argument {a!r}")
+        if len(opts) != 3:
+            raise ValueError("--schemes, --period and --data are required")
+        period = Period(opts["--period"])
+    except ValueError as e:
+        print(f"crosscheck: {e}\n{USAGE}", file=sys.stderr)
+        return 2
+    try:
+        rows = close(Path(opts["--schemes"]), period, Path(opts["--data"]), true_ups, openings)
+    except BadInput as e:
+        for p in bounded(e.problems):
+            print(f"crosscheck: {p}", file=sys.stderr)
+        return 2
+    w = csv.writer(sys.stdout, lineterminator="\n")
+    w.writerow(CLOSE_HEADER)
+    for r in rows:
+        w.writerow(r.csv())
+    return 0
 
 
 def main_compare(argv: list[str]) -> int:
@@ -647,6 +1452,8 @@ def main_compare(argv: list[str]) -> int:
 def main(argv: list[str]) -> int:
     if len(argv) > 1 and argv[1] == "compare":
         return main_compare(argv[2:])
+    if len(argv) > 1 and argv[1] == "close":
+        return main_close(argv[2:])
     args = [a for a in argv[1:] if not a.startswith("--")]
     flags = {a for a in argv[1:] if a.startswith("--")}
     if len(args) != 2 or flags - {"--breakdown"}:
