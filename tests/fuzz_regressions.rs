@@ -177,6 +177,7 @@ fn xlsx_case(name: &str) {
 
 /// Every saved input has a test below: a file added without one would never be run.
 const CASES: &[&str] = &[
+    "run-plans-a-lone-utf8-lead-byte.csv",
     "xlsx-cell-column-huge.xlsx",
     "xlsx-cell-column-overflow.xlsx",
     "xlsx-dimension-reversed.xlsx",
@@ -226,6 +227,15 @@ fn xlsx_dimension_reversed() {
 
 fn xlsx_cell_column_huge() {
     xlsx_case("xlsx-cell-column-huge.xlsx");
+}
+
+/// A plans.csv of the one byte `F0` (a UTF-8 lead byte with nothing after it): sniffed as a
+/// legacy encoding, then src/data/encoding.rs `Decoded` called the decoder again after it had
+/// been told the input ended, when the CSV reader read on: encoding_rs panics ("Must not use a
+/// decoder that has finished"). Found by the whole-run target.
+#[test]
+fn run_plans_a_lone_utf8_lead_byte() {
+    run_case("plans", "run-plans-a-lone-utf8-lead-byte.csv");
 }
 
 #[test]

@@ -150,6 +150,9 @@ pub struct Decoded<R: Read> {
     start: usize,
     end: usize,
     done: bool,
+    /// The decoder was told the input ended and took all of it: it must not be called again
+    /// (encoding_rs panics), however often the caller reads on after the end.
+    finished: bool,
     skip: usize,
     /// Decoded bytes that did not fit the caller's buffer.
     pending: [u8; 4],
@@ -166,6 +169,7 @@ impl<R: Read> Decoded<R> {
             start: 0,
             end: 0,
             done: false,
+            finished: false,
             skip: found.bom,
             pending: [0; 4],
             pending_at: 0,
@@ -198,6 +202,9 @@ impl<R: Read> Read for Decoded<R> {
             return Ok(n);
         }
         loop {
+            if self.finished {
+                return Ok(0);
+            }
             if self.start == self.end && !self.done {
                 let n = self.inner.read(&mut self.input)?;
                 self.start = 0;
@@ -207,9 +214,10 @@ impl<R: Read> Read for Decoded<R> {
             // A decoded character takes at most 4 bytes: ask for room enough for one.
             if out.len() < 4 {
                 let mut tmp = [0u8; 4];
-                let (_, read, written, _) =
+                let (result, read, written, _) =
                     decoder.decode_to_utf8(&self.input[self.start..self.end], &mut tmp, self.done);
                 self.start += read;
+                self.finished = self.done && result == encoding_rs::CoderResult::InputEmpty;
                 let n = written.min(out.len());
                 out[..n].copy_from_slice(&tmp[..n]);
                 self.pending = tmp;
@@ -220,9 +228,10 @@ impl<R: Read> Read for Decoded<R> {
                 }
                 continue;
             }
-            let (_, read, written, _) =
+            let (result, read, written, _) =
                 decoder.decode_to_utf8(&self.input[self.start..self.end], out, self.done);
             self.start += read;
+            self.finished = self.done && result == encoding_rs::CoderResult::InputEmpty;
             if written > 0 || (self.done && self.start == self.end) {
                 return Ok(written);
             }
@@ -279,6 +288,37 @@ mod tests {
             out.extend_from_slice(&buf[..n]);
         }
         (out, found.name)
+    }
+
+    /// Found by fuzzing: a lone UTF-8 lead byte is sniffed as a legacy encoding; a reader that
+    /// reads on after the end must get 0, not the decoder's "finished" panic.
+    #[test]
+    fn reading_on_after_the_end_gives_nothing() {
+        for bytes in [&b"\xf0"[..], b"\xcf\xf0\xe8\xe2\xe5\xf2", b""] {
+            for step in [1, 3, 64] {
+                let mut sniff = Sniff::default();
+                sniff.feed(bytes);
+                let found = sniff.finish();
+                let mut r = Decoded::new(bytes, found);
+                let mut buf = vec![0u8; step];
+                let mut out = Vec::new();
+                loop {
+                    let n = r.read(&mut buf).unwrap();
+                    if n == 0 {
+                        break;
+                    }
+                    out.extend_from_slice(&buf[..n]);
+                }
+                for _ in 0..3 {
+                    assert_eq!(r.read(&mut buf).unwrap(), 0);
+                }
+                assert_eq!(
+                    out,
+                    decode(bytes).0.as_ref(),
+                    "{bytes:?} in steps of {step}"
+                );
+            }
+        }
     }
 
     #[test]
