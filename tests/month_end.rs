@@ -645,3 +645,25 @@ fn several_closed_months_are_trued_up_in_one_run() {
     let v = run(&["verify", &case.s("novout")], case.tmp.path());
     assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
 }
+
+#[test]
+fn a_hand_edited_final_run_is_not_built_on() {
+    let case = Case::new();
+    case.october();
+    case.november_data();
+    let path = case.p("oct/run.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let edited = text.replacen(
+        "\"closing_balance\": \"25806.45\"",
+        "\"closing_balance\": \"lots\"",
+        1,
+    );
+    assert_ne!(edited, text);
+    std::fs::write(&path, edited).unwrap();
+    let o = case.run("nov", "2026-11", "novout", &["--previous", &case.s("oct")]);
+    assert_eq!(o.code, 2, "{}", o.stdout);
+    insta::assert_snapshot!(o.stderr, @r#"
+    error: 1 problem in the input; nothing was written:
+      [TMP]/oct/run.json: employee "E4": guarantee closing_balance "lots" is not an amount
+    "#);
+}

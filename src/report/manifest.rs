@@ -648,6 +648,23 @@ impl Manifest {
                     ));
                 }
             }
+            if let Some(g) = &e.guarantee {
+                for (what, a) in [
+                    ("minimum", &g.minimum),
+                    ("opening_balance", &g.opening_balance),
+                    ("top_up", &g.top_up),
+                    ("recovered", &g.recovered),
+                    ("closing_balance", &g.closing_balance),
+                ] {
+                    if !amount_ok(a) {
+                        out.push(format!(
+                            "employee {}: guarantee {what} {} is not an amount",
+                            quoted(&e.employee_id),
+                            quoted(a)
+                        ));
+                    }
+                }
+            }
             for l in &e.lines {
                 if l.to_line().is_none() {
                     out.push(format!(
