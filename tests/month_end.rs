@@ -225,7 +225,7 @@ fn a_refunded_deal_is_trued_up_in_the_next_month() {
     insta::assert_snapshot!(o.stdout, @r"
     2026-11: 4 employees, total 58125.00 KZT
     close:    bonus 87500.00 KZT, adjustments -29375.00 KZT (3 lines, sheet Adjustments)
-    true-up:  2026-10 recomputed from the final run [TMP]/oct: 1 employees, -68875.00 KZT
+    true-up:  2026-10 recomputed from the final run [TMP]/oct: 1 employee, -68875.00 KZT
     balances: carried from the final run of 2026-10 ([TMP]/oct)
     payroll:  [TMP]/novout/payroll.csv
     workbook: [TMP]/novout/payouts.xlsx

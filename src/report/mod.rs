@@ -256,12 +256,14 @@ pub fn run_summary(run: &RunResult, out: &std::path::Path, labels: &Labels) -> S
             s += &format!("{}: {n} employees, total {totals}\n", run.period);
             if lines > 0 {
                 s += &format!(
-                    "close:    bonus {bonus}, adjustments {adjustments} ({lines} lines, sheet Adjustments)\n"
+                    "close:    bonus {bonus}, adjustments {adjustments} ({lines} line{}, sheet Adjustments)\n",
+                    if lines == 1 { "" } else { "s" }
                 );
             }
             for (p, dir, k, sum) in &true_ups {
                 s += &format!(
-                    "true-up:  {p} recomputed from the final run {dir}: {k} employees, {sum}\n"
+                    "true-up:  {p} recomputed from the final run {dir}: {k} employee{}, {sum}\n",
+                    if *k == 1 { "" } else { "s" }
                 );
             }
             if let Some(p) = &run.close.previous {
