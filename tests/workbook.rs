@@ -132,6 +132,26 @@ fn compute_observed() -> RunResult {
     result
 }
 
+/// The month-end close fixture (tests/fixtures/close-mini), October, final, balances from
+/// zero: a cap, a guarantee top-up, adjustments of every kind.
+fn compute_close_mini() -> RunResult {
+    incentive::close::compute(
+        incentive::close::Inputs {
+            schemes_dir: Path::new("tests/fixtures/close-mini/schemes"),
+            data: Path::new("tests/fixtures/close-mini/data"),
+            mapping: None,
+        },
+        Period::parse("2026-10").unwrap(),
+        &incentive::close::Close {
+            previous: None,
+            from_zero: true,
+            true_ups: vec![],
+            current_rules: false,
+        },
+    )
+    .expect("close-mini October is valid input")
+}
+
 fn payouts(result: &RunResult, lang: Lang) -> Vec<u8> {
     let payroll = incentive::report::payroll_csv(result).unwrap();
     incentive::report::payouts_xlsx(
@@ -251,7 +271,14 @@ fn every_sheet_read_back() {
     let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,
-        ["Summary", "Breakdown", "Flags", "Data report", "Audit"]
+        [
+            "Summary",
+            "Breakdown",
+            "Adjustments",
+            "Flags",
+            "Data report",
+            "Audit"
+        ]
     );
     for (name, _) in &sheets {
         let one: Sheets = sheets.iter().filter(|(n, _)| n == name).cloned().collect();
@@ -276,13 +303,18 @@ fn formulas_only_where_the_engine_writes_them() {
     let cols =
         |letters: &[&str]| -> BTreeSet<String> { letters.iter().map(|s| s.to_string()).collect() };
     let expected: BTreeMap<&str, BTreeSet<String>> = [
-        // attainment n, amount n (4 KPI slots), total; the scheme/team totals block in D
+        // attainment n, amount n (4 KPI slots), bonus, adjustments, amount; the scheme/team
+        // totals blocks' bonus, adjustments and amount in D, E, F
         (
             "Summary",
-            cols(&["D", "I", "J", "L", "M", "O", "P", "R", "S", "T"]),
+            cols(&[
+                "D", "E", "F", "I", "J", "L", "M", "O", "P", "R", "S", "T", "U", "V",
+            ]),
         ),
         // share, attainment, amount
         ("Breakdown", cols(&["J", "N", "R"])),
+        // no lines in the reference period: no formulas
+        ("Adjustments", cols(&[])),
         // attainment (from the Breakdown)
         ("Flags", cols(&["F"])),
         // the rows-read check
@@ -403,6 +435,7 @@ fn russian_labels() {
         [
             "Сводка",
             "Расшифровка",
+            "Корректировки",
             "Отметки",
             "Отчёт о данных",
             "Аудит"
@@ -595,7 +628,9 @@ fn libreoffice_recalculates_to_the_cached_values() {
     let observed_sheets = read_sheets(&observed);
     let mapped = payouts(&compute_mapped(), Lang::En);
     let mapped_sheets = read_sheets(&mapped);
-    let files: [(&str, &Sheets, Vec<u8>); 6] = [
+    let close = payouts(&compute_close_mini(), Lang::En);
+    let close_sheets = read_sheets(&close);
+    let files: [(&str, &Sheets, Vec<u8>); 7] = [
         ("payouts.xlsx", &reference, payouts(&compute(), Lang::En)),
         (
             "wrong-cache.xlsx",
@@ -606,6 +641,7 @@ fn libreoffice_recalculates_to_the_cached_values() {
         ("two-currencies.xlsx", &two_currencies, two),
         ("observed.xlsx", &observed_sheets, observed),
         ("mapped.xlsx", &mapped_sheets, mapped),
+        ("close-mini.xlsx", &close_sheets, close),
     ];
     let mut paths: Vec<PathBuf> = files
         .iter()
@@ -616,8 +652,9 @@ fn libreoffice_recalculates_to_the_cached_values() {
         })
         .collect();
     let halves = half_cent_cases();
-    paths.push(input.join("half-cents.xlsx"));
-    std::fs::write(&paths[6], half_cent_workbook(&halves)).unwrap();
+    let halves_path = input.join("half-cents.xlsx");
+    std::fs::write(&halves_path, half_cent_workbook(&halves)).unwrap();
+    paths.push(halves_path);
     let out = libreoffice_recalc(work.path(), &paths);
 
     let formulas: usize = reference
