@@ -162,3 +162,216 @@ fn october_workbook_summary_adjustments_and_audit() {
         render(&sheets, "Audit", |r| audit_rows.contains(&r))
     );
 }
+
+fn index_of(run: &RunResult, id: &str) -> usize {
+    run.employees
+        .iter()
+        .position(|e| e.employee.id == id)
+        .unwrap_or_else(|| panic!("{id} is in close-mini"))
+}
+
+#[test]
+fn october_statement_texts_show_the_lines_and_the_balance() {
+    let run = october();
+    let en = context(Lang::En);
+    for id in ["E1", "E3", "E4"] {
+        let text = incentive::report::statement::statement_text(&run, index_of(&run, id), &en);
+        insta::assert_snapshot!(format!("statement_text_{id}"), text);
+    }
+    let ru = context(Lang::Ru);
+    let mut run = run;
+    incentive::report::localize(&mut run, &ru.labels);
+    let text = incentive::report::statement::statement_text(&run, index_of(&run, "E4"), &ru);
+    insta::assert_snapshot!("statement_text_E4_ru", text);
+}
+
+/// Every XML part of an xlsx file, as text.
+fn xml_parts(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes.to_vec())).expect("an xlsx is a zip");
+    let mut all = String::new();
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).unwrap();
+        if entry.name().unwrap().ends_with(".xml") {
+            entry.read_to_string(&mut all).unwrap();
+        }
+    }
+    all
+}
+
+#[test]
+fn a_statement_never_shows_finances_note_or_who_approved() {
+    let run = october();
+    for lang in [Lang::En, Lang::Ru] {
+        let cx = context(lang);
+        let files = incentive::report::statements(&run, &cx).unwrap();
+        for (i, e) in run.employees.iter().enumerate() {
+            let xml = xml_parts(&files[i].1);
+            let text = incentive::report::statement::statement_text(&run, i, &cx);
+            // The text says what the workbook says: every text cell of it is in the text.
+            let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(files[i].1.clone())).unwrap();
+            let range = wb.worksheet_range(&wb.sheet_names()[0]).unwrap();
+            for cell in range.used_cells() {
+                if let Data::String(t) = cell.2
+                    && !["chart data", "100% line", "данные диаграммы", "линия 100%"]
+                        .contains(&t.as_str())
+                {
+                    assert!(
+                        text.contains(t.as_str()),
+                        "{}: {t:?} in {text}",
+                        e.employee.id
+                    );
+                }
+            }
+            for line in &e.payout.lines {
+                // The employee's own reason is there (so the search reads the right text) …
+                if !line.reason.is_empty() {
+                    assert!(
+                        xml.contains(&line.reason),
+                        "{}: {}",
+                        e.employee.id,
+                        line.reason
+                    );
+                    assert!(
+                        text.contains(&line.reason),
+                        "{}: {}",
+                        e.employee.id,
+                        line.reason
+                    );
+                }
+                // … finance's note and approver never.
+                for secret in [&line.note, &line.approved_by] {
+                    if !secret.is_empty() {
+                        assert!(
+                            !xml.contains(secret.as_str()),
+                            "{}: {secret}",
+                            e.employee.id
+                        );
+                        assert!(
+                            !text.contains(secret.as_str()),
+                            "{}: {secret}",
+                            e.employee.id
+                        );
+                    }
+                }
+            }
+        }
+    }
+    // E3's clawback carries a note: it is in the workbook, not in E3's statement.
+    let e3 = index_of(&run, "E3");
+    let note = "refund confirmed by accounting on 2026-10-28";
+    assert!(
+        run.employees[e3]
+            .payout
+            .lines
+            .iter()
+            .any(|l| l.note == note)
+    );
+    let files = incentive::report::statements(&run, &context(Lang::En)).unwrap();
+    assert!(!xml_parts(&files[e3].1).contains(note));
+    assert!(xml_parts(&payouts(&run, Lang::En)).contains(note));
+}
+
+/// The close-mini October run written final by the binary, and the November run that trues it
+/// up after deal D1 was refunded: (the temporary folder, October's run folder, November's).
+fn november() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let (oct, nov, data) = (
+        tmp.path().join("x"),
+        tmp.path().join("y"),
+        tmp.path().join("data"),
+    );
+    let o = common::run(
+        &[
+            "run",
+            "--data",
+            DATA,
+            "--schemes",
+            SCHEMES,
+            "--period",
+            "2026-10",
+            "--previous",
+            "none",
+            "--final",
+            "--out",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([oct.display().to_string()])
+        .collect::<Vec<_>>(),
+        tmp.path(),
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    common::copy_dir(&common::crate_path(DATA), &data);
+    let deals = std::fs::read_to_string(data.join("deals.csv")).unwrap();
+    let mut refunded = 0;
+    let deals: String = deals
+        .lines()
+        .map(|l| {
+            if l.starts_with("D1,") {
+                // refunded_on is the last column, empty in October.
+                assert!(l.ends_with(','), "{l}");
+                refunded += 1;
+                format!("{l}2026-11-05\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    assert_eq!(refunded, 1);
+    std::fs::write(data.join("deals.csv"), deals).unwrap();
+    let adjustments = std::fs::read_to_string(data.join("adjustments.csv")).unwrap();
+    let kept: String = adjustments
+        .lines()
+        .filter(|l| !l.contains(",2026-10,"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(data.join("adjustments.csv"), kept).unwrap();
+    let o = common::run(
+        &[
+            "run".to_string(),
+            "--data".into(),
+            data.display().to_string(),
+            "--schemes".into(),
+            SCHEMES.into(),
+            "--period".into(),
+            "2026-11".into(),
+            "--true-up".into(),
+            oct.display().to_string(),
+            "--out".into(),
+            nov.display().to_string(),
+        ],
+        tmp.path(),
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    (tmp, oct, nov)
+}
+
+#[test]
+fn november_true_up_in_the_adjustments_sheet_and_the_audit() {
+    let (tmp, _oct, nov) = november();
+    let bytes = std::fs::read(nov.join("payouts.xlsx")).unwrap();
+    let sheets = read_sheets(&bytes);
+    let clean = |s: String| s.replace(&tmp.path().display().to_string(), "[TMP]");
+    insta::assert_snapshot!(
+        "november_adjustments",
+        clean(render(&sheets, "Adjustments", |_| true))
+    );
+    // The Audit names the October run it trues up (and takes the balances from), with the
+    // SHA-256 of that run.json, and the rules it was recomputed with.
+    let audit = clean(render(&sheets, "Audit", |_| true));
+    let sha = incentive::results::sha256_file(&tmp.path().join("x/run.json")).unwrap();
+    for expected in [
+        "\"previous final run (2026-10)\"".to_string(),
+        "\"[TMP]/x\"".into(),
+        format!("{sha:?}"),
+        "\"final run trued up (2026-10)\"".into(),
+        "\"recomputed with the rules recorded in its run.json\"".into(),
+    ] {
+        assert!(audit.contains(&expected), "{expected} in {audit}");
+    }
+    assert!(!audit.contains("started at zero"), "{audit}");
+    // E1's statement shows the true-up's causes; E4's the balance growing.
+    let text = std::fs::read(nov.join("statements/E1.xlsx")).unwrap();
+    assert!(xml_parts(&text).contains("2026-10 recomputed: revenue: actual changed"));
+}

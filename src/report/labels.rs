@@ -409,13 +409,14 @@ const TABLE: &[(&str, &str)] = &[
     ),
     // statement: lines and the guarantee
     ("your payout", "ваша выплата"),
+    ("guarantee", "гарантия"),
     (
         "Guaranteed minimum for your first {months}: {share} of your target bonus, from {from} to {until}.",
         "Гарантированный минимум на первые {months}: {share} вашего целевого бонуса, с {from} по {until}.",
     ),
     (
-        "This period the minimum is {minimum} for {days}; your bonus after the cap was topped up by {top_up}.",
-        "В этом периоде минимум {minimum} за {days}; бонус после ограничения дополнен на {top_up}.",
+        "This period the minimum is {minimum} for {days}; your bonus was topped up by {top_up}.",
+        "В этом периоде минимум {minimum} за {days}; бонус дополнен на {top_up}.",
     ),
     (
         "This period the minimum is {minimum} for {days}; your bonus reached it, no top-up was needed.",
