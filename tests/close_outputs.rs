@@ -349,7 +349,7 @@ fn november() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
 
 #[test]
 fn november_true_up_in_the_adjustments_sheet_and_the_audit() {
-    let (tmp, _oct, nov) = november();
+    let (tmp, oct, nov) = november();
     let bytes = std::fs::read(nov.join("payouts.xlsx")).unwrap();
     let sheets = read_sheets(&bytes);
     let clean = |s: String| s.replace(&tmp.path().display().to_string(), "[TMP]");
@@ -371,7 +371,31 @@ fn november_true_up_in_the_adjustments_sheet_and_the_audit() {
         assert!(audit.contains(&expected), "{expected} in {audit}");
     }
     assert!(!audit.contains("started at zero"), "{audit}");
-    // E1's statement shows the true-up's causes; E4's the balance growing.
+    // E1's statement shows the true-up's causes.
     let text = std::fs::read(nov.join("statements/E1.xlsx")).unwrap();
     assert!(xml_parts(&text).contains("2026-10 recomputed: revenue: actual changed"));
+    // Recomputed with the current schemes, the Audit says so.
+    let run = compute(
+        Inputs {
+            schemes_dir: Path::new(SCHEMES),
+            data: &tmp.path().join("data"),
+            mapping: None,
+        },
+        Period::parse("2026-11").unwrap(),
+        &Close {
+            previous: None,
+            from_zero: false,
+            true_ups: vec![oct],
+            current_rules: true,
+        },
+    )
+    .unwrap();
+    let audit = render(&read_sheets(&payouts(&run, Lang::En)), "Audit", |_| true);
+    assert!(
+        audit.contains(
+            "\"recomputed with the current schemes (--rules current), not the recorded ones\""
+        ),
+        "{audit}"
+    );
+    assert!(!audit.contains("rules recorded"), "{audit}");
 }

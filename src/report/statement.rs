@@ -1,11 +1,13 @@
 //! `statements/<employee_id>.xlsx`: each employee's own bonus statement, and nothing about anyone
 //! else.
 //!
-//! A statement is built once per employee as a [`Statement`] (header, KPI table, one
-//! plain-language line per KPI, the source rows behind every metric) and then rendered either as a
+//! A statement is built once per employee as a [`Statement`] (header, KPI table, the payout's
+//! lines besides the bonus and the guarantee's balance, one plain-language line per KPI, the
+//! source rows behind every metric) and then rendered either as a
 //! workbook ([`statements`]) or as text for a terminal ([`statement_text`]); the two never compute
 //! anything on their own. The only thing a statement says about other people is the employee's
-//! place among those employed on the same scheme, as a number.
+//! place among those employed on the same scheme, as a number. A payout line shows its kind,
+//! reason, reference and amount, never who approved it or finance's note.
 //!
 //! Values are shown in their metric's unit ([`units::unit()`]) and amounts with the currency's
 //! code (`1 250 000 KZT`), with a decimal comma in Russian. Printed, the statement sheet fills
@@ -339,11 +341,7 @@ type PayoutRows = (Vec<String>, Vec<Vec<Val>>, Vec<(String, Val)>);
 /// The employee's own payout lines: kind in words, reason (a scheme line in words), reference,
 /// amount; then bonus, adjustments and what is paid. Never `approved_by` or `note`: those are
 /// finance's.
-fn payout_lines(
-    e: &EmployeeResult,
-    scheme: &Scheme,
-    l: &Labels,
-) -> PayoutRows {
+fn payout_lines(e: &EmployeeResult, scheme: &Scheme, l: &Labels) -> PayoutRows {
     let p = &e.payout;
     if p.lines.is_empty() {
         return (Vec::new(), Vec::new(), Vec::new());

@@ -424,4 +424,116 @@ mod tests {
             Unit::Ratio
         );
     }
+
+    #[test]
+    fn scheme_lines_in_words() {
+        use crate::payout::{CapState, GuaranteeState, Line};
+        let d = |s: &str| Decimal::from_str(s).unwrap();
+        let date = |s: &str| chrono::NaiveDate::from_str(s).unwrap();
+        let scheme = crate::scheme::parse_str(
+            std::path::Path::new("s.yaml"),
+            "currency: KZT\ncurve: standard\nmax_total: 100%\nguarantee: { months: 3, share: 50%, recoverable: yes }\nmetrics:\n  m: { count: deals }\nkpis:\n  - { id: k, weight: 100%, metric: m, target: 5 }\n",
+        )
+        .unwrap();
+        let line = |kind: Kind, amount: &str| Line {
+            kind,
+            amount: d(amount),
+            reason: String::new(),
+            approved_by: String::new(),
+            reference: String::new(),
+            note: String::new(),
+            origin: Origin::Scheme,
+        };
+        let guarantee = GuaranteeState {
+            from: date("2026-10-12"),
+            until: date("2027-01-11"),
+            days: 20,
+            minimum: d("25806.45"),
+            recoverable: true,
+            opening: d("31548.39"),
+            top_up: d("0"),
+            recovered: d("20000"),
+            closing: d("11548.39"),
+        };
+        let payout = Payout::new(
+            d("108125.00"),
+            vec![],
+            Some(CapState {
+                share: d("1"),
+                limit: d("100000.00"),
+            }),
+            Some(guarantee),
+        )
+        .unwrap();
+        let words = |kind: Kind, lang: Lang| {
+            let l = line(kind, "1");
+            (
+                line_reason(&l, &payout, &scheme, lang),
+                line_source(&l, &payout, &scheme, lang),
+            )
+        };
+        assert_eq!(
+            words(Kind::Cap, Lang::En),
+            (
+                "cut to the cap of 100% of target bonus (100 000.00)".to_string(),
+                "scheme rule (max_total 100%)".to_string()
+            )
+        );
+        assert_eq!(
+            words(Kind::Guarantee, Lang::En),
+            (
+                "guaranteed minimum 50% of target bonus for 20 days of 2026-10-12..2027-01-11: 25 806.45".to_string(),
+                "scheme rule (guarantee 50% for 3 months from 2026-10-12)".to_string()
+            )
+        );
+        assert_eq!(
+            words(Kind::GuaranteeRecovery, Lang::En).0,
+            "guarantee recovered: balance 31 548.39 → 11 548.39"
+        );
+        assert_eq!(
+            words(Kind::Cap, Lang::Ru).0,
+            "уменьшено до предела 100% целевого бонуса (100 000,00)"
+        );
+        assert_eq!(
+            words(Kind::Guarantee, Lang::Ru),
+            (
+                "гарантированный минимум 50% целевого бонуса за 20 дней периода гарантии 2026-10-12..2027-01-11: 25 806,45".to_string(),
+                "правило схемы (гарантия 50% на 3 месяца с 2026-10-12)".to_string()
+            )
+        );
+        assert_eq!(
+            words(Kind::GuaranteeRecovery, Lang::Ru).0,
+            "возврат гарантии: остаток 31 548,39 → 11 548,39"
+        );
+        // A table row's and a true-up's reason are shown as written; their sources name the
+        // row and the run.
+        let mut row = line(Kind::Clawback, "-20000");
+        row.reason = "Deal D20 refunded".into();
+        row.origin = Origin::Table {
+            place: "adjustments.csv".into(),
+            row: 4,
+        };
+        assert_eq!(
+            line_reason(&row, &payout, &scheme, Lang::Ru),
+            "Deal D20 refunded"
+        );
+        assert_eq!(
+            line_source(&row, &payout, &scheme, Lang::En),
+            "adjustments.csv, row 4"
+        );
+        row.origin = Origin::TrueUp {
+            period: crate::period::Period::parse("2026-10").unwrap(),
+            run: "/tmp/x".into(),
+        };
+        assert_eq!(
+            line_source(&row, &payout, &scheme, Lang::En),
+            "true-up of 2026-10 (final run /tmp/x)"
+        );
+        assert_eq!(months(1, Lang::En), "1 month");
+        assert_eq!(months(5, Lang::Ru), "5 месяцев");
+        assert_eq!(
+            kind_words(Kind::OneOff, &Labels::new(Lang::Ru)),
+            "разовая выплата"
+        );
+    }
 }

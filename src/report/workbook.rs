@@ -1,16 +1,25 @@
 //! `payouts.xlsx`: the workbook finance signs off and an auditor re-checks.
 //!
-//! Five sheets:
-//! - **Summary**: one row per employee (KPI slots `KPI n / attainment n / amount n`, total, flags),
-//!   a totals row, and totals per scheme and per team below;
+//! Six sheets (seven with candidate schemes: **Observation**):
+//! - **Summary**: one row per employee (KPI slots `KPI n / attainment n / amount n`, bonus,
+//!   adjustments, amount, flags), a totals row per currency, and totals per scheme and per team
+//!   below, each of the bonus, the adjustments and the amount. The bonus is the KPI amounts'
+//!   `ROUND(SUM(…))`, the adjustments the employee's lines on the Adjustments sheet
+//!   (`ROUND(SUMIF(…))` by employee_id), the amount — what payroll pays — `ROUND(bonus+adjustments)`;
 //! - **Breakdown**: one row per employee × KPI with everything that makes the amount: target
 //!   bonus, days employed, proration, weight, actual, target, attainment, band, curve segment,
 //!   factor, amount, source rows and flags; actuals and targets in the metric's unit
 //!   ([`super::units::unit()`]: money in the scheme's currency, ratios as percentages);
+//! - **Adjustments**: every line of every payout besides the bonus (the scheme's cap and
+//!   guarantee, true-ups, the adjustments table's rows), one row each in employee_id order, with
+//!   its kind, reason, approver, reference, finance's note and where it comes from; "none this
+//!   period" when there are none; below, each employee's guarantee and its balance;
 //! - **Flags**: every flag with its reason, and every warning of the run;
 //! - **Data report**: what was read from each input table, and a check that every row read is
 //!   accounted for;
-//! - **Audit**: version, period, command, input files with SHA-256, totals and a control check.
+//! - **Audit**: version, period, command, totals, controls of payroll.csv's amount, bonus and
+//!   adjustments columns against the Summary, the final runs the close builds on (with the
+//!   SHA-256 of each run.json), and the input files with SHA-256.
 //!
 //! Amounts stay live: a Breakdown amount is `=ROUND(target bonus*proration*weight*factor,2)` over
 //! the cells of its row, attainment is `=actual/target`, Summary cells refer to the Breakdown and
