@@ -163,6 +163,23 @@ fn october_workbook_summary_adjustments_and_audit() {
     );
 }
 
+#[test]
+fn october_workbook_in_russian() {
+    let run = october();
+    let sheets = read_sheets(&payouts(&run, Lang::Ru));
+    insta::assert_snapshot!(
+        "october_adjustments_ru",
+        render(&sheets, "Корректировки", |_| true)
+    );
+    let audit_rows: Vec<u32> = rows_where(&sheets, "Аудит", |s| {
+        s.contains("контроль") || s.contains("гарант") || s.contains("расчёты")
+    });
+    insta::assert_snapshot!(
+        "october_audit_ru",
+        render(&sheets, "Аудит", |r| audit_rows.contains(&r))
+    );
+}
+
 fn index_of(run: &RunResult, id: &str) -> usize {
     run.employees
         .iter()

@@ -152,6 +152,59 @@ fn compute_close_mini() -> RunResult {
     .expect("close-mini October is valid input")
 }
 
+/// November of the close fixture truing up its final October after deal D1 was refunded (and
+/// October's adjustments rows dropped): a true-up line, and a guarantee with an opening balance.
+fn compute_close_november() -> RunResult {
+    let tmp = tempfile::tempdir().unwrap();
+    let (oct, data) = (tmp.path().join("x"), tmp.path().join("data"));
+    let mut cx = Context::new(Labels::new(Lang::En), COMMAND.into());
+    cx.final_run = true;
+    for (path, bytes) in incentive::report::run_files(&compute_close_mini(), &cx).unwrap() {
+        let path = oct.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    common::copy_dir(Path::new("tests/fixtures/close-mini/data"), &data);
+    let deals = std::fs::read_to_string(data.join("deals.csv")).unwrap();
+    let deals: String = deals
+        .lines()
+        .map(|l| match l.strip_prefix("D1,") {
+            Some(_) => format!("{l}2026-11-05\n"),
+            None => format!("{l}\n"),
+        })
+        .collect();
+    std::fs::write(data.join("deals.csv"), deals).unwrap();
+    let adjustments = std::fs::read_to_string(data.join("adjustments.csv")).unwrap();
+    let kept: String = adjustments
+        .lines()
+        .filter(|l| !l.contains(",2026-10,"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(data.join("adjustments.csv"), kept).unwrap();
+    let result = incentive::close::compute(
+        incentive::close::Inputs {
+            schemes_dir: Path::new("tests/fixtures/close-mini/schemes"),
+            data: &data,
+            mapping: None,
+        },
+        Period::parse("2026-11").unwrap(),
+        &incentive::close::Close {
+            previous: None,
+            from_zero: false,
+            true_ups: vec![oct],
+            current_rules: false,
+        },
+    )
+    .expect("close-mini November is valid input");
+    let kinds: Vec<&str> = result
+        .employees
+        .iter()
+        .flat_map(|e| e.payout.lines.iter().map(|l| l.kind.code()))
+        .collect();
+    assert_eq!(kinds, ["true_up", "guarantee"]);
+    result
+}
+
 fn payouts(result: &RunResult, lang: Lang) -> Vec<u8> {
     let payroll = incentive::report::payroll_csv(result).unwrap();
     incentive::report::payouts_xlsx(
@@ -630,7 +683,9 @@ fn libreoffice_recalculates_to_the_cached_values() {
     let mapped_sheets = read_sheets(&mapped);
     let close = payouts(&compute_close_mini(), Lang::En);
     let close_sheets = read_sheets(&close);
-    let files: [(&str, &Sheets, Vec<u8>); 7] = [
+    let november = payouts(&compute_close_november(), Lang::En);
+    let november_sheets = read_sheets(&november);
+    let files: [(&str, &Sheets, Vec<u8>); 8] = [
         ("payouts.xlsx", &reference, payouts(&compute(), Lang::En)),
         (
             "wrong-cache.xlsx",
@@ -642,6 +697,7 @@ fn libreoffice_recalculates_to_the_cached_values() {
         ("observed.xlsx", &observed_sheets, observed),
         ("mapped.xlsx", &mapped_sheets, mapped),
         ("close-mini.xlsx", &close_sheets, close),
+        ("close-mini-true-up.xlsx", &november_sheets, november),
     ];
     let mut paths: Vec<PathBuf> = files
         .iter()
