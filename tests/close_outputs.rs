@@ -416,3 +416,74 @@ fn november_true_up_in_the_adjustments_sheet_and_the_audit() {
     );
     assert!(!audit.contains("rules recorded"), "{audit}");
 }
+
+/// An adjustments row's text that looks like a formula is written as text in the workbook and
+/// the statement: the Adjustments sheet's only formulas are the guarantees' closing balances.
+#[test]
+fn formula_looking_reasons_stay_text() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    common::copy_dir(&common::crate_path(DATA), &data);
+    let text = std::fs::read_to_string(data.join("adjustments.csv")).unwrap();
+    let text = text
+        .replace(
+            "September meetings were miscounted",
+            "\"=HYPERLINK(\"\"http://x\"\",\"\"click\"\")\"",
+        )
+        .replace("two meetings of 2026-09-29 missing from the CRM", "-2+3")
+        .replace(",Head of sales,,\n", ",@SUM(A1),+1,\n");
+    std::fs::write(data.join("adjustments.csv"), text).unwrap();
+    let run = compute(
+        Inputs {
+            schemes_dir: Path::new(SCHEMES),
+            data: &data,
+            mapping: None,
+        },
+        Period::parse("2026-10").unwrap(),
+        &Close {
+            from_zero: true,
+            ..Close::default()
+        },
+    )
+    .unwrap();
+    let sheets = read_sheets(&payouts(&run, Lang::En));
+    let cells = &sheets.iter().find(|(n, _)| n == "Adjustments").unwrap().1;
+    let seen: Vec<&str> = cells
+        .values()
+        .filter_map(|(v, f)| match v {
+            Data::String(s)
+                if [
+                    "=HYPERLINK(\"http://x\",\"click\")",
+                    "-2+3",
+                    "@SUM(A1)",
+                    "+1",
+                ]
+                .contains(&s.as_str()) =>
+            {
+                assert_eq!(f, &None, "{s}");
+                Some(s.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    // E1's reason and note, and both of E2's October rows' approver and reference.
+    assert_eq!(seen.len(), 6, "{seen:?}");
+    let formulas: Vec<String> = cells
+        .iter()
+        .filter(|(_, (_, f))| f.is_some())
+        .map(|((r, c), _)| format!("{}{}", column_name(*c), r + 1))
+        .collect();
+    assert_eq!(formulas, ["K12"]);
+    let i = index_of(&run, "E1");
+    let statement = incentive::report::statements(&run, &context(Lang::En)).unwrap();
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(statement[i].1.clone())).unwrap();
+    let name = wb.sheet_names()[0].clone();
+    let f = wb.worksheet_formula(&name).unwrap();
+    assert_eq!(f.used_cells().filter(|c| !c.2.is_empty()).count(), 0);
+    let values = wb.worksheet_range(&name).unwrap();
+    assert!(
+        values
+            .used_cells()
+            .any(|c| c.2 == &Data::String("=HYPERLINK(\"http://x\",\"click\")".into()))
+    );
+}
