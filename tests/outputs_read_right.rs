@@ -369,7 +369,14 @@ fn every_payouts_sheet_prints_on_a4_fit_to_width_with_its_header_repeated() {
     let run = reference();
     let bytes = payouts(&run, Lang::En);
     let workbook = part(&bytes, "xl/workbook.xml");
-    let names = ["Summary", "Breakdown", "Flags", "'Data report'", "Audit"];
+    let names = [
+        "Summary",
+        "Breakdown",
+        "Adjustments",
+        "Flags",
+        "'Data report'",
+        "Audit",
+    ];
     for (i, name) in names.iter().enumerate() {
         let sheet = part(&bytes, &format!("xl/worksheets/sheet{}.xml", i + 1));
         let setup = elements(&sheet, "pageSetup");

@@ -132,6 +132,79 @@ fn compute_observed() -> RunResult {
     result
 }
 
+/// The month-end close fixture (tests/fixtures/close-mini), October, final, balances from
+/// zero: a cap, a guarantee top-up, adjustments of every kind.
+fn compute_close_mini() -> RunResult {
+    incentive::close::compute(
+        incentive::close::Inputs {
+            schemes_dir: Path::new("tests/fixtures/close-mini/schemes"),
+            data: Path::new("tests/fixtures/close-mini/data"),
+            mapping: None,
+        },
+        Period::parse("2026-10").unwrap(),
+        &incentive::close::Close {
+            previous: None,
+            from_zero: true,
+            true_ups: vec![],
+            current_rules: false,
+        },
+    )
+    .expect("close-mini October is valid input")
+}
+
+/// November of the close fixture truing up its final October after deal D1 was refunded (and
+/// October's adjustments rows dropped): a true-up line, and a guarantee with an opening balance.
+fn compute_close_november() -> RunResult {
+    let tmp = tempfile::tempdir().unwrap();
+    let (oct, data) = (tmp.path().join("x"), tmp.path().join("data"));
+    let mut cx = Context::new(Labels::new(Lang::En), COMMAND.into());
+    cx.final_run = true;
+    for (path, bytes) in incentive::report::run_files(&compute_close_mini(), &cx).unwrap() {
+        let path = oct.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    common::copy_dir(Path::new("tests/fixtures/close-mini/data"), &data);
+    let deals = std::fs::read_to_string(data.join("deals.csv")).unwrap();
+    let deals: String = deals
+        .lines()
+        .map(|l| match l.strip_prefix("D1,") {
+            Some(_) => format!("{l}2026-11-05\n"),
+            None => format!("{l}\n"),
+        })
+        .collect();
+    std::fs::write(data.join("deals.csv"), deals).unwrap();
+    let adjustments = std::fs::read_to_string(data.join("adjustments.csv")).unwrap();
+    let kept: String = adjustments
+        .lines()
+        .filter(|l| !l.contains(",2026-10,"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(data.join("adjustments.csv"), kept).unwrap();
+    let result = incentive::close::compute(
+        incentive::close::Inputs {
+            schemes_dir: Path::new("tests/fixtures/close-mini/schemes"),
+            data: &data,
+            mapping: None,
+        },
+        Period::parse("2026-11").unwrap(),
+        &incentive::close::Close {
+            previous: None,
+            from_zero: false,
+            true_ups: vec![oct],
+            current_rules: false,
+        },
+    )
+    .expect("close-mini November is valid input");
+    let kinds: Vec<&str> = result
+        .employees
+        .iter()
+        .flat_map(|e| e.payout.lines.iter().map(|l| l.kind.code()))
+        .collect();
+    assert_eq!(kinds, ["true_up", "guarantee"]);
+    result
+}
+
 fn payouts(result: &RunResult, lang: Lang) -> Vec<u8> {
     let payroll = incentive::report::payroll_csv(result).unwrap();
     incentive::report::payouts_xlsx(
@@ -251,7 +324,14 @@ fn every_sheet_read_back() {
     let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,
-        ["Summary", "Breakdown", "Flags", "Data report", "Audit"]
+        [
+            "Summary",
+            "Breakdown",
+            "Adjustments",
+            "Flags",
+            "Data report",
+            "Audit"
+        ]
     );
     for (name, _) in &sheets {
         let one: Sheets = sheets.iter().filter(|(n, _)| n == name).cloned().collect();
@@ -276,13 +356,18 @@ fn formulas_only_where_the_engine_writes_them() {
     let cols =
         |letters: &[&str]| -> BTreeSet<String> { letters.iter().map(|s| s.to_string()).collect() };
     let expected: BTreeMap<&str, BTreeSet<String>> = [
-        // attainment n, amount n (4 KPI slots), total; the scheme/team totals block in D
+        // attainment n, amount n (4 KPI slots), bonus, adjustments, amount; the scheme/team
+        // totals blocks' bonus, adjustments and amount in D, E, F
         (
             "Summary",
-            cols(&["D", "I", "J", "L", "M", "O", "P", "R", "S", "T"]),
+            cols(&[
+                "D", "E", "F", "I", "J", "L", "M", "O", "P", "R", "S", "T", "U", "V",
+            ]),
         ),
         // share, attainment, amount
         ("Breakdown", cols(&["J", "N", "R"])),
+        // no lines in the reference period: no formulas
+        ("Adjustments", cols(&[])),
         // attainment (from the Breakdown)
         ("Flags", cols(&["F"])),
         // the rows-read check
@@ -403,6 +488,7 @@ fn russian_labels() {
         [
             "Сводка",
             "Расшифровка",
+            "Корректировки",
             "Отметки",
             "Отчёт о данных",
             "Аудит"
@@ -595,7 +681,11 @@ fn libreoffice_recalculates_to_the_cached_values() {
     let observed_sheets = read_sheets(&observed);
     let mapped = payouts(&compute_mapped(), Lang::En);
     let mapped_sheets = read_sheets(&mapped);
-    let files: [(&str, &Sheets, Vec<u8>); 6] = [
+    let close = payouts(&compute_close_mini(), Lang::En);
+    let close_sheets = read_sheets(&close);
+    let november = payouts(&compute_close_november(), Lang::En);
+    let november_sheets = read_sheets(&november);
+    let files: [(&str, &Sheets, Vec<u8>); 8] = [
         ("payouts.xlsx", &reference, payouts(&compute(), Lang::En)),
         (
             "wrong-cache.xlsx",
@@ -606,6 +696,8 @@ fn libreoffice_recalculates_to_the_cached_values() {
         ("two-currencies.xlsx", &two_currencies, two),
         ("observed.xlsx", &observed_sheets, observed),
         ("mapped.xlsx", &mapped_sheets, mapped),
+        ("close-mini.xlsx", &close_sheets, close),
+        ("close-mini-true-up.xlsx", &november_sheets, november),
     ];
     let mut paths: Vec<PathBuf> = files
         .iter()
@@ -616,8 +708,9 @@ fn libreoffice_recalculates_to_the_cached_values() {
         })
         .collect();
     let halves = half_cent_cases();
-    paths.push(input.join("half-cents.xlsx"));
-    std::fs::write(&paths[6], half_cent_workbook(&halves)).unwrap();
+    let halves_path = input.join("half-cents.xlsx");
+    std::fs::write(&halves_path, half_cent_workbook(&halves)).unwrap();
+    paths.push(halves_path);
     let out = libreoffice_recalc(work.path(), &paths);
 
     let formulas: usize = reference

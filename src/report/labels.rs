@@ -304,6 +304,135 @@ const TABLE: &[(&str, &str)] = &[
     ("path", "путь"),
     ("scheme file", "файл схемы"),
     ("data file", "файл данных"),
+    // the month-end close: payout lines, the Adjustments sheet, statements
+    ("cap on the bonus", "ограничение бонуса"),
+    ("guarantee top-up", "доплата до гарантии"),
+    ("guarantee recovery", "возврат гарантии"),
+    ("true-up of a closed period", "перерасчёт закрытого периода"),
+    ("correction", "корректировка"),
+    ("one-off payment", "разовая выплата"),
+    ("clawback", "удержание"),
+    ("other", "прочее"),
+    (
+        "cut to the cap of {share} of target bonus ({limit})",
+        "уменьшено до предела {share} целевого бонуса ({limit})",
+    ),
+    (
+        "guaranteed minimum {share} of target bonus for {days} of {from}..{until}: {minimum}",
+        "гарантированный минимум {share} целевого бонуса за {days} периода гарантии {from}..{until}: {minimum}",
+    ),
+    (
+        "guarantee recovered: balance {opening} → {closing}",
+        "возврат гарантии: остаток {opening} → {closing}",
+    ),
+    (
+        "guarantee {share} for {months} from {from}",
+        "гарантия {share} на {months} с {from}",
+    ),
+    ("scheme rule ({rule})", "правило схемы ({rule})"),
+    (
+        "true-up of {period} (final run {run})",
+        "перерасчёт {period} (итоговый расчёт {run})",
+    ),
+    ("{place}, row {row}", "{place}, строка {row}"),
+    ("Adjustments", "Корректировки"),
+    ("bonus", "бонус"),
+    ("adjustments", "корректировки"),
+    ("to be paid", "к выплате"),
+    ("kind", "вид"),
+    ("code", "код"),
+    ("approved_by", "кем одобрено"),
+    ("reference", "ссылка"),
+    ("note", "примечание"),
+    (
+        "no adjustments this period: every payout is its bonus",
+        "в этом периоде корректировок нет: каждая выплата равна бонусу",
+    ),
+    ("guarantees", "гарантии"),
+    ("guarantee from", "гарантия с"),
+    ("guarantee until", "гарантия по"),
+    ("guaranteed days", "дней гарантии"),
+    ("minimum", "минимум"),
+    ("recoverable", "возвратная"),
+    ("opening balance", "остаток на начало"),
+    ("top-up", "доплата"),
+    ("recovered", "возвращено"),
+    ("closing balance", "остаток на конец"),
+    ("bonus total", "итого бонусов"),
+    ("adjustments total", "итого корректировок"),
+    ("payroll.csv bonus sum", "сумма bonus в payroll.csv"),
+    (
+        "payroll.csv adjustments sum",
+        "сумма adjustments в payroll.csv",
+    ),
+    (
+        "the bonus column of payroll.csv, added up",
+        "сумма столбца bonus в payroll.csv",
+    ),
+    (
+        "the adjustments column of payroll.csv, added up",
+        "сумма столбца adjustments в payroll.csv",
+    ),
+    (
+        "bonus control: payroll.csv bonus sum = Summary bonus total",
+        "контроль бонусов: сумма bonus в payroll.csv = итог бонусов сводки",
+    ),
+    (
+        "adjustments control: payroll.csv adjustments sum = Summary adjustments total",
+        "контроль корректировок: сумма adjustments в payroll.csv = итог корректировок сводки",
+    ),
+    (
+        "runs this close builds on",
+        "расчёты, на которых основано закрытие",
+    ),
+    (
+        "previous final run ({period})",
+        "предыдущий итоговый расчёт ({period})",
+    ),
+    (
+        "final run trued up ({period})",
+        "пересчитанный итоговый расчёт ({period})",
+    ),
+    ("guarantee balances", "остатки гарантий"),
+    ("rules", "правила"),
+    (
+        "guarantee balances started at zero (--previous none)",
+        "остатки гарантий начаты с нуля (--previous none)",
+    ),
+    (
+        "recomputed with the rules recorded in its run.json",
+        "пересчитан по правилам, записанным в его run.json",
+    ),
+    (
+        "recomputed with the current schemes (--rules current), not the recorded ones",
+        "пересчитан по текущим схемам (--rules current), а не по записанным",
+    ),
+    // statement: lines and the guarantee
+    ("your payout", "ваша выплата"),
+    ("guarantee", "гарантия"),
+    (
+        "Guaranteed minimum for your first {months}: {share} of your target bonus, from {from} to {until}.",
+        "Гарантированный минимум на первые {months}: {share} вашего целевого бонуса, с {from} по {until}.",
+    ),
+    (
+        "This period the minimum is {minimum} for {days}; your bonus was topped up by {top_up}.",
+        "В этом периоде минимум {minimum} за {days}; бонус дополнен на {top_up}.",
+    ),
+    (
+        "This period the minimum is {minimum} for {days}; your bonus reached it, no top-up was needed.",
+        "В этом периоде минимум {minimum} за {days}; бонус его достиг, доплата не понадобилась.",
+    ),
+    (
+        "The top-ups are recovered from later pay above the guaranteed level; you always keep that level.",
+        "Доплаты возвращаются из будущих выплат сверх гарантированного уровня; этот уровень всегда остаётся у вас.",
+    ),
+    (
+        "balance to recover before this period",
+        "остаток к возврату до этого периода",
+    ),
+    ("top-up this period", "доплата в этом периоде"),
+    ("recovered this period", "возвращено в этом периоде"),
+    ("balance still to recover", "остаток к возврату"),
 ];
 
 #[derive(Debug, Clone, Copy, Default)]

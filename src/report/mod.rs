@@ -119,13 +119,27 @@ pub fn payroll_csv_from(period: &str, rows: &[PayrollRow], parts: bool) -> Resul
 /// payroll.csv's amounts added up per currency, read back from its bytes, and why not, when a
 /// row cannot be read.
 pub fn payroll_sums(bytes: &[u8]) -> (std::collections::BTreeMap<String, Decimal>, Option<String>) {
+    payroll_column_sums(bytes, "amount")
+}
+
+/// payroll.csv's column `column` (`amount`, `bonus`, `adjustments`, found by its header)
+/// added up per currency, read back from its bytes, and why not, when it cannot be read.
+pub fn payroll_column_sums(
+    bytes: &[u8],
+    column: &str,
+) -> (std::collections::BTreeMap<String, Decimal>, Option<String>) {
     let mut sums = std::collections::BTreeMap::new();
     let mut reader = csv::Reader::from_reader(bytes);
+    let headers = reader.headers().ok().cloned();
+    let find = |name: &str| headers.as_ref()?.iter().position(|c| c == name);
+    let (Some(currency_col), Some(col)) = (find("currency"), find(column)) else {
+        return (sums, Some(format!("payroll.csv has no column {column}")));
+    };
     for (i, record) in reader.records().enumerate() {
         let row = i + 2;
         let parsed = record.ok().and_then(|r| {
-            let amount = r.get(5)?.parse::<Decimal>().ok()?;
-            Some((r.get(4)?.to_string(), amount))
+            let amount = r.get(col)?.parse::<Decimal>().ok()?;
+            Some((r.get(currency_col)?.to_string(), amount))
         });
         let Some((currency, amount)) = parsed else {
             return (sums, Some(format!("payroll.csv row {row} cannot be read")));

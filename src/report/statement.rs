@@ -1,11 +1,13 @@
 //! `statements/<employee_id>.xlsx`: each employee's own bonus statement, and nothing about anyone
 //! else.
 //!
-//! A statement is built once per employee as a [`Statement`] (header, KPI table, one
-//! plain-language line per KPI, the source rows behind every metric) and then rendered either as a
+//! A statement is built once per employee as a [`Statement`] (header, KPI table, the payout's
+//! lines besides the bonus and the guarantee's balance, one plain-language line per KPI, the
+//! source rows behind every metric) and then rendered either as a
 //! workbook ([`statements`]) or as text for a terminal ([`statement_text`]); the two never compute
 //! anything on their own. The only thing a statement says about other people is the employee's
-//! place among those employed on the same scheme, as a number.
+//! place among those employed on the same scheme, as a number. A payout line shows its kind,
+//! reason, reference and amount, never who approved it or finance's note.
 //!
 //! Values are shown in their metric's unit ([`units::unit()`]) and amounts with the currency's
 //! code (`1 250 000 KZT`), with a decimal comma in Russian. Printed, the statement sheet fills
@@ -64,6 +66,15 @@ pub struct Statement {
     pub total: Decimal,
     /// One plain-language line per KPI (a single line when not employed in the period).
     pub lines: Vec<String>,
+    /// The payout's lines besides the bonus (kind in words, reason, reference, amount; never
+    /// who approved them or finance's note), and then bonus, adjustments, to be paid. Both
+    /// empty when the payout is the bonus alone.
+    pub payout_columns: Vec<String>,
+    pub payout_lines: Vec<Vec<Val>>,
+    pub payout_parts: Vec<(String, Val)>,
+    /// The employee's guarantee in plain words, and for a recoverable one its balance.
+    pub guarantee: Vec<String>,
+    pub balance: Vec<(String, Val)>,
     /// The source rows behind each aggregate metric the KPIs read.
     pub sections: Vec<Section>,
 }
@@ -219,6 +230,12 @@ pub fn build(run: &RunResult, index: usize, cx: &Context) -> Statement {
         ),
         (l.get("total").to_string(), Val::Money(e.score.total)),
     ];
+    // With lines besides the bonus, what is paid is not the KPI total: say both.
+    if !e.payout.lines.is_empty() {
+        header.pop();
+        header.push((l.get("bonus").to_string(), Val::Money(e.payout.bonus)));
+        header.push((l.get("to be paid").to_string(), Val::Money(e.payout.amount)));
+    }
     // KPIs in observation: shown so people get used to the number before it counts.
     if e.score.kpis.iter().any(|k| k.observed) {
         header.push((
@@ -296,6 +313,8 @@ pub fn build(run: &RunResult, index: usize, cx: &Context) -> Statement {
         ));
     }
 
+    let (payout_columns, payout_lines, payout_parts) = payout_lines(e, scheme, l);
+    let (guarantee, balance) = guarantee_words(e, scheme, &f, l);
     Statement {
         lang: l.lang,
         employed,
@@ -307,8 +326,112 @@ pub fn build(run: &RunResult, index: usize, cx: &Context) -> Statement {
         kpis,
         total: e.score.total,
         lines,
+        payout_columns,
+        payout_lines,
+        payout_parts,
+        guarantee,
+        balance,
         sections: sections(scheme, e, l),
     }
+}
+
+/// A statement's payout table: its columns, its rows, and the (label, amount) pairs below it.
+type PayoutRows = (Vec<String>, Vec<Vec<Val>>, Vec<(String, Val)>);
+
+/// The employee's own payout lines: kind in words, reason (a scheme line in words), reference,
+/// amount; then bonus, adjustments and what is paid. Never `approved_by` or `note`: those are
+/// finance's.
+fn payout_lines(e: &EmployeeResult, scheme: &Scheme, l: &Labels) -> PayoutRows {
+    let p = &e.payout;
+    if p.lines.is_empty() {
+        return (Vec::new(), Vec::new(), Vec::new());
+    }
+    let columns = l.all(&["kind", "reason", "reference", "amount"]);
+    let rows = p
+        .lines
+        .iter()
+        .map(|line| {
+            vec![
+                Val::Text(units::kind_words(line.kind, l).to_string()),
+                Val::Text(units::line_reason(line, p, scheme, l.lang)),
+                if line.reference.is_empty() {
+                    Val::Empty
+                } else {
+                    Val::Text(line.reference.clone())
+                },
+                Val::Money(line.amount),
+            ]
+        })
+        .collect();
+    let parts = vec![
+        (l.get("bonus").to_string(), Val::Money(p.bonus)),
+        (l.get("adjustments").to_string(), Val::Money(p.adjustments)),
+        (l.get("to be paid").to_string(), Val::Money(p.amount)),
+    ];
+    (columns, rows, parts)
+}
+
+/// The employee's guarantee in plain words (its window, this period's minimum and top-up), and
+/// for a recoverable one the balance: before the period, topped up, recovered, still to recover.
+fn guarantee_words(
+    e: &EmployeeResult,
+    scheme: &Scheme,
+    f: &Fmt,
+    l: &Labels,
+) -> (Vec<String>, Vec<(String, Val)>) {
+    let (Some(g), Some(rule)) = (&e.payout.guarantee, &scheme.guarantee) else {
+        return (Vec::new(), Vec::new());
+    };
+    let mut words = vec![fill(
+        l.get("Guaranteed minimum for your first {months}: {share} of your target bonus, from {from} to {until}."),
+        &[
+            ("months", &units::months(rule.months, l.lang)),
+            ("share", &f.pct_plain(rule.share)),
+            ("from", &g.from.to_string()),
+            ("until", &g.until.to_string()),
+        ],
+    )];
+    if g.days > 0 {
+        let template = if g.top_up.is_zero() {
+            "This period the minimum is {minimum} for {days}; your bonus reached it, no top-up was needed."
+        } else {
+            "This period the minimum is {minimum} for {days}; your bonus was topped up by {top_up}."
+        };
+        words.push(fill(
+            l.get(template),
+            &[
+                ("minimum", &f.money(g.minimum)),
+                ("days", &units::days(g.days, l.lang)),
+                ("top_up", &f.money(g.top_up)),
+            ],
+        ));
+    }
+    if !g.recoverable {
+        return (words, Vec::new());
+    }
+    words.push(
+        l.get("The top-ups are recovered from later pay above the guaranteed level; you always keep that level.")
+            .to_string(),
+    );
+    let balance = vec![
+        (
+            l.get("balance to recover before this period").to_string(),
+            Val::Money(g.opening),
+        ),
+        (
+            l.get("top-up this period").to_string(),
+            Val::Money(g.top_up),
+        ),
+        (
+            l.get("recovered this period").to_string(),
+            Val::Money(g.recovered),
+        ),
+        (
+            l.get("balance still to recover").to_string(),
+            Val::Money(g.closing),
+        ),
+    ];
+    (words, balance)
 }
 
 /// The plain-language line of one KPI: how the actual compares with the target and what it pays.
@@ -675,6 +798,36 @@ pub fn statement_text(run: &RunResult, employee_index: usize, cx: &Context) -> S
     render_text(&build(run, employee_index, cx), &cx.labels)
 }
 
+/// The payout's lines, its parts and the guarantee, as text.
+fn render_payout_text(st: &Statement, f: &Fmt, l: &Labels) -> String {
+    let mut out = String::new();
+    let pairs = |out: &mut String, pairs: &[(String, Val)]| {
+        let w = pairs
+            .iter()
+            .map(|(k, _)| k.chars().count())
+            .max()
+            .unwrap_or(0);
+        for (k, v) in pairs {
+            let value = val_text(f, v);
+            let fill = " ".repeat(w - k.chars().count());
+            *out += &format!("  {k}{fill}  {value}\n");
+        }
+    };
+    if !st.payout_lines.is_empty() {
+        out += &format!("\n{}\n", l.get("your payout"));
+        out += &text_table(f, &st.payout_columns, &st.payout_lines, None, "  ");
+        pairs(&mut out, &st.payout_parts);
+    }
+    if !st.guarantee.is_empty() {
+        out += &format!("\n{}\n", l.get("guarantee"));
+        for w in &st.guarantee {
+            out += &format!("  {w}\n");
+        }
+        pairs(&mut out, &st.balance);
+    }
+    out
+}
+
 fn render_text(st: &Statement, l: &Labels) -> String {
     let f = Fmt::new(st.lang, &st.currency);
     let mut out = format!("{}\n\n", st.title);
@@ -694,6 +847,7 @@ fn render_text(st: &Statement, l: &Labels) -> String {
     total[0] = Val::Text(l.get("total").to_string());
     total[8] = Val::Money(st.total);
     out += &text_table(&f, &st.kpi_columns, &rows, Some(&total), "  ");
+    out += &render_payout_text(st, &f, l);
     out += &format!("\n{}\n", l.get("explanation"));
     for line in &st.lines {
         out += &format!("  {line}\n");
@@ -895,6 +1049,39 @@ fn render_xlsx(
     total[8] = Val::Money(st.total);
     write_table(&mut ws, &mut r, &fm, &st.kpi_columns, &rows, Some(&total))?;
     r += 1;
+    // The payout's lines and parts, then the guarantee: amounts in column D, under the lines'.
+    if !st.payout_lines.is_empty() {
+        ws.write_string_with_format(r, 0, l.get("your payout"), &fm.bold)?;
+        r += 1;
+        write_table(
+            &mut ws,
+            &mut r,
+            &fm,
+            &st.payout_columns,
+            &st.payout_lines,
+            None,
+        )?;
+        for (k, v) in &st.payout_parts {
+            ws.write_string_with_format(r, 0, k, &fm.bold)?;
+            write_val(&mut ws, r, 3, v, &fm)?;
+            r += 1;
+        }
+        r += 1;
+    }
+    if !st.guarantee.is_empty() {
+        ws.write_string_with_format(r, 0, l.get("guarantee"), &fm.bold)?;
+        r += 1;
+        for w in &st.guarantee {
+            ws.write_string(r, 0, w)?;
+            r += 1;
+        }
+        for (k, v) in &st.balance {
+            ws.write_string(r, 0, k)?;
+            write_val(&mut ws, r, 3, v, &fm)?;
+            r += 1;
+        }
+        r += 1;
+    }
     let lines_top = r;
     ws.write_string_with_format(r, 0, l.get("explanation"), &fm.bold)?;
     r += 1;

@@ -7,8 +7,10 @@
 //! thousands, `.` (English) or `,` (Russian) before decimals, the currency code after an amount.
 //! [`plural_ru`] picks the Russian plural form of a count.
 
-use super::labels::Lang;
+use super::labels::{Labels, Lang};
 use crate::num::{Exact, exact, exact_int, round_exact};
+use crate::payout::{Kind, Line, Origin, Payout};
+use crate::scheme::Scheme;
 use rust_decimal::Decimal;
 
 pub use crate::scheme::unit::{Unit, column_unit, unit};
@@ -189,6 +191,131 @@ impl Fmt {
     }
 }
 
+/// A payout line's kind in words: `correction`, `one-off payment` / `корректировка`, …
+pub fn kind_words(kind: Kind, labels: &Labels) -> &'static str {
+    labels.get(match kind {
+        Kind::Cap => "cap on the bonus",
+        Kind::Guarantee => "guarantee top-up",
+        Kind::GuaranteeRecovery => "guarantee recovery",
+        Kind::TrueUp => "true-up of a closed period",
+        Kind::Correction => "correction",
+        Kind::OneOff => "one-off payment",
+        Kind::Clawback => "clawback",
+        Kind::Other => "other",
+    })
+}
+
+/// A count of months: `1 month`, `3 months` / `1 месяц`, `3 месяца`, `5 месяцев`.
+pub fn months(n: u32, lang: Lang) -> String {
+    match lang {
+        Lang::En if n == 1 => "1 month".to_string(),
+        Lang::En => format!("{n} months"),
+        Lang::Ru => format!("{n} {}", plural_ru(n.into(), "месяц", "месяца", "месяцев")),
+    }
+}
+
+/// Why a payout line is there, in words. An adjustments row's reason and a true-up's causes
+/// are shown as written; a scheme line (which carries no reason) is put in words from the
+/// cap and the guarantee the payout was decided with:
+/// `cut to the cap of 100% of target bonus (100 000.00)`,
+/// `guaranteed minimum 50% of target bonus for 20 days of 2026-10-12..2027-01-11: 25 806.45`,
+/// `guarantee recovered: balance 31 548.39 → 11 548.39`.
+/// `scheme` is the employee's scheme, for the guarantee's share.
+pub fn line_reason(line: &Line, payout: &Payout, scheme: &Scheme, lang: Lang) -> String {
+    if !line.is_scheme() {
+        return line.reason.clone();
+    }
+    let f = Fmt::new(lang, "");
+    let labels = Labels::new(lang);
+    let fill = |template: &str, args: &[(&str, String)]| {
+        let mut s = template.to_string();
+        for (k, v) in args {
+            s = s.replace(&format!("{{{k}}}"), v);
+        }
+        s
+    };
+    match (line.kind, payout.cap, payout.guarantee) {
+        (Kind::Cap, Some(cap), _) => fill(
+            labels.get("cut to the cap of {share} of target bonus ({limit})"),
+            &[
+                ("share", percent_text(cap.share, lang)),
+                ("limit", f.money(cap.limit)),
+            ],
+        ),
+        (Kind::Guarantee, _, Some(g)) => fill(
+            labels.get("guaranteed minimum {share} of target bonus for {days} of {from}..{until}: {minimum}"),
+            &[
+                (
+                    "share",
+                    scheme
+                        .guarantee
+                        .map(|s| percent_text(s.share, lang))
+                        .unwrap_or_default(),
+                ),
+                ("days", days(g.days, lang)),
+                ("from", g.from.to_string()),
+                ("until", g.until.to_string()),
+                ("minimum", f.money(g.minimum)),
+            ],
+        ),
+        (Kind::GuaranteeRecovery, _, Some(g)) => fill(
+            labels.get("guarantee recovered: balance {opening} → {closing}"),
+            &[("opening", f.money(g.opening)), ("closing", f.money(g.closing))],
+        ),
+        (kind, _, _) => kind_words(kind, &labels).to_string(),
+    }
+}
+
+/// Where a payout line comes from, in words: `scheme rule (max_total 100%)`,
+/// `scheme rule (guarantee 50% for 3 months from 2026-10-12)`,
+/// `true-up of 2026-10 (final run out/2026-10)`, `adjustments.csv, row 4`.
+pub fn line_source(line: &Line, payout: &Payout, scheme: &Scheme, lang: Lang) -> String {
+    let labels = Labels::new(lang);
+    match &line.origin {
+        Origin::Scheme => {
+            let rule = match line.kind {
+                Kind::Cap => format!(
+                    "max_total {}",
+                    payout
+                        .cap
+                        .map(|c| c.share)
+                        .or(scheme.max_total)
+                        .map(|s| percent_text(s, lang))
+                        .unwrap_or_default()
+                ),
+                _ => {
+                    let share = scheme
+                        .guarantee
+                        .map(|g| percent_text(g.share, lang))
+                        .unwrap_or_default();
+                    let months = scheme
+                        .guarantee
+                        .map(|g| months(g.months, lang))
+                        .unwrap_or_default();
+                    let from = payout
+                        .guarantee
+                        .map(|g| g.from.to_string())
+                        .unwrap_or_default();
+                    labels
+                        .get("guarantee {share} for {months} from {from}")
+                        .replace("{share}", &share)
+                        .replace("{months}", &months)
+                        .replace("{from}", &from)
+                }
+            };
+            labels.get("scheme rule ({rule})").replace("{rule}", &rule)
+        }
+        Origin::TrueUp { period, run } => labels
+            .get("true-up of {period} (final run {run})")
+            .replace("{period}", &period.to_string())
+            .replace("{run}", run),
+        Origin::Table { place, row } => labels
+            .get("{place}, row {row}")
+            .replace("{place}", place)
+            .replace("{row}", &row.to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -295,6 +422,118 @@ mod tests {
         assert_eq!(
             unit("schemes/b2b-long-cycle.yaml", "proposal_to_deal"),
             Unit::Ratio
+        );
+    }
+
+    #[test]
+    fn scheme_lines_in_words() {
+        use crate::payout::{CapState, GuaranteeState, Line};
+        let d = |s: &str| Decimal::from_str(s).unwrap();
+        let date = |s: &str| chrono::NaiveDate::from_str(s).unwrap();
+        let scheme = crate::scheme::parse_str(
+            std::path::Path::new("s.yaml"),
+            "currency: KZT\ncurve: standard\nmax_total: 100%\nguarantee: { months: 3, share: 50%, recoverable: yes }\nmetrics:\n  m: { count: deals }\nkpis:\n  - { id: k, weight: 100%, metric: m, target: 5 }\n",
+        )
+        .unwrap();
+        let line = |kind: Kind, amount: &str| Line {
+            kind,
+            amount: d(amount),
+            reason: String::new(),
+            approved_by: String::new(),
+            reference: String::new(),
+            note: String::new(),
+            origin: Origin::Scheme,
+        };
+        let guarantee = GuaranteeState {
+            from: date("2026-10-12"),
+            until: date("2027-01-11"),
+            days: 20,
+            minimum: d("25806.45"),
+            recoverable: true,
+            opening: d("31548.39"),
+            top_up: d("0"),
+            recovered: d("20000"),
+            closing: d("11548.39"),
+        };
+        let payout = Payout::new(
+            d("108125.00"),
+            vec![],
+            Some(CapState {
+                share: d("1"),
+                limit: d("100000.00"),
+            }),
+            Some(guarantee),
+        )
+        .unwrap();
+        let words = |kind: Kind, lang: Lang| {
+            let l = line(kind, "1");
+            (
+                line_reason(&l, &payout, &scheme, lang),
+                line_source(&l, &payout, &scheme, lang),
+            )
+        };
+        assert_eq!(
+            words(Kind::Cap, Lang::En),
+            (
+                "cut to the cap of 100% of target bonus (100 000.00)".to_string(),
+                "scheme rule (max_total 100%)".to_string()
+            )
+        );
+        assert_eq!(
+            words(Kind::Guarantee, Lang::En),
+            (
+                "guaranteed minimum 50% of target bonus for 20 days of 2026-10-12..2027-01-11: 25 806.45".to_string(),
+                "scheme rule (guarantee 50% for 3 months from 2026-10-12)".to_string()
+            )
+        );
+        assert_eq!(
+            words(Kind::GuaranteeRecovery, Lang::En).0,
+            "guarantee recovered: balance 31 548.39 → 11 548.39"
+        );
+        assert_eq!(
+            words(Kind::Cap, Lang::Ru).0,
+            "уменьшено до предела 100% целевого бонуса (100 000,00)"
+        );
+        assert_eq!(
+            words(Kind::Guarantee, Lang::Ru),
+            (
+                "гарантированный минимум 50% целевого бонуса за 20 дней периода гарантии 2026-10-12..2027-01-11: 25 806,45".to_string(),
+                "правило схемы (гарантия 50% на 3 месяца с 2026-10-12)".to_string()
+            )
+        );
+        assert_eq!(
+            words(Kind::GuaranteeRecovery, Lang::Ru).0,
+            "возврат гарантии: остаток 31 548,39 → 11 548,39"
+        );
+        // A table row's and a true-up's reason are shown as written; their sources name the
+        // row and the run.
+        let mut row = line(Kind::Clawback, "-20000");
+        row.reason = "Deal D20 refunded".into();
+        row.origin = Origin::Table {
+            place: "adjustments.csv".into(),
+            row: 4,
+        };
+        assert_eq!(
+            line_reason(&row, &payout, &scheme, Lang::Ru),
+            "Deal D20 refunded"
+        );
+        assert_eq!(
+            line_source(&row, &payout, &scheme, Lang::En),
+            "adjustments.csv, row 4"
+        );
+        row.origin = Origin::TrueUp {
+            period: crate::period::Period::parse("2026-10").unwrap(),
+            run: "/tmp/x".into(),
+        };
+        assert_eq!(
+            line_source(&row, &payout, &scheme, Lang::En),
+            "true-up of 2026-10 (final run /tmp/x)"
+        );
+        assert_eq!(months(1, Lang::En), "1 month");
+        assert_eq!(months(5, Lang::Ru), "5 месяцев");
+        assert_eq!(
+            kind_words(Kind::OneOff, &Labels::new(Lang::Ru)),
+            "разовая выплата"
         );
     }
 }

@@ -1,16 +1,25 @@
 //! `payouts.xlsx`: the workbook finance signs off and an auditor re-checks.
 //!
-//! Five sheets:
-//! - **Summary**: one row per employee (KPI slots `KPI n / attainment n / amount n`, total, flags),
-//!   a totals row, and totals per scheme and per team below;
+//! Six sheets (seven with candidate schemes: **Observation**):
+//! - **Summary**: one row per employee (KPI slots `KPI n / attainment n / amount n`, bonus,
+//!   adjustments, amount, flags), a totals row per currency, and totals per scheme and per team
+//!   below, each of the bonus, the adjustments and the amount. The bonus is the KPI amounts'
+//!   `ROUND(SUM(…))`, the adjustments the employee's lines on the Adjustments sheet
+//!   (`ROUND(SUMIF(…))` by employee_id), the amount — what payroll pays — `ROUND(bonus+adjustments)`;
 //! - **Breakdown**: one row per employee × KPI with everything that makes the amount: target
 //!   bonus, days employed, proration, weight, actual, target, attainment, band, curve segment,
 //!   factor, amount, source rows and flags; actuals and targets in the metric's unit
 //!   ([`super::units::unit()`]: money in the scheme's currency, ratios as percentages);
+//! - **Adjustments**: every line of every payout besides the bonus (the scheme's cap and
+//!   guarantee, true-ups, the adjustments table's rows), one row each in employee_id order, with
+//!   its kind, reason, approver, reference, finance's note and where it comes from; "none this
+//!   period" when there are none; below, each employee's guarantee and its balance;
 //! - **Flags**: every flag with its reason, and every warning of the run;
 //! - **Data report**: what was read from each input table, and a check that every row read is
 //!   accounted for;
-//! - **Audit**: version, period, command, input files with SHA-256, totals and a control check.
+//! - **Audit**: version, period, command, totals, controls of payroll.csv's amount, bonus and
+//!   adjustments columns against the Summary, the final runs the close builds on (with the
+//!   SHA-256 of each run.json), and the input files with SHA-256.
 //!
 //! Amounts stay live: a Breakdown amount is `=ROUND(target bonus*proration*weight*factor,2)` over
 //! the cells of its row, attainment is `=actual/target`, Summary cells refer to the Breakdown and
@@ -355,6 +364,20 @@ mod bd {
     pub const FLAGS: u16 = 19;
 }
 
+/// Adjustments sheet columns (the lines; the guarantees block below has its own).
+mod adj {
+    pub const EMPLOYEE: u16 = 0;
+    pub const NAME: u16 = 1;
+    pub const KIND: u16 = 2;
+    pub const CODE: u16 = 3;
+    pub const AMOUNT: u16 = 4;
+    pub const REASON: u16 = 5;
+    pub const APPROVED_BY: u16 = 6;
+    pub const REFERENCE: u16 = 7;
+    pub const NOTE: u16 = 8;
+    pub const SOURCE: u16 = 9;
+}
+
 struct Layout {
     /// Breakdown row of each employee's KPIs.
     breakdown_rows: Vec<Vec<u32>>,
@@ -363,8 +386,13 @@ struct Layout {
     first_row: u32,
     last_row: u32,
     totals_row: u32,
+    /// Summary columns: the bonus (the KPI total), the adjustments, the amount payroll pays.
     total_col: u16,
+    adjustments_col: u16,
+    amount_col: u16,
     flags_col: u16,
+    /// Adjustments sheet: the last row of the lines (row 1 when there are none).
+    adjustments_last_row: u32,
     /// Summary cell of each scheme's total (scheme id → (row, col)).
     scheme_totals: BTreeMap<String, (u32, u16)>,
     /// Summary row of each currency's total (in `total_col`).
@@ -396,6 +424,7 @@ impl Layout {
             .collect();
         let n = run.employees.len() as u32;
         let total_col = 7 + 3 * max_kpis as u16;
+        let lines: usize = run.employees.iter().map(|e| e.payout.lines.len()).sum();
         Layout {
             breakdown_rows,
             max_kpis,
@@ -403,7 +432,10 @@ impl Layout {
             last_row: n.max(1),
             totals_row: n + 1,
             total_col,
-            flags_col: total_col + 1,
+            adjustments_col: total_col + 1,
+            amount_col: total_col + 2,
+            flags_col: total_col + 3,
+            adjustments_last_row: (lines as u32).max(1),
             scheme_totals: BTreeMap::new(),
             currency_totals: BTreeMap::new(),
         }
@@ -418,6 +450,7 @@ impl Layout {
 struct Sheets {
     summary: &'static str,
     breakdown: &'static str,
+    adjustments: &'static str,
     flags: &'static str,
     data: &'static str,
     audit: &'static str,
@@ -444,6 +477,7 @@ fn build_workbook(run: &RunResult, cx: &Context, payroll: &[u8]) -> XResult<Vec<
     let sheets = Sheets {
         summary: l.get("Summary"),
         breakdown: l.get("Breakdown"),
+        adjustments: l.get("Adjustments"),
         flags: l.get("Flags"),
         data: l.get("Data report"),
         audit: l.get("Audit"),
@@ -461,6 +495,13 @@ fn build_workbook(run: &RunResult, cx: &Context, payroll: &[u8]) -> XResult<Vec<
     )?;
     breakdown(
         wb.add_worksheet().set_name(sheets.breakdown)?,
+        run,
+        cx,
+        &f,
+        &layout,
+    )?;
+    adjustments(
+        wb.add_worksheet().set_name(sheets.adjustments)?,
         run,
         cx,
         &f,
@@ -562,11 +603,30 @@ fn summary(
         names.push(format!("{} {k}", l.get("attainment")));
         names.push(format!("{} {k}", l.get("amount")));
     }
-    names.push(l.get("total").to_string());
+    names.push(l.get("bonus").to_string());
+    names.push(l.get("adjustments").to_string());
+    names.push(l.get("amount").to_string());
     names.push(l.get("flags").to_string());
     header(ws, f, 0, &names)?;
 
     let (first, last, tc) = (layout.first_row, layout.last_row, layout.total_col);
+    let (ac, pc) = (layout.adjustments_col, layout.amount_col);
+    // Each employee's adjustments: their lines on the Adjustments sheet, added up by employee_id
+    // (an exact comparison when two ids differ only in case).
+    let q = quote_sheet_name(sheets.adjustments);
+    let line_ids = format!(
+        "{q}!{}",
+        range(1, adj::EMPLOYEE, layout.adjustments_last_row, adj::EMPLOYEE)
+    );
+    let line_amounts = format!(
+        "{q}!{}",
+        range(1, adj::AMOUNT, layout.adjustments_last_row, adj::AMOUNT)
+    );
+    let lower_ids: Vec<String> = run
+        .employees
+        .iter()
+        .map(|e| e.employee.id.to_lowercase())
+        .collect();
     for (i, e) in run.employees.iter().enumerate() {
         let r = first + i as u32;
         let scheme = &run.schemes[e.employee.scheme];
@@ -622,6 +682,28 @@ fn summary(
             format!("ROUND(SUM({}),2)", amount_cells.join(","))
         };
         formula(ws, r, tc, sum, result_text(dec_f64(e.score.total)), &money)?;
+        let id = &e.employee.id;
+        let clash = lower_ids
+            .iter()
+            .filter(|k| **k == id.to_lowercase())
+            .count()
+            > 1;
+        formula(
+            ws,
+            r,
+            ac,
+            sum_of_key(&line_ids, id, &line_amounts, clash),
+            result_text(dec_f64(e.payout.adjustments)),
+            &money,
+        )?;
+        formula(
+            ws,
+            r,
+            pc,
+            format!("ROUND({}+{},2)", cell(r, tc), cell(r, ac)),
+            result_text(dec_f64(e.payout.amount)),
+            &money,
+        )?;
         let mut all: Vec<String> = e
             .score
             .flags
@@ -651,49 +733,58 @@ fn summary(
         colour_column(ws, f, Layout::slot_cols(k).1, &rows)?;
     }
 
-    // The totals: one row per currency (amounts in different currencies are never added up).
+    // The totals: one row per currency (amounts in different currencies are never added up),
+    // of the bonus, the adjustments and the amount payroll pays.
+    let parts = [
+        (tc, run.bonus_totals()),
+        (ac, run.adjustment_totals()),
+        (pc, run.totals()),
+    ];
     let totals = run.totals();
     let tr = layout.totals_row;
-    let amounts = range(first, tc, last, tc);
-    let all_totals = amounts.clone();
+    let column = |c: u16| range(first, c, last, c);
     if totals.len() <= 1 {
         let all_money = money_format_of(totals.keys().map(String::as_str), f);
         ws.write_string_with_format(tr, 0, l.get("total"), &f.bold)?;
-        match totals.iter().next() {
-            Some((currency, total)) => {
-                formula(
+        for (c, sums) in &parts {
+            match sums.iter().next() {
+                Some((_, total)) => formula(
                     ws,
                     tr,
-                    tc,
-                    format!("ROUND(SUM({amounts}),2)"),
+                    *c,
+                    format!("ROUND(SUM({}),2)", column(*c)),
                     result_text(dec_f64(*total)),
                     &all_money.clone().set_bold(),
-                )?;
-                layout.currency_totals.insert(currency.clone(), tr);
+                )?,
+                None => {
+                    ws.write_number_with_format(tr, *c, 0.0, &all_money.clone().set_bold())?;
+                }
             }
-            None => {
-                ws.write_number_with_format(tr, tc, 0.0, &all_money.clone().set_bold())?;
-            }
+        }
+        if let Some(currency) = totals.keys().next() {
+            layout.currency_totals.insert(currency.clone(), tr);
         }
     } else {
         let currencies = range(first, 4, last, 4);
-        for (k, (currency, total)) in totals.iter().enumerate() {
+        for (k, currency) in totals.keys().enumerate() {
             let row = tr + k as u32;
             ws.write_string_with_format(row, 0, l.get("total"), &f.bold)?;
             text(ws, row, 4, currency)?;
-            formula(
-                ws,
-                row,
-                tc,
-                sum_of_key(&currencies, currency, &amounts, false),
-                result_text(dec_f64(*total)),
-                &money_format(currency).set_bold(),
-            )?;
+            for (c, sums) in &parts {
+                formula(
+                    ws,
+                    row,
+                    *c,
+                    sum_of_key(&currencies, currency, &column(*c), false),
+                    result_text(dec_f64(sums.get(currency).copied().unwrap_or_default())),
+                    &money_format(currency).set_bold(),
+                )?;
+            }
             layout.currency_totals.insert(currency.clone(), row);
         }
     }
 
-    // Totals per scheme and per team.
+    // Totals per scheme and per team: the bonus, the adjustments and the amount.
     let mut r = tr + totals.len().max(1) as u32 + 1;
     let block = |ws: &mut Worksheet,
                  r: &mut u32,
@@ -701,8 +792,15 @@ fn summary(
                  key_col: u16,
                  groups: &[crate::results::GroupTotal]|
      -> XResult<Vec<(String, u32)>> {
-        let names =
-            [title, l.get("currency"), l.get("employees"), l.get("total")].map(|s| s.to_string());
+        let names = [
+            title,
+            l.get("currency"),
+            l.get("employees"),
+            l.get("bonus"),
+            l.get("adjustments"),
+            l.get("amount"),
+        ]
+        .map(|s| s.to_string());
         header(ws, f, *r, &names)?;
         *r += 1;
         let distinct: BTreeSet<&str> = groups.iter().map(|g| g.key.as_str()).collect();
@@ -719,24 +817,41 @@ fn summary(
             }
             text(ws, *r, 1, &g.currency)?;
             ws.write_number_with_format(*r, 2, g.members.len() as f64, &f.integer)?;
-            let sum = if g.mixed_currencies {
-                let currencies = range(first, 4, last, 4);
-                format!(
-                    "ROUND(SUMPRODUCT(EXACT({keys},{})*({currencies}={})*{all_totals}),2)",
-                    formula_string(key),
-                    formula_string(&g.currency)
-                )
-            } else {
-                sum_of_key(&keys, key, &all_totals, clash)
+            // The cached values of the bonus and adjustments formulas: the members' own parts.
+            let of_members = |part: fn(&crate::payout::Payout) -> Decimal| {
+                g.members
+                    .iter()
+                    .try_fold(Decimal::ZERO, |t, &i| {
+                        t.checked_add(part(&run.employees[i].payout))
+                    })
+                    .unwrap_or(Decimal::MAX)
             };
-            formula(
-                ws,
-                *r,
-                3,
-                sum,
-                result_text(dec_f64(g.total)),
-                &money_format(&g.currency),
-            )?;
+            let values = [
+                (3, tc, of_members(|p| p.bonus)),
+                (4, ac, of_members(|p| p.adjustments)),
+                (5, pc, g.total),
+            ];
+            for (out, c, value) in values {
+                let amounts = column(c);
+                let sum = if g.mixed_currencies {
+                    let currencies = range(first, 4, last, 4);
+                    format!(
+                        "ROUND(SUMPRODUCT(EXACT({keys},{})*({currencies}={})*{amounts}),2)",
+                        formula_string(key),
+                        formula_string(&g.currency)
+                    )
+                } else {
+                    sum_of_key(&keys, key, &amounts, clash)
+                };
+                formula(
+                    ws,
+                    *r,
+                    out,
+                    sum,
+                    result_text(dec_f64(value)),
+                    &money_format(&g.currency),
+                )?;
+            }
             cells.push((key.clone(), *r));
             *r += 1;
         }
@@ -747,7 +862,7 @@ fn summary(
     let by_team = run.group_totals(crate::results::Group::Team);
     if n > 0 {
         for (id, row) in block(ws, &mut r, l.get("totals per scheme"), 3, &by_scheme)? {
-            layout.scheme_totals.insert(id, (row, 3));
+            layout.scheme_totals.insert(id, (row, 5));
         }
         block(ws, &mut r, l.get("totals per team"), 2, &by_team)?;
     }
@@ -768,6 +883,8 @@ fn summary(
         ws.set_column_width(mc, 15)?;
     }
     ws.set_column_width(tc, 16)?;
+    ws.set_column_width(ac, 16)?;
+    ws.set_column_width(pc, 16)?;
     ws.set_column_width(layout.flags_col, 70)?;
     print_setup_to(ws, r.saturating_sub(1).max(tr), layout.flags_col)
 }
@@ -954,6 +1071,129 @@ fn breakdown(
         ws.set_column_width(c, w)?;
     }
     print_setup_to(ws, last, bd::FLAGS)
+}
+
+/// Every line of every payout besides the bonus, one row each, in employee_id order and the
+/// lines' order (the Summary adds them up by employee_id); below, each employee's guarantee.
+fn adjustments(
+    ws: &mut Worksheet,
+    run: &RunResult,
+    cx: &Context,
+    f: &Formats,
+    layout: &Layout,
+) -> XResult<()> {
+    let l = &cx.labels;
+    let names: Vec<String> = l.all(&[
+        "employee_id",
+        "name",
+        "kind",
+        "code",
+        "amount",
+        "reason",
+        "approved_by",
+        "reference",
+        "note",
+        "source",
+    ]);
+    header(ws, f, 0, &names)?;
+    let mut r = 1u32;
+    for e in &run.employees {
+        let scheme = &run.schemes[e.employee.scheme];
+        let money = money_format(&scheme.currency);
+        for line in &e.payout.lines {
+            text(ws, r, adj::EMPLOYEE, &e.employee.id)?;
+            text(ws, r, adj::NAME, &e.employee.name)?;
+            text(ws, r, adj::KIND, super::units::kind_words(line.kind, l))?;
+            text(ws, r, adj::CODE, line.kind.code())?;
+            ws.write_number_with_format(r, adj::AMOUNT, dec_f64(line.amount), &money)?;
+            let reason = super::units::line_reason(line, &e.payout, scheme, l.lang);
+            text(ws, r, adj::REASON, &reason)?;
+            text(ws, r, adj::APPROVED_BY, &line.approved_by)?;
+            text(ws, r, adj::REFERENCE, &line.reference)?;
+            text(ws, r, adj::NOTE, &line.note)?;
+            let source = super::units::line_source(line, &e.payout, scheme, l.lang);
+            text(ws, r, adj::SOURCE, &source)?;
+            r += 1;
+        }
+    }
+    if r == 1 {
+        text(
+            ws,
+            r,
+            0,
+            l.get("no adjustments this period: every payout is its bonus"),
+        )?;
+        r += 1;
+    }
+    debug_assert_eq!(r - 1, layout.adjustments_last_row);
+    let mut last_col = adj::SOURCE;
+    if run.employees.iter().any(|e| e.payout.guarantee.is_some()) {
+        r += 1;
+        ws.write_string_with_format(r, 0, l.get("guarantees"), &f.bold)?;
+        r += 1;
+        let names: Vec<String> = l.all(&[
+            "employee_id",
+            "name",
+            "guarantee from",
+            "guarantee until",
+            "guaranteed days",
+            "minimum",
+            "recoverable",
+            "opening balance",
+            "top-up",
+            "recovered",
+            "closing balance",
+        ]);
+        header(ws, f, r, &names)?;
+        last_col = last_col.max(names.len() as u16 - 1);
+        r += 1;
+        for e in &run.employees {
+            let Some(g) = &e.payout.guarantee else {
+                continue;
+            };
+            let money = money_format(&run.schemes[e.employee.scheme].currency);
+            text(ws, r, 0, &e.employee.id)?;
+            text(ws, r, 1, &e.employee.name)?;
+            text(ws, r, 2, &g.from.to_string())?;
+            text(ws, r, 3, &g.until.to_string())?;
+            ws.write_number_with_format(r, 4, g.days as f64, &f.integer)?;
+            ws.write_number_with_format(r, 5, dec_f64(g.minimum), &money)?;
+            text(ws, r, 6, l.get(if g.recoverable { "yes" } else { "no" }))?;
+            ws.write_number_with_format(r, 8, dec_f64(g.top_up), &money)?;
+            // A balance only when the guarantee is recovered: opening + top-up − recovered.
+            if g.recoverable {
+                ws.write_number_with_format(r, 7, dec_f64(g.opening), &money)?;
+                ws.write_number_with_format(r, 9, dec_f64(g.recovered), &money)?;
+                formula(
+                    ws,
+                    r,
+                    10,
+                    format!("ROUND({}+{}-{},2)", cell(r, 7), cell(r, 8), cell(r, 9)),
+                    result_text(dec_f64(g.closing)),
+                    &money,
+                )?;
+            }
+            r += 1;
+        }
+    }
+    ws.set_freeze_panes(1, 2)?;
+    ws.autofilter(0, 0, layout.adjustments_last_row, adj::SOURCE)?;
+    for (c, w) in [
+        (adj::EMPLOYEE, 12),
+        (adj::NAME, 26),
+        (adj::KIND, 22),
+        (adj::CODE, 14),
+        (adj::AMOUNT, 15),
+        (adj::REASON, 60),
+        (adj::APPROVED_BY, 20),
+        (adj::REFERENCE, 14),
+        (adj::NOTE, 40),
+        (adj::SOURCE, 50),
+        (10, 15),
+    ] {
+        ws.set_column_width(c, w)?;
+    }
+    print_setup_to(ws, r.saturating_sub(1), last_col)
 }
 
 fn flags(
@@ -1409,14 +1649,16 @@ fn audit(
     ws.write_number_with_format(er, 1, run.employees.len() as f64, &left(&f.integer))?;
 
     let totals = run.totals();
-    let summary_total = |currency: &str| {
+    // The Summary's total of a currency in a column (the amount, the bonus, the adjustments).
+    let summary_total_in = |currency: &str, col: u16| {
         let row = layout
             .currency_totals
             .get(currency)
             .copied()
             .unwrap_or(layout.totals_row);
-        sheet_cell(sheets.summary, row, layout.total_col)
+        sheet_cell(sheets.summary, row, col)
     };
+    let summary_total = |currency: &str| summary_total_in(currency, layout.amount_col);
     if totals.len() <= 1 {
         let all_money = left(&money_format_of(totals.keys().map(String::as_str), f));
         let gr = line(ws, l.get("grand total"), "")?;
@@ -1430,16 +1672,15 @@ fn audit(
             &all_money,
         )?;
     }
+    let by_scheme = run.group_totals(crate::results::Group::Scheme);
     for (id, (sr, sc)) in &layout.scheme_totals {
         let Some(scheme) = run.schemes.iter().find(|s| &s.id == id) else {
             continue;
         };
-        let total: Decimal = run
-            .employees
+        let total = by_scheme
             .iter()
-            .filter(|e| &run.schemes[e.employee.scheme].id == id)
-            .map(|e| e.score.total)
-            .sum();
+            .find(|g| &g.key == id)
+            .map_or(Decimal::ZERO, |g| g.total);
         let rr = line(ws, l.get("total of scheme"), "")?;
         formula(
             ws,
@@ -1464,7 +1705,7 @@ fn audit(
                 cur,
                 &format!(
                     "{q}!{}",
-                    range(first, layout.total_col, last, layout.total_col)
+                    range(first, layout.amount_col, last, layout.amount_col)
                 ),
                 false,
             ),
@@ -1473,30 +1714,95 @@ fn audit(
         )?;
         text(ws, rr, 2, cur)?;
     }
-    // The control: payroll.csv's amounts, read back from the bytes the run writes, add up to
-    // the Summary's total in each currency.
-    let (sums, unreadable) = super::payroll_sums(payroll);
-    for (cur, total) in &totals {
-        let sum = sums.get(cur).copied().unwrap_or_default();
-        let pr = line(ws, l.get("payroll.csv sum"), "")?;
-        ws.write_number_with_format(pr, 1, dec_f64(sum), &left(&money_format(cur)))?;
-        let detail = format!(
-            "{} ({cur})",
-            l.get("the amount column of payroll.csv, added up")
-        );
-        text(ws, pr, 2, &detail)?;
-        let cr = line(ws, l.get("control: payroll.csv sum = Summary total"), "")?;
-        formula(
-            ws,
-            cr,
-            1,
-            format!("{}={}", cell(pr, 1), summary_total(cur)),
-            bool_text(unreadable.is_none() && sum == *total && sums.len() == totals.len())
-                .to_string(),
-            &left(&f.bold),
-        )?;
-        if let Some(why) = &unreadable {
-            text(ws, cr, 2, why)?;
+    // The controls: payroll.csv's amounts, bonuses and adjustments, read back from the bytes
+    // the run writes, add up to the Summary's totals in each currency.
+    let controls = [
+        (
+            "amount",
+            layout.amount_col,
+            totals.clone(),
+            "payroll.csv sum",
+            "the amount column of payroll.csv, added up",
+            "control: payroll.csv sum = Summary total",
+        ),
+        (
+            "bonus",
+            layout.total_col,
+            run.bonus_totals(),
+            "payroll.csv bonus sum",
+            "the bonus column of payroll.csv, added up",
+            "bonus control: payroll.csv bonus sum = Summary bonus total",
+        ),
+        (
+            "adjustments",
+            layout.adjustments_col,
+            run.adjustment_totals(),
+            "payroll.csv adjustments sum",
+            "the adjustments column of payroll.csv, added up",
+            "adjustments control: payroll.csv adjustments sum = Summary adjustments total",
+        ),
+    ];
+    for (column, col, expected, sum_label, detail_label, control_label) in controls {
+        let (sums, unreadable) = super::payroll_column_sums(payroll, column);
+        for (cur, total) in &expected {
+            let sum = sums.get(cur).copied().unwrap_or_default();
+            let pr = line(ws, l.get(sum_label), "")?;
+            ws.write_number_with_format(pr, 1, dec_f64(sum), &left(&money_format(cur)))?;
+            let detail = format!("{} ({cur})", l.get(detail_label));
+            text(ws, pr, 2, &detail)?;
+            let cr = line(ws, l.get(control_label), "")?;
+            formula(
+                ws,
+                cr,
+                1,
+                format!("{}={}", cell(pr, 1), summary_total_in(cur, col)),
+                bool_text(unreadable.is_none() && sum == *total && sums.len() == expected.len())
+                    .to_string(),
+                &left(&f.bold),
+            )?;
+            if let Some(why) = &unreadable {
+                text(ws, cr, 2, why)?;
+            }
+        }
+    }
+
+    // The final runs this run's close builds on: the previous period's (its guarantee
+    // balances) and those trued up, each with the SHA-256 of its run.json.
+    let close = &run.close;
+    if close.from_zero || close.previous.is_some() || !close.true_ups.is_empty() {
+        line(ws, "", "")?;
+        let title = line(ws, "", "")?;
+        ws.write_string_with_format(title, 0, l.get("runs this close builds on"), &f.bold)?;
+        if close.from_zero {
+            line(
+                ws,
+                l.get("guarantee balances"),
+                l.get("guarantee balances started at zero (--previous none)"),
+            )?;
+        }
+        if let Some(p) = &close.previous {
+            let pr = line(
+                ws,
+                &l.get("previous final run ({period})")
+                    .replace("{period}", &p.period.to_string()),
+                &p.given,
+            )?;
+            text(ws, pr, 2, &p.sha256)?;
+        }
+        for t in &close.true_ups {
+            let tr = line(
+                ws,
+                &l.get("final run trued up ({period})")
+                    .replace("{period}", &t.run.period.to_string()),
+                &t.run.given,
+            )?;
+            text(ws, tr, 2, &t.run.sha256)?;
+            let rules = if t.current_rules {
+                "recomputed with the current schemes (--rules current), not the recorded ones"
+            } else {
+                "recomputed with the rules recorded in its run.json"
+            };
+            line(ws, l.get("rules"), l.get(rules))?;
         }
     }
 
