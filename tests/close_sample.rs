@@ -139,8 +139,30 @@ fn the_walkthrough_closes_november_with_octobers_true_up() {
             "true_up"
         ]
     );
+    // The Summary's total of what is paid, read from payouts.xlsx, is payroll.csv's sum.
+    assert_eq!(summary_total(&tmp.path().join("2026-11/payouts.xlsx")), total);
     for dir in ["2026-10", "2026-11"] {
         let v = run(&["verify", &out(dir)], tmp.path());
         assert_eq!(v.code, 0, "{dir}: {}{}", v.stdout, v.stderr);
+    }
+}
+
+/// The Summary sheet's `amount` on its `total` row, in cents.
+fn summary_total(path: &Path) -> String {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let mut wb: Xlsx<_> = open_workbook(path).unwrap();
+    let sheet = wb.worksheet_range("Summary").unwrap();
+    let rows: Vec<&[Data]> = sheet.rows().collect();
+    let col = rows[0]
+        .iter()
+        .position(|c| c.to_string() == "amount")
+        .expect("an amount column");
+    let total = rows
+        .iter()
+        .find(|r| r[0].to_string() == "total")
+        .expect("a total row");
+    match &total[col] {
+        Data::Float(f) => format!("{f:.2}"),
+        other => panic!("the total is {other:?}"),
     }
 }
