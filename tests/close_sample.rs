@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{files_under as files, generator, run};
+use common::{files_under as files, generator, python, run};
 use rust_decimal::Decimal;
 use std::path::Path;
 
@@ -105,7 +105,7 @@ fn the_walkthrough_closes_november_with_octobers_true_up() {
     )
     .unwrap();
     let total = m["total"].as_str().unwrap().to_string();
-    // The same figures as scripts/check_close_sample.py computes from the rules on its own.
+    // The same figures as scripts/check_close_sample.py computes with scripts/crosscheck.py's close.
     insta::assert_snapshot!(payroll(&tmp.path().join("2026-11/payroll.csv"), &total).join("\n"), @r"
     E102 377400.66 = 345967.71 +31432.95
     E103 317724.38 = 329119.49 -11395.11
@@ -140,7 +140,10 @@ fn the_walkthrough_closes_november_with_octobers_true_up() {
         ]
     );
     // The Summary's total of what is paid, read from payouts.xlsx, is payroll.csv's sum.
-    assert_eq!(summary_total(&tmp.path().join("2026-11/payouts.xlsx")), total);
+    assert_eq!(
+        summary_total(&tmp.path().join("2026-11/payouts.xlsx")),
+        total
+    );
     for dir in ["2026-10", "2026-11"] {
         let v = run(&["verify", &out(dir)], tmp.path());
         assert_eq!(v.code, 0, "{dir}: {}{}", v.stdout, v.stderr);
@@ -164,5 +167,33 @@ fn summary_total(path: &Path) -> String {
     match &total[col] {
         Data::Float(f) => format!("{f:.2}"),
         other => panic!("the total is {other:?}"),
+    }
+}
+
+/// scripts/check_close_sample.py: every condition samples/README.md names holds in the committed
+/// sample, with every figure from the independent implementation (scripts/crosscheck.py's close).
+#[test]
+fn the_close_sample_shows_what_its_readme_says() {
+    let o = std::process::Command::new(python())
+        .arg("scripts/check_close_sample.py")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+    let last = stdout.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("# 0 failed checks; the sample is "),
+        "{stdout}"
+    );
+    // Every employee's line of both months was printed.
+    for period in ["2026-10", "2026-11"] {
+        let lines = stdout
+            .lines()
+            .filter(|l| l.split(',').nth(3) == Some(period))
+            .count();
+        assert_eq!(lines, 10, "{period}: {stdout}");
     }
 }

@@ -12,7 +12,7 @@
 
 mod common;
 
-use common::generator;
+use common::{generator, python};
 use incentive::analysis::compare::Comparison;
 use incentive::num::{Exact, round_exact};
 use incentive::period::Period;
@@ -20,21 +20,6 @@ use incentive::results::{Employee, Evaluation, Role};
 use rust_decimal::Decimal;
 use std::path::Path;
 use std::process::{Command, Stdio};
-
-/// The Python that runs the independent implementation. Never a green no-op: without it the
-/// cross-checks fail.
-fn python() -> &'static str {
-    let ok = Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        ok,
-        "python3 is needed for the independent cross-check (scripts/crosscheck.py, standard \
-         library only) and is part of this machine kind"
-    );
-    "python3"
-}
 
 fn six(q: &Option<incentive::num::Exact>) -> String {
     match q {

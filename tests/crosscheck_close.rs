@@ -13,27 +13,12 @@
 
 mod common;
 
-use common::run;
+use common::{python, run};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::str::FromStr;
-
-/// The Python that runs the independent implementation. Never a green no-op: without it the
-/// cross-checks fail.
-fn python() -> &'static str {
-    let ok = Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        ok,
-        "python3 is needed for the independent cross-check (scripts/crosscheck.py, standard \
-         library only) and is part of this machine kind"
-    );
-    "python3"
-}
 
 /// The independent implementation's hand-worked cases hold: otherwise a comparison with it
 /// would prove nothing.

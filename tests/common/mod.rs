@@ -92,6 +92,21 @@ pub fn find_on_path(program: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// The Python that runs the independent implementation (scripts/crosscheck.py and the scripts
+/// built on it, standard library only). Never a green no-op: without it the calling test fails.
+pub fn python() -> &'static str {
+    let ok = Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "python3 is needed for the independent cross-check (scripts/crosscheck.py, standard \
+         library only) and is part of this machine kind"
+    );
+    "python3"
+}
+
 /// LibreOffice's `soffice`. Never a green no-op: without it the calling test fails and says how
 /// to get it (scripts/test installs it where it can).
 pub fn soffice() -> PathBuf {
