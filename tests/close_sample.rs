@@ -158,11 +158,11 @@ fn summary_total(path: &Path) -> String {
     let rows: Vec<&[Data]> = sheet.rows().collect();
     let col = rows[0]
         .iter()
-        .position(|c| c.to_string() == "amount")
+        .position(|c| matches!(c, Data::String(s) if s == "amount"))
         .expect("an amount column");
     let total = rows
         .iter()
-        .find(|r| r[0].to_string() == "total")
+        .find(|r| matches!(&r[0], Data::String(s) if s == "total"))
         .expect("a total row");
     match &total[col] {
         Data::Float(f) => format!("{f:.2}"),
