@@ -10,7 +10,6 @@ use incentive::period::Period;
 use incentive::report::Context;
 use incentive::report::labels::{Labels, Lang};
 use incentive::run::RunResult;
-use std::collections::BTreeMap;
 use std::io::Cursor;
 use std::path::Path;
 
@@ -45,55 +44,7 @@ fn payouts(run: &RunResult, lang: Lang) -> Vec<u8> {
     incentive::report::payouts_xlsx(run, &context(lang), &payroll).unwrap()
 }
 
-/// Each sheet's non-empty cells: (name, (row, col) → (value, formula)).
-type Sheets = Vec<(String, BTreeMap<(u32, u32), (Data, Option<String>)>)>;
-
-fn read_sheets(bytes: &[u8]) -> Sheets {
-    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).expect("an xlsx file");
-    let mut out = Vec::new();
-    for name in wb.sheet_names() {
-        let mut cells = BTreeMap::new();
-        let values = wb.worksheet_range(&name).unwrap();
-        if let Some((r0, c0)) = values.start() {
-            for (r, c, v) in values.used_cells() {
-                cells.insert((r0 + r as u32, c0 + c as u32), (v.clone(), None));
-            }
-        }
-        let formulas = wb.worksheet_formula(&name).unwrap();
-        if let Some((r0, c0)) = formulas.start() {
-            for (r, c, f) in formulas.used_cells() {
-                if !f.is_empty() {
-                    cells
-                        .entry((r0 + r as u32, c0 + c as u32))
-                        .or_insert((Data::Empty, None))
-                        .1 = Some(f.clone());
-                }
-            }
-        }
-        out.push((name, cells));
-    }
-    out
-}
-
-fn column_name(c: u32) -> String {
-    let mut c = c + 1;
-    let mut s = Vec::new();
-    while c > 0 {
-        s.push(b'A' + ((c - 1) % 26) as u8);
-        c = (c - 1) / 26;
-    }
-    s.reverse();
-    String::from_utf8(s).unwrap()
-}
-
-fn value_text(v: &Data) -> String {
-    match v {
-        Data::String(s) => format!("{s:?}"),
-        Data::Float(f) => format!("{f}"),
-        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
-        other => format!("{other:?}"),
-    }
-}
+use common::sheets::{Sheets, column_name, read_sheets, value_text};
 
 /// `A1 | value | =formula` for the cells of `name` whose row passes `rows`.
 fn render(sheets: &Sheets, name: &str, rows: impl Fn(u32) -> bool) -> String {
@@ -103,12 +54,12 @@ fn render(sheets: &Sheets, name: &str, rows: impl Fn(u32) -> bool) -> String {
         .unwrap_or_else(|| panic!("no sheet {name}"))
         .1;
     let mut out = String::new();
-    for ((r, c), (v, f)) in cells {
+    for ((r, c), cell) in cells {
         if !rows(*r) {
             continue;
         }
-        out += &format!("{}{} | {}", column_name(*c), r + 1, value_text(v));
-        if let Some(f) = f {
+        out += &format!("{}{} | {}", column_name(*c), r + 1, value_text(&cell.value));
+        if let Some(f) = &cell.formula {
             out += &format!(" | ={f}");
         }
         out.push('\n');
@@ -121,7 +72,7 @@ fn rows_where(sheets: &Sheets, name: &str, first: impl Fn(&str) -> bool) -> Vec<
     let cells = &sheets.iter().find(|(n, _)| n == name).unwrap().1;
     cells
         .iter()
-        .filter(|((_, c), (v, _))| *c == 0 && matches!(v, Data::String(s) if first(s)))
+        .filter(|((_, c), cell)| *c == 0 && matches!(&cell.value, Data::String(s) if first(s)))
         .map(|((r, _), _)| *r)
         .collect()
 }
@@ -450,7 +401,7 @@ fn formula_looking_reasons_stay_text() {
     let cells = &sheets.iter().find(|(n, _)| n == "Adjustments").unwrap().1;
     let seen: Vec<&str> = cells
         .values()
-        .filter_map(|(v, f)| match v {
+        .filter_map(|cell| match &cell.value {
             Data::String(s)
                 if [
                     "=HYPERLINK(\"http://x\",\"click\")",
@@ -460,7 +411,7 @@ fn formula_looking_reasons_stay_text() {
                 ]
                 .contains(&s.as_str()) =>
             {
-                assert_eq!(f, &None, "{s}");
+                assert_eq!(cell.formula, None, "{s}");
                 Some(s.as_str())
             }
             _ => None,
@@ -470,7 +421,7 @@ fn formula_looking_reasons_stay_text() {
     assert_eq!(seen.len(), 6, "{seen:?}");
     let formulas: Vec<String> = cells
         .iter()
-        .filter(|(_, (_, f))| f.is_some())
+        .filter(|(_, cell)| cell.formula.is_some())
         .map(|((r, c), _)| format!("{}{}", column_name(*c), r + 1))
         .collect();
     assert_eq!(formulas, ["K12"]);

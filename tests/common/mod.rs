@@ -1,6 +1,8 @@
 //! Helpers for the end-to-end tests: write a folder of CSV tables, run the `incentive` binary.
 #![allow(dead_code)]
 
+pub mod sheets;
+
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
