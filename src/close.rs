@@ -337,6 +337,28 @@ pub fn compute(inputs: Inputs<'_>, period: Period, close: &Close) -> Result<RunR
             ));
         }
     }
+    // A period the previous final run already trued up from the same run would be paid twice:
+    // the later true-up starts from that recomputation.
+    if let Some(p) = &previous {
+        for t in &runs {
+            let again = p.manifest.true_ups.iter().find(|u| {
+                u.of.period == t.reference.period.to_string()
+                    && u.of.run.sha256 == t.reference.sha256
+            });
+            if let Some(u) = again {
+                problems.push(Problem::new(
+                    format!("--true-up {}", t.reference.given),
+                    format!(
+                        "{} was already trued up from this run by the final run of {} ({}): it would be paid twice; true it up from that recomputation: --true-up {}",
+                        t.reference.period,
+                        p.reference.period,
+                        p.reference.given,
+                        Path::new(&p.reference.given).join(&u.recomputed).display()
+                    ),
+                ));
+            }
+        }
+    }
     if !problems.is_empty() {
         return Err(Error::BadInput(problems));
     }

@@ -321,6 +321,18 @@ fn a_second_true_up_of_a_period_starts_from_the_first() {
         ],
     );
     assert_eq!(dec.code, 0, "{}", dec.stderr);
+    // Trued up again from the original October, it would be paid twice: refused.
+    let twice = case.run(
+        "nov",
+        "2026-12",
+        "dec2",
+        &["--true-up", &case.s("oct"), "--previous", &case.s("novout")],
+    );
+    assert_eq!(twice.code, 2, "{}", twice.stdout);
+    insta::assert_snapshot!(twice.stderr, @r"
+    error: 1 problem in the input; nothing was written:
+      --true-up [TMP]/oct: 2026-10 was already trued up from this run by the final run of 2026-11 ([TMP]/novout): it would be paid twice; true it up from that recomputation: --true-up [TMP]/novout/true-ups/2026-10
+    ");
     let m = case.manifest("dec/run.json");
     // October already paid as recomputed: no second true-up line.
     for e in m["employees"].as_array().unwrap() {
