@@ -242,7 +242,7 @@ fn get<'n>(entries: &'n [(Node, Node)], key: &str) -> Option<&'n Node> {
         .map(|(_, v)| v)
 }
 
-const TOP_KEYS: &[&str] = &[
+pub(crate) const TOP_KEYS: &[&str] = &[
     "name",
     "description",
     "currency",
@@ -549,7 +549,7 @@ fn share_of_bonus(cx: &mut Ctx, n: &Node, what: &str) -> Option<Decimal> {
     Some(d)
 }
 
-const GUARANTEE_KEYS: &[&str] = &["months", "share", "recoverable"];
+pub(crate) const GUARANTEE_KEYS: &[&str] = &["months", "share", "recoverable"];
 
 /// `guarantee: { months: 3, share: 50%, recoverable: yes }`.
 fn parse_guarantee(cx: &mut Ctx, node: &Node) -> Option<Guarantee> {
@@ -669,8 +669,8 @@ fn is_identifier(s: &str) -> bool {
         && !s.starts_with(|c: char| c.is_ascii_digit())
 }
 
-const AGG_KEYS: &[&str] = &["count", "sum", "average", "min", "max", "count_distinct"];
-const METRIC_KEYS: &[&str] = &[
+pub(crate) const AGG_KEYS: &[&str] = &["count", "sum", "average", "min", "max", "count_distinct"];
+pub(crate) const METRIC_KEYS: &[&str] = &[
     "count",
     "sum",
     "average",
@@ -932,7 +932,7 @@ fn describe_aggregate(op: &str, target: &str, filter: Option<&Node>) -> String {
 /// Why a table cannot be aggregated per employee, if it cannot: each employee's metrics see only
 /// that employee's rows, so a metric over the roster or the plans would silently be about the
 /// person alone, whatever the YAML says.
-fn not_per_employee(table: Table) -> Option<&'static str> {
+pub(crate) fn not_per_employee(table: Table) -> Option<&'static str> {
     match table {
         Table::Employees => Some(
             "would see only the employee's own row, not the team's (each employee's metrics read only that employee's rows)",
@@ -1065,7 +1065,7 @@ fn parse_filter(cx: &mut Ctx, node: &Node, table: Table) -> Option<Filter> {
     ok.then_some(Filter::All(parts))
 }
 
-const OPERATORS: &[&str] = &[
+pub(crate) const OPERATORS: &[&str] = &[
     "equals",
     "not",
     "one_of",
@@ -1352,7 +1352,7 @@ fn keyable(ty: ColType) -> bool {
     matches!(ty, ColType::Id | ColType::Text | ColType::Enum(_))
 }
 
-const LOOKUP_KEYS: &[&str] = &["table", "column", "where", "any_employee"];
+pub(crate) const LOOKUP_KEYS: &[&str] = &["table", "column", "where", "any_employee"];
 
 fn parse_found_in(cx: &mut Ctx, node: &Node, table: Table, column: usize) -> Option<Filter> {
     let items: Vec<&Node> = match &node.kind {
@@ -1438,7 +1438,7 @@ fn parse_found_in(cx: &mut Ctx, node: &Node, table: Table, column: usize) -> Opt
     Some(Filter::FoundIn { column, lookups })
 }
 
-const KPI_KEYS: &[&str] = &[
+pub(crate) const KPI_KEYS: &[&str] = &[
     "id",
     "name",
     "weight",
@@ -1713,6 +1713,8 @@ fn is_ratio(metrics: &[Metric], m: usize) -> bool {
     matches!(&metrics[m].def, MetricDef::Formula(Expr::Div(a, b)) if count(a) && count(b))
 }
 
+pub(crate) const TARGET_KEYS: &[&str] = &["value", "plan", "kpi", "times"];
+
 fn parse_target(cx: &mut Ctx, node: &Node, kpi_ids: &[String], own: &str) -> Option<Target> {
     let positive = |cx: &mut Ctx, n: &Node, what: &str| {
         let d = cx.number(n, what)?;
@@ -1725,7 +1727,7 @@ fn parse_target(cx: &mut Ctx, node: &Node, kpi_ids: &[String], own: &str) -> Opt
     match &node.kind {
         Kind::Scalar { .. } => positive(cx, node, "target").map(Target::Fixed),
         Kind::Map(entries) => {
-            cx.check_keys(entries, &["value", "plan", "kpi", "times"], "a target");
+            cx.check_keys(entries, TARGET_KEYS, "a target");
             if let Some(v) = get(entries, "value") {
                 return positive(cx, v, "target").map(Target::Fixed);
             }
@@ -1770,16 +1772,15 @@ fn parse_target(cx: &mut Ctx, node: &Node, kpi_ids: &[String], own: &str) -> Opt
     }
 }
 
+pub(crate) const CURVE_KEYS: &[&str] = &["threshold", "start", "segments", "cap"];
+pub(crate) const SEGMENT_KEYS: &[&str] = &["to", "slope", "start"];
+
 fn parse_curve(cx: &mut Ctx, node: &Node) -> Option<Curve> {
     if node.as_str() == Some("standard") {
         return Some(Curve::standard());
     }
     let entries = cx.map(node, "a curve")?;
-    cx.check_keys(
-        entries,
-        &["threshold", "start", "segments", "cap"],
-        "a curve",
-    );
+    cx.check_keys(entries, CURVE_KEYS, "a curve");
     let unlikely = Some(UNLIKELY_LINE);
     // Threshold, start and cap are each checked before any of them stops the curve, so that
     // every mistake in them is listed at once.
@@ -1868,7 +1869,7 @@ fn parse_curve(cx: &mut Ctx, node: &Node) -> Option<Curve> {
     let (mut from, mut factor) = (threshold, start);
     for (i, item) in items.iter().enumerate() {
         let e = cx.map(item, "a segment")?;
-        cx.check_keys(e, &["to", "slope", "start"], "a segment");
+        cx.check_keys(e, SEGMENT_KEYS, "a segment");
         let slope = match get(e, "slope") {
             Some(n) => cx.number(n, "slope")?,
             None => {
