@@ -14,6 +14,7 @@ mod diff;
 mod explain;
 mod map;
 mod run;
+mod schema;
 mod validate;
 mod verify;
 
@@ -52,6 +53,10 @@ enum Command {
     /// Read a CRM's own export through a mapping and write the canonical tables as CSV, with a
     /// report of how every source row was used (check a mapping before trusting it).
     Map(map::Args),
+    /// Print the JSON Schema of scheme files (the text of schemes/scheme.schema.json), for
+    /// editors: a scheme file starting `# yaml-language-server: $schema=./scheme.schema.json`
+    /// gets its keys completed and misspelt keys flagged.
+    Schema(schema::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -72,6 +77,7 @@ pub fn main() -> i32 {
         Command::Validate(a) => validate::run(a),
         Command::Compare(a) => compare::run(a),
         Command::Map(a) => map::run(a),
+        Command::Schema(a) => schema::run(a),
     };
     match outcome {
         Ok(()) => 0,

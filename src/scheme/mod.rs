@@ -7,6 +7,7 @@
 //! KPI or formula names is defined, weights sum to 100%, curves are well formed.
 
 mod expr;
+pub mod json_schema;
 mod parse;
 pub mod unit;
 

@@ -1,0 +1,556 @@
+//! The JSON Schema of scheme files (`incentive schema`, `schemes/scheme.schema.json`) checked
+//! with a real validator (the `jsonschema` crate, draft-07): the committed file is the generated
+//! one, it accepts every shipped scheme and every form the parser accepts, and it refuses a
+//! misspelt key at the mapping where it is written, as the parser does.
+//!
+//! Scheme YAML becomes JSON the way an editor sees it: plain scalars typed by the YAML 1.2 core
+//! schema (yaml-language-server's default: `0.15` a number, `true` a boolean, `yes` a string),
+//! and again by YAML 1.1 (`yes`, `no`, `on`, `off` booleans too), through the crate's own YAML
+//! reader (`incentive::yaml`), which also expands anchors as editors do.
+
+mod common;
+
+use common::{crate_path, run};
+use incentive::yaml::{self, Kind, Node};
+use jsonschema::error::ValidationErrorKind;
+use serde_json::Value;
+use std::path::Path;
+
+const SCHEMA_FILE: &str = "schemes/scheme.schema.json";
+
+/// The folders of shipped scheme files.
+const SHIPPED: &[&str] = &[
+    "schemes",
+    "samples/2026-11-close/schemes",
+    "tests/fixtures/close-mini/schemes",
+];
+
+#[derive(Clone, Copy, Debug)]
+enum Yaml {
+    V1_1,
+    V1_2,
+}
+
+/// A plain scalar typed as a YAML 1.1 or 1.2 (core schema) reader types it.
+fn plain(text: &str, version: Yaml) -> Value {
+    let int = regex_lite::Regex::new(r"^[-+]?[0-9]+$").unwrap();
+    let float =
+        regex_lite::Regex::new(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$").unwrap();
+    if matches!(text, "" | "~" | "null" | "Null" | "NULL") {
+        return Value::Null;
+    }
+    let truthy = match version {
+        Yaml::V1_2 => &["true", "True", "TRUE"][..],
+        Yaml::V1_1 => &[
+            "true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y",
+        ][..],
+    };
+    let falsy = match version {
+        Yaml::V1_2 => &["false", "False", "FALSE"][..],
+        Yaml::V1_1 => &[
+            "false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N",
+        ][..],
+    };
+    if truthy.contains(&text) {
+        return Value::Bool(true);
+    }
+    if falsy.contains(&text) {
+        return Value::Bool(false);
+    }
+    let digits = match version {
+        Yaml::V1_1 => text.replace('_', ""),
+        Yaml::V1_2 => text.to_string(),
+    };
+    if int.is_match(&digits)
+        && let Ok(i) = digits.parse::<i64>()
+    {
+        return Value::from(i);
+    }
+    if (int.is_match(&digits) || float.is_match(&digits))
+        && let Some(n) = digits
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+    {
+        return Value::Number(n);
+    }
+    Value::String(text.to_string())
+}
+
+fn to_json(node: &Node, version: Yaml) -> Value {
+    match &node.kind {
+        Kind::Scalar { text, plain: true } => plain(text, version),
+        Kind::Scalar { text, .. } => Value::String(text.clone()),
+        Kind::Seq(items) => Value::Array(items.iter().map(|i| to_json(i, version)).collect()),
+        Kind::Map(entries) => Value::Object(
+            entries
+                .iter()
+                .map(|(k, v)| (k.as_str().unwrap_or("").to_string(), to_json(v, version)))
+                .collect(),
+        ),
+    }
+}
+
+fn json_of(text: &str, version: Yaml) -> Value {
+    to_json(&yaml::parse(text).expect("valid YAML"), version)
+}
+
+fn validator() -> jsonschema::Validator {
+    let text = std::fs::read_to_string(crate_path(SCHEMA_FILE)).unwrap();
+    let schema: Value = serde_json::from_str(&text).unwrap();
+    jsonschema::draft7::new(&schema).expect("the schema compiles")
+}
+
+/// Every error of `instance`, as `path: message`, sorted, each once. Under an `anyOf`, the
+/// errors of the alternatives the value's type chose (`target: { plann: x }` is a mapping, so
+/// not the error that it is not a number), as an editor shows the best match.
+fn errors(v: &jsonschema::Validator, instance: &Value) -> Vec<String> {
+    fn leaves(e: &jsonschema::ValidationError, out: &mut Vec<String>) {
+        let ValidationErrorKind::AnyOf { context } = e.kind() else {
+            let path = e.instance_path().to_string();
+            let path = if path.is_empty() { "(top)" } else { &path };
+            out.push(format!("{path}: {e}"));
+            return;
+        };
+        let here = e.instance_path().to_string();
+        let wrong_type = |alternative: &Vec<jsonschema::ValidationError>| {
+            alternative.iter().all(|e| {
+                e.instance_path().to_string() == here
+                    && matches!(
+                        e.kind(),
+                        ValidationErrorKind::Type { .. } | ValidationErrorKind::Enum { .. }
+                    )
+            })
+        };
+        for alternative in context.iter().filter(|a| !wrong_type(a)) {
+            for e in alternative {
+                leaves(e, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for e in v.iter_errors(instance) {
+        leaves(&e, &mut out);
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The keys refused as unexpected, with the path of their mapping, under `anyOf` too, each
+/// once (a `where` is checked both against every table's columns and against those of the
+/// metric's own table).
+fn unexpected(v: &jsonschema::Validator, instance: &Value) -> Vec<(String, String)> {
+    fn walk(e: &jsonschema::ValidationError, out: &mut Vec<(String, String)>) {
+        match e.kind() {
+            ValidationErrorKind::AdditionalProperties { unexpected } => {
+                for k in unexpected {
+                    out.push((e.instance_path().to_string(), k.clone()));
+                }
+            }
+            ValidationErrorKind::AnyOf { context } => {
+                for e in context.iter().flatten() {
+                    walk(e, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for e in v.iter_errors(instance) {
+        walk(&e, &mut out);
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The parser's verdict on a scheme text: its problems, one a line.
+fn parser_problems(text: &str) -> Vec<String> {
+    match incentive::scheme::parse_str(Path::new("schemes/test.yaml"), text) {
+        Ok(_) => Vec::new(),
+        Err(problems) => problems.iter().map(|p| p.to_string()).collect(),
+    }
+}
+
+/// Every shipped scheme file, with its text.
+fn shipped() -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    for dir in SHIPPED {
+        let mut names: Vec<_> = std::fs::read_dir(crate_path(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+            .collect();
+        names.sort();
+        for path in names {
+            let rel = format!("{dir}/{}", path.file_name().unwrap().to_string_lossy());
+            files.push((rel, std::fs::read_to_string(&path).unwrap()));
+        }
+    }
+    files
+}
+
+#[test]
+fn the_committed_schema_is_what_incentive_schema_prints() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run(&["schema"], tmp.path());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stderr, "");
+    let committed = std::fs::read_to_string(crate_path(SCHEMA_FILE)).unwrap();
+    assert!(
+        out.stdout == committed,
+        "{SCHEMA_FILE} is not what `incentive schema` prints (a parser key list changed?): \
+         regenerate it with `cargo run -q -- schema > {SCHEMA_FILE}` and commit it"
+    );
+    assert_eq!(committed, incentive::scheme::json_schema::text());
+}
+
+#[test]
+fn the_schema_is_a_valid_draft_07_schema() {
+    let text = std::fs::read_to_string(crate_path(SCHEMA_FILE)).unwrap();
+    let schema: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
+    if let Err(e) = jsonschema::draft7::meta::validate(&schema) {
+        panic!("not a draft-07 schema: {} at {}", e, e.instance_path());
+    }
+    // The keys of the parser's lists are there (a sample of each list, by its path).
+    for pointer in [
+        "/properties/guarantee",
+        "/properties/max_total",
+        "/definitions/kpi/properties/observe_until",
+        "/definitions/metric/anyOf/1/properties/count_distinct",
+        "/definitions/condition/anyOf/3/properties/found_in",
+        "/definitions/found_in_source/properties/any_employee",
+        "/definitions/where_deals/properties/refunded_on",
+        "/definitions/curve/anyOf/1/properties/segments",
+        "/definitions/segment/properties/slope",
+        "/definitions/target/anyOf/1/properties/times",
+    ] {
+        assert!(schema.pointer(pointer).is_some(), "no {pointer}");
+    }
+}
+
+#[test]
+fn every_shipped_scheme_is_valid_in_yaml_1_1_and_1_2() {
+    let v = validator();
+    let files = shipped();
+    assert_eq!(files.len(), 10, "the shipped schemes: {files:?}");
+    for (name, text) in &files {
+        assert_eq!(parser_problems(text), Vec::<String>::new(), "{name}");
+        for version in [Yaml::V1_2, Yaml::V1_1] {
+            let errs = errors(&v, &json_of(text, version));
+            assert!(errs.is_empty(), "{name} ({version:?}): {errs:#?}");
+        }
+    }
+}
+
+/// Every key and value form the parser accepts, with the spellings it also accepts (letter
+/// case, quoted values with spaces, YAML's yes/no/on/off/true/false, percentages, numbers with
+/// spaces): the schema must accept all of them.
+const EVERY_FORM: &str = r#"
+name: "Every form"
+description: { anything: [goes, here] }
+currency: KZT
+review_below: 75%
+discuss_above: 1.3
+ranking: " top3 "
+max_total: 150%
+guarantee: { months: "+03", share: 50%, recoverable: On }
+curve: standard
+metrics:
+  won:
+    count: " deals "
+    where:
+      status: Won
+      stage: [proposal, NEGOTIATION]
+      amount: { more_than: 1 000 000, at_most: 5000000.5 }
+      closed_on: { in_period: YES }
+      created_on: { on_or_after: period_end - 90 days, before: "2027-01-01" }
+      new_client: { not: "no" }
+      lost_reason: empty
+      client_id: not_empty
+      refunded_on: { empty: true }
+      any:
+        - deal_id: { one_of: [d1, 2] }
+        - deal_id: { not_one_of: d3, equals: d4 }
+      all:
+        - not: { employee_id: e9 }
+  amount:
+    sum: deals.amount
+    description:
+  biggest: { max: deals.amount, description: "the biggest deal" }
+  smallest: { min: deals.amount, description: { EN: smallest, ru: наименьшая } }
+  score: { average: nps.score, where: { answered_on: in_period, score: { less_than: 11 } } }
+  clients: { count_distinct: calls.client_id, where: { duration_sec: { at_least: 0 } } }
+  met:
+    count: clients
+    where:
+      since: { on_or_before: period_start + 1 month, after: 2020-01-01 }
+      churned_on: { in_period: off }
+      client_id:
+        found_in:
+          table: meetings
+          where: { status: { not_one_of: [cancelled, no_show] }, starts_at: in_period }
+  mailed:
+    count: clients
+    where:
+      client_id:
+        found_in:
+          - { table: " emails ", column: client_id, any_employee: yes, where: { direction: incoming } }
+          - table: calls
+  per_deal: amount / won
+  doubled: { formula: "amount * 2", description: twice }
+  hundred: 100
+kpis:
+  - id: won
+    name: Won
+    weight: 0.25
+    metric: won
+    target: 30
+    prorate: "yes"
+  - id: 2
+    name: { en: Amount, RU: " Сумма " }
+    weight: 25 %
+    metric: amount
+    target: { plan: amount }
+    better: higher
+  - id: per_deal
+    weight: 25%
+    metric: per_deal
+    target: { value: 275 000 }
+    better: " lower "
+    curve:
+      threshold: 0.8
+      start: 80%
+      segments:
+        - { to: 100%, slope: 1, start: 0.8 }
+        - slope: 0.5
+      cap: 130%
+  - id: biggest
+    weight: 25%
+    metric: biggest
+    target: { kpi: won, times: 3 }
+    prorate: False
+  - id: watched
+    weight: 0%
+    metric: score
+    target: 9
+    observe: yes
+  - id: later
+    weight: 10%
+    metric: clients
+    target: 5
+    observe_until: " 2027-01 "
+    curve: { segments: [ { slope: 1 } ] }
+"#;
+
+#[test]
+fn every_form_the_parser_accepts_is_valid() {
+    assert_eq!(parser_problems(EVERY_FORM), Vec::<String>::new());
+    let v = validator();
+    for version in [Yaml::V1_2, Yaml::V1_1] {
+        let errs = errors(&v, &json_of(EVERY_FORM, version));
+        assert!(errs.is_empty(), "{version:?}: {errs:#?}");
+    }
+}
+
+/// One line of a shipped scheme replaced (the first line equal to `from`, trimmed).
+fn edit(text: &str, from: &str, to: &str) -> String {
+    let mut done = false;
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| {
+            if !done && l.trim() == from {
+                done = true;
+                let indent = &l[..l.len() - l.trim_start().len()];
+                format!("{indent}{to}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    assert!(done, "no line {from:?}");
+    lines.join("\n") + "\n"
+}
+
+#[test]
+fn misspelt_keys_are_refused_at_the_mapping_they_are_written_in() {
+    let v = validator();
+    let transactional = std::fs::read_to_string(crate_path("schemes/transactional.yaml")).unwrap();
+    let am = std::fs::read_to_string(crate_path("schemes/account-manager.yaml")).unwrap();
+    // What is misspelt, the scheme, and the mapping and key the schema refuses.
+    let cases = [
+        (
+            "weigth in a KPI",
+            edit(&transactional, "weight: 40%", "weigth: 40%"),
+            "/kpis/0",
+            "weigth",
+        ),
+        (
+            "curv at scheme level",
+            edit(&transactional, "curve:", "curv:"),
+            "",
+            "curv",
+        ),
+        (
+            "recoverble in guarantee",
+            edit(
+                &transactional,
+                "currency: KZT",
+                "currency: KZT\nguarantee: { months: 3, share: 50%, recoverble: yes }",
+            ),
+            "/guarantee",
+            "recoverble",
+        ),
+        (
+            "a column of another table in where",
+            edit(&transactional, "direction: outgoing", "status: won"),
+            "/metrics/calls_2min/where",
+            "status",
+        ),
+        (
+            "a misspelt test",
+            edit(
+                &transactional,
+                "duration_sec: { at_least: 120 }",
+                "duration_sec: { at_leats: 120 }",
+            ),
+            "/metrics/calls_2min/where/duration_sec",
+            "at_leats",
+        ),
+        (
+            "a misspelt found_in key",
+            edit(&am, "- table: emails", "- tabel: emails"),
+            "/metrics/contacted/where/all/1/client_id/found_in/1",
+            "tabel",
+        ),
+        (
+            "a misspelt target key",
+            edit(&am, "target: { plan: upsell }", "target: { plann: upsell }"),
+            "/kpis/1/target",
+            "plann",
+        ),
+    ];
+    let mut report = String::new();
+    for (what, text, path, key) in &cases {
+        let refused = unexpected(&v, &json_of(text, Yaml::V1_2));
+        assert_eq!(refused, vec![(path.to_string(), key.to_string())], "{what}");
+        report += &format!("## {what}\nschema:\n");
+        for e in errors(&v, &json_of(text, Yaml::V1_2)) {
+            report += &format!("  {e}\n");
+        }
+        report += "parser:\n";
+        let problems = parser_problems(text);
+        assert!(!problems.is_empty(), "{what}: the parser accepts it");
+        for p in problems {
+            report += &format!("  {p}\n");
+        }
+    }
+    insta::assert_snapshot!(report);
+}
+
+/// Where each mapping key of a document is written, and the JSON paths of the mapping holding
+/// it (several when an alias copies the mapping).
+struct Key {
+    line: usize,
+    col: usize,
+    text: String,
+    /// The mapping's paths; a key directly under `/metrics` is a metric's name.
+    parents: Vec<String>,
+    /// The other keys of that mapping.
+    siblings: Vec<String>,
+}
+
+fn keys(node: &Node, path: &str, out: &mut Vec<Key>) {
+    match &node.kind {
+        Kind::Scalar { .. } => {}
+        Kind::Seq(items) => {
+            for (i, item) in items.iter().enumerate() {
+                keys(item, &format!("{path}/{i}"), out);
+            }
+        }
+        Kind::Map(entries) => {
+            let siblings: Vec<String> = entries
+                .iter()
+                .map(|(k, _)| k.as_str().unwrap_or("").to_string())
+                .collect();
+            for (k, v) in entries {
+                let text = k.as_str().unwrap_or("").to_string();
+                match out
+                    .iter_mut()
+                    .find(|e| (e.line, e.col) == (k.pos.line, k.pos.col))
+                {
+                    Some(seen) => seen.parents.push(path.to_string()),
+                    None => out.push(Key {
+                        line: k.pos.line,
+                        col: k.pos.col,
+                        text: text.clone(),
+                        parents: vec![path.to_string()],
+                        siblings: siblings.clone(),
+                    }),
+                }
+                keys(v, &format!("{path}/{text}"), out);
+            }
+        }
+    }
+}
+
+/// Every key of every shipped scheme, misspelt in turn (its last letter dropped: `curve` →
+/// `curv`): the parser refuses each (a metric's name only through the references to it), and
+/// the schema refuses each but a metric's name at the mapping it is written in.
+#[test]
+fn every_key_of_the_shipped_schemes_misspelt_is_refused_by_both() {
+    let v = validator();
+    let mut checked = 0;
+    for (name, text) in shipped() {
+        let mut found = Vec::new();
+        keys(&yaml::parse(&text).unwrap(), "", &mut found);
+        for key in found {
+            let misspelt = if key.text.chars().count() > 1 {
+                let mut t = key.text.clone();
+                t.pop();
+                t
+            } else {
+                format!("{}x", key.text)
+            };
+            if key.siblings.contains(&misspelt) {
+                continue;
+            }
+            let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+            let line = &mut lines[key.line - 1];
+            let chars: Vec<char> = line.chars().collect();
+            let at = key.col - 1;
+            let written: String = chars[at..].iter().take(key.text.chars().count()).collect();
+            assert_eq!(written, key.text, "{name}:{}:{}", key.line, key.col);
+            *line = chars[..at]
+                .iter()
+                .chain(misspelt.chars().collect::<Vec<_>>().iter())
+                .chain(chars[at + key.text.chars().count()..].iter())
+                .collect();
+            let mutated = lines.join("\n") + "\n";
+            let at = format!(
+                "{name}:{}:{} {:?} → {misspelt:?}",
+                key.line, key.col, key.text
+            );
+            assert!(
+                !parser_problems(&mutated).is_empty(),
+                "{at}: the parser accepts it"
+            );
+            if key.parents.iter().all(|p| p == "/metrics") {
+                continue; // a free name: only the parser knows what refers to it
+            }
+            let refused = unexpected(&v, &json_of(&mutated, Yaml::V1_2));
+            assert!(
+                key.parents
+                    .iter()
+                    .any(|p| refused.contains(&(p.clone(), misspelt.clone()))),
+                "{at}: the schema does not refuse it at {:?}; it refuses {refused:?}",
+                key.parents
+            );
+            checked += 1;
+        }
+    }
+    // About a hundred keys per scheme; the count guards against a walk that finds nothing.
+    assert!(checked > 500, "only {checked} keys checked");
+}
