@@ -103,7 +103,8 @@ fn validator() -> jsonschema::Validator {
 
 /// Every error of `instance`, as `path: message`, sorted, each once. Under an `anyOf`, the
 /// errors of the alternatives the value's type chose (`target: { plann: x }` is a mapping, so
-/// not the error that it is not a number), as an editor shows the best match.
+/// not the error that it is not a number), as an editor shows the best match; the `anyOf`
+/// error itself when none did.
 fn errors(v: &jsonschema::Validator, instance: &Value) -> Vec<String> {
     fn leaves(e: &jsonschema::ValidationError, out: &mut Vec<String>) {
         let ValidationErrorKind::AnyOf { context } = e.kind() else {
@@ -122,7 +123,12 @@ fn errors(v: &jsonschema::Validator, instance: &Value) -> Vec<String> {
                     )
             })
         };
-        for alternative in context.iter().filter(|a| !wrong_type(a)) {
+        let chosen: Vec<_> = context.iter().filter(|a| !wrong_type(a)).collect();
+        if chosen.is_empty() {
+            // No alternative is of the value's type: the value itself is the error.
+            out.push(format!("{here}: {e}"));
+        }
+        for alternative in chosen {
             for e in alternative {
                 leaves(e, out);
             }
@@ -553,4 +559,112 @@ fn every_key_of_the_shipped_schemes_misspelt_is_refused_by_both() {
     }
     // About a hundred keys per scheme; the count guards against a walk that finds nothing.
     assert!(checked > 500, "only {checked} keys checked");
+}
+
+/// Every scalar written plain in a document (keys and values), with its position.
+/// (line, column, text, whether it is a key)
+fn plain_scalars(node: &Node, out: &mut Vec<(usize, usize, String, bool)>) {
+    fn add(n: &Node, key: bool, out: &mut Vec<(usize, usize, String, bool)>) {
+        if let Kind::Scalar { text, plain: true } = &n.kind
+            && !text.is_empty()
+            && !out
+                .iter()
+                .any(|(l, c, _, _)| (*l, *c) == (n.pos.line, n.pos.col))
+        {
+            out.push((n.pos.line, n.pos.col, text.clone(), key));
+        }
+    }
+    match &node.kind {
+        Kind::Scalar { .. } => add(node, false, out),
+        Kind::Seq(items) => {
+            for i in items {
+                plain_scalars(i, out);
+            }
+        }
+        Kind::Map(entries) => {
+            for (k, v) in entries {
+                add(k, true, out);
+                plain_scalars(v, out);
+            }
+        }
+    }
+}
+
+/// Other spellings of a plain scalar, some of which the parser accepts: quoted (a string in
+/// every YAML version), quoted with spaces around, upper-case, yes/no written as YAML 1.1 and
+/// 1.2 booleans, a percentage written as a fraction.
+fn spellings(text: &str) -> Vec<String> {
+    let mut out = vec![text.to_uppercase()];
+    if !text.contains(['"', '\\']) {
+        out.push(format!("\"{text}\""));
+        out.push(format!("\" {text} \""));
+    }
+    match text {
+        "yes" => out.extend(["true", "On", "YES", "\"TRUE\""].map(String::from)),
+        "no" => out.extend(["false", "Off", "NO", "\"False\""].map(String::from)),
+        _ => {}
+    }
+    if let Some(number) = text.strip_suffix('%')
+        && let Ok(p) = number.trim().parse::<f64>()
+    {
+        out.push(format!("{}", p / 100.0));
+    }
+    out.retain(|t| t != text);
+    out
+}
+
+/// The schema never refuses what the parser accepts: every plain scalar of every shipped scheme
+/// respelt in turn (`"won"`, `" won "`, `WON`, `yes` as `true` or `On`, `40%` as `0.4` …),
+/// and each respelling the parser accepts is valid in YAML 1.1 and 1.2.
+#[test]
+fn every_respelling_the_parser_accepts_is_valid() {
+    let v = validator();
+    let (mut accepted, mut refused) = (0, 0);
+    for (name, text) in shipped() {
+        let mut found = Vec::new();
+        plain_scalars(&yaml::parse(&text).unwrap(), &mut found);
+        for (line, col, scalar, key) in found {
+            let lines: Vec<&str> = text.lines().collect();
+            let chars: Vec<char> = lines[line - 1].chars().collect();
+            let n = scalar.chars().count();
+            let written: String = chars[col - 1..].iter().take(n).collect();
+            if written != scalar {
+                continue; // a plain scalar folded over several lines
+            }
+            // A key quoted is the same key to both; only its letter case can matter (`EN:`).
+            let respellings = if key {
+                vec![scalar.to_uppercase()]
+            } else {
+                spellings(&scalar)
+            };
+            for respelt in respellings {
+                let edited: String = chars[..col - 1]
+                    .iter()
+                    .copied()
+                    .chain(respelt.chars())
+                    .chain(chars[col - 1 + n..].iter().copied())
+                    .collect();
+                let mut all: Vec<&str> = lines.clone();
+                all[line - 1] = &edited;
+                let mutated = all.join("\n") + "\n";
+                if !parser_problems(&mutated).is_empty() {
+                    refused += 1;
+                    continue;
+                }
+                accepted += 1;
+                for version in [Yaml::V1_2, Yaml::V1_1] {
+                    let errs = errors(&v, &json_of(&mutated, version));
+                    assert!(
+                        errs.is_empty(),
+                        "{name}:{line}:{col} {scalar:?} written {respelt:?} ({version:?}): the parser accepts it, the schema refuses it: {errs:#?}"
+                    );
+                }
+            }
+        }
+    }
+    // Both kinds are many: the respellings are not all refused, nor all trivially accepted.
+    assert!(
+        accepted > 1000 && refused > 500,
+        "{accepted} accepted, {refused} refused"
+    );
 }

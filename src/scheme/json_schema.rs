@@ -106,19 +106,28 @@ fn described(text: &str, schema: J) -> J {
     }
 }
 
-/// A regular expression (ECMA-262 and Rust alike) matching `word` in any letter case.
+/// A regular expression (ECMA-262, also in its `u` mode, and Rust alike) matching `word` in
+/// any letter case.
 fn any_case(word: &str) -> String {
     word.chars()
         .map(|c| {
             if c.is_ascii_alphabetic() {
                 format!("[{}{}]", c.to_ascii_lowercase(), c.to_ascii_uppercase())
-            } else if c.is_ascii_alphanumeric() || c == '_' {
-                c.to_string()
             } else {
-                format!("\\{c}")
+                literal(c)
             }
         })
         .collect()
+}
+
+/// `c` in a regular expression: escaped when it is one of the syntax characters (the only
+/// escapes ECMA-262's `u` mode allows besides the classes).
+fn literal(c: char) -> String {
+    if "^$\\.*+?()[]{}|/".contains(c) {
+        format!("\\{c}")
+    } else {
+        c.to_string()
+    }
 }
 
 /// One of `words`, as the parser reads it: the value's text trimmed (a quoted `" place "` is
@@ -931,7 +940,7 @@ mod tests {
     fn any_case_spells_every_letter_both_ways() {
         assert_eq!(any_case("yes"), "[yY][eE][sS]");
         assert_eq!(any_case("top3"), "[tT][oO][pP]3");
-        assert_eq!(any_case("a-b"), "[aA]\\-[bB]");
+        assert_eq!(any_case("a-b.c"), "[aA]-[bB]\\.[cC]");
     }
 
     #[test]
