@@ -225,13 +225,13 @@ fn the_schema_is_a_valid_draft_07_schema() {
         "/properties/guarantee",
         "/properties/max_total",
         "/definitions/kpi/properties/observe_until",
-        "/definitions/metric/anyOf/1/properties/count_distinct",
-        "/definitions/condition/anyOf/3/properties/found_in",
+        "/definitions/metric/then/properties/count_distinct",
+        "/definitions/condition/then/properties/found_in",
         "/definitions/found_in_source/properties/any_employee",
         "/definitions/where_deals/properties/refunded_on",
-        "/definitions/curve/anyOf/1/properties/segments",
+        "/definitions/curve/then/properties/segments",
         "/definitions/segment/properties/slope",
-        "/definitions/target/anyOf/1/properties/times",
+        "/definitions/target/then/properties/times",
     ] {
         assert!(schema.pointer(pointer).is_some(), "no {pointer}");
     }

@@ -159,6 +159,29 @@ fn words(words: &[&str], ignore_case: bool) -> J {
     )])
 }
 
+/// A value read by its YAML kind: `mapping` for a mapping, `list` for a list, `scalar` for
+/// anything else. Written with if/then/else rather than anyOf so that a validator, and an
+/// editor, reports what is wrong in the one form the value has (`Property at_leats is not
+/// allowed`) instead of that it matches none of the forms, and completes the keys of that form.
+fn by_kind(mapping: Option<J>, list: Option<J>, scalar: J) -> J {
+    let rest = match list {
+        Some(list) => obj(vec![
+            ("if", obj(vec![("type", s("array"))])),
+            ("then", list),
+            ("else", scalar),
+        ]),
+        None => scalar,
+    };
+    match mapping {
+        Some(mapping) => obj(vec![
+            ("if", obj(vec![("type", s("object"))])),
+            ("then", mapping),
+            ("else", rest),
+        ]),
+        None => rest,
+    }
+}
+
 /// The definitions every part of the schema refers to by name.
 fn definitions() -> Vec<(String, J)> {
     let mut defs: Vec<(String, J)> = Vec::new();
@@ -225,57 +248,51 @@ fn definitions() -> Vec<(String, J)> {
         ),
     );
     add(
-        "labels",
+        "label_map",
         obj(vec![
             (
                 "description",
-                s(
-                    "A text, or the text per language: `{ en: Revenue, ru: Выручка }` (--lang picks one).",
+                s("The text per language: `{ en: Revenue, ru: Выручка }`."),
+            ),
+            ("type", s("object")),
+            (
+                "properties",
+                J::Obj(
+                    LANGS
+                        .iter()
+                        .map(|l| {
+                            (
+                                l.to_string(),
+                                described(&format!("The text in {}.", lang_name(l)), def("text")),
+                            )
+                        })
+                        .collect(),
                 ),
             ),
             (
-                "anyOf",
-                J::Arr(vec![
+                "patternProperties",
+                obj(vec![(
+                    &format!(
+                        "^\\s*({})\\s*$",
+                        LANGS
+                            .iter()
+                            .map(|l| any_case(l))
+                            .collect::<Vec<_>>()
+                            .join("|")
+                    ),
                     def("text"),
-                    obj(vec![
-                        ("type", s("object")),
-                        (
-                            "properties",
-                            J::Obj(
-                                LANGS
-                                    .iter()
-                                    .map(|l| {
-                                        (
-                                            l.to_string(),
-                                            described(
-                                                &format!("The text in {}.", lang_name(l)),
-                                                def("text"),
-                                            ),
-                                        )
-                                    })
-                                    .collect(),
-                            ),
-                        ),
-                        (
-                            "patternProperties",
-                            obj(vec![(
-                                &format!(
-                                    "^\\s*({})\\s*$",
-                                    LANGS
-                                        .iter()
-                                        .map(|l| any_case(l))
-                                        .collect::<Vec<_>>()
-                                        .join("|")
-                                ),
-                                def("text"),
-                            )]),
-                        ),
-                        ("additionalProperties", J::Bool(false)),
-                        ("minProperties", J::Int(1)),
-                    ]),
-                ]),
+                )]),
             ),
+            ("additionalProperties", J::Bool(false)),
+            ("minProperties", J::Int(1)),
         ]),
+    );
+    add(
+        "labels",
+        described(
+            "A text, or the text per language: `{ en: Revenue, ru: Выручка }` (--lang picks one).",
+            by_kind(Some(def("label_map")), None, def("text")),
+        ),
     );
     add("curve", curve());
     add("segment", segment());
@@ -289,8 +306,32 @@ fn definitions() -> Vec<(String, J)> {
     for table in metric_tables() {
         add(&format!("where_{}", table.name()), filter(Some(table)));
     }
+    // An editor's hover shows the innermost description it finds: the value forms shared by
+    // many keys keep theirs as a `$comment`, so that hovering `weight:` shows what a weight is
+    // rather than what a number is.
+    for (name, schema) in &mut defs {
+        if let J::Obj(entries) = schema
+            && SHARED_FORMS.contains(&name.as_str())
+        {
+            for (k, _) in entries.iter_mut().filter(|(k, _)| k == "description") {
+                *k = "$comment".to_string();
+            }
+        }
+    }
     defs
 }
+
+/// The definitions that are value forms of many keys (see the end of [`definitions`]).
+const SHARED_FORMS: &[&str] = &[
+    "text",
+    "number",
+    "date",
+    "percentage",
+    "yes_no",
+    "label_map",
+    "labels",
+    "condition",
+];
 
 fn lang_name(code: &str) -> &'static str {
     match code {
@@ -428,7 +469,7 @@ fn known(context: &str, key: &str) -> Option<(&'static str, J)> {
         ),
         ("metric", "where") => (
             "Which rows of the metric's table count: conditions on its columns, all of which must hold.",
-            def("where"),
+            obj(vec![]),
         ),
         ("metric", "formula") => (
             "Arithmetic over other metrics of the scheme (+ - * /, parentheses, numbers, percentages), e.g. `revenue / deals_won`; a zero divisor makes the value missing.",
@@ -436,10 +477,14 @@ fn known(context: &str, key: &str) -> Option<(&'static str, J)> {
         ),
         ("metric", "description") => (
             "The metric in words for the breakdown and statements: a text or `{ en: …, ru: … }`; left out or empty, it is generated from the definition.",
-            obj(vec![(
-                "anyOf",
-                J::Arr(vec![obj(vec![("type", s("null"))]), def("labels")]),
-            )]),
+            by_kind(
+                Some(def("label_map")),
+                None,
+                obj(vec![(
+                    "type",
+                    strs(&["string", "number", "boolean", "null"]),
+                )]),
+            ),
         ),
 
         ("kpi", "id") => (
@@ -568,16 +613,14 @@ fn known(context: &str, key: &str) -> Option<(&'static str, J)> {
         ("condition", "empty") => ("yes: the cell is empty; no: it is not.", def("yes_no")),
         ("condition", "found_in") => (
             "The row's value appears in that column of another table's rows kept by their own `where` (the same employee's, unless `any_employee: yes`).",
-            obj(vec![(
-                "anyOf",
-                J::Arr(vec![
-                    def("found_in_source"),
-                    obj(vec![
-                        ("type", s("array")),
-                        ("items", def("found_in_source")),
-                    ]),
-                ]),
-            )]),
+            by_kind(
+                None,
+                Some(obj(vec![
+                    ("type", s("array")),
+                    ("items", def("found_in_source")),
+                ])),
+                def("found_in_source"),
+            ),
         ),
 
         ("found_in", "table") => (
@@ -591,7 +634,7 @@ fn known(context: &str, key: &str) -> Option<(&'static str, J)> {
             "The other table's column, when its name differs from this column's.",
             def("text"),
         ),
-        ("found_in", "where") => ("Which of the other table's rows count.", def("where")),
+        ("found_in", "where") => ("Which of the other table's rows count.", obj(vec![])),
         ("found_in", "any_employee") => (
             "yes: match anyone's rows, not only the same employee's (default no).",
             def("yes_no"),
@@ -603,13 +646,11 @@ fn known(context: &str, key: &str) -> Option<(&'static str, J)> {
 
 /// One value, or a list of values.
 fn values() -> J {
-    obj(vec![(
-        "anyOf",
-        J::Arr(vec![
-            def("text"),
-            obj(vec![("type", s("array")), ("items", def("text"))]),
-        ]),
-    )])
+    by_kind(
+        None,
+        Some(obj(vec![("type", s("array")), ("items", def("text"))])),
+        def("text"),
+    )
 }
 
 /// `properties` for every key of a parser list, in the list's order.
@@ -647,13 +688,11 @@ fn closed(context: &str, keys: &[&str], required: &[&str]) -> Vec<(&'static str,
 fn curve() -> J {
     described(
         "A payout curve, attainment → factor: `standard` (threshold 80%, 1:1 to 100%, 1.5 to 120%, cap 130%) or threshold, start, segments and cap.",
-        obj(vec![(
-            "anyOf",
-            J::Arr(vec![
-                obj(vec![("enum", strs(&["standard"]))]),
-                obj(closed("curve", CURVE_KEYS, &["segments"])),
-            ]),
-        )]),
+        by_kind(
+            Some(obj(closed("curve", CURVE_KEYS, &["segments"]))),
+            None,
+            obj(vec![("enum", strs(&["standard"]))]),
+        ),
     )
 }
 
@@ -677,7 +716,7 @@ fn target() -> J {
     ));
     described(
         "A KPI's target: a number, `{ value: … }`, `{ plan: METRIC }` or `{ kpi: ID, times: N }`.",
-        obj(vec![("anyOf", J::Arr(vec![def("number"), obj(form)]))]),
+        by_kind(Some(obj(form)), None, def("number")),
     )
 }
 
@@ -728,10 +767,10 @@ fn metric() -> J {
         )]),
     ));
     // `count: deals`, `sum: deals.amount` …: `where` names the columns of that table.
-    let narrowed: Vec<J> = metric_tables()
-        .into_iter()
-        .map(|t| {
-            let reads = J::Arr(
+    let reads = |t: Table| {
+        obj(vec![(
+            "anyOf",
+            J::Arr(
                 AGG_KEYS
                     .iter()
                     .map(|k| {
@@ -753,29 +792,17 @@ fn metric() -> J {
                         ])
                     })
                     .collect(),
-            );
-            obj(vec![
-                ("if", obj(vec![("anyOf", reads)])),
-                (
-                    "then",
-                    obj(vec![(
-                        "properties",
-                        obj(vec![("where", def(&format!("where_{}", t.name())))]),
-                    )]),
-                ),
-            ])
-        })
-        .collect();
-    form.push(("allOf", J::Arr(narrowed)));
+            ),
+        )])
+    };
+    form.push(("allOf", J::Arr(vec![narrow_where(&reads)])));
     described(
         "A metric: an aggregation over one table (`count: deals`, `sum: deals.amount` … with `where`), a `formula:`, or a bare formula string such as `revenue / deals_won`.",
-        obj(vec![(
-            "anyOf",
-            J::Arr(vec![
-                obj(vec![("type", strs(&["string", "number", "boolean"]))]),
-                obj(form),
-            ]),
-        )]),
+        by_kind(
+            Some(obj(form)),
+            None,
+            obj(vec![("type", strs(&["string", "number", "boolean"]))]),
+        ),
     )
 }
 
@@ -802,56 +829,65 @@ fn kpi() -> J {
 fn condition() -> J {
     described(
         "A value (`status: won`), a list of values (any of them), in_period, empty, not_empty, or tests such as `{ at_least: 120 }`.",
-        obj(vec![(
-            "anyOf",
-            J::Arr(vec![
-                obj(vec![("enum", strs(&["in_period", "empty", "not_empty"]))]),
-                def("text"),
-                obj(vec![("type", s("array")), ("items", def("text"))]),
-                obj(closed("condition", OPERATORS, &[])),
-            ]),
-        )]),
+        by_kind(
+            Some(obj(closed("condition", OPERATORS, &[]))),
+            Some(obj(vec![("type", s("array")), ("items", def("text"))])),
+            obj(vec![(
+                "anyOf",
+                J::Arr(vec![
+                    obj(vec![("enum", strs(&["in_period", "empty", "not_empty"]))]),
+                    def("text"),
+                ]),
+            )]),
+        ),
     )
 }
 
 fn found_in_source() -> J {
     let mut form = closed("found_in", LOOKUP_KEYS, &["table"]);
     // `where` names the columns of the source's table.
-    let narrowed: Vec<J> = metric_tables()
-        .into_iter()
-        .map(|t| {
-            obj(vec![
-                (
-                    "if",
+    let reads = |t: Table| {
+        obj(vec![
+            ("required", strs(&["table"])),
+            (
+                "properties",
+                obj(vec![(
+                    "table",
                     obj(vec![
-                        ("required", strs(&["table"])),
-                        (
-                            "properties",
-                            obj(vec![(
-                                "table",
-                                obj(vec![
-                                    ("type", s("string")),
-                                    ("pattern", J::Str(format!("^\\s*{}\\s*$", t.name()))),
-                                ]),
-                            )]),
-                        ),
+                        ("type", s("string")),
+                        ("pattern", J::Str(format!("^\\s*{}\\s*$", t.name()))),
                     ]),
-                ),
-                (
-                    "then",
-                    obj(vec![(
-                        "properties",
-                        obj(vec![("where", def(&format!("where_{}", t.name())))]),
-                    )]),
-                ),
-            ])
-        })
-        .collect();
-    form.push(("allOf", J::Arr(narrowed)));
+                )]),
+            ),
+        ])
+    };
+    form.push(("allOf", J::Arr(vec![narrow_where(&reads)])));
     described(
         "Another table's rows to look the value up in: `{ table: calls, where: {…} }`.",
         obj(form),
     )
+}
+
+/// `where` as the columns of the table a mapping reads (`reads(table)` tells whether it reads
+/// it): if it reads deals, `where_deals`, else if … , else the columns of every table (a form
+/// the parser learnt since, naming its table otherwise). A chain of if/then/else, so that one
+/// `where` is checked, and completed, once.
+fn narrow_where(reads: &dyn Fn(Table) -> J) -> J {
+    let mut chain = obj(vec![("properties", obj(vec![("where", def("where"))]))]);
+    for t in metric_tables().into_iter().rev() {
+        chain = obj(vec![
+            ("if", reads(t)),
+            (
+                "then",
+                obj(vec![(
+                    "properties",
+                    obj(vec![("where", def(&format!("where_{}", t.name())))]),
+                )]),
+            ),
+            ("else", chain),
+        ]);
+    }
+    chain
 }
 
 /// A `where` mapping: conditions on the columns of `table` (of any table when it is not known),
@@ -886,7 +922,7 @@ fn filter(table: Option<Table>) -> J {
                 continue;
             }
             let help = match table {
-                Some(_) => format!("{t}.{}: {}.", col.name, col.ty.expected()),
+                Some(_) => format!("{t}.{}, which holds {}.", col.name, col.ty.expected()),
                 None => format!("A column of the metric's table ({t}.{}).", col.name),
             };
             props.push((col.name.to_string(), described(&help, def("condition"))));
