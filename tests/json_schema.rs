@@ -244,6 +244,9 @@ fn every_shipped_scheme_is_valid_in_yaml_1_1_and_1_2() {
     assert_eq!(files.len(), 10, "the shipped schemes: {files:?}");
     for (name, text) in &files {
         assert_eq!(parser_problems(text), Vec::<String>::new(), "{name}");
+        // The header line the README documents is a comment to the parser.
+        let headed = format!("# yaml-language-server: $schema=./scheme.schema.json\n{text}");
+        assert_eq!(parser_problems(&headed), Vec::<String>::new(), "{name}");
         for version in [Yaml::V1_2, Yaml::V1_1] {
             let errs = errors(&v, &json_of(text, version));
             assert!(errs.is_empty(), "{name} ({version:?}): {errs:#?}");
@@ -667,4 +670,98 @@ fn every_respelling_the_parser_accepts_is_valid() {
         accepted > 1000 && refused > 500,
         "{accepted} accepted, {refused} refused"
     );
+}
+
+/// Beyond keys, the forms the schema refuses with the parser (each refused by both, at the
+/// same mapping): an editor flags these too while HR types.
+#[test]
+fn other_mistakes_the_schema_refuses_with_the_parser() {
+    let v = validator();
+    let t = std::fs::read_to_string(crate_path("schemes/transactional.yaml")).unwrap();
+    let cases = [
+        (
+            "a formula that is also an aggregation",
+            edit(
+                &t,
+                "sum: deals.amount",
+                "sum: deals.amount\n    formula: deals_won * 2",
+            ),
+        ),
+        (
+            "a metric with no aggregation",
+            edit(&t, "sum: deals.amount", "description: revenue"),
+        ),
+        (
+            "a metric name in capitals",
+            edit(&t, "revenue:", "Revenue:"),
+        ),
+        (
+            "a bare max_total",
+            edit(&t, "currency: KZT", "currency: KZT\nmax_total: 1.5"),
+        ),
+        (
+            "a guarantee without its share",
+            edit(
+                &t,
+                "currency: KZT",
+                "currency: KZT\nguarantee: { months: 25 }",
+            ),
+        ),
+        (
+            "a curve without segments",
+            edit(
+                &t,
+                "prorate: yes",
+                "prorate: yes\n    curve: { threshold: 80%, cap: 130% }",
+            ),
+        ),
+        (
+            "observed both ways",
+            edit(
+                &t,
+                "prorate: yes",
+                "prorate: yes\n    observe: yes\n    observe_until: 2027-01",
+            ),
+        ),
+        (
+            "ranking misspelt",
+            edit(&t, "currency: KZT", "currency: KZT\nranking: palce"),
+        ),
+        (
+            "better misspelt",
+            edit(&t, "prorate: yes", "prorate: yes\n    better: lowr"),
+        ),
+        (
+            "a yes/no that is not",
+            edit(&t, "prorate: yes", "prorate: sometimes"),
+        ),
+        (
+            "a KPI without id",
+            edit(&t, "- id: revenue", "- prorate: no"),
+        ),
+        (
+            "a list for a target",
+            edit(&t, "target: 600", "target: [600]"),
+        ),
+        (
+            "a mapping among values",
+            edit(&t, "status: won", "status: [won, { lost: yes }]"),
+        ),
+    ];
+    let mut report = String::new();
+    for (what, text) in &cases {
+        let problems = parser_problems(text);
+        assert!(!problems.is_empty(), "{what}: the parser accepts it");
+        let errs = errors(&v, &json_of(text, Yaml::V1_2));
+        assert!(!errs.is_empty(), "{what}: the schema accepts it");
+        report += &format!("## {what}\nschema:\n");
+        for e in errs {
+            report += &format!("  {e}\n");
+        }
+        report += "parser:\n";
+        for p in problems {
+            report += &format!("  {p}\n");
+        }
+    }
+    insta::assert_snapshot!(report);
 }
