@@ -139,6 +139,8 @@ const CALLS: &[Column] = &[
     req("direction", Enum(DIRECTIONS)),
     ranged("duration_sec", Integer, 0, i64::MAX),
     opt("client_id", Id),
+    // The call's result as the employee filled it in the CRM's card (empty: not filled).
+    opt("result", Text),
 ];
 const EMAILS: &[Column] = &[
     req("email_id", Id),
@@ -146,6 +148,8 @@ const EMAILS: &[Column] = &[
     req("sent_at", DateTime),
     req("direction", Enum(DIRECTIONS)),
     opt("client_id", Id),
+    // When the client first opened an outgoing email (empty: not opened, or not tracked).
+    opt("opened_at", DateTime),
 ];
 const MEETINGS: &[Column] = &[
     req("meeting_id", Id),
