@@ -6,6 +6,7 @@
 //! invalid scheme: every column named in a filter exists and has the right type, every metric a
 //! KPI or formula names is defined, weights sum to 100%, curves are well formed.
 
+pub mod catalogue;
 mod expr;
 mod parse;
 pub mod unit;

@@ -320,15 +320,33 @@ pub(super) fn parse_scheme(file: &Path, text: &str) -> std::result::Result<Schem
     // A scheme curve that failed to parse is reported once, not again for every KPI using it.
     let default_curve_broken = curve_node.is_some() && default_curve.is_none();
 
-    // Metrics: names first, so formulas may refer to metrics defined further down.
+    // Metrics: names first, so formulas may refer to metrics defined further down. A name the
+    // scheme uses but does not define comes from the catalogue (super::catalogue).
+    let catalogue_root = super::catalogue::root();
     let mut metric_nodes: Vec<(&Node, &Node)> = Vec::new();
-    match get(top, "metrics") {
-        Some(n) => {
-            if let Some(entries) = cx.map(n, "metrics") {
-                metric_nodes = entries.iter().map(|(k, v)| (k, v)).collect();
-            }
-        }
-        None => cx.err(root.pos, "the scheme has no `metrics:` section"),
+    let metrics_section = get(top, "metrics");
+    if let Some(n) = metrics_section
+        && let Some(entries) = cx.map(n, "metrics")
+    {
+        metric_nodes = entries.iter().map(|(k, v)| (k, v)).collect();
+    }
+    if let Some(catalogue) = &catalogue_root {
+        let defined: std::collections::BTreeSet<String> = metric_nodes
+            .iter()
+            .filter_map(|(k, _)| k.as_str().map(str::to_string))
+            .collect();
+        let used = super::catalogue::used_by(&metric_nodes, get(top, "kpis"));
+        metric_nodes.extend(super::catalogue::needed(
+            super::catalogue::definitions(catalogue),
+            &defined,
+            used,
+        ));
+    }
+    if metrics_section.is_none() && metric_nodes.is_empty() {
+        cx.err(
+            root.pos,
+            "the scheme has no `metrics:` section and its KPIs name no metric of the catalogue (`incentive metrics` lists them)",
+        );
     }
     let names = Names::new(
         metric_nodes
