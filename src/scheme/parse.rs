@@ -2023,7 +2023,8 @@ fn parse_observe(cx: &mut Ctx, entries: &[(Node, Node)]) -> Option<Observation> 
     }
 }
 
-/// A formula `a / b` of two counts: a share such as a conversion or a coverage, usually 0-100%.
+/// A formula `a / b` of two counts, or a `share:`: a share such as a conversion or a coverage,
+/// usually 0-100%.
 fn is_ratio(metrics: &[Metric], m: usize) -> bool {
     let count = |e: &Expr| match e {
         Expr::Metric(i) => matches!(
@@ -2033,6 +2034,7 @@ fn is_ratio(metrics: &[Metric], m: usize) -> bool {
         _ => false,
     };
     matches!(&metrics[m].def, MetricDef::Formula(Expr::Div(a, b)) if count(a) && count(b))
+        || matches!(&metrics[m].def, MetricDef::Aggregate(a) if a.op == AggOp::Share)
 }
 
 fn parse_target(cx: &mut Ctx, node: &Node, kpi_ids: &[String], own: &str) -> Option<Target> {
