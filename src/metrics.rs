@@ -874,6 +874,52 @@ mod tests {
     }
 
     #[test]
+    fn a_share_whose_part_looks_up_another_table_reads_that_table_first() {
+        // The part's found_in needs the clients' keys before the calls are counted; calls come
+        // before clients in the tables' own order, so were the part left out of the table
+        // order, the calls would be read first and match nothing.
+        let client = |id: &str, churned: Value| {
+            (
+                Table::Clients,
+                0,
+                vec![t(id), t("E1"), d("2025-01-01"), churned],
+            )
+        };
+        let call = |id: &str, client: &str| {
+            (
+                Table::Calls,
+                0,
+                vec![
+                    t(id),
+                    t("E1"),
+                    Value::DateTime(
+                        NaiveDate::from_str("2026-10-07")
+                            .unwrap()
+                            .and_hms_opt(10, 0, 0)
+                            .unwrap(),
+                    ),
+                    t("outgoing"),
+                    n("30"),
+                    t(client),
+                ],
+            )
+        };
+        let rows = vec![
+            call("K1", "C1"),
+            call("K2", "C2"),
+            call("K3", "C3"),
+            call("K4", "C9"),
+            client("C1", Value::Empty),
+            client("C2", d("2026-10-03")),
+            client("C3", Value::Empty),
+        ];
+        let m = "  m: { share: { of: calls, where: { client_id: { found_in: { table: clients, where: { churned_on: empty } } } } } }\n";
+        let got = eval(m, &rows);
+        // Calls to clients still in the book: K1 (C1) and K3 (C3) of the four.
+        assert_eq!(got[0].1, Some(exact_int(1) / exact_int(2)));
+    }
+
+    #[test]
     fn stages_compare_in_the_funnel_order() {
         // Stages of E1: proposal, negotiation, proposal, lead, proposal.
         let m = "  m: { count: deals, where: { stage: { at_least: negotiation } } }\n  gt: { count: deals, where: { stage: { more_than: negotiation } } }\n  le: { count: deals, where: { stage: { at_most: qualified } } }\n  lt: { count: deals, where: { stage: { less_than: lead } } }\n";

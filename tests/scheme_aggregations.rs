@@ -230,6 +230,13 @@ fn ninetieth_percentile_of_ten_values() {
         ),
         "{e1}"
     );
+    let ru = case.explain("E1", "ru");
+    assert!(
+        ru.contains(
+            "p90 — процентиль 90% calls.duration_sec, где direction outgoing, started_at в периоде"
+        ),
+        "{ru}"
+    );
     // The ends: 0% is the smallest value, 100% (written as the fraction 1) the largest.
     for (metric, target, amount) in [("p0", "10", "50000.00"), ("p100", "754", "50000.00")] {
         let case = Case::new(
@@ -449,5 +456,41 @@ fn a_bare_target_above_one_for_a_share_is_a_warning() {
     let case = Case::new(&scheme(&metrics, "long_share", "50"), &["E1"], &[]);
     let o = case.validate();
     assert_eq!(o.code, 0, "a warning, not an error: {}", o.stderr);
+    insta::assert_snapshot!(o.stderr);
+}
+
+#[test]
+fn a_share_whose_part_looks_up_clients_reads_them() {
+    let metrics = "  book_calls: { share: { of: calls, where: { client_id: { found_in: { table: clients, where: { churned_on: empty } } } } }, where: { direction: outgoing } }\n";
+    let calls = format!(
+        "{CALLS_HEAD}\
+C1,E1,2026-10-01 09:00:00,outgoing,30,K1
+C2,E1,2026-10-02 09:00:00,outgoing,30,K2
+C3,E1,2026-10-03 09:00:00,outgoing,30,K3
+C4,E1,2026-10-04 09:00:00,incoming,30,K1
+"
+    );
+    let clients =
+        "client_id,employee_id,since,churned_on\nK1,E1,2025-01-01,\nK2,E1,2025-01-01,2026-09-30\n";
+    let text = scheme(metrics, "book_calls", "1");
+    // Outgoing calls: C1 (K1, in the book), C2 (K2, churned), C3 (K3, not a client) → 1 of 3
+    // → 100 000 × 1/3 = 33 333.33.
+    let case = Case::new(&text, &["E1"], &[("calls", &calls), ("clients", clients)]);
+    assert_eq!(case.payroll(), pairs(&[("E1", "33333.33")]));
+    // Without the clients table the run is refused, naming the scheme that reads it.
+    let case = Case::new(&text, &["E1"], &[("calls", &calls)]);
+    let o = case.args(&[
+        &"run",
+        &"--schemes",
+        &case.path().join("schemes"),
+        &"--data",
+        &case.path().join("data"),
+        &"--period",
+        &PERIOD,
+        &"--out",
+        &case.out(),
+    ]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(!case.out().exists());
     insta::assert_snapshot!(o.stderr);
 }
