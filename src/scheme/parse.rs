@@ -1434,7 +1434,7 @@ fn parse_column_condition(
                         } else if let Some(order) = value_order(table, column)
                             && !is_date_op
                         {
-                            ranked_value(cx, v, table, col, order)
+                            ranked_value(cx, v, op, table, col, order)
                                 .map(|rank| test(Test::Ranked { cmp, rank, order }))
                         } else {
                             let fits = if col.ty.is_number() {
@@ -1497,10 +1497,21 @@ fn parse_column_condition(
 fn ranked_value(
     cx: &mut Ctx,
     node: &Node,
+    op: &str,
     table: Table,
     col: Column,
     order: &'static [&'static str],
 ) -> Option<usize> {
+    if matches!(node.kind, Kind::Seq(_)) {
+        cx.err(
+            node.pos,
+            format!(
+                "{op} compares with one value of {}.{}, found a list; to keep rows at any of several, write `{}: {{ one_of: [...] }}`",
+                table, col.name, col.name
+            ),
+        );
+        return None;
+    }
     let text = cx.text(node, &format!("a value for {}.{}", table, col.name))?;
     let w = text.to_lowercase();
     if let Some(rank) = order.iter().position(|x| *x == w) {
