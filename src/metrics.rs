@@ -81,7 +81,7 @@ pub struct MetricEvidence {
 }
 
 fn per_day(table: Table) -> bool {
-    matches!(table, Table::Calls | Table::Emails)
+    matches!(table, Table::Calls | Table::Emails | Table::CrmActivity)
 }
 
 fn row_date(table: Table, values: &[Value]) -> Option<NaiveDate> {
