@@ -194,7 +194,30 @@ fn shipped() -> Vec<(String, String)> {
             files.push((rel, std::fs::read_to_string(&path).unwrap()));
         }
     }
+    files.push(("the catalogue's metrics".to_string(), catalogue_scheme()));
     files
+}
+
+/// The catalogue's definitions (`src/scheme/catalogue.yaml`, section `metrics:`, written in the
+/// scheme language) as the `metrics:` of a scheme.
+fn catalogue_scheme() -> String {
+    let text = std::fs::read_to_string(crate_path("src/scheme/catalogue.yaml")).unwrap();
+    let mut section = String::new();
+    let mut inside = false;
+    for line in text.lines() {
+        if !line.starts_with([' ', '#']) && !line.is_empty() {
+            inside = line == "metrics:";
+        }
+        if inside {
+            section += line;
+            section.push('\n');
+        }
+    }
+    assert!(
+        section.lines().count() > 100,
+        "no metrics: section in the catalogue"
+    );
+    format!("currency: KZT\n{section}kpis: []\n")
 }
 
 #[test]
@@ -241,7 +264,7 @@ fn the_schema_is_a_valid_draft_07_schema() {
 fn every_shipped_scheme_is_valid_in_yaml_1_1_and_1_2() {
     let v = validator();
     let files = shipped();
-    assert_eq!(files.len(), 10, "the shipped schemes: {files:?}");
+    assert_eq!(files.len(), 11, "the shipped schemes and the catalogue");
     for (name, text) in &files {
         assert_eq!(parser_problems(text), Vec::<String>::new(), "{name}");
         // The header line the README documents is a comment to the parser.
@@ -252,6 +275,15 @@ fn every_shipped_scheme_is_valid_in_yaml_1_1_and_1_2() {
             assert!(errs.is_empty(), "{name} ({version:?}): {errs:#?}");
         }
     }
+}
+
+/// A scheme that names only metrics of the catalogue needs no `metrics:`.
+#[test]
+fn a_scheme_of_catalogue_metrics_alone_is_valid() {
+    let text = "currency: KZT\ncurve: standard\nkpis:\n  - { id: revenue, weight: 100%, metric: revenue, target: { plan: revenue } }\n";
+    assert_eq!(parser_problems(text), Vec::<String>::new());
+    let v = validator();
+    assert_eq!(errors(&v, &json_of(text, Yaml::V1_2)), Vec::<String>::new());
 }
 
 /// Every key and value form the parser accepts, with the spellings it also accepts (letter
@@ -308,6 +340,16 @@ metrics:
         found_in:
           - { table: " emails ", column: client_id, any_employee: yes, where: { direction: incoming } }
           - table: calls
+  middle: { median: " calls.duration_sec ", where: { direction: incoming } }
+  p90:
+    percentile: { of: calls.duration_sec, p: 90% }
+    where: { started_at: in_period }
+  p0: { percentile: { of: deals.amount, p: 0 } }
+  short:
+    share: { of: " calls ", where: { duration_sec: { less_than: 30 } } }
+    where: { direction: outgoing }
+  staged:
+    share: { of: deals, where: { stage: { at_least: negotiation } } }
   per_deal: amount / won
   doubled: { formula: "amount * 2", description: twice }
   hundred: 100
@@ -542,13 +584,17 @@ fn every_key_of_the_shipped_schemes_misspelt_is_refused_by_both() {
                 "{name}:{}:{} {:?} → {misspelt:?}",
                 key.line, key.col, key.text
             );
-            assert!(
-                !parser_problems(&mutated).is_empty(),
-                "{at}: the parser accepts it"
-            );
+            let accepted = parser_problems(&mutated).is_empty();
             if key.parents.iter().all(|p| p == "/metrics") {
-                continue; // a free name: only the parser knows what refers to it
+                // A free name: only the parser knows what refers to it (and a name the scheme
+                // stops defining may come from the catalogue).
+                if accepted {
+                    let errs = errors(&v, &json_of(&mutated, Yaml::V1_2));
+                    assert!(errs.is_empty(), "{at}: the parser accepts it: {errs:#?}");
+                }
+                continue;
             }
+            assert!(!accepted, "{at}: the parser accepts it");
             let refused = unexpected(&v, &json_of(&mutated, Yaml::V1_2));
             assert!(
                 key.parents
@@ -593,13 +639,12 @@ fn plain_scalars(node: &Node, out: &mut Vec<(usize, usize, String, bool)>) {
     }
 }
 
-/// Other spellings of a plain scalar, some of which the parser accepts: quoted (a string in
-/// every YAML version), quoted with spaces around, upper-case, yes/no written as YAML 1.1 and
+/// Other spellings of a plain scalar, some of which the parser accepts: quoted with spaces
+/// around (a string in every YAML version, trimmed by the parser), upper-case, yes/no written as YAML 1.1 and
 /// 1.2 booleans, a percentage written as a fraction.
 fn spellings(text: &str) -> Vec<String> {
     let mut out = vec![text.to_uppercase()];
     if !text.contains(['"', '\\']) {
-        out.push(format!("\"{text}\""));
         out.push(format!("\" {text} \""));
     }
     match text {
@@ -617,12 +662,14 @@ fn spellings(text: &str) -> Vec<String> {
 }
 
 /// The schema never refuses what the parser accepts: every plain scalar of every shipped scheme
-/// respelt in turn (`"won"`, `" won "`, `WON`, `yes` as `true` or `On`, `40%` as `0.4` …),
+/// respelt in turn (`" won "`, `WON`, `yes` as `true` or `On`, `40%` as `0.4` …),
 /// and each respelling the parser accepts is valid in YAML 1.1 and 1.2.
 #[test]
 fn every_respelling_the_parser_accepts_is_valid() {
     let v = validator();
     let (mut accepted, mut refused) = (0, 0);
+    // A line written the same in several files (the samples repeat the presets) is respelt once.
+    let mut seen = std::collections::HashSet::new();
     for (name, text) in shipped() {
         let mut found = Vec::new();
         plain_scalars(&yaml::parse(&text).unwrap(), &mut found);
@@ -633,6 +680,9 @@ fn every_respelling_the_parser_accepts_is_valid() {
             let written: String = chars[col - 1..].iter().take(n).collect();
             if written != scalar {
                 continue; // a plain scalar folded over several lines
+            }
+            if !seen.insert((lines[line - 1].to_string(), col)) {
+                continue;
             }
             // A key quoted is the same key to both; only its letter case can matter (`EN:`).
             let respellings = if key {
@@ -667,7 +717,7 @@ fn every_respelling_the_parser_accepts_is_valid() {
     }
     // Both kinds are many: the respellings are not all refused, nor all trivially accepted.
     assert!(
-        accepted > 1000 && refused > 500,
+        accepted > 300 && refused > 300,
         "{accepted} accepted, {refused} refused"
     );
 }

@@ -13,6 +13,7 @@ mod compare;
 mod diff;
 mod explain;
 mod map;
+mod metrics;
 mod run;
 mod schema;
 mod validate;
@@ -53,6 +54,8 @@ enum Command {
     /// Read a CRM's own export through a mapping and write the canonical tables as CSV, with a
     /// report of how every source row was used (check a mapping before trusting it).
     Map(map::Args),
+    /// List the catalogue of named metrics a scheme can use by name, or explain one.
+    Metrics(metrics::Args),
     /// Print the JSON Schema of scheme files (the text of schemes/scheme.schema.json), for
     /// editors: a scheme file starting `# yaml-language-server: $schema=./scheme.schema.json`
     /// gets its keys completed and misspelt keys flagged.
@@ -77,6 +80,7 @@ pub fn main() -> i32 {
         Command::Validate(a) => validate::run(a),
         Command::Compare(a) => compare::run(a),
         Command::Map(a) => map::run(a),
+        Command::Metrics(a) => metrics::run(a),
         Command::Schema(a) => schema::run(a),
     };
     match outcome {

@@ -24,7 +24,7 @@
 use super::MAX_KPIS;
 use super::parse::{
     AGG_KEYS, CURVE_KEYS, GUARANTEE_KEYS, KPI_KEYS, LOOKUP_KEYS, METRIC_KEYS, OPERATORS,
-    SEGMENT_KEYS, TARGET_KEYS, TOP_KEYS, not_per_employee,
+    PERCENTILE_KEYS, SEGMENT_KEYS, SHARE_KEYS, TARGET_KEYS, TOP_KEYS, not_per_employee,
 };
 use crate::data::tables::Table;
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
@@ -390,7 +390,7 @@ fn known(context: &str, key: &str) -> Option<(&'static str, J)> {
             def("guarantee"),
         ),
         ("scheme", "metrics") => (
-            "Named metrics: an aggregation over one table (`count`, `sum` … with `where`) or a formula over other metrics.",
+            "Named metrics: an aggregation over one table (`count`, `sum` … with `where`) or a formula over other metrics. A metric of the catalogue (`incentive metrics`) needs no definition here: a KPI or a formula names it; a definition here wins.",
             obj(vec![
                 ("type", s("object")),
                 (
@@ -466,6 +466,37 @@ fn known(context: &str, key: &str) -> Option<(&'static str, J)> {
         ("metric", "count_distinct") => (
             "The number of distinct values of a column: `count_distinct: calls.client_id`.",
             obj(vec![("type", s("string"))]),
+        ),
+        ("metric", "median") => (
+            "The middle value of a numeric column (no rows: no data): `median: calls.duration_sec`.",
+            obj(vec![("type", s("string"))]),
+        ),
+        ("metric", "percentile") => (
+            "A point of a numeric column's distribution (Excel's PERCENTILE.INC): `{ of: calls.duration_sec, p: 90% }`.",
+            obj(closed("percentile", PERCENTILE_KEYS, &["of", "p"])),
+        ),
+        ("metric", "share") => (
+            "The rows kept by both this `where:` and the metric's ÷ the rows the metric's `where:` keeps: `{ of: calls, where: { duration_sec: { less_than: 30 } } }`.",
+            share(),
+        ),
+        ("percentile", "of") => (
+            "The numeric column, written table.column.",
+            obj(vec![("type", s("string"))]),
+        ),
+        ("percentile", "p") => (
+            "The point from 0% to 100%, e.g. 90% (50% is the median).",
+            def("number"),
+        ),
+        ("share", "of") => (
+            "The table whose rows are counted.",
+            words(
+                &metric_tables().iter().map(|t| t.name()).collect::<Vec<_>>(),
+                false,
+            ),
+        ),
+        ("share", "where") => (
+            "The condition of the part, on columns of the `of:` table.",
+            obj(vec![]),
         ),
         ("metric", "where") => (
             "Which rows of the metric's table count: conditions on its columns, all of which must hold.",
@@ -720,6 +751,27 @@ fn target() -> J {
     )
 }
 
+/// `share: { of: TABLE, where: … }`, its `where` narrowed to the columns of that table.
+fn share() -> J {
+    let mut form = closed("share", SHARE_KEYS, &["of", "where"]);
+    let reads = |t: Table| {
+        obj(vec![
+            ("required", strs(&["of"])),
+            ("properties", obj(vec![("of", names_table(t))])),
+        ])
+    };
+    form.push(("allOf", J::Arr(vec![narrow_where(&reads)])));
+    obj(form)
+}
+
+/// A text that names table `t`: `deals`, or `deals.amount` … (as `if`, never refusing).
+fn names_table(t: Table) -> J {
+    obj(vec![
+        ("type", s("string")),
+        ("pattern", J::Str(format!("^\\s*{}\\s*(\\.|$)", t.name()))),
+    ])
+}
+
 fn guarantee() -> J {
     described(
         "`{ months: 3, share: 50%, recoverable: yes }`: a minimum for the first months after hired_on.",
@@ -767,6 +819,8 @@ fn metric() -> J {
         )]),
     ));
     // `count: deals`, `sum: deals.amount` …: `where` names the columns of that table.
+    // An aggregation names its table in its value (`sum: deals.amount`), or, written as a
+    // mapping (`percentile`, `share`), in its `of:`.
     let reads = |t: Table| {
         obj(vec![(
             "anyOf",
@@ -774,21 +828,16 @@ fn metric() -> J {
                 AGG_KEYS
                     .iter()
                     .map(|k| {
+                        let names = match *k {
+                            "percentile" | "share" => obj(vec![
+                                ("required", strs(&["of"])),
+                                ("properties", obj(vec![("of", names_table(t))])),
+                            ]),
+                            _ => names_table(t),
+                        };
                         obj(vec![
                             ("required", strs(&[k])),
-                            (
-                                "properties",
-                                J::Obj(vec![(
-                                    k.to_string(),
-                                    obj(vec![
-                                        ("type", s("string")),
-                                        (
-                                            "pattern",
-                                            J::Str(format!("^\\s*{}\\s*(\\.|$)", t.name())),
-                                        ),
-                                    ]),
-                                )]),
-                            ),
+                            ("properties", J::Obj(vec![(k.to_string(), names)])),
                         ])
                     })
                     .collect(),
@@ -956,7 +1005,8 @@ fn schema() -> J {
             ),
         ),
     ];
-    top.extend(closed("scheme", TOP_KEYS, &["currency", "metrics", "kpis"]));
+    // `metrics:` may be left out when the KPIs name only metrics of the catalogue.
+    top.extend(closed("scheme", TOP_KEYS, &["currency", "kpis"]));
     top.push(("definitions", J::Obj(definitions())));
     obj(top)
 }
