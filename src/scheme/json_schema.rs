@@ -498,6 +498,10 @@ fn known(context: &str, key: &str) -> Option<(&'static str, J)> {
             "The condition of the part, on columns of the `of:` table.",
             obj(vec![]),
         ),
+        ("metric", "scope") => (
+            "Whose rows the metric reads: the employee's own (the default), `team` (everyone in the employee's team) or `reports` (everyone who reports to the employee, directly or not).",
+            def("text"),
+        ),
         ("metric", "where") => (
             "Which rows of the metric's table count: conditions on its columns, all of which must hold.",
             obj(vec![]),
@@ -783,12 +787,13 @@ fn guarantee() -> J {
 /// `where` is narrowed to the columns of the table the aggregation names.
 fn metric() -> J {
     let mut form = closed("metric", METRIC_KEYS, &[]);
-    // At least one key that defines the metric: every key but `where` and `description` (a
-    // key added to METRIC_KEYS since counts as one, so that the schema never refuses it).
+    // At least one key that defines the metric: every key but `where`, `description` and
+    // `scope` (a key added to METRIC_KEYS since counts as one, so that the schema never refuses
+    // it).
     let defining: Vec<&str> = METRIC_KEYS
         .iter()
         .copied()
-        .filter(|k| !matches!(*k, "where" | "description"))
+        .filter(|k| !matches!(*k, "where" | "description" | "scope"))
         .collect();
     form.push((
         "anyOf",
@@ -1045,10 +1050,10 @@ mod tests {
 
     #[test]
     fn a_key_without_a_form_yet_is_accepted_with_any_value() {
-        let j = properties("metric", &["median"]);
+        let j = properties("metric", &["a_key_of_tomorrow"]);
         assert_eq!(
             serde_json::to_string(&j).unwrap(),
-            r#"{"median":{"description":"`median`: see README.md, \"The scheme language\"."}}"#
+            r#"{"a_key_of_tomorrow":{"description":"`a_key_of_tomorrow`: see README.md, \"The scheme language\"."}}"#
         );
     }
 }
