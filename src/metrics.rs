@@ -18,7 +18,7 @@ use crate::data::value::Value;
 use crate::error::Problem;
 use crate::num::{Exact, exact};
 use crate::period::Period;
-use crate::scheme::{AggOp, Cmp, Filter, MetricDef, Operand, Scheme, Test};
+use crate::scheme::{AggOp, Cmp, Filter, MetricDef, Operand, Scheme, Scope, Test};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -69,11 +69,19 @@ pub struct EvidenceRow {
 }
 
 /// The evidence of one aggregate metric for one employee.
+///
+/// A metric over the team's or the reports' rows (`scope: team | reports`) keeps no rows: a
+/// statement is the employee's own and lists nothing of anyone else, so it shows the figure and
+/// how many rows fed it (`rows`), never the colleagues' rows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricEvidence {
     pub metric: usize,
     pub table: Table,
     pub evidence: Evidence,
+    /// Whose rows the metric reads.
+    pub scope: Scope,
+    /// How many rows fed the figure (for a scoped metric: everyone's in its scope).
+    pub rows: u64,
 }
 
 fn per_day(table: Table) -> bool {
@@ -107,6 +115,9 @@ struct Slot {
     table: Table,
     op: AggOp,
     filter: Compiled,
+    /// Whose rows feed an employee's accumulator; a team metric has one accumulator per team
+    /// (keyed by team index), shared by its members, since they all see the same rows.
+    scope: Scope,
     accs: HashMap<u32, Acc>,
 }
 
@@ -139,6 +150,15 @@ pub struct Evaluator<'a> {
     unit_slots: Vec<[Vec<usize>; TABLES]>,
     /// Per table: the key sets its rows feed.
     table_keysets: [Vec<usize>; TABLES],
+    /// Per unit and table: the team- and reports-scoped slots (fed through `scoped`).
+    unit_scoped: Vec<[Vec<usize>; TABLES]>,
+    /// Per employee (row owner) and table: the (slot, accumulator key) pairs of the scoped slots
+    /// its rows feed besides its own: its team's team metrics, its own and its managers'
+    /// reports metrics. Precomputed by [`Evaluator::set_scopes`], so a row is dispatched, never
+    /// copied, and memory grows with employees × scoped metrics, not with rows.
+    scoped: Vec<[Vec<(u32, u32)>; TABLES]>,
+    /// Per employee: the index of their team (None: no team), the key of their team metrics.
+    team_of: Vec<Option<u32>>,
     /// Whether to keep the source rows behind each metric (statements need them; analyses over
     /// many periods do not, and would otherwise hold every deal once per period and scheme).
     keep_rows: bool,
@@ -196,6 +216,9 @@ impl<'a> Evaluator<'a> {
                 .map(|us| us.iter().map(|u| unit_id[u]).collect())
                 .collect(),
             unit_slots: (0..units.len()).map(|_| Default::default()).collect(),
+            unit_scoped: (0..units.len()).map(|_| Default::default()).collect(),
+            scoped: Vec::new(),
+            team_of: Vec::new(),
             units,
             slots: Vec::new(),
             keysets: Vec::new(),
@@ -218,7 +241,11 @@ impl<'a> Evaluator<'a> {
             for (m, metric) in schemes[s].metrics.iter().enumerate() {
                 if let MetricDef::Aggregate(a) = &metric.def {
                     let filter = ev.compile(&a.filter, period);
-                    ev.unit_slots[u][table_index(a.table)].push(ev.slots.len());
+                    let slots = match a.scope {
+                        Scope::Own => &mut ev.unit_slots,
+                        Scope::Team | Scope::Reports => &mut ev.unit_scoped,
+                    };
+                    slots[u][table_index(a.table)].push(ev.slots.len());
                     ev.slots.push(Slot {
                         unit: u,
                         scheme: s,
@@ -226,6 +253,7 @@ impl<'a> Evaluator<'a> {
                         table: a.table,
                         op: a.op,
                         filter,
+                        scope: a.scope,
                         accs: HashMap::new(),
                     });
                 }
@@ -269,6 +297,73 @@ impl<'a> Evaluator<'a> {
                 }
                 Compiled::FoundIn(*column, ids)
             }
+        }
+    }
+
+    /// Says who is in whose scope: `teams[e]` is the index of employee `e`'s team (None: no
+    /// team), `managers[e]` their manager's roster index. A row of `e` then feeds, besides
+    /// e's own metrics, the team metrics of e's team (one accumulator per team and unit) and the
+    /// reports metrics of e and of each manager above e. A cycle of managers (refused when the
+    /// roster loads) cannot make this loop: the walk up stops after
+    /// [`crate::load::MAX_REPORTING_DEPTH`] levels or at anyone seen already.
+    pub fn set_scopes(&mut self, teams: &[Option<u32>], managers: &[Option<usize>]) {
+        let n = self.employee_units.len();
+        self.team_of = (0..n).map(|e| teams.get(e).copied().flatten()).collect();
+        if self.unit_scoped.iter().all(|t| t.iter().all(Vec::is_empty)) {
+            return;
+        }
+        // Per team: the distinct units of its members.
+        let mut team_units: HashMap<u32, BTreeSet<usize>> = HashMap::new();
+        for (e, units) in self.employee_units.iter().enumerate() {
+            if let Some(t) = self.team_of[e] {
+                team_units
+                    .entry(t)
+                    .or_default()
+                    .extend(units.iter().copied());
+            }
+        }
+        let mut scoped: Vec<[Vec<(u32, u32)>; TABLES]> =
+            (0..n).map(|_| Default::default()).collect();
+        for (owner, feeds) in scoped.iter_mut().enumerate() {
+            if let Some(t) = self.team_of[owner] {
+                for &u in &team_units[&t] {
+                    for (table, slots) in self.unit_scoped[u].iter().enumerate() {
+                        for &s in slots {
+                            if self.slots[s].scope == Scope::Team {
+                                feeds[table].push((s as u32, t));
+                            }
+                        }
+                    }
+                }
+            }
+            // The owner, then each manager above, at most MAX_REPORTING_DEPTH levels up.
+            let mut seen: Vec<usize> = Vec::new();
+            let mut b = Some(owner);
+            while let Some(m) = b {
+                if seen.contains(&m) || seen.len() > crate::load::MAX_REPORTING_DEPTH {
+                    break;
+                }
+                seen.push(m);
+                for &u in &self.employee_units[m] {
+                    for (table, slots) in self.unit_scoped[u].iter().enumerate() {
+                        for &s in slots {
+                            if self.slots[s].scope == Scope::Reports {
+                                feeds[table].push((s as u32, m as u32));
+                            }
+                        }
+                    }
+                }
+                b = managers.get(m).copied().flatten();
+            }
+        }
+        self.scoped = scoped;
+    }
+
+    /// The accumulator of employee `e` in a slot: their own, or their team's.
+    fn acc_key(&self, slot: &Slot, e: usize) -> Option<u32> {
+        match slot.scope {
+            Scope::Own | Scope::Reports => Some(e as u32),
+            Scope::Team => self.team_of.get(e).copied().flatten(),
         }
     }
 
@@ -365,19 +460,38 @@ impl<'a> Evaluator<'a> {
                     &self.keysets,
                     table,
                     emp,
+                    emp,
                     row,
                     self.keep_rows,
                 );
             }
         }
+        // Scoped slots: the row's filter is the owner's (a `found_in` matches the owner's own
+        // keys), the accumulator the beneficiary's; no rows are kept (see MetricEvidence).
+        if let Some(feeds) = self.scoped.get(employee) {
+            for &(s, key) in &feeds[t] {
+                Self::offer(
+                    &mut self.slots[s as usize],
+                    &self.keysets,
+                    table,
+                    emp,
+                    key,
+                    row,
+                    false,
+                );
+            }
+        }
     }
 
-    /// Offers a row to one slot: kept by its filter, it updates the employee's accumulator.
+    /// Offers a row of employee `emp` to one slot: kept by its filter, it updates the
+    /// accumulator `key` (the employee's own, or a colleague's, manager's or team's).
+    #[allow(clippy::too_many_arguments)]
     fn offer(
         slot: &mut Slot,
         keysets: &[KeySet],
         table: Table,
         emp: u32,
+        key: u32,
         row: &TypedRow<'_>,
         keep_rows: bool,
     ) {
@@ -386,7 +500,7 @@ impl<'a> Evaluator<'a> {
                 return;
             }
             let op = slot.op;
-            let acc = slot.accs.entry(emp).or_default();
+            let acc = slot.accs.entry(key).or_default();
             acc.rows += 1;
             let date = row_date(table, row.values);
             if !keep_rows {
@@ -492,10 +606,15 @@ impl<'a> Evaluator<'a> {
             .iter()
             .filter(|s| s.unit == u)
             .map(|slot| {
-                let acc = slot.accs.get(&(employee as u32)).unwrap_or(&empty);
+                let acc = self
+                    .acc_key(slot, employee)
+                    .and_then(|k| slot.accs.get(&k))
+                    .unwrap_or(&empty);
                 MetricEvidence {
                     metric: slot.metric,
                     table: slot.table,
+                    scope: slot.scope,
+                    rows: acc.rows,
                     evidence: if per_day(slot.table) {
                         Evidence::PerDay(acc.evidence_days.clone())
                     } else {
@@ -521,7 +640,10 @@ impl<'a> Evaluator<'a> {
             MetricDef::Aggregate(_) => {
                 let slot = &self.slots[slot_of[&(u, m)]];
                 let empty = Acc::default();
-                let acc = slot.accs.get(&(e as u32)).unwrap_or(&empty);
+                let acc = self
+                    .acc_key(slot, e)
+                    .and_then(|k| slot.accs.get(&k))
+                    .unwrap_or(&empty);
                 if acc.overflow {
                     problems.push(Problem::new(
                         self.schemes[s].file.display().to_string(),

@@ -78,6 +78,34 @@ pub struct Aggregate {
     pub table: Table,
     pub op: AggOp,
     pub filter: Filter,
+    /// Whose rows the metric adds up (`scope:`): the employee's own (the default), their team's,
+    /// or theirs and their reports'.
+    pub scope: Scope,
+}
+
+/// Whose rows an aggregate metric of an employee reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Scope {
+    /// The employee's own rows.
+    #[default]
+    Own,
+    /// The rows of everyone on the roster with the employee's (non-empty) `team`.
+    Team,
+    /// The employee's own rows and those of everyone who reports to them, directly or through
+    /// other managers (`manager_id`).
+    Reports,
+}
+
+impl Scope {
+    pub const WORDS: &[&str] = &["own", "team", "reports"];
+
+    pub fn word(self) -> &'static str {
+        match self {
+            Scope::Own => "own",
+            Scope::Team => "team",
+            Scope::Reports => "reports",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -678,6 +678,7 @@ const METRIC_KEYS: &[&str] = &[
     "max",
     "count_distinct",
     "where",
+    "scope",
     "formula",
     "description",
 ];
@@ -736,7 +737,19 @@ fn parse_metric(cx: &mut Ctx, node: &Node, names: &Names) -> Option<(MetricDef, 
         Some(d) => Some(parse_description(cx, d)?),
         None => None,
     };
+    let scope = get(entries, "scope");
     if let Some(f) = get(entries, "formula") {
+        if let Some(sc) = scope {
+            let at = entries
+                .iter()
+                .find(|(k, _)| k.as_str() == Some("scope"))
+                .map_or(sc.pos, |(k, _)| k.pos);
+            cx.err(
+                at,
+                "scope belongs to the aggregate metrics a formula uses: write `scope:` on each of them (a formula over team metrics is the team's figure)",
+            );
+            return None;
+        }
         if let Some((k, _)) = entries
             .iter()
             .find(|(k, _)| AGG_KEYS.contains(&k.as_str().unwrap_or("")))
@@ -820,24 +833,62 @@ fn parse_metric(cx: &mut Ctx, node: &Node, names: &Names) -> Option<(MetricDef, 
             }
         }
     };
+    let scope = match scope {
+        Some(n) => parse_scope(cx, n)?,
+        None => Scope::Own,
+    };
     let filter = match get(entries, "where") {
         Some(w) => parse_filter(cx, w, table)?,
         None => Filter::All(Vec::new()),
     };
     let description = description.unwrap_or_else(|| {
         let filter = get(entries, "where");
+        let (en, ru) = match scope {
+            Scope::Own => ("", ""),
+            Scope::Team => (", over the team", ", по команде"),
+            Scope::Reports => (
+                ", over the employee and everyone reporting to them",
+                ", по сотруднику и всем его подчинённым",
+            ),
+        };
         (
-            describe_aggregate(op_name, target, filter),
+            describe_aggregate(op_name, target, filter) + en,
             vec![(
                 "ru".to_string(),
-                describe_aggregate_ru(op_name, target, filter),
+                describe_aggregate_ru(op_name, target, filter) + ru,
             )],
         )
     });
     Some((
-        MetricDef::Aggregate(Aggregate { table, op, filter }),
+        MetricDef::Aggregate(Aggregate {
+            table,
+            op,
+            filter,
+            scope,
+        }),
         description,
     ))
+}
+
+/// `scope: own | team | reports`.
+fn parse_scope(cx: &mut Ctx, node: &Node) -> Option<Scope> {
+    let text = cx.text(node, "scope")?;
+    match text {
+        "own" => Some(Scope::Own),
+        "team" => Some(Scope::Team),
+        "reports" => Some(Scope::Reports),
+        other => {
+            let hint = cx.hint(&other.to_lowercase(), Scope::WORDS.iter().copied());
+            cx.err(
+                node.pos,
+                format!(
+                    "scope {}{hint} is not a scope; expected own (the employee's rows, the default), team (everyone with the employee's team) or reports (the employee and everyone reporting to them through manager_id)",
+                    quote(other)
+                ),
+            );
+            None
+        }
+    }
 }
 
 /// A filter's YAML, in words.
