@@ -882,7 +882,7 @@ fn parse_scope(cx: &mut Ctx, node: &Node) -> Option<Scope> {
             cx.err(
                 node.pos,
                 format!(
-                    "scope {}{hint} is not a scope; expected own (the employee's rows, the default), team (everyone with the employee's team) or reports (the employee and everyone reporting to them through manager_id)",
+                    "scope {} is not a scope{hint}; expected own (the employee's rows, the default), team (everyone with the employee's team) or reports (the employee and everyone reporting to them through manager_id)",
                     quote(other)
                 ),
             );
