@@ -152,12 +152,12 @@ const TABLE: &[(&str, &str)] = &[
     ("for KPI: {kpis}", "для KPI: {kpis}"),
     ("table {table}, rows: {n}", "таблица {table}, строк: {n}"),
     (
-        "the team's figure, from {n} rows of everyone with your team; a statement lists only your own rows",
-        "показатель команды, по {n} строкам всех, кто в вашей команде; в расчётном листе перечислены только ваши строки",
+        "the team's figure, from {n} rows of everyone with your team; colleagues' rows are not shown",
+        "показатель команды, по {n} строкам всех, кто в вашей команде; строки коллег не показываются",
     ),
     (
-        "the figure of you and everyone reporting to you, from {n} rows; a statement lists only your own rows",
-        "показатель ваш и всех ваших подчинённых, по {n} строкам; в расчётном листе перечислены только ваши строки",
+        "the figure of you and everyone reporting to you, from {n} rows; their rows are not shown",
+        "показатель ваш и всех ваших подчинённых, по {n} строкам; их строки не показываются",
     ),
     (
         "{n} of {total} {rows} of {metric}: marked in its column {column}",

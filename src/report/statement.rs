@@ -603,10 +603,10 @@ fn sections(scheme: &Scheme, e: &EmployeeResult, l: &Labels) -> Vec<Section> {
         let scoped = match ev.scope {
             crate::scheme::Scope::Own => None,
             crate::scheme::Scope::Team => Some(l.get(
-                "the team's figure, from {n} rows of everyone with your team; a statement lists only your own rows",
+                "the team's figure, from {n} rows of everyone with your team; colleagues' rows are not shown",
             )),
             crate::scheme::Scope::Reports => Some(l.get(
-                "the figure of you and everyone reporting to you, from {n} rows; a statement lists only your own rows",
+                "the figure of you and everyone reporting to you, from {n} rows; their rows are not shown",
             )),
         };
         if let Some(note) = scoped {
