@@ -165,3 +165,59 @@ fn hostile_reporting_lines_give_bounded_errors() {
     assert!(stderr.len() < 12_000, "bounded: {} bytes", stderr.len());
     insta::assert_snapshot!(stderr);
 }
+
+/// A team of 500 under one head, in a tree 10 levels deep, with 10 000 deals: each row is
+/// dispatched to the team's one accumulator and to the head's, never copied per member. Every
+/// deal is 100, won in October; seller k (P0001..P0500) owns 20 and reports to P(k/2), P0001
+/// to H1.
+///   seller: own 2 000 / 400 000 = 0.5% → 100 000 × 60% × 0.005 = 300; team North
+///     1 000 000 / 2 000 000 = 50% → 100 000 × 40% × 0.5 = 20 000; total 20 300.00 each
+///   H1: reports 1 000 000 / plan 1 000 000 = 100% → 200 000 × 60% = 120 000; average deal
+///     100 / 200 000 = 0.05% → 200 000 × 20% × 0.0005 = 20; own calls 6 / 10 → 24 000;
+///     total 144 020.00
+#[test]
+fn a_large_team_is_dispatched_not_copied() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut employees = String::from(
+        "employee_id,name,scheme,target_bonus,team,hired_on,left_on,manager_id\nH1,Hanna Head,head,200000,Heads,2025-01-01,,\n",
+    );
+    for k in 1..=500 {
+        let manager = if k == 1 {
+            "H1".to_string()
+        } else {
+            format!("P{:04}", k / 2)
+        };
+        employees += &format!("P{k:04},Person {k},seller,100000,North,2025-01-01,,{manager}\n");
+    }
+    scope_data::write(tmp.path(), &employees);
+    let mut deals = String::from("deal_id,employee_id,created_on,closed_on,status,stage,amount\n");
+    for j in 0..10_000 {
+        deals += &format!(
+            "D{j},P{:04},2026-09-01,2026-10-05,won,proposal,100\n",
+            j % 500 + 1
+        );
+    }
+    std::fs::write(tmp.path().join("data/deals.csv"), deals).unwrap();
+    let started = std::time::Instant::now();
+    let out = run_month(tmp.path());
+    assert_eq!(out.code, 0, "{out:?}");
+    let elapsed = started.elapsed();
+    let payroll = std::fs::read_to_string(tmp.path().join("out/payroll.csv")).unwrap();
+    let lines: Vec<&str> = payroll.lines().collect();
+    assert_eq!(lines.len(), 502);
+    assert_eq!(
+        lines[1],
+        "H1,Hanna Head,2026-10,head,KZT,144020.00,144020.00,0.00"
+    );
+    for (k, line) in lines[2..].iter().enumerate() {
+        assert_eq!(
+            *line,
+            format!(
+                "P{:04},Person {},2026-10,seller,KZT,20300.00,20300.00,0.00",
+                k + 1,
+                k + 1
+            )
+        );
+    }
+    assert!(elapsed.as_secs() < 10, "took {elapsed:?}");
+}
