@@ -788,12 +788,7 @@ fn parse_metric(cx: &mut Ctx, node: &Node, names: &Names) -> Option<(MetricDef, 
     };
     let table = lookup_table(cx, v.pos, table_name)?;
     if let Some(why) = not_per_employee(table) {
-        cx.err(
-            v.pos,
-            format!(
-                "team-level metrics are not supported yet: {op_name} over the {table} table {why}"
-            ),
-        );
+        cx.err(v.pos, format!("{op_name} over the {table} table {why}"));
         return None;
     }
     let column = match column_name {
@@ -986,7 +981,7 @@ fn describe_aggregate(op: &str, target: &str, filter: Option<&Node>) -> String {
 fn not_per_employee(table: Table) -> Option<&'static str> {
     match table {
         Table::Employees => Some(
-            "would see only the employee's own row, not the team's (each employee's metrics read only that employee's rows)",
+            "would see only the employee's own row, not the team's (each employee's metrics read only that employee's rows); a team's figure adds up the team's activity: `scope: team` on a metric over calls, deals …, or `scope: reports` for a manager's line",
         ),
         Table::Plans => Some(
             "is not read as activity; an employee's plan is a KPI target: `target: { plan: metric }`",
@@ -1437,10 +1432,7 @@ fn parse_found_in(cx: &mut Ctx, node: &Node, table: Table, column: usize) -> Opt
         let tname = cx.text(tnode, "table")?;
         let other = lookup_table(cx, tnode.pos, tname)?;
         if let Some(why) = not_per_employee(other) {
-            cx.err(
-                tnode.pos,
-                format!("team-level metrics are not supported yet: found_in over the {other} table {why}"),
-            );
+            cx.err(tnode.pos, format!("found_in over the {other} table {why}"));
             return None;
         }
         if other == table {
