@@ -1037,4 +1037,121 @@ mod tests {
         assert_eq!(got[0].1, Some(exact_int(1)));
         assert_eq!(got[1].1, Some(exact_int(2)));
     }
+
+    /// Team and reports scope at the evaluator: E0 and E1 are team 0, E2 team 1; E1 reports
+    /// to E0. A row feeds the accumulators of everyone whose scope holds its owner, and a
+    /// `found_in` matches the row owner's own keys.
+    #[test]
+    fn scoped_rows_feed_the_team_and_the_managers_above() {
+        let text = "currency: KZT\ncurve: standard\nmetrics:\n  own: { count: clients }\n  team: { count: clients, scope: team }\n  line: { count: clients, scope: reports }\n  called: { count: clients, scope: team, where: { client_id: { found_in: { table: calls } } } }\nkpis:\n  - { id: k, weight: 100%, metric: own, target: 1 }\n";
+        let scheme =
+            crate::scheme::parse_str(Path::new("t.yaml"), text).unwrap_or_else(|p| panic!("{p:?}"));
+        let schemes = vec![scheme];
+        let unit = vec![Unit {
+            period: 0,
+            scheme: 0,
+        }];
+        let mut ev = Evaluator::new(
+            &schemes,
+            &[Period::parse("2026-10").unwrap()],
+            &[unit.clone(), unit.clone(), unit],
+            true,
+        );
+        ev.set_scopes(&[Some(0), Some(0), Some(1)], &[None, Some(0), None]);
+        let client = |id: &str| vec![t(id), t("E"), d("2025-01-01"), Value::Empty];
+        let call = |client: &str| {
+            vec![
+                t("K"),
+                t("E"),
+                Value::DateTime(
+                    NaiveDate::from_str("2026-10-07")
+                        .unwrap()
+                        .and_hms_opt(10, 0, 0)
+                        .unwrap(),
+                ),
+                t("outgoing"),
+                n("30"),
+                t(client),
+            ]
+        };
+        // E0 has clients A, B; E1 has C; E2 has D. E1 called A (E0's client) and C; E0 called
+        // nobody.
+        let rows = [
+            (Table::Calls, 1, call("A")),
+            (Table::Calls, 1, call("C")),
+            (Table::Clients, 0, client("A")),
+            (Table::Clients, 0, client("B")),
+            (Table::Clients, 1, client("C")),
+            (Table::Clients, 2, client("D")),
+        ];
+        assert_eq!(ev.table_order(), [Table::Calls, Table::Clients]);
+        for (i, (table, emp, values)) in rows.iter().enumerate() {
+            ev.feed(
+                *table,
+                *emp,
+                &TypedRow {
+                    number: i + 2,
+                    values,
+                    at: None,
+                },
+            );
+        }
+        let values = ev.finish().unwrap();
+        let got: Vec<Vec<Option<Exact>>> = values
+            .iter()
+            .map(|units| units[0].iter().map(|v| v.value.clone()).collect())
+            .collect();
+        let c = |n: i64| Some(exact_int(n));
+        // own, team, reports (own and everyone below), team clients called by their own owner
+        // (E1's call to A is not a call of A's owner E0: only C counts).
+        assert_eq!(got[0], [c(2), c(3), c(3), c(1)]);
+        assert_eq!(got[1], [c(1), c(3), c(1), c(1)]);
+        assert_eq!(got[2], [c(1), c(1), c(1), c(0)]);
+        // Scoped metrics keep no rows; their evidence says how many fed them.
+        let evidence = ev.evidence(0, 0);
+        assert_eq!(evidence[1].scope, Scope::Team);
+        assert_eq!(evidence[1].rows, 3);
+        assert_eq!(evidence[1].evidence, Evidence::Rows(Vec::new()));
+        let Evidence::Rows(own) = &evidence[0].evidence else {
+            panic!("clients are listed row by row")
+        };
+        assert_eq!(
+            own.len(),
+            2,
+            "the employee's own metric still lists its rows"
+        );
+    }
+
+    /// A cycle of managers (refused at load, but the run still reads every table to report
+    /// every problem) cannot make the dispatch loop.
+    #[test]
+    fn a_cycle_of_managers_does_not_hang_the_dispatch() {
+        let text = "currency: KZT\ncurve: standard\nmetrics:\n  line: { count: clients, scope: reports }\nkpis:\n  - { id: k, weight: 100%, metric: line, target: 1 }\n";
+        let scheme = crate::scheme::parse_str(Path::new("t.yaml"), text).unwrap();
+        let schemes = vec![scheme];
+        let unit = vec![Unit {
+            period: 0,
+            scheme: 0,
+        }];
+        let mut ev = Evaluator::new(
+            &schemes,
+            &[Period::parse("2026-10").unwrap()],
+            &[unit.clone(), unit],
+            false,
+        );
+        ev.set_scopes(&[None, None], &[Some(1), Some(0)]);
+        let values = vec![t("A"), t("E"), d("2025-01-01"), Value::Empty];
+        ev.feed(
+            Table::Clients,
+            0,
+            &TypedRow {
+                number: 2,
+                values: &values,
+                at: None,
+            },
+        );
+        let got = ev.finish().unwrap();
+        assert_eq!(got[0][0][0].value, Some(exact_int(1)));
+        assert_eq!(got[1][0][0].value, Some(exact_int(1)));
+    }
 }
