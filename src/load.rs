@@ -4,6 +4,10 @@
 //! each with the schemes it asks for (see [`crate::engine`]). The activity tables (calls, deals
 //! …) are not held here: they are streamed once by the evaluation, which keeps only what the
 //! metrics need.
+//!
+//! The roster's reporting lines (`manager_id`) are checked here, whatever the schemes: every
+//! manager on the roster, no one their own manager, no cycle, at most [`MAX_REPORTING_DEPTH`]
+//! levels.
 
 use crate::data::source::Source;
 use crate::data::tables::Table;

@@ -8,6 +8,13 @@
 //! accumulator. Every table is read once, whatever the number of periods and schemes, and
 //! nothing is stored per row, so memory does not grow with the number of calls.
 //!
+//! A metric with `scope: team` or `scope: reports` reads other people's rows too: a row is then
+//! also dispatched to the scoped slots of the employees whose scope holds the row's owner (the
+//! owner's team, one accumulator per team; the owner and each manager above, through
+//! `manager_id`), a list precomputed per owner by [`Evaluator::set_scopes`]. A row is never
+//! copied, and memory grows with employees × scoped metrics, not with rows. Scoped slots keep
+//! no source rows: a statement shows the figure, never a colleague's row.
+//!
 //! `found_in` filters need the keys of another table's rows (clients contacted by a call …):
 //! those tables are read first ([`Evaluator::table_order`]) and their matching keys collected in
 //! key sets.
