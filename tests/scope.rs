@@ -66,6 +66,13 @@ fn a_head_on_the_reports_revenue_and_a_team_kpi_beside_a_personal_one() {
     assert_eq!(out.code, 0, "{out:?}");
     let payroll = std::fs::read_to_string(tmp.path().join("out/payroll.csv")).unwrap();
     assert_eq!(payroll, PAYROLL);
+    // Only the deal of Z9, who is not on the roster, is worth a warning.
+    assert!(!out.stderr.contains("manager_id"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("\"Z9\", who is not on the roster"),
+        "{}",
+        out.stderr
+    );
 }
 
 /// A run that must be refused: exit 2, nothing written, the problems on stderr.
@@ -220,4 +227,27 @@ fn a_large_team_is_dispatched_not_copied() {
         );
     }
     assert!(elapsed.as_secs() < 10, "took {elapsed:?}");
+}
+
+/// A roster without manager_id: a head on a reports metric counts their own rows only, and is
+/// warned about rather than silently paid on them (D4 100 000 of plan 1 000 000 = 10% →
+/// 200 000 × 60% × 0.1 = 12 000; average deal 100 000 / 200 000 = 50% → 20 000; calls 24 000;
+/// total 56 000.00).
+#[test]
+fn a_reports_metric_with_no_one_reporting_is_warned_about() {
+    let tmp = tempfile::tempdir().unwrap();
+    let employees: String = scope_data::EMPLOYEES
+        .lines()
+        .map(|l| l.rsplit_once(',').unwrap().0.to_string() + "\n")
+        .collect();
+    assert!(employees.starts_with("employee_id,name,scheme,target_bonus,team,hired_on,left_on\n"));
+    scope_data::write(tmp.path(), &employees);
+    let out = run_month(tmp.path());
+    assert_eq!(out.code, 0, "{out:?}");
+    let payroll = std::fs::read_to_string(tmp.path().join("out/payroll.csv")).unwrap();
+    assert!(
+        payroll.contains("\nH1,Hanna Head,2026-10,head,KZT,56000.00,56000.00,0.00\n"),
+        "{payroll}"
+    );
+    insta::assert_snapshot!(out.stderr);
 }
