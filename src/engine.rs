@@ -568,7 +568,9 @@ fn scheme_reads(scheme: &Scheme, table: Table) -> bool {
         }
     }
     scheme.metrics.iter().any(|m| match &m.def {
-        scheme::MetricDef::Aggregate(a) => a.table == table || filter_reads(&a.filter, table),
+        scheme::MetricDef::Aggregate(a) => {
+            a.table == table || a.filters().any(|f| filter_reads(f, table))
+        }
         scheme::MetricDef::Formula(_) => false,
     })
 }

@@ -6,7 +6,9 @@
 //! offered to the slots of its table in the units of the row's employee; the row is kept or not
 //! by the slot's filter (its dates resolved for the unit's period) and, if kept, updates the
 //! accumulator. Every table is read once, whatever the number of periods and schemes, and
-//! nothing is stored per row, so memory does not grow with the number of calls.
+//! nothing is stored per row, so memory does not grow with the number of calls; the one
+//! exception is a `median:` or `percentile:`, which keeps each kept row's value (one decimal)
+//! to rank them.
 //!
 //! A metric with `scope: team` or `scope: reports` reads other people's rows too: a row is then
 //! also dispatched to the scoped slots of the employees whose scope holds the row's owner (the
@@ -43,6 +45,8 @@ enum Compiled {
     Number(usize, Cmp, Decimal),
     Date(usize, Cmp, NaiveDate),
     Between(usize, NaiveDate, NaiveDate),
+    /// The value's rank in the order against a rank (deals.stage in the funnel order).
+    Ranked(usize, Cmp, usize, &'static [&'static str]),
     FoundIn(usize, Vec<usize>),
 }
 
@@ -92,7 +96,7 @@ pub struct MetricEvidence {
 }
 
 fn per_day(table: Table) -> bool {
-    matches!(table, Table::Calls | Table::Emails)
+    matches!(table, Table::Calls | Table::Emails | Table::CrmActivity)
 }
 
 fn row_date(table: Table, values: &[Value]) -> Option<NaiveDate> {
@@ -112,6 +116,10 @@ struct Acc {
     min: Option<Decimal>,
     max: Option<Decimal>,
     distinct: HashSet<String>,
+    /// A percentile's values, one per kept row with a value.
+    values: Vec<Decimal>,
+    /// A share's part: the kept rows its inner condition keeps too.
+    part: u64,
 }
 
 struct Slot {
@@ -122,6 +130,8 @@ struct Slot {
     table: Table,
     op: AggOp,
     filter: Compiled,
+    /// A share's inner condition.
+    part: Option<Compiled>,
     /// Whose rows feed an employee's accumulator; a team metric has one accumulator per team
     /// (keyed by team index), shared by its members, since they all see the same rows.
     scope: Scope,
@@ -248,6 +258,7 @@ impl<'a> Evaluator<'a> {
             for (m, metric) in schemes[s].metrics.iter().enumerate() {
                 if let MetricDef::Aggregate(a) = &metric.def {
                     let filter = ev.compile(&a.filter, period);
+                    let part = a.part.as_ref().map(|f| ev.compile(f, period));
                     let slots = match a.scope {
                         Scope::Own => &mut ev.unit_slots,
                         Scope::Team | Scope::Reports => &mut ev.unit_scoped,
@@ -260,6 +271,7 @@ impl<'a> Evaluator<'a> {
                         table: a.table,
                         op: a.op,
                         filter,
+                        part,
                         scope: a.scope,
                         accs: HashMap::new(),
                     });
@@ -286,6 +298,7 @@ impl<'a> Evaluator<'a> {
                         Compiled::Date(c, *cmp, r.resolve(period))
                     }
                     Test::InPeriod => Compiled::Between(c, period.start(), period.end()),
+                    Test::Ranked { cmp, rank, order } => Compiled::Ranked(c, *cmp, *rank, order),
                 }
             }
             Filter::FoundIn { column, lookups } => {
@@ -400,7 +413,11 @@ impl<'a> Evaluator<'a> {
         let filters = self
             .slots
             .iter()
-            .map(|s| (s.table, &s.filter))
+            .flat_map(|s| {
+                std::iter::once(&s.filter)
+                    .chain(&s.part)
+                    .map(|f| (s.table, f))
+            })
             .chain(self.keysets.iter().map(|k| (k.table, &k.filter)));
         for (table, filter) in filters {
             let mut ids = Vec::new();
@@ -509,6 +526,11 @@ impl<'a> Evaluator<'a> {
             let op = slot.op;
             let acc = slot.accs.entry(key).or_default();
             acc.rows += 1;
+            if let Some(part) = &slot.part
+                && matches(part, row.values, emp, keysets)
+            {
+                acc.part += 1;
+            }
             let date = row_date(table, row.values);
             if !keep_rows {
                 // Only the figures.
@@ -530,6 +552,11 @@ impl<'a> Evaluator<'a> {
                     AggOp::CountDistinct(_) => {
                         if let Some(t) = distinct_key(v) {
                             acc.distinct.insert(t);
+                        }
+                    }
+                    AggOp::Percentile(..) => {
+                        if let Some(d) = v.as_number() {
+                            acc.values.push(d);
                         }
                     }
                     _ => {
@@ -667,6 +694,15 @@ impl<'a> Evaluator<'a> {
                     AggOp::CountDistinct(_) => {
                         Some(Exact::from_integer((acc.distinct.len() as u64).into()))
                     }
+                    AggOp::Percentile(_, p) => {
+                        let mut sorted = acc.values.clone();
+                        sorted.sort_unstable();
+                        let sorted: Vec<Exact> = sorted.into_iter().map(exact).collect();
+                        crate::analysis::compare::quantile(&sorted, &exact(p))
+                    }
+                    AggOp::Share => (acc.rows > 0).then(|| {
+                        Exact::from_integer(acc.part.into()) / Exact::from_integer(acc.rows.into())
+                    }),
                 };
                 MetricValue {
                     value,
@@ -739,6 +775,10 @@ fn matches(f: &Compiled, row: &[Value], emp: u32, sets: &[KeySet]) -> bool {
         Compiled::Number(c, cmp, d) => row[*c].as_number().is_some_and(|v| compare(v, *cmp, *d)),
         Compiled::Date(c, cmp, d) => row[*c].as_date().is_some_and(|v| compare(v, *cmp, *d)),
         Compiled::Between(c, a, b) => row[*c].as_date().is_some_and(|v| *a <= v && v <= *b),
+        Compiled::Ranked(c, cmp, rank, order) => row[*c]
+            .as_text()
+            .and_then(|t| order.iter().position(|w| w.eq_ignore_ascii_case(t.trim())))
+            .is_some_and(|r| compare(r, *cmp, *rank)),
         Compiled::FoundIn(c, ids) => {
             let Some(key) = row[*c].as_text() else {
                 return false;
@@ -942,6 +982,79 @@ mod tests {
         assert_eq!(got[3].1, Some(q("7")));
         assert_eq!(got[4].1, Some(q("1000000.01")));
         assert_eq!(got[5].1, Some(exact_int(3))); // C1, C2, C3; the empty client is not a value
+    }
+
+    #[test]
+    fn median_percentile_and_share() {
+        // E1's amounts: 100.50, 1000000.01, 50, 7, 300 → sorted 7, 50, 100.50, 300, 1000000.01.
+        let m = "  m: { median: deals.amount }\n  p: { percentile: { of: deals.amount, p: 90% } }\n  p0: { percentile: { of: deals.amount, p: 0% } }\n  won: { median: deals.amount, where: { status: won } }\n  sh: { share: { of: deals, where: { status: won } }, where: { stage: proposal } }\n  none: { median: deals.amount, where: { status: open, stage: proposal } }\n  sh0: { share: { of: deals, where: { status: won } }, where: { status: open, stage: proposal } }\n";
+        let got = eval(m, &sample_deals());
+        assert_eq!(got[0].1, Some(q("100.50")));
+        // p90 of 5 values: rank 0.9 × 4 = 3.6 → 300 + 0.6 × (1000000.01 − 300) = 300 + 599820.006
+        // = 600120.006.
+        assert_eq!(got[1].1, Some(q("600120.006")));
+        assert_eq!(got[2].1, Some(q("7")));
+        // won: 50, 100.50, 1000000.01 → the middle one.
+        assert_eq!(got[3].1, Some(q("100.50")));
+        // proposal: D1 won, D3 won, D5 lost → 2 of 3.
+        assert_eq!(got[4], ("sh".into(), Some(exact_int(2) / exact_int(3)), 3));
+        assert_eq!(got[5].1, None, "a median of nothing is no data");
+        assert_eq!(got[6].1, None, "a share of nothing is no data");
+    }
+
+    #[test]
+    fn a_share_whose_part_looks_up_another_table_reads_that_table_first() {
+        // The part's found_in needs the clients' keys before the calls are counted; calls come
+        // before clients in the tables' own order, so were the part left out of the table
+        // order, the calls would be read first and match nothing.
+        let client = |id: &str, churned: Value| {
+            (
+                Table::Clients,
+                0,
+                vec![t(id), t("E1"), d("2025-01-01"), churned],
+            )
+        };
+        let call = |id: &str, client: &str| {
+            (
+                Table::Calls,
+                0,
+                vec![
+                    t(id),
+                    t("E1"),
+                    Value::DateTime(
+                        NaiveDate::from_str("2026-10-07")
+                            .unwrap()
+                            .and_hms_opt(10, 0, 0)
+                            .unwrap(),
+                    ),
+                    t("outgoing"),
+                    n("30"),
+                    t(client),
+                ],
+            )
+        };
+        let rows = vec![
+            call("K1", "C1"),
+            call("K2", "C2"),
+            call("K3", "C3"),
+            call("K4", "C9"),
+            client("C1", Value::Empty),
+            client("C2", d("2026-10-03")),
+            client("C3", Value::Empty),
+        ];
+        let m = "  m: { share: { of: calls, where: { client_id: { found_in: { table: clients, where: { churned_on: empty } } } } } }\n";
+        let got = eval(m, &rows);
+        // Calls to clients still in the book: K1 (C1) and K3 (C3) of the four.
+        assert_eq!(got[0].1, Some(exact_int(1) / exact_int(2)));
+    }
+
+    #[test]
+    fn stages_compare_in_the_funnel_order() {
+        // Stages of E1: proposal, negotiation, proposal, lead, proposal.
+        let m = "  m: { count: deals, where: { stage: { at_least: negotiation } } }\n  gt: { count: deals, where: { stage: { more_than: negotiation } } }\n  le: { count: deals, where: { stage: { at_most: qualified } } }\n  lt: { count: deals, where: { stage: { less_than: lead } } }\n";
+        let counts: Vec<Option<Exact>> =
+            eval(m, &sample_deals()).into_iter().map(|g| g.1).collect();
+        assert_eq!(counts, [4, 3, 1, 0].map(|c| Some(exact_int(c))));
     }
 
     #[test]

@@ -240,10 +240,10 @@ tables:
     assert_eq!(
         case.canonical("emails"),
         "\
-email_id,employee_id,sent_at,direction,client_id
-1,E1,2026-10-05 09:00:00,outgoing,
-2,E2,2026-10-06 10:00:00,incoming,
-3,E1,2026-10-07 11:00:00,outgoing,
+email_id,employee_id,sent_at,direction,client_id,opened_at
+1,E1,2026-10-05 09:00:00,outgoing,,
+2,E2,2026-10-06 10:00:00,incoming,,
+3,E1,2026-10-07 11:00:00,outgoing,,
 "
     );
     assert_eq!(
@@ -380,10 +380,10 @@ tables:
     assert_eq!(
         case.canonical("calls"),
         "\
-call_id,employee_id,started_at,direction,duration_sec,client_id
-c1,E1,2026-10-06 01:30:00,outgoing,119,
-c2,E1,2026-10-06 09:00:00,outgoing,120,
-c3,E2,2026-10-06 09:00:00,incoming,0,
+call_id,employee_id,started_at,direction,duration_sec,client_id,result
+c1,E1,2026-10-06 01:30:00,outgoing,119,,
+c2,E1,2026-10-06 09:00:00,outgoing,120,,
+c3,E2,2026-10-06 09:00:00,incoming,0,,
 "
     );
     assert_eq!(
@@ -397,8 +397,8 @@ deal_id,employee_id,created_on,closed_on,status,stage,amount,new_client,lost_rea
     assert_eq!(
         case.canonical("emails"),
         "\
-email_id,employee_id,sent_at,direction,client_id
-n1,E1,2026-10-05 23:59:00,outgoing,
+email_id,employee_id,sent_at,direction,client_id,opened_at
+n1,E1,2026-10-05 23:59:00,outgoing,,
 "
     );
 }
@@ -645,9 +645,9 @@ tables:
     assert_eq!(
         case.canonical("calls"),
         "\
-call_id,employee_id,started_at,direction,duration_sec,client_id
-c1,E1,2026-10-05 10:00:00,outgoing,60,
-c8,E2,2026-10-05 10:00:00,incoming,60,
+call_id,employee_id,started_at,direction,duration_sec,client_id,result
+c1,E1,2026-10-05 10:00:00,outgoing,60,,
+c8,E2,2026-10-05 10:00:00,incoming,60,,
 "
     );
     assert_eq!(
@@ -704,10 +704,10 @@ tables:
     assert_eq!(
         case.canonical("calls"),
         "\
-call_id,employee_id,started_at,direction,duration_sec,client_id
-c1,E1,2026-09-30 18:00:00,outgoing,60,
-c2,E1,2026-09-30 19:00:00,outgoing,30,
-c3,E2,2026-10-01 09:00:00,outgoing,120,
+call_id,employee_id,started_at,direction,duration_sec,client_id,result
+c1,E1,2026-09-30 18:00:00,outgoing,60,,
+c2,E1,2026-09-30 19:00:00,outgoing,30,,
+c3,E2,2026-10-01 09:00:00,outgoing,120,,
 "
     );
     assert_eq!(

@@ -237,7 +237,7 @@ tables:
     assert!(o.took < Duration::from_secs(10));
     assert_eq!(
         std::fs::read_to_string(case.p("out/canonical/emails.csv")).unwrap(),
-        "email_id,employee_id,sent_at,direction,client_id\n1,aaa,2026-10-01 10:00:00,outgoing,\n"
+        "email_id,employee_id,sent_at,direction,client_id,opened_at\n1,aaa,2026-10-01 10:00:00,outgoing,,\n"
     );
 }
 

@@ -310,9 +310,9 @@ fn the_example_mappings_for_hubspot_and_salesforce() {
     901,E1,2026-09-01,2026-10-01,won,proposal,1500,no,,,
     902,E1,2026-09-03,,open,negotiation,800,no,,,
     903,E1,2026-09-04,2026-10-09,lost,qualified,300,no,,,
-    call_id,employee_id,started_at,direction,duration_sec,client_id
-    c1,E1,2026-10-05 10:00:00,outgoing,119,
-    c2,E1,2026-10-05 11:00:00,outgoing,120,
+    call_id,employee_id,started_at,direction,duration_sec,client_id,result
+    c1,E1,2026-10-05 10:00:00,outgoing,119,,
+    c2,E1,2026-10-05 11:00:00,outgoing,120,,
     "
     );
     insta::assert_snapshot!(
@@ -322,8 +322,8 @@ fn the_example_mappings_for_hubspot_and_salesforce() {
     0061,E1,2026-09-01,2026-10-03,won,proposal,2000,yes,,,
     0062,E1,2026-09-02,,open,qualified,700,no,,,
     0063,E1,2026-09-02,2026-10-04,lost,negotiation,900,yes,,,
-    call_id,employee_id,started_at,direction,duration_sec,client_id
-    t1,E1,2026-10-05 00:00:00,outgoing,300,
+    call_id,employee_id,started_at,direction,duration_sec,client_id,result
+    t1,E1,2026-10-05 00:00:00,outgoing,300,,
     "
     );
 }

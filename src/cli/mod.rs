@@ -13,6 +13,7 @@ mod compare;
 mod diff;
 mod explain;
 mod map;
+mod metrics;
 mod run;
 mod validate;
 mod verify;
@@ -52,6 +53,8 @@ enum Command {
     /// Read a CRM's own export through a mapping and write the canonical tables as CSV, with a
     /// report of how every source row was used (check a mapping before trusting it).
     Map(map::Args),
+    /// List the catalogue of named metrics a scheme can use by name, or explain one.
+    Metrics(metrics::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -72,6 +75,7 @@ pub fn main() -> i32 {
         Command::Validate(a) => validate::run(a),
         Command::Compare(a) => compare::run(a),
         Command::Map(a) => map::run(a),
+        Command::Metrics(a) => metrics::run(a),
     };
     match outcome {
         Ok(()) => 0,

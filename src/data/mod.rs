@@ -262,6 +262,14 @@ pub fn read_table(
                             values[1].as_text().unwrap_or(""),
                             values[2].as_text().unwrap_or("")
                         ),
+                        Table::CrmActivity => format!(
+                            "a second crm_activity row for employee {} on {}",
+                            values[0].as_text().unwrap_or(""),
+                            values[1]
+                                .as_date()
+                                .map(|d| d.to_string())
+                                .unwrap_or_default()
+                        ),
                         _ => format!("duplicate {} {}", columns[0].name, limits::quote(&key)),
                     };
                     problems.push(Problem::new(
@@ -369,6 +377,11 @@ fn row_key(table: Table, values: &[Value]) -> Option<std::borrow::Cow<'_, str>> 
             values[0].as_text()?,
             values[1].as_text()?,
             values[2].as_text()?
+        ))),
+        Table::CrmActivity => Some(std::borrow::Cow::Owned(format!(
+            "{}\u{1f}{}",
+            values[0].as_text()?,
+            values[1].as_date()?
         ))),
         _ => table
             .key_column()

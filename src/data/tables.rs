@@ -18,6 +18,8 @@ pub enum Table {
     /// Finance's lines no formula produces (corrections, one-off bonuses, clawbacks …): never
     /// read by a scheme's metrics.
     Adjustments,
+    /// Minutes an employee worked in the CRM per day (the CRM's own activity log).
+    CrmActivity,
 }
 
 /// What a column holds, which decides how a cell is read and how a filter may compare it.
@@ -142,6 +144,8 @@ const CALLS: &[Column] = &[
     req("direction", Enum(DIRECTIONS)),
     ranged("duration_sec", Integer, 0, i64::MAX),
     opt("client_id", Id),
+    // The call's result as the employee filled it in the CRM's card (empty: not filled).
+    opt("result", Text),
 ];
 const EMAILS: &[Column] = &[
     req("email_id", Id),
@@ -149,6 +153,8 @@ const EMAILS: &[Column] = &[
     req("sent_at", DateTime),
     req("direction", Enum(DIRECTIONS)),
     opt("client_id", Id),
+    // When the client first opened an outgoing email (empty: not opened, or not tracked).
+    opt("opened_at", DateTime),
 ];
 const MEETINGS: &[Column] = &[
     req("meeting_id", Id),
@@ -183,6 +189,11 @@ const NPS: &[Column] = &[
     req("answered_on", Date),
     ranged("score", Integer, 0, 10),
 ];
+const CRM_ACTIVITY: &[Column] = &[
+    req("employee_id", Id),
+    req("date", Date),
+    ranged("minutes", Integer, 0, 1440),
+];
 const ADJUSTMENTS: &[Column] = &[
     req("employee_id", Id),
     req("period", Period),
@@ -196,7 +207,7 @@ const ADJUSTMENTS: &[Column] = &[
 ];
 
 impl Table {
-    pub const ALL: [Table; 9] = [
+    pub const ALL: [Table; 10] = [
         Table::Employees,
         Table::Plans,
         Table::Calls,
@@ -206,6 +217,7 @@ impl Table {
         Table::Clients,
         Table::Nps,
         Table::Adjustments,
+        Table::CrmActivity,
     ];
 
     pub fn name(self) -> &'static str {
@@ -219,6 +231,7 @@ impl Table {
             Table::Clients => "clients",
             Table::Nps => "nps",
             Table::Adjustments => "adjustments",
+            Table::CrmActivity => "crm_activity",
         }
     }
 
@@ -237,6 +250,7 @@ impl Table {
             Table::Clients => CLIENTS,
             Table::Nps => NPS,
             Table::Adjustments => ADJUSTMENTS,
+            Table::CrmActivity => CRM_ACTIVITY,
         }
     }
 
@@ -247,7 +261,7 @@ impl Table {
     /// The column whose values must be unique in the table, if any.
     pub fn key_column(self) -> Option<usize> {
         match self {
-            Table::Plans | Table::Adjustments => None,
+            Table::Plans | Table::Adjustments | Table::CrmActivity => None,
             _ => Some(0),
         }
     }
@@ -255,7 +269,7 @@ impl Table {
     /// The `employee_id` column: whose row this is.
     pub fn employee_column(self) -> usize {
         match self {
-            Table::Employees | Table::Plans | Table::Adjustments => 0,
+            Table::Employees | Table::Plans | Table::Adjustments | Table::CrmActivity => 0,
             _ => 1,
         }
     }
@@ -265,6 +279,7 @@ impl Table {
         match self {
             Table::Employees | Table::Plans | Table::Adjustments => None,
             Table::Deals => Some(3), // closed_on; open deals are dated by created_on
+            Table::CrmActivity => Some(1),
             _ => Some(2),
         }
     }

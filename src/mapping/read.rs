@@ -1279,7 +1279,9 @@ impl TableSource for MappedSource {
     fn has_table(&self, table: Table) -> bool {
         match self.mapping.table(table) {
             Some(tm) => tm.from.iter().any(|f| self.inner.has_named(f)),
-            None => self.inner.has_table(table),
+            // A CRM table the mapping reads as a source is not also the canonical table of the
+            // same name (Bitrix24's crm_activity is not the canonical crm_activity).
+            None => self.inner.has_table(table) && self.source_uses(table.name()).is_none(),
         }
     }
 
@@ -1344,6 +1346,14 @@ impl TableSource for MappedSource {
     }
 
     fn why_missing(&self, table: Table) -> Option<String> {
+        if self.mapping.table(table).is_none() {
+            let at = self.source_uses(table.name())?;
+            return Some(format!(
+                "the export's {} is the CRM's own table, which the mapping reads as a source ({}); the canonical {table} table needs an entry of its own under `tables:`",
+                quote(table.name()),
+                self.mapping.at(at)
+            ));
+        }
         let tm = self.mapping.table(table)?;
         let mut names = self.inner.names();
         names.sort();
@@ -1359,6 +1369,30 @@ impl TableSource for MappedSource {
                 shown.join(", ")
             }
         ))
+    }
+}
+
+impl MappedSource {
+    /// Where the mapping reads a source table of this name (a table's `from:`, a lookup's or
+    /// `people:`'s), if it does.
+    fn source_uses(&self, name: &str) -> Option<Loc> {
+        let m = &self.mapping;
+        m.tables
+            .iter()
+            .find(|t| t.from.iter().any(|f| f.eq_ignore_ascii_case(name)))
+            .map(|t| t.at)
+            .or_else(|| {
+                m.lookups
+                    .iter()
+                    .find(|l| l.from.eq_ignore_ascii_case(name))
+                    .map(|l| l.at)
+            })
+            .or_else(|| {
+                m.people
+                    .as_ref()
+                    .filter(|p| p.from.eq_ignore_ascii_case(name))
+                    .map(|p| p.at)
+            })
     }
 }
 

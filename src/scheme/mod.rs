@@ -6,6 +6,7 @@
 //! invalid scheme: every column named in a filter exists and has the right type, every metric a
 //! KPI or formula names is defined, weights sum to 100%, curves are well formed.
 
+pub mod catalogue;
 mod expr;
 mod parse;
 pub mod unit;
@@ -78,9 +79,20 @@ pub struct Aggregate {
     pub table: Table,
     pub op: AggOp,
     pub filter: Filter,
+    /// For [`AggOp::Share`]: the condition of the part (`share: { of: calls, where: … }`),
+    /// tested on the rows `filter` keeps.
+    pub part: Option<Filter>,
     /// Whose rows the metric adds up (`scope:`): the employee's own (the default), their team's,
     /// or theirs and their reports'.
     pub scope: Scope,
+}
+
+impl Aggregate {
+    /// The filters of the aggregate: its `where:` and a share's part; every walk over the
+    /// tables a metric reads goes through both.
+    pub fn filters(&self) -> impl Iterator<Item = &Filter> {
+        std::iter::once(&self.filter).chain(self.part.as_ref())
+    }
 }
 
 /// Whose rows an aggregate metric of an employee reads.
@@ -116,17 +128,23 @@ pub enum AggOp {
     Min(usize),
     Max(usize),
     CountDistinct(usize),
+    /// The p-th percentile (0 ≤ p ≤ 1) of a numeric column, as Excel's PERCENTILE.INC: linear
+    /// between the two nearest ranks. `median:` is the percentile at 50%.
+    Percentile(usize, Decimal),
+    /// Rows kept by the aggregate's `part` ÷ rows kept by its `filter` (no rows: no data).
+    Share,
 }
 
 impl AggOp {
     pub fn column(self) -> Option<usize> {
         match self {
-            AggOp::Count => None,
+            AggOp::Count | AggOp::Share => None,
             AggOp::Sum(c)
             | AggOp::Average(c)
             | AggOp::Min(c)
             | AggOp::Max(c)
-            | AggOp::CountDistinct(c) => Some(c),
+            | AggOp::CountDistinct(c)
+            | AggOp::Percentile(c, _) => Some(c),
         }
     }
 }
@@ -160,6 +178,14 @@ pub struct Lookup {
 
 #[derive(Debug, Clone)]
 pub enum Test {
+    /// A comparison in the order of an ordered list of words (deals.stage in the funnel order
+    /// [`crate::data::tables::DEAL_STAGES`]): the value's rank against `rank`. A value outside
+    /// the order (an empty cell) is never kept.
+    Ranked {
+        cmp: Cmp,
+        rank: usize,
+        order: &'static [&'static str],
+    },
     Empty,
     NotEmpty,
     /// Equal to one of the values (text compares case-insensitively).
@@ -182,6 +208,14 @@ pub enum Cmp {
 pub enum Operand {
     Number(Decimal),
     Date(DateRef),
+}
+
+/// The order of a column's values, for the columns whose values have one: deals.stage, in the
+/// funnel order lead < qualified < negotiation < proposal. Other lists of words (a deal's
+/// status, a call's direction) have none, and `at_least:` on them is refused.
+pub fn value_order(table: Table, column: usize) -> Option<&'static [&'static str]> {
+    (table == Table::Deals && table.columns()[column].name == "stage")
+        .then_some(crate::data::tables::DEAL_STAGES)
 }
 
 /// A date relative to the run's period (or a fixed date), e.g. `period_end - 90 days`.

@@ -320,15 +320,33 @@ pub(super) fn parse_scheme(file: &Path, text: &str) -> std::result::Result<Schem
     // A scheme curve that failed to parse is reported once, not again for every KPI using it.
     let default_curve_broken = curve_node.is_some() && default_curve.is_none();
 
-    // Metrics: names first, so formulas may refer to metrics defined further down.
+    // Metrics: names first, so formulas may refer to metrics defined further down. A name the
+    // scheme uses but does not define comes from the catalogue (super::catalogue).
+    let catalogue_root = super::catalogue::root();
     let mut metric_nodes: Vec<(&Node, &Node)> = Vec::new();
-    match get(top, "metrics") {
-        Some(n) => {
-            if let Some(entries) = cx.map(n, "metrics") {
-                metric_nodes = entries.iter().map(|(k, v)| (k, v)).collect();
-            }
-        }
-        None => cx.err(root.pos, "the scheme has no `metrics:` section"),
+    let metrics_section = get(top, "metrics");
+    if let Some(n) = metrics_section
+        && let Some(entries) = cx.map(n, "metrics")
+    {
+        metric_nodes = entries.iter().map(|(k, v)| (k, v)).collect();
+    }
+    if let Some(catalogue) = &catalogue_root {
+        let defined: std::collections::BTreeSet<String> = metric_nodes
+            .iter()
+            .filter_map(|(k, _)| k.as_str().map(str::to_string))
+            .collect();
+        let used = super::catalogue::used_by(&metric_nodes, get(top, "kpis"));
+        metric_nodes.extend(super::catalogue::needed(
+            super::catalogue::definitions(catalogue),
+            &defined,
+            used,
+        ));
+    }
+    if metrics_section.is_none() && metric_nodes.is_empty() {
+        cx.err(
+            root.pos,
+            "the scheme has no `metrics:` section and its KPIs name no metric of the catalogue (`incentive metrics` lists them)",
+        );
     }
     let names = Names::new(
         metric_nodes
@@ -669,7 +687,17 @@ fn is_identifier(s: &str) -> bool {
         && !s.starts_with(|c: char| c.is_ascii_digit())
 }
 
-const AGG_KEYS: &[&str] = &["count", "sum", "average", "min", "max", "count_distinct"];
+const AGG_KEYS: &[&str] = &[
+    "count",
+    "sum",
+    "average",
+    "min",
+    "max",
+    "count_distinct",
+    "median",
+    "percentile",
+    "share",
+];
 const METRIC_KEYS: &[&str] = &[
     "count",
     "sum",
@@ -677,6 +705,9 @@ const METRIC_KEYS: &[&str] = &[
     "min",
     "max",
     "count_distinct",
+    "median",
+    "percentile",
+    "share",
     "where",
     "scope",
     "formula",
@@ -775,12 +806,119 @@ fn parse_metric(cx: &mut Ctx, node: &Node, names: &Names) -> Option<(MetricDef, 
         let at = aggs.get(1).map_or(node.pos, |(k, _)| k.pos);
         cx.err(
             at,
-            "a metric needs exactly one of count, sum, average, min, max, count_distinct (or a formula)",
+            format!(
+                "a metric needs exactly one of {} (or a formula)",
+                AGG_KEYS.join(", ")
+            ),
         );
         return None;
     }
     let (k, v) = aggs[0];
     let op_name = k.as_str().unwrap_or("");
+    let shape = match op_name {
+        "percentile" => parse_percentile(cx, v)?,
+        "share" => parse_share(cx, v)?,
+        _ => parse_column_aggregation(cx, op_name, v)?,
+    };
+    let AggShape {
+        table,
+        op,
+        part,
+        words,
+    } = shape;
+    let scope = match scope {
+        Some(n) => parse_scope(cx, n)?,
+        None => Scope::Own,
+    };
+    let filter = match get(entries, "where") {
+        Some(w) => parse_filter(cx, w, table)?,
+        None => Filter::All(Vec::new()),
+    };
+    let description = description.unwrap_or_else(|| {
+        let filter = get(entries, "where");
+        let (en, ru) = match scope {
+            Scope::Own => ("", ""),
+            Scope::Team => (", over the team", ", по команде"),
+            Scope::Reports => (
+                ", over the employee and everyone reporting to them",
+                ", по сотруднику и всем его подчинённым",
+            ),
+        };
+        (
+            describe_aggregate(&words, filter) + en,
+            vec![("ru".to_string(), describe_aggregate_ru(&words, filter) + ru)],
+        )
+    });
+    Some((
+        MetricDef::Aggregate(Aggregate {
+            table,
+            op,
+            filter,
+            part,
+            scope,
+        }),
+        description,
+    ))
+}
+
+/// An aggregation as parsed, before the metric's `where:`.
+struct AggShape<'n> {
+    table: Table,
+    op: AggOp,
+    /// A share's inner condition.
+    part: Option<Filter>,
+    words: AggWords<'n>,
+}
+
+/// What the generated description says of an aggregation.
+enum AggWords<'n> {
+    /// `sum`, `deals.amount`.
+    Plain(&'n str, &'n str),
+    /// The percentile as written (`90%`), `calls.duration_sec`.
+    Percentile(Decimal, &'n str),
+    /// The table, the part's condition.
+    Share(&'n str, &'n Node),
+}
+
+/// The text if it names an existing column as table.column, for the examples of messages (never
+/// echoing an arbitrary, maybe huge, value).
+fn known_column(text: &str) -> Option<&str> {
+    let text = text.trim();
+    let (t, c) = text.split_once('.')?;
+    Table::from_name(t.trim())?.column_index(c.trim())?;
+    Some(text)
+}
+
+/// A table's first numeric column, for the examples of messages.
+fn numeric_column(table: Table) -> Option<&'static str> {
+    table
+        .columns()
+        .iter()
+        .find(|c| c.ty.is_number())
+        .map(|c| c.name)
+}
+
+/// `count: TABLE`, `count_distinct: TABLE.COLUMN`, and `sum`, `average`, `min`, `max`, `median`
+/// of a numeric `TABLE.COLUMN`.
+fn parse_column_aggregation<'n>(
+    cx: &mut Ctx,
+    op_name: &'n str,
+    v: &'n Node,
+) -> Option<AggShape<'n>> {
+    if op_name == "median" && matches!(v.kind, Kind::Map(_)) {
+        let of = match &v.kind {
+            Kind::Map(e) => get(e, "of").and_then(|n| n.as_str()).and_then(known_column),
+            _ => None,
+        };
+        let of = of.unwrap_or("deals.amount");
+        cx.err(
+            v.pos,
+            format!(
+                "median takes the column itself: `median: {of}` (another point than the middle is `percentile: {{ of: {of}, p: 90% }}`)"
+            ),
+        );
+        return None;
+    }
     let target = cx.text(v, op_name)?;
     let (table_name, column_name) = match target.split_once('.') {
         Some((t, c)) => (t.trim(), Some(c.trim())),
@@ -801,68 +939,188 @@ fn parse_metric(cx: &mut Ctx, node: &Node, names: &Names) -> Option<(MetricDef, 
             cx.err(v.pos, format!("count takes a table (e.g. `count: {table_name}`); to count distinct values use count_distinct"));
             return None;
         }
+        ("count_distinct", None) => {
+            cx.err(v.pos, format!("{op_name} needs a column, written table.column (e.g. `{op_name}: deals.client_id`)"));
+            return None;
+        }
         (_, None) => {
-            cx.err(v.pos, format!("{op_name} needs a column, written table.column (e.g. `{op_name}: deals.amount`)"));
+            match numeric_column(table) {
+                Some(c) => cx.err(
+                    v.pos,
+                    format!("{op_name} needs a column, written table.column: `{op_name}: {table}.{c}`"),
+                ),
+                None => cx.err(
+                    v.pos,
+                    format!("{op_name} needs a numeric column, and the {table} table has none; to count its rows write `count: {table}`"),
+                ),
+            }
             return None;
         }
         ("count_distinct", Some(c)) => AggOp::CountDistinct(c),
         (op, Some(c)) => {
-            let col = table.columns()[c];
-            if !col.ty.is_number() {
-                cx.err(
-                    v.pos,
-                    format!(
-                        "{op} needs a numeric column; {}.{} holds {}",
-                        table,
-                        col.name,
-                        col.ty.expected()
-                    ),
-                );
-                return None;
-            }
+            numeric(cx, v.pos, op, table, c)?;
             match op {
                 "sum" => AggOp::Sum(c),
                 "average" => AggOp::Average(c),
                 "min" => AggOp::Min(c),
-                _ => AggOp::Max(c),
+                "max" => AggOp::Max(c),
+                // median, and percentile's `of:` (its point is set by the caller)
+                _ => AggOp::Percentile(c, Decimal::new(5, 1)),
             }
         }
     };
-    let scope = match scope {
-        Some(n) => parse_scope(cx, n)?,
-        None => Scope::Own,
-    };
-    let filter = match get(entries, "where") {
-        Some(w) => parse_filter(cx, w, table)?,
-        None => Filter::All(Vec::new()),
-    };
-    let description = description.unwrap_or_else(|| {
-        let filter = get(entries, "where");
-        let (en, ru) = match scope {
-            Scope::Own => ("", ""),
-            Scope::Team => (", over the team", ", по команде"),
-            Scope::Reports => (
-                ", over the employee and everyone reporting to them",
-                ", по сотруднику и всем его подчинённым",
-            ),
-        };
-        (
-            describe_aggregate(op_name, target, filter) + en,
-            vec![(
-                "ru".to_string(),
-                describe_aggregate_ru(op_name, target, filter) + ru,
-            )],
-        )
-    });
-    Some((
-        MetricDef::Aggregate(Aggregate {
+    Some(AggShape {
+        table,
+        op,
+        part: None,
+        words: AggWords::Plain(op_name, target),
+    })
+}
+
+/// Refuses a column that holds no numbers, for an aggregation that adds or ranks values.
+fn numeric(cx: &mut Ctx, pos: Pos, op: &str, table: Table, c: usize) -> Option<()> {
+    let col = table.columns()[c];
+    if col.ty.is_number() {
+        return Some(());
+    }
+    cx.err(
+        pos,
+        format!(
+            "{op} needs a numeric column; {}.{} holds {}",
             table,
-            op,
-            filter,
-            scope,
-        }),
-        description,
-    ))
+            col.name,
+            col.ty.expected()
+        ),
+    );
+    None
+}
+
+pub(super) const PERCENTILE_KEYS: &[&str] = &["of", "p"];
+
+/// `percentile: { of: TABLE.COLUMN, p: 90% }`: p from 0% to 100%.
+fn parse_percentile<'n>(cx: &mut Ctx, v: &'n Node) -> Option<AggShape<'n>> {
+    let Kind::Map(entries) = &v.kind else {
+        let of = v
+            .as_str()
+            .and_then(known_column)
+            .unwrap_or("calls.duration_sec");
+        cx.err(
+            v.pos,
+            format!(
+                "percentile needs the column and the point: `percentile: {{ of: {of}, p: 90% }}` (the middle value is `median: {of}`)"
+            ),
+        );
+        return None;
+    };
+    cx.check_keys(entries, PERCENTILE_KEYS, "a percentile");
+    let of = get(entries, "of");
+    let p = get(entries, "p");
+    if of.is_none() {
+        cx.err(
+            v.pos,
+            "percentile needs `of:`, the column written table.column (e.g. `percentile: { of: calls.duration_sec, p: 90% }`)",
+        );
+    }
+    if p.is_none() {
+        cx.err(
+            v.pos,
+            "percentile needs `p:`, the point from 0% to 100% (e.g. `p: 90%`; 50% is the median)",
+        );
+    }
+    let (of, p) = (of?, p?);
+    let shape = parse_column_aggregation(cx, "percentile", of);
+    let share = cx.number(p, "percentile p");
+    let (mut shape, share) = (shape?, share?);
+    if share < Decimal::ZERO || share > Decimal::ONE {
+        let text = p.as_str().unwrap_or("").trim();
+        let hint = if !text.ends_with('%') && share > Decimal::ONE && share <= Decimal::ONE_HUNDRED
+        {
+            format!(" (did you mean {}%?)", share.normalize())
+        } else {
+            String::new()
+        };
+        cx.err(
+            p.pos,
+            format!("percentile p {} must be from 0% to 100%{hint}", quote(text)),
+        );
+        return None;
+    }
+    if let (AggOp::Percentile(c, _), AggWords::Plain(_, target)) = (shape.op, &shape.words) {
+        shape.op = AggOp::Percentile(c, share);
+        shape.words = AggWords::Percentile(share, target);
+    }
+    Some(shape)
+}
+
+pub(super) const SHARE_KEYS: &[&str] = &["of", "where"];
+
+/// `share: { of: TABLE, where: FILTER }`: the rows kept by both the inner and the metric's
+/// `where:` ÷ the rows kept by the metric's.
+fn parse_share<'n>(cx: &mut Ctx, v: &'n Node) -> Option<AggShape<'n>> {
+    let example = |table: &str| {
+        format!(
+            "`share: {{ of: {table}, where: {{ … }} }}` counts the rows kept by both its `where:` and the metric's, ÷ the rows the metric's `where:` keeps"
+        )
+    };
+    let Kind::Map(entries) = &v.kind else {
+        let table = v
+            .as_str()
+            .map(str::trim)
+            .filter(|t| Table::from_name(t).is_some())
+            .unwrap_or("calls");
+        let msg = format!("share needs the condition of the part: {}", example(table));
+        cx.err(v.pos, msg);
+        return None;
+    };
+    cx.check_keys(entries, SHARE_KEYS, "a share");
+    let of = get(entries, "of");
+    let part = get(entries, "where");
+    if of.is_none() {
+        let msg = format!(
+            "share needs `of:`, the table whose rows it counts: {}",
+            example("calls")
+        );
+        cx.err(v.pos, msg);
+    }
+    if part.is_none() {
+        let table = of.and_then(|n| n.as_str()).map_or("calls", str::trim);
+        let table = if Table::from_name(table).is_some() {
+            table
+        } else {
+            "calls"
+        };
+        let msg = format!(
+            "share needs `where:`, the condition of the part: {}",
+            example(table)
+        );
+        cx.err(v.pos, msg);
+    }
+    let (of, part) = (of?, part?);
+    let name = cx.text(of, "share of")?;
+    if let Some((t, _)) = name.split_once('.') {
+        let t = Some(t.trim())
+            .filter(|t| Table::from_name(t).is_some())
+            .unwrap_or("calls");
+        cx.err(
+            of.pos,
+            format!(
+                "share counts rows: `of:` names a table (`of: {t}`), and the part's condition goes in its `where:`"
+            ),
+        );
+        return None;
+    }
+    let table = lookup_table(cx, of.pos, name)?;
+    if let Some(why) = not_per_employee(table) {
+        cx.err(of.pos, format!("share over the {table} table {why}"));
+        return None;
+    }
+    let filter = parse_filter(cx, part, table)?;
+    Some(AggShape {
+        table,
+        op: AggOp::Share,
+        part: Some(filter),
+        words: AggWords::Share(name, part),
+    })
 }
 
 /// `scope: own | team | reports`.
@@ -912,7 +1170,7 @@ fn filter_text(n: &Node, word: &dyn Fn(&str) -> String, or: &str) -> String {
 /// The metric in Russian words: `сумма deals.amount, где status won, closed_on в периоде`. The
 /// scheme's own words (operators, `period_start`, yes/no) are translated; column names and the
 /// data's values (`won`, `outgoing`) stay as the data writes them.
-fn describe_aggregate_ru(op: &str, target: &str, filter: Option<&Node>) -> String {
+fn describe_aggregate_ru(words: &AggWords, filter: Option<&Node>) -> String {
     fn word(w: &str) -> String {
         let ru = match w.trim() {
             "all" => "все из",
@@ -940,23 +1198,40 @@ fn describe_aggregate_ru(op: &str, target: &str, filter: Option<&Node>) -> Strin
         };
         ru.to_string()
     }
-    let op = match op {
-        "count" => "количество",
-        "sum" => "сумма",
-        "average" => "среднее",
-        "min" => "минимум",
-        "max" => "максимум",
-        "count_distinct" => "число различных",
-        other => other,
+    let head = match words {
+        AggWords::Plain(op, target) => {
+            let op = match *op {
+                "count" => "количество",
+                "sum" => "сумма",
+                "average" => "среднее",
+                "min" => "минимум",
+                "max" => "максимум",
+                "count_distinct" => "число различных",
+                "median" => "медиана",
+                other => other,
+            };
+            format!("{op} {target}")
+        }
+        AggWords::Percentile(p, target) => format!("процентиль {} {target}", pct(*p)),
+        AggWords::Share(table, part) => {
+            let part = filter_text(part, &word, " или ");
+            return match filter {
+                Some(f) => format!(
+                    "доля строк {table}, где {part}, среди строк, где {}",
+                    filter_text(f, &word, " или ")
+                ),
+                None => format!("доля строк {table}, где {part}"),
+            };
+        }
     };
     match filter {
-        Some(f) => format!("{op} {target}, где {}", filter_text(f, &word, " или ")),
-        None => format!("{op} {target}"),
+        Some(f) => format!("{head}, где {}", filter_text(f, &word, " или ")),
+        None => head,
     }
 }
 
 /// The metric in words: `sum of deals.amount where status won, closed_on in_period`.
-fn describe_aggregate(op: &str, target: &str, filter: Option<&Node>) -> String {
+fn describe_aggregate(words: &AggWords, filter: Option<&Node>) -> String {
     fn node_text(n: &Node) -> String {
         match &n.kind {
             Kind::Scalar { text, .. } => text.clone(),
@@ -968,10 +1243,23 @@ fn describe_aggregate(op: &str, target: &str, filter: Option<&Node>) -> String {
                 .join(", "),
         }
     }
-    let op = op.replace('_', " ");
+    let head = match words {
+        AggWords::Plain(op, target) => format!("{} of {target}", op.replace('_', " ")),
+        AggWords::Percentile(p, target) => format!("percentile {} of {target}", pct(*p)),
+        AggWords::Share(table, part) => {
+            let part = node_text(part);
+            return match filter {
+                Some(f) => format!(
+                    "share of {table} rows where {part} among those where {}",
+                    node_text(f)
+                ),
+                None => format!("share of {table} rows where {part}"),
+            };
+        }
+    };
     match filter {
-        Some(f) => format!("{op} of {target} where {}", node_text(f)),
-        None => format!("{op} of {target}"),
+        Some(f) => format!("{head} where {}", node_text(f)),
+        None => head,
     }
 }
 
@@ -1200,16 +1488,33 @@ fn parse_column_condition(
                         } else if col.ty.is_number() && !is_date_op {
                             cx.number(v, op)
                                 .map(|d| test(Test::Compare(cmp, Operand::Number(d))))
+                        } else if let Some(order) = value_order(table, column)
+                            && !is_date_op
+                        {
+                            ranked_value(cx, v, op, table, col, order)
+                                .map(|rank| test(Test::Ranked { cmp, rank, order }))
                         } else {
                             let fits = if col.ty.is_number() {
                                 "at_least, at_most, more_than, less_than"
+                            } else if value_order(table, column).is_some() {
+                                "at_least, at_most, more_than, less_than (in the funnel order), equals, one_of, not, empty"
                             } else {
                                 "equals, one_of, not, empty"
+                            };
+                            let ordered = if matches!(col.ty, ColType::Enum(_))
+                                && value_order(table, column).is_none()
+                            {
+                                format!(
+                                    " (its values have no order; of the lists of words only deals.stage has one: {})",
+                                    crate::data::tables::DEAL_STAGES.join(" < ")
+                                )
+                            } else {
+                                String::new()
                             };
                             cx.err(
                                 k.pos,
                                 format!(
-                                    "{op} cannot compare {}.{}, which holds {}; use {fits}",
+                                    "{op} cannot compare {}.{}, which holds {}{ordered}; use {fits}",
                                     table,
                                     col.name,
                                     col.ty.expected()
@@ -1242,6 +1547,45 @@ fn parse_column_condition(
             ok.then_some(Filter::All(parts))
         }
     }
+}
+
+/// A value of an ordered column (a deal stage) for `at_least:` and the like: its rank in the
+/// order.
+fn ranked_value(
+    cx: &mut Ctx,
+    node: &Node,
+    op: &str,
+    table: Table,
+    col: Column,
+    order: &'static [&'static str],
+) -> Option<usize> {
+    if matches!(node.kind, Kind::Seq(_)) {
+        cx.err(
+            node.pos,
+            format!(
+                "{op} compares with one value of {}.{}, found a list; to keep rows at any of several, write `{}: {{ one_of: [...] }}`",
+                table, col.name, col.name
+            ),
+        );
+        return None;
+    }
+    let text = cx.text(node, &format!("a value for {}.{}", table, col.name))?;
+    let w = text.to_lowercase();
+    if let Some(rank) = order.iter().position(|x| *x == w) {
+        return Some(rank);
+    }
+    let hint = cx.hint(&w, order.iter().copied());
+    cx.err(
+        node.pos,
+        format!(
+            "{} is not a value of {}.{}{hint}; in order they are {}",
+            quote(text),
+            table,
+            col.name,
+            order.join(" < ")
+        ),
+    );
+    None
 }
 
 fn in_period(cx: &mut Ctx, node: &Node, table: Table, col: Column) -> Option<()> {
@@ -1744,7 +2088,8 @@ fn parse_observe(cx: &mut Ctx, entries: &[(Node, Node)]) -> Option<Observation> 
     }
 }
 
-/// A formula `a / b` of two counts: a share such as a conversion or a coverage, usually 0-100%.
+/// A formula `a / b` of two counts, or a `share:`: a share such as a conversion or a coverage,
+/// usually 0-100%.
 fn is_ratio(metrics: &[Metric], m: usize) -> bool {
     let count = |e: &Expr| match e {
         Expr::Metric(i) => matches!(
@@ -1754,6 +2099,7 @@ fn is_ratio(metrics: &[Metric], m: usize) -> bool {
         _ => false,
     };
     matches!(&metrics[m].def, MetricDef::Formula(Expr::Div(a, b)) if count(a) && count(b))
+        || matches!(&metrics[m].def, MetricDef::Aggregate(a) if a.op == AggOp::Share)
 }
 
 fn parse_target(cx: &mut Ctx, node: &Node, kpi_ids: &[String], own: &str) -> Option<Target> {
@@ -2132,7 +2478,9 @@ fn check_table_cycles(cx: &mut Ctx, metrics: &[Metric], nodes: &[(&Node, &Node)]
     for (i, m) in metrics.iter().enumerate() {
         if let MetricDef::Aggregate(a) = &m.def {
             let mut e = Vec::new();
-            edges(&a.filter, a.table, &mut e);
+            for f in a.filters() {
+                edges(f, a.table, &mut e);
+            }
             all.extend(e.into_iter().map(|(x, y)| (x, y, i)));
         }
     }

@@ -1,0 +1,221 @@
+//! The catalogue of named metrics (src/scheme/catalogue.yaml): every entry is computable in a
+//! scheme that only names it, the presets written with catalogue names pay byte-identically,
+//! and `incentive metrics` lists and explains every entry.
+
+mod common;
+
+use common::{copy_dir, crate_path, run};
+use std::path::Path;
+
+/// A preset with its `metrics:` section removed: every KPI's metric comes from the catalogue.
+/// The B2B preset's `proposal_to_deal` is the catalogue's `proposal_to_won` (the same rule:
+/// won ÷ closed deals whose furthest stage was a proposal).
+fn with_catalogue_names(preset: &str) -> String {
+    let start = preset.find("\nmetrics:\n").expect("a metrics section") + 1;
+    let end = preset.find("\nkpis:\n").expect("a kpis section") + 1;
+    let text = format!("{}{}", &preset[..start], &preset[end..]);
+    text.replace("metric: proposal_to_deal", "metric: proposal_to_won")
+}
+
+fn payroll(data: &str, schemes: &Path, period: &str, tmp: &Path, out: &str) -> String {
+    let out = tmp.join(out);
+    let o = run(
+        &[
+            "run",
+            "--data",
+            data,
+            "--schemes",
+            schemes.to_str().unwrap(),
+            "--period",
+            period,
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        tmp,
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    std::fs::read_to_string(out.join("payroll.csv")).unwrap()
+}
+
+#[test]
+fn the_presets_written_with_catalogue_names_pay_the_same() {
+    let tmp = tempfile::tempdir().unwrap();
+    let schemes = tmp.path().join("schemes");
+    copy_dir(&crate_path("schemes"), &schemes);
+    for preset in ["b2b-long-cycle", "transactional", "account-manager"] {
+        let path = schemes.join(format!("{preset}.yaml"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let rewritten = with_catalogue_names(&text);
+        assert!(!rewritten.contains("\nmetrics:"), "{preset}");
+        std::fs::write(&path, rewritten).unwrap();
+    }
+    for (data, period) in [
+        ("samples/2026-10-csv", "2026-10"),
+        ("samples/2026-10-csv", "2026-08"),
+        ("tests/fixtures/reference/2026-09.xlsx", "2026-09"),
+    ] {
+        let presets = payroll(data, &crate_path("schemes"), period, tmp.path(), "a");
+        let catalogue = payroll(data, &schemes, period, tmp.path(), "b");
+        assert_eq!(catalogue, presets, "{data} {period}");
+        std::fs::remove_dir_all(tmp.path().join("a")).unwrap();
+        std::fs::remove_dir_all(tmp.path().join("b")).unwrap();
+    }
+}
+
+#[test]
+fn every_catalogue_entry_is_computable_by_name() {
+    let entries = incentive::scheme::catalogue::entries();
+    assert!(entries.len() >= 40, "{}", entries.len());
+    // One paid KPI and every entry in observation: the scheme only names them.
+    let mut scheme = String::from(
+        "currency: KZT\ncurve: standard\nkpis:\n  - { id: paid, weight: 100%, metric: revenue, target: 1000000 }\n",
+    );
+    for e in &entries {
+        scheme += &format!(
+            "  - {{ id: k_{0}, weight: 10%, metric: {0}, target: 1, observe: yes }}\n",
+            e.name
+        );
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    copy_dir(&crate_path("tests/fixtures/close-mini/data"), &data);
+    std::fs::write(
+        data.join("crm_activity.csv"),
+        "employee_id,date,minutes\nE1,2026-10-01,300\nE2,2026-10-01,200\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(tmp.path().join("schemes")).unwrap();
+    std::fs::write(tmp.path().join("schemes/c.yaml"), &scheme).unwrap();
+    // The roster's schemes are replaced by the catalogue scheme for everyone.
+    let roster = std::fs::read_to_string(data.join("employees.csv")).unwrap();
+    let roster: String = roster
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                format!("{l}\n")
+            } else {
+                let mut f: Vec<&str> = l.split(',').collect();
+                f[2] = "c";
+                format!("{}\n", f.join(","))
+            }
+        })
+        .collect();
+    std::fs::write(data.join("employees.csv"), roster).unwrap();
+    std::fs::remove_file(data.join("adjustments.csv")).unwrap();
+    let out = tmp.path().join("out");
+    let o = run(
+        &[
+            "run",
+            "--data",
+            data.to_str().unwrap(),
+            "--schemes",
+            tmp.path().join("schemes").to_str().unwrap(),
+            "--period",
+            "2026-10",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    // Each entry was computed for E1 (in run.json, one KPI each, under its catalogue metric).
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    let metrics: Vec<&str> = m["employees"][0]["kpis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["metric"].as_str().unwrap())
+        .collect();
+    for e in &entries {
+        assert!(metrics.contains(&e.name.as_str()), "{}", e.name);
+    }
+    // Hand-worked, E1 in October (tests/fixtures/mini): revenue D1 + D2 = 1 100 000, 2 deals
+    // won, average 550 000; the furthest stages of E1's closed deals decide the funnel.
+    let actual = |name: &str| -> String {
+        m["employees"][0]["kpis"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["metric"] == name)
+            .map(|k| k["actual"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert_eq!(actual("revenue"), "1100000");
+    assert_eq!(actual("deals_won"), "2");
+    assert_eq!(actual("average_deal"), "550000");
+    assert_eq!(actual("crm_minutes_per_day"), "300");
+}
+
+#[test]
+fn a_schemes_own_definition_wins_over_the_catalogue() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(tmp.path().join("schemes")).unwrap();
+    // `revenue` is the scheme's own (only new clients); average_deal comes from the catalogue
+    // and divides that revenue by the catalogue's deals_won.
+    std::fs::write(
+        tmp.path().join("schemes/s.yaml"),
+        "currency: KZT\ncurve: standard\nmetrics:\n  revenue: { sum: deals.amount, where: { status: won, closed_on: in_period, new_client: yes } }\nkpis:\n  - { id: a, weight: 100%, metric: average_deal, target: 300000 }\n",
+    )
+    .unwrap();
+    let o = run(
+        &[
+            "explain",
+            "--data",
+            "tests/fixtures/mini",
+            "--schemes",
+            tmp.path().join("schemes").to_str().unwrap(),
+            "--period",
+            "2026-10",
+            "--employee",
+            "E2",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(o.code, 2, "{}", o.stdout);
+    // The mini roster names schemes this folder lacks: the error lists them, proving the
+    // scheme itself loaded (its average_deal resolved through the catalogue).
+    assert!(o.stderr.contains("unknown scheme"), "{}", o.stderr);
+    assert!(!o.stderr.contains("s.yaml"), "{}", o.stderr);
+}
+
+#[test]
+fn incentive_metrics_lists_and_explains_every_entry() {
+    let tmp = tempfile::tempdir().unwrap();
+    let list = run(&["metrics"], tmp.path());
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    for e in incentive::scheme::catalogue::entries() {
+        assert!(
+            list.stdout
+                .lines()
+                .any(|l| l.trim_start().starts_with(&e.name)),
+            "{} is listed:\n{}",
+            e.name,
+            list.stdout
+        );
+    }
+    let one = run(&["metrics", "calls_2min"], tmp.path());
+    assert_eq!(one.code, 0, "{}", one.stderr);
+    insta::assert_snapshot!(one.stdout, @r#"
+    calls_2min (activity)
+
+    measures   Outgoing calls that lasted at least 2 minutes.
+    why        A call under 2 minutes is rarely a conversation — a dropped call, a "not now". Counting only 2+ minutes counts conversations.
+    gaming     Holding calls past 2 minutes.
+    resists    qualified_conversations (5+ minutes and a filled result card), or pair with win_rate.
+    benchmark  The transactional preset: 600 a month (about 30 a working day).
+
+    definition (catalogue.yaml)
+      calls_2min:
+        description: { en: "outgoing calls of at least 2 minutes", ru: "исходящие звонки не короче 2 минут" }
+        count: calls
+        where: { direction: outgoing, duration_sec: { at_least: 120 }, started_at: in_period }
+    "#);
+    let unknown = run(&["metrics", "calls_2mins"], tmp.path());
+    assert_eq!(unknown.code, 2);
+    insta::assert_snapshot!(unknown.stderr, @r#"
+    error: 1 problem in the input; nothing was written:
+      incentive metrics: "calls_2mins" is not in the catalogue (did you mean "calls_2min"?); `incentive metrics` lists every entry
+    "#);
+}
