@@ -251,3 +251,34 @@ fn a_reports_metric_with_no_one_reporting_is_warned_about() {
     );
     insta::assert_snapshot!(out.stderr);
 }
+
+/// Scope works with every aggregation: the head's average deal replaced by the median deal of
+/// the line. Won October deals of H1's line: 100 000 (D4), 100 000 (D9), 200 000 (D3),
+/// 300 000 (D1), 500 000 (D2) → median 200 000 / target 200 000 = 100% → 200 000 × 20% = 40 000;
+/// with team_revenue 144 000 and calls 24 000, H1 is paid 208 000.00 (the sellers as before).
+#[test]
+fn a_median_over_the_reports_rows() {
+    let tmp = tempfile::tempdir().unwrap();
+    scope_data::write(tmp.path(), scope_data::EMPLOYEES);
+    let head = scope_data::head_scheme()
+        .replace(
+            "  team_average_deal: team_revenue / team_deals\n",
+            "  team_median_deal:\n    median: deals.amount\n    where: { status: won, closed_on: in_period }\n    scope: reports\n",
+        )
+        .replace(
+            "metric: team_average_deal",
+            "metric: team_median_deal",
+        );
+    assert!(head.contains("median: deals.amount") && head.contains("metric: team_median_deal"));
+    std::fs::write(tmp.path().join("schemes/head.yaml"), head).unwrap();
+    let out = run_month(tmp.path());
+    assert_eq!(out.code, 0, "{out:?}");
+    let payroll = std::fs::read_to_string(tmp.path().join("out/payroll.csv")).unwrap();
+    assert_eq!(
+        payroll,
+        PAYROLL.replace(
+            "H1,Hanna Head,2026-10,head,KZT,216000.00,216000.00,0.00",
+            "H1,Hanna Head,2026-10,head,KZT,208000.00,208000.00,0.00"
+        )
+    );
+}
