@@ -100,6 +100,9 @@ pub fn evaluate(mut ds: Dataset, assign: &Assign<'_>, rows: SourceRows) -> Resul
         .enumerate()
         .map(|(i, e)| (e.id.as_str(), i))
         .collect();
+    let mut lonely = Vec::new();
+    let (teams, managers) = scopes(&ds, &asked, &index, &mut problems, &mut lonely);
+    evaluator.set_scopes(&teams, &managers);
     let mut tables = std::mem::take(&mut ds.tables);
     tables.extend(read_activity(
         &ds,
@@ -187,7 +190,8 @@ pub fn evaluate(mut ds: Dataset, assign: &Assign<'_>, rows: SourceRows) -> Resul
         return Err(Error::BadInput(problems));
     }
 
-    let warnings = warnings(schemes, &in_use, &asked, &periods, &tables);
+    let mut warnings = warnings(schemes, &in_use, &asked, &periods, &tables);
+    warnings.extend(lonely);
     for t in &mut tables {
         t.encoding = t.table.and_then(|table| ds.source.encoding(table));
     }
@@ -215,6 +219,110 @@ pub fn evaluate(mut ds: Dataset, assign: &Assign<'_>, rows: SourceRows) -> Resul
         mapping,
         adjustments: ds.adjustments,
     })
+}
+
+/// Who is in whose scope, for `scope: team` and `scope: reports` metrics: per employee (by
+/// roster index) the index of their team and their manager's roster index.
+///
+/// A team is the `team` text exactly as the roster writes it (the Summary's per-team totals
+/// group by the same text). Someone scored on a scheme with a team metric but with an empty
+/// team is refused rather than paid on their own rows under a "team" KPI: that is the silent
+/// wrong payout scope exists to end. Someone on a scheme with a reports metric to whom no one
+/// reports is warned about (`warnings`): the metric then counts their own rows only, which a
+/// missing manager_id column would otherwise hide.
+fn scopes(
+    ds: &Dataset,
+    asked: &[Vec<(usize, usize, Role)>],
+    index: &HashMap<&str, usize>,
+    problems: &mut Vec<Problem>,
+    warnings: &mut Vec<Problem>,
+) -> (Vec<Option<u32>>, Vec<Option<usize>>) {
+    let mut team_index: HashMap<&str, u32> = HashMap::new();
+    let teams: Vec<Option<u32>> = ds
+        .roster
+        .iter()
+        .map(|e| {
+            let team = e.team.trim();
+            if team.is_empty() {
+                return None;
+            }
+            let next = team_index.len() as u32;
+            Some(*team_index.entry(team).or_insert(next))
+        })
+        .collect();
+    let managers: Vec<Option<usize>> = ds
+        .roster
+        .iter()
+        .map(|e| index.get(e.manager_id.as_str()).copied())
+        .collect();
+    let place = ds.source.place(Table::Employees);
+    let scoped = |s: usize, scope: scheme::Scope| {
+        ds.schemes[s]
+            .metrics
+            .iter()
+            .find(|m| matches!(&m.def, scheme::MetricDef::Aggregate(a) if a.scope == scope))
+    };
+    let mut has_reports = vec![false; ds.roster.len()];
+    for m in managers.iter().flatten() {
+        has_reports[*m] = true;
+    }
+    let mut alone = Capped::new(
+        &place,
+        "people on a scheme with a reports metric to whom no one reports",
+    );
+    for (e, emp) in ds.roster.iter().enumerate() {
+        if has_reports[e] {
+            continue;
+        }
+        let mut schemes_seen: BTreeSet<usize> = BTreeSet::new();
+        for &(_, s, _) in &asked[e] {
+            if !schemes_seen.insert(s) {
+                continue;
+            }
+            if let Some(metric) = scoped(s, scheme::Scope::Reports) {
+                alone.push(Problem::new(
+                    &place,
+                    format!(
+                        "no one on the roster has {} as manager_id, so metric {:?} of scheme {} (scope: reports) adds up only the employee's own rows",
+                        crate::data::limits::quote(&emp.id),
+                        metric.name,
+                        ds.schemes[s].id,
+                    ),
+                ));
+                break;
+            }
+        }
+    }
+    alone.finish(warnings);
+    let mut no_team = Capped::new(
+        &place,
+        "people without a team on a scheme with a team metric",
+    );
+    for (e, emp) in ds.roster.iter().enumerate() {
+        if teams[e].is_some() {
+            continue;
+        }
+        let mut schemes_seen: BTreeSet<usize> = BTreeSet::new();
+        for &(_, s, _) in &asked[e] {
+            if !schemes_seen.insert(s) {
+                continue;
+            }
+            let scheme = &ds.schemes[s];
+            let Some(metric) = scoped(s, scheme::Scope::Team) else {
+                continue;
+            };
+            no_team.push(Problem::new(
+                &emp.team_place,
+                format!(
+                    "empty, but scheme {} adds up the team's rows (metric {:?}, scope: team); write the employee's team, or use scope: own for their own rows",
+                    scheme.id, metric.name
+                ),
+            ));
+            break;
+        }
+    }
+    no_team.finish(problems);
+    (teams, managers)
 }
 
 /// What is worth saying without stopping: the schemes' own warnings, observations that have

@@ -4,6 +4,10 @@
 //! each with the schemes it asks for (see [`crate::engine`]). The activity tables (calls, deals
 //! …) are not held here: they are streamed once by the evaluation, which keeps only what the
 //! metrics need.
+//!
+//! The roster's reporting lines (`manager_id`) are checked here, whatever the schemes: every
+//! manager on the roster, no one their own manager, no cycle, at most [`MAX_REPORTING_DEPTH`]
+//! levels.
 
 use crate::data::source::Source;
 use crate::data::tables::Table;
@@ -387,6 +391,8 @@ fn read_roster(
     let mut negative = Capped::new(&place, "rows with a negative target_bonus");
     let mut dates = Capped::new(&place, "rows that leave before they are hired");
     let mut changes = Capped::new(&place, "rows with half a change of scheme");
+    // (roster index, manager_id, the place of the manager_id cell) of everyone with a manager.
+    let mut managers: Vec<(usize, String, String)> = Vec::new();
     stats.rows_read = read_table(source, Table::Employees, problems, &mut |row: TypedRow| {
         let v = row.values;
         let text = |i: usize| v[i].as_text().unwrap_or("").to_string();
@@ -451,6 +457,10 @@ fn read_roster(
             ));
         }
         stats.rows_in_period += 1;
+        let manager_id = v[10].as_text().unwrap_or("").trim().to_string();
+        if !manager_id.is_empty() {
+            managers.push((roster.len(), manager_id.clone(), at("manager_id")));
+        }
         let failed = |s: Option<usize>| s == Some(usize::MAX);
         roster.push(Employee {
             id: text(0),
@@ -468,10 +478,173 @@ fn read_roster(
             observe_scheme,
             previous_scheme,
             scheme_since,
+            manager_id,
+            team_place: at("team"),
         });
     });
     for kind in [unknown, negative, dates, changes] {
         kind.finish(problems);
     }
+    check_managers(&roster, &managers, &place, problems);
     (roster, Some(stats))
+}
+
+/// How many levels of managers a reporting line may have above a person. Real sales
+/// departments have a handful; the limit bounds the work of `scope: reports` (each row feeds
+/// the metrics of its owner's managers, at most this many).
+pub const MAX_REPORTING_DEPTH: usize = 50;
+
+/// An id as a message shows it: as written when short and plain, else quoted and shortened.
+fn shown_id(id: &str) -> String {
+    if id.chars().count() <= crate::data::limits::QUOTE_CHARS
+        && id.chars().all(|c| !c.is_control() && !c.is_whitespace())
+    {
+        id.to_string()
+    } else {
+        crate::data::limits::quote(id)
+    }
+}
+
+/// The reporting lines of `manager_id`: every manager is on the roster, no one is their own
+/// manager, no line goes round in a cycle, and none is more than [`MAX_REPORTING_DEPTH`] deep.
+/// `managers` lists (roster index, manager_id, the place of the cell) in roster order.
+fn check_managers(
+    roster: &[Employee],
+    managers: &[(usize, String, String)],
+    place: &str,
+    problems: &mut Vec<Problem>,
+) {
+    if managers.is_empty() {
+        return;
+    }
+    let mut index: HashMap<&str, usize> = HashMap::with_capacity(roster.len());
+    for (i, e) in roster.iter().enumerate() {
+        index.entry(e.id.as_str()).or_insert(i);
+    }
+    let mut unknown = Capped::new(place, "rows with a manager_id not on the roster");
+    let mut own = Capped::new(place, "rows naming the employee as their own manager");
+    let mut cycles = Capped::new(place, "cycles in manager_id");
+    let mut deep = Capped::new(place, "reporting lines too deep");
+    let mut unknown_count = 0usize;
+    // The manager of each roster index (unknown managers and the person themselves: none).
+    let mut next: Vec<Option<usize>> = vec![None; roster.len()];
+    let mut cell: HashMap<usize, &str> = HashMap::with_capacity(managers.len());
+    for (e, manager, at) in managers {
+        cell.insert(*e, at.as_str());
+        match index.get(manager.as_str()) {
+            None => {
+                let hint = if unknown_count < crate::error::PER_KIND {
+                    crate::error::did_you_mean(manager, roster.iter().map(|e| e.id.as_str()))
+                } else {
+                    String::new()
+                };
+                unknown_count += 1;
+                unknown.push(Problem::new(
+                    at,
+                    format!(
+                        "{} is not on the roster{hint}; expected the employee_id of the person's manager, or empty for no manager",
+                        crate::data::limits::quote(manager)
+                    ),
+                ));
+            }
+            Some(&m) if roster[m].id == roster[*e].id => own.push(Problem::new(
+                at,
+                format!(
+                    "{} is named as their own manager; leave manager_id empty for someone no one on the roster manages",
+                    shown_id(manager)
+                ),
+            )),
+            Some(&m) => next[*e] = Some(m),
+        }
+    }
+    // Walk every line once: 0 = not seen, 1 = on the line being walked, 2 = done. `depth` is
+    // the number of managers above a person (for the people of a cycle: 0, already refused).
+    let mut state = vec![0u8; roster.len()];
+    let mut depth = vec![0usize; roster.len()];
+    let mut path: Vec<usize> = Vec::new();
+    for start in 0..roster.len() {
+        if state[start] != 0 {
+            continue;
+        }
+        path.clear();
+        let mut j = start;
+        let end = loop {
+            if state[j] != 0 {
+                break Some(j);
+            }
+            state[j] = 1;
+            path.push(j);
+            match next[j] {
+                Some(k) => j = k,
+                None => break None,
+            }
+        };
+        let mut above = match end {
+            Some(j) if state[j] == 1 => {
+                // A cycle: the part of the path from j on. Reported at its first row.
+                let from = path.iter().position(|&p| p == j).unwrap_or(0);
+                let cycle = &path[from..];
+                let first = (0..cycle.len()).min_by_key(|&i| cycle[i]).unwrap_or(0);
+                let ordered: Vec<usize> = cycle[first..]
+                    .iter()
+                    .chain(&cycle[..first])
+                    .copied()
+                    .collect();
+                const SHOWN: usize = 10;
+                let mut names: Vec<String> = ordered
+                    .iter()
+                    .take(SHOWN)
+                    .map(|&i| shown_id(&roster[i].id))
+                    .collect();
+                if ordered.len() > SHOWN {
+                    names.push("…".into());
+                }
+                names.push(shown_id(&roster[ordered[0]].id));
+                let people = if ordered.len() > SHOWN {
+                    format!(" ({} people)", ordered.len())
+                } else {
+                    String::new()
+                };
+                let head = ordered[0];
+                cycles.push(Problem::new(
+                    cell.get(&head).copied().unwrap_or(place),
+                    format!(
+                        "{} reports to {}, and the line of managers comes back to {}: a cycle {}{people}; every reporting line must end at someone with an empty manager_id",
+                        shown_id(&roster[head].id),
+                        shown_id(&roster[ordered[1 % ordered.len()]].id),
+                        shown_id(&roster[head].id),
+                        names.join(" → "),
+                    ),
+                ));
+                for &c in cycle {
+                    state[c] = 2;
+                }
+                path.truncate(from);
+                // Those below a cycle are on no line to the top: already refused.
+                None
+            }
+            Some(j) => Some(depth[j] + 1),
+            None => Some(0),
+        };
+        // The path's people, top first: each is one level below the next.
+        for &p in path.iter().rev() {
+            state[p] = 2;
+            if let Some(d) = above {
+                depth[p] = d;
+                if d == MAX_REPORTING_DEPTH + 1 {
+                    deep.push(Problem::new(
+                        cell.get(&p).copied().unwrap_or(place),
+                        format!(
+                            "{} is more than {MAX_REPORTING_DEPTH} levels of managers below the top of the reporting line; check the manager_id column (it is followed at most {MAX_REPORTING_DEPTH} levels up)",
+                            shown_id(&roster[p].id)
+                        ),
+                    ));
+                }
+                above = Some(d + 1);
+            }
+        }
+    }
+    for kind in [unknown, own, cycles, deep] {
+        kind.finish(problems);
+    }
 }

@@ -10,6 +10,13 @@
 //! exception is a `median:` or `percentile:`, which keeps each kept row's value (one decimal)
 //! to rank them.
 //!
+//! A metric with `scope: team` or `scope: reports` reads other people's rows too: a row is then
+//! also dispatched to the scoped slots of the employees whose scope holds the row's owner (the
+//! owner's team, one accumulator per team; the owner and each manager above, through
+//! `manager_id`), a list precomputed per owner by [`Evaluator::set_scopes`]. A row is never
+//! copied, and memory grows with employees × scoped metrics, not with rows. Scoped slots keep
+//! no source rows: a statement shows the figure, never a colleague's row.
+//!
 //! `found_in` filters need the keys of another table's rows (clients contacted by a call …):
 //! those tables are read first ([`Evaluator::table_order`]) and their matching keys collected in
 //! key sets.
@@ -20,7 +27,7 @@ use crate::data::value::Value;
 use crate::error::Problem;
 use crate::num::{Exact, exact};
 use crate::period::Period;
-use crate::scheme::{AggOp, Cmp, Filter, MetricDef, Operand, Scheme, Test};
+use crate::scheme::{AggOp, Cmp, Filter, MetricDef, Operand, Scheme, Scope, Test};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -73,11 +80,19 @@ pub struct EvidenceRow {
 }
 
 /// The evidence of one aggregate metric for one employee.
+///
+/// A metric over the team's or the reports' rows (`scope: team | reports`) keeps no rows: a
+/// statement is the employee's own and lists nothing of anyone else, so it shows the figure and
+/// how many rows fed it (`rows`), never the colleagues' rows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricEvidence {
     pub metric: usize,
     pub table: Table,
     pub evidence: Evidence,
+    /// Whose rows the metric reads.
+    pub scope: Scope,
+    /// How many rows fed the figure (for a scoped metric: everyone's in its scope).
+    pub rows: u64,
 }
 
 fn per_day(table: Table) -> bool {
@@ -117,6 +132,9 @@ struct Slot {
     filter: Compiled,
     /// A share's inner condition.
     part: Option<Compiled>,
+    /// Whose rows feed an employee's accumulator; a team metric has one accumulator per team
+    /// (keyed by team index), shared by its members, since they all see the same rows.
+    scope: Scope,
     accs: HashMap<u32, Acc>,
 }
 
@@ -149,6 +167,15 @@ pub struct Evaluator<'a> {
     unit_slots: Vec<[Vec<usize>; TABLES]>,
     /// Per table: the key sets its rows feed.
     table_keysets: [Vec<usize>; TABLES],
+    /// Per unit and table: the team- and reports-scoped slots (fed through `scoped`).
+    unit_scoped: Vec<[Vec<usize>; TABLES]>,
+    /// Per employee (row owner) and table: the (slot, accumulator key) pairs of the scoped slots
+    /// its rows feed besides its own: its team's team metrics, its own and its managers'
+    /// reports metrics. Precomputed by [`Evaluator::set_scopes`], so a row is dispatched, never
+    /// copied, and memory grows with employees × scoped metrics, not with rows.
+    scoped: Vec<[Vec<(u32, u32)>; TABLES]>,
+    /// Per employee: the index of their team (None: no team), the key of their team metrics.
+    team_of: Vec<Option<u32>>,
     /// Whether to keep the source rows behind each metric (statements need them; analyses over
     /// many periods do not, and would otherwise hold every deal once per period and scheme).
     keep_rows: bool,
@@ -206,6 +233,9 @@ impl<'a> Evaluator<'a> {
                 .map(|us| us.iter().map(|u| unit_id[u]).collect())
                 .collect(),
             unit_slots: (0..units.len()).map(|_| Default::default()).collect(),
+            unit_scoped: (0..units.len()).map(|_| Default::default()).collect(),
+            scoped: Vec::new(),
+            team_of: Vec::new(),
             units,
             slots: Vec::new(),
             keysets: Vec::new(),
@@ -229,7 +259,11 @@ impl<'a> Evaluator<'a> {
                 if let MetricDef::Aggregate(a) = &metric.def {
                     let filter = ev.compile(&a.filter, period);
                     let part = a.part.as_ref().map(|f| ev.compile(f, period));
-                    ev.unit_slots[u][table_index(a.table)].push(ev.slots.len());
+                    let slots = match a.scope {
+                        Scope::Own => &mut ev.unit_slots,
+                        Scope::Team | Scope::Reports => &mut ev.unit_scoped,
+                    };
+                    slots[u][table_index(a.table)].push(ev.slots.len());
                     ev.slots.push(Slot {
                         unit: u,
                         scheme: s,
@@ -238,6 +272,7 @@ impl<'a> Evaluator<'a> {
                         op: a.op,
                         filter,
                         part,
+                        scope: a.scope,
                         accs: HashMap::new(),
                     });
                 }
@@ -282,6 +317,73 @@ impl<'a> Evaluator<'a> {
                 }
                 Compiled::FoundIn(*column, ids)
             }
+        }
+    }
+
+    /// Says who is in whose scope: `teams[e]` is the index of employee `e`'s team (None: no
+    /// team), `managers[e]` their manager's roster index. A row of `e` then feeds, besides
+    /// e's own metrics, the team metrics of e's team (one accumulator per team and unit) and the
+    /// reports metrics of e and of each manager above e. A cycle of managers (refused when the
+    /// roster loads) cannot make this loop: the walk up stops after
+    /// [`crate::load::MAX_REPORTING_DEPTH`] levels or at anyone seen already.
+    pub fn set_scopes(&mut self, teams: &[Option<u32>], managers: &[Option<usize>]) {
+        let n = self.employee_units.len();
+        self.team_of = (0..n).map(|e| teams.get(e).copied().flatten()).collect();
+        if self.unit_scoped.iter().all(|t| t.iter().all(Vec::is_empty)) {
+            return;
+        }
+        // Per team: the distinct units of its members.
+        let mut team_units: HashMap<u32, BTreeSet<usize>> = HashMap::new();
+        for (e, units) in self.employee_units.iter().enumerate() {
+            if let Some(t) = self.team_of[e] {
+                team_units
+                    .entry(t)
+                    .or_default()
+                    .extend(units.iter().copied());
+            }
+        }
+        let mut scoped: Vec<[Vec<(u32, u32)>; TABLES]> =
+            (0..n).map(|_| Default::default()).collect();
+        for (owner, feeds) in scoped.iter_mut().enumerate() {
+            if let Some(t) = self.team_of[owner] {
+                for &u in &team_units[&t] {
+                    for (table, slots) in self.unit_scoped[u].iter().enumerate() {
+                        for &s in slots {
+                            if self.slots[s].scope == Scope::Team {
+                                feeds[table].push((s as u32, t));
+                            }
+                        }
+                    }
+                }
+            }
+            // The owner, then each manager above, at most MAX_REPORTING_DEPTH levels up.
+            let mut seen: Vec<usize> = Vec::new();
+            let mut b = Some(owner);
+            while let Some(m) = b {
+                if seen.contains(&m) || seen.len() > crate::load::MAX_REPORTING_DEPTH {
+                    break;
+                }
+                seen.push(m);
+                for &u in &self.employee_units[m] {
+                    for (table, slots) in self.unit_scoped[u].iter().enumerate() {
+                        for &s in slots {
+                            if self.slots[s].scope == Scope::Reports {
+                                feeds[table].push((s as u32, m as u32));
+                            }
+                        }
+                    }
+                }
+                b = managers.get(m).copied().flatten();
+            }
+        }
+        self.scoped = scoped;
+    }
+
+    /// The accumulator of employee `e` in a slot: their own, or their team's.
+    fn acc_key(&self, slot: &Slot, e: usize) -> Option<u32> {
+        match slot.scope {
+            Scope::Own | Scope::Reports => Some(e as u32),
+            Scope::Team => self.team_of.get(e).copied().flatten(),
         }
     }
 
@@ -382,19 +484,38 @@ impl<'a> Evaluator<'a> {
                     &self.keysets,
                     table,
                     emp,
+                    emp,
                     row,
                     self.keep_rows,
                 );
             }
         }
+        // Scoped slots: the row's filter is the owner's (a `found_in` matches the owner's own
+        // keys), the accumulator the beneficiary's; no rows are kept (see MetricEvidence).
+        if let Some(feeds) = self.scoped.get(employee) {
+            for &(s, key) in &feeds[t] {
+                Self::offer(
+                    &mut self.slots[s as usize],
+                    &self.keysets,
+                    table,
+                    emp,
+                    key,
+                    row,
+                    false,
+                );
+            }
+        }
     }
 
-    /// Offers a row to one slot: kept by its filter, it updates the employee's accumulator.
+    /// Offers a row of employee `emp` to one slot: kept by its filter, it updates the
+    /// accumulator `key` (the employee's own, or a colleague's, manager's or team's).
+    #[allow(clippy::too_many_arguments)]
     fn offer(
         slot: &mut Slot,
         keysets: &[KeySet],
         table: Table,
         emp: u32,
+        key: u32,
         row: &TypedRow<'_>,
         keep_rows: bool,
     ) {
@@ -403,7 +524,7 @@ impl<'a> Evaluator<'a> {
                 return;
             }
             let op = slot.op;
-            let acc = slot.accs.entry(emp).or_default();
+            let acc = slot.accs.entry(key).or_default();
             acc.rows += 1;
             if let Some(part) = &slot.part
                 && matches(part, row.values, emp, keysets)
@@ -519,10 +640,15 @@ impl<'a> Evaluator<'a> {
             .iter()
             .filter(|s| s.unit == u)
             .map(|slot| {
-                let acc = slot.accs.get(&(employee as u32)).unwrap_or(&empty);
+                let acc = self
+                    .acc_key(slot, employee)
+                    .and_then(|k| slot.accs.get(&k))
+                    .unwrap_or(&empty);
                 MetricEvidence {
                     metric: slot.metric,
                     table: slot.table,
+                    scope: slot.scope,
+                    rows: acc.rows,
                     evidence: if per_day(slot.table) {
                         Evidence::PerDay(acc.evidence_days.clone())
                     } else {
@@ -548,7 +674,10 @@ impl<'a> Evaluator<'a> {
             MetricDef::Aggregate(_) => {
                 let slot = &self.slots[slot_of[&(u, m)]];
                 let empty = Acc::default();
-                let acc = slot.accs.get(&(e as u32)).unwrap_or(&empty);
+                let acc = self
+                    .acc_key(slot, e)
+                    .and_then(|k| slot.accs.get(&k))
+                    .unwrap_or(&empty);
                 if acc.overflow {
                     problems.push(Problem::new(
                         self.schemes[s].file.display().to_string(),
@@ -1027,5 +1156,122 @@ mod tests {
         let got = eval(m, &rows);
         assert_eq!(got[0].1, Some(exact_int(1)));
         assert_eq!(got[1].1, Some(exact_int(2)));
+    }
+
+    /// Team and reports scope at the evaluator: E0 and E1 are team 0, E2 team 1; E1 reports
+    /// to E0. A row feeds the accumulators of everyone whose scope holds its owner, and a
+    /// `found_in` matches the row owner's own keys.
+    #[test]
+    fn scoped_rows_feed_the_team_and_the_managers_above() {
+        let text = "currency: KZT\ncurve: standard\nmetrics:\n  own: { count: clients }\n  team: { count: clients, scope: team }\n  line: { count: clients, scope: reports }\n  called: { count: clients, scope: team, where: { client_id: { found_in: { table: calls } } } }\nkpis:\n  - { id: k, weight: 100%, metric: own, target: 1 }\n";
+        let scheme =
+            crate::scheme::parse_str(Path::new("t.yaml"), text).unwrap_or_else(|p| panic!("{p:?}"));
+        let schemes = vec![scheme];
+        let unit = vec![Unit {
+            period: 0,
+            scheme: 0,
+        }];
+        let mut ev = Evaluator::new(
+            &schemes,
+            &[Period::parse("2026-10").unwrap()],
+            &[unit.clone(), unit.clone(), unit],
+            true,
+        );
+        ev.set_scopes(&[Some(0), Some(0), Some(1)], &[None, Some(0), None]);
+        let client = |id: &str| vec![t(id), t("E"), d("2025-01-01"), Value::Empty];
+        let call = |client: &str| {
+            vec![
+                t("K"),
+                t("E"),
+                Value::DateTime(
+                    NaiveDate::from_str("2026-10-07")
+                        .unwrap()
+                        .and_hms_opt(10, 0, 0)
+                        .unwrap(),
+                ),
+                t("outgoing"),
+                n("30"),
+                t(client),
+            ]
+        };
+        // E0 has clients A, B; E1 has C; E2 has D. E1 called A (E0's client) and C; E0 called
+        // nobody.
+        let rows = [
+            (Table::Calls, 1, call("A")),
+            (Table::Calls, 1, call("C")),
+            (Table::Clients, 0, client("A")),
+            (Table::Clients, 0, client("B")),
+            (Table::Clients, 1, client("C")),
+            (Table::Clients, 2, client("D")),
+        ];
+        assert_eq!(ev.table_order(), [Table::Calls, Table::Clients]);
+        for (i, (table, emp, values)) in rows.iter().enumerate() {
+            ev.feed(
+                *table,
+                *emp,
+                &TypedRow {
+                    number: i + 2,
+                    values,
+                    at: None,
+                },
+            );
+        }
+        let values = ev.finish().unwrap();
+        let got: Vec<Vec<Option<Exact>>> = values
+            .iter()
+            .map(|units| units[0].iter().map(|v| v.value.clone()).collect())
+            .collect();
+        let c = |n: i64| Some(exact_int(n));
+        // own, team, reports (own and everyone below), team clients called by their own owner
+        // (E1's call to A is not a call of A's owner E0: only C counts).
+        assert_eq!(got[0], [c(2), c(3), c(3), c(1)]);
+        assert_eq!(got[1], [c(1), c(3), c(1), c(1)]);
+        assert_eq!(got[2], [c(1), c(1), c(1), c(0)]);
+        // Scoped metrics keep no rows; their evidence says how many fed them.
+        let evidence = ev.evidence(0, 0);
+        assert_eq!(evidence[1].scope, Scope::Team);
+        assert_eq!(evidence[1].rows, 3);
+        assert_eq!(evidence[1].evidence, Evidence::Rows(Vec::new()));
+        let Evidence::Rows(own) = &evidence[0].evidence else {
+            panic!("clients are listed row by row")
+        };
+        assert_eq!(
+            own.len(),
+            2,
+            "the employee's own metric still lists its rows"
+        );
+    }
+
+    /// A cycle of managers (refused at load, but the run still reads every table to report
+    /// every problem) cannot make the dispatch loop.
+    #[test]
+    fn a_cycle_of_managers_does_not_hang_the_dispatch() {
+        let text = "currency: KZT\ncurve: standard\nmetrics:\n  line: { count: clients, scope: reports }\nkpis:\n  - { id: k, weight: 100%, metric: line, target: 1 }\n";
+        let scheme = crate::scheme::parse_str(Path::new("t.yaml"), text).unwrap();
+        let schemes = vec![scheme];
+        let unit = vec![Unit {
+            period: 0,
+            scheme: 0,
+        }];
+        let mut ev = Evaluator::new(
+            &schemes,
+            &[Period::parse("2026-10").unwrap()],
+            &[unit.clone(), unit],
+            false,
+        );
+        ev.set_scopes(&[None, None], &[Some(1), Some(0)]);
+        let values = vec![t("A"), t("E"), d("2025-01-01"), Value::Empty];
+        ev.feed(
+            Table::Clients,
+            0,
+            &TypedRow {
+                number: 2,
+                values: &values,
+                at: None,
+            },
+        );
+        let got = ev.finish().unwrap();
+        assert_eq!(got[0][0][0].value, Some(exact_int(1)));
+        assert_eq!(got[1][0][0].value, Some(exact_int(1)));
     }
 }

@@ -40,6 +40,11 @@ pub struct Employee {
     /// `scheme_since`.
     pub previous_scheme: Option<usize>,
     pub scheme_since: Option<Period>,
+    /// The employee_id of the person's manager (`manager_id`), empty for none; validated on
+    /// the roster, never the person themselves, never in a cycle.
+    pub manager_id: String,
+    /// Where the roster writes the employee's team (file, row, column), for messages.
+    pub team_place: String,
 }
 
 impl Employee {

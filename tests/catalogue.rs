@@ -219,3 +219,105 @@ fn incentive_metrics_lists_and_explains_every_entry() {
       incentive metrics: "calls_2mins" is not in the catalogue (did you mean "calls_2min"?); `incentive metrics` lists every entry
     "#);
 }
+
+/// The sample schemes of samples/schemes/ on the October sample reshaped into one line: E101
+/// heads it on head-of-sales, everyone else reports to E101 and is on seller-with-team-kpi in
+/// their own team. The head's line revenue and each seller's team revenue are checked against
+/// sums of deals.csv computed here, independently of the engine.
+#[test]
+fn a_manager_roll_up_and_a_team_kpi_in_the_sample_schemes() {
+    use rust_decimal::Decimal;
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    copy_dir(&crate_path("samples/2026-10-csv"), &data);
+    copy_dir(&crate_path("samples/schemes"), &tmp.path().join("schemes"));
+    let roster = std::fs::read_to_string(data.join("employees.csv")).unwrap();
+    let mut teams: std::collections::BTreeMap<String, String> = Default::default();
+    let mut rows =
+        vec!["employee_id,name,scheme,target_bonus,team,hired_on,left_on,manager_id".to_string()];
+    for line in roster.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let (id, head) = (f[0], f[0] == "E101");
+        teams.insert(id.to_string(), f[4].to_string());
+        let scheme = if head {
+            "head-of-sales"
+        } else {
+            "seller-with-team-kpi"
+        };
+        let manager = if head { "" } else { "E101" };
+        rows.push(format!(
+            "{},{},{scheme},{},{},{},{},{manager}",
+            f[0], f[1], f[3], f[4], f[5], f[6]
+        ));
+    }
+    std::fs::write(data.join("employees.csv"), rows.join("\n") + "\n").unwrap();
+    // Won in October, per employee (the deals table, read here on its own).
+    let deals = std::fs::read_to_string(data.join("deals.csv")).unwrap();
+    let mut won: std::collections::BTreeMap<String, Decimal> = Default::default();
+    for line in deals.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        if f[4] == "won" && f[3].starts_with("2026-10") {
+            *won.entry(f[1].to_string()).or_default() += f[6].parse::<Decimal>().unwrap();
+        }
+    }
+    let on_roster = |id: &str| teams.contains_key(id);
+    let line_total: Decimal = won
+        .iter()
+        .filter(|(id, _)| on_roster(id))
+        .map(|(_, a)| *a)
+        .sum();
+    let team_total = |team: &str| -> Decimal {
+        won.iter()
+            .filter(|(id, _)| teams.get(*id).map(String::as_str) == Some(team))
+            .map(|(_, a)| *a)
+            .sum()
+    };
+    // Plans: the head's line plan and every seller's team plan for October.
+    let mut plans = std::fs::read_to_string(data.join("plans.csv")).unwrap();
+    plans += "E101,2026-10,line_revenue,100000000\n";
+    for id in teams.keys().filter(|id| *id != "E101") {
+        plans += &format!("{id},2026-10,team_revenue,50000000\n");
+        if !plans.contains(&format!("{id},2026-10,revenue,")) {
+            plans += &format!("{id},2026-10,revenue,10000000\n");
+        }
+    }
+    std::fs::write(data.join("plans.csv"), plans).unwrap();
+    let out = tmp.path().join("out");
+    let o = run(
+        &[
+            "run",
+            "--data",
+            data.to_str().unwrap(),
+            "--schemes",
+            tmp.path().join("schemes").to_str().unwrap(),
+            "--period",
+            "2026-10",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    let actual = |id: &str, kpi: &str| -> Decimal {
+        let e = m["employees"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["employee_id"] == id)
+            .unwrap();
+        let k = e["kpis"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["id"] == kpi)
+            .unwrap();
+        k["actual"].as_str().unwrap().parse().unwrap()
+    };
+    assert_eq!(actual("E101", "line_revenue"), line_total);
+    assert!(line_total > Decimal::ZERO);
+    for id in teams.keys().filter(|id| *id != "E101").take(5) {
+        assert_eq!(actual(id, "team_revenue"), team_total(&teams[id]), "{id}");
+    }
+}

@@ -21,6 +21,7 @@ const SCHEMA_FILE: &str = "schemes/scheme.schema.json";
 /// The folders of shipped scheme files.
 const SHIPPED: &[&str] = &[
     "schemes",
+    "samples/schemes",
     "samples/2026-11-close/schemes",
     "tests/fixtures/close-mini/schemes",
 ];
@@ -264,7 +265,7 @@ fn the_schema_is_a_valid_draft_07_schema() {
 fn every_shipped_scheme_is_valid_in_yaml_1_1_and_1_2() {
     let v = validator();
     let files = shipped();
-    assert_eq!(files.len(), 11, "the shipped schemes and the catalogue");
+    assert_eq!(files.len(), 13, "the shipped schemes and the catalogue");
     for (name, text) in &files {
         assert_eq!(parser_problems(text), Vec::<String>::new(), "{name}");
         // The header line the README documents is a comment to the parser.
@@ -350,6 +351,9 @@ metrics:
     where: { direction: outgoing }
   staged:
     share: { of: deals, where: { stage: { at_least: negotiation } } }
+  team_won: { count: deals, where: { status: won }, scope: team }
+  line_amount: { sum: deals.amount, scope: " reports " }
+  own_amount: { median: deals.amount, scope: own }
   per_deal: amount / won
   doubled: { formula: "amount * 2", description: twice }
   hundred: 100
@@ -772,6 +776,18 @@ fn other_mistakes_the_schema_refuses_with_the_parser() {
                 "prorate: yes",
                 "prorate: yes\n    observe: yes\n    observe_until: 2027-01",
             ),
+        ),
+        (
+            "a formula with a scope",
+            edit(
+                &t,
+                "average_deal: revenue / deals_won",
+                "average_deal: { formula: revenue / deals_won, scope: team }",
+            ),
+        ),
+        (
+            "a scope that is not",
+            edit(&t, "count: deals", "count: deals\n    scope: teams"),
         ),
         (
             "ranking misspelt",

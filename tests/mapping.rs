@@ -451,9 +451,9 @@ tables:
     assert_eq!(
         case.canonical("employees"),
         "\
-employee_id,name,scheme,target_bonus,team,hired_on,left_on,observe_scheme,previous_scheme,scheme_since
-E1,Иван Петров,transactional,100000,Sales / Петров,,,,,
-E2,Анна,transactional,100000,Sales,,,,,
+employee_id,name,scheme,target_bonus,team,hired_on,left_on,observe_scheme,previous_scheme,scheme_since,manager_id
+E1,Иван Петров,transactional,100000,Sales / Петров,,,,,,
+E2,Анна,transactional,100000,Sales,,,,,,
 "
     );
     assert_eq!(
@@ -744,10 +744,10 @@ tables:
     assert_eq!(
         case.canonical("employees"),
         "\
-employee_id,name,scheme,target_bonus,team,hired_on,left_on,observe_scheme,previous_scheme,scheme_since
-E1,Aigerim Sadykova,b2b-long-cycle,100000,Enterprise,2024-02-01,,,,
-E2,Bolat Nurlanov,transactional,80000,Inside sales,2025-03-01,,,,
-E3,Dana Ospanova,account-manager,120000,Key accounts,2023-09-15,,,,
+employee_id,name,scheme,target_bonus,team,hired_on,left_on,observe_scheme,previous_scheme,scheme_since,manager_id
+E1,Aigerim Sadykova,b2b-long-cycle,100000,Enterprise,2024-02-01,,,,,
+E2,Bolat Nurlanov,transactional,80000,Inside sales,2025-03-01,,,,,
+E3,Dana Ospanova,account-manager,120000,Key accounts,2023-09-15,,,,,
 "
     );
     assert_eq!(case.canonical("plans"), plans);

@@ -11,6 +11,9 @@ use std::collections::BTreeMap;
 use std::io::Cursor;
 use std::path::Path;
 
+#[path = "scope/data.rs"]
+mod scope_data;
+
 /// One employee of each scheme: a mid-month joiner (b2b), a leaver (transactional), an account
 /// manager whose name looks like a formula.
 const SAMPLES: [&str; 3] = ["E002", "E008", "E016"];
@@ -229,6 +232,42 @@ fn every_sample_statement_holds_only_its_own_employee() {
     )
     .unwrap();
     check_privacy(&run);
+}
+
+/// Team and reports metrics (tests/scope.rs's month): every statement holds only its own
+/// employee; a scoped metric shows the figure and how many rows fed it, never a colleague's
+/// row, while the employee's own metrics still list their rows.
+#[test]
+fn statements_with_team_and_reports_metrics_hold_only_their_own_employee() {
+    let tmp = tempfile::tempdir().unwrap();
+    scope_data::write(tmp.path(), scope_data::EMPLOYEES);
+    let run = run::compute(
+        &tmp.path().join("schemes"),
+        &tmp.path().join("data"),
+        Period::parse("2026-10").unwrap(),
+    )
+    .unwrap();
+    check_privacy(&run);
+    let cx = context(Lang::En);
+    let s1 = statement_text(&run, index_of(&run, "S1"), &cx);
+    assert!(
+        s1.contains("the team's figure, from 4 rows of everyone with your team"),
+        "{s1}"
+    );
+    assert!(s1.contains("D1"), "S1's own deal is listed: {s1}");
+    for colleague in ["D2", "D3", "D4", "D9"] {
+        assert!(!s1.contains(colleague), "S1 shows {colleague}: {s1}");
+    }
+    let h1 = statement_text(&run, index_of(&run, "H1"), &cx);
+    assert!(
+        h1.contains("the figure of you and everyone reporting to you, from 5 rows"),
+        "{h1}"
+    );
+    for deal in ["D1", "D2", "D3", "D4", "D9"] {
+        assert!(!h1.contains(deal), "H1 lists {deal}: {h1}");
+    }
+    insta::assert_snapshot!("text_S1_team", s1);
+    insta::assert_snapshot!("text_H1_reports", h1);
 }
 
 fn check_privacy(run: &RunResult) {

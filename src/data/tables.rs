@@ -127,6 +127,9 @@ const EMPLOYEES: &[Column] = &[
     // A change of scheme: `previous_scheme` is paid for periods before `scheme_since`.
     opt("previous_scheme", Id),
     opt("scheme_since", Period),
+    // The employee_id of the person's manager: `scope: reports` metrics add up the rows of
+    // everyone below a manager (validated: on the roster, no one their own manager, no cycle).
+    opt("manager_id", Id),
 ];
 const PLANS: &[Column] = &[
     req("employee_id", Id),

@@ -152,6 +152,14 @@ const TABLE: &[(&str, &str)] = &[
     ("for KPI: {kpis}", "для KPI: {kpis}"),
     ("table {table}, rows: {n}", "таблица {table}, строк: {n}"),
     (
+        "the team's figure, from {n} rows of everyone with your team; colleagues' rows are not shown",
+        "показатель команды, по {n} строкам всех, кто в вашей команде; строки коллег не показываются",
+    ),
+    (
+        "the figure of you and everyone reporting to you, from {n} rows; their rows are not shown",
+        "показатель ваш и всех ваших подчинённых, по {n} строкам; их строки не показываются",
+    ),
+    (
         "{n} of {total} {rows} of {metric}: marked in its column {column}",
         "{n} из {total} {rows} {metric}: с отметкой в её столбце {column}",
     ),

@@ -518,7 +518,11 @@ fn sections(scheme: &Scheme, e: &EmployeeResult, l: &Labels) -> Vec<Section> {
     }
     let evidence = |m: usize| e.evidence.iter().find(|x| x.metric == m);
     let row_numbers = |m: usize| -> Option<HashSet<usize>> {
-        match &evidence(m)?.evidence {
+        let ev = evidence(m)?;
+        if ev.scope != crate::scheme::Scope::Own {
+            return None;
+        }
+        match &ev.evidence {
             Evidence::Rows(rows) => Some(rows.iter().map(|r| r.row).collect()),
             Evidence::PerDay(_) => None,
         }
@@ -595,6 +599,27 @@ fn sections(scheme: &Scheme, e: &EmployeeResult, l: &Labels) -> Vec<Section> {
             Evidence::Rows(rows) => rows.len() as u64,
             Evidence::PerDay(days) => days.values().sum(),
         };
+        // A team or reports metric: the figure and its row count, never a colleague's row.
+        let scoped = match ev.scope {
+            crate::scheme::Scope::Own => None,
+            crate::scheme::Scope::Team => Some(l.get(
+                "the team's figure, from {n} rows of everyone with your team; colleagues' rows are not shown",
+            )),
+            crate::scheme::Scope::Reports => Some(l.get(
+                "the figure of you and everyone reporting to you, from {n} rows; their rows are not shown",
+            )),
+        };
+        if let Some(note) = scoped {
+            notes.push(fill(note, &[("n", &ev.rows.to_string())]));
+            out.push(Section {
+                title,
+                notes,
+                columns: Vec::new(),
+                rows: Vec::new(),
+                total: None,
+            });
+            continue;
+        }
         notes.push(fill(
             l.get("table {table}, rows: {n}"),
             &[("table", table.name()), ("n", &count.to_string())],

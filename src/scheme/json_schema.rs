@@ -499,8 +499,8 @@ fn known(context: &str, key: &str) -> Option<(&'static str, J)> {
             obj(vec![]),
         ),
         ("metric", "scope") => (
-            "Whose rows the metric reads: the employee's own (the default), `team` (everyone in the employee's team) or `reports` (everyone who reports to the employee, directly or not).",
-            def("text"),
+            "Whose rows the metric reads: `own` (the employee's, the default), `team` (everyone with the employee's team) or `reports` (the employee and everyone reporting to them through manager_id). On an aggregation, not on a formula.",
+            words(super::Scope::WORDS, false),
         ),
         ("metric", "where") => (
             "Which rows of the metric's table count: conditions on its columns, all of which must hold.",
@@ -804,7 +804,7 @@ fn metric() -> J {
                 .collect(),
         ),
     ));
-    // A formula is not also an aggregation.
+    // A formula is not also an aggregation, and has no scope of its own.
     form.push((
         "dependencies",
         obj(vec![(
@@ -816,6 +816,7 @@ fn metric() -> J {
                     J::Arr(
                         AGG_KEYS
                             .iter()
+                            .chain(METRIC_KEYS.iter().filter(|k| **k == "scope"))
                             .map(|k| obj(vec![("required", strs(&[k]))]))
                             .collect(),
                     ),

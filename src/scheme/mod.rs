@@ -83,6 +83,9 @@ pub struct Aggregate {
     /// For [`AggOp::Share`]: the condition of the part (`share: { of: calls, where: … }`),
     /// tested on the rows `filter` keeps.
     pub part: Option<Filter>,
+    /// Whose rows the metric adds up (`scope:`): the employee's own (the default), their team's,
+    /// or theirs and their reports'.
+    pub scope: Scope,
 }
 
 impl Aggregate {
@@ -90,6 +93,31 @@ impl Aggregate {
     /// tables a metric reads goes through both.
     pub fn filters(&self) -> impl Iterator<Item = &Filter> {
         std::iter::once(&self.filter).chain(self.part.as_ref())
+    }
+}
+
+/// Whose rows an aggregate metric of an employee reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Scope {
+    /// The employee's own rows.
+    #[default]
+    Own,
+    /// The rows of everyone on the roster with the employee's (non-empty) `team`.
+    Team,
+    /// The employee's own rows and those of everyone who reports to them, directly or through
+    /// other managers (`manager_id`).
+    Reports,
+}
+
+impl Scope {
+    pub const WORDS: &[&str] = &["own", "team", "reports"];
+
+    pub fn word(self) -> &'static str {
+        match self {
+            Scope::Own => "own",
+            Scope::Team => "team",
+            Scope::Reports => "reports",
+        }
     }
 }
 

@@ -709,6 +709,7 @@ pub(crate) const METRIC_KEYS: &[&str] = &[
     "percentile",
     "share",
     "where",
+    "scope",
     "formula",
     "description",
 ];
@@ -767,7 +768,19 @@ fn parse_metric(cx: &mut Ctx, node: &Node, names: &Names) -> Option<(MetricDef, 
         Some(d) => Some(parse_description(cx, d)?),
         None => None,
     };
+    let scope = get(entries, "scope");
     if let Some(f) = get(entries, "formula") {
+        if let Some(sc) = scope {
+            let at = entries
+                .iter()
+                .find(|(k, _)| k.as_str() == Some("scope"))
+                .map_or(sc.pos, |(k, _)| k.pos);
+            cx.err(
+                at,
+                "scope belongs to the aggregate metrics a formula uses: write `scope:` on each of them (a formula over team metrics is the team's figure)",
+            );
+            return None;
+        }
         if let Some((k, _)) = entries
             .iter()
             .find(|(k, _)| AGG_KEYS.contains(&k.as_str().unwrap_or("")))
@@ -813,15 +826,27 @@ fn parse_metric(cx: &mut Ctx, node: &Node, names: &Names) -> Option<(MetricDef, 
         part,
         words,
     } = shape;
+    let scope = match scope {
+        Some(n) => parse_scope(cx, n)?,
+        None => Scope::Own,
+    };
     let filter = match get(entries, "where") {
         Some(w) => parse_filter(cx, w, table)?,
         None => Filter::All(Vec::new()),
     };
     let description = description.unwrap_or_else(|| {
         let filter = get(entries, "where");
+        let (en, ru) = match scope {
+            Scope::Own => ("", ""),
+            Scope::Team => (", over the team", ", по команде"),
+            Scope::Reports => (
+                ", over the employee and everyone reporting to them",
+                ", по сотруднику и всем его подчинённым",
+            ),
+        };
         (
-            describe_aggregate(&words, filter),
-            vec![("ru".to_string(), describe_aggregate_ru(&words, filter))],
+            describe_aggregate(&words, filter) + en,
+            vec![("ru".to_string(), describe_aggregate_ru(&words, filter) + ru)],
         )
     });
     Some((
@@ -830,6 +855,7 @@ fn parse_metric(cx: &mut Ctx, node: &Node, names: &Names) -> Option<(MetricDef, 
             op,
             filter,
             part,
+            scope,
         }),
         description,
     ))
@@ -900,12 +926,7 @@ fn parse_column_aggregation<'n>(
     };
     let table = lookup_table(cx, v.pos, table_name)?;
     if let Some(why) = not_per_employee(table) {
-        cx.err(
-            v.pos,
-            format!(
-                "team-level metrics are not supported yet: {op_name} over the {table} table {why}"
-            ),
-        );
+        cx.err(v.pos, format!("{op_name} over the {table} table {why}"));
         return None;
     }
     let column = match column_name {
@@ -1090,10 +1111,7 @@ fn parse_share<'n>(cx: &mut Ctx, v: &'n Node) -> Option<AggShape<'n>> {
     }
     let table = lookup_table(cx, of.pos, name)?;
     if let Some(why) = not_per_employee(table) {
-        cx.err(
-            of.pos,
-            format!("team-level metrics are not supported yet: share over the {table} table {why}"),
-        );
+        cx.err(of.pos, format!("share over the {table} table {why}"));
         return None;
     }
     let filter = parse_filter(cx, part, table)?;
@@ -1103,6 +1121,27 @@ fn parse_share<'n>(cx: &mut Ctx, v: &'n Node) -> Option<AggShape<'n>> {
         part: Some(filter),
         words: AggWords::Share(name, part),
     })
+}
+
+/// `scope: own | team | reports`.
+fn parse_scope(cx: &mut Ctx, node: &Node) -> Option<Scope> {
+    let text = cx.text(node, "scope")?;
+    match text {
+        "own" => Some(Scope::Own),
+        "team" => Some(Scope::Team),
+        "reports" => Some(Scope::Reports),
+        other => {
+            let hint = cx.hint(&other.to_lowercase(), Scope::WORDS.iter().copied());
+            cx.err(
+                node.pos,
+                format!(
+                    "scope {} is not a scope{hint}; expected own (the employee's rows, the default), team (everyone with the employee's team) or reports (the employee and everyone reporting to them through manager_id)",
+                    quote(other)
+                ),
+            );
+            None
+        }
+    }
 }
 
 /// A filter's YAML, in words.
@@ -1230,7 +1269,7 @@ fn describe_aggregate(words: &AggWords, filter: Option<&Node>) -> String {
 pub(crate) fn not_per_employee(table: Table) -> Option<&'static str> {
     match table {
         Table::Employees => Some(
-            "would see only the employee's own row, not the team's (each employee's metrics read only that employee's rows)",
+            "would see only the employee's own row, not the team's (each employee's metrics read only that employee's rows); a team's figure adds up the team's activity: `scope: team` on a metric over calls, deals …, or `scope: reports` for a manager's line",
         ),
         Table::Plans => Some(
             "is not read as activity; an employee's plan is a KPI target: `target: { plan: metric }`",
@@ -1737,10 +1776,7 @@ fn parse_found_in(cx: &mut Ctx, node: &Node, table: Table, column: usize) -> Opt
         let tname = cx.text(tnode, "table")?;
         let other = lookup_table(cx, tnode.pos, tname)?;
         if let Some(why) = not_per_employee(other) {
-            cx.err(
-                tnode.pos,
-                format!("team-level metrics are not supported yet: found_in over the {other} table {why}"),
-            );
+            cx.err(tnode.pos, format!("found_in over the {other} table {why}"));
             return None;
         }
         if other == table {
