@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{copy_dir, crate_path, run};
+use common::{copy_dir, crate_path, run, run_period};
 use std::path::Path;
 
 /// A preset with its `metrics:` section removed: every KPI's metric comes from the catalogue.
@@ -19,20 +19,7 @@ fn with_catalogue_names(preset: &str) -> String {
 
 fn payroll(data: &str, schemes: &Path, period: &str, tmp: &Path, out: &str) -> String {
     let out = tmp.join(out);
-    let o = run(
-        &[
-            "run",
-            "--data",
-            data,
-            "--schemes",
-            schemes.to_str().unwrap(),
-            "--period",
-            period,
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        tmp,
-    );
+    let o = run_period(Path::new(data), schemes, period, &out, tmp);
     assert_eq!(o.code, 0, "{}", o.stderr);
     std::fs::read_to_string(out.join("payroll.csv")).unwrap()
 }
@@ -104,18 +91,11 @@ fn every_catalogue_entry_is_computable_by_name() {
     std::fs::write(data.join("employees.csv"), roster).unwrap();
     std::fs::remove_file(data.join("adjustments.csv")).unwrap();
     let out = tmp.path().join("out");
-    let o = run(
-        &[
-            "run",
-            "--data",
-            data.to_str().unwrap(),
-            "--schemes",
-            tmp.path().join("schemes").to_str().unwrap(),
-            "--period",
-            "2026-10",
-            "--out",
-            out.to_str().unwrap(),
-        ],
+    let o = run_period(
+        &data,
+        &tmp.path().join("schemes"),
+        "2026-10",
+        &out,
         tmp.path(),
     );
     assert_eq!(o.code, 0, "{}", o.stderr);
@@ -283,18 +263,11 @@ fn a_manager_roll_up_and_a_team_kpi_in_the_sample_schemes() {
     }
     std::fs::write(data.join("plans.csv"), plans).unwrap();
     let out = tmp.path().join("out");
-    let o = run(
-        &[
-            "run",
-            "--data",
-            data.to_str().unwrap(),
-            "--schemes",
-            tmp.path().join("schemes").to_str().unwrap(),
-            "--period",
-            "2026-10",
-            "--out",
-            out.to_str().unwrap(),
-        ],
+    let o = run_period(
+        &data,
+        &tmp.path().join("schemes"),
+        "2026-10",
+        &out,
         tmp.path(),
     );
     assert_eq!(o.code, 0, "{}", o.stderr);

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{run, write_csv_folder};
+use common::{run, run_period, write_csv_folder};
 
 const SCHEME: &str = "\
 currency: KZT
@@ -63,18 +63,11 @@ fn a_filled_result_card_and_an_opened_email_are_read() {
     std::fs::create_dir_all(tmp.path().join("schemes")).unwrap();
     std::fs::write(tmp.path().join("schemes/s.yaml"), SCHEME).unwrap();
     let out = tmp.path().join("out");
-    let o = run(
-        &[
-            "run",
-            "--data",
-            data.to_str().unwrap(),
-            "--schemes",
-            tmp.path().join("schemes").to_str().unwrap(),
-            "--period",
-            "2026-10",
-            "--out",
-            out.to_str().unwrap(),
-        ],
+    let o = run_period(
+        &data,
+        &tmp.path().join("schemes"),
+        "2026-10",
+        &out,
         tmp.path(),
     );
     assert_eq!(o.code, 0, "{}", o.stderr);

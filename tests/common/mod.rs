@@ -76,6 +76,22 @@ pub fn run<S: AsRef<OsStr>>(args: &[S], tmp: &Path) -> Outcome {
     }
 }
 
+/// `incentive run --data DATA --schemes SCHEMES --period PERIOD --out OUT`, as [`run`] does.
+pub fn run_period(data: &Path, schemes: &Path, period: &str, out: &Path, tmp: &Path) -> Outcome {
+    let args: Vec<&OsStr> = vec![
+        OsStr::new("run"),
+        OsStr::new("--data"),
+        data.as_os_str(),
+        OsStr::new("--schemes"),
+        schemes.as_os_str(),
+        OsStr::new("--period"),
+        OsStr::new(period),
+        OsStr::new("--out"),
+        out.as_os_str(),
+    ];
+    run(&args, tmp)
+}
+
 /// The sample generator (`examples/generate_samples.rs`), built beside the test binaries.
 pub fn generator() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
