@@ -847,6 +847,20 @@ mod tests {
     }
 
     /// Evaluates the scheme's metrics for one employee (E1, index 0) over the given rows.
+    /// An evaluator of October 2026 for `employees` people, each with one unit of `schemes[0]`.
+    fn october(schemes: &[Scheme], employees: usize, keep_rows: bool) -> Evaluator<'_> {
+        let unit = vec![Unit {
+            period: 0,
+            scheme: 0,
+        }];
+        Evaluator::new(
+            schemes,
+            &[Period::parse("2026-10").unwrap()],
+            &vec![unit; employees],
+            keep_rows,
+        )
+    }
+
     fn eval(
         metrics_yaml: &str,
         rows: &[(Table, usize, Vec<Value>)],
@@ -857,16 +871,7 @@ mod tests {
         let scheme = crate::scheme::parse_str(Path::new("t.yaml"), &text)
             .unwrap_or_else(|p| panic!("{p:?}"));
         let schemes = vec![scheme];
-        let unit = vec![Unit {
-            period: 0,
-            scheme: 0,
-        }];
-        let mut ev = Evaluator::new(
-            &schemes,
-            &[Period::parse("2026-10").unwrap()],
-            &[unit.clone(), unit],
-            true,
-        );
+        let mut ev = october(&schemes, 2, true);
         for table in ev.table_order() {
             for (i, (tb, emp, values)) in rows.iter().enumerate() {
                 if *tb == table {
@@ -1167,16 +1172,7 @@ mod tests {
         let scheme =
             crate::scheme::parse_str(Path::new("t.yaml"), text).unwrap_or_else(|p| panic!("{p:?}"));
         let schemes = vec![scheme];
-        let unit = vec![Unit {
-            period: 0,
-            scheme: 0,
-        }];
-        let mut ev = Evaluator::new(
-            &schemes,
-            &[Period::parse("2026-10").unwrap()],
-            &[unit.clone(), unit.clone(), unit],
-            true,
-        );
+        let mut ev = october(&schemes, 3, true);
         ev.set_scopes(&[Some(0), Some(0), Some(1)], &[None, Some(0), None]);
         let client = |id: &str| vec![t(id), t("E"), d("2025-01-01"), Value::Empty];
         let call = |client: &str| {
@@ -1249,16 +1245,7 @@ mod tests {
         let text = "currency: KZT\ncurve: standard\nmetrics:\n  line: { count: clients, scope: reports }\nkpis:\n  - { id: k, weight: 100%, metric: line, target: 1 }\n";
         let scheme = crate::scheme::parse_str(Path::new("t.yaml"), text).unwrap();
         let schemes = vec![scheme];
-        let unit = vec![Unit {
-            period: 0,
-            scheme: 0,
-        }];
-        let mut ev = Evaluator::new(
-            &schemes,
-            &[Period::parse("2026-10").unwrap()],
-            &[unit.clone(), unit],
-            false,
-        );
+        let mut ev = october(&schemes, 2, false);
         ev.set_scopes(&[None, None], &[Some(1), Some(0)]);
         let values = vec![t("A"), t("E"), d("2025-01-01"), Value::Empty];
         ev.feed(

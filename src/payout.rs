@@ -338,6 +338,39 @@ pub struct Ledger {
     pub recorded_lines: Option<std::collections::BTreeMap<String, Vec<Line>>>,
 }
 
+impl Ledger {
+    /// The guarantee balance an employee opens `period` with: zero unless their scheme recovers a
+    /// guarantee that started before the period, then the previous final run's closing balance —
+    /// or why it cannot be known.
+    pub fn opening_balance(
+        &self,
+        scheme: &Scheme,
+        employee_id: &str,
+        hired_on: Option<NaiveDate>,
+        period: Period,
+    ) -> Result<Decimal, String> {
+        if !needs_opening(scheme, hired_on, period) {
+            return Ok(Decimal::ZERO);
+        }
+        let Some(o) = &self.opening else {
+            let previous = period.previous().map(|p| p.to_string()).unwrap_or_default();
+            return Err(format!(
+                "scheme {} recovers its guarantee, and {employee_id} was hired on {}, before {period}: the balance to recover comes from the final run of {previous}; give it with --previous DIR (or --true-up DIR), or, when no earlier run was final (the first month with this scheme), --previous none to start every balance at zero",
+                scheme.id,
+                hired_on.map(|d| d.to_string()).unwrap_or_default()
+            ));
+        };
+        match o.balances.get(employee_id) {
+            Some(b) => Ok(*b),
+            None if o.from_zero => Ok(Decimal::ZERO),
+            None => Err(format!(
+                "not in the previous period's final run {}, so the balance of the recoverable guarantee of scheme {} cannot be carried on",
+                o.from, scheme.id
+            )),
+        }
+    }
+}
+
 /// The guarantee balances before a period: the closing balances of the previous period's
 /// final run.
 #[derive(Debug, Clone)]

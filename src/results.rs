@@ -146,7 +146,7 @@ impl Evaluation {
     /// guarantee, the ledger's true-ups, the adjustments table's rows). Statement paths are
     /// decided here, once for the whole roster.
     pub fn into_run(self, period: Period, ledger: &crate::payout::Ledger) -> Result<RunResult> {
-        use crate::payout::{Payout, SchemeRules, needs_opening};
+        use crate::payout::{Payout, SchemeRules};
         let Some(results) = self.periods.into_iter().find(|p| p.period == period) else {
             return Err(Error::other(format!("{period} was not evaluated")));
         };
@@ -167,39 +167,12 @@ impl Evaluation {
             employee.scheme_id = self.schemes[paid.scheme].id.clone();
             let scheme = &self.schemes[paid.scheme];
             let at = || format!("employee {}, period {period}", employee.id);
-            let opening = if needs_opening(scheme, employee.hired_on, period) {
-                match &ledger.opening {
-                    Some(o) => match o.balances.get(&employee.id) {
-                        Some(b) => *b,
-                        None if o.from_zero => Decimal::ZERO,
-                        None => {
-                            problems.push(crate::error::Problem::new(
-                                at(),
-                                format!(
-                                    "not in the previous period's final run {}, so the balance of the recoverable guarantee of scheme {} cannot be carried on",
-                                    o.from, scheme.id
-                                ),
-                            ));
-                            Decimal::ZERO
-                        }
-                    },
-                    None => {
-                        let previous = period.previous().map(|p| p.to_string()).unwrap_or_default();
-                        problems.push(crate::error::Problem::new(
-                            at(),
-                            format!(
-                                "scheme {} recovers its guarantee, and {} was hired on {}, before {period}: the balance to recover comes from the final run of {previous}; give it with --previous DIR (or --true-up DIR), or, when no earlier run was final (the first month with this scheme), --previous none to start every balance at zero",
-                                scheme.id,
-                                employee.id,
-                                employee.hired_on.map(|d| d.to_string()).unwrap_or_default()
-                            ),
-                        ));
-                        Decimal::ZERO
-                    }
-                }
-            } else {
-                Decimal::ZERO
-            };
+            let opening = ledger
+                .opening_balance(scheme, &employee.id, employee.hired_on, period)
+                .unwrap_or_else(|message| {
+                    problems.push(crate::error::Problem::new(at(), message));
+                    Decimal::ZERO
+                });
             let rules = SchemeRules {
                 scheme,
                 target_bonus: employee.target_bonus,
@@ -460,6 +433,36 @@ impl RunResult {
     /// lines).
     pub fn has_lines(&self) -> bool {
         self.employees.iter().any(|e| !e.payout.lines.is_empty())
+    }
+
+    /// How many lines besides the bonus the payouts have in all.
+    pub fn line_count(&self) -> usize {
+        self.employees.iter().map(|e| e.payout.lines.len()).sum()
+    }
+
+    /// What the true-up of `period` pays in this run: how many employees got a line, and the
+    /// lines added up per currency.
+    pub fn true_up_paid(&self, period: Period) -> (usize, BTreeMap<String, Decimal>) {
+        let mut sums: BTreeMap<String, Decimal> = BTreeMap::new();
+        let mut people = 0;
+        for e in &self.employees {
+            let mine: Vec<&crate::payout::Line> = e
+                .payout
+                .lines
+                .iter()
+                .filter(|l| {
+                    matches!(&l.origin, crate::payout::Origin::TrueUp { period: p, .. } if *p == period)
+                })
+                .collect();
+            if !mine.is_empty() {
+                people += 1;
+            }
+            let sum = sums.entry(self.currency(e).to_string()).or_default();
+            for l in mine {
+                *sum = sum.saturating_add(l.amount);
+            }
+        }
+        (people, sums)
     }
 
     /// The currency of an employee's payout.

@@ -702,11 +702,10 @@ impl<R: Read> Read for Lines<R> {
                 self.runs.push_back((pos, 0));
                 self.in_run = true;
             }
-            let run = self.runs.back_mut().expect("a run is open");
-            match b {
-                // CRLF ends one line: the CR already counted it.
-                b'\n' if self.after_cr => {}
-                _ => run.1 += 1,
+            // CRLF ends one line: the CR already counted it.
+            let counts = !(b == b'\n' && self.after_cr);
+            if let (true, Some(run)) = (counts, self.runs.back_mut()) {
+                run.1 += 1;
             }
             self.after_cr = b == b'\r';
         }

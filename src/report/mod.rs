@@ -226,7 +226,7 @@ pub fn run_summary(run: &RunResult, out: &std::path::Path, labels: &Labels) -> S
             .collect::<Vec<_>>()
             .join(" + ")
     };
-    let lines: usize = run.employees.iter().map(|e| e.payout.lines.len()).sum();
+    let lines = run.line_count();
     let (bonus, adjustments) = (
         per_currency(run.bonus_totals()),
         per_currency(run.adjustment_totals()),
@@ -237,25 +237,7 @@ pub fn run_summary(run: &RunResult, out: &std::path::Path, labels: &Labels) -> S
         .true_ups
         .iter()
         .map(|t| {
-            let mut sums: std::collections::BTreeMap<String, Decimal> = Default::default();
-            let mut people = 0;
-            for e in &run.employees {
-                let mine: Vec<&crate::payout::Line> = e
-                    .payout
-                    .lines
-                    .iter()
-                    .filter(|l| {
-                        matches!(&l.origin, crate::payout::Origin::TrueUp { period, .. } if *period == t.run.period)
-                    })
-                    .collect();
-                if !mine.is_empty() {
-                    people += 1;
-                }
-                let sum = sums.entry(run.currency(e).to_string()).or_default();
-                for l in mine {
-                    *sum = sum.saturating_add(l.amount);
-                }
-            }
+            let (people, sums) = run.true_up_paid(t.run.period);
             (
                 t.run.period.to_string(),
                 t.run.given.clone(),
