@@ -131,33 +131,46 @@ fn every_catalogue_entry_is_computable_by_name() {
 #[test]
 fn a_schemes_own_definition_wins_over_the_catalogue() {
     let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    // Two deals won in October: 100 000 from a new client, 500 000 from an existing one.
+    common::write_csv_folder(
+        &data,
+        &[
+            (
+                "employees",
+                "employee_id,name,scheme,target_bonus\nE1,Ivan Petrov,s,1000\n",
+            ),
+            (
+                "deals",
+                "deal_id,employee_id,created_on,closed_on,status,stage,amount,new_client\n\
+                 D1,E1,2026-09-01,2026-10-05,won,proposal,100000,yes\n\
+                 D2,E1,2026-09-01,2026-10-06,won,proposal,500000,no\n",
+            ),
+        ],
+    );
     std::fs::create_dir_all(tmp.path().join("schemes")).unwrap();
-    // `revenue` is the scheme's own (only new clients); average_deal comes from the catalogue
-    // and divides that revenue by the catalogue's deals_won.
+    // `revenue` is the scheme's own (new clients only); average_deal comes from the catalogue
+    // and divides that revenue by the catalogue's deals_won: 100 000 / 2 = 50 000, not the
+    // catalogue revenue's 600 000 / 2 = 300 000. Paid 1:1: 50 000 / 100 000 = 50% of 1000.
     std::fs::write(
         tmp.path().join("schemes/s.yaml"),
-        "currency: KZT\ncurve: standard\nmetrics:\n  revenue: { sum: deals.amount, where: { status: won, closed_on: in_period, new_client: yes } }\nkpis:\n  - { id: a, weight: 100%, metric: average_deal, target: 300000 }\n",
+        "currency: KZT\ncurve: { threshold: 0%, segments: [ { to: 1000%, slope: 1 } ] }\nmetrics:\n  revenue: { sum: deals.amount, where: { status: won, closed_on: in_period, new_client: yes } }\nkpis:\n  - { id: a, weight: 100%, metric: average_deal, target: 100000 }\n",
     )
     .unwrap();
-    let o = run(
-        &[
-            "explain",
-            "--data",
-            "tests/fixtures/mini",
-            "--schemes",
-            tmp.path().join("schemes").to_str().unwrap(),
-            "--period",
-            "2026-10",
-            "--employee",
-            "E2",
-        ],
+    let out = tmp.path().join("out");
+    let o = run_period(
+        &data,
+        &tmp.path().join("schemes"),
+        "2026-10",
+        &out,
         tmp.path(),
     );
-    assert_eq!(o.code, 2, "{}", o.stdout);
-    // The mini roster names schemes this folder lacks: the error lists them, proving the
-    // scheme itself loaded (its average_deal resolved through the catalogue).
-    assert!(o.stderr.contains("unknown scheme"), "{}", o.stderr);
-    assert!(!o.stderr.contains("s.yaml"), "{}", o.stderr);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(
+        std::fs::read_to_string(out.join("payroll.csv")).unwrap(),
+        "employee_id,name,period,scheme,currency,amount,bonus,adjustments\n\
+         E1,Ivan Petrov,2026-10,s,KZT,500.00,500.00,0.00\n"
+    );
 }
 
 #[test]
