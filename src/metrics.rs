@@ -27,7 +27,10 @@ use crate::data::value::Value;
 use crate::error::Problem;
 use crate::num::{Exact, exact};
 use crate::period::Period;
-use crate::scheme::{AggOp, Cmp, Filter, MetricDef, Operand, Scheme, Scope, Test};
+use crate::scheme::{
+    AggOp, Cmp, DateBase, DateRef, Filter, MetricDef, Of, Operand, RowExpr, Scheme, Scope, Test,
+    TimeUnit,
+};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -44,6 +47,8 @@ enum Compiled {
     NotOneOf(usize, Vec<Value>),
     Number(usize, Cmp, Decimal),
     Date(usize, Cmp, NaiveDate),
+    /// A date against another date column of the row, moved by the offset.
+    DateColumn(usize, Cmp, usize, DateRef),
     Between(usize, NaiveDate, NaiveDate),
     /// The value's rank in the order against a rank (deals.stage in the funnel order).
     Ranked(usize, Cmp, usize, &'static [&'static str]),
@@ -76,7 +81,7 @@ pub struct EvidenceRow {
     pub id: String,
     pub date: Option<NaiveDate>,
     /// The value the metric aggregates (the deal's amount, the NPS score), if any.
-    pub value: Option<Decimal>,
+    pub value: Option<Exact>,
 }
 
 /// The evidence of one aggregate metric for one employee.
@@ -120,6 +125,125 @@ struct Acc {
     values: Vec<Decimal>,
     /// A share's part: the kept rows its inner condition keeps too.
     part: u64,
+    /// How many kept rows had a value (an average divides by it).
+    valued: u64,
+    /// A `time_to_next`'s kept rows and next rows: (group, time, offer id), where the group is
+    /// the owner with the `same` values and the id tells a row from the others.
+    starts: Vec<(u32, i64, u64)>,
+    nexts: Vec<(u32, i64, u64)>,
+}
+
+impl Acc {
+    /// One row's value (a numerator, see [`crate::scheme::row`]).
+    fn add(&mut self, op: AggOp, d: Decimal) {
+        self.valued += 1;
+        if let AggOp::Percentile(_) = op {
+            self.values.push(d);
+            return;
+        }
+        match self.sum.checked_add(d) {
+            Some(s) => self.sum = s,
+            None => self.overflow = true,
+        }
+        self.min = Some(self.min.map_or(d, |m| m.min(d)));
+        self.max = Some(self.max.map_or(d, |m| m.max(d)));
+    }
+
+    /// The aggregation's value, the numerators divided by `denominator` once.
+    fn value(&self, op: AggOp, denominator: u64) -> Option<Exact> {
+        let scaled = |d: Decimal| exact(d) / Exact::from_integer(denominator.into());
+        match op {
+            AggOp::Count => Some(Exact::from_integer(self.rows.into())),
+            AggOp::Sum => Some(scaled(self.sum)),
+            AggOp::Average => (self.valued > 0)
+                .then(|| scaled(self.sum) / Exact::from_integer(self.valued.into())),
+            AggOp::Min => self.min.map(scaled),
+            AggOp::Max => self.max.map(scaled),
+            AggOp::CountDistinct => Some(Exact::from_integer((self.distinct.len() as u64).into())),
+            AggOp::Percentile(p) => {
+                let mut sorted = self.values.clone();
+                sorted.sort_unstable();
+                let sorted: Vec<Exact> = sorted.into_iter().map(scaled).collect();
+                crate::analysis::compare::quantile(&sorted, &exact(p))
+            }
+            AggOp::Share => (self.rows > 0).then(|| {
+                Exact::from_integer(self.part.into()) / Exact::from_integer(self.rows.into())
+            }),
+        }
+    }
+}
+
+/// What a slot reads of each kept row.
+#[derive(Debug, Clone)]
+enum Reads {
+    Nothing,
+    Column(usize),
+    Row(RowExpr),
+    Wait(CompiledWait),
+}
+
+#[derive(Debug, Clone)]
+struct CompiledWait {
+    at: usize,
+    unit: TimeUnit,
+    next: Compiled,
+    same: Vec<usize>,
+    /// The value of a kept row without a next row, as a numerator.
+    if_none: Option<Decimal>,
+}
+
+impl CompiledWait {
+    fn time(&self, row: &[Value]) -> Option<i64> {
+        let v = &row[self.at];
+        match self.unit {
+            TimeUnit::Days => v
+                .as_date()
+                .map(|d| i64::from(chrono::Datelike::num_days_from_ce(&d))),
+            TimeUnit::Hours => crate::scheme::row::datetime(v).map(|t| t.and_utc().timestamp()),
+        }
+    }
+
+    /// The row's group: its owner and its `same` values (None when one is empty: such a row
+    /// is matched with nothing).
+    fn group(&self, owner: u32, row: &[Value], groups: &mut HashMap<String, u32>) -> Option<u32> {
+        let mut key = owner.to_string();
+        for &c in &self.same {
+            key.push('\u{1f}');
+            key.push_str(&distinct_key(&row[c])?);
+        }
+        // At most one group per row offered, so fewer than NO_GROUP in any real table.
+        let next = (groups.len() as u32).min(NO_GROUP - 1);
+        Some(*groups.entry(key).or_insert(next))
+    }
+}
+
+/// The group of a `time_to_next` row with an empty `same` column: no next row has it.
+const NO_GROUP: u32 = u32::MAX;
+
+/// The time from each kept row to its next row, as numerators, into a fresh accumulator.
+fn waits(acc: &Acc, w: &CompiledWait, op: AggOp) -> Acc {
+    let mut nexts = acc.nexts.clone();
+    nexts.sort_unstable();
+    let mut out = Acc {
+        rows: acc.rows,
+        ..Acc::default()
+    };
+    for &(group, time, id) in &acc.starts {
+        let from = nexts.partition_point(|n| (n.0, n.1) < (group, time));
+        let next = nexts[from..]
+            .iter()
+            .take_while(|n| n.0 == group)
+            .find(|n| n.2 != id);
+        match next {
+            Some(n) => out.add(op, Decimal::from(n.1 - time)),
+            None => {
+                if let Some(v) = w.if_none {
+                    out.add(op, v);
+                }
+            }
+        }
+    }
+    out
 }
 
 struct Slot {
@@ -129,9 +253,16 @@ struct Slot {
     metric: usize,
     table: Table,
     op: AggOp,
+    reads: Reads,
+    /// The denominator of the numerators `reads` gives.
+    denominator: u64,
     filter: Compiled,
     /// A share's inner condition.
     part: Option<Compiled>,
+    /// A `time_to_next`'s groups (owner and `same` values) by their number.
+    groups: HashMap<String, u32>,
+    /// How many rows were offered: the id of a `time_to_next`'s rows.
+    offered: u64,
     /// Whose rows feed an employee's accumulator; a team metric has one accumulator per team
     /// (keyed by team index), shared by its members, since they all see the same rows.
     scope: Scope,
@@ -259,6 +390,22 @@ impl<'a> Evaluator<'a> {
                 if let MetricDef::Aggregate(a) = &metric.def {
                     let filter = ev.compile(&a.filter, period);
                     let part = a.part.as_ref().map(|f| ev.compile(f, period));
+                    let reads = match &a.of {
+                        None => Reads::Nothing,
+                        Some(Of::Column(c)) => Reads::Column(*c),
+                        Some(Of::Row(e)) => Reads::Row(e.clone()),
+                        Some(Of::Wait(w)) => Reads::Wait(CompiledWait {
+                            at: w.at,
+                            unit: w.unit,
+                            next: ev.compile(&w.next, period),
+                            same: w.same.clone(),
+                            // Bounded when the scheme loads (at most 100 years in the unit).
+                            if_none: w
+                                .if_none
+                                .and_then(|v| v.checked_mul(Decimal::from(w.unit.denominator()))),
+                        }),
+                    };
+                    let denominator = a.of.as_ref().map_or(1, Of::denominator);
                     let slots = match a.scope {
                         Scope::Own => &mut ev.unit_slots,
                         Scope::Team | Scope::Reports => &mut ev.unit_scoped,
@@ -270,8 +417,12 @@ impl<'a> Evaluator<'a> {
                         metric: m,
                         table: a.table,
                         op: a.op,
+                        reads,
+                        denominator,
                         filter,
                         part,
+                        groups: HashMap::new(),
+                        offered: 0,
                         scope: a.scope,
                         accs: HashMap::new(),
                     });
@@ -294,9 +445,12 @@ impl<'a> Evaluator<'a> {
                     Test::OneOf(v) => Compiled::OneOf(c, v.clone()),
                     Test::NotOneOf(v) => Compiled::NotOneOf(c, v.clone()),
                     Test::Compare(cmp, Operand::Number(d)) => Compiled::Number(c, *cmp, *d),
-                    Test::Compare(cmp, Operand::Date(r)) => {
-                        Compiled::Date(c, *cmp, r.resolve(period))
-                    }
+                    Test::Compare(cmp, Operand::Date(r)) => match (r.base, r.resolve(period)) {
+                        (_, Some(d)) => Compiled::Date(c, *cmp, d),
+                        (DateBase::Column(other), None) => Compiled::DateColumn(c, *cmp, other, *r),
+                        // resolve gives a date for every base but a column.
+                        (_, None) => Compiled::DateColumn(c, *cmp, c, *r),
+                    },
                     Test::InPeriod => Compiled::Between(c, period.start(), period.end()),
                     Test::Ranked { cmp, rank, order } => Compiled::Ranked(c, *cmp, *rank, order),
                 }
@@ -519,56 +673,80 @@ impl<'a> Evaluator<'a> {
         row: &TypedRow<'_>,
         keep_rows: bool,
     ) {
+        let Slot {
+            op,
+            reads,
+            denominator,
+            filter,
+            part,
+            groups,
+            offered,
+            accs,
+            ..
+        } = slot;
+        *offered += 1;
+        let id = *offered;
+        // A `time_to_next`'s next rows are looked for among all the employee's rows, whatever
+        // the metric's own `where:` keeps (an answer may come after the period).
+        if let Reads::Wait(w) = &*reads
+            && matches(&w.next, row.values, emp, keysets)
+            && let (Some(t), Some(g)) = (w.time(row.values), w.group(emp, row.values, groups))
         {
-            if !matches(&slot.filter, row.values, emp, keysets) {
-                return;
+            accs.entry(key).or_default().nexts.push((g, t, id));
+        }
+        if !matches(filter, row.values, emp, keysets) {
+            return;
+        }
+        let op = *op;
+        let acc = accs.entry(key).or_default();
+        acc.rows += 1;
+        if let Some(part) = part
+            && matches(part, row.values, emp, keysets)
+        {
+            acc.part += 1;
+        }
+        let date = row_date(table, row.values);
+        let value = match &*reads {
+            Reads::Nothing | Reads::Wait(_) => None,
+            Reads::Column(c) => row.values[*c].as_number().map(Ok),
+            Reads::Row(e) => e.numerator(row.values).transpose(),
+        };
+        if !keep_rows {
+            // Only the figures.
+        } else if per_day(table) {
+            if let Some(d) = date {
+                *acc.evidence_days.entry(d).or_default() += 1;
             }
-            let op = slot.op;
-            let acc = slot.accs.entry(key).or_default();
-            acc.rows += 1;
-            if let Some(part) = &slot.part
-                && matches(part, row.values, emp, keysets)
-            {
-                acc.part += 1;
-            }
-            let date = row_date(table, row.values);
-            if !keep_rows {
-                // Only the figures.
-            } else if per_day(table) {
-                if let Some(d) = date {
-                    *acc.evidence_days.entry(d).or_default() += 1;
+        } else {
+            let shown = match value {
+                Some(Ok(v)) => Some(exact(v) / Exact::from_integer((*denominator).into())),
+                _ => None,
+            };
+            acc.evidence_rows.push(EvidenceRow {
+                row: row.number,
+                id: row.values[0].as_text().unwrap_or("").to_string(),
+                date,
+                value: shown,
+            });
+        }
+        match &*reads {
+            Reads::Nothing => {}
+            Reads::Column(c) if op == AggOp::CountDistinct => {
+                if let Some(t) = distinct_key(&row.values[*c]) {
+                    acc.distinct.insert(t);
                 }
-            } else {
-                acc.evidence_rows.push(EvidenceRow {
-                    row: row.number,
-                    id: row.values[0].as_text().unwrap_or("").to_string(),
-                    date,
-                    value: op.column().and_then(|c| row.values[c].as_number()),
-                });
             }
-            if let Some(c) = op.column() {
-                let v = &row.values[c];
-                match op {
-                    AggOp::CountDistinct(_) => {
-                        if let Some(t) = distinct_key(v) {
-                            acc.distinct.insert(t);
-                        }
-                    }
-                    AggOp::Percentile(..) => {
-                        if let Some(d) = v.as_number() {
-                            acc.values.push(d);
-                        }
-                    }
-                    _ => {
-                        if let Some(d) = v.as_number() {
-                            match acc.sum.checked_add(d) {
-                                Some(s) => acc.sum = s,
-                                None => acc.overflow = true,
-                            }
-                            acc.min = Some(acc.min.map_or(d, |m| m.min(d)));
-                            acc.max = Some(acc.max.map_or(d, |m| m.max(d)));
-                        }
-                    }
+            Reads::Column(_) | Reads::Row(_) => match value {
+                Some(Ok(v)) => acc.add(op, v),
+                Some(Err(_)) => acc.overflow = true,
+                None => {}
+            },
+            Reads::Wait(w) => {
+                // A row with an empty `same` column can have no next row: it waits with no
+                // answer (its value is `if_none`, if written).
+                if let Some(t) = w.time(row.values) {
+                    let g = w.group(emp, row.values, groups).unwrap_or(NO_GROUP);
+                    acc.starts.push((g, t, id));
                 }
             }
         }
@@ -684,25 +862,9 @@ impl<'a> Evaluator<'a> {
                         format!("metric {:?} overflows: the sum of its rows is too large to be an amount", metric.name),
                     ));
                 }
-                let value = match slot.op {
-                    AggOp::Count => Some(Exact::from_integer(acc.rows.into())),
-                    AggOp::Sum(_) => Some(exact(acc.sum)),
-                    AggOp::Average(_) => (acc.rows > 0)
-                        .then(|| exact(acc.sum) / Exact::from_integer(acc.rows.into())),
-                    AggOp::Min(_) => acc.min.map(exact),
-                    AggOp::Max(_) => acc.max.map(exact),
-                    AggOp::CountDistinct(_) => {
-                        Some(Exact::from_integer((acc.distinct.len() as u64).into()))
-                    }
-                    AggOp::Percentile(_, p) => {
-                        let mut sorted = acc.values.clone();
-                        sorted.sort_unstable();
-                        let sorted: Vec<Exact> = sorted.into_iter().map(exact).collect();
-                        crate::analysis::compare::quantile(&sorted, &exact(p))
-                    }
-                    AggOp::Share => (acc.rows > 0).then(|| {
-                        Exact::from_integer(acc.part.into()) / Exact::from_integer(acc.rows.into())
-                    }),
+                let value = match &slot.reads {
+                    Reads::Wait(w) => waits(acc, w, slot.op).value(slot.op, slot.denominator),
+                    _ => acc.value(slot.op, slot.denominator),
                 };
                 MetricValue {
                     value,
@@ -774,6 +936,12 @@ fn matches(f: &Compiled, row: &[Value], emp: u32, sets: &[KeySet]) -> bool {
         Compiled::NotOneOf(c, vals) => !vals.iter().any(|v| equal(&row[*c], v)),
         Compiled::Number(c, cmp, d) => row[*c].as_number().is_some_and(|v| compare(v, *cmp, *d)),
         Compiled::Date(c, cmp, d) => row[*c].as_date().is_some_and(|v| compare(v, *cmp, *d)),
+        Compiled::DateColumn(c, cmp, other, r) => {
+            match (row[*c].as_date(), row[*other].as_date()) {
+                (Some(v), Some(base)) => compare(v, *cmp, r.shift(base)),
+                _ => false,
+            }
+        }
         Compiled::Between(c, a, b) => row[*c].as_date().is_some_and(|v| *a <= v && v <= *b),
         Compiled::Ranked(c, cmp, rank, order) => row[*c]
             .as_text()
@@ -987,6 +1155,187 @@ mod tests {
         assert_eq!(got[3].1, Some(q("7")));
         assert_eq!(got[4].1, Some(q("1000000.01")));
         assert_eq!(got[5].1, Some(exact_int(3))); // C1, C2, C3; the empty client is not a value
+    }
+
+    fn at(s: &str) -> Value {
+        Value::DateTime(crate::data::value::parse_datetime_text(s).unwrap())
+    }
+
+    /// An emails row: sent, direction, client (empty: none), opened (empty: not opened).
+    fn email(sent: &str, direction: &str, client: &str, opened: &str) -> Vec<Value> {
+        let or_empty = |v: &str, f: &dyn Fn(&str) -> Value| {
+            if v.is_empty() { Value::Empty } else { f(v) }
+        };
+        vec![
+            t("M"),
+            t("E"),
+            at(sent),
+            t(direction),
+            or_empty(client, &t),
+            or_empty(opened, &at),
+        ]
+    }
+
+    #[test]
+    fn row_arithmetic_over_dates_counts_days() {
+        // E1's deals, closed_on - created_on: D1 09-01 → 10-05 = 34 days, D2 10-02 → 10-31 = 29,
+        // D3 10-03 → 11-01 = 29, D5 08-04 → 10-10 = 67; D4 has no close date, so no value.
+        let m = "  m: { average: deals.closed_on - deals.created_on, where: { status: won, closed_on: in_period } }\n  med: { median: deals.closed_on - created_on, where: { status: won, closed_on: in_period } }\n  all: { average: deals.closed_on - deals.created_on }\n  hi: { max: deals.closed_on - deals.created_on }\n  wk: { sum: (deals.closed_on - deals.created_on) / 7 }\n  half: { sum: deals.amount * 0.5 - 1 }\n";
+        let got = eval(m, &sample_deals());
+        // Won in October: D1 34, D2 29 → (34 + 29) / 2 = 31.5, and the median of two is the same.
+        assert_eq!(got[0], ("m".into(), Some(q("31.5")), 2));
+        assert_eq!(got[1].1, Some(q("31.5")));
+        // All four with a close date: (34 + 29 + 29 + 67) / 4 = 159 / 4 (D4 kept, no value).
+        assert_eq!(
+            got[2],
+            ("all".into(), Some(exact_int(159) / exact_int(4)), 5)
+        );
+        assert_eq!(got[3].1, Some(exact_int(67)));
+        // 159 days in weeks, exactly: 159 / 7.
+        assert_eq!(got[4].1, Some(exact_int(159) / exact_int(7)));
+        // Σ (amount × 0.5 − 1) = 1000457.51 × 0.5 − 5 = 500223.755.
+        assert_eq!(got[5].1, Some(q("500223.755")));
+    }
+
+    #[test]
+    fn conditions_compare_two_columns_of_the_row() {
+        // closed_on after created_on + 30 days: D1 (34) and D5 (67); D2 and D3 (29) are not,
+        // D4 (no close) is not. On or before created_on + 29 days: D2 and D3.
+        let m = "  m: { count: deals, where: { closed_on: { after: created_on + 30 days } } }\n  q: { count: deals, where: { closed_on: { on_or_before: deals.created_on + 29 days } } }\n  mo: { count: deals, where: { closed_on: { before: created_on + 1 month } } }\n";
+        let got = eval(m, &sample_deals());
+        assert_eq!(got[0].1, Some(exact_int(2)));
+        assert_eq!(got[1].1, Some(exact_int(2)));
+        // Within a calendar month of creation: D2 (10-02 → 10-31 < 11-02) and D3 (10-03 → 11-01
+        // < 11-03); D1 09-01 → 10-05 is not before 10-01.
+        assert_eq!(got[2].1, Some(exact_int(2)));
+    }
+
+    #[test]
+    fn row_arithmetic_over_datetimes_counts_hours_exactly() {
+        let rows = vec![
+            // Opened after 1 h 30 min, 45 min and 20 min; one never opened.
+            (
+                Table::Emails,
+                0,
+                email("2026-10-01 09:00", "outgoing", "C1", "2026-10-01 10:30"),
+            ),
+            (
+                Table::Emails,
+                0,
+                email("2026-10-02 09:00", "outgoing", "C1", "2026-10-02 09:45"),
+            ),
+            (
+                Table::Emails,
+                0,
+                email("2026-10-03 09:00", "outgoing", "C1", "2026-10-03 09:20"),
+            ),
+            (
+                Table::Emails,
+                0,
+                email("2026-10-04 09:00", "outgoing", "C1", ""),
+            ),
+        ];
+        let m = "  m: { average: emails.opened_at - emails.sent_at }\n  lo: { min: emails.opened_at - emails.sent_at }\n  s: { sum: (emails.opened_at - emails.sent_at) * 60 }\n";
+        let got = eval(m, &rows);
+        // (1.5 + 0.75 + 1/3) / 3 = (18 + 9 + 4) / 36 = 31/36 hours, not a rounded decimal.
+        assert_eq!(got[0], ("m".into(), Some(exact_int(31) / exact_int(36)), 4));
+        assert_eq!(got[1].1, Some(exact_int(1) / exact_int(3)));
+        // In minutes: 90 + 45 + 20 = 155.
+        assert_eq!(got[2].1, Some(exact_int(155)));
+    }
+
+    #[test]
+    fn the_time_to_the_next_matching_row() {
+        let rows = vec![
+            // C1: incoming 09:00, answered 11:30 (2.5 h); an outgoing email to C2 before C2
+            // wrote is no answer to it.
+            (
+                Table::Emails,
+                0,
+                email("2026-10-01 09:00", "incoming", "C1", ""),
+            ),
+            (
+                Table::Emails,
+                0,
+                email("2026-10-01 11:30", "outgoing", "C1", ""),
+            ),
+            (
+                Table::Emails,
+                0,
+                email("2026-10-01 12:00", "outgoing", "C2", ""),
+            ),
+            // C2 wrote on the 2nd at 10:00, answered on the 3rd at 10:00: 24 h.
+            (
+                Table::Emails,
+                0,
+                email("2026-10-02 10:00", "incoming", "c2", ""),
+            ),
+            (
+                Table::Emails,
+                0,
+                email("2026-10-03 10:00", "outgoing", "C2", ""),
+            ),
+            // Answered in the same minute: 0 h.
+            (
+                Table::Emails,
+                0,
+                email("2026-10-05 08:00", "incoming", "C1", ""),
+            ),
+            (
+                Table::Emails,
+                0,
+                email("2026-10-05 08:00", "outgoing", "C1", ""),
+            ),
+            // Written on the 31st, answered in November (after the period): 12 h.
+            (
+                Table::Emails,
+                0,
+                email("2026-10-31 20:00", "incoming", "C3", ""),
+            ),
+            (
+                Table::Emails,
+                0,
+                email("2026-11-01 08:00", "outgoing", "C3", ""),
+            ),
+            // C4 never answered by E1 (another employee's answer is not E1's); no client at all.
+            (
+                Table::Emails,
+                0,
+                email("2026-10-10 10:00", "incoming", "C4", ""),
+            ),
+            (
+                Table::Emails,
+                1,
+                email("2026-10-10 11:00", "outgoing", "C4", ""),
+            ),
+            (
+                Table::Emails,
+                0,
+                email("2026-10-11 10:00", "incoming", "", ""),
+            ),
+            // September's incoming email is outside the metric's `where:`.
+            (
+                Table::Emails,
+                0,
+                email("2026-09-30 10:00", "incoming", "C1", ""),
+            ),
+        ];
+        let wait =
+            "time_to_next: { at: emails.sent_at, next: { direction: outgoing }, same: client_id }";
+        let m = format!(
+            "  m: {{ median: {{ {wait} }}, where: {{ direction: incoming, sent_at: in_period }} }}\n  a: {{ average: {{ {wait} }}, where: {{ direction: incoming, sent_at: in_period }} }}\n  n: {{ median: {{ time_to_next: {{ at: emails.sent_at, next: {{ direction: outgoing }}, same: [client_id], if_none: 48 }} }}, where: {{ direction: incoming, sent_at: in_period }} }}\n  any: {{ max: {{ time_to_next: {{ at: emails.sent_at, next: {{ direction: outgoing }} }} }}, where: {{ direction: incoming, sent_at: in_period }} }}\n"
+        );
+        let got = eval(&m, &rows);
+        // Answered: 2.5, 24, 0, 12 → median (2.5 + 12) / 2 = 7.25; 6 incoming rows kept.
+        assert_eq!(got[0], ("m".into(), Some(q("7.25")), 6));
+        // Average 38.5 / 4 = 9.625.
+        assert_eq!(got[1].1, Some(q("9.625")));
+        // With the unanswered two at 48 h: 0, 2.5, 12, 24, 48, 48 → (12 + 24) / 2 = 18.
+        assert_eq!(got[2].1, Some(q("18")));
+        // Without `same:` any next outgoing email of E1 answers: C4's 10-10 10:00 waits until
+        // 11-01 08:00, 21 days 22 h = 526 h, the longest (the one without a client, 10-11 10:00,
+        // waits 502 h).
+        assert_eq!(got[3].1, Some(exact_int(526)));
     }
 
     #[test]

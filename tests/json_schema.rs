@@ -354,6 +354,21 @@ metrics:
   team_won: { count: deals, where: { status: won }, scope: team }
   line_amount: { sum: deals.amount, scope: " reports " }
   own_amount: { median: deals.amount, scope: own }
+  cycle: { average: deals.closed_on - deals.created_on, where: { closed_on: { after: created_on + 60 days } } }
+  cycle_weeks: { median: " (closed_on - deals.created_on) / 7 " }
+  open_hours: { percentile: { of: emails.opened_at - emails.sent_at, p: 75% } }
+  talk_minutes: { sum: calls.duration_sec / 60 * 1 }
+  answer:
+    median:
+      time_to_next:
+        at: emails.sent_at
+        next: { direction: outgoing, sent_at: { on_or_before: period_end + 1 month } }
+        same: client_id
+        if_none: 24
+    where: { direction: incoming, sent_at: in_period }
+  answer_p90:
+    percentile: { of: { time_to_next: { at: meetings.starts_at, next: { status: held }, same: [client_id] } }, p: 90% }
+  slowest: { max: { time_to_next: { at: deals.created_on, next: { status: won } } } }
   per_deal: amount / won
   doubled: { formula: "amount * 2", description: twice }
   hundred: 100

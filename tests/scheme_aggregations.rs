@@ -494,3 +494,150 @@ C4,E1,2026-10-04 09:00:00,incoming,30,K1
     assert!(!case.out().exists());
     insta::assert_snapshot!(o.stderr);
 }
+
+// 3. Row arithmetic and the time to the next row ------------------------------------------------
+
+/// A lower-is-better KPI on the straight line, capped (a zero actual earns the cap) at 300%.
+fn lower_is_better(text: String, target: &str) -> String {
+    text.replace(
+        &format!("target: {target} }}"),
+        &format!("target: {target}, better: lower }}"),
+    )
+    .replace(
+        LINEAR,
+        "{ threshold: 0%, segments: [ { slope: 1 } ], cap: 300% }",
+    )
+}
+
+/// E1's deals: won in October after 34 (D1), 20 (D2), 30 (D3) and 136 days (D4: June 1 →
+/// October 15 is 30 + 31 + 31 + 30 + 14); D5 lost, D6 open, D7 won in November.
+fn cycle_deals() -> String {
+    format!(
+        "{DEALS_HEAD}\
+D1,E1,2026-09-01,2026-10-05,won,proposal,100,,,
+D2,E1,2026-09-21,2026-10-11,won,proposal,100,,,
+D3,E1,2026-10-01,2026-10-31,won,proposal,100,,,
+D4,E1,2026-06-01,2026-10-15,won,proposal,100,,,
+D5,E1,2026-09-01,2026-10-20,lost,proposal,100,,price,
+D6,E1,2026-09-01,,open,negotiation,100,,,
+D7,E1,2026-08-01,2026-11-02,won,proposal,100,,,
+"
+    )
+}
+
+const WON_IN_OCTOBER: &str = "where: { status: won, closed_on: in_period }";
+
+#[test]
+fn the_median_sales_cycle_in_days_lower_is_better() {
+    let metrics =
+        format!("  cycle: {{ median: deals.closed_on - deals.created_on, {WON_IN_OCTOBER} }}\n");
+    let text = lower_is_better(scheme(&metrics, "cycle", "40"), "40");
+    let case = Case::new(&text, &["E1"], &[("deals", &cycle_deals())]);
+    // Won in October: 20, 30, 34, 136 days → the median (30 + 34) / 2 = 32 (the average, 55,
+    // would be pulled up by D4). Lower is better: 40 / 32 = 125% → 125 000.00.
+    assert_eq!(case.payroll(), pairs(&[("E1", "125000.00")]));
+    let e1 = case.explain("E1", "en");
+    assert!(
+        e1.contains("median of deals.closed_on - deals.created_on (in days) where status won, closed_on in_period"),
+        "{e1}"
+    );
+    // Each won deal is listed with its own cycle.
+    let rows: Vec<String> = e1
+        .lines()
+        .filter(|l| l.contains(" D") && l.trim_start().starts_with(char::is_numeric))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "2 D1 2026-10-05 34",
+            "3 D2 2026-10-11 20",
+            "4 D3 2026-10-31 30",
+            "5 D4 2026-10-15 136"
+        ],
+        "{e1}"
+    );
+    let ru = case.explain("E1", "ru");
+    assert!(
+        ru.contains("медиана deals.closed_on - deals.created_on (в днях)"),
+        "{ru}"
+    );
+}
+
+#[test]
+fn deals_won_within_sixty_days_of_creation() {
+    let metrics = "  quick: { count: deals, where: { status: won, closed_on: { in_period: yes, on_or_before: created_on + 60 days } } }\n";
+    let case = Case::new(
+        &scheme(metrics, "quick", "4"),
+        &["E1"],
+        &[("deals", &cycle_deals())],
+    );
+    // D1 (34), D2 (20) and D3 (30 days); not D4 (136), D5 (lost), D7 (November).
+    // 3 / 4 = 75% → 75 000.00.
+    assert_eq!(case.payroll(), pairs(&[("E1", "75000.00")]));
+}
+
+const EMAILS_HEAD: &str = "email_id,employee_id,sent_at,direction,client_id,opened_at\n";
+
+#[test]
+fn the_median_time_to_answer_an_incoming_email_in_hours() {
+    let emails = format!(
+        "{EMAILS_HEAD}\
+M1,E1,2026-10-01 09:00:00,incoming,C1,
+M2,E1,2026-10-01 13:00:00,outgoing,C1,
+M3,E1,2026-10-02 09:00:00,incoming,C2,
+M4,E1,2026-10-02 09:40:00,outgoing,C2,
+M5,E1,2026-10-03 09:00:00,incoming,C3,
+M6,E2,2026-10-01 10:00:00,incoming,C5,
+M7,E2,2026-10-01 10:10:00,incoming,C5,
+M8,E2,2026-10-01 10:20:00,outgoing,C5,
+M9,E2,2026-10-05 10:00:00,outgoing,C3,
+"
+    );
+    let metrics = "  answer:\n    median:\n      time_to_next: { at: emails.sent_at, next: { direction: outgoing }, same: client_id, if_none: 24 }\n    where: { direction: incoming, sent_at: in_period }\n";
+    let text = lower_is_better(scheme(metrics, "answer", "0.5"), "0.5");
+    let case = Case::new(&text, &["E1", "E2"], &[("emails", &emails)]);
+    // E1: C1 answered after 4 h, C2 after 40 min = 2/3 h, C3 never (E2's email to C3 is not
+    // E1's answer): 24 h → the median of 2/3, 4, 24 is 4 h; 0.5 / 4 = 12.5% → 12 500.00.
+    // E2: one answer at 10:20 to both emails of C5: 20 and 10 min → the median (1/3 + 1/6) / 2
+    // = 1/4 h; 0.5 / 0.25 = 200% → 200 000.00.
+    assert_eq!(
+        case.payroll(),
+        pairs(&[("E1", "12500.00"), ("E2", "200000.00")])
+    );
+}
+
+#[test]
+fn row_arithmetic_written_wrong() {
+    let metrics = "
+  a: { average: deals.closed_on + deals.created_on }
+  b: { average: deals.closed_on - calls.started_at }
+  c: { average: closed_on - created_on }
+  d: { average: deals.closed_on - deals.creatd_on }
+  e: { sum: deals.amount / deals.amount }
+  f: { average: deals.status - deals.stage }
+  g: { average: (deals.closed_on - deals.created_on }
+  h: { max: deals.closed_on - 1 }
+  i: { sum: calls.duration_sec / 0 }
+  j: { count: deals, where: { closed_on: { after: created_on + 60 weeks } } }
+  k: { count: deals, where: { closed_on: { after: amount + 1 day } } }
+  l: { count: deals, where: { closed_on: { after: calls.started_at } } }
+";
+    insta::assert_snapshot!(refused(metrics, "a"));
+}
+
+#[test]
+fn time_to_next_written_wrong() {
+    let metrics = "
+  a: { median: { time_to_next: { at: emails.direction, next: { direction: outgoing } } } }
+  b: { median: { time_to_next: { at: emails.sent_at } } }
+  c: { median: { time_to_next: { at: emails.sent_at, next: { direction: outgoing }, same: opened_at } } }
+  d: { median: { time_to_next: { at: emails.sent_at, next: { direction: outgoin }, if_none: -1 } } }
+  e: { median: { time_to_next: { at: sent_at, next: { direction: outgoing } } } }
+  f: { median: { time_to_next: { at: emails.sent_at, next: { direction: outgoing }, until: x } } }
+  g: { count_distinct: { time_to_next: { at: emails.sent_at, next: { direction: outgoing } } } }
+  h: { median: { time_to_next: { at: emails.sent_at, next: { direction: outgoing }, if_none: 1000000 } } }
+  i: { median: { time_to_next: { at: employees.hired_on, next: { team: x } } } }
+";
+    insta::assert_snapshot!(refused(metrics, "a"));
+}

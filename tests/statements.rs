@@ -296,9 +296,14 @@ fn check_privacy(run: &RunResult) {
         // The employee's own numbers, source rows included: one of their deals may happen to
         // equal someone else's total, which is no leak.
         let evidence_values = e.evidence.iter().flat_map(|m| match &m.evidence {
-            incentive::metrics::Evidence::Rows(rows) => {
-                rows.iter().filter_map(|r| r.value).collect()
-            }
+            incentive::metrics::Evidence::Rows(rows) => rows
+                .iter()
+                .filter_map(|r| {
+                    r.value
+                        .as_ref()
+                        .and_then(|v| incentive::num::round_exact(v, 2))
+                })
+                .collect(),
             incentive::metrics::Evidence::PerDay(_) => Vec::new(),
         });
         let own_amounts: Vec<String> = std::iter::once(e.score.total)

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::metrics::Evidence;
 use crate::num::{Exact, exact, exact_int, round_exact};
 use crate::run::{EmployeeResult, RunResult};
-use crate::scheme::{AggOp, Better, Expr, MetricDef, Scheme, Target};
+use crate::scheme::{AggOp, Better, Expr, MetricDef, Of, Scheme, Target};
 use crate::scoring::Flag;
 use chrono::{Datelike, NaiveDate};
 use num_traits::{One, Zero};
@@ -668,8 +668,17 @@ fn sections(scheme: &Scheme, e: &EmployeeResult, l: &Labels) -> Vec<Section> {
                 section.total = Some(vec![Val::Text(l.get("total").to_string()), Val::Int(count)]);
             }
             Evidence::Rows(rows) => {
-                let value_col = agg.op.column();
-                let value_unit = value_col.map_or(Unit::Number, |c| units::column_unit(table, c));
+                // The value column: the column the metric reads, or the value of its row
+                // expression; a time to the next row is known only for the whole month.
+                let (value_header, value_unit) = match &agg.of {
+                    Some(Of::Column(c)) => (
+                        Some(l.get(table.columns()[*c].name).to_string()),
+                        units::column_unit(table, *c),
+                    ),
+                    Some(Of::Row(_)) => (Some(l.get("value").to_string()), Unit::Number),
+                    Some(Of::Wait(_)) | None => (None, Unit::Number),
+                };
+                let value_col = value_header.is_some();
                 let marked: Vec<(usize, HashSet<usize>)> = marks
                     .get(&m)
                     .map(|ns| {
@@ -683,10 +692,8 @@ fn sections(scheme: &Scheme, e: &EmployeeResult, l: &Labels) -> Vec<Section> {
                     table.columns()[0].name.to_string(),
                     l.get("date").to_string(),
                 ];
-                if let Some(c) = value_col {
-                    section
-                        .columns
-                        .push(l.get(table.columns()[c].name).to_string());
+                if let Some(h) = value_header {
+                    section.columns.push(h);
                 }
                 for (n, _) in &marked {
                     section.columns.push(scheme.metrics[*n].name.clone());
@@ -698,11 +705,11 @@ fn sections(scheme: &Scheme, e: &EmployeeResult, l: &Labels) -> Vec<Section> {
                         Val::Text(r.id.clone()),
                         r.date.map_or(Val::Empty, Val::Date),
                     ];
-                    if value_col.is_some() {
-                        cells.push(match r.value {
+                    if value_col {
+                        cells.push(match &r.value {
                             Some(v) => {
-                                sum += exact(v);
-                                Val::Measure(exact(v), value_unit)
+                                sum += v;
+                                Val::Measure(v.clone(), value_unit)
                             }
                             None => Val::Empty,
                         });
@@ -721,8 +728,8 @@ fn sections(scheme: &Scheme, e: &EmployeeResult, l: &Labels) -> Vec<Section> {
                     Val::Int(count),
                     Val::Empty,
                 ];
-                if value_col.is_some() {
-                    total.push(if matches!(agg.op, AggOp::Sum(_)) {
+                if value_col {
+                    total.push(if matches!(agg.op, AggOp::Sum) {
                         Val::Measure(sum, value_unit)
                     } else {
                         Val::Empty

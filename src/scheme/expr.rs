@@ -145,7 +145,16 @@ fn tokenize(text: &str) -> Result<Vec<(usize, Tok)>, (usize, String)> {
             out.push((start, Tok::Num(d)));
         } else if c.is_alphabetic() || c == '_' {
             let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+            // `deals.amount`: a dot followed by a letter continues the name (a row
+            // expression's column; in a formula, a name that is no metric).
+            while i < chars.len()
+                && (chars[i].is_alphanumeric()
+                    || chars[i] == '_'
+                    || (chars[i] == '.'
+                        && chars
+                            .get(i + 1)
+                            .is_some_and(|c| c.is_alphabetic() || *c == '_')))
+            {
                 i += 1;
             }
             out.push((start, Tok::Name(chars[start..i].iter().collect())));

@@ -24,7 +24,7 @@
 use super::MAX_KPIS;
 use super::parse::{
     AGG_KEYS, CURVE_KEYS, GUARANTEE_KEYS, KPI_KEYS, LOOKUP_KEYS, METRIC_KEYS, OPERATORS,
-    PERCENTILE_KEYS, SEGMENT_KEYS, SHARE_KEYS, TARGET_KEYS, TOP_KEYS, not_per_employee,
+    PERCENTILE_KEYS, SEGMENT_KEYS, SHARE_KEYS, TARGET_KEYS, TOP_KEYS, WAIT_KEYS, not_per_employee,
 };
 use crate::data::tables::Table;
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
@@ -448,28 +448,28 @@ fn known(context: &str, key: &str) -> Option<(&'static str, J)> {
             obj(vec![("type", s("string"))]),
         ),
         ("metric", "sum") => (
-            "The sum of a numeric column: `sum: deals.amount`.",
-            obj(vec![("type", s("string"))]),
+            "The sum of a numeric column: `sum: deals.amount`, of an expression over the row (`deals.closed_on - deals.created_on`, in days), or `{ time_to_next: … }`.",
+            values_of(),
         ),
         ("metric", "average") => (
-            "The average of a numeric column (no rows: no data): `average: nps.score`.",
-            obj(vec![("type", s("string"))]),
+            "The average of a numeric column (no rows: no data): `average: nps.score`, of an expression over the row (`deals.closed_on - deals.created_on`, in days), or `{ time_to_next: … }`.",
+            values_of(),
         ),
         ("metric", "min") => (
-            "The smallest value of a numeric column (no rows: no data): `min: deals.amount`.",
-            obj(vec![("type", s("string"))]),
+            "The smallest value of a numeric column (no rows: no data): `min: deals.amount`, of an expression over the row (`deals.closed_on - deals.created_on`, in days), or `{ time_to_next: … }`.",
+            values_of(),
         ),
         ("metric", "max") => (
-            "The largest value of a numeric column (no rows: no data): `max: deals.amount`.",
-            obj(vec![("type", s("string"))]),
+            "The largest value of a numeric column (no rows: no data): `max: deals.amount`, of an expression over the row (`deals.closed_on - deals.created_on`, in days), or `{ time_to_next: … }`.",
+            values_of(),
         ),
         ("metric", "count_distinct") => (
             "The number of distinct values of a column: `count_distinct: calls.client_id`.",
             obj(vec![("type", s("string"))]),
         ),
         ("metric", "median") => (
-            "The middle value of a numeric column (no rows: no data): `median: calls.duration_sec`.",
-            obj(vec![("type", s("string"))]),
+            "The middle value of a numeric column (no rows: no data): `median: calls.duration_sec`, of an expression over the row (`deals.closed_on - deals.created_on`, in days), or `{ time_to_next: … }`.",
+            values_of(),
         ),
         ("metric", "percentile") => (
             "A point of a numeric column's distribution (Excel's PERCENTILE.INC): `{ of: calls.duration_sec, p: 90% }`.",
@@ -480,8 +480,35 @@ fn known(context: &str, key: &str) -> Option<(&'static str, J)> {
             share(),
         ),
         ("percentile", "of") => (
-            "The numeric column, written table.column.",
+            "The numeric column, written table.column, an expression over the row, or `{ time_to_next: … }`.",
+            values_of(),
+        ),
+        ("values", "time_to_next") => (
+            "The time from each row the metric keeps to the same employee's next row that `next:` keeps: `{ at: emails.sent_at, next: { direction: outgoing }, same: client_id }` (days for a date, hours for a datetime).",
+            obj(closed("time_to_next", WAIT_KEYS, &["at", "next"])),
+        ),
+        ("time_to_next", "at") => (
+            "The date or datetime column both rows are timed by, written table.column.",
             obj(vec![("type", s("string"))]),
+        ),
+        ("time_to_next", "next") => (
+            "The condition of the next row, on columns of the same table (any period).",
+            obj(vec![]),
+        ),
+        ("time_to_next", "same") => (
+            "The column (or list of columns) whose values the next row must repeat, e.g. client_id.",
+            by_kind(
+                None,
+                Some(obj(vec![
+                    ("type", s("array")),
+                    ("items", obj(vec![("type", s("string"))])),
+                ])),
+                obj(vec![("type", s("string"))]),
+            ),
+        ),
+        ("time_to_next", "if_none") => (
+            "The value of a row with no next row, in days or hours (e.g. 24); without it such a row has no value.",
+            def("number"),
         ),
         ("percentile", "p") => (
             "The point from 0% to 100%, e.g. 90% (50% is the median).",
@@ -752,6 +779,15 @@ fn target() -> J {
     described(
         "A KPI's target: a number, `{ value: … }`, `{ plan: METRIC }` or `{ kpi: ID, times: N }`.",
         by_kind(Some(obj(form)), None, def("number")),
+    )
+}
+
+/// What an aggregation reads: a column or an expression (text), or `{ time_to_next: … }`.
+fn values_of() -> J {
+    by_kind(
+        Some(obj(closed("values", &["time_to_next"], &["time_to_next"]))),
+        None,
+        obj(vec![("type", s("string"))]),
     )
 }
 

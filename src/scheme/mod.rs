@@ -10,9 +10,11 @@ pub mod catalogue;
 mod expr;
 pub mod json_schema;
 mod parse;
+pub mod row;
 pub mod unit;
 
 pub use expr::Expr;
+pub use row::{Of, RowExpr, TimeUnit, Wait};
 
 use crate::data::tables::Table;
 use crate::data::value::Value;
@@ -79,6 +81,9 @@ pub enum MetricDef {
 pub struct Aggregate {
     pub table: Table,
     pub op: AggOp,
+    /// What the aggregation reads of each kept row: a column, an expression over the row's
+    /// columns, or the time to the next matching row. None for `count` and `share`.
+    pub of: Option<Of>,
     pub filter: Filter,
     /// For [`AggOp::Share`]: the condition of the part (`share: { of: calls, where: … }`),
     /// tested on the rows `filter` keeps.
@@ -89,10 +94,24 @@ pub struct Aggregate {
 }
 
 impl Aggregate {
+    /// The column the aggregation reads, when it reads one column as it is.
+    pub fn column(&self) -> Option<usize> {
+        match self.of {
+            Some(Of::Column(c)) => Some(c),
+            _ => None,
+        }
+    }
+
     /// The filters of the aggregate: its `where:` and a share's part; every walk over the
     /// tables a metric reads goes through both.
     pub fn filters(&self) -> impl Iterator<Item = &Filter> {
-        std::iter::once(&self.filter).chain(self.part.as_ref())
+        let next = match &self.of {
+            Some(Of::Wait(w)) => Some(&w.next),
+            _ => None,
+        };
+        std::iter::once(&self.filter)
+            .chain(self.part.as_ref())
+            .chain(next)
     }
 }
 
@@ -124,30 +143,16 @@ impl Scope {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AggOp {
     Count,
-    Sum(usize),
-    Average(usize),
-    Min(usize),
-    Max(usize),
-    CountDistinct(usize),
-    /// The p-th percentile (0 ≤ p ≤ 1) of a numeric column, as Excel's PERCENTILE.INC: linear
-    /// between the two nearest ranks. `median:` is the percentile at 50%.
-    Percentile(usize, Decimal),
+    Sum,
+    Average,
+    Min,
+    Max,
+    CountDistinct,
+    /// The p-th percentile (0 ≤ p ≤ 1), as Excel's PERCENTILE.INC: linear between the two
+    /// nearest ranks. `median:` is the percentile at 50%.
+    Percentile(Decimal),
     /// Rows kept by the aggregate's `part` ÷ rows kept by its `filter` (no rows: no data).
     Share,
-}
-
-impl AggOp {
-    pub fn column(self) -> Option<usize> {
-        match self {
-            AggOp::Count | AggOp::Share => None,
-            AggOp::Sum(c)
-            | AggOp::Average(c)
-            | AggOp::Min(c)
-            | AggOp::Max(c)
-            | AggOp::CountDistinct(c)
-            | AggOp::Percentile(c, _) => Some(c),
-        }
-    }
 }
 
 /// Which rows of a table a metric keeps.
@@ -232,6 +237,8 @@ pub enum DateBase {
     PeriodStart,
     PeriodEnd,
     Fixed(NaiveDate),
+    /// Another date column of the same row (`closed_on: { after: created_on + 60 days }`).
+    Column(usize),
 }
 
 /// The largest offset a scheme may write: `± 36 525 days` or `± 1 200 months` (100 years).
@@ -247,12 +254,21 @@ impl DateRef {
     /// the calendar (impossible within [`MAX_OFFSET_DAYS`] and the period's year range), it
     /// saturates to the first or last representable day, so comparisons keep their meaning
     /// (`after` a date before all dates keeps every row) instead of panicking.
-    pub fn resolve(&self, period: crate::period::Period) -> NaiveDate {
+    ///
+    /// None for a date relative to another column of the row: that one is [`DateRef::shift`]ed
+    /// row by row.
+    pub fn resolve(&self, period: crate::period::Period) -> Option<NaiveDate> {
         let base = match self.base {
             DateBase::PeriodStart => period.start(),
             DateBase::PeriodEnd => period.end(),
             DateBase::Fixed(d) => d,
+            DateBase::Column(_) => return None,
         };
+        Some(self.shift(base))
+    }
+
+    /// `base` moved by the offset (months first, then days), saturating as [`DateRef::resolve`].
+    pub fn shift(&self, base: NaiveDate) -> NaiveDate {
         let backwards = self.months < 0 || (self.months == 0 && self.days < 0);
         let saturated = if backwards {
             NaiveDate::MIN
@@ -633,6 +649,7 @@ mod tests {
                 days,
             }
             .resolve(p)
+            .unwrap()
         };
         assert_eq!(at(0, i64::MAX), NaiveDate::MAX);
         assert_eq!(at(i32::MAX, 0), NaiveDate::MAX);
@@ -646,6 +663,6 @@ mod tests {
             days: -MAX_OFFSET_DAYS,
         };
         // 1800 and 1900 are not leap years: 100 years back is 36 524 days.
-        assert_eq!(back.resolve(first).to_string(), "1799-12-31");
+        assert_eq!(back.resolve(first).unwrap().to_string(), "1799-12-31");
     }
 }

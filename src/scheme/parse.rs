@@ -1,6 +1,7 @@
 //! From a YAML node tree to a validated [`Scheme`], reporting every problem with file:line:column.
 
 use super::expr;
+use super::row;
 use super::*;
 use crate::data::tables::{ColType, Column};
 use crate::num::parse_scheme_number;
@@ -823,6 +824,7 @@ fn parse_metric(cx: &mut Ctx, node: &Node, names: &Names) -> Option<(MetricDef, 
     let AggShape {
         table,
         op,
+        of,
         part,
         words,
     } = shape;
@@ -853,6 +855,7 @@ fn parse_metric(cx: &mut Ctx, node: &Node, names: &Names) -> Option<(MetricDef, 
         MetricDef::Aggregate(Aggregate {
             table,
             op,
+            of,
             filter,
             part,
             scope,
@@ -865,6 +868,7 @@ fn parse_metric(cx: &mut Ctx, node: &Node, names: &Names) -> Option<(MetricDef, 
 struct AggShape<'n> {
     table: Table,
     op: AggOp,
+    of: Option<Of>,
     /// A share's inner condition.
     part: Option<Filter>,
     words: AggWords<'n>,
@@ -872,12 +876,55 @@ struct AggShape<'n> {
 
 /// What the generated description says of an aggregation.
 enum AggWords<'n> {
-    /// `sum`, `deals.amount`.
-    Plain(&'n str, &'n str),
-    /// The percentile as written (`90%`), `calls.duration_sec`.
-    Percentile(Decimal, &'n str),
+    /// `sum`, what it reads.
+    Plain(&'n str, OfWords<'n>),
+    /// The percentile as written (`90%`), what it reads.
+    Percentile(Decimal, OfWords<'n>),
     /// The table, the part's condition.
     Share(&'n str, &'n Node),
+}
+
+/// What an aggregation reads, in the words of the generated description.
+enum OfWords<'n> {
+    /// `deals.amount`, or an expression as written with its unit when it is a time.
+    Text(&'n str, Option<TimeUnit>),
+    /// `time_to_next`: the table, the `next:` condition, the `same:` columns, the unit.
+    Wait(Table, &'n Node, Vec<&'static str>, TimeUnit),
+}
+
+impl OfWords<'_> {
+    fn text(&self, lang: &str, next: &dyn Fn(&Node) -> String) -> String {
+        match self {
+            OfWords::Text(t, None) => t.to_string(),
+            OfWords::Text(t, Some(u)) => format!("{t} ({})", u.word(lang)),
+            OfWords::Wait(table, cond, same, unit) => {
+                let same = same.join(", ");
+                if lang == "ru" {
+                    format!(
+                        "время от строки {table} до следующей, где {}{} ({})",
+                        next(cond),
+                        if same.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", с тем же {same}")
+                        },
+                        unit.word(lang)
+                    )
+                } else {
+                    format!(
+                        "the time from a {table} row to the next where {}{} ({})",
+                        next(cond),
+                        if same.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", same {same}")
+                        },
+                        unit.word(lang)
+                    )
+                }
+            }
+        }
+    }
 }
 
 /// The text if it names an existing column as table.column, for the examples of messages (never
@@ -898,13 +945,29 @@ fn numeric_column(table: Table) -> Option<&'static str> {
         .map(|c| c.name)
 }
 
+/// Whether the text is a bare `table` or `table.column` (else an expression over the row).
+fn is_plain_target(text: &str) -> bool {
+    !text.contains(['+', '-', '*', '/', '(', ')'])
+}
+
 /// `count: TABLE`, `count_distinct: TABLE.COLUMN`, and `sum`, `average`, `min`, `max`, `median`
-/// of a numeric `TABLE.COLUMN`.
+/// of a numeric `TABLE.COLUMN`, of an expression over the row's columns
+/// (`deals.closed_on - deals.created_on`), or of `{ time_to_next: … }`.
 fn parse_column_aggregation<'n>(
     cx: &mut Ctx,
     op_name: &'n str,
     v: &'n Node,
 ) -> Option<AggShape<'n>> {
+    let reads_values = matches!(
+        op_name,
+        "sum" | "average" | "min" | "max" | "median" | "percentile"
+    );
+    if let Kind::Map(entries) = &v.kind
+        && reads_values
+        && get(entries, "time_to_next").is_some()
+    {
+        return parse_wait(cx, op_name, entries);
+    }
     if op_name == "median" && matches!(v.kind, Kind::Map(_)) {
         let of = match &v.kind {
             Kind::Map(e) => get(e, "of").and_then(|n| n.as_str()).and_then(known_column),
@@ -914,12 +977,15 @@ fn parse_column_aggregation<'n>(
         cx.err(
             v.pos,
             format!(
-                "median takes the column itself: `median: {of}` (another point than the middle is `percentile: {{ of: {of}, p: 90% }}`)"
+                "median takes the column itself: `median: {of}` (another point than the middle is `percentile: {{ of: {of}, p: 90% }}`; the time to the next row is `median: {{ time_to_next: {{ … }} }}`)"
             ),
         );
         return None;
     }
     let target = cx.text(v, op_name)?;
+    if reads_values && !is_plain_target(target) {
+        return parse_row_expression(cx, op_name, v, target);
+    }
     let (table_name, column_name) = match target.split_once('.') {
         Some((t, c)) => (t.trim(), Some(c.trim())),
         None => (target, None),
@@ -956,24 +1022,232 @@ fn parse_column_aggregation<'n>(
             }
             return None;
         }
-        ("count_distinct", Some(c)) => AggOp::CountDistinct(c),
+        ("count_distinct", Some(_)) => AggOp::CountDistinct,
         (op, Some(c)) => {
             numeric(cx, v.pos, op, table, c)?;
-            match op {
-                "sum" => AggOp::Sum(c),
-                "average" => AggOp::Average(c),
-                "min" => AggOp::Min(c),
-                "max" => AggOp::Max(c),
-                // median, and percentile's `of:` (its point is set by the caller)
-                _ => AggOp::Percentile(c, Decimal::new(5, 1)),
-            }
+            value_op(op)
         }
     };
     Some(AggShape {
         table,
         op,
+        of: column.map(Of::Column),
         part: None,
-        words: AggWords::Plain(op_name, target),
+        words: AggWords::Plain(op_name, OfWords::Text(target, None)),
+    })
+}
+
+/// The operation of an aggregation that reads values (percentile's point is set by the caller).
+fn value_op(op: &str) -> AggOp {
+    match op {
+        "sum" => AggOp::Sum,
+        "average" => AggOp::Average,
+        "min" => AggOp::Min,
+        "max" => AggOp::Max,
+        // median, and percentile's `of:`
+        _ => AggOp::Percentile(Decimal::new(5, 1)),
+    }
+}
+
+/// `average: deals.closed_on - deals.created_on`: arithmetic over one row's columns, in the
+/// formula syntax. At least one column names its table (`deals.closed_on`); the others may too,
+/// or be written bare.
+fn parse_row_expression<'n>(
+    cx: &mut Ctx,
+    op_name: &'n str,
+    node: &'n Node,
+    text: &'n str,
+) -> Option<AggShape<'n>> {
+    let mut names: Vec<(usize, String)> = Vec::new();
+    let parsed = expr::parse(text, &mut |name, at| {
+        names.push((at, name.to_string()));
+        Some(names.len() - 1)
+    });
+    let at = |offset: usize| Pos {
+        line: node.pos.line,
+        col: node.pos.col + offset,
+    };
+    let e = match parsed {
+        Ok(e) => e,
+        Err((offset, msg)) => {
+            let msg = msg.replace("in the formula", "in the expression");
+            cx.err(at(offset), format!("{msg}: {}", quote(text)));
+            return None;
+        }
+    };
+    let example = format!("`{op_name}: deals.closed_on - deals.created_on`");
+    let mut table: Option<(Table, &str)> = None;
+    for (offset, name) in &names {
+        let Some((t, _)) = name.split_once('.') else {
+            continue;
+        };
+        match table {
+            None => table = Some((lookup_table(cx, at(*offset), t)?, &name[..t.len()])),
+            Some((first, first_name)) if first_name != t => {
+                let other = Table::from_name(t).map_or(t.to_string(), |t| t.to_string());
+                cx.err(
+                    at(*offset),
+                    format!(
+                        "a row expression reads one row: {first} and {other} are different tables; compute each table's metric on its own and combine them in a formula"
+                    ),
+                );
+                return None;
+            }
+            Some(_) => {}
+        }
+    }
+    let Some((table, _)) = table else {
+        cx.err(
+            node.pos,
+            format!("the expression {} names no table: write its columns as table.column, e.g. {example}", quote(text)),
+        );
+        return None;
+    };
+    if let Some(why) = not_per_employee(table) {
+        cx.err(node.pos, format!("{op_name} over the {table} table {why}"));
+        return None;
+    }
+    let mut operands = Vec::new();
+    let mut ok = true;
+    for (offset, name) in &names {
+        let column = name.split_once('.').map_or(name.as_str(), |(_, c)| c);
+        match lookup_column(cx, at(*offset), table, column) {
+            Some(c) => operands.push(row::Operand { table, column: c }),
+            None => ok = false,
+        }
+    }
+    if !ok {
+        return None;
+    }
+    let e = match row::typed(&e, &operands) {
+        Ok(e) => e,
+        Err(msg) => {
+            cx.err(node.pos, format!("{}: {msg}", quote(text)));
+            return None;
+        }
+    };
+    let unit = e.time_unit();
+    Some(AggShape {
+        table,
+        op: value_op(op_name),
+        of: Some(Of::Row(e)),
+        part: None,
+        words: AggWords::Plain(op_name, OfWords::Text(text.trim(), unit)),
+    })
+}
+
+pub(crate) const WAIT_KEYS: &[&str] = &["at", "next", "same", "if_none"];
+
+/// `median: { time_to_next: { at: emails.sent_at, next: { direction: outgoing }, same: client_id,
+/// if_none: 24 } }`.
+fn parse_wait<'n>(
+    cx: &mut Ctx,
+    op_name: &'n str,
+    entries: &'n [(Node, Node)],
+) -> Option<AggShape<'n>> {
+    let example =
+        "`time_to_next: { at: emails.sent_at, next: { direction: outgoing }, same: client_id }`";
+    cx.check_keys(entries, &["time_to_next"], "the time to the next row");
+    let node = get(entries, "time_to_next")?;
+    let w = cx.map(node, "time_to_next")?;
+    cx.check_keys(w, WAIT_KEYS, "time_to_next");
+    let (Some(at), Some(next)) = (get(w, "at"), get(w, "next")) else {
+        cx.err(
+            node.pos,
+            format!("time_to_next needs `at:` (the date or datetime column, written table.column) and `next:` (the condition of the next row), e.g. {example}"),
+        );
+        return None;
+    };
+    let at_text = cx.text(at, "time_to_next at")?;
+    let Some((t, c)) = at_text.split_once('.') else {
+        cx.err(
+            at.pos,
+            format!(
+                "`at:` names the column the rows are timed by, written table.column, e.g. {example}"
+            ),
+        );
+        return None;
+    };
+    let table = lookup_table(cx, at.pos, t.trim())?;
+    if let Some(why) = not_per_employee(table) {
+        cx.err(at.pos, format!("time_to_next over the {table} table {why}"));
+        return None;
+    }
+    let column = lookup_column(cx, at.pos, table, c.trim())?;
+    let col = table.columns()[column];
+    let Some(unit) = TimeUnit::of(col.ty) else {
+        cx.err(
+            at.pos,
+            format!(
+                "`at:` times the rows, so it needs a date or datetime column; {table}.{} holds {}",
+                col.name,
+                col.ty.expected()
+            ),
+        );
+        return None;
+    };
+    let next_filter = parse_filter(cx, next, table);
+    let mut same = Vec::new();
+    let mut same_names = Vec::new();
+    if let Some(s) = get(w, "same") {
+        let items: Vec<&Node> = match &s.kind {
+            Kind::Seq(items) => items.iter().collect(),
+            _ => vec![s],
+        };
+        for item in items {
+            let name = cx.text(item, "time_to_next same")?;
+            let name = name.split_once('.').map_or(name, |(_, c)| c).trim();
+            let c = lookup_column(cx, item.pos, table, name)?;
+            let col = table.columns()[c];
+            if !keyable(col.ty) {
+                cx.err(
+                    item.pos,
+                    format!(
+                        "`same:` matches rows by an identifier or a text column; {table}.{} holds {}",
+                        col.name,
+                        col.ty.expected()
+                    ),
+                );
+                return None;
+            }
+            same.push(c);
+            same_names.push(col.name);
+        }
+    }
+    let if_none = match get(w, "if_none") {
+        Some(n) => {
+            let d = cx.number(n, "if_none")?;
+            let (most, word) = match unit {
+                TimeUnit::Days => (Decimal::from(MAX_OFFSET_DAYS), "days"),
+                TimeUnit::Hours => (Decimal::from(MAX_OFFSET_DAYS * 24), "hours"),
+            };
+            if d < Decimal::ZERO || d > most {
+                cx.err(
+                    n.pos,
+                    format!(
+                        "if_none is the value of a row with no next row, in {word}: from 0 to {most} (100 years), not {}",
+                        quote(n.as_str().unwrap_or("").trim())
+                    ),
+                );
+                return None;
+            }
+            Some(d)
+        }
+        None => None,
+    };
+    let next_filter = next_filter?;
+    Some(AggShape {
+        table,
+        op: value_op(op_name),
+        of: Some(Of::Wait(Box::new(Wait {
+            at: column,
+            unit,
+            next: next_filter,
+            same,
+            if_none,
+        }))),
+        part: None,
+        words: AggWords::Plain(op_name, OfWords::Wait(table, next, same_names, unit)),
     })
 }
 
@@ -1045,9 +1319,11 @@ fn parse_percentile<'n>(cx: &mut Ctx, v: &'n Node) -> Option<AggShape<'n>> {
         );
         return None;
     }
-    if let (AggOp::Percentile(c, _), AggWords::Plain(_, target)) = (shape.op, &shape.words) {
-        shape.op = AggOp::Percentile(c, share);
-        shape.words = AggWords::Percentile(share, target);
+    if let AggOp::Percentile(_) = shape.op {
+        shape.op = AggOp::Percentile(share);
+        if let AggWords::Plain(_, target) = shape.words {
+            shape.words = AggWords::Percentile(share, target);
+        }
     }
     Some(shape)
 }
@@ -1118,6 +1394,7 @@ fn parse_share<'n>(cx: &mut Ctx, v: &'n Node) -> Option<AggShape<'n>> {
     Some(AggShape {
         table,
         op: AggOp::Share,
+        of: None,
         part: Some(filter),
         words: AggWords::Share(name, part),
     })
@@ -1210,9 +1487,16 @@ fn describe_aggregate_ru(words: &AggWords, filter: Option<&Node>) -> String {
                 "median" => "медиана",
                 other => other,
             };
-            format!("{op} {target}")
+            format!(
+                "{op} {}",
+                target.text("ru", &|n| filter_text(n, &word, " или "))
+            )
         }
-        AggWords::Percentile(p, target) => format!("процентиль {} {target}", pct(*p)),
+        AggWords::Percentile(p, target) => format!(
+            "процентиль {} {}",
+            pct(*p),
+            target.text("ru", &|n| filter_text(n, &word, " или "))
+        ),
         AggWords::Share(table, part) => {
             let part = filter_text(part, &word, " или ");
             return match filter {
@@ -1244,8 +1528,16 @@ fn describe_aggregate(words: &AggWords, filter: Option<&Node>) -> String {
         }
     }
     let head = match words {
-        AggWords::Plain(op, target) => format!("{} of {target}", op.replace('_', " ")),
-        AggWords::Percentile(p, target) => format!("percentile {} of {target}", pct(*p)),
+        AggWords::Plain(op, target) => format!(
+            "{} of {}",
+            op.replace('_', " "),
+            target.text("en", &node_text)
+        ),
+        AggWords::Percentile(p, target) => format!(
+            "percentile {} of {}",
+            pct(*p),
+            target.text("en", &node_text)
+        ),
         AggWords::Share(table, part) => {
             let part = node_text(part);
             return match filter {
@@ -1483,7 +1775,7 @@ fn parse_column_condition(
                         let is_date_op =
                             matches!(op, "after" | "before" | "on_or_after" | "on_or_before");
                         if col.ty.is_date() {
-                            parse_date_ref(cx, v)
+                            parse_date_ref(cx, v, table, column)
                                 .map(|d| test(Test::Compare(cmp, Operand::Date(d))))
                         } else if col.ty.is_number() && !is_date_op {
                             cx.number(v, op)
@@ -1661,26 +1953,64 @@ fn no_time_of_day(cx: &mut Ctx, pos: Pos, text: &str) {
     );
 }
 
-/// `period_start`, `period_end`, either with `± N days|months`, or a date such as `2026-01-01`.
-fn parse_date_ref(cx: &mut Ctx, node: &Node) -> Option<DateRef> {
+/// `period_start`, `period_end`, another date column of the row (`created_on`), either with
+/// `± N days|months`, or a date such as `2026-01-01`.
+fn parse_date_ref(cx: &mut Ctx, node: &Node, table: Table, column: usize) -> Option<DateRef> {
     let text = cx.text(node, "a date")?;
+    let other_date = table
+        .columns()
+        .iter()
+        .enumerate()
+        .find(|(c, col)| *c != column && col.ty.is_date())
+        .map_or("created_on", |(_, col)| col.name);
     let bad = |cx: &mut Ctx| {
         cx.err(
             node.pos,
-            format!("{} is not a date; expected period_start, period_end, `period_end - 90 days`, `period_start + 1 month` or a date such as 2026-01-01", quote(text)),
+            format!("{} is not a date; expected period_start, period_end, `period_end - 90 days`, `period_start + 1 month`, another date column of the row (`{other_date} + 60 days`) or a date such as 2026-01-01", quote(text)),
         );
         None
     };
-    let (head, rest) = match text
-        .find(['+', '-'])
-        .filter(|_| text.starts_with("period_"))
-    {
+    let starts_with_name = text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
+    let (head, rest) = match text.find(['+', '-']).filter(|_| starts_with_name) {
         Some(i) => (text[..i].trim(), Some(&text[i..])),
-        None => (text, None),
+        None => (text.trim(), None),
     };
     let base = match head {
         "period_start" => DateBase::PeriodStart,
         "period_end" => DateBase::PeriodEnd,
+        name if starts_with_name => {
+            let name = match name.split_once('.') {
+                Some((t, c)) if Table::from_name(t.trim()) == Some(table) => c.trim(),
+                Some((t, _)) => {
+                    cx.err(
+                        node.pos,
+                        format!(
+                            "a condition compares columns of the same row: {} is not a column of the {table} table",
+                            quote(&format!("{t}.{}", name.split_once('.').map_or("", |p| p.1)))
+                        ),
+                    );
+                    return None;
+                }
+                None => name,
+            };
+            let Some(c) = table.column_index(name) else {
+                return bad(cx);
+            };
+            let col = table.columns()[c];
+            if !col.ty.is_date() {
+                cx.err(
+                    node.pos,
+                    format!(
+                        "{} is compared with {table}.{}, which holds {}; a date compares with a date column (e.g. `{other_date} + 60 days`)",
+                        quote(text),
+                        col.name,
+                        col.ty.expected()
+                    ),
+                );
+                return None;
+            }
+            DateBase::Column(c)
+        }
         other => match crate::data::value::parse_datetime_text(other) {
             Some(dt) if dt.time() != chrono::NaiveTime::MIN => {
                 no_time_of_day(cx, node.pos, text);
@@ -2094,7 +2424,7 @@ fn is_ratio(metrics: &[Metric], m: usize) -> bool {
     let count = |e: &Expr| match e {
         Expr::Metric(i) => matches!(
             &metrics[*i].def,
-            MetricDef::Aggregate(a) if matches!(a.op, AggOp::Count | AggOp::CountDistinct(_))
+            MetricDef::Aggregate(a) if matches!(a.op, AggOp::Count | AggOp::CountDistinct)
         ),
         _ => false,
     };

@@ -51,10 +51,10 @@ pub fn unit(scheme: &Scheme, metric: usize) -> Unit {
         }
         match &scheme.metrics[m].def {
             MetricDef::Aggregate(a) => match a.op {
-                AggOp::Count | AggOp::CountDistinct(_) => U::Count,
+                AggOp::Count | AggOp::CountDistinct => U::Count,
                 // A part of the kept rows: a fraction from 0 to 1.
                 AggOp::Share => U::Ratio,
-                op => match op.column().map(|c| column_unit(a.table, c)) {
+                _ => match a.column().map(|c| column_unit(a.table, c)) {
                     Some(Unit::Money) => U::Money,
                     Some(Unit::Score) => U::Score,
                     _ => U::Number,
