@@ -188,7 +188,9 @@ struct CompiledWait {
     unit: TimeUnit,
     next: Compiled,
     same: Vec<usize>,
-    /// The value of a kept row without a next row, as a numerator.
+    /// How long the next row may take, and the value of a kept row without a next row, as
+    /// numerators.
+    within: Option<Decimal>,
     if_none: Option<Decimal>,
 }
 
@@ -233,7 +235,11 @@ fn waits(acc: &Acc, w: &CompiledWait, op: AggOp) -> Acc {
         let next = nexts[from..]
             .iter()
             .take_while(|n| n.0 == group)
-            .find(|n| n.2 != id);
+            .find(|n| n.2 != id)
+            .filter(|n| {
+                w.within
+                    .is_none_or(|most| Decimal::from(n.1 - time) <= most)
+            });
         match next {
             Some(n) => out.add(op, Decimal::from(n.1 - time)),
             None => {
@@ -400,6 +406,9 @@ impl<'a> Evaluator<'a> {
                             next: ev.compile(&w.next, period),
                             same: w.same.clone(),
                             // Bounded when the scheme loads (at most 100 years in the unit).
+                            within: w
+                                .within
+                                .and_then(|v| v.checked_mul(Decimal::from(w.unit.denominator()))),
                             if_none: w
                                 .if_none
                                 .and_then(|v| v.checked_mul(Decimal::from(w.unit.denominator()))),
@@ -1323,7 +1332,7 @@ mod tests {
         let wait =
             "time_to_next: { at: emails.sent_at, next: { direction: outgoing }, same: client_id }";
         let m = format!(
-            "  m: {{ median: {{ {wait} }}, where: {{ direction: incoming, sent_at: in_period }} }}\n  a: {{ average: {{ {wait} }}, where: {{ direction: incoming, sent_at: in_period }} }}\n  n: {{ median: {{ time_to_next: {{ at: emails.sent_at, next: {{ direction: outgoing }}, same: [client_id], if_none: 48 }} }}, where: {{ direction: incoming, sent_at: in_period }} }}\n  any: {{ max: {{ time_to_next: {{ at: emails.sent_at, next: {{ direction: outgoing }} }} }}, where: {{ direction: incoming, sent_at: in_period }} }}\n"
+            "  m: {{ median: {{ {wait} }}, where: {{ direction: incoming, sent_at: in_period }} }}\n  a: {{ average: {{ {wait} }}, where: {{ direction: incoming, sent_at: in_period }} }}\n  n: {{ median: {{ time_to_next: {{ at: emails.sent_at, next: {{ direction: outgoing }}, same: [client_id], if_none: 48 }} }}, where: {{ direction: incoming, sent_at: in_period }} }}\n  any: {{ max: {{ time_to_next: {{ at: emails.sent_at, next: {{ direction: outgoing }} }} }}, where: {{ direction: incoming, sent_at: in_period }} }}\n  day: {{ median: {{ time_to_next: {{ at: emails.sent_at, next: {{ direction: outgoing }}, same: client_id, within: 20, if_none: 20 }} }}, where: {{ direction: incoming, sent_at: in_period }} }}\n"
         );
         let got = eval(&m, &rows);
         // Answered: 2.5, 24, 0, 12 → median (2.5 + 12) / 2 = 7.25; 6 incoming rows kept.
@@ -1336,6 +1345,9 @@ mod tests {
         // 11-01 08:00, 21 days 22 h = 526 h, the longest (the one without a client, 10-11 10:00,
         // waits 502 h).
         assert_eq!(got[3].1, Some(exact_int(526)));
+        // Within 20 h, or 20 h: C2's answer after 24 h comes too late, so 0, 2.5, 12, 20, 20, 20
+        // → (12 + 20) / 2 = 16.
+        assert_eq!(got[4].1, Some(exact_int(16)));
     }
 
     #[test]

@@ -641,3 +641,32 @@ fn time_to_next_written_wrong() {
 ";
     insta::assert_snapshot!(refused(metrics, "a"));
 }
+
+#[test]
+fn the_catalogues_twelve_month_ltv_of_the_clients_won() {
+    // The window is November 2025 - October 2026 (after period_end - 12 months = 2025-10-31).
+    // Won in it: K1 (2026-03-15), K2 (2025-11-01, its first day) and K4 (2026-10-31, the last);
+    // K3 (2025-10-31) is one day too early.
+    let clients = "client_id,employee_id,since,churned_on\n\
+K1,E1,2026-03-15,\n\
+K2,E1,2025-11-01,\n\
+K3,E1,2025-10-31,\n\
+K4,E1,2026-10-31,\n";
+    // Won in the window from those clients: K1 100 + 50, K2 200 = 350. Not counted: K1's
+    // November deal, K2's lost one, K3's (not won in the window), and a deal with no client.
+    let deals = format!(
+        "{DEALS_HEAD}\
+D1,E1,2026-03-20,2026-04-01,won,proposal,100,,,K1
+D2,E1,2026-10-01,2026-10-10,won,proposal,50,,,K1
+D3,E1,2025-10-20,2025-11-01,won,proposal,200,,,K2
+D4,E1,2026-10-01,2026-11-01,won,proposal,300,,,K1
+D5,E1,2026-09-01,2026-10-02,lost,proposal,500,,price,K2
+D6,E1,2026-04-01,2026-05-01,won,proposal,999,,,K3
+D7,E1,2026-10-01,2026-10-03,won,proposal,70,,,
+"
+    );
+    let text = "currency: KZT\ncurve: { threshold: 0%, segments: [ { slope: 1 } ] }\nkpis:\n  - { id: k, weight: 100%, metric: ltv_12m, target: 100 }\n";
+    let case = Case::new(text, &["E1"], &[("clients", clients), ("deals", &deals)]);
+    // 350 / 3 clients = 116.666… ÷ 100 → 100 000 × 350 / 300 = 116 666.666… → 116 666.67.
+    assert_eq!(case.payroll(), pairs(&[("E1", "116666.67")]));
+}

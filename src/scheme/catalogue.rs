@@ -47,6 +47,38 @@ pub fn root() -> Option<Node> {
     yaml::parse(TEXT).ok()
 }
 
+/// Where the catalogue's lines start in the positions of a scheme that pulls its definitions:
+/// a problem found in a definition the scheme took from the catalogue is then reported at
+/// catalogue.yaml's own line, not at a line of the scheme file.
+pub const LINE_BASE: usize = 1_000_000_000;
+
+/// The catalogue parsed with its lines moved by [`LINE_BASE`], for splicing into a scheme.
+pub fn root_for_schemes() -> Option<Node> {
+    fn shift(n: &mut Node) {
+        n.pos.line += LINE_BASE;
+        match &mut n.kind {
+            Kind::Map(entries) => {
+                for (k, v) in entries {
+                    shift(k);
+                    shift(v);
+                }
+            }
+            Kind::Seq(items) => items.iter_mut().for_each(shift),
+            Kind::Scalar { .. } => {}
+        }
+    }
+    let mut root = root()?;
+    shift(&mut root);
+    Some(root)
+}
+
+/// A position of a definition spliced by [`root_for_schemes`], as catalogue.yaml's own
+/// line and column; None for a position in the scheme itself.
+pub fn own_position(line: usize, col: usize) -> Option<String> {
+    line.checked_sub(LINE_BASE)
+        .map(|l| format!("the catalogue's definition at src/scheme/catalogue.yaml:{l}:{col}"))
+}
+
 /// The definitions: (name, definition node) of `root`.
 pub fn definitions(root: &Node) -> &[(Node, Node)] {
     entries_of(root, "metrics")

@@ -485,7 +485,18 @@ fn known(context: &str, key: &str) -> Option<(&'static str, J)> {
         ),
         ("values", "time_to_next") => (
             "The time from each row the metric keeps to the same employee's next row that `next:` keeps: `{ at: emails.sent_at, next: { direction: outgoing }, same: client_id }` (days for a date, hours for a datetime).",
-            obj(closed("time_to_next", WAIT_KEYS, &["at", "next"])),
+            {
+                let mut form = closed("time_to_next", WAIT_KEYS, &["at", "next"]);
+                let reads = |t: Table| {
+                    obj(vec![
+                        ("type", s("object")),
+                        ("required", strs(&["at"])),
+                        ("properties", obj(vec![("at", names_table(t))])),
+                    ])
+                };
+                form.push(("allOf", J::Arr(vec![narrow("next", &reads)])));
+                obj(form)
+            },
         ),
         ("time_to_next", "at") => (
             "The date or datetime column both rows are timed by, written table.column.",
@@ -505,6 +516,10 @@ fn known(context: &str, key: &str) -> Option<(&'static str, J)> {
                 ])),
                 obj(vec![("type", s("string"))]),
             ),
+        ),
+        ("time_to_next", "within") => (
+            "How long the next row may take, in days or hours (e.g. 24): a later one does not count.",
+            def("number"),
         ),
         ("time_to_next", "if_none") => (
             "The value of a row with no next row, in days or hours (e.g. 24); without it such a row has no value.",
@@ -791,6 +806,31 @@ fn values_of() -> J {
     )
 }
 
+/// What an aggregation reads, naming table `t` (as `if`, never refusing): `deals.amount`,
+/// `deals.closed_on - deals.created_on`, or `{ time_to_next: { at: deals.created_on, … } }`.
+fn values_of_table(t: Table) -> J {
+    obj(vec![(
+        "anyOf",
+        J::Arr(vec![
+            names_table(t),
+            obj(vec![
+                ("type", s("object")),
+                ("required", strs(&["time_to_next"])),
+                (
+                    "properties",
+                    obj(vec![(
+                        "time_to_next",
+                        obj(vec![
+                            ("required", strs(&["at"])),
+                            ("properties", obj(vec![("at", names_table(t))])),
+                        ]),
+                    )]),
+                ),
+            ]),
+        ]),
+    )])
+}
+
 /// `share: { of: TABLE, where: … }`, its `where` narrowed to the columns of that table.
 fn share() -> J {
     let mut form = closed("share", SHARE_KEYS, &["of", "where"]);
@@ -871,11 +911,16 @@ fn metric() -> J {
                     .iter()
                     .map(|k| {
                         let names = match *k {
-                            "percentile" | "share" => obj(vec![
+                            "percentile" => obj(vec![
+                                ("required", strs(&["of"])),
+                                ("properties", obj(vec![("of", values_of_table(t))])),
+                            ]),
+                            "share" => obj(vec![
                                 ("required", strs(&["of"])),
                                 ("properties", obj(vec![("of", names_table(t))])),
                             ]),
-                            _ => names_table(t),
+                            "count" | "count_distinct" => names_table(t),
+                            _ => values_of_table(t),
                         };
                         obj(vec![
                             ("required", strs(&[k])),
@@ -964,7 +1009,16 @@ fn found_in_source() -> J {
 /// the parser learnt since, naming its table otherwise). A chain of if/then/else, so that one
 /// `where` is checked, and completed, once.
 fn narrow_where(reads: &dyn Fn(Table) -> J) -> J {
-    let mut chain = obj(vec![("properties", obj(vec![("where", def("where"))]))]);
+    narrow("where", reads)
+}
+
+/// `key` (a `where`, or a `time_to_next`'s `next`) narrowed to the columns of the table that
+/// `reads(table)` recognises.
+fn narrow(key: &str, reads: &dyn Fn(Table) -> J) -> J {
+    let mut chain = obj(vec![(
+        "properties",
+        J::Obj(vec![(key.to_string(), def("where"))]),
+    )]);
     for t in metric_tables().into_iter().rev() {
         chain = obj(vec![
             ("if", reads(t)),
@@ -972,7 +1026,7 @@ fn narrow_where(reads: &dyn Fn(Table) -> J) -> J {
                 "then",
                 obj(vec![(
                     "properties",
-                    obj(vec![("where", def(&format!("where_{}", t.name())))]),
+                    J::Obj(vec![(key.to_string(), def(&format!("where_{}", t.name())))]),
                 )]),
             ),
             ("else", chain),

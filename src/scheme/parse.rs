@@ -62,7 +62,10 @@ impl Ctx<'_> {
     }
 
     fn place(&self, pos: Pos) -> String {
-        format!("{}:{}:{}", self.file.display(), pos.line, pos.col)
+        match super::catalogue::own_position(pos.line, pos.col) {
+            Some(at) => format!("{} ({at})", self.file.display()),
+            None => format!("{}:{}:{}", self.file.display(), pos.line, pos.col),
+        }
     }
     fn err(&mut self, pos: Pos, message: impl Into<String>) {
         let p = Problem::new(self.place(pos), message);
@@ -323,7 +326,7 @@ pub(super) fn parse_scheme(file: &Path, text: &str) -> std::result::Result<Schem
 
     // Metrics: names first, so formulas may refer to metrics defined further down. A name the
     // scheme uses but does not define comes from the catalogue (super::catalogue).
-    let catalogue_root = super::catalogue::root();
+    let catalogue_root = super::catalogue::root_for_schemes();
     let mut metric_nodes: Vec<(&Node, &Node)> = Vec::new();
     let metrics_section = get(top, "metrics");
     if let Some(n) = metrics_section
@@ -1136,7 +1139,7 @@ fn parse_row_expression<'n>(
     })
 }
 
-pub(crate) const WAIT_KEYS: &[&str] = &["at", "next", "same", "if_none"];
+pub(crate) const WAIT_KEYS: &[&str] = &["at", "next", "same", "within", "if_none"];
 
 /// `median: { time_to_next: { at: emails.sent_at, next: { direction: outgoing }, same: client_id,
 /// if_none: 24 } }`.
@@ -1214,27 +1217,30 @@ fn parse_wait<'n>(
             same_names.push(col.name);
         }
     }
-    let if_none = match get(w, "if_none") {
-        Some(n) => {
-            let d = cx.number(n, "if_none")?;
-            let (most, word) = match unit {
-                TimeUnit::Days => (Decimal::from(MAX_OFFSET_DAYS), "days"),
-                TimeUnit::Hours => (Decimal::from(MAX_OFFSET_DAYS * 24), "hours"),
-            };
-            if d < Decimal::ZERO || d > most {
-                cx.err(
-                    n.pos,
-                    format!(
-                        "if_none is the value of a row with no next row, in {word}: from 0 to {most} (100 years), not {}",
-                        quote(n.as_str().unwrap_or("").trim())
-                    ),
-                );
-                return None;
-            }
-            Some(d)
-        }
-        None => None,
+    let (most, word) = match unit {
+        TimeUnit::Days => (Decimal::from(MAX_OFFSET_DAYS), "days"),
+        TimeUnit::Hours => (Decimal::from(MAX_OFFSET_DAYS * 24), "hours"),
     };
+    let mut time = |key: &str, what: &str| -> Option<Option<Decimal>> {
+        let Some(n) = get(w, key) else {
+            return Some(None);
+        };
+        let d = cx.number(n, key)?;
+        if d < Decimal::ZERO || d > most {
+            cx.err(
+                n.pos,
+                format!(
+                    "{key} is {what}, in {word}: from 0 to {most} (100 years), not {}",
+                    quote(n.as_str().unwrap_or("").trim())
+                ),
+            );
+            return None;
+        }
+        Some(Some(d))
+    };
+    let within = time("within", "how long the next row may take");
+    let if_none = time("if_none", "the value of a row with no next row");
+    let (within, if_none) = (within?, if_none?);
     let next_filter = next_filter?;
     Some(AggShape {
         table,
@@ -1244,6 +1250,7 @@ fn parse_wait<'n>(
             unit,
             next: next_filter,
             same,
+            within,
             if_none,
         }))),
         part: None,
@@ -2881,6 +2888,40 @@ mod tests {
     }
 
     const HEAD: &str = "currency: KZT\ncurve: standard\nmetrics:\n  won: { count: deals, where: { status: won } }\n  amount: { sum: deals.amount }\n";
+
+    #[test]
+    fn a_problem_in_a_pulled_catalogue_definition_names_catalogue_yaml() {
+        // Every shipped entry is valid (tests/catalogue.rs computes each), so the position of a
+        // spliced definition is shown through the context directly.
+        let mut cx = Ctx {
+            file: Path::new("s.yaml"),
+            problems: Vec::new(),
+            warnings: Vec::new(),
+        };
+        cx.err(
+            Pos {
+                line: super::super::catalogue::LINE_BASE + 17,
+                col: 5,
+            },
+            "x",
+        );
+        cx.err(Pos { line: 3, col: 2 }, "y");
+        let shown: Vec<String> = cx.problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(
+            shown,
+            [
+                "s.yaml (the catalogue's definition at src/scheme/catalogue.yaml:17:5): x",
+                "s.yaml:3:2: y"
+            ]
+        );
+        // And the spliced definitions do carry the moved lines.
+        let root = super::super::catalogue::root_for_schemes().unwrap();
+        let defs = super::super::catalogue::definitions(&root);
+        assert!(
+            defs.iter()
+                .all(|(k, _)| k.pos.line > super::super::catalogue::LINE_BASE)
+        );
+    }
 
     #[test]
     fn more_than_five_kpis_is_a_warning_not_an_error() {

@@ -201,8 +201,8 @@ impl TimeUnit {
 /// `time_to_next: { at: emails.sent_at, next: { direction: outgoing }, same: client_id }`: for
 /// each row the metric keeps (the incoming emails of the period), the time from its `at` to the
 /// `at` of the same employee's first later-or-equal row of the table (any period) that `next`
-/// keeps and that has the same values in the `same` columns; a row without one has the value
-/// `if_none` when written, and otherwise no value.
+/// keeps and that has the same values in the `same` columns, if it comes `within` the time
+/// given; a row without one has the value `if_none` when written, and otherwise no value.
 #[derive(Debug, Clone)]
 pub struct Wait {
     /// The date or datetime column both rows are timed by.
@@ -213,6 +213,9 @@ pub struct Wait {
     /// The columns whose values the next row must repeat (a row with one of them empty is
     /// matched with nothing).
     pub same: Vec<usize>,
+    /// How long the next row may take, in the unit (`within: 24` hours): a later one does not
+    /// count, and the row has no next row.
+    pub within: Option<Decimal>,
     /// The value of a row with no next row, in the unit (e.g. 24 hours); None: no value.
     pub if_none: Option<Decimal>,
 }
