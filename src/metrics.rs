@@ -1350,6 +1350,88 @@ mod tests {
         assert_eq!(got[4].1, Some(exact_int(16)));
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// The time to the next row against a plain quadratic search, on random emails of two
+        /// employees (times in minutes across two months, a few clients, some without one).
+        #[test]
+        fn time_to_next_agrees_with_a_quadratic_search(
+            emails in proptest::collection::vec(
+                (0usize..2, 0i64..(61 * 24 * 60), proptest::bool::ANY, 0usize..4),
+                0..40,
+            ),
+            within in proptest::option::of(0i64..48),
+            if_none in proptest::option::of(0i64..48),
+        ) {
+            let start = chrono::NaiveDate::from_ymd_opt(2026, 9, 15).unwrap().and_hms_opt(0, 0, 0).unwrap();
+            let clients = ["", "C1", "C2", "C3"];
+            let rows: Vec<(Table, usize, Vec<Value>)> = emails
+                .iter()
+                .map(|&(emp, minute, incoming, client)| {
+                    let when = start + chrono::TimeDelta::minutes(minute);
+                    let mut row = email(
+                        &when.format("%Y-%m-%d %H:%M").to_string(),
+                        if incoming { "incoming" } else { "outgoing" },
+                        clients[client],
+                        "",
+                    );
+                    row[1] = t(if emp == 0 { "E1" } else { "E2" });
+                    (Table::Emails, emp, row)
+                })
+                .collect();
+            let mut options = String::new();
+            if let Some(w) = within {
+                options.push_str(&format!(", within: {w}"));
+            }
+            if let Some(v) = if_none {
+                options.push_str(&format!(", if_none: {v}"));
+            }
+            let wait = format!("time_to_next: {{ at: emails.sent_at, next: {{ direction: outgoing }}, same: client_id{options} }}");
+            let m = format!(
+                "  m: {{ median: {{ {wait} }}, where: {{ direction: incoming, sent_at: in_period }} }}\n  a: {{ average: {{ {wait} }}, where: {{ direction: incoming, sent_at: in_period }} }}\n"
+            );
+            let got = eval(&m, &rows);
+            // E1's incoming emails of October, each with the first later-or-equal outgoing
+            // email of E1 to the same (non-empty) client, other than itself.
+            let october = |minute: i64| {
+                let d = (start + chrono::TimeDelta::minutes(minute)).date();
+                d >= chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap()
+                    && d <= chrono::NaiveDate::from_ymd_opt(2026, 10, 31).unwrap()
+            };
+            let mut waits: Vec<Exact> = Vec::new();
+            for (i, &(emp, minute, incoming, client)) in emails.iter().enumerate() {
+                if emp != 0 || !incoming || !october(minute) {
+                    continue;
+                }
+                let answer = emails
+                    .iter()
+                    .enumerate()
+                    .filter(|&(j, &(e, m, inc, c))| {
+                        j != i && e == 0 && !inc && client != 0 && c == client && m >= minute
+                    })
+                    .map(|(_, &(_, m, _, _))| m - minute)
+                    .min()
+                    .filter(|&w| within.is_none_or(|most| w <= most * 60));
+                match (answer, if_none) {
+                    (Some(w), _) => waits.push(exact_int(w) / exact_int(60)),
+                    (None, Some(v)) => waits.push(exact_int(v)),
+                    (None, None) => {}
+                }
+            }
+            waits.sort();
+            let median = match waits.len() {
+                0 => None,
+                n if n % 2 == 1 => Some(waits[n / 2].clone()),
+                n => Some((waits[n / 2 - 1].clone() + waits[n / 2].clone()) / exact_int(2)),
+            };
+            let average = (!waits.is_empty()).then(|| {
+                waits.iter().cloned().fold(exact_int(0), |a, b| a + b) / exact_int(waits.len() as i64)
+            });
+            proptest::prop_assert_eq!(&got[0].1, &median);
+            proptest::prop_assert_eq!(&got[1].1, &average);
+        }
+    }
+
     #[test]
     fn median_percentile_and_share() {
         // E1's amounts: 100.50, 1000000.01, 50, 7, 300 → sorted 7, 50, 100.50, 300, 1000000.01.

@@ -904,7 +904,7 @@ impl OfWords<'_> {
                 let same = same.join(", ");
                 if lang == "ru" {
                     format!(
-                        "время от строки {table} до следующей, где {}{} ({})",
+                        "время от каждой строки {table} до следующей, где {}{} ({})",
                         next(cond),
                         if same.is_empty() {
                             String::new()
@@ -915,7 +915,7 @@ impl OfWords<'_> {
                     )
                 } else {
                     format!(
-                        "the time from a {table} row to the next where {}{} ({})",
+                        "the time from each {table} row to the next where {}{} ({})",
                         next(cond),
                         if same.is_empty() {
                             String::new()
