@@ -71,13 +71,13 @@ fn the_presets_written_with_catalogue_names_pay_as_before() {
         (five.clone(), "2026-10"),
     ] {
         let what = format!("{} {period}", data.display());
-        let (payroll, kpis) = outputs(&data, &crate_path("schemes"), period, tmp.path(), "a");
-        let (payroll_before, kpis_before) =
+        let (payroll, employees) = outputs(&data, &crate_path("schemes"), period, tmp.path(), "a");
+        let (payroll_before, employees_before) =
             outputs(&data, &crate_path(BEFORE), period, tmp.path(), "b");
         assert_eq!(payroll, payroll_before, "{what}");
-        assert_eq!(kpis, kpis_before, "{what}");
+        assert_eq!(employees, employees_before, "{what}");
         // Something was paid, on each of the presets compared.
-        let mut paid: Vec<&str> = kpis
+        let mut paid: Vec<&str> = employees
             .as_array()
             .unwrap()
             .iter()
