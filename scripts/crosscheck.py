@@ -37,8 +37,10 @@ export as it was at P's close, against P recomputed on today's --data) and the a
     employee_id,scheme,bonus,cap,guarantee,guarantee_recovery,true_up,adjustments,amount,closing_balance
 sorted by employee_id, where adjustments is the sum of every line and amount = bonus + adjustments;
 closing_balance is empty for employees without a recoverable guarantee. Bad adjustments, scheme
-keys it does not understand, or a true-up of a period not before --period: exit code 2, every
-problem on stderr. A deal with a `refunded_on` date is never won, in every subcommand.
+keys it does not understand, a scheme whose curve, metrics or KPIs are not the preset's, a
+catalogue metric the scheme uses (src/scheme/catalogue.yaml) whose definition is not the one
+computed here, or a true-up of a period not before --period: exit code 2, every problem on
+stderr. A deal with a `refunded_on` date is never won, in every subcommand.
 `close --self-test` asserts hand-worked cases (with --keep, their folders are left there).
 """
 
@@ -222,8 +224,10 @@ def ratio(num: Fraction, den: Fraction) -> Fraction | None:
 
 class Kpi:
     def __init__(self, kpi: str, weight: Fraction, fixed_target: Fraction | None = None, observed: bool = False,
-                 plan: str | None = None):
+                 plan: str | None = None, metric: str | None = None):
         self.id = kpi
+        # The metric the scheme names for it (a catalogue name, or the scheme's own).
+        self.metric = metric or kpi
         self.weight = weight
         # The target as the YAML writes it (before prorating); None for a plan target.
         self.fixed_target = fixed_target
@@ -236,18 +240,59 @@ P = Fraction  # shorthand for the weights below: P(40, 100) is 40%
 
 SCHEMES = {
     "b2b-long-cycle": [Kpi("revenue", P(50, 100), plan="revenue"), Kpi("pipeline", P(20, 100), plan="revenue"),
-                       Kpi("meetings", P(15, 100), Fraction(8)), Kpi("proposal_to_deal", P(15, 100), P(1, 4))],
-    "transactional": [Kpi("revenue", P(40, 100), plan="revenue"), Kpi("deals", P(25, 100), Fraction(30)),
-                      Kpi("calls", P(20, 100), Fraction(600)), Kpi("average_deal", P(15, 100), Fraction(275000))],
+                       Kpi("meetings", P(15, 100), Fraction(8), metric="meetings_held"),
+                       Kpi("proposal_to_deal", P(15, 100), P(1, 4))],
+    "transactional": [Kpi("revenue", P(40, 100), plan="revenue"),
+                      Kpi("deals", P(25, 100), Fraction(30), metric="deals_won"),
+                      Kpi("calls", P(20, 100), Fraction(600), metric="calls_2min"),
+                      Kpi("average_deal", P(15, 100), Fraction(275000))],
     "account-manager": [Kpi("retention", P(30, 100), P(9, 10)), Kpi("upsell", P(30, 100), plan="upsell"),
                         Kpi("nps", P(20, 100), Fraction(50)), Kpi("contact_coverage", P(20, 100), Fraction(1))],
     # The candidate: calls from 5 minutes against 250 a month; conversion in observation.
-    "transactional-5min": [Kpi("revenue", P(40, 100), plan="revenue"), Kpi("deals", P(25, 100), Fraction(30)),
-                           Kpi("calls", P(20, 100), Fraction(250)), Kpi("average_deal", P(15, 100), Fraction(275000)),
+    "transactional-5min": [Kpi("revenue", P(40, 100), plan="revenue"),
+                           Kpi("deals", P(25, 100), Fraction(30), metric="deals_won"),
+                           Kpi("calls", P(20, 100), Fraction(250), metric="calls_5min"),
+                           Kpi("average_deal", P(15, 100), Fraction(275000)),
                            Kpi("conversion", P(15, 100), P(70, 100), observed=True)],
 }
 
+# The metric catalogue (src/scheme/catalogue.yaml): a scheme that names a metric it does not
+# define gets the catalogue's definition; the scheme's own definition of a name wins. These are
+# the catalogue's definitions this implementation computes (PeriodScores), as the catalogue
+# writes them (descriptions left out: they do not decide money). A scheme that needs a catalogue
+# metric not here, or whose catalogue definition is not this one, is refused.
+CATALOGUE_DEFINITIONS = {
+    "revenue": "sum: deals.amount\nwhere: { status: won, closed_on: in_period }",
+    "deals_won": "count: deals\nwhere: { status: won, closed_on: in_period }",
+    "deals_closed": "count: deals\nwhere: { status: [won, lost], closed_on: in_period }",
+    "win_rate": "deals_won / deals_closed",
+    "average_deal": "revenue / deals_won",
+    "calls_2min": "count: calls\nwhere: { direction: outgoing, duration_sec: { at_least: 120 }, started_at: in_period }",
+    "pipeline": "sum: deals.amount\nwhere:\n  created_on: { on_or_before: period_end }\n  any:\n"
+                "    - closed_on: empty\n    - closed_on: { after: period_end }",
+    "meetings_held": "count: meetings\nwhere: { status: held, starts_at: in_period }",
+    "proposals_won": "count: deals\nwhere: { status: won, closed_on: in_period, stage: proposal }",
+    "reached_proposal": "count: deals\nwhere: { status: [won, lost], closed_on: in_period, stage: proposal }",
+    "proposal_to_won": "proposals_won / reached_proposal",
+    "upsell": "sum: deals.amount\nwhere: { status: won, closed_on: in_period, new_client: no }",
+    "nps_responses": "count: nps\nwhere: { answered_on: in_period }",
+    "nps_promoters": "count: nps\nwhere: { answered_on: in_period, score: { at_least: 9 } }",
+    "nps_detractors": "count: nps\nwhere: { answered_on: in_period, score: { at_most: 6 } }",
+    "nps": "(nps_promoters - nps_detractors) / nps_responses * 100",
+    "book": "count: clients\nwhere: &book\n  since: { before: period_start }\n  any:\n"
+            "    - churned_on: empty\n    - churned_on: { on_or_after: period_start }",
+    "retained": "count: clients\nwhere:\n  all:\n    - *book\n    - any:\n"
+                "        - churned_on: empty\n        - churned_on: { after: period_end }",
+    "retention": "retained / book",
+    "contacted": "count: clients\nwhere:\n  all:\n    - *book\n    - client_id:\n        found_in:\n"
+                 "          - table: calls\n            where: { direction: outgoing, started_at: in_period }\n"
+                 "          - table: emails\n            where: { direction: outgoing, sent_at: in_period }\n"
+                 "          - table: meetings\n            where: { status: held, starts_at: in_period }",
+    "contact_coverage": "contacted / book",
+}
+
 SCHEMES_DIR = Path(__file__).resolve().parent.parent / "schemes"
+CATALOGUE = Path(__file__).resolve().parent.parent / "src" / "scheme" / "catalogue.yaml"
 
 
 def currency_of(scheme: str, schemes_dir: Path | None = None) -> str:
@@ -723,11 +768,102 @@ def top_level_sections(text: str) -> tuple[dict[str, list[str]], list[tuple[int,
     return sections, odd
 
 
-def read_scheme_rules(schemes_dir: Path) -> dict[str, SchemeRules]:
-    """The schemes of DIR (id = file stem) with their `max_total` and `guarantee`; refuses a
-    scheme-level key this implementation does not understand, a scheme it has no KPIs for, and a
-    scheme whose curve, metrics or KPIs are not the preset's."""
+def metric_definitions(lines: list[str]) -> tuple[dict[str, str], list[str]]:
+    """The entries of a `metrics:` section (its lines as top_level_sections gives them): name ->
+    definition, normalised (comments and `description:` lines dropped, the entry's indentation
+    removed, runs of spaces made one), and the lines that are not an entry."""
+    out: dict[str, list[str]] = {}
+    odd: list[str] = []
+    current: list[str] | None = None
+    for line in lines[1:]:
+        m = re.fullmatch(r"  ([a-z_][a-z0-9_]*)\s*:(.*)", line)
+        if m:
+            current = []
+            value = strip_comment(m.group(2))
+            if value:
+                current.append(" ".join(value.split()))
+            if m.group(1) in out:
+                odd.append(line)
+            out[m.group(1)] = current
+        elif line.startswith("    ") and current is not None:
+            body = strip_comment(line)
+            if body and not body.startswith("description:"):
+                indent = len(line) - len(line.lstrip()) - 4
+                current.append(" " * indent + " ".join(body.split()))
+        else:
+            odd.append(line)
+    if lines and lines[0]:
+        odd.append(lines[0])
+    return {k: "\n".join(v) for k, v in out.items()}, odd
+
+
+def names_in(definition: str) -> list[str]:
+    """The metric names a definition refers to: a formula's identifiers (a bare formula, or the
+    `formula:` line of a mapping); an aggregation refers to none."""
+    first = definition.split("\n", 1)[0]
+    if "\n" not in definition and ":" not in first:
+        text = first
+    else:
+        m = re.search(r"^formula:(.*)$", definition, re.M)
+        text = m.group(1) if m else ""
+    return re.findall(r"[a-z_][a-z0-9_]*", text)
+
+
+def check_metrics(path: Path, sid: str, sections: dict[str, list[str]],
+                  catalogue: dict[str, str], catalogue_path: Path) -> list[str]:
+    """The scheme's KPIs name the metrics this implementation computes for the preset `sid`, and
+    every catalogue metric the scheme uses (not defined by the scheme itself) is the catalogue
+    definition this implementation computes."""
     problems: list[str] = []
+    kpis = "\n".join(sections.get("kpis", []))
+    named = re.findall(r"(?:^|[\s{,])metric:\s*([a-z_][a-z0-9_]*)", kpis)
+    expected = [k.metric for k in SCHEMES[sid]]
+    if named != expected:
+        problems.append(f"{path}: the KPIs name the metrics {', '.join(named) or 'none'}; this cross-check "
+                        f"computes {', '.join(expected)} for the preset {sid}")
+    own, odd = metric_definitions(sections.get("metrics", [""]))
+    for line in odd:
+        problems.append(f"{path}: metrics: not understood by this cross-check: {quote(line.strip())}")
+    wanted = list(named) + [n for d in own.values() for n in names_in(d)]
+    seen: set[str] = set()
+    while wanted:
+        name = wanted.pop(0)
+        if name in own or name in seen:
+            continue
+        seen.add(name)
+        if name not in catalogue:
+            problems.append(f"{path}: metric {quote(name)} is neither the scheme's nor in {catalogue_path}")
+        elif name not in CATALOGUE_DEFINITIONS:
+            problems.append(f"{path}: uses the catalogue's {quote(name)}, which this cross-check does not compute")
+        elif catalogue[name] != CATALOGUE_DEFINITIONS[name]:
+            problems.append(f"{path}: uses the catalogue's {quote(name)}, whose definition in {catalogue_path} is "
+                            f"not the one this cross-check computes: {quote(' '.join(catalogue[name].split()), 120)}")
+        else:
+            wanted.extend(names_in(catalogue[name]))
+    return problems
+
+
+def read_catalogue(path: Path) -> dict[str, str]:
+    """The definitions of the metric catalogue, normalised as metric_definitions does."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as e:
+        raise BadInput([f"{path}: {e.strerror}; expected the metric catalogue"])
+    sections, _ = top_level_sections(text)
+    definitions, odd = metric_definitions(sections.get("metrics", [""]))
+    if odd or not definitions:
+        raise BadInput([f"{path}: the `metrics:` section is not one this cross-check reads"
+                        + (f": {quote(odd[0].strip())}" if odd else "")])
+    return definitions
+
+
+def read_scheme_rules(schemes_dir: Path, catalogue_path: Path = CATALOGUE) -> dict[str, SchemeRules]:
+    """The schemes of DIR (id = file stem) with their `max_total` and `guarantee`; refuses a
+    scheme-level key this implementation does not understand, a scheme it has no KPIs for, a
+    scheme whose curve, metrics or KPIs are not the preset's, and one whose KPIs pay on metrics
+    (its own or the catalogue's, read from `catalogue_path`) this implementation does not compute."""
+    problems: list[str] = []
+    catalogue = read_catalogue(catalogue_path)
     files = sorted(list(schemes_dir.glob("*.yaml")) + list(schemes_dir.glob("*.yml")))
     if not files:
         raise BadInput([f"{schemes_dir}: no scheme files (*.yaml, *.yml)"])
@@ -752,6 +888,7 @@ def read_scheme_rules(schemes_dir: Path) -> dict[str, SchemeRules]:
                 if [strip_comment(x) for x in sections.get(key, [])] != [strip_comment(x) for x in psec.get(key, [])]:
                     problems.append(f"{path}: `{key}` differs from the preset {preset}; this cross-check only "
                                     f"knows the presets' KPIs")
+            problems.extend(check_metrics(path, sid, sections, catalogue, catalogue_path))
         rules = SchemeRules(sid, path)
         if "max_total" in sections:
             lines = sections["max_total"]
@@ -1353,6 +1490,38 @@ def self_test(keep: Path | None = None) -> int:
         refused(lambda: read_scheme_rules(odd2), "guarantee: \"recoverble: yes\" not understood")
         refused(lambda: close(schemes, Period("2026-11"), nov2, [(Period("2026-11"), oct_)], {}),
                 "--true-up 2026-11: not a period before 2026-11")
+
+        # ---- metrics: the presets name the catalogue's (src/scheme/catalogue.yaml) -------------
+        # The presets as shipped are what this implementation computes.
+        assert sorted(read_scheme_rules(SCHEMES_DIR)) == sorted(SCHEMES)
+        checks += 1
+        # A scheme that defines its own revenue (won deals of new clients only) pays on it.
+        own = t / "own"
+        _scheme(own, "transactional",
+                "\nmetrics:\n  revenue: { sum: deals.amount, where: { status: won, closed_on: in_period, "
+                "new_client: yes } }\n")
+        refused(lambda: read_scheme_rules(own), "transactional.yaml: `metrics` differs from the preset")
+        # A KPI on another catalogue metric.
+        other = t / "other"
+        other.mkdir()
+        (other / "transactional.yaml").write_text(
+            (SCHEMES_DIR / "transactional.yaml").read_text(encoding="utf-8")
+            .replace("metric: calls_2min", "metric: qualified_conversations"), encoding="utf-8")
+        refused(lambda: read_scheme_rules(other), "transactional.yaml: `kpis` differs from the preset",
+                "the KPIs name the metrics revenue, deals_won, qualified_conversations, average_deal")
+        # A catalogue whose revenue also counted refunded deals, and one without deals_won: the
+        # presets' text is unchanged, what they pay is not.
+        cat = CATALOGUE.read_text(encoding="utf-8")
+        head, sep, rest = cat.partition("\n  revenue:\n")
+        assert sep and "\n  deals_won:\n" in cat
+        (t / "refunds.yaml").write_text(head + sep + rest.replace("status: won,", "status: [won, refunded],", 1),
+                                        encoding="utf-8")
+        refused(lambda: read_scheme_rules(SCHEMES_DIR, t / "refunds.yaml"),
+                "b2b-long-cycle.yaml: uses the catalogue's \"revenue\", whose definition in")
+        (t / "no-deals-won.yaml").write_text(cat.replace("\n  deals_won:\n", "\n  deals_won_:\n", 1),
+                                             encoding="utf-8")
+        refused(lambda: read_scheme_rules(SCHEMES_DIR, t / "no-deals-won.yaml"),
+                "transactional.yaml: metric \"deals_won\" is neither the scheme's nor in")
     print(f"close self-test: {checks} checks passed")
     return 0
 

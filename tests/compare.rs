@@ -172,9 +172,14 @@ fn with_observed_kpi(schemes: &Path, until: &str) {
     text.push_str(&format!(
         "  - id: calls_5min\n    name: {{ en: Calls of 5+ minutes, ru: Звонки от 5 минут }}\n    {until}\n    weight: 20%\n    metric: calls_5min\n    target: 250\n    prorate: yes\n"
     ));
+    // The preset's metrics are the catalogue's: calls_5min is the scheme's own.
+    assert!(
+        !text.contains("\nmetrics:"),
+        "transactional.yaml defines no metrics"
+    );
     text = text.replace(
-        "  average_deal: revenue / deals_won\n",
-        "  average_deal: revenue / deals_won\n  calls_5min:\n    count: calls\n    where: { direction: outgoing, duration_sec: { at_least: 300 }, started_at: in_period }\n",
+        "\nkpis:\n",
+        "\nmetrics:\n  calls_5min:\n    count: calls\n    where: { direction: outgoing, duration_sec: { at_least: 300 }, started_at: in_period }\nkpis:\n",
     );
     std::fs::write(path, text).unwrap();
 }

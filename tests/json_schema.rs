@@ -447,8 +447,15 @@ fn edit(text: &str, from: &str, to: &str) -> String {
 #[test]
 fn misspelt_keys_are_refused_at_the_mapping_they_are_written_in() {
     let v = validator();
-    let transactional = std::fs::read_to_string(crate_path("schemes/transactional.yaml")).unwrap();
-    let am = std::fs::read_to_string(crate_path("schemes/account-manager.yaml")).unwrap();
+    // The presets as written before the catalogue: they have metric definitions to misspell.
+    let transactional = std::fs::read_to_string(crate_path(
+        "tests/fixtures/presets-before-catalogue/transactional.yaml",
+    ))
+    .unwrap();
+    let am = std::fs::read_to_string(crate_path(
+        "tests/fixtures/presets-before-catalogue/account-manager.yaml",
+    ))
+    .unwrap();
     // What is misspelt, the scheme, and the mapping and key the schema refuses.
     let cases = [
         (
@@ -746,7 +753,11 @@ fn every_respelling_the_parser_accepts_is_valid() {
 #[test]
 fn other_mistakes_the_schema_refuses_with_the_parser() {
     let v = validator();
-    let t = std::fs::read_to_string(crate_path("schemes/transactional.yaml")).unwrap();
+    // The preset as written before the catalogue: it has metric definitions to get wrong.
+    let t = std::fs::read_to_string(crate_path(
+        "tests/fixtures/presets-before-catalogue/transactional.yaml",
+    ))
+    .unwrap();
     let cases = [
         (
             "a formula that is also an aggregation",

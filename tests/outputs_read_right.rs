@@ -257,9 +257,9 @@ fn russian_text_uses_decimal_commas_and_plural_forms() {
         "{text}"
     );
     assert!(!text.contains("доля"), "{text}");
-    // Auto-generated metric descriptions are Russian too.
+    // The metric descriptions (here the catalogue's) are Russian too.
     assert!(
-        text.contains("сумма deals.amount, где status won, closed_on в периоде"),
+        text.contains("revenue — сумма сделок, выигранных в периоде"),
         "{text}"
     );
 }
@@ -305,9 +305,15 @@ fn run_summary_says_who_is_in_observation_in_both_languages() {
     common::copy_dir(Path::new("samples/2026-10-csv"), &data);
     common::copy_dir(Path::new("schemes"), &schemes);
     let scheme = schemes.join("transactional.yaml");
-    let text = std::fs::read_to_string(&scheme).unwrap().replace(
-        "  average_deal: revenue / deals_won\n",
-        "  average_deal: revenue / deals_won\n  calls_5min:\n    count: calls\n    where: { direction: outgoing, duration_sec: { at_least: 300 }, started_at: in_period }\n",
+    // The preset's metrics are the catalogue's: calls_5min is the scheme's own.
+    let text = std::fs::read_to_string(&scheme).unwrap();
+    assert!(
+        !text.contains("\nmetrics:"),
+        "transactional.yaml defines no metrics"
+    );
+    let text = text.replace(
+        "\nkpis:\n",
+        "\nmetrics:\n  calls_5min:\n    count: calls\n    where: { direction: outgoing, duration_sec: { at_least: 300 }, started_at: in_period }\nkpis:\n",
     ) + "  - id: calls_5min\n    observe: yes\n    weight: 20%\n    metric: calls_5min\n    target: 250\n";
     std::fs::write(&scheme, text).unwrap();
     let roster = data.join("employees.csv");
