@@ -79,6 +79,18 @@ pub fn own_position(line: usize, col: usize) -> Option<String> {
         .map(|l| format!("the catalogue's definition at src/scheme/catalogue.yaml:{l}:{col}"))
 }
 
+/// The names of every catalogue metric, for "did you mean" when a scheme names an unknown one.
+pub fn names() -> Vec<String> {
+    root()
+        .map(|r| {
+            definitions(&r)
+                .iter()
+                .filter_map(|(k, _)| k.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The definitions: (name, definition node) of `root`.
 pub fn definitions(root: &Node) -> &[(Node, Node)] {
     entries_of(root, "metrics")

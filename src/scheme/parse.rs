@@ -1591,8 +1591,16 @@ fn parse_formula(cx: &mut Ctx, node: &Node, text: &str, names: &Names) -> Option
         line: node.pos.line,
         col: node.pos.col + offset,
     };
+    let catalogue = if unknown.is_empty() {
+        Vec::new()
+    } else {
+        super::catalogue::names()
+    };
     for (offset, name) in &unknown {
-        let hint = cx.hint(name, names.iter());
+        let hint = cx.hint(
+            name,
+            names.iter().chain(catalogue.iter().map(String::as_str)),
+        );
         cx.err(
             at(*offset),
             format!(
@@ -2275,7 +2283,8 @@ fn parse_kpi(
             let m = cx.text(n, "metric").unwrap_or("");
             let found = names.find(m);
             if found.is_none() {
-                let hint = cx.hint(m, names.iter());
+                let catalogue = super::catalogue::names();
+                let hint = cx.hint(m, names.iter().chain(catalogue.iter().map(String::as_str)));
                 cx.err(
                     n.pos,
                     format!(
@@ -2888,6 +2897,24 @@ mod tests {
     }
 
     const HEAD: &str = "currency: KZT\ncurve: standard\nmetrics:\n  won: { count: deals, where: { status: won } }\n  amount: { sum: deals.amount }\n";
+
+    #[test]
+    fn a_misspelt_catalogue_name_gets_a_suggestion() {
+        let e = parse("currency: KZT\ncurve: standard\nkpis:\n  - { id: k, weight: 100%, metric: retension, target: 1 }\n  - { id: r, weight: 0%, metric: revenue, target: 1, observe: yes }\n").unwrap_err();
+        assert_eq!(
+            e,
+            [
+                "s.yaml:4:36: unknown metric \"retension\" (did you mean \"retention\"?); the scheme defines revenue"
+            ]
+        );
+        let e = parse("currency: KZT\ncurve: standard\nmetrics:\n  m: revenu / deals_won\nkpis:\n  - { id: k, weight: 100%, metric: m, target: 1 }\n").unwrap_err();
+        assert_eq!(
+            e,
+            [
+                "s.yaml:4:6: the formula uses \"revenu\", which is not a metric of this scheme (did you mean \"revenue\"?)"
+            ]
+        );
+    }
 
     #[test]
     fn a_problem_in_a_pulled_catalogue_definition_names_catalogue_yaml() {
