@@ -45,7 +45,93 @@ pub enum SourceRows {
 
 /// Evaluates the dataset's periods: every employee on the schemes `assign` gives them.
 /// Refuses, with every problem of the load and the evaluation, when anything is wrong.
-pub fn evaluate(mut ds: Dataset, assign: &Assign<'_>, rows: SourceRows) -> Result<Evaluation> {
+pub fn evaluate(ds: Dataset, assign: &Assign<'_>, rows: SourceRows) -> Result<Evaluation> {
+    evaluate_with(ds, assign, rows, Read::default())
+}
+
+/// Sees a row: its table, its employee's roster index and its values.
+pub type Observer<'a> = dyn FnMut(Table, usize, &[crate::data::value::Value]) + 'a;
+
+/// How the activity tables are read, beyond what the schemes need.
+#[derive(Default)]
+pub struct Read<'o> {
+    /// Read the export as it was on this day (see [`as_of`]).
+    pub as_of: Option<chrono::NaiveDate>,
+    /// Sees every valid row of a roster employee the evaluation reads (after the cut), with the
+    /// employee's roster index: an analysis counting what no metric can (deals per loss reason)
+    /// without a second read.
+    pub observe: Option<&'o mut Observer<'o>>,
+}
+
+/// A row as the export held it on day `d`: None when the row did not exist yet (a call, email,
+/// meeting, NPS answer or CRM day after `d`, a client since after `d`, a deal created after
+/// `d`); otherwise the row with what happened after `d` undone: a deal closed after `d` is open,
+/// one refunded after `d` is won and not refunded, an email opened after `d` is unopened, a
+/// client churned after `d` is still a client.
+pub fn as_of(
+    table: Table,
+    values: &[crate::data::value::Value],
+    d: chrono::NaiveDate,
+) -> Option<Vec<crate::data::value::Value>> {
+    use crate::data::value::Value;
+    let col = |name: &str| table.column_index(name);
+    let after = |v: &Value| v.as_date().is_some_and(|x| x > d);
+    let born = match table {
+        Table::Calls => col("started_at"),
+        Table::Emails => col("sent_at"),
+        Table::Meetings => col("starts_at"),
+        Table::Deals => col("created_on"),
+        Table::Clients => col("since"),
+        Table::Nps => col("answered_on"),
+        Table::CrmActivity => col("date"),
+        Table::Employees | Table::Plans | Table::Adjustments => None,
+    };
+    if born.is_some_and(|c| after(&values[c])) {
+        return None;
+    }
+    let mut out = values.to_vec();
+    let mut undo = |name: &str| -> bool {
+        match col(name) {
+            Some(c) if after(&out[c]) => {
+                out[c] = Value::Empty;
+                true
+            }
+            _ => false,
+        }
+    };
+    match table {
+        Table::Emails => {
+            undo("opened_at");
+        }
+        Table::Clients => {
+            undo("churned_on");
+        }
+        Table::Deals => {
+            let closed_later = undo("closed_on");
+            let refunded_later = undo("refunded_on");
+            if let Some(status) = col("status") {
+                if closed_later {
+                    out[status] = Value::Text("open".to_string());
+                    if let Some(r) = col("lost_reason") {
+                        out[r] = Value::Empty;
+                    }
+                } else if refunded_later && out[status].as_text() == Some("refunded") {
+                    out[status] = Value::Text("won".to_string());
+                }
+            }
+        }
+        _ => {}
+    }
+    Some(out)
+}
+
+/// [`evaluate`], reading the activity as `read` says.
+pub fn evaluate_with(
+    mut ds: Dataset,
+    assign: &Assign<'_>,
+    rows: SourceRows,
+    mut read: Read<'_>,
+) -> Result<Evaluation> {
     ds.roster.sort_by(|a, b| a.id.cmp(&b.id));
     let periods = ds.periods.clone();
     let mut problems = std::mem::take(&mut ds.problems);
@@ -111,6 +197,7 @@ pub fn evaluate(mut ds: Dataset, assign: &Assign<'_>, rows: SourceRows) -> Resul
         &index,
         &periods,
         &mut problems,
+        &mut read,
     ));
     if !problems.is_empty() {
         return Err(Error::BadInput(problems));
@@ -205,7 +292,14 @@ pub fn evaluate(mut ds: Dataset, assign: &Assign<'_>, rows: SourceRows) -> Resul
         reference: m.reference,
         usage: ds.source.usage(),
     });
-    let scheme_files = hash_all(&schemes.iter().map(|s| s.file.clone()).collect::<Vec<_>>())?;
+    // Only schemes read from files: an analysis's own internal scheme has none.
+    let scheme_files = hash_all(
+        &schemes
+            .iter()
+            .filter(|s| s.file.is_file())
+            .map(|s| s.file.clone())
+            .collect::<Vec<_>>(),
+    )?;
     Ok(Evaluation {
         schemes: ds.schemes,
         roster: ds.roster,
@@ -480,6 +574,7 @@ fn read_activity(
     index: &HashMap<&str, usize>,
     periods: &[Period],
     problems: &mut Vec<Problem>,
+    read: &mut Read<'_>,
 ) -> Vec<TableStats> {
     let (source, schemes) = (ds.source.as_ref(), &ds.schemes);
     let mut tables = Vec::new();
@@ -531,10 +626,28 @@ fn read_activity(
                 }
                 return;
             };
+            let cut;
+            let row = match read.as_of {
+                None => row,
+                Some(d) => match as_of(table, row.values, d) {
+                    None => return,
+                    Some(values) => {
+                        cut = values;
+                        TypedRow {
+                            number: row.number,
+                            values: &cut,
+                            at: row.at,
+                        }
+                    }
+                },
+            };
             if in_periods(table, row.values, periods) {
                 stats.rows_in_period += 1;
             } else {
                 stats.rows_outside_period += 1;
+            }
+            if let Some(observe) = read.observe.as_mut() {
+                observe(table, e, row.values);
             }
             evaluator.feed(table, e, &row);
         });

@@ -3,3 +3,4 @@
 //! ranking once; the renderers in [`crate::report`] only lay them out.
 
 pub mod compare;
+pub mod team;

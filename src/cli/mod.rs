@@ -16,6 +16,7 @@ mod map;
 mod metrics;
 mod run;
 mod schema;
+mod team;
 mod validate;
 mod verify;
 
@@ -60,6 +61,9 @@ enum Command {
     /// editors: a scheme file starting `# yaml-language-server: $schema=./scheme.schema.json`
     /// gets its keys completed and misspelt keys flagged.
     Schema(schema::Args),
+    /// The head of sales' view of the whole team: trends, flags, funnel, loss reasons and (with
+    /// --as-of) a mid-month forecast; writes team.json. Never payroll.
+    Team(team::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -82,6 +86,7 @@ pub fn main() -> i32 {
         Command::Map(a) => map::run(a),
         Command::Metrics(a) => metrics::run(a),
         Command::Schema(a) => schema::run(a),
+        Command::Team(a) => team::run(a),
     };
     match outcome {
         Ok(()) => 0,

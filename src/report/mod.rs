@@ -8,6 +8,7 @@ pub mod compare;
 pub mod labels;
 pub mod manifest;
 pub mod statement;
+pub mod team;
 pub mod units;
 pub mod workbook;
 

@@ -1,0 +1,150 @@
+//! `incentive team`: the head of sales' view of the whole team (docs/team.md) over the period and
+//! the history months before it, from one read of the export; writes team.json (and, as they
+//! land, team.html and team.xlsx). Never writes payroll.
+
+use super::{parse_lang, parse_period, print_warnings};
+use crate::analysis::team::{self, Losses, Thresholds};
+use crate::engine;
+use crate::error::{Error, Problem, Result};
+use crate::load::Dataset;
+use crate::report;
+use crate::results::Role;
+use std::path::PathBuf;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// A workbook or a folder of CSV files holding the period and the history months.
+    #[arg(long)]
+    data: PathBuf,
+    /// The month to show (YYYY-MM).
+    #[arg(long)]
+    period: String,
+    /// How many months before the period to score from the same export (trends and flags).
+    #[arg(long, default_value_t = 3)]
+    history: usize,
+    /// A date inside the period: the mid-month view, with the export read as it was that day
+    /// and every KPI projected to the period end.
+    #[arg(long)]
+    as_of: Option<String>,
+    #[command(flatten)]
+    mapping: super::MappingArg,
+    #[arg(long, default_value = "schemes")]
+    schemes: PathBuf,
+    /// The flags' thresholds (YAML; see docs/team.md for the keys and defaults).
+    #[arg(long)]
+    flags: Option<PathBuf>,
+    #[arg(long, default_value = "en")]
+    lang: String,
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long)]
+    force: bool,
+}
+
+/// The most history months a view reads: two years is every trend the page shows.
+pub const MAX_HISTORY: usize = 24;
+
+pub fn run(a: Args) -> Result<()> {
+    let period = parse_period(&a.period)?;
+    let lang = parse_lang(&a.lang)?;
+    let mut problems = Vec::new();
+    if a.history > MAX_HISTORY {
+        problems.push(Problem::new(
+            "--history",
+            format!(
+                "{} months is more than the {MAX_HISTORY} a view reads",
+                a.history
+            ),
+        ));
+    }
+    let as_of = match a.as_of.as_deref().map(str::trim) {
+        None => None,
+        Some(text) => match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            Ok(d) if period.contains(d) => Some(d),
+            Ok(_) => {
+                problems.push(Problem::new(
+                    "--as-of",
+                    format!(
+                        "{} is not inside the period {period} ({} to {})",
+                        crate::data::limits::quote(text),
+                        period.start(),
+                        period.end()
+                    ),
+                ));
+                None
+            }
+            Err(_) => {
+                problems.push(Problem::new(
+                    "--as-of",
+                    format!(
+                        "{} is not a date; expected YYYY-MM-DD inside the period, e.g. {}",
+                        crate::data::limits::quote(text),
+                        period.start() + chrono::Days::new(14)
+                    ),
+                ));
+                None
+            }
+        },
+    };
+    let thresholds = match &a.flags {
+        Some(path) => match Thresholds::read(path) {
+            Ok(t) => t,
+            Err(p) => {
+                problems.extend(p);
+                Thresholds::default()
+            }
+        },
+        None => Thresholds::default(),
+    };
+    if !problems.is_empty() {
+        return Err(Error::BadInput(problems));
+    }
+    let out_dir = crate::output::OutDir::open(&a.out, a.force, &a.data)?;
+    let months = team::months(period, a.history);
+    let mut ds = Dataset::load(
+        &a.schemes,
+        &[],
+        &a.data,
+        a.mapping.mapping.as_deref(),
+        &months,
+    )
+    .map_err(Error::BadInput)?;
+    let view_scheme = team::view_scheme(&thresholds).map_err(Error::BadInput)?;
+    let view = ds.schemes.len();
+    ds.schemes.push(view_scheme);
+    let assign = |e: &crate::results::Employee, p: crate::period::Period| {
+        vec![(e.scheme_in(p), Role::Paid), (view, Role::Candidate)]
+    };
+    let mut losses = Losses::new(months.clone());
+    let mut observe = |t, e, row: &[crate::data::value::Value]| losses.observe(t, e, row);
+    let ev = engine::evaluate_with(
+        ds,
+        &assign,
+        engine::SourceRows::Keep,
+        engine::Read {
+            as_of,
+            observe: Some(&mut observe),
+        },
+    )?;
+    let v = team::build(&ev, view, &losses, as_of, &thresholds);
+    if v.people.is_empty() {
+        return Err(Error::BadInput(vec![Problem::new(
+            "--period",
+            format!("no one on the roster is employed in {period}: nothing to show"),
+        )]));
+    }
+    let files = vec![(
+        "team.json".to_string(),
+        report::team::team_json(&v, &ev, lang),
+    )];
+    out_dir.publish(&files)?;
+    print_warnings(&ev.warnings);
+    sayln!(
+        "team view of {period}{}: {} people, {} flags; wrote team.json to {}",
+        as_of.map(|d| format!(" as of {d}")).unwrap_or_default(),
+        v.people.len(),
+        v.flags.len(),
+        a.out.display()
+    );
+    Ok(())
+}
