@@ -627,14 +627,6 @@ pub fn additive(scheme: &Scheme, m: usize) -> bool {
     metric(scheme, m, 0)
 }
 
-fn ceil_to(q: &Exact, unit: Unit) -> Exact {
-    match unit {
-        // Whole currency units and whole rows: never ask for less than what is needed.
-        Unit::Money | Unit::Count => Exact::from_integer(q.ceil().to_integer()),
-        _ => q.clone(),
-    }
-}
-
 fn ratio(n: u64, d: u64) -> Option<Exact> {
     (d > 0).then(|| exact_int(n as i64) / exact_int(d as i64))
 }
@@ -802,7 +794,8 @@ pub fn build(
     }
 }
 
-/// Each paid KPI projected to the period end, and the bonus it would pay.
+/// Each paid KPI projected to the period end ([`crate::analysis::progress`]), and the bonus
+/// the projection would pay.
 fn forecast(
     scheme: &Scheme,
     target_bonus: Decimal,
@@ -810,7 +803,16 @@ fn forecast(
     paid: &SchemeScore,
     wd: WorkingDays,
 ) -> (Vec<Forecast>, Decimal) {
-    let scale = wd.scale(true).unwrap_or_else(Exact::zero);
+    let progress: Vec<crate::analysis::progress::KpiProgress> = paid
+        .score
+        .kpis
+        .iter()
+        .enumerate()
+        .map(|(k, s)| {
+            let lines = scoring::Lines::of(scheme, &scheme.kpis[k]);
+            crate::analysis::progress::kpi_progress(scheme, k, s, lines, wd)
+        })
+        .collect();
     let mut values: Vec<MetricValue> = vec![
         MetricValue {
             value: None,
@@ -818,60 +820,40 @@ fn forecast(
         };
         scheme.metrics.len()
     ];
-    let mut rows = Vec::new();
-    for (kpi, s) in scheme.kpis.iter().zip(&paid.score.kpis) {
-        let adds = additive(scheme, kpi.metric);
-        let projected = s.actual.as_ref().map(|a| {
-            if adds && wd.elapsed > 0 {
-                a * &scale
-            } else {
-                a.clone()
-            }
-        });
+    for ((kpi, s), p) in scheme.kpis.iter().zip(&paid.score.kpis).zip(&progress) {
         values[kpi.metric] = MetricValue {
-            value: projected.clone(),
+            value: p.projected.clone(),
             rows: s.rows,
         };
-        rows.push((adds, projected));
     }
     let targets: Vec<Option<Exact>> = paid.score.kpis.iter().map(|k| k.target.clone()).collect();
     let projected = scoring::score(scheme, target_bonus, employment, &values, &targets).ok();
     let mut out = Vec::new();
-    for (k, (kpi, s)) in scheme.kpis.iter().zip(&paid.score.kpis).enumerate() {
+    for (k, (kpi, p)) in scheme.kpis.iter().zip(&progress).enumerate() {
         if !kpi.is_paid() {
             continue;
         }
-        let (adds, proj) = rows[k].clone();
-        let unit = crate::scheme::unit::unit(scheme, kpi.metric);
-        let p = projected.as_ref().map(|sc| &sc.kpis[k]);
-        let needed = |line: Decimal| -> Option<(Exact, Option<Exact>)> {
-            if !adds || kpi.better != crate::scheme::Better::Higher {
-                return None;
-            }
-            let (a, t) = (s.actual.as_ref()?, s.target.as_ref()?);
-            let mut need = t * exact(line) - a;
-            if need.is_negative() {
-                need = Exact::zero();
-            }
-            let need = ceil_to(&need, unit);
-            let per_day =
-                (wd.remaining > 0).then(|| ceil_to(&(&need / exact_int(wd.remaining)), unit));
-            Some((need, per_day))
+        let sc = projected.as_ref().map(|sc| &sc.kpis[k]);
+        let to = |m: crate::analysis::progress::Mark| {
+            p.to_marks
+                .iter()
+                .find(|t| t.mark == m)
+                .map(|t| (t.needed.clone(), t.per_day.clone()))
         };
         out.push(Forecast {
             kpi: kpi.id.clone(),
             name: kpi.name.clone(),
-            unit,
-            additive: adds,
-            actual: s.actual.clone(),
-            target: s.target.clone(),
-            projected: proj,
-            attainment: p.and_then(|p| p.attainment.clone()),
-            band: p.and_then(|p| p.band),
-            amount: p.map_or(Decimal::ZERO, |p| p.amount),
+            unit: p.unit,
+            additive: p.additive,
+            actual: p.actual.clone(),
+            target: p.target.clone(),
+            projected: p.projected.clone(),
+            attainment: sc.and_then(|p| p.attainment.clone()),
+            band: sc.and_then(|p| p.band),
+            amount: sc.map_or(Decimal::ZERO, |p| p.amount),
             threshold: kpi.curve.threshold,
-            needed_threshold: needed(kpi.curve.threshold),
-            needed_target: needed(Decimal::ONE),
+            needed_threshold: to(crate::analysis::progress::Mark::Threshold),
+            needed_target: to(crate::analysis::progress::Mark::Target),
         });
     }
     (out, projected.map_or(Decimal::ZERO, |p| p.total))
