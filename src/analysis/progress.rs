@@ -49,6 +49,50 @@ pub struct KpiProgress {
     pub to_marks: Vec<ToMark>,
 }
 
+/// A run during the month: the day, the working days, and per employee (in the run's order) the
+/// progress of each paid KPI.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    pub as_of: chrono::NaiveDate,
+    pub days: WorkingDays,
+    pub employees: Vec<Vec<KpiProgress>>,
+}
+
+impl Progress {
+    pub fn of(run: &crate::run::RunResult, as_of: chrono::NaiveDate) -> Progress {
+        let p = run.period;
+        let days = WorkingDays {
+            period: crate::analysis::team::working_days(p.start(), p.end()),
+            elapsed: crate::analysis::team::working_days(p.start(), as_of),
+            remaining: as_of
+                .succ_opt()
+                .map_or(0, |d| crate::analysis::team::working_days(d, p.end())),
+        };
+        let employees = run
+            .employees
+            .iter()
+            .map(|e| {
+                let scheme = &run.schemes[e.employee.scheme];
+                scheme
+                    .kpis
+                    .iter()
+                    .zip(&e.score.kpis)
+                    .enumerate()
+                    .filter(|(_, (kpi, _))| kpi.is_paid())
+                    .map(|(k, (kpi, s))| {
+                        kpi_progress(scheme, k, s, crate::scoring::Lines::of(scheme, kpi), days)
+                    })
+                    .collect()
+            })
+            .collect();
+        Progress {
+            as_of,
+            days,
+            employees,
+        }
+    }
+}
+
 /// Up to whole rows (counts) or whole currency units (money): never ask for less than needed.
 pub fn round_up(q: &Exact, unit: Unit) -> Exact {
     match unit {
@@ -68,7 +112,9 @@ pub fn kpi_progress(
     let kpi = &scheme.kpis[k];
     let unit = crate::scheme::unit::unit(scheme, kpi.metric);
     let additive = crate::analysis::team::additive(scheme, kpi.metric);
-    let scale = wd.scale(true).unwrap_or_else(|| Exact::from_integer(1.into()));
+    let scale = wd
+        .scale(true)
+        .unwrap_or_else(|| Exact::from_integer(1.into()));
     let projected = score.actual.as_ref().map(|a| {
         if additive && wd.elapsed > 0 {
             a * &scale
@@ -90,12 +136,8 @@ pub fn kpi_progress(
                 need = Exact::from_integer(0.into());
             }
             let need = round_up(&need, unit);
-            let per_day = (wd.remaining > 0).then(|| {
-                round_up(
-                    &(&need / Exact::from_integer(wd.remaining.into())),
-                    unit,
-                )
-            });
+            let per_day = (wd.remaining > 0)
+                .then(|| round_up(&(&need / Exact::from_integer(wd.remaining.into())), unit));
             to_marks.push(ToMark {
                 mark,
                 line,

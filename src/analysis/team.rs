@@ -180,18 +180,38 @@ pub const FIGURES: &[&str] = &[
     "pipeline",
 ];
 
+/// The table a figure reads.
+pub fn figure_table(figure: &str) -> Table {
+    match figure {
+        "calls_outgoing" | "calls_2min" | "short_calls_share" => Table::Calls,
+        "emails_sent" => Table::Emails,
+        "meetings_held" => Table::Meetings,
+        _ => Table::Deals,
+    }
+}
+
 /// The activities `activity_drop` watches, and the daily activity shows.
 pub const ACTIVITIES: &[&str] = &["calls_outgoing", "emails_sent", "meetings_held"];
 
 /// The internal scheme: one KPI per figure (the first paid at 100% so the scheme is valid, the
 /// others observed), every metric from the catalogue but the short-call share, whose length is a
 /// threshold.
-pub fn view_scheme(t: &Thresholds) -> Result<Scheme, Vec<Problem>> {
+///
+/// `has(table)` says whether the export holds a table: a figure over a table the export lacks
+/// (a CRM export without meetings) is left out and shown as not in the export, never refused.
+pub fn view_scheme(t: &Thresholds, has: &dyn Fn(Table) -> bool) -> Result<Scheme, Vec<Problem>> {
     let mut text = format!(
         "name: team view\ncurrency: XXX\ncurve: standard\nmetrics:\n  short_calls_share:\n    share: {{ of: calls, where: {{ duration_sec: {{ less_than: {} }} }} }}\n    where: {{ direction: outgoing, started_at: in_period }}\nkpis:\n",
         t.short_call_seconds
     );
-    for (i, f) in FIGURES.iter().enumerate() {
+    let present: Vec<&&str> = FIGURES.iter().filter(|f| has(figure_table(f))).collect();
+    if present.is_empty() {
+        return Err(vec![Problem::new(
+            "--data",
+            "the export has none of the calls, emails, meetings and deals tables the view reads",
+        )]);
+    }
+    for (i, f) in present.iter().enumerate() {
         if i == 0 {
             text.push_str(&format!(
                 "  - {{ id: {f}, weight: 100%, metric: {f}, target: 1 }}\n"
@@ -593,6 +613,8 @@ pub struct View {
     pub history: Vec<Period>,
     pub working_days: WorkingDays,
     pub thresholds: Thresholds,
+    /// The figures whose table the export lacks (shown as not in the export).
+    pub missing: Vec<&'static str>,
     pub people: Vec<Person>,
     pub teams: Vec<TeamBlock>,
     pub flags: Vec<Flag>,
@@ -658,14 +680,12 @@ pub fn build(
     let vs = &ev.schemes[view];
     let figure_kpi: BTreeMap<&'static str, usize> = FIGURES
         .iter()
-        .map(|f| {
-            let k = vs
-                .kpis
-                .iter()
-                .position(|k| k.id == *f)
-                .expect("a KPI per figure");
-            (*f, k)
-        })
+        .filter_map(|f| vs.kpis.iter().position(|k| k.id == *f).map(|k| (*f, k)))
+        .collect();
+    let missing: Vec<&'static str> = FIGURES
+        .iter()
+        .copied()
+        .filter(|f| !figure_kpi.contains_key(f))
         .collect();
     let mut people = Vec::new();
     for (e, emp) in ev.roster.iter().enumerate() {
@@ -682,9 +702,14 @@ pub fn build(
                 continue;
             };
             let scheme = &ev.schemes[paid.scheme];
-            let figures: BTreeMap<&'static str, Option<Exact>> = figure_kpi
+            let figures: BTreeMap<&'static str, Option<Exact>> = FIGURES
                 .iter()
-                .map(|(f, &k)| (*f, seen.score.kpis[k].actual.clone()))
+                .map(|f| {
+                    let v = figure_kpi
+                        .get(f)
+                        .and_then(|&k| seen.score.kpis[k].actual.clone());
+                    (*f, v)
+                })
                 .collect();
             let stage = |f: &str| count_of(figures.get(f).and_then(Option::as_ref));
             let funnel = Funnel {
@@ -787,6 +812,7 @@ pub fn build(
         history,
         working_days: wd,
         thresholds: thresholds.clone(),
+        missing,
         people,
         teams,
         flags,
@@ -884,7 +910,10 @@ fn activity(
     .iter()
     .enumerate()
     {
-        let metric = vs.kpis[figure_kpi[name]].metric;
+        let Some(&k) = figure_kpi.get(name) else {
+            continue;
+        };
+        let metric = vs.kpis[k].metric;
         let Some(ev) = seen.evidence.iter().find(|e| e.metric == metric) else {
             continue;
         };

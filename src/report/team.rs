@@ -426,6 +426,7 @@ pub fn team_json(view: &View, ev: &Evaluation, lang: Lang) -> Vec<u8> {
             let (lo, hi) = t.range();
             (t.name().to_string(), json!([lo, hi]))
         }).collect::<serde_json::Map<String, J>>(),
+        "not_in_export": view.missing,
         "flags": flags,
         "employees": employees,
         "teams": teams,
