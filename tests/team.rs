@@ -300,6 +300,15 @@ fn the_mid_month_view_reads_the_export_as_it_was_and_projects_by_working_days() 
     let october = e2["months"].as_array().unwrap().last().unwrap();
     assert_eq!(october["funnel"]["won"], 3);
     assert_eq!(october["figures"]["revenue"], "300.00");
+    // That deal is E2's pipeline (100), but E2's revenue has reached its target: no coverage to
+    // show. E1 lacks 100 of 300 with nothing open: coverage 0.
+    assert_eq!(october["figures"]["pipeline"], "100.00");
+    assert_eq!(e2["pipeline_coverage"], Value::Null);
+    assert_eq!(employee(&v, "E1")["pipeline_coverage"], "0");
+    // E2's funnel as of the 16th: 4 closed, all at proposal, 3 won. Against the bottom of each
+    // range: 100%/30% = 3.33, 100%/50% = 2, 100%/40% = 2.5, 75%/20% = 3.75: qualified →
+    // negotiation is the weakest.
+    assert_eq!(october["funnel"]["bottleneck"], "qualified_to_negotiation");
     let all = flags(&v);
     // E1: 30 calls → 55 at this pace, 68.75% of 80: under the threshold (off track) and the
     // review line; E3's 20 → 36.67, 45.8%. The activity drop is read at this pace too: E1's 55

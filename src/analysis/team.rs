@@ -507,6 +507,9 @@ pub struct Person {
     pub months: Vec<Month>,
     pub forecast: Vec<Forecast>,
     pub projected_bonus: Option<Decimal>,
+    /// Mid-month: the open pipeline ÷ what the revenue KPI still lacks to its target (when it
+    /// lacks anything): how many times over the remaining plan is in work.
+    pub pipeline_coverage: Option<Exact>,
     pub days: Vec<Activity>,
     pub weeks: Vec<Activity>,
 }
@@ -768,6 +771,17 @@ pub fn build(
             None => (Vec::new(), None),
         };
         let (days, weeks) = activity(vs, seen, period, &figure_kpi);
+        let pipeline_coverage = as_of.and_then(|_| {
+            let now = person_months.last()?;
+            let k = scheme
+                .kpis
+                .iter()
+                .position(|k| k.is_paid() && scheme.metrics[k.metric].name == "revenue")?;
+            let km = &now.kpis[k];
+            let remaining = km.target.as_ref()? - km.actual.as_ref()?;
+            let pipeline = now.figure("pipeline")?;
+            remaining.is_positive().then(|| pipeline / remaining)
+        });
         people.push(Person {
             employee_id: emp.id.clone(),
             name: emp.name.clone(),
@@ -776,6 +790,7 @@ pub fn build(
             months: person_months,
             forecast,
             projected_bonus,
+            pipeline_coverage,
             days,
             weeks,
         });
