@@ -281,7 +281,7 @@ def parse_flags(path: Path | None) -> dict:
         if not line:
             continue
         key, sep, value = line.partition(":")
-        key, value = key.strip(), value.strip()
+        key, value = key.strip(), value.strip().strip("\"'").strip()
         if not sep or key not in th:
             problems.append(f"{path}:{n}: unknown key {key!r}")
             continue
@@ -301,26 +301,37 @@ def parse_flags(path: Path | None) -> dict:
     return th
 
 
-def scheme_lines(schemes: Path, sid: str) -> tuple[Fraction, Fraction, Fraction]:
-    """(review line floor, discuss line, curve threshold) of a scheme file: review_below
-    (default 80%), discuss_above (default 120%) and the curve's threshold (default 80%...)."""
-    text = (schemes / f"{sid}.yaml").read_text(encoding="utf-8") if (schemes / f"{sid}.yaml").exists() else ""
+def scheme_lines(schemes: Path) -> dict[str, tuple[Fraction, Fraction, Fraction]]:
+    """Per scheme of DIR: (review line, discuss line, curve threshold). crosscheck.py's reader
+    refuses a scheme whose curve, metrics or KPIs are not a preset's (the KPIs scored here are
+    the presets'), so the threshold is the presets' 80%; the review line is the higher of
+    `review_below` (default 80%) and the threshold, the discuss line the higher of
+    `discuss_above` (default 120%) and the review line (README, "review line")."""
+    try:
+        rules = cc.read_scheme_rules(schemes)
+    except cc.BadInput as e:
+        raise Problem("\n".join(cc.bounded(e.problems))) from None
+    out = {}
+    for sid, r in rules.items():
+        text = r.path.read_text(encoding="utf-8-sig")
 
-    def pct(pattern: str, default: Fraction) -> Fraction:
-        m = re.search(pattern, text, re.M)
-        if not m:
-            return default
-        v = m.group(1).strip()
-        return F(v[:-1].strip()) / 100 if v.endswith("%") else F(v)
+        def line(key: str, default: Fraction) -> Fraction:
+            m = re.search(rf"^{key}:\s*([^#\n]*)", text, re.M)
+            v = cc.parse_share(m.group(1)) if m else default
+            if v is None:
+                raise Problem(f"{r.path}: {key}: {cc.quote(m.group(1).strip())}: expected a share such as 80%")
+            return v
 
-    review = pct(r"^review_below:\s*([0-9.]+\s*%?)", F(80, 100))
-    discuss = pct(r"^discuss_above:\s*([0-9.]+\s*%?)", F(120, 100))
-    threshold = pct(r"^\s+threshold:\s*([0-9.]+\s*%?)", F(80, 100))
-    return review, discuss, threshold
+        threshold = F(80, 100)
+        review = max(line("review_below", F(80, 100)), threshold)
+        out[sid] = (review, max(line("discuss_above", F(120, 100)), review), threshold)
+    return out
 
 
 def view(data: Path, schemes: Path, period: str, history: int, as_of: dt.date | None, th: dict) -> dict:
     p_start, p_end = month_of(period)
+    if history < 0:
+        raise Problem(f"--history must be 0 or more, got {history}")
     if as_of is not None and not p_start <= as_of <= p_end:
         raise Problem(f"--as-of {as_of} is not inside the period {period}")
     day = as_of or p_end
@@ -366,6 +377,7 @@ def view(data: Path, schemes: Path, period: str, history: int, as_of: dt.date | 
         by_emp_calls[e].append((d, dur))
 
     ps = cc.PeriodScores(ex, cc.Period(period))
+    lines = scheme_lines(schemes)
     for eid in roster:
         team = rows.team[eid]
         e = ex.employees[eid]
@@ -390,7 +402,7 @@ def view(data: Path, schemes: Path, period: str, history: int, as_of: dt.date | 
         cur = funnel[eid][period]
         pooled = [sum(funnel[eid][m][k] for m in hist) for k in range(5)]
         for i, (name, num, den) in enumerate(TRANSITIONS):
-            if cur[den] < th["conversion_min_deals"] or pooled[den] < th["conversion_min_deals"]:
+            if min(cur[den], pooled[den]) < max(th["conversion_min_deals"], 1):
                 continue
             if rate(cur, num, den) < (1 - th["conversion_drop"]) * rate(pooled, num, den):
                 flag(eid, team, "conversion_drop", name, i)
@@ -414,10 +426,8 @@ def view(data: Path, schemes: Path, period: str, history: int, as_of: dt.date | 
                 flag(eid, team, "short_calls", "")
         # ---- KPIs (the shipped presets' only)
         sid = e["scheme"]
-        if sid in cc.SCHEMES and sid != "transactional-5min":
-            review_below, discuss_above, threshold = scheme_lines(schemes, sid)
-            review = max(review_below, threshold)
-            discuss = max(discuss_above, review)
+        if sid in lines:
+            review, discuss, threshold = lines[sid]
             for i, r in enumerate(ps.score(eid, sid)):
                 if r.kpi.observed or r.attainment is None:
                     continue  # DECISION 10
@@ -847,6 +857,16 @@ def cases() -> list[tuple[Case, callable]]:
     c.meetings("E02", "2026-10", 4, until=16)
     for k, d in enumerate(("2026-10-19", "2026-10-21", "2026-10-27", "2026-10-29")):
         c.tables["meetings"].append(f"G9{k},E02,{d} 11:00:00,held,")
+    # Account manager, E03: a book of 10 clients since 2025; 3 churn on 2026-10-20. Retention
+    # as of the 16th 10/10 = 100% (111% of 90%), at the period end 7/10 = 70% (77.8%: below).
+    # Every client gets an email on the 5th: coverage 100% both times. No NPS answers, no upsell
+    # plan: no attainment, no flag. A client since the 20th is in neither book (since after the
+    # period start) and not in the cut at all.
+    c.emp("E03", scheme="account-manager", team="West")
+    for k in range(10):
+        c.tables["clients"].append(f"C{k:02d},E03,2025-03-0{k % 9 + 1},{'2026-10-20' if k < 3 else ''}")
+        c.tables["emails"].append(f"M9{k:02d},E03,2026-10-05 10:{k:02d}:00,outgoing,C{k:02d}")
+    c.tables["clients"].append("C10,E03,2026-10-20,")
     c2 = Case("forecast_period_end", P)
     c2.tables = c.tables
 
@@ -860,6 +880,7 @@ def cases() -> list[tuple[Case, callable]]:
                    ["E02", "West", "below_threshold", "pipeline"],
                    ["E02", "West", "above_discuss", "proposal_to_deal"],
                    ["E02", "West", "off_track", "pipeline"]], got)
+        ok(not [f for f in o["flags"] if f[0] == "E03"], o["flags"])
         # Funnel as of the 16th: E02 closed 2 (both proposals), won 1; E01 8 won at proposal.
         ok(o["funnel"]["E02"]["2026-10"] == [2, 2, 2, 2, 1], o["funnel"]["E02"])
         ok(o["funnel"]["E01"]["2026-10"] == [8, 8, 8, 8, 8], o["funnel"]["E01"])
@@ -872,7 +893,8 @@ def cases() -> list[tuple[Case, callable]]:
                    ["E01", "West", "below_threshold", "calls"],
                    ["E01", "West", "below_threshold", "average_deal"],
                    ["E02", "West", "below_threshold", "pipeline"],
-                   ["E02", "West", "above_discuss", "proposal_to_deal"]], got)
+                   ["E02", "West", "above_discuss", "proposal_to_deal"],
+                   ["E03", "West", "below_threshold", "retention"]], got)
         ok(o["funnel"]["E02"]["2026-10"] == [4, 4, 4, 4, 2], o["funnel"]["E02"])
         ok(o["losses"]["E02"] == {"price": 2}, o["losses"])
     out.append((c, check_as_of))
@@ -908,7 +930,8 @@ def self_test(fixtures: Path | None) -> int:
     def ok(cond: bool, got) -> None:
         nonlocal checks
         if not cond:
-            raise AssertionError(f"{case.name}: got {got!r}")
+            where = case.name if case is not None else "self-test"
+            raise AssertionError(f"{where}: got {got!r}")
         checks += 1
 
     # Working days counted by hand: October 2026 starts on a Thursday: 1-2, 5-9, 12-16, 19-23,
@@ -921,9 +944,42 @@ def self_test(fixtures: Path | None) -> int:
     ok(working_days(dt.date(2026, 11, 1), dt.date(2026, 11, 1)) == 0, "sunday")
     ok(shift("2026-01", -1) == "2025-12" and shift("2026-10", -3) == "2026-07", "shift")
 
+    case = None
+
+    def refused(fn, needle: str) -> None:
+        try:
+            fn()
+        except Problem as e:
+            ok(needle in str(e), str(e))
+            return
+        ok(False, f"not refused: {needle}")
+
     with tempfile.TemporaryDirectory() as tmp:
+        t = Path(tmp)
+        (t / "bad.yaml").write_text("activity_drop: 25%\nactivity_dorp: 30%\nshort_calls_min: 5.5\n"
+                                    "conversion_drop: lots\n", encoding="utf-8")
+        refused(lambda: parse_flags(t / "bad.yaml"), "bad.yaml:2: unknown key 'activity_dorp'")
+        refused(lambda: parse_flags(t / "bad.yaml"), "bad.yaml:3: short_calls_min: '5.5' is not a whole number")
+        refused(lambda: parse_flags(t / "bad.yaml"), "bad.yaml:4: conversion_drop: 'lots' is not a share")
+        (t / "good.yaml").write_text("activity_drop: '25 %'  # quoted\nlong_calls_share: 0.1\n", encoding="utf-8")
+        th = parse_flags(t / "good.yaml")
+        ok(th["activity_drop"] == F(1, 4) and th["long_calls_share"] == F(1, 10)
+           and th["short_calls_min"] == 50, th)
+        empty = t / "empty"
+        Case("empty", []).write(empty)
+        refused(lambda: view(empty, cc.SCHEMES_DIR, "2026-10", 3, dt.date(2026, 11, 1), DEFAULT_FLAGS),
+                "--as-of 2026-11-01 is not inside the period 2026-10")
+        refused(lambda: view(empty, cc.SCHEMES_DIR, "2026-13", 3, None, DEFAULT_FLAGS), "YYYY-MM")
+        own = t / "own-schemes"
+        own.mkdir()
+        (own / "transactional.yaml").write_text((cc.SCHEMES_DIR / "transactional.yaml").read_text(encoding="utf-8")
+                                                .replace("target: 600", "target: 500"), encoding="utf-8")
+        refused(lambda: view(empty, own, "2026-10", 3, None, DEFAULT_FLAGS), "`kpis` differs from the preset")
+        (own / "transactional.yaml").write_text((cc.SCHEMES_DIR / "transactional.yaml").read_text(encoding="utf-8")
+                                                + "review_below: 90%\ndiscuss_above: 110%\n", encoding="utf-8")
+        ok(scheme_lines(own)["transactional"] == (F(9, 10), F(11, 10), F(4, 5)), scheme_lines(own))
         for case, check in cases():
-            folder = Path(tmp) / case.name
+            folder = t / case.name
             case.write(folder)
             text = dumps(case.run(folder))
             check(json.loads(text), ok)
