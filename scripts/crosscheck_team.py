@@ -107,6 +107,7 @@ STAGE_RANK = {"lead": 0, "qualified": 1, "negotiation": 2, "proposal": 3}
 # DECISION 2: the KPIs whose metric adds up over the month (count: or sum:), per preset.
 ADDITIVE = {"revenue", "meetings", "deals", "calls", "upsell"}
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "team"
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 NO_TEAM = "(no team)"
 NO_REASON = "(none)"
 
@@ -225,8 +226,8 @@ class Rows:
         # (eid, status, stage, closed_on, lost_reason); a refunded deal is never won (nor lost).
         self.deals = [
             (r["employee_id"], "refunded" if cc.parse_date(r.get("refunded_on", "")) else cc.low(r["status"]),
-             cc.low(r["stage"]), cc.parse_date(r.get("closed_on", "")), cc.parse_number(r.get("amount", ""), ",")
-             or F(0), r.get("lost_reason", "").strip())
+             cc.low(r["stage"]), cc.parse_date(r.get("closed_on", "")),
+             cc.parse_number(r.get("amount", ""), t.delimiter) or F(0), r.get("lost_reason", "").strip())
             for r in t.rows if r["employee_id"] in emp
         ]
         t = cc.read_table(folder, "calls", ["call_id", "employee_id", "started_at", "direction", "duration_sec"])
@@ -364,13 +365,17 @@ def view(data: Path, schemes: Path, period: str, history: int, as_of: dt.date | 
 
     funnel = {eid: {m: funnel_counts(rows, eid, m) for m in months} for eid in roster}
 
-    # activity per employee and month
+    # activity per employee and month: (activity, employee_id, month) -> count
+    counts: dict[tuple[str, str, str], int] = {}
+    for act, dated in (("calls_outgoing", [(e, d) for e, d, _ in rows.calls]), ("emails_sent", rows.emails),
+                       ("meetings_held", rows.meetings)):
+        for e, d in dated:
+            if d is not None:
+                k = (act, e, f"{d.year:04d}-{d.month:02d}")
+                counts[k] = counts.get(k, 0) + 1
+
     def activity(eid: str, key: str) -> dict[str, int]:
-        return {
-            "calls_outgoing": sum(1 for e, d, _ in rows.calls if e == eid and in_month(d, key)),
-            "emails_sent": sum(1 for e, d in rows.emails if e == eid and in_month(d, key)),
-            "meetings_held": sum(1 for e, d in rows.meetings if e == eid and in_month(d, key)),
-        }
+        return {act: counts.get((act, eid, key), 0) for act in ACTIVITIES}
 
     by_emp_calls: dict[str, list] = {eid: [] for eid in roster}
     for e, d, dur in rows.calls:
@@ -996,6 +1001,27 @@ def self_test(fixtures: Path | None) -> int:
                     shutil.rmtree(dst)
                 case.write(dst)
                 (dst / "expected.json").write_text(dumps(case.run(dst)), encoding="utf-8")
+
+    # The team sample (samples/2026-10-team/, generate_samples --team-signals): the October
+    # export plus two trends, in which every flag has someone who raises it and, at the period
+    # end, some people raise none.
+    team, csv_ = SAMPLES / "2026-10-team", SAMPLES / "2026-10-csv"
+    if team.exists():
+        case = None
+        for name in ("employees", "plans", "emails", "meetings", "clients", "nps"):
+            ok((team / f"{name}.csv").read_bytes() == (csv_ / f"{name}.csv").read_bytes(), f"{name}.csv differs")
+        end = view(team, cc.SCHEMES_DIR, "2026-10", 3, None, DEFAULT_FLAGS)
+        mid = view(team, cc.SCHEMES_DIR, "2026-10", 3, dt.date(2026, 10, 16), DEFAULT_FLAGS)
+        for code in FLAG_ORDER:
+            ok(any(f[2] == code for f in (mid if code == "off_track" else end)["flags"]), f"nobody raises {code}")
+        ok(["", "Astana", "loss_reason_dominant", "price"] in end["flags"], end["flags"])
+        ok(["E124", "Almaty", "short_calls", ""] in end["flags"], end["flags"])
+        ok(["E102", "Astana", "conversion_drop", "proposal_to_won"] in end["flags"], end["flags"])
+        ok(["E108", "Almaty", "average_deal_falling", ""] in end["flags"], end["flags"])
+        ok(["E110", "Almaty", "above_discuss", "revenue"] in end["flags"], end["flags"])
+        quiet = sorted(set(end["funnel"]) - {f[0] for f in end["flags"]})
+        ok(quiet == ["E101", "E104", "E111", "E113", "E115", "E120", "E128", "E129"], quiet)
+        ok(mid["working_days"] == [22, 12, 10], mid["working_days"])
     print(f"{checks} checks passed")
     return 0
 
