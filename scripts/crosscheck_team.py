@@ -491,7 +491,7 @@ def view(data: Path, schemes: Path, period: str, history: int, as_of: dt.date | 
         top = None
         for eid in members:  # sorted by id: ties keep the lower id
             ce = funnel[eid][period]
-            if ce[den] < th["conversion_min_deals"]:
+            if ce[den] < max(th["conversion_min_deals"], 1):
                 continue
             r = rate(ce, num, den)
             if top is None or r > top:
