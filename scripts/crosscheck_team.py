@@ -30,10 +30,10 @@ DIR/<case>/ (the CSV files, `args` with the command line's options, `flags.yaml`
 has one, and `expected.json`, this script's output), for tests/fixtures/team/.
 
 Decisions where docs/team.md leaves room (each also at the place it is made, marked DECISION):
- 1. proposal → won is deals_won ÷ reached_proposal, as docs/team.md's table writes it (not the
-    catalogue's proposal_to_won = proposals_won ÷ reached_proposal): the funnel's five counts
-    then give every rate. A deal won from negotiation counts as won but not as a proposal, so
-    this rate can exceed 100%.
+ 1. proposal → won is proposals_won ÷ reached_proposal, the catalogue's proposal_to_won, as
+    docs/team.md's table writes it: a deal can be won before a proposal (deals.stage
+    negotiation), so the funnel has six counts, and the overall rate lead → won counts every
+    won deal (deals_won ÷ deals_closed).
  2. Mid-month, a metric "adds up over the month" when it counts or sums rows dated in the
     period: revenue, upsell, deals won, calls of 2+ minutes and meetings held are projected by
     working days. Pipeline is a sum too, but of what is open on a day (a balance, not a flow):
@@ -97,9 +97,10 @@ FLAG_ORDER = ["activity_drop", "conversion_drop", "average_deal_falling", "short
               "above_discuss", "off_track", "loss_reason_dominant"]
 ACTIVITIES = ["calls_outgoing", "emails_sent", "meetings_held"]
 # (name, numerator index, denominator index) into the funnel counts
-# [closed, qualified, negotiation, proposal, won]; the four stage transitions, then overall.
+# [closed, qualified, negotiation, proposal, proposals_won, won]; the four stage transitions,
+# then overall.
 TRANSITIONS = [("lead_to_qualified", 1, 0), ("qualified_to_negotiation", 2, 1),
-               ("negotiation_to_proposal", 3, 2), ("proposal_to_won", 4, 3), ("win_rate", 4, 0)]
+               ("negotiation_to_proposal", 3, 2), ("proposal_to_won", 4, 3), ("win_rate", 5, 0)]
 # The bottom of the practice's range of each stage transition.
 RANGE_LOW = {"lead_to_qualified": F(30, 100), "qualified_to_negotiation": F(50, 100),
              "negotiation_to_proposal": F(40, 100), "proposal_to_won": F(20, 100)}
@@ -248,9 +249,10 @@ def in_month(d: dt.date | None, key: str) -> bool:
 
 
 def funnel_counts(rows: Rows, eid: str, key: str) -> list[int]:
-    """[deals_closed, reached_qualified, reached_negotiation, reached_proposal, deals_won] of the
-    deals won or lost in the month, each at the furthest stage it reached (deals.stage)."""
-    c = [0, 0, 0, 0, 0]
+    """[deals_closed, reached_qualified, reached_negotiation, reached_proposal, proposals_won,
+    deals_won] of the deals won or lost in the month, each at the furthest stage it reached
+    (deals.stage)."""
+    c = [0, 0, 0, 0, 0, 0]
     for e, status, stage, closed, _, _ in rows.deals:
         if e != eid or status not in ("won", "lost") or not in_month(closed, key):
             continue
@@ -259,7 +261,8 @@ def funnel_counts(rows: Rows, eid: str, key: str) -> list[int]:
         c[1] += rank >= 1
         c[2] += rank >= 2
         c[3] += rank >= 3
-        c[4] += status == "won"
+        c[4] += status == "won" and rank >= 3
+        c[5] += status == "won"
     return c
 
 
@@ -405,7 +408,7 @@ def view(data: Path, schemes: Path, period: str, history: int, as_of: dt.date | 
                 flag(eid, team, "activity_drop", act, i)
         # ---- conversion_drop
         cur = funnel[eid][period]
-        pooled = [sum(funnel[eid][m][k] for m in hist) for k in range(5)]
+        pooled = [sum(funnel[eid][m][k] for m in hist) for k in range(6)]
         for i, (name, num, den) in enumerate(TRANSITIONS):
             if min(cur[den], pooled[den]) < max(th["conversion_min_deals"], 1):
                 continue
@@ -473,7 +476,7 @@ def view(data: Path, schemes: Path, period: str, history: int, as_of: dt.date | 
     bottleneck = {}
     for team in teams:
         members = [eid for eid in roster if rows.team[eid] == team]
-        c = [sum(funnel[eid][period][k] for eid in members) for k in range(5)]
+        c = [sum(funnel[eid][period][k] for eid in members) for k in range(6)]
         team_funnel[team] = c
         best = None  # (rate ÷ low, index, name); DECISION 11
         for i, (name, num, den) in enumerate(TRANSITIONS[:4]):
@@ -694,14 +697,14 @@ def cases() -> list[tuple[Case, callable]]:
                    ["E01", "North", "conversion_drop", "win_rate"],
                    ["E04", "North", "conversion_drop", "qualified_to_negotiation"]], got)
         # Funnel hand counts: [closed, qualified, negotiation, proposal, won]
-        ok(o["funnel"]["E01"]["2026-10"] == [5, 5, 5, 5, 1], o["funnel"]["E01"])
-        ok(o["funnel"]["E01"]["2026-08"] == [10, 10, 10, 10, 4], o["funnel"]["E01"])
-        ok(o["funnel"]["E04"]["2026-08"] == [10, 10, 5, 5, 0], o["funnel"]["E04"])
-        ok(o["funnel"]["E05"]["2026-10"] == [10, 7, 0, 0, 0], o["funnel"]["E05"])
-        ok(o["funnel"]["E03"]["2026-07"] == [0, 0, 0, 0, 0], o["funnel"]["E03"])
+        ok(o["funnel"]["E01"]["2026-10"] == [5, 5, 5, 5, 1, 1], o["funnel"]["E01"])
+        ok(o["funnel"]["E01"]["2026-08"] == [10, 10, 10, 10, 4, 4], o["funnel"]["E01"])
+        ok(o["funnel"]["E04"]["2026-08"] == [10, 10, 5, 5, 0, 0], o["funnel"]["E04"])
+        ok(o["funnel"]["E05"]["2026-10"] == [10, 7, 0, 0, 0, 0], o["funnel"]["E05"])
+        ok(o["funnel"]["E03"]["2026-07"] == [0, 0, 0, 0, 0, 0], o["funnel"]["E03"])
         # Team North in October: closed 5+4+5+10+10 = 34; qualified 5+4+5+10+7 = 31;
         # negotiation 5+4+5+3+0 = 17; proposal 17; won 1.
-        ok(o["team_funnel"] == {"North": [34, 31, 17, 17, 1]}, o["team_funnel"])
+        ok(o["team_funnel"] == {"North": [34, 31, 17, 17, 1, 1]}, o["team_funnel"])
         # Rates ÷ range low: l→q 31/34 ÷ 0.3 = 3.04; q→n 17/31 ÷ 0.5 = 1.10; n→p 17/17 ÷ 0.4 =
         # 2.5; p→w 1/17 ÷ 0.2 = 0.29: the bottleneck is proposal_to_won. With ≥ 5 proposals:
         # E01 1/5, E03 0/5 (E02 has 4, E04 3): E01 is the one to learn from.
@@ -735,7 +738,7 @@ def cases() -> list[tuple[Case, callable]]:
     def check_average(o, ok):
         got = [f for f in o["flags"] if f[2] == "average_deal_falling"]
         ok(got == [["E01", "North", "average_deal_falling", ""], ["E04", "North", "average_deal_falling", ""]], got)
-        ok(sorted(o["funnel"]["E04"]) == MONTHS and o["funnel"]["E04"]["2026-07"] == [2, 2, 2, 1, 2],
+        ok(sorted(o["funnel"]["E04"]) == MONTHS and o["funnel"]["E04"]["2026-07"] == [2, 2, 2, 1, 1, 2],
            o["funnel"]["E04"])
 
     def check_short_history(o, ok):
@@ -790,14 +793,14 @@ def cases() -> list[tuple[Case, callable]]:
         ok(o["losses"]["E03"] == {"(none)": 1}, o["losses"]["E03"])
         ok(o["losses"]["E04"] == {"price": 2}, o["losses"]["E04"])
         # South: E04 2 lost at lead, E05 2 lost at proposal (which counts as qualified and
-        # negotiation too).
-        ok(o["team_funnel"]["South"] == [4, 2, 2, 2, 0], o["team_funnel"])
-        ok(o["team_funnel"]["(no team)"] == [5, 5, 5, 0, 0], o["team_funnel"])
+        # negotiation too); none won.
+        ok(o["team_funnel"]["South"] == [4, 2, 2, 2, 0, 0], o["team_funnel"])
+        ok(o["team_funnel"]["(no team)"] == [5, 5, 5, 0, 0, 0], o["team_funnel"])
         # North: closed 7, qualified 3 (E01) + 1 (E02's negotiation) = 4, negotiation 1,
         # proposal 0, won 0. Rates ÷ low: l→q 4/7 ÷ 0.3 = 1.90; q→n 1/4 ÷ 0.5 = 0.5;
         # n→p 0/1 = 0; p→w no data: bottleneck negotiation_to_proposal; nobody has 5 deals
         # at negotiation: no one to learn from.
-        ok(o["team_funnel"]["North"] == [7, 4, 1, 0, 0], o["team_funnel"])
+        ok(o["team_funnel"]["North"] == [7, 4, 1, 0, 0, 0], o["team_funnel"])
         ok(o["bottleneck"]["North"] == ["negotiation_to_proposal", ""], o["bottleneck"])
         # South: l→q 2/4 ÷ 0.3 = 1.67; q→n 2/2 ÷ 0.5 = 2; n→p 2/2 ÷ 0.4 = 2.5; p→w 0/2 = 0:
         # proposal_to_won; E05 has 2 proposals, fewer than 5: no one to learn from.
@@ -887,8 +890,8 @@ def cases() -> list[tuple[Case, callable]]:
                    ["E02", "West", "off_track", "pipeline"]], got)
         ok(not [f for f in o["flags"] if f[0] == "E03"], o["flags"])
         # Funnel as of the 16th: E02 closed 2 (both proposals), won 1; E01 8 won at proposal.
-        ok(o["funnel"]["E02"]["2026-10"] == [2, 2, 2, 2, 1], o["funnel"]["E02"])
-        ok(o["funnel"]["E01"]["2026-10"] == [8, 8, 8, 8, 8], o["funnel"]["E01"])
+        ok(o["funnel"]["E02"]["2026-10"] == [2, 2, 2, 2, 1, 1], o["funnel"]["E02"])
+        ok(o["funnel"]["E01"]["2026-10"] == [8, 8, 8, 8, 8, 8], o["funnel"]["E01"])
         ok(o["losses"]["E02"] == {"price": 1}, o["losses"])
 
     def check_end(o, ok):
@@ -900,7 +903,7 @@ def cases() -> list[tuple[Case, callable]]:
                    ["E02", "West", "below_threshold", "pipeline"],
                    ["E02", "West", "above_discuss", "proposal_to_deal"],
                    ["E03", "West", "below_threshold", "retention"]], got)
-        ok(o["funnel"]["E02"]["2026-10"] == [4, 4, 4, 4, 2], o["funnel"]["E02"])
+        ok(o["funnel"]["E02"]["2026-10"] == [4, 4, 4, 4, 2, 2], o["funnel"]["E02"])
         ok(o["losses"]["E02"] == {"price": 2}, o["losses"])
     out.append((c, check_as_of))
     out.append((c2, check_end))
@@ -921,7 +924,7 @@ def cases() -> list[tuple[Case, callable]]:
         ok(o["flags"] == [], o["flags"])
         # East lost 6 in October, timing 2 of them (33%): no dominant reason.
         ok(o["losses"]["E01"] == {"competitor": 1, "price": 1, "timing": 1}, o["losses"])
-        ok(o["team_funnel"] == {"East": [8, 8, 8, 8, 2]}, o["team_funnel"])
+        ok(o["team_funnel"] == {"East": [8, 8, 8, 8, 2, 2]}, o["team_funnel"])
         # l→q 100% ÷ 0.3, q→n 100% ÷ 0.5, n→p 100% ÷ 0.4, p→w 25% ÷ 0.2 = 1.25: proposal_to_won;
         # both have 4 proposals, fewer than 5: no one to learn from.
         ok(o["bottleneck"] == {"East": ["proposal_to_won", ""]}, o["bottleneck"])
@@ -1020,7 +1023,7 @@ def self_test(fixtures: Path | None) -> int:
         ok(["E108", "Almaty", "average_deal_falling", ""] in end["flags"], end["flags"])
         ok(["E110", "Almaty", "above_discuss", "revenue"] in end["flags"], end["flags"])
         quiet = sorted(set(end["funnel"]) - {f[0] for f in end["flags"]})
-        ok(quiet == ["E101", "E104", "E111", "E113", "E115", "E120", "E128", "E129"], quiet)
+        ok(quiet == ["E101", "E104", "E111", "E113", "E115", "E120", "E127", "E128", "E129"], quiet)
         ok(mid["working_days"] == [22, 12, 10], mid["working_days"])
     print(f"{checks} checks passed")
     return 0

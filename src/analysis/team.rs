@@ -624,8 +624,10 @@ pub struct View {
     pub totals: Totals,
 }
 
-/// Whether a metric adds up over the month: a count or a sum, or a formula adding, subtracting
-/// or scaling such metrics by numbers.
+/// Whether a metric adds up over the month: a count or a sum of the rows dated in the period
+/// (its `where:` holds a date `in_period`), or a formula adding, subtracting or scaling such
+/// metrics by numbers. A sum of what is open on a day (the pipeline) or a count of a book of
+/// clients is a balance, not a flow: it is never projected by run-rate.
 pub fn additive(scheme: &Scheme, m: usize) -> bool {
     fn expr(scheme: &Scheme, e: &Expr, depth: usize) -> bool {
         match e {
@@ -645,11 +647,27 @@ pub fn additive(scheme: &Scheme, m: usize) -> bool {
             return false;
         }
         match &scheme.metrics[m].def {
-            MetricDef::Aggregate(a) => matches!(a.op, AggOp::Count | AggOp::Sum),
+            MetricDef::Aggregate(a) => {
+                matches!(a.op, AggOp::Count | AggOp::Sum) && dated_in_period(&a.filter)
+            }
             MetricDef::Formula(e) => expr(scheme, e, depth),
         }
     }
     metric(scheme, m, 0)
+}
+
+/// Whether a filter keeps only rows with a date in the period (a flow over the month).
+fn dated_in_period(f: &crate::scheme::Filter) -> bool {
+    use crate::scheme::{Filter, Test};
+    match f {
+        Filter::Test {
+            test: Test::InPeriod,
+            ..
+        } => true,
+        Filter::All(fs) => fs.iter().any(dated_in_period),
+        Filter::Any(fs) => !fs.is_empty() && fs.iter().all(dated_in_period),
+        _ => false,
+    }
 }
 
 fn ratio(n: u64, d: u64) -> Option<Exact> {
@@ -796,10 +814,20 @@ pub fn build(
         });
     }
     let teams = teams(&people, thresholds);
+    // With no working day elapsed (an as-of day before the first one) nothing can be projected:
+    // the flags read at this pace are not evaluated.
     let scale = wd.scale(as_of.is_some());
+    let projecting = as_of.is_none() || wd.elapsed > 0;
     let mut flags = Vec::new();
     for p in &people {
-        flags.extend(person_flags(ev, p, &history, scale.as_ref(), thresholds));
+        flags.extend(person_flags(
+            ev,
+            p,
+            &history,
+            scale.as_ref(),
+            projecting,
+            thresholds,
+        ));
     }
     for t in &teams {
         flags.extend(team_flags(t, period, thresholds));
@@ -1019,6 +1047,7 @@ fn person_flags(
     p: &Person,
     history: &[Period],
     scale: Option<&Exact>,
+    projecting: bool,
     t: &Thresholds,
 ) -> Vec<Flag> {
     let mid_month = scale.is_some();
@@ -1041,7 +1070,7 @@ fn person_flags(
     // activity_drop: the period's value (mid-month: projected) against the full months' average.
     let full: Vec<&&Month> = past.iter().filter(|m| m.full_month).collect();
     for a in ACTIVITIES {
-        if full.is_empty() {
+        if full.is_empty() || !projecting {
             break;
         }
         let sum: Exact = full
@@ -1152,7 +1181,7 @@ fn person_flags(
     // below_threshold / above_discuss (mid-month: projected), off_track (mid-month).
     let scheme = &ev.schemes[p.scheme];
     for (k, (kpi, km)) in scheme.kpis.iter().zip(&now.kpis).enumerate() {
-        if !kpi.is_paid() {
+        if !kpi.is_paid() || !projecting {
             continue;
         }
         let fc = p.forecast.iter().find(|f| f.kpi == kpi.id);
