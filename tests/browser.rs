@@ -312,6 +312,80 @@ fn a_page_that_navigates_away_is_reported() {
     );
 }
 
+/// A page that needs a file beside it (a stylesheet, a picture) would break as an e-mail
+/// attachment: the file exists here, yet it is reported and not loaded.
+#[test]
+fn a_file_beside_the_page_is_reported_and_not_loaded() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("side.css"), "p { display: none; }").unwrap();
+    std::fs::copy(
+        crate_path("tests/fixtures/browser/clean.html"),
+        tmp.path().join("other.html"),
+    )
+    .unwrap();
+    let html = tmp.path().join("page.html");
+    std::fs::write(
+        &html,
+        "<!doctype html><title>beside</title><link rel=\"stylesheet\" href=\"side.css\">\
+         <p>seen</p><iframe src=\"other.html\"></iframe>",
+    )
+    .unwrap();
+    let report = browser(&html, &browser_artifacts().join("beside.png"));
+    let dir = format!("file://{}", tmp.path().display());
+    assert_eq!(
+        report.requests,
+        vec![format!("{dir}/other.html"), format!("{dir}/side.css")]
+    );
+    // The stylesheet would have hidden the paragraph.
+    assert_eq!(report.text, "seen");
+    assert_eq!(
+        report.flags,
+        vec![],
+        "nothing of the framed page was loaded"
+    );
+}
+
+/// Readable on a laptop screen means no wider than it: the report and the screenshot show the
+/// page's real width.
+#[test]
+fn a_page_wider_than_the_laptop_screen_is_seen_as_such() {
+    let tmp = tempfile::tempdir().unwrap();
+    let html = tmp.path().join("wide.html");
+    std::fs::write(
+        &html,
+        "<!doctype html><title>wide</title><body style=\"margin: 0\">\
+         <div style=\"width: 2000px; height: 900px\">wide</div>",
+    )
+    .unwrap();
+    let shot = browser_artifacts().join("wide.png");
+    let report = browser(&html, &shot);
+    assert_eq!((report.width, report.height), (2000, 900));
+    assert_eq!(png_size(&shot), (2000, 900));
+}
+
+/// Whatever a page logs, the report stays bounded: 100 entries a list, then a count of the
+/// rest; 500 characters an entry, then "…".
+#[test]
+fn the_report_is_bounded_whatever_the_page_logs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let html = tmp.path().join("noisy.html");
+    std::fs::write(
+        &html,
+        "<!doctype html><title>noisy</title><p>noisy</p><script>\
+         for (let i = 0; i < 300; i++) console.error(String(i).padEnd(2000, 'x'));\
+         for (let i = 0; i < 300; i++) new Image().src = 'http://example.com/' + i;\
+         </script>",
+    )
+    .unwrap();
+    let report = browser(&html, &browser_artifacts().join("noisy.png"));
+    assert_eq!(report.console_errors.len(), 101);
+    assert_eq!(report.console_errors[0], format!("0{}…", "x".repeat(499)));
+    assert_eq!(report.console_errors[100], "… 200 more");
+    assert_eq!(report.requests.len(), 101);
+    assert_eq!(report.requests[0], "http://example.com/0");
+    assert_eq!(report.requests[100], "… 200 more");
+}
+
 #[test]
 fn a_page_that_never_finishes_loading_fails_the_test_in_time() {
     let tmp = tempfile::tempdir().unwrap();

@@ -33,18 +33,17 @@ const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
 const timeoutMs = Number(process.env.CHECK_TIMEOUT_MS || 45000);
 
 // What the report may hold is bounded, whatever the page does: at most LIST_MAX entries a list
-// (then one "… N more" entry) and STRING_MAX characters a string (then "…").
+// (FLAGS_MAX flags; then one "… N more" entry) and STRING_MAX characters a string (then "…").
 const LIST_MAX = 100;
+const FLAGS_MAX = 10000;
 const STRING_MAX = 500;
 const TEXT_MAX = 200000;
 const cut = (s, max = STRING_MAX) => {
   s = String(s);
   return s.length > max ? s.slice(0, max) + '…' : s;
 };
-const bounded = (list) =>
-  list.length > LIST_MAX
-    ? [...list.slice(0, LIST_MAX), `… ${list.length - LIST_MAX} more`]
-    : list;
+const bounded = (list, max = LIST_MAX) =>
+  list.length > max ? [...list.slice(0, max), `… ${list.length - max} more`] : list;
 
 // The page's own address, without a fragment: the one request allowed.
 const own = pathToFileURL(html).href;
@@ -171,7 +170,7 @@ try {
     requests: bounded(requests.slice().sort()),
     console_errors: bounded(consoleErrors),
     page_errors: bounded(pageErrors),
-    flags: bounded(facts.flags).map((f) =>
+    flags: bounded(facts.flags, FLAGS_MAX).map((f) =>
       typeof f === 'string'
         ? { code: f, employee: null, subject: null, visible: false, text: '' }
         : {
