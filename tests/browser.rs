@@ -11,8 +11,8 @@
 mod common;
 
 use common::{
-    BrowserReport, BrowserSetup, DomFlag, browser, browser_artifacts, copy_screenshot_if,
-    crate_path, png_size,
+    BrowserReport, BrowserSetup, DomFlag, browser, browser_artifacts, browser_clean,
+    copy_screenshot_if, crate_path, png_size,
 };
 use std::io::ErrorKind;
 use std::net::TcpListener;
@@ -65,9 +65,12 @@ fn flag(code: &str, employee: Option<&str>, subject: &str, visible: bool, text: 
     }
 }
 
+/// Also how an output page's test checks it: one call (`browser_clean`), artifacts kept.
 #[test]
 fn a_clean_page_is_read_back_exactly() {
-    let (report, shot) = fixture("clean", "clean");
+    let report = browser_clean(&crate_path("tests/fixtures/browser/clean.html"), "clean");
+    let shot = browser_artifacts().join("clean.png");
+    assert_eq!(report.screenshot, shot);
     report.assert_clean();
     assert!(report.faults().is_empty());
     assert_eq!(report.file, file_url("clean"));
@@ -361,6 +364,16 @@ fn a_page_wider_than_the_laptop_screen_is_seen_as_such() {
     let report = browser(&html, &shot);
     assert_eq!((report.width, report.height), (2000, 900));
     assert_eq!(png_size(&shot), (2000, 900));
+    assert_eq!(report.screenshot, shot);
+    report.assert_clean();
+    let message = panic_message(|| report.assert_fits_laptop());
+    assert_eq!(
+        message,
+        format!(
+            "{} is 2000 px wide: wider than a laptop screen (1366 px), it scrolls sideways",
+            report.file
+        )
+    );
 }
 
 /// Whatever a page logs, the report stays bounded: 100 entries a list, then a count of the
@@ -449,11 +462,26 @@ fn missing_prerequisites_fail_the_test_and_say_how_to_get_them() {
 
 #[test]
 fn the_screenshot_goes_to_docs_only_when_asked() {
-    let (_, shot) = fixture("console", "copied");
     let tmp = tempfile::tempdir().unwrap();
+    // A PNG's signature and header (all that the copy looks at): 1366 × 2000.
+    let shot = tmp.path().join("shot.png");
+    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+    png.extend(1366u32.to_be_bytes());
+    png.extend(2000u32.to_be_bytes());
+    png.extend([8, 6, 0, 0, 0]);
+    std::fs::write(&shot, &png).unwrap();
+    assert_eq!(png_size(&shot), (1366, 2000));
     let to = tmp.path().join("docs").join("team.png");
     assert!(!copy_screenshot_if(false, &shot, &to));
     assert!(!to.exists());
     assert!(copy_screenshot_if(true, &shot, &to));
-    assert_eq!(std::fs::read(&to).unwrap(), std::fs::read(&shot).unwrap());
+    assert_eq!(std::fs::read(&to).unwrap(), png);
+    // Anything but a PNG is refused.
+    let text = tmp.path().join("shot.txt");
+    std::fs::write(&text, "not a picture at all, not at all").unwrap();
+    let message = panic_message(|| {
+        copy_screenshot_if(true, &text, &tmp.path().join("docs").join("x.png"));
+    });
+    assert_eq!(message, format!("{} is not a PNG", text.display()));
+    assert!(!tmp.path().join("docs").join("x.png").exists());
 }

@@ -204,6 +204,9 @@ pub struct BrowserReport {
     pub height: u64,
     /// Pages of the A4 print (written beside the screenshot, as `.pdf`).
     pub pdf_pages: u64,
+    /// Where the full-page screenshot was written (not part of the driver's JSON).
+    #[serde(skip)]
+    pub screenshot: PathBuf,
 }
 
 /// An element of the page with a `data-flag` attribute.
@@ -250,6 +253,16 @@ impl BrowserReport {
                 .map(|e| format!("script error: {e}")),
         );
         out
+    }
+
+    /// Fails the test unless the page fits a laptop screen's width (1366 CSS pixels).
+    pub fn assert_fits_laptop(&self) {
+        assert!(
+            self.width <= 1366,
+            "{} is {} px wide: wider than a laptop screen (1366 px), it scrolls sideways",
+            self.file,
+            self.width
+        );
     }
 
     /// Fails the test, listing every fault, unless the page is self-contained and error-free.
@@ -408,13 +421,15 @@ impl BrowserSetup {
             html.display(),
             tail(&stderr)
         );
-        serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+        let mut report: BrowserReport = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
             panic!(
                 "tests/browser/check.mjs printed no report ({e}):\n{}\n{}",
                 tail(&stdout),
                 tail(&stderr)
             )
-        })
+        });
+        report.screenshot = screenshot.to_path_buf();
+        report
     }
 }
 
@@ -422,6 +437,19 @@ impl BrowserSetup {
 /// network off and writes its screenshot (and `.pdf` print beside it).
 pub fn browser(html: &Path, screenshot: &Path) -> BrowserReport {
     BrowserSetup::here().run(html, screenshot)
+}
+
+/// The check of an output page in one call: loads `html` in headless Chromium with the network off
+/// (see [`browser`]), keeps its screenshot as `target/browser-artifacts/<name>.png` (and the A4
+/// print as `<name>.pdf`), and fails the test unless the page is clean (no request beyond its
+/// file, no console or script error, still on its file) and fits a laptop screen's width (1366
+/// CSS pixels: no horizontal scrolling). The report is returned for the page's own checks
+/// (flags, text, `pdf_pages`); [`publish_screenshot`] then copies the picture for the README.
+pub fn browser_clean(html: &Path, name: &str) -> BrowserReport {
+    let report = browser(html, &browser_artifacts().join(format!("{name}.png")));
+    report.assert_clean();
+    report.assert_fits_laptop();
+    report
 }
 
 /// The width and height of a PNG file, from its header; fails the test when it is not a PNG.
