@@ -86,8 +86,9 @@ try {
       '--disable-component-update',
       '--disable-sync',
       '--disable-dev-shm-usage',
-      // The network off below the router too: what the router never sees (a preconnect hint
-      // opens a bare connection) goes to a proxy whose name resolves nowhere, loopback included.
+      // The network off below the router too, for what the router never sees (a preconnect
+      // hint opens a bare connection): no name or address resolves, loopback included, and
+      // every connection would go through a proxy that does not exist.
       '--proxy-server=http://proxy.invalid:9',
       '--proxy-bypass-list=<-loopback>',
       '--host-resolver-rules=MAP * ~NOTFOUND',
@@ -102,14 +103,12 @@ try {
     serviceWorkers: 'block',
     offline: true,
   });
-  // Every request but the page's own file is aborted before it leaves, and recorded once; a
-  // WebSocket too (it is not routed as a request) and it is closed before it connects.
-  const seen = new Set();
+  // Every request but the page's own file is recorded (those of a popup too) and aborted before
+  // it leaves; a WebSocket too (it is not routed as a request), closed before it connects.
+  // `data:` and `blob:` addresses are inside the page.
   context.on('request', (request) => {
     const url = request.url();
-    if (seen.has(request) || allowed(url) || url.startsWith('data:') || url.startsWith('blob:')) return;
-    seen.add(request);
-    blocked(url);
+    if (!allowed(url) && !url.startsWith('data:') && !url.startsWith('blob:')) blocked(url);
   });
   await context.route('**/*', (route) =>
     allowed(route.request().url()) ? route.continue() : route.abort('blockedbyclient'),
@@ -129,7 +128,10 @@ try {
     }
     consoleErrors.push(cut(text));
   });
-  page.on('pageerror', (error) => pageErrors.push(cut(error.name ? `${error.name}: ${error.message}` : error.message)));
+  // `TypeError: …`; a thrown value that is not an Error has no name.
+  page.on('pageerror', (error) =>
+    pageErrors.push(cut(error.name ? `${error.name}: ${error.message}` : error.message)),
+  );
   page.on('crash', () => pageErrors.push('the page crashed'));
 
   const response = await page.goto(own, { waitUntil: 'load', timeout: timeoutMs });
@@ -139,10 +141,9 @@ try {
 
   const facts = await page.evaluate(() => ({
     // A connection hint opens a connection without a request (the proxy above refuses it).
-    hints: [...document.querySelectorAll('link[rel~="preconnect" i], link[rel~="dns-prefetch" i]')].map(
-      (e) => e.href,
-    ),
-    url: location.href,
+    hints: [
+      ...document.querySelectorAll('link[rel~="preconnect" i], link[rel~="dns-prefetch" i]'),
+    ].map((e) => e.href),
     flags: [...document.querySelectorAll('[data-flag]')].map((e) => ({
       code: e.getAttribute('data-flag'),
       employee: e.getAttribute('data-employee'),

@@ -4,7 +4,6 @@
 pub mod sheets;
 
 use std::ffi::OsStr;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -356,22 +355,24 @@ impl BrowserSetup {
         if let Some(dir) = screenshot.parent() {
             std::fs::create_dir_all(dir).unwrap();
         }
-        // The driver's own watchdog closes the browser 10 s before ours kills the driver.
-        let inner = self
-            .timeout
-            .saturating_sub(Duration::from_secs(10))
-            .max(Duration::from_secs(5));
+        // The driver's own watchdog stops it (and so its browser) well before ours kills it.
+        let inner = if self.timeout >= Duration::from_secs(20) {
+            self.timeout - Duration::from_secs(10)
+        } else {
+            self.timeout / 2
+        };
         let mut child = Command::new(node)
             .arg(crate_path("tests/browser/check.mjs"))
             .arg(html)
             .arg(screenshot)
             .env("CHROMIUM", &self.chromium)
             .env("CHECK_TIMEOUT_MS", inner.as_millis().to_string())
+            .env("NO_COLOR", "1")
+            .env_remove("FORCE_COLOR")
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            .process_group(0)
             .spawn()
             .expect("node starts");
         // Both pipes are drained while the driver runs, so that a long report cannot block it.
@@ -390,10 +391,7 @@ impl BrowserSetup {
                 break Some(status);
             }
             if started.elapsed() > self.timeout {
-                // The driver and the browser it started: their own process group.
-                let _ = Command::new("kill")
-                    .args(["-KILL", "--", &format!("-{}", child.id())])
-                    .status();
+                // The browser exits with its driver (their pipe closes).
                 let _ = child.kill();
                 let _ = child.wait();
                 break None;
