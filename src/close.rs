@@ -293,6 +293,7 @@ pub fn progress(inputs: Inputs<'_>, period: Period, as_of: chrono::NaiveDate) ->
     let read = engine::Read {
         as_of: Some(as_of),
         observe: None,
+        plans_optional: false,
     };
     let mut result = engine::evaluate_with(ds, &engine::payroll, SourceRows::Keep, read)?
         .into_run(period, &Ledger::default())?;

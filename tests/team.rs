@@ -549,3 +549,226 @@ fn run_as_of_writes_statements_and_no_payroll() {
         o.stdout
     );
 }
+
+// Against the independent implementation -------------------------------------------------------
+
+/// The view's JSON in the shape `scripts/crosscheck_team.py` prints: flags as
+/// `[employee_id, team, code, subject]`, funnels as six counts, bottlenecks with the one to
+/// learn from, losses, working days.
+fn as_checker_output(v: &Value) -> Value {
+    use serde_json::json;
+    let counts = |f: &Value| {
+        json!([
+            f["closed"],
+            f["qualified"],
+            f["negotiation"],
+            f["proposal"],
+            f["proposal_won"],
+            f["won"]
+        ])
+    };
+    let mut flags: Vec<Value> = v["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let team = match f["team"].as_str().unwrap() {
+                "" => "(no team)",
+                t => t,
+            };
+            json!([f["employee_id"], team, f["code"], f["subject"]])
+        })
+        .collect();
+    flags.sort_by_key(|f| f.to_string());
+    let mut funnel = serde_json::Map::new();
+    let mut losses = serde_json::Map::new();
+    for e in v["employees"].as_array().unwrap() {
+        let id = e["employee_id"].as_str().unwrap().to_string();
+        let months: serde_json::Map<String, Value> = e["months"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["period"].as_str().unwrap().to_string(),
+                    counts(&m["funnel"]),
+                )
+            })
+            .collect();
+        funnel.insert(id.clone(), Value::Object(months));
+        let now = e["months"].as_array().unwrap().last().unwrap();
+        losses.insert(id, now["losses"].clone());
+    }
+    let mut team_funnel = serde_json::Map::new();
+    let mut bottleneck = serde_json::Map::new();
+    for t in v["teams"].as_array().unwrap() {
+        let name = match t["team"].as_str().unwrap() {
+            "" => "(no team)".to_string(),
+            n => n.to_string(),
+        };
+        team_funnel.insert(name.clone(), counts(&t["funnel"]));
+        let b = match &t["bottleneck"] {
+            Value::Null => Value::Null,
+            b => json!([b, t["learn_from"].as_str().unwrap_or("")]),
+        };
+        bottleneck.insert(name, b);
+    }
+    let wd = &v["working_days"];
+    json!({
+        "flags": flags,
+        "funnel": funnel,
+        "team_funnel": team_funnel,
+        "bottleneck": bottleneck,
+        "losses": losses,
+        "working_days": [wd["period"], wd["elapsed"], wd["remaining"]],
+    })
+}
+
+/// Every hand-made history of `tests/fixtures/team/` (written and checked by
+/// `scripts/crosscheck_team.py --self-test`, an independent implementation of docs/team.md in
+/// Python) gives the flags, funnels, bottlenecks, losses and working days the checker computed.
+#[test]
+fn the_hand_made_histories_agree_with_the_independent_checker() {
+    let root = crate_path("tests/fixtures/team");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("expected.json").is_file())
+        .collect();
+    cases.sort();
+    assert_eq!(cases.len(), 9, "{cases:?}");
+    for case in cases {
+        let tmp = TempDir::new().unwrap();
+        let out = tmp.path().join("out");
+        let args_text = std::fs::read_to_string(case.join("args")).unwrap();
+        let mut args: Vec<std::ffi::OsString> = vec![
+            "team".into(),
+            "--data".into(),
+            case.clone().into(),
+            "--schemes".into(),
+            crate_path("schemes").into(),
+            "--out".into(),
+            out.clone().into(),
+        ];
+        args.extend(args_text.split_whitespace().map(Into::into));
+        if case.join("flags.yaml").is_file() {
+            args.push("--flags".into());
+            args.push(case.join("flags.yaml").into());
+        }
+        let o = run(&args, tmp.path());
+        let name = case.file_name().unwrap().to_string_lossy().to_string();
+        assert_eq!(o.code, 0, "{name}: {}", o.stderr);
+        let v: Value =
+            serde_json::from_slice(&std::fs::read(out.join("team.json")).unwrap()).unwrap();
+        let got = as_checker_output(&v);
+        let mut expected: Value =
+            serde_json::from_slice(&std::fs::read(case.join("expected.json")).unwrap()).unwrap();
+        let mut flags = expected["flags"].as_array().unwrap().clone();
+        flags.sort_by_key(|f| f.to_string());
+        expected["flags"] = Value::Array(flags);
+        for key in [
+            "flags",
+            "funnel",
+            "team_funnel",
+            "bottleneck",
+            "losses",
+            "working_days",
+        ] {
+            assert_eq!(
+                got[key], expected[key],
+                "{name}: {key}\nincentive: {:#}\nchecker:   {:#}",
+                got[key], expected[key]
+            );
+        }
+    }
+}
+
+/// The team sample (samples/2026-10-team: the October export plus a person dialling the base
+/// and a team losing on price) against the independent checker, at the period end and as of
+/// the 16th: every flag, funnel, bottleneck and loss count.
+#[test]
+fn the_team_sample_agrees_with_the_independent_checker() {
+    for extra in [&[][..], &["--as-of", "2026-10-16"][..]] {
+        let tmp = TempDir::new().unwrap();
+        let out = tmp.path().join("out");
+        let data = crate_path("samples/2026-10-team");
+        let mut args: Vec<std::ffi::OsString> = vec![
+            "team".into(),
+            "--data".into(),
+            data.clone().into(),
+            "--schemes".into(),
+            crate_path("schemes").into(),
+            "--period".into(),
+            "2026-10".into(),
+            "--out".into(),
+            out.clone().into(),
+        ];
+        args.extend(extra.iter().map(Into::into));
+        let o = run(&args, tmp.path());
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        let v: Value =
+            serde_json::from_slice(&std::fs::read(out.join("team.json")).unwrap()).unwrap();
+        let checker = std::process::Command::new(common::python())
+            .arg(crate_path("scripts/crosscheck_team.py"))
+            .args(["--data".as_ref(), data.as_os_str()])
+            .args(["--schemes".as_ref(), crate_path("schemes").as_os_str()])
+            .args(["--period", "2026-10"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            checker.status.success(),
+            "{}",
+            String::from_utf8_lossy(&checker.stderr)
+        );
+        let mut expected: Value = serde_json::from_slice(&checker.stdout).unwrap();
+        let mut flags = expected["flags"].as_array().unwrap().clone();
+        flags.sort_by_key(|f| f.to_string());
+        expected["flags"] = Value::Array(flags);
+        let got = as_checker_output(&v);
+        // The checker lists everyone on the roster; the view only those employed in the
+        // period: E120 left in September.
+        for key in ["funnel", "losses"] {
+            let map = expected[key].as_object_mut().unwrap();
+            let gone: Vec<String> = map
+                .keys()
+                .filter(|id| got[key].get(id.as_str()).is_none())
+                .cloned()
+                .collect();
+            assert_eq!(gone, ["E120"], "{extra:?}: {key}");
+            map.remove("E120");
+        }
+        for key in [
+            "flags",
+            "funnel",
+            "team_funnel",
+            "bottleneck",
+            "losses",
+            "working_days",
+        ] {
+            assert_eq!(got[key], expected[key], "{extra:?}: {key}");
+        }
+        // Every flag has someone who raises it (off_track only mid-month), and some people
+        // raise none.
+        let codes: std::collections::BTreeSet<&str> = v["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap())
+            .collect();
+        let mut want = vec![
+            "activity_drop",
+            "above_discuss",
+            "average_deal_falling",
+            "below_threshold",
+            "conversion_drop",
+            "loss_reason_dominant",
+            "short_calls",
+        ];
+        if !extra.is_empty() {
+            want.push("off_track");
+        }
+        want.sort();
+        assert_eq!(codes.into_iter().collect::<Vec<_>>(), want, "{extra:?}");
+    }
+}

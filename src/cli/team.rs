@@ -100,6 +100,7 @@ pub fn run(a: Args) -> Result<()> {
         engine::Read {
             as_of,
             observe: Some(&mut observe),
+            plans_optional: true,
         },
     )?;
     let v = team::build(&ev, view, &losses, as_of, &thresholds);
