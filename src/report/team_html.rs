@@ -26,6 +26,8 @@ pub const MAX_REASONS: usize = 10;
 pub const MAX_PEOPLE: usize = 500;
 /// Characters of a name, team or reason shown in a heading or a table cell.
 pub const MAX_TEXT: usize = 120;
+/// The mark of a person's bottleneck in the funnel table (explained under it).
+const MARK: &str = "◆";
 /// Days listed in a person's daily activity (a month has at most 31).
 pub const MAX_DAYS: usize = 31;
 
@@ -119,13 +121,15 @@ const WORDS: &[(&str, &str)] = &[
     ("emails sent", "отправленные письма"),
     ("meetings held", "проведённые встречи"),
     ("per day", "по дням"),
+    ("per week", "по неделям"),
     ("after the as-of date", "после даты среза"),
     (
         "more people not shown here; every one is in team.json",
         "сотрудников не показаны здесь; все есть в team.json",
     ),
     ("more days not shown", "дней не показаны"),
-    ("shortened", "сокращено"),
+    ("per person", "по сотрудникам"),
+    ("(no reason written)", "(причина не указана)"),
 ];
 
 struct Page<'a> {
@@ -219,11 +223,12 @@ impl<'a> Page<'a> {
         )
     }
 
+    /// A team's heading: `team North`, or `(no team)`.
     fn team_name(&self, team: &str) -> String {
         if team.is_empty() {
             esc(self.w("(no team)"))
         } else {
-            short(team)
+            format!("{} {}", esc(self.w("team")), short(team))
         }
     }
 
@@ -393,14 +398,25 @@ impl<'a> Page<'a> {
                 esc(self.w("nobody has an attainment yet"))
             );
         } else {
-            let _ = writeln!(s, "<ol class=\"top\">");
-            for (id, a) in &t.top {
+            let _ = writeln!(
+                s,
+                "<table class=\"num\">\n<tr><th>#</th><th>{}</th><th>{}</th><th></th></tr>",
+                esc(self.w("employee")),
+                esc(self.w("overall attainment"))
+            );
+            for (rank, (id, a)) in t.top.iter().enumerate() {
                 let who = self
                     .by_id(id)
                     .map_or_else(|| short(id), |p| self.person_name(p));
-                let _ = writeln!(s, "<li>{who}: <b>{}</b> {}</li>", f.pct(a), bar(a, None));
+                let _ = writeln!(
+                    s,
+                    "<tr><td>{}</td><td class=\"text\">{who}</td><td>{}</td><td>{}</td></tr>",
+                    rank + 1,
+                    f.pct(a),
+                    bar(a, None)
+                );
             }
-            s.push_str("</ol>\n");
+            s.push_str("</table>\n");
         }
         s.push_str("</section>\n");
         self.push(&s);
@@ -659,8 +675,7 @@ impl<'a> Page<'a> {
         for t in &v.teams {
             let _ = writeln!(
                 s,
-                "<div class=\"team\">\n<h3>{} {}</h3>",
-                esc(self.w("team")),
+                "<div class=\"team\">\n<h3>{}</h3>",
                 self.team_name(&t.team)
             );
             s.push_str(&self.funnel_table(&t.funnel, t.bottleneck));
@@ -680,16 +695,7 @@ impl<'a> Page<'a> {
             }
             s.push_str("</div>\n");
         }
-        for p in self.detailed() {
-            let now = p.now();
-            let _ = write!(
-                s,
-                "<div class=\"person\">\n<h3>{}</h3>\n",
-                self.person_name(p)
-            );
-            s.push_str(&self.funnel_table(&now.funnel, now.funnel.bottleneck()));
-            s.push_str("</div>\n");
-        }
+        s.push_str(&self.funnel_people());
         self.push(&s);
         self.people_cap_note();
         self.push("</section>\n");
@@ -711,7 +717,7 @@ impl<'a> Page<'a> {
             let _ = writeln!(
                 s,
                 "<tr><td class=\"text\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                short(reason),
+                self.reason(reason),
                 f.group((*n).into()),
                 f.pct(share),
                 bar(share, None)
@@ -742,25 +748,133 @@ impl<'a> Page<'a> {
         for t in &v.teams {
             let _ = writeln!(
                 s,
-                "<div class=\"team\">\n<h3>{} {}</h3>",
-                esc(self.w("team")),
+                "<div class=\"team\">\n<h3>{}</h3>",
                 self.team_name(&t.team)
             );
             s.push_str(&self.losses_table(&t.losses));
             s.push_str("</div>\n");
         }
-        for p in self.detailed() {
-            let _ = write!(
-                s,
-                "<div class=\"person\">\n<h3>{}</h3>\n",
-                self.person_name(p)
-            );
-            s.push_str(&self.losses_table(&p.now().losses));
-            s.push_str("</div>\n");
-        }
+        s.push_str(&self.losses_people());
         self.push(&s);
         self.people_cap_note();
         self.push("</section>\n");
+    }
+
+    /// Everyone's funnel in one table: the counts, each transition's rate, the person's own
+    /// bottleneck marked.
+    fn funnel_people(&self) -> String {
+        let f = self.fmt(None);
+        let mut s = format!(
+            "<h3>{}</h3>\n<table class=\"num people\">\n<tr><th>{}</th>",
+            esc(self.w("per person")),
+            esc(self.w("employee"))
+        );
+        for k in [
+            "closed",
+            "qualified",
+            "negotiation",
+            "proposal",
+            "won after a proposal",
+            "won",
+        ] {
+            let _ = write!(s, "<th>{}</th>", esc(self.w(k)));
+        }
+        for t in Transition::ALL {
+            let (lo, hi) = t.range();
+            let _ = write!(
+                s,
+                "<th>{}<br><small>{lo}-{hi}%</small></th>",
+                esc(&subject_words(t.name(), self.lang))
+            );
+        }
+        s.push_str("</tr>\n");
+        for p in self.detailed() {
+            let funnel = &p.now().funnel;
+            let bottleneck = funnel.bottleneck();
+            let _ = write!(s, "<tr><td class=\"text\">{}</td>", self.person_name(p));
+            for c in funnel.counts {
+                let _ = write!(s, "<td>{}</td>", f.group(c.into()));
+            }
+            for t in Transition::ALL {
+                let rate = funnel
+                    .rate(t)
+                    .map_or_else(|| esc(self.w("no data")), |r| f.pct(&r));
+                if bottleneck == Some(t) {
+                    let _ = write!(s, "<td class=\"bottleneck\">{rate} {MARK}</td>");
+                } else {
+                    let _ = write!(s, "<td>{rate}</td>");
+                }
+            }
+            s.push_str("</tr>\n");
+        }
+        let _ = writeln!(
+            s,
+            "</table>\n<p class=\"note\">{MARK} {}</p>",
+            esc(self.w("bottleneck"))
+        );
+        s
+    }
+
+    /// Everyone's lost deals in one table: the reasons, most lost first, with their shares.
+    fn losses_people(&self) -> String {
+        let f = self.fmt(None);
+        let mut s = format!(
+            "<h3>{}</h3>\n<table class=\"num people\">\n<tr><th>{}</th><th>{}</th><th>{}</th></tr>\n",
+            esc(self.w("per person")),
+            esc(self.w("employee")),
+            esc(self.w("lost")),
+            esc(self.w("reason"))
+        );
+        for p in self.detailed() {
+            let losses = &p.now().losses;
+            let shares = team::loss_shares(losses);
+            let lost: u64 = losses.values().sum();
+            let mut reasons: Vec<String> = shares
+                .iter()
+                .take(MAX_REASONS)
+                .map(|(r, n, share)| {
+                    format!(
+                        "{} {} ({})",
+                        self.reason(r),
+                        f.group((*n).into()),
+                        f.pct(share)
+                    )
+                })
+                .collect();
+            if shares.len() > MAX_REASONS {
+                let rest = &shares[MAX_REASONS..];
+                let deals: u64 = rest.iter().map(|(_, n, _)| n).sum();
+                reasons.push(format!(
+                    "<span class=\"cap\">{} {} ({} {})</span>",
+                    rest.len(),
+                    esc(self.w("more reasons not listed")),
+                    f.group(deals.into()),
+                    esc(self.w("lost deals"))
+                ));
+            }
+            let _ = writeln!(
+                s,
+                "<tr><td class=\"text\">{}</td><td>{}</td><td class=\"text\">{}</td></tr>",
+                self.person_name(p),
+                f.group(lost.into()),
+                if reasons.is_empty() {
+                    esc(self.w("no lost deals"))
+                } else {
+                    reasons.join("; ")
+                }
+            );
+        }
+        s.push_str("</table>\n");
+        s
+    }
+
+    /// A loss reason as read from the export, or the words for none written.
+    fn reason(&self, r: &str) -> String {
+        if r == team::NO_REASON {
+            esc(self.w("(no reason written)"))
+        } else {
+            short(r)
+        }
     }
 
     fn trends(&mut self) {
@@ -911,10 +1025,15 @@ impl<'a> Page<'a> {
                 "<div class=\"person\">\n<h3>{}</h3>\n",
                 self.person_name(p)
             );
+            let _ = writeln!(
+                s,
+                "<div class=\"side\">\n<div>\n<h4>{}</h4>",
+                esc(self.w("per week"))
+            );
             s.push_str(&self.activity_rows(&p.weeks, self.w("week from"), false));
-            let _ = writeln!(s, "<h4>{}</h4>", esc(self.w("per day")));
+            let _ = writeln!(s, "</div>\n<div>\n<h4>{}</h4>", esc(self.w("per day")));
             s.push_str(&self.activity_rows(&p.days, self.w("day"), true));
-            s.push_str("</div>\n");
+            s.push_str("</div>\n</div>\n</div>\n");
         }
         self.push(&s);
         self.people_cap_note();
@@ -1016,12 +1135,16 @@ table.num td.text { text-align: left; white-space: normal; }
 .note, .cap { color: #666; font-size: 12px; }
 .cap { font-style: italic; }
 .person, .team { margin-bottom: 10px; }
+.side { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
+.side h4 { margin-top: 0; }
+table.people td.bottleneck { background: #fff1e0; color: #b45000; }
+table.people th { font-size: 12px; }
 li.flag { margin: 2px 0; }
 tr.bottleneck td { background: #fff1e0; }
 .mark { color: #b45000; font-size: 12px; }
 .learn { margin: 2px 0 8px; }
 .band.below { color: #a00; } .band.above { color: #06c; } .band.good { color: #060; }
-svg rect.track { fill: #f0f0f4; } svg rect.range { fill: #cfe3cf; } svg rect.value { fill: #446; }
+svg rect.track { fill: #f0f0f4; } svg rect.range { fill: #9ccf9c; } svg rect.value { fill: #446; }
 svg.spark rect { fill: #668; }
 table.heat { font-size: 11px; }
 table.heat td, table.heat th { padding: 1px 3px; min-width: 18px; }
