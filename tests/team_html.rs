@@ -422,3 +422,40 @@ fn a_small_teams_page() {
     check_page(&mid, true);
     insta::assert_snapshot!("small_team_mid_month_ru", mid);
 }
+
+#[test]
+fn a_roster_of_hundreds_keeps_every_flag_but_caps_the_detailed_blocks() {
+    let tmp = tempfile::tempdir().unwrap();
+    tiny(tmp.path(), "Anna Test", "price");
+    // 510 people on the roster: more than the 500 with a detailed block.
+    let path = tmp.path().join("data/employees.csv");
+    let mut roster = std::fs::read_to_string(&path).unwrap();
+    for i in 0..508 {
+        roster.push_str(&format!(
+            "F{i:03},Person {i},tiny,100000,South,2020-01-01,\n"
+        ));
+    }
+    std::fs::write(&path, roster).unwrap();
+    let args = tiny_args(tmp.path());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (html, json) = team(&args, &tmp.path().join("out"), tmp.path());
+    check_page(&html, false);
+    assert_eq!(json["employees"].as_array().unwrap().len(), 510);
+    // The flags list everyone, and every flag.
+    assert_eq!(
+        html.matches("<div class=\"person\" data-employee=").count(),
+        510
+    );
+    assert_eq!(page_flags(&html), json_flags(&json));
+    // Funnel, losses, trends and activity each say that 10 are left out.
+    assert_eq!(
+        html.matches(
+            "<p class=\"cap\">10 more people not shown here; every one is in team.json</p>"
+        )
+        .count(),
+        4
+    );
+    let trends = &html[html.find("<section id=\"trends\">").unwrap()..];
+    let trends = &trends[..trends.find("</section>").unwrap()];
+    assert_eq!(trends.matches("<div class=\"person\">").count(), 500);
+}

@@ -944,7 +944,7 @@ impl<'a> Page<'a> {
         let mut s = String::new();
         if !mark_after {
             // Weeks: a row per week.
-            let _ = write!(s, "<table class=\"num\">\n<tr><th>{}</th>", esc(first));
+            let _ = write!(s, "<table class=\"num week\">\n<tr><th>{}</th>", esc(first));
             for (k, _) in cols {
                 let _ = write!(s, "<th>{}</th>", esc(self.w(k)));
             }
@@ -1147,6 +1147,8 @@ tr.bottleneck td { background: #fff1e0; }
 svg rect.track { fill: #f0f0f4; } svg rect.range { fill: #9ccf9c; } svg rect.value { fill: #446; }
 svg.spark rect { fill: #668; }
 table.heat { font-size: 11px; }
+table.week { font-size: 12px; }
+table.week th { font-size: 11px; width: 64px; white-space: normal; }
 table.heat td, table.heat th { padding: 1px 3px; min-width: 18px; }
 table.heat th.we { color: #999; }
 td.h0 { background: #fff; } td.h1 { background: #e6ecf7; } td.h2 { background: #c9d6ef; }
