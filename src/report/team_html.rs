@@ -211,12 +211,12 @@ impl<'a> Page<'a> {
 
     fn person_name(&self, p: &Person) -> String {
         let team = if p.team.is_empty() {
-            self.w("(no team)").to_string()
+            esc(self.w("(no team)"))
         } else {
-            short(&p.team)
+            format!("<bdi>{}</bdi>", short(&p.team))
         };
         format!(
-            "{} <span class=\"id\">{} · {}</span>",
+            "<bdi>{}</bdi> <span class=\"id\"><bdi>{}</bdi> · {}</span>",
             short(&p.name),
             short(&p.employee_id),
             team
@@ -228,7 +228,7 @@ impl<'a> Page<'a> {
         if team.is_empty() {
             esc(self.w("(no team)"))
         } else {
-            format!("{} {}", esc(self.w("team")), short(team))
+            format!("{} <bdi>{}</bdi>", esc(self.w("team")), short(team))
         }
     }
 
@@ -349,7 +349,7 @@ impl<'a> Page<'a> {
                     esc(&self.plan_fmt().measure(&p.target, unit)),
                     a.as_ref()
                         .map_or_else(|| esc(self.w("no data")), |a| f.pct(a)),
-                    a.as_ref().map_or_else(String::new, |a| bar(a, None)),
+                    a.as_ref().map_or_else(String::new, attainment_bar),
                 );
             }
             s.push_str("</table>\n");
@@ -413,7 +413,7 @@ impl<'a> Page<'a> {
                     "<tr><td>{}</td><td class=\"text\">{who}</td><td>{}</td><td>{}</td></tr>",
                     rank + 1,
                     f.pct(a),
-                    bar(a, None)
+                    attainment_bar(a)
                 );
             }
             s.push_str("</table>\n");
@@ -492,17 +492,19 @@ impl<'a> Page<'a> {
             }
             s.push_str("</div>\n");
         }
-        // Team flags (no employee), and any flag of someone not on the screen.
-        if !groups.is_empty() {
+        // Team flags (no employee) by team, and any flag of someone not on the screen.
+        let mut by_team: BTreeMap<&str, Vec<&Flag>> = BTreeMap::new();
+        for fl in groups.values().flatten() {
+            by_team.entry(fl.team.as_str()).or_default().push(fl);
+        }
+        for (team, list) in by_team {
             let _ = writeln!(
                 s,
-                "<div class=\"person\">\n<h3>{}</h3>\n<ul>",
-                esc(self.w("teams"))
+                "<div class=\"team\">\n<h3>{}</h3>\n<ul>",
+                self.team_name(team)
             );
-            for list in groups.values() {
-                for fl in list {
-                    s.push_str(&self.flag_item(fl));
-                }
+            for fl in list {
+                s.push_str(&self.flag_item(fl));
             }
             s.push_str("</ul>\n</div>\n");
         }
@@ -765,7 +767,7 @@ impl<'a> Page<'a> {
     fn funnel_people(&self) -> String {
         let f = self.fmt(None);
         let mut s = format!(
-            "<h3>{}</h3>\n<table class=\"num people\">\n<tr><th>{}</th>",
+            "<h3>{}</h3>\n<table class=\"num people\">\n<thead><tr><th>{}</th>",
             esc(self.w("per person")),
             esc(self.w("employee"))
         );
@@ -787,7 +789,7 @@ impl<'a> Page<'a> {
                 esc(&subject_words(t.name(), self.lang))
             );
         }
-        s.push_str("</tr>\n");
+        s.push_str("</tr></thead>\n<tbody>\n");
         for p in self.detailed() {
             let funnel = &p.now().funnel;
             let bottleneck = funnel.bottleneck();
@@ -809,7 +811,7 @@ impl<'a> Page<'a> {
         }
         let _ = writeln!(
             s,
-            "</table>\n<p class=\"note\">{MARK} {}</p>",
+            "</tbody>\n</table>\n<p class=\"note\">{MARK} {}</p>",
             esc(self.w("bottleneck"))
         );
         s
@@ -819,7 +821,7 @@ impl<'a> Page<'a> {
     fn losses_people(&self) -> String {
         let f = self.fmt(None);
         let mut s = format!(
-            "<h3>{}</h3>\n<table class=\"num people\">\n<tr><th>{}</th><th>{}</th><th>{}</th></tr>\n",
+            "<h3>{}</h3>\n<table class=\"num people\">\n<thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
             esc(self.w("per person")),
             esc(self.w("employee")),
             esc(self.w("lost")),
@@ -864,7 +866,7 @@ impl<'a> Page<'a> {
                 }
             );
         }
-        s.push_str("</table>\n");
+        s.push_str("</tbody>\n</table>\n");
         s
     }
 
@@ -1084,6 +1086,17 @@ fn bar(q: &Exact, range: Option<(u32, u32)>) -> String {
     s
 }
 
+/// A bar of an attainment from 0 to 150% (above: drawn full), with a tick at 100%.
+fn attainment_bar(q: &Exact) -> String {
+    const W: i64 = 160;
+    let scale = exact_int(3) / exact_int(2);
+    format!(
+        "<svg class=\"bar\" width=\"{W}\" height=\"12\" viewBox=\"0 0 {W} 12\" aria-hidden=\"true\"><rect class=\"track\" x=\"0\" y=\"0\" width=\"{W}\" height=\"12\"/><rect class=\"value\" x=\"0\" y=\"3\" width=\"{}\" height=\"6\"/><rect class=\"tick\" x=\"{}\" y=\"0\" width=\"1\" height=\"12\"/></svg>",
+        px(&(q / &scale), W),
+        px(&(exact_int(1) / &scale), W)
+    )
+}
+
 /// Small bars of a series (one per month), scaled to the series' largest value; a missing
 /// value leaves a gap. The numbers are in the cells beside it.
 fn spark(values: &[Option<Exact>]) -> String {
@@ -1144,7 +1157,7 @@ tr.bottleneck td { background: #fff1e0; }
 .mark { color: #b45000; font-size: 12px; }
 .learn { margin: 2px 0 8px; }
 .band.below { color: #a00; } .band.above { color: #06c; } .band.good { color: #060; }
-svg rect.track { fill: #f0f0f4; } svg rect.range { fill: #9ccf9c; } svg rect.value { fill: #446; }
+svg rect.track { fill: #f0f0f4; } svg rect.tick { fill: #c00; } svg rect.range { fill: #9ccf9c; } svg rect.value { fill: #446; }
 svg.spark rect { fill: #668; }
 table.heat { font-size: 11px; }
 table.week { font-size: 12px; }
@@ -1160,7 +1173,9 @@ td.after, .key.after { background: repeating-linear-gradient(45deg, #eee, #eee 3
   @page { size: A4; margin: 12mm; }
   section { break-before: page; }
   section#header { break-before: auto; }
-  table, .person, .team, li.flag { break-inside: avoid; }
+  table, .person, .team, li.flag, tr { break-inside: avoid; }
+  table.people { break-inside: auto; }
+  thead { display: table-header-group; }
   h2, h3 { break-after: avoid; }
   th { background: #eee !important; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   td { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
