@@ -118,7 +118,15 @@ fn check_page(html: &str, mid_month: bool) {
     ] {
         assert!(!html.contains(bad), "{bad} in the page");
     }
-    assert!(html.contains("@media print"));
+    // Printable on A4: a page per section, no table cut across pages.
+    let print = &html[html.find("@media print").expect("a print stylesheet")..];
+    for rule in [
+        "@page { size: A4;",
+        "section { break-before: page; }",
+        "table, .person, .team, li.flag, tr { break-inside: avoid; }",
+    ] {
+        assert!(print.contains(rule), "{rule}");
+    }
 }
 
 /// The sample's page in one setting: checked against team.json; `twice`: run again and
