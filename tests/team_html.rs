@@ -467,3 +467,72 @@ fn a_roster_of_hundreds_keeps_every_flag_but_caps_the_detailed_blocks() {
     let trends = &trends[..trends.find("</section>").unwrap()];
     assert_eq!(trends.matches("<div class=\"person\">").count(), 500);
 }
+
+/// team.html of the team sample in a real browser (headless Chromium, network off): it loads
+/// with no request beyond the file, no console or script error, fits a laptop screen, and shows
+/// every flag of team.json, each visible. The screenshot is kept in target/browser-artifacts/
+/// (and, with UPDATE_SCREENSHOTS=1, becomes docs/team.png for the README).
+#[test]
+fn the_team_page_in_a_real_browser_shows_every_flag() {
+    for (extra, name) in [
+        (&[][..], "team"),
+        (
+            &["--as-of", "2026-10-16", "--lang", "ru"][..],
+            "team-mid-ru",
+        ),
+    ] {
+        let tmp = tempfile::TempDir::new().unwrap();
+        let out = tmp.path().join("out");
+        let mut args: Vec<std::ffi::OsString> = vec![
+            "team".into(),
+            "--data".into(),
+            common::crate_path("samples/2026-10-team").into(),
+            "--schemes".into(),
+            common::crate_path("schemes").into(),
+            "--period".into(),
+            "2026-10".into(),
+            "--out".into(),
+            out.clone().into(),
+        ];
+        args.extend(extra.iter().map(Into::into));
+        let o = common::run(&args, tmp.path());
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("team.json")).unwrap()).unwrap();
+        let mut expected: Vec<(String, String, String)> = json["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let s = |k: &str| f[k].as_str().unwrap().to_string();
+                (s("code"), s("employee_id"), s("subject"))
+            })
+            .collect();
+        expected.sort();
+        assert!(expected.len() > 40, "{name}: {}", expected.len());
+        let report = common::browser_clean(&out.join("team.html"), name);
+        let mut shown = report.flag_keys();
+        shown.sort();
+        // An empty attribute reads as "-" in the report (absent and empty look alike there).
+        let shown: Vec<(String, String, String)> = shown
+            .into_iter()
+            .map(|(c, e, s)| {
+                let undash = |x: String| if x == "-" { String::new() } else { x };
+                (c, undash(e), undash(s))
+            })
+            .collect();
+        assert_eq!(shown, expected, "{name}");
+        assert!(
+            report.flags.iter().all(|f| f.visible),
+            "{name}: a flag is hidden"
+        );
+        if name == "team" {
+            // The first screen (1366×768), as the head of sales sees it when the file opens.
+            let screen = report
+                .screenshot
+                .with_file_name(format!("{name}-screen.png"));
+            assert_eq!(common::png_size(&screen), (1366, 768));
+            common::publish_screenshot(&screen, "team.png");
+        }
+    }
+}
