@@ -282,7 +282,11 @@ window.open("{o}/popup");
     .chain([format!("ws://{host}/socket")])
     .collect();
     expected.sort();
-    assert_eq!(report.requests, expected);
+    // Each kind once: an EventSource retries on its own after a refusal, so on a loaded machine
+    // it may be listed twice; what matters is that every kind is seen and none connected.
+    let mut seen = report.requests.clone();
+    seen.dedup();
+    assert_eq!(seen, expected);
     assert_eq!(report.page_errors, Vec::<String>::new());
     assert_eq!(report.text, "reach\n\n ");
     assert_artifacts(&shot, &report);
