@@ -599,6 +599,23 @@ pub struct View {
     pub totals: Totals,
 }
 
+impl View {
+    /// A team's average won deal in a month of the view: Σ revenue ÷ Σ deals won over its
+    /// members (None without a won deal), for the trends' chart.
+    pub fn team_average_deal(&self, team: &TeamBlock, month: Period) -> Option<Exact> {
+        let (mut revenue, mut won) = (Exact::zero(), 0u64);
+        for p in self.people.iter().filter(|p| p.team == team.team) {
+            if let Some(m) = p.months.iter().find(|m| m.period == month) {
+                if let Some(v) = m.figure("revenue") {
+                    revenue += v;
+                }
+                won += count_of(m.figure("deals_won"));
+            }
+        }
+        (won > 0).then(|| revenue / exact_int(won as i64))
+    }
+}
+
 /// Whether a metric adds up over the month: a count or a sum, or a formula adding, subtracting
 /// or scaling such metrics by numbers.
 pub fn additive(scheme: &Scheme, m: usize) -> bool {

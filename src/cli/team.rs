@@ -137,6 +137,14 @@ pub fn run(a: Args) -> Result<()> {
         "team.json".to_string(),
         report::team::team_json(&v, &ev, lang),
     )];
+    let files = [
+        files,
+        vec![(
+            "team.xlsx".into(),
+            report::team_xlsx::team_xlsx(&v, &ev, lang)?,
+        )],
+    ]
+    .concat();
     out_dir.publish(&files)?;
     print_warnings(&ev.warnings);
     sayln!(
