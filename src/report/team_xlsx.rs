@@ -174,15 +174,21 @@ fn date(ws: &mut Worksheet, r: u32, c: u16, d: NaiveDate, fmt: &Format) -> XResu
 /// Whether row `r` is past what the sheet may hold: the row then says where the rest is, and
 /// the table stops.
 fn full(ws: &mut Worksheet, r: u32, w: &W) -> XResult<bool> {
-    if r + 1 < w.max_rows {
-        return Ok(false);
-    }
-    ws.write_string_with_format(
-        w.max_rows - 1,
-        0,
+    cap(
+        ws,
+        r,
+        w.max_rows,
         w.l.get("more rows than a sheet holds: every row is in team.json"),
         &w.f.bold,
-    )?;
+    )
+}
+
+/// [`full`] for a sheet of `max_rows` rows: the last row says `note`.
+fn cap(ws: &mut Worksheet, r: u32, max_rows: u32, note: &str, fmt: &Format) -> XResult<bool> {
+    if r + 1 < max_rows {
+        return Ok(false);
+    }
+    ws.write_string_with_format(max_rows - 1, 0, note, fmt)?;
     Ok(true)
 }
 
@@ -1119,17 +1125,21 @@ fn losses(ws: &mut Worksheet, w: &W) -> XResult<()> {
 
 fn activity(ws: &mut Worksheet, w: &W, weekly: bool) -> XResult<()> {
     let (l, f) = (&w.l, &w.f);
-    let names = l.all(&[
-        "employee_id",
-        "name",
-        "team",
-        if weekly { "week from" } else { "date" },
-        "day",
+    // Per day, the date and its weekday; per week, the Monday it starts.
+    let mut keys = vec!["employee_id", "name", "team"];
+    keys.extend(if weekly {
+        &["week from"][..]
+    } else {
+        &["date", "day"][..]
+    });
+    let first_count = keys.len() as u16;
+    keys.extend([
         "outgoing calls",
         "calls of 2+ minutes",
         "emails sent",
         "meetings held",
     ]);
+    let names = l.all(&keys);
     header(ws, f, 0, &names)?;
     let mut r = 1u32;
     'people: for p in w.people() {
@@ -1140,7 +1150,9 @@ fn activity(ws: &mut Worksheet, w: &W, weekly: bool) -> XResult<()> {
             }
             who(ws, r, p, w)?;
             date(ws, r, 3, a.from, &w.date)?;
-            date(ws, r, 4, a.from, &w.weekday)?;
+            if !weekly {
+                date(ws, r, 4, a.from, &w.weekday)?;
+            }
             for (i, n) in [
                 a.calls_outgoing,
                 a.calls_2min,
@@ -1150,7 +1162,7 @@ fn activity(ws: &mut Worksheet, w: &W, weekly: bool) -> XResult<()> {
             .iter()
             .enumerate()
             {
-                count(ws, r, 5 + i as u16, *n, w)?;
+                count(ws, r, first_count + i as u16, *n, w)?;
             }
             r += 1;
         }
@@ -1160,7 +1172,7 @@ fn activity(ws: &mut Worksheet, w: &W, weekly: bool) -> XResult<()> {
     for (c, wd) in [(0, 12), (1, 22), (2, 14), (3, 11), (4, 6)] {
         ws.set_column_width(c, wd)?;
     }
-    for c in 5..names.len() as u16 {
+    for c in first_count..names.len() as u16 {
         ws.set_column_width(c, 13)?;
     }
     print_setup(ws)
@@ -1169,6 +1181,36 @@ fn activity(ws: &mut Worksheet, w: &W, weekly: bool) -> XResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A table stops at the sheet's last row, which says where the rest is; nothing is
+    /// written past it (so a view larger than a sheet never fails the workbook).
+    #[test]
+    fn a_table_stops_at_the_last_row_a_sheet_holds() {
+        use calamine::{Data, Reader, Xlsx};
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        let bold = Format::new().set_bold();
+        let mut written = 0;
+        for r in 0..100u32 {
+            if cap(ws, r, 10, "the rest is elsewhere", &bold).unwrap() {
+                break;
+            }
+            ws.write_number(r, 0, f64::from(r)).unwrap();
+            written += 1;
+        }
+        assert_eq!(written, 9);
+        // At the real limit, the note goes on the sheet's very last row.
+        assert!(!cap(ws, MAX_ROWS - 2, MAX_ROWS, "x", &bold).unwrap());
+        let bytes = wb.save_to_buffer().unwrap();
+        let mut x: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        let range = x.worksheet_range_at(0).unwrap().unwrap();
+        assert_eq!(range.height(), 10);
+        assert_eq!(range.get((8, 0)), Some(&Data::Float(8.0)));
+        assert_eq!(
+            range.get((9, 0)),
+            Some(&Data::String("the rest is elsewhere".into()))
+        );
+    }
 
     #[test]
     fn text_is_cut_to_what_a_cell_holds() {
