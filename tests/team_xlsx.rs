@@ -540,3 +540,55 @@ fn a_reason_longer_than_a_cell_is_cut() {
         assert!(text(fl, r, h["subject"]).ends_with('…'));
     }
 }
+
+/// A roster with a team per person (long names, three times the sample's people): every team
+/// gets its funnel block, the first 50 a chart, the trends' chart the 12 largest teams.
+#[test]
+fn a_team_per_person() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    copy_dir(&crate_path("samples/2026-10-csv"), &data);
+    let copies = |file: &str, edit: &dyn Fn(usize, Vec<String>) -> Vec<String>| {
+        let text = std::fs::read_to_string(data.join(file)).unwrap();
+        let mut lines = text.lines();
+        let mut out = format!("{}\n", lines.next().unwrap());
+        let rows: Vec<&str> = lines.collect();
+        for k in 0..3 {
+            for row in &rows {
+                let mut cells: Vec<String> = row.split(',').map(str::to_string).collect();
+                if k > 0 {
+                    cells[0] = cells[0].replacen("E1", &format!("E{}", k + 1), 1);
+                }
+                out.push_str(&edit(k, cells).join(","));
+                out.push('\n');
+            }
+        }
+        std::fs::write(data.join(file), out).unwrap();
+    };
+    copies("employees.csv", &|_, mut c| {
+        c[4] = format!("team {} {}", c[0], "x".repeat(300));
+        c
+    });
+    copies("plans.csv", &|_, c| c);
+    let o = team(&data, &[], &tmp.path().join("out"));
+    let people = o.json["employees"].as_array().unwrap().len();
+    let teams = o.json["teams"].as_array().unwrap();
+    assert_eq!(teams.len(), people);
+    assert!(people > 50);
+    assert_eq!(chart_parts(&o.bytes), 50 + 1);
+    let t = o.sheet("Team");
+    for team in teams {
+        find(
+            t,
+            0,
+            &format!("team {}: 1 people", team["team"].as_str().unwrap()),
+            0,
+        );
+    }
+    let tr = o.sheet("Trends");
+    assert_eq!(
+        text(tr, 0, 0),
+        format!("average won deal per team and month (the 12 largest teams of {people})")
+    );
+    assert_eq!(columns(tr, 1).len(), 1 + 12);
+}

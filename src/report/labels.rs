@@ -525,6 +525,10 @@ const TABLE: &[(&str, &str)] = &[
     ("lost deals per reason", "проигранные сделки по причинам"),
     ("all reasons", "все причины"),
     ("week from", "неделя с"),
+    (
+        "the {n} largest teams of {total}",
+        "{n} крупнейших команд из {total}",
+    ),
     ("day", "день"),
     ("calls of 2+ minutes", "звонки от 2 минут"),
     ("emails sent", "отправлено писем"),

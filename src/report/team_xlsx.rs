@@ -42,12 +42,17 @@ use rust_xlsxwriter::{
     Chart, ChartLegendPosition, DocProperties, ExcelDateTime, Format, Workbook, Worksheet,
     XlsxError, row_col_to_cell,
 };
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 type XResult<T> = std::result::Result<T, XlsxError>;
 
 /// The rows a sheet holds (a spreadsheet's limit).
 pub const MAX_ROWS: u32 = 1_048_576;
+
+/// Teams whose funnel gets a chart (the first, by name), and teams on the trends' chart (the
+/// largest): a roster with a team per person still gives a workbook a spreadsheet opens.
+pub const MAX_TEAM_CHARTS: usize = 50;
+pub const TREND_TEAMS: usize = 12;
 
 /// The characters a text cell holds, in UTF-16 units as a spreadsheet counts them.
 const CELL_UNITS: usize = 32_767;
@@ -66,8 +71,10 @@ struct W<'a> {
     f: Formats,
     date: Format,
     weekday: Format,
-    /// Rows a sheet may hold (a parameter so the cut is testable on a small view).
+    /// Rows a sheet may hold.
     max_rows: u32,
+    /// The people by employee_id (a flag, a top entry and the one to learn from name one).
+    by_id: BTreeMap<&'a str, &'a Person>,
 }
 
 fn build(view: &View, ev: &Evaluation, lang: Lang, max_rows: u32) -> XResult<Vec<u8>> {
@@ -79,6 +86,11 @@ fn build(view: &View, ev: &Evaluation, lang: Lang, max_rows: u32) -> XResult<Vec
         date: Format::new().set_num_format("yyyy-mm-dd"),
         weekday: Format::new().set_num_format("ddd"),
         max_rows: max_rows.clamp(8, MAX_ROWS),
+        by_id: view
+            .people
+            .iter()
+            .map(|p| (p.employee_id.as_str(), p))
+            .collect(),
     };
     let l = &w.l;
     let mut wb = Workbook::new();
@@ -149,6 +161,17 @@ fn cut(s: &str) -> String {
     out
 }
 
+/// A name for a chart's title: at most 60 characters.
+fn short(s: &str) -> String {
+    if s.chars().count() <= 60 {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(59).collect();
+        t.push('…');
+        t
+    }
+}
+
 fn number(ws: &mut Worksheet, r: u32, c: u16, q: &Exact, fmt: &Format) -> XResult<()> {
     ws.write_number_with_format(r, c, exact_f64(q), fmt)?;
     Ok(())
@@ -192,7 +215,7 @@ fn cap(ws: &mut Worksheet, r: u32, max_rows: u32, note: &str, fmt: &Format) -> X
     Ok(true)
 }
 
-impl W<'_> {
+impl<'a> W<'a> {
     fn currency(&self, p: &Person) -> &str {
         &self.ev.schemes[p.scheme].currency
     }
@@ -235,12 +258,12 @@ impl W<'_> {
         }
     }
 
-    fn name_of(&self, employee_id: &str) -> &str {
-        self.view
-            .people
-            .iter()
-            .find(|p| p.employee_id == employee_id)
-            .map_or("", |p| p.name.as_str())
+    fn person(&self, employee_id: &str) -> Option<&'a Person> {
+        self.by_id.get(employee_id).copied()
+    }
+
+    fn name_of(&self, employee_id: &str) -> &'a str {
+        self.person(employee_id).map_or("", |p| p.name.as_str())
     }
 
     fn months(&self) -> Vec<crate::period::Period> {
@@ -397,7 +420,7 @@ fn team(ws: &mut Worksheet, sheet: &str, w: &W) -> XResult<()> {
         count(ws, r, 0, i as u64 + 1, w)?;
         put(ws, r, 1, id)?;
         put(ws, r, 2, w.name_of(id))?;
-        if let Some(p) = view.people.iter().find(|p| &p.employee_id == id) {
+        if let Some(p) = w.person(id) {
             put(ws, r, 3, w.team_name(&p.team))?;
         }
         number(ws, r, 4, a, &f.percent)?;
@@ -405,7 +428,7 @@ fn team(ws: &mut Worksheet, sheet: &str, w: &W) -> XResult<()> {
     }
 
     // Per team: the funnel, its bottleneck and the one to learn from, and a chart of the rates.
-    for t in &view.teams {
+    for (i, t) in view.teams.iter().enumerate() {
         r += 1;
         if full(ws, r + 18, w)? {
             break;
@@ -461,7 +484,7 @@ fn team(ws: &mut Worksheet, sheet: &str, w: &W) -> XResult<()> {
         match (&t.learn_from, t.bottleneck) {
             (Some(id), Some(b)) => {
                 put(ws, r, 1, &format!("{id} {}", w.name_of(id)))?;
-                if let Some(p) = view.people.iter().find(|p| &p.employee_id == id) {
+                if let Some(p) = w.person(id) {
                     opt_number(ws, r, 3, p.now().funnel.rate(b).as_ref(), &f.percent)?;
                 }
             }
@@ -478,13 +501,15 @@ fn team(ws: &mut Worksheet, sheet: &str, w: &W) -> XResult<()> {
         }
         chart.title().set_name(&format!(
             "{}: {}",
-            w.team_name(&t.team),
+            short(w.team_name(&t.team)),
             l.get("transition rates")
         ));
-        chart.y_axis().set_num_format("0%");
+        chart.y_axis().set_num_format("0%").set_min(0).set_max(1);
         chart.legend().set_position(ChartLegendPosition::Bottom);
         chart.set_width(560).set_height(340);
-        ws.insert_chart(block, 8, &chart)?;
+        if i < MAX_TEAM_CHARTS {
+            ws.insert_chart(block, 8, &chart)?;
+        }
     }
     for (c, wd) in [
         (0, 30),
@@ -631,8 +656,9 @@ fn flags(ws: &mut Worksheet, w: &W) -> XResult<()> {
             )
         })
         .collect();
+    let flagged: BTreeSet<&str> = view.flags.iter().map(|f| f.employee_id.as_str()).collect();
     for p in &view.people {
-        if !view.flags.iter().any(|fl| fl.employee_id == p.employee_id) {
+        if !flagged.contains(p.employee_id.as_str()) {
             rows.push((false, p.employee_id.as_str(), Row::Nothing(p)));
         }
     }
@@ -649,7 +675,7 @@ fn flags(ws: &mut Worksheet, w: &W) -> XResult<()> {
                 put(ws, r, 6, l.get("nothing to discuss"))?;
             }
             Row::Flag(fl) => {
-                let person = view.people.iter().find(|p| p.employee_id == fl.employee_id);
+                let person = w.person(&fl.employee_id);
                 let currency = person.map_or("", |p| w.currency(p));
                 let money = money_format(currency);
                 put(ws, r, 0, &fl.employee_id)?;
@@ -847,14 +873,32 @@ fn trends(ws: &mut Worksheet, sheet: &str, w: &W) -> XResult<()> {
     let months = w.months();
     let money = w.team_money();
     // Above the table: each team's average won deal per month, and its chart.
-    put_bold(ws, 0, 0, l.get("average won deal per team and month"), w)?;
+    // The largest teams (most members, then by name), so the chart stays readable.
+    let mut teams: Vec<&crate::analysis::team::TeamBlock> = view.teams.iter().collect();
+    teams.sort_by(|a, b| {
+        b.members
+            .len()
+            .cmp(&a.members.len())
+            .then(a.team.cmp(&b.team))
+    });
+    teams.truncate(TREND_TEAMS);
+    let mut title = l.get("average won deal per team and month").to_string();
+    if teams.len() < view.teams.len() {
+        title.push_str(&format!(
+            " ({})",
+            l.get("the {n} largest teams of {total}")
+                .replace("{n}", &teams.len().to_string())
+                .replace("{total}", &view.teams.len().to_string())
+        ));
+    }
+    put_bold(ws, 0, 0, &title, w)?;
     let mut names = vec![l.get("month").to_string()];
-    names.extend(view.teams.iter().map(|t| w.team_name(&t.team).to_string()));
+    names.extend(teams.iter().map(|t| w.team_name(&t.team).to_string()));
     header(ws, f, 1, &names)?;
     for (i, m) in months.iter().enumerate() {
         let r = 2 + i as u32;
         put(ws, r, 0, &m.to_string())?;
-        for (j, t) in view.teams.iter().enumerate() {
+        for (j, t) in teams.iter().enumerate() {
             opt_number(
                 ws,
                 r,
@@ -866,7 +910,7 @@ fn trends(ws: &mut Worksheet, sheet: &str, w: &W) -> XResult<()> {
     }
     let (first, last) = (2u32, 1 + months.len() as u32);
     let mut chart = Chart::new_line();
-    for j in 0..view.teams.len() {
+    for j in 0..teams.len() {
         let c = 1 + j as u16;
         chart
             .add_series()
@@ -874,9 +918,8 @@ fn trends(ws: &mut Worksheet, sheet: &str, w: &W) -> XResult<()> {
             .set_categories((sheet, first, 0, last, 0))
             .set_values((sheet, first, c, last, c));
     }
-    chart
-        .title()
-        .set_name(l.get("average won deal per team and month"));
+    chart.title().set_name(&short(&title));
+    chart.y_axis().set_num_format("#,##0");
     chart.legend().set_position(ChartLegendPosition::Bottom);
     chart.set_width(620).set_height(300);
     let chart_col = (names.len() as u16 + 1).max(6);
@@ -907,6 +950,8 @@ fn trends(ws: &mut Worksheet, sheet: &str, w: &W) -> XResult<()> {
         "revenue",
     ]);
     let first_kpi = names.len() as u16;
+    // Two columns a KPI, within a sheet's 16,384 columns.
+    kpis.truncate((16_384 - usize::from(first_kpi)) / 2);
     for id in &kpis {
         names.push(format!("{id}: {}", l.get("attainment")));
         names.push(format!("{id}: {}", l.get("amount")));
