@@ -77,9 +77,16 @@
 //! seed and `--period 2026-11`; `scripts/check_close_sample.py` checks the committed sample
 //! against its rules.
 //!
+//! With `--team-signals` it writes instead only `<period>-team/`, the canonical CSV folder of
+//! the head of sales' view (`incentive team`, docs/team.md): the same records as
+//! `<period>-csv/` plus two trends of the period no other sample has ([`team_signals`]): one
+//! person dialling the base ([`TEAM_DIALLER`]: a hundred-odd calls of a few seconds a day on top
+//! of the usual ones) and one team losing mostly on price ([`TEAM_PRICE_LOSSES`]).
+//! `scripts/crosscheck_team.py` names who raises which flag in it (samples/README.md lists them).
+//!
 //! ```text
 //! cargo run --release --example generate_samples -- --out samples --period 2026-10 \
-//!     [--months N] [--calls-per-day-scale N] [--seed S] [--no-crm-exports]
+//!     [--months N] [--calls-per-day-scale N] [--seed S] [--no-crm-exports] [--team-signals]
 //! cargo run --release --example generate_samples -- --out samples --period 2026-11 --close
 //! ```
 
@@ -3991,16 +3998,19 @@ struct Args {
     seed: u64,
     crm_exports: bool,
     close: bool,
+    team_signals: bool,
 }
 
 const USAGE: &str = "usage: generate_samples [--out DIR] [--period YYYY-MM] [--months N] \
-[--calls-per-day-scale N] [--seed S] [--no-crm-exports] [--close]\n\
+[--calls-per-day-scale N] [--seed S] [--no-crm-exports] [--close] [--team-signals]\n\
 defaults: --out samples --period 2026-10 --months 4 --calls-per-day-scale 1 --seed 42\n\
 --months N: the export holds the N months ending with --period (1 to 120)\n\
 --no-crm-exports: only the canonical layout, not the Bitrix24 and amoCRM exports\n\
 --close: the month-end close sample of --period instead, in DIR/<period>-close/: the schemes \
 with a cap and guarantees, the CSV export of the month before and of the period (--months \
-defaults to 3, at least 2)";
+defaults to 3, at least 2)\n\
+--team-signals: only DIR/<period>-team/, the CSV export with a person dialling the base and a \
+team losing mostly on price in the period, for the head of sales' view";
 
 /// Parses a non-negative decimal like `40` or `0.5` into per mille, without floats.
 fn parse_permille(s: &str) -> Res<u64> {
@@ -4031,6 +4041,7 @@ fn parse_args() -> Res<Args> {
         seed: 42,
         crm_exports: true,
         close: false,
+        team_signals: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -4044,6 +4055,10 @@ fn parse_args() -> Res<Args> {
         }
         if arg == "--close" {
             args.close = true;
+            continue;
+        }
+        if arg == "--team-signals" {
+            args.team_signals = true;
             continue;
         }
         let (key, inline) = match arg.split_once('=') {
@@ -4100,6 +4115,9 @@ fn run() -> Res<()> {
     let p = Period::parse(&args.period)?;
     let seed = args.seed;
     let n = args.months.unwrap_or(if args.close { 3 } else { 4 }) as i32;
+    if args.close && args.team_signals {
+        return Err("--team-signals and --close write different samples: give one of them".into());
+    }
     if args.close && n < 2 {
         return Err(
             "--close needs --months 2 or more: the export of the month before the \
@@ -4135,8 +4153,23 @@ fn run() -> Res<()> {
         gen_meetings(k, seed, &emps, &plans, &mut world);
         gen_nps(k, seed, &emps, &mut world);
     }
+    if args.team_signals {
+        team_signals(seed, &emps, &mut world)?;
+    }
     sort_canonical(&mut world);
     let tables = build_tables(&emps, &world);
+    if args.team_signals {
+        let dir = args.out.join(format!("{}-team", p.label(0)));
+        fs::create_dir_all(&dir)?;
+        for table in &tables {
+            write_csv(&dir, table)?;
+        }
+        println!("wrote {}", dir.display());
+        for table in &tables {
+            println!("  {:<10} {:>9} rows", table.name, table.rows.len());
+        }
+        return Ok(());
+    }
     if args.close {
         return write_close(&args.out, p, &emps, &world, tables);
     }
@@ -4184,6 +4217,64 @@ fn run() -> Res<()> {
     let (amo, canonical) = write_amocrm(&amo_dir, &amo_canonical, &facts)?;
     report_export(&amo_dir, &amo);
     report_export(&amo_canonical, &canonical);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The team sample (--team-signals)
+// ---------------------------------------------------------------------------------------------
+
+/// The transactional seller who dials the base in the period: besides the usual calls, 95-125 a
+/// working day that nobody answers or that end within seconds (under 30 s), so that most of the
+/// outgoing calls are short and few last 2 minutes. The calls of 2+ minutes, and so the pay,
+/// stay as they were: only the pattern shows it (`short_calls`).
+const TEAM_DIALLER: &str = "E124";
+/// The team whose lost deals of the period are mostly lost on price: 45% of its period losses
+/// for another reason are recorded as `price` instead (about 60% in all, against about 30%
+/// elsewhere): `loss_reason_dominant`.
+const TEAM_PRICE_LOSSES: &str = "Astana";
+
+/// The two trends of the team sample, on streams of their own: the other records are those of
+/// the canonical sample, untouched.
+fn team_signals(seed: u64, emps: &[Employee], w: &mut World) -> Res<()> {
+    let dialler = emps
+        .iter()
+        .position(|e| e.id == TEAM_DIALLER && e.scheme == Scheme::Transactional)
+        .ok_or("--team-signals needs the default roster (its dialler is E124)")?;
+    let period = emps[dialler].months.last().expect("at least one month").p;
+    let mut rng = Rng::stream(seed, "team dialler", dialler as u64);
+    for &day in &emps[dialler]
+        .months
+        .last()
+        .expect("at least one month")
+        .days
+    {
+        for _ in 0..rng.range(95, 125) {
+            let t = rng.range(9 * 3600, 18 * 3600);
+            let duration = if rng.chance(400) { 0 } else { rng.range(2, 25) } as u32;
+            w.calls.push(Call {
+                owner: dialler,
+                at: at(day, t),
+                outgoing: true,
+                duration,
+                client: None,
+            });
+        }
+    }
+    let mut rng = Rng::stream(seed, "team price losses", 0);
+    for d in &mut w.deals {
+        let in_period = d
+            .closed_on
+            .is_some_and(|c| c >= period.start && c <= period.end);
+        if d.status == "lost"
+            && in_period
+            && emps[d.owner].team == TEAM_PRICE_LOSSES
+            && d.lost_reason != Some("price")
+            && rng.chance(450)
+        {
+            d.lost_reason = Some("price");
+        }
+    }
     Ok(())
 }
 

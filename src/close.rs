@@ -278,6 +278,29 @@ fn negative_payouts(result: &mut RunResult) {
 
 /// Computes `period` with its ledger: the guarantee balances of the previous final run and the
 /// true-ups of the given final runs. Without any, this is a plain run.
+/// The period as the export held it on `as_of` (a day inside it), with each employee's progress
+/// ([`crate::analysis::progress`]): what is done, where the month is heading, what is still
+/// needed. Never a payout: no ledger, no close.
+pub fn progress(inputs: Inputs<'_>, period: Period, as_of: chrono::NaiveDate) -> Result<RunResult> {
+    let ds = Dataset::load(
+        inputs.schemes_dir,
+        &[],
+        inputs.data,
+        inputs.mapping,
+        &[period],
+    )
+    .map_err(Error::BadInput)?;
+    let read = engine::Read {
+        as_of: Some(as_of),
+        observe: None,
+        plans_optional: false,
+    };
+    let mut result = engine::evaluate_with(ds, &engine::payroll, SourceRows::Keep, read)?
+        .into_run(period, &Ledger::default())?;
+    result.progress = Some(crate::analysis::progress::Progress::of(&result, as_of));
+    Ok(result)
+}
+
 pub fn compute(inputs: Inputs<'_>, period: Period, close: &Close) -> Result<RunResult> {
     if close.is_empty() {
         let mut result = period_run(

@@ -61,6 +61,10 @@ pub struct Read<'o> {
     /// employee's roster index: an analysis counting what no metric can (deals per loss reason)
     /// without a second read.
     pub observe: Option<&'o mut Observer<'o>>,
+    /// A missing plan row is a warning (the KPI has no target, so no attainment), not a
+    /// refusal: for views that pay nothing (the head of sales' screen), where one missing plan
+    /// of a history month must not hide the whole team.
+    pub plans_optional: bool,
 }
 
 /// A row as the export held it on day `d`: None when the row did not exist yet (a call, email,
@@ -162,6 +166,7 @@ pub fn evaluate_with(
     let in_use: BTreeSet<usize> = units.iter().flatten().map(|u| u.scheme).collect();
     let schemes = &ds.schemes;
 
+    let mut plan_warnings: Vec<Problem> = Vec::new();
     let needs_plans = in_use.iter().any(|&s| {
         schemes[s]
             .kpis
@@ -170,7 +175,13 @@ pub fn evaluate_with(
     });
     if needs_plans {
         if ds.source.has_table(Table::Plans) {
-            check_plans(&ds, &asked, &periods, &mut problems);
+            let mut missing = Vec::new();
+            check_plans(&ds, &asked, &periods, &mut missing);
+            if read.plans_optional {
+                plan_warnings = missing;
+            } else {
+                problems.extend(missing);
+            }
         } else {
             problems.push(Problem::new(
                 ds.source.place(Table::Plans),
@@ -278,6 +289,23 @@ pub fn evaluate_with(
     }
 
     let mut warnings = warnings(schemes, &in_use, &asked, &periods, &tables);
+    if !plan_warnings.is_empty() {
+        // Bounded: the first few, then how many in all.
+        let n = plan_warnings.len();
+        warnings.extend(plan_warnings.into_iter().take(5).map(|mut p| {
+            p.message += "; shown without a target";
+            p
+        }));
+        if n > 5 {
+            warnings.push(Problem::new(
+                "",
+                format!(
+                    "{} more plan rows are missing; those KPIs are shown without a target",
+                    n - 5
+                ),
+            ));
+        }
+    }
     warnings.extend(lonely);
     for t in &mut tables {
         t.encoding = t.table.and_then(|table| ds.source.encoding(table));

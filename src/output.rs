@@ -96,6 +96,9 @@ fn is_run_file(rel: &str) -> bool {
             | "payouts.xlsx"
             | "run.json"
             | "compare.xlsx"
+            | "team.json"
+            | "team.html"
+            | "team.xlsx"
             | "mapping-report.txt"
             | "source-rows.csv"
     ) || rel.ends_with(".partial")

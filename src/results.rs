@@ -245,6 +245,7 @@ impl Evaluation {
             scheme_files: self.scheme_files,
             mapping: self.mapping,
             close: Closing::default(),
+            progress: None,
         })
     }
 }
@@ -365,6 +366,9 @@ pub struct RunResult {
     pub mapping: Option<MappingUse>,
     /// The final runs this run's ledger comes from: the previous period's, and those trued up.
     pub close: Closing,
+    /// A run during the month (`--as-of`): the data as it was that day and each employee's
+    /// progress. Such a run is never a payout.
+    pub progress: Option<crate::analysis::progress::Progress>,
 }
 
 /// A final run another run builds on: where it is and which run.json it was.

@@ -194,6 +194,9 @@ fn holds_what_team_json_holds(o: &Out, mid_month: bool) {
         .collect();
     assert_eq!(rows, want);
     assert_eq!(rows.len(), flags.len());
+    // The sample raises every flag (off_track only mid-month), so every kind is laid out.
+    let codes: BTreeSet<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(codes.len(), if mid_month { 8 } else { 7 }, "{codes:?}");
     let flagged: BTreeSet<&str> = flags
         .iter()
         .map(|f| f["employee_id"].as_str().unwrap())
@@ -404,6 +407,23 @@ fn holds_what_team_json_holds(o: &Out, mid_month: bool) {
             }
         }
         assert!(n > 0);
+        // Each person's bonus so far, projected, and the pipeline's coverage of the plan left.
+        let r0 = find(fc, 0, "bonus per person", 2) + 1;
+        let h = columns(fc, r0);
+        let mut covered = 0;
+        for (i, e) in employees.iter().enumerate() {
+            let r = r0 + 1 + i as u32;
+            assert_eq!(text(fc, r, 0), e["employee_id"].as_str().unwrap());
+            same(
+                float(fc, r, h["projected bonus"]),
+                &e["projected_bonus"],
+                "projected bonus",
+            );
+            let c = h["pipeline coverage of the remaining revenue plan"];
+            same(float(fc, r, c), &e["pipeline_coverage"], "coverage");
+            covered += usize::from(e["pipeline_coverage"].is_string());
+        }
+        assert!(covered > 0);
     }
 
     // Charts: a chart of the transition rates per team, and the trend.
@@ -416,7 +436,7 @@ fn holds_what_team_json_holds(o: &Out, mid_month: bool) {
 #[test]
 fn the_sample_at_the_period_end_and_mid_month() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = crate_path("samples/2026-10-csv");
+    let data = crate_path("samples/2026-10-team");
     let end = team(&data, &[], &tmp.path().join("end"));
     holds_what_team_json_holds(&end, false);
     let mid = team(&data, &["--as-of", "2026-10-16"], &tmp.path().join("mid"));
@@ -591,4 +611,37 @@ fn a_team_per_person() {
         format!("average won deal per team and month (the 12 largest teams of {people})")
     );
     assert_eq!(columns(tr, 1).len(), 1 + 12);
+}
+
+/// An export without the emails table (no one here is paid on emails): the emails are shown as
+/// not in the export, never as zero.
+#[test]
+fn a_table_the_export_lacks_is_said_not_zero() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    copy_dir(&crate_path("samples/2026-10-csv"), &data);
+    std::fs::remove_file(data.join("emails.csv")).unwrap();
+    let roster = std::fs::read_to_string(data.join("employees.csv")).unwrap();
+    let kept: Vec<&str> = roster
+        .lines()
+        .enumerate()
+        .filter(|(i, l)| *i == 0 || l.split(',').nth(2) == Some("b2b-long-cycle"))
+        .map(|(_, l)| l)
+        .collect();
+    std::fs::write(data.join("employees.csv"), kept.join("\n") + "\n").unwrap();
+    let o = team(&data, &[], &tmp.path().join("out"));
+    assert_eq!(o.json["not_in_export"], serde_json::json!(["emails_sent"]));
+    let t = o.sheet("Team");
+    let r = find(t, 0, "not in the export", 0);
+    assert_eq!(text(t, r, 1), "emails sent");
+    for sheet in ["Activity", "Activity by week"] {
+        let a = o.sheet(sheet);
+        let h = columns(a, 0);
+        let c = h["emails sent (not in the export)"];
+        assert!(
+            (1..=last_row(a)).all(|r| a.get(&(r, c)).is_none()),
+            "{sheet}"
+        );
+        assert!(float(a, 1, h["outgoing calls"]).is_some());
+    }
 }

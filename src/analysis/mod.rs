@@ -3,4 +3,5 @@
 //! ranking once; the renderers in [`crate::report`] only lay them out.
 
 pub mod compare;
+pub mod progress;
 pub mod team;

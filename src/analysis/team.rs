@@ -180,18 +180,38 @@ pub const FIGURES: &[&str] = &[
     "pipeline",
 ];
 
+/// The table a figure reads.
+pub fn figure_table(figure: &str) -> Table {
+    match figure {
+        "calls_outgoing" | "calls_2min" | "short_calls_share" => Table::Calls,
+        "emails_sent" => Table::Emails,
+        "meetings_held" => Table::Meetings,
+        _ => Table::Deals,
+    }
+}
+
 /// The activities `activity_drop` watches, and the daily activity shows.
 pub const ACTIVITIES: &[&str] = &["calls_outgoing", "emails_sent", "meetings_held"];
 
 /// The internal scheme: one KPI per figure (the first paid at 100% so the scheme is valid, the
 /// others observed), every metric from the catalogue but the short-call share, whose length is a
 /// threshold.
-pub fn view_scheme(t: &Thresholds) -> Result<Scheme, Vec<Problem>> {
+///
+/// `has(table)` says whether the export holds a table: a figure over a table the export lacks
+/// (a CRM export without meetings) is left out and shown as not in the export, never refused.
+pub fn view_scheme(t: &Thresholds, has: &dyn Fn(Table) -> bool) -> Result<Scheme, Vec<Problem>> {
     let mut text = format!(
         "name: team view\ncurrency: XXX\ncurve: standard\nmetrics:\n  short_calls_share:\n    share: {{ of: calls, where: {{ duration_sec: {{ less_than: {} }} }} }}\n    where: {{ direction: outgoing, started_at: in_period }}\nkpis:\n",
         t.short_call_seconds
     );
-    for (i, f) in FIGURES.iter().enumerate() {
+    let present: Vec<&&str> = FIGURES.iter().filter(|f| has(figure_table(f))).collect();
+    if present.is_empty() {
+        return Err(vec![Problem::new(
+            "--data",
+            "the export has none of the calls, emails, meetings and deals tables the view reads",
+        )]);
+    }
+    for (i, f) in present.iter().enumerate() {
         if i == 0 {
             text.push_str(&format!(
                 "  - {{ id: {f}, weight: 100%, metric: {f}, target: 1 }}\n"
@@ -487,6 +507,9 @@ pub struct Person {
     pub months: Vec<Month>,
     pub forecast: Vec<Forecast>,
     pub projected_bonus: Option<Decimal>,
+    /// Mid-month: the open pipeline ÷ what the revenue KPI still lacks to its target (when it
+    /// lacks anything): how many times over the remaining plan is in work.
+    pub pipeline_coverage: Option<Exact>,
     pub days: Vec<Activity>,
     pub weeks: Vec<Activity>,
 }
@@ -593,6 +616,8 @@ pub struct View {
     pub history: Vec<Period>,
     pub working_days: WorkingDays,
     pub thresholds: Thresholds,
+    /// The figures whose table the export lacks (shown as not in the export).
+    pub missing: Vec<&'static str>,
     pub people: Vec<Person>,
     pub teams: Vec<TeamBlock>,
     pub flags: Vec<Flag>,
@@ -616,8 +641,10 @@ impl View {
     }
 }
 
-/// Whether a metric adds up over the month: a count or a sum, or a formula adding, subtracting
-/// or scaling such metrics by numbers.
+/// Whether a metric adds up over the month: a count or a sum of the rows dated in the period
+/// (its `where:` holds a date `in_period`), or a formula adding, subtracting or scaling such
+/// metrics by numbers. A sum of what is open on a day (the pipeline) or a count of a book of
+/// clients is a balance, not a flow: it is never projected by run-rate.
 pub fn additive(scheme: &Scheme, m: usize) -> bool {
     fn expr(scheme: &Scheme, e: &Expr, depth: usize) -> bool {
         match e {
@@ -637,18 +664,26 @@ pub fn additive(scheme: &Scheme, m: usize) -> bool {
             return false;
         }
         match &scheme.metrics[m].def {
-            MetricDef::Aggregate(a) => matches!(a.op, AggOp::Count | AggOp::Sum),
+            MetricDef::Aggregate(a) => {
+                matches!(a.op, AggOp::Count | AggOp::Sum) && dated_in_period(&a.filter)
+            }
             MetricDef::Formula(e) => expr(scheme, e, depth),
         }
     }
     metric(scheme, m, 0)
 }
 
-fn ceil_to(q: &Exact, unit: Unit) -> Exact {
-    match unit {
-        // Whole currency units and whole rows: never ask for less than what is needed.
-        Unit::Money | Unit::Count => Exact::from_integer(q.ceil().to_integer()),
-        _ => q.clone(),
+/// Whether a filter keeps only rows with a date in the period (a flow over the month).
+fn dated_in_period(f: &crate::scheme::Filter) -> bool {
+    use crate::scheme::{Filter, Test};
+    match f {
+        Filter::Test {
+            test: Test::InPeriod,
+            ..
+        } => true,
+        Filter::All(fs) => fs.iter().any(dated_in_period),
+        Filter::Any(fs) => !fs.is_empty() && fs.iter().all(dated_in_period),
+        _ => false,
     }
 }
 
@@ -683,14 +718,12 @@ pub fn build(
     let vs = &ev.schemes[view];
     let figure_kpi: BTreeMap<&'static str, usize> = FIGURES
         .iter()
-        .map(|f| {
-            let k = vs
-                .kpis
-                .iter()
-                .position(|k| k.id == *f)
-                .expect("a KPI per figure");
-            (*f, k)
-        })
+        .filter_map(|f| vs.kpis.iter().position(|k| k.id == *f).map(|k| (*f, k)))
+        .collect();
+    let missing: Vec<&'static str> = FIGURES
+        .iter()
+        .copied()
+        .filter(|f| !figure_kpi.contains_key(f))
         .collect();
     let mut people = Vec::new();
     for (e, emp) in ev.roster.iter().enumerate() {
@@ -707,9 +740,14 @@ pub fn build(
                 continue;
             };
             let scheme = &ev.schemes[paid.scheme];
-            let figures: BTreeMap<&'static str, Option<Exact>> = figure_kpi
+            let figures: BTreeMap<&'static str, Option<Exact>> = FIGURES
                 .iter()
-                .map(|(f, &k)| (*f, seen.score.kpis[k].actual.clone()))
+                .map(|f| {
+                    let v = figure_kpi
+                        .get(f)
+                        .and_then(|&k| seen.score.kpis[k].actual.clone());
+                    (*f, v)
+                })
                 .collect();
             let stage = |f: &str| count_of(figures.get(f).and_then(Option::as_ref));
             let funnel = Funnel {
@@ -768,6 +806,17 @@ pub fn build(
             None => (Vec::new(), None),
         };
         let (days, weeks) = activity(vs, seen, period, &figure_kpi);
+        let pipeline_coverage = as_of.and_then(|_| {
+            let now = person_months.last()?;
+            let k = scheme
+                .kpis
+                .iter()
+                .position(|k| k.is_paid() && scheme.metrics[k.metric].name == "revenue")?;
+            let km = &now.kpis[k];
+            let remaining = km.target.as_ref()? - km.actual.as_ref()?;
+            let pipeline = now.figure("pipeline")?;
+            remaining.is_positive().then(|| pipeline / remaining)
+        });
         people.push(Person {
             employee_id: emp.id.clone(),
             name: emp.name.clone(),
@@ -776,15 +825,26 @@ pub fn build(
             months: person_months,
             forecast,
             projected_bonus,
+            pipeline_coverage,
             days,
             weeks,
         });
     }
     let teams = teams(&people, thresholds);
+    // With no working day elapsed (an as-of day before the first one) nothing can be projected:
+    // the flags read at this pace are not evaluated.
     let scale = wd.scale(as_of.is_some());
+    let projecting = as_of.is_none() || wd.elapsed > 0;
     let mut flags = Vec::new();
     for p in &people {
-        flags.extend(person_flags(ev, p, &history, scale.as_ref(), thresholds));
+        flags.extend(person_flags(
+            ev,
+            p,
+            &history,
+            scale.as_ref(),
+            projecting,
+            thresholds,
+        ));
     }
     for t in &teams {
         flags.extend(team_flags(t, period, thresholds));
@@ -812,6 +872,7 @@ pub fn build(
         history,
         working_days: wd,
         thresholds: thresholds.clone(),
+        missing,
         people,
         teams,
         flags,
@@ -819,7 +880,8 @@ pub fn build(
     }
 }
 
-/// Each paid KPI projected to the period end, and the bonus it would pay.
+/// Each paid KPI projected to the period end ([`crate::analysis::progress`]), and the bonus
+/// the projection would pay.
 fn forecast(
     scheme: &Scheme,
     target_bonus: Decimal,
@@ -827,7 +889,16 @@ fn forecast(
     paid: &SchemeScore,
     wd: WorkingDays,
 ) -> (Vec<Forecast>, Decimal) {
-    let scale = wd.scale(true).unwrap_or_else(Exact::zero);
+    let progress: Vec<crate::analysis::progress::KpiProgress> = paid
+        .score
+        .kpis
+        .iter()
+        .enumerate()
+        .map(|(k, s)| {
+            let lines = scoring::Lines::of(scheme, &scheme.kpis[k]);
+            crate::analysis::progress::kpi_progress(scheme, k, s, lines, wd)
+        })
+        .collect();
     let mut values: Vec<MetricValue> = vec![
         MetricValue {
             value: None,
@@ -835,60 +906,40 @@ fn forecast(
         };
         scheme.metrics.len()
     ];
-    let mut rows = Vec::new();
-    for (kpi, s) in scheme.kpis.iter().zip(&paid.score.kpis) {
-        let adds = additive(scheme, kpi.metric);
-        let projected = s.actual.as_ref().map(|a| {
-            if adds && wd.elapsed > 0 {
-                a * &scale
-            } else {
-                a.clone()
-            }
-        });
+    for ((kpi, s), p) in scheme.kpis.iter().zip(&paid.score.kpis).zip(&progress) {
         values[kpi.metric] = MetricValue {
-            value: projected.clone(),
+            value: p.projected.clone(),
             rows: s.rows,
         };
-        rows.push((adds, projected));
     }
     let targets: Vec<Option<Exact>> = paid.score.kpis.iter().map(|k| k.target.clone()).collect();
     let projected = scoring::score(scheme, target_bonus, employment, &values, &targets).ok();
     let mut out = Vec::new();
-    for (k, (kpi, s)) in scheme.kpis.iter().zip(&paid.score.kpis).enumerate() {
+    for (k, (kpi, p)) in scheme.kpis.iter().zip(&progress).enumerate() {
         if !kpi.is_paid() {
             continue;
         }
-        let (adds, proj) = rows[k].clone();
-        let unit = crate::scheme::unit::unit(scheme, kpi.metric);
-        let p = projected.as_ref().map(|sc| &sc.kpis[k]);
-        let needed = |line: Decimal| -> Option<(Exact, Option<Exact>)> {
-            if !adds || kpi.better != crate::scheme::Better::Higher {
-                return None;
-            }
-            let (a, t) = (s.actual.as_ref()?, s.target.as_ref()?);
-            let mut need = t * exact(line) - a;
-            if need.is_negative() {
-                need = Exact::zero();
-            }
-            let need = ceil_to(&need, unit);
-            let per_day =
-                (wd.remaining > 0).then(|| ceil_to(&(&need / exact_int(wd.remaining)), unit));
-            Some((need, per_day))
+        let sc = projected.as_ref().map(|sc| &sc.kpis[k]);
+        let to = |m: crate::analysis::progress::Mark| {
+            p.to_marks
+                .iter()
+                .find(|t| t.mark == m)
+                .map(|t| (t.needed.clone(), t.per_day.clone()))
         };
         out.push(Forecast {
             kpi: kpi.id.clone(),
             name: kpi.name.clone(),
-            unit,
-            additive: adds,
-            actual: s.actual.clone(),
-            target: s.target.clone(),
-            projected: proj,
-            attainment: p.and_then(|p| p.attainment.clone()),
-            band: p.and_then(|p| p.band),
-            amount: p.map_or(Decimal::ZERO, |p| p.amount),
+            unit: p.unit,
+            additive: p.additive,
+            actual: p.actual.clone(),
+            target: p.target.clone(),
+            projected: p.projected.clone(),
+            attainment: sc.and_then(|p| p.attainment.clone()),
+            band: sc.and_then(|p| p.band),
+            amount: sc.map_or(Decimal::ZERO, |p| p.amount),
             threshold: kpi.curve.threshold,
-            needed_threshold: needed(kpi.curve.threshold),
-            needed_target: needed(Decimal::ONE),
+            needed_threshold: to(crate::analysis::progress::Mark::Threshold),
+            needed_target: to(crate::analysis::progress::Mark::Target),
         });
     }
     (out, projected.map_or(Decimal::ZERO, |p| p.total))
@@ -919,7 +970,10 @@ fn activity(
     .iter()
     .enumerate()
     {
-        let metric = vs.kpis[figure_kpi[name]].metric;
+        let Some(&k) = figure_kpi.get(name) else {
+            continue;
+        };
+        let metric = vs.kpis[k].metric;
         let Some(ev) = seen.evidence.iter().find(|e| e.metric == metric) else {
             continue;
         };
@@ -1010,6 +1064,7 @@ fn person_flags(
     p: &Person,
     history: &[Period],
     scale: Option<&Exact>,
+    projecting: bool,
     t: &Thresholds,
 ) -> Vec<Flag> {
     let mid_month = scale.is_some();
@@ -1032,7 +1087,7 @@ fn person_flags(
     // activity_drop: the period's value (mid-month: projected) against the full months' average.
     let full: Vec<&&Month> = past.iter().filter(|m| m.full_month).collect();
     for a in ACTIVITIES {
-        if full.is_empty() {
+        if full.is_empty() || !projecting {
             break;
         }
         let sum: Exact = full
@@ -1143,7 +1198,7 @@ fn person_flags(
     // below_threshold / above_discuss (mid-month: projected), off_track (mid-month).
     let scheme = &ev.schemes[p.scheme];
     for (k, (kpi, km)) in scheme.kpis.iter().zip(&now.kpis).enumerate() {
-        if !kpi.is_paid() {
+        if !kpi.is_paid() || !projecting {
             continue;
         }
         let fc = p.forecast.iter().find(|f| f.kpi == kpi.id);

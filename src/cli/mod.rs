@@ -118,6 +118,40 @@ struct Inputs {
     lang: String,
     #[command(flatten)]
     close: CloseArgs,
+    /// A date inside the period: progress during the month, with the export read as it was that
+    /// day (what is done, where the month is heading, what is still needed); never a payout.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    as_of: Option<String>,
+}
+
+/// `--as-of`: a date inside the period, or the problem with it.
+fn parse_as_of(
+    text: Option<&str>,
+    period: Period,
+) -> std::result::Result<Option<chrono::NaiveDate>, Problem> {
+    let Some(text) = text.map(str::trim) else {
+        return Ok(None);
+    };
+    match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        Ok(d) if period.contains(d) => Ok(Some(d)),
+        Ok(_) => Err(Problem::new(
+            "--as-of",
+            format!(
+                "{} is not inside the period {period} ({} to {})",
+                crate::data::limits::quote(text),
+                period.start(),
+                period.end()
+            ),
+        )),
+        Err(_) => Err(Problem::new(
+            "--as-of",
+            format!(
+                "{} is not a date; expected YYYY-MM-DD inside the period, e.g. {}",
+                crate::data::limits::quote(text),
+                period.start() + chrono::Days::new(14)
+            ),
+        )),
+    }
 }
 
 /// The month-end close: the final runs a period's payouts build on (docs/month-end.md).
@@ -175,7 +209,27 @@ impl Inputs {
         Ok((period, labels))
     }
 
+    /// The day of a run during the month, checked against the period and the close flags.
+    fn as_of(&self, period: Period) -> Result<Option<chrono::NaiveDate>> {
+        let d = parse_as_of(self.as_of.as_deref(), period).map_err(|p| Error::BadInput(vec![p]))?;
+        if d.is_some() && !self.close.close().is_empty() {
+            return Err(Error::BadInput(vec![Problem::new(
+                "--as-of",
+                "a run during the month shows progress and is never a payout; --previous and --true-up belong to the month-end close",
+            )]));
+        }
+        Ok(d)
+    }
+
     fn compute(&self, period: Period) -> Result<crate::run::RunResult> {
+        let inputs = crate::close::Inputs {
+            schemes_dir: &self.schemes,
+            data: &self.data,
+            mapping: self.mapping.mapping.as_deref(),
+        };
+        if let Some(d) = self.as_of(period)? {
+            return crate::close::progress(inputs, period, d);
+        }
         crate::close::compute(
             crate::close::Inputs {
                 schemes_dir: &self.schemes,

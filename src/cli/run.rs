@@ -51,6 +51,14 @@ pub fn run(a: Args) -> Result<()> {
             dir.display()
         )));
     }
+    if a.final_run && a.inputs.as_of.is_some() {
+        return Err(crate::error::Error::BadInput(vec![
+            crate::error::Problem::new(
+                "--final",
+                "a run during the month (--as-of) is never the period's payout; run the period without --as-of to make it final",
+            ),
+        ]));
+    }
     // Refuse before any work, not after a long run; the folder stays locked until published.
     let out_dir = crate::output::OutDir::open(&a.out, a.force, &a.inputs.data)?;
     let mut result = a.inputs.compute(period)?;
@@ -73,6 +81,17 @@ pub fn run(a: Args) -> Result<()> {
     let files = report::run_files(&result, &cx)?;
     out_dir.publish(&files)?;
     print_warnings(&result.warnings);
-    super::say(&report::run_summary(&result, &a.out, &cx.labels));
+    match &result.progress {
+        Some(p) => sayln!(
+            "{}: progress as of {} ({} of {} working days), {} statements in {}; no payroll: a run during the month is never a payout",
+            result.period,
+            p.as_of,
+            p.days.elapsed,
+            p.days.period,
+            files.len(),
+            a.out.join("statements").display()
+        ),
+        None => super::say(&report::run_summary(&result, &a.out, &cx.labels)),
+    }
     Ok(())
 }

@@ -57,35 +57,10 @@ pub fn run(a: Args) -> Result<()> {
             ),
         ));
     }
-    let as_of = match a.as_of.as_deref().map(str::trim) {
-        None => None,
-        Some(text) => match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-            Ok(d) if period.contains(d) => Some(d),
-            Ok(_) => {
-                problems.push(Problem::new(
-                    "--as-of",
-                    format!(
-                        "{} is not inside the period {period} ({} to {})",
-                        crate::data::limits::quote(text),
-                        period.start(),
-                        period.end()
-                    ),
-                ));
-                None
-            }
-            Err(_) => {
-                problems.push(Problem::new(
-                    "--as-of",
-                    format!(
-                        "{} is not a date; expected YYYY-MM-DD inside the period, e.g. {}",
-                        crate::data::limits::quote(text),
-                        period.start() + chrono::Days::new(14)
-                    ),
-                ));
-                None
-            }
-        },
-    };
+    let as_of = super::parse_as_of(a.as_of.as_deref(), period).unwrap_or_else(|p| {
+        problems.push(p);
+        None
+    });
     let thresholds = match &a.flags {
         Some(path) => match Thresholds::read(path) {
             Ok(t) => t,
@@ -109,7 +84,8 @@ pub fn run(a: Args) -> Result<()> {
         &months,
     )
     .map_err(Error::BadInput)?;
-    let view_scheme = team::view_scheme(&thresholds).map_err(Error::BadInput)?;
+    let view_scheme =
+        team::view_scheme(&thresholds, &|t| ds.source.has_table(t)).map_err(Error::BadInput)?;
     let view = ds.schemes.len();
     ds.schemes.push(view_scheme);
     let assign = |e: &crate::results::Employee, p: crate::period::Period| {
@@ -124,6 +100,7 @@ pub fn run(a: Args) -> Result<()> {
         engine::Read {
             as_of,
             observe: Some(&mut observe),
+            plans_optional: true,
         },
     )?;
     let v = team::build(&ev, view, &losses, as_of, &thresholds);

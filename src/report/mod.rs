@@ -169,6 +169,10 @@ pub fn localize(run: &mut RunResult, labels: &Labels) {
 /// Every file a run writes, by its path under the output folder: payroll.csv, payouts.xlsx,
 /// one statement per employee, and run.json.
 pub fn run_files(run: &RunResult, cx: &Context) -> Result<Vec<(String, Vec<u8>)>> {
+    // A run during the month (`--as-of`) shows progress and is never a payout: statements only.
+    if run.progress.is_some() {
+        return statements(run, cx);
+    }
     let payroll = payroll_csv(run)?;
     let workbook = payouts_xlsx(run, cx, &payroll)?;
     let mut files = vec![

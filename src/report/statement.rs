@@ -77,6 +77,11 @@ pub struct Statement {
     pub balance: Vec<(String, Val)>,
     /// The source rows behind each aggregate metric the KPIs read.
     pub sections: Vec<Section>,
+    /// A statement during the month (`--as-of`): what the day is, then per paid KPI what is done,
+    /// where the month is heading and what is still needed to each mark. Empty at the period end.
+    pub progress_note: String,
+    pub progress_columns: Vec<String>,
+    pub progress_rows: Vec<Vec<Val>>,
 }
 
 #[derive(Debug, Clone)]
@@ -192,6 +197,7 @@ pub fn build(run: &RunResult, index: usize, cx: &Context) -> Statement {
     let (worked, period_days) = (e.employment.days_employed, e.employment.days_in_period);
     let days = units::employed_days(worked, period_days, l.lang);
 
+    let (progress_note, progress_columns, progress_rows) = progress_table(run, index, scheme, l);
     let place_text = match run.place(index) {
         Some((p, n)) => fill(
             l.get("place {place} of {n}"),
@@ -332,7 +338,74 @@ pub fn build(run: &RunResult, index: usize, cx: &Context) -> Statement {
         guarantee,
         balance,
         sections: sections(scheme, e, l),
+        progress_note,
+        progress_columns,
+        progress_rows,
     }
+}
+
+/// The progress table of a statement during the month (see [`Statement::progress_rows`]).
+fn progress_table(
+    run: &RunResult,
+    index: usize,
+    scheme: &Scheme,
+    l: &Labels,
+) -> (String, Vec<String>, Vec<Vec<Val>>) {
+    let Some(p) = &run.progress else {
+        return (String::new(), Vec::new(), Vec::new());
+    };
+    let note = fill(
+        l.get("as of {date}: {elapsed} of {days} working days, {remaining} remain; the figures are so far, and this statement is not a payout"),
+        &[
+            ("date", &p.as_of.to_string()),
+            ("elapsed", &p.days.elapsed.to_string()),
+            ("days", &p.days.period.to_string()),
+            ("remaining", &p.days.remaining.to_string()),
+        ],
+    );
+    let columns = [
+        "KPI",
+        "done",
+        "target",
+        "at this pace",
+        "to the threshold",
+        "a day",
+        "to the target",
+        "a day",
+        "to the discuss line",
+        "a day",
+    ]
+    .iter()
+    .map(|c| l.get(c).to_string())
+    .collect();
+    let rows = p.employees[index]
+        .iter()
+        .map(|k| {
+            let unit = k.unit;
+            let m = |q: &Option<Exact>| q.clone().map_or(Val::Empty, |q| Val::Measure(q, unit));
+            let mut row = vec![
+                Val::Text(scheme.kpis[k.kpi].name.clone()),
+                m(&k.actual),
+                m(&k.target),
+                m(&k.projected),
+            ];
+            for mark in [
+                crate::analysis::progress::Mark::Threshold,
+                crate::analysis::progress::Mark::Target,
+                crate::analysis::progress::Mark::Discuss,
+            ] {
+                match k.to_marks.iter().find(|t| t.mark == mark) {
+                    Some(t) => {
+                        row.push(Val::Measure(t.needed.clone(), unit));
+                        row.push(m(&t.per_day));
+                    }
+                    None => row.extend([Val::Empty, Val::Empty]),
+                }
+            }
+            row
+        })
+        .collect();
+    (note, columns, rows)
 }
 
 /// A statement's payout table: its columns, its rows, and the (label, amount) pairs below it.
@@ -880,6 +953,10 @@ fn render_text(st: &Statement, l: &Labels) -> String {
     total[8] = Val::Money(st.total);
     out += &text_table(&f, &st.kpi_columns, &rows, Some(&total), "  ");
     out += &render_payout_text(st, &f, l);
+    if !st.progress_note.is_empty() {
+        out += &format!("\n{}\n  {}\n", l.get("progress"), st.progress_note);
+        out += &text_table(&f, &st.progress_columns, &st.progress_rows, None, "  ");
+    }
     out += &format!("\n{}\n", l.get("explanation"));
     for line in &st.lines {
         out += &format!("  {line}\n");
@@ -1112,6 +1189,21 @@ fn render_xlsx(
             write_val(&mut ws, r, 3, v, &fm)?;
             r += 1;
         }
+        r += 1;
+    }
+    if !st.progress_note.is_empty() {
+        ws.write_string_with_format(r, 0, l.get("progress"), &fm.bold)?;
+        r += 1;
+        ws.write_string_with_format(r, 0, &st.progress_note, &fm.note)?;
+        r += 1;
+        write_table(
+            &mut ws,
+            &mut r,
+            &fm,
+            &st.progress_columns,
+            &st.progress_rows,
+            None,
+        )?;
         r += 1;
     }
     let lines_top = r;

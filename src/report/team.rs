@@ -267,6 +267,7 @@ fn funnel_json(f: &Funnel) -> J {
     json!({
         "closed": f.counts[0], "qualified": f.counts[1], "negotiation": f.counts[2],
         "proposal": f.counts[3], "proposal_won": f.counts[4], "won": f.counts[5], "rates": rates,
+        "bottleneck": f.bottleneck().map(|b| b.name()),
     })
 }
 
@@ -381,6 +382,7 @@ pub fn team_json(view: &View, ev: &Evaluation, lang: Lang) -> Vec<u8> {
                 "months": months,
                 "forecast": p.forecast.iter().map(forecast_json).collect::<Vec<J>>(),
                 "projected_bonus": p.projected_bonus.map(crate::report::money),
+                "pipeline_coverage": opt(&p.pipeline_coverage, 4),
                 "days": activity(&p.days), "weeks": activity(&p.weeks),
             })
         })
@@ -426,6 +428,7 @@ pub fn team_json(view: &View, ev: &Evaluation, lang: Lang) -> Vec<u8> {
             let (lo, hi) = t.range();
             (t.name().to_string(), json!([lo, hi]))
         }).collect::<serde_json::Map<String, J>>(),
+        "not_in_export": view.missing,
         "flags": flags,
         "employees": employees,
         "teams": teams,

@@ -71,6 +71,8 @@ struct W<'a> {
     f: Formats,
     date: Format,
     weekday: Format,
+    /// How many times over: `2.35×`.
+    times: Format,
     /// Rows a sheet may hold.
     max_rows: u32,
     /// The people by employee_id (a flag, a top entry and the one to learn from name one).
@@ -85,6 +87,7 @@ fn build(view: &View, ev: &Evaluation, lang: Lang, max_rows: u32) -> XResult<Vec
         f: formats(),
         date: Format::new().set_num_format("yyyy-mm-dd"),
         weekday: Format::new().set_num_format("ddd"),
+        times: Format::new().set_num_format("0.00\"×\""),
         max_rows: max_rows.clamp(8, MAX_ROWS),
         by_id: view
             .people
@@ -335,9 +338,21 @@ fn team(ws: &mut Worksheet, sheet: &str, w: &W) -> XResult<()> {
         ws.write_number_with_format(r, 1, n as f64, &f.integer)?;
     }
     let money = w.team_money();
+    let mut r = 7u32;
+    // The figures whose table the export lacks: shown as such, never as zero.
+    if !view.missing.is_empty() {
+        put(ws, r, 0, l.get("not in the export"))?;
+        let words: Vec<String> = view
+            .missing
+            .iter()
+            .map(|m| subject_words(m, l.lang))
+            .collect();
+        put(ws, r, 1, &words.join(", "))?;
+        r += 1;
+    }
 
     // Plan attainment per plan metric: Σ actual ÷ Σ target, the ratio live over the two cells.
-    let mut r = 8u32;
+    r += 1;
     put_bold(ws, r, 0, l.get("plan attainment"), w)?;
     r += 1;
     header(
@@ -836,6 +851,7 @@ fn forecast(ws: &mut Worksheet, w: &W) -> XResult<()> {
                 "currency",
                 "bonus so far",
                 "projected bonus",
+                "pipeline coverage of the remaining revenue plan",
             ]),
         )?;
         r += 1;
@@ -850,6 +866,7 @@ fn forecast(ws: &mut Worksheet, w: &W) -> XResult<()> {
             if let Some(b) = p.projected_bonus {
                 ws.write_number_with_format(r, 5, dec_f64(b), &money)?;
             }
+            opt_number(ws, r, 6, p.pipeline_coverage.as_ref(), &w.times)?;
             r += 1;
         }
     }
@@ -1184,7 +1201,20 @@ fn activity(ws: &mut Worksheet, w: &W, weekly: bool) -> XResult<()> {
         "emails sent",
         "meetings held",
     ]);
-    let names = l.all(&keys);
+    let figures = [
+        "calls_outgoing",
+        "calls_2min",
+        "emails_sent",
+        "meetings_held",
+    ];
+    let missing: Vec<bool> = figures.iter().map(|f| w.view.missing.contains(f)).collect();
+    let mut names = l.all(&keys);
+    for (i, gone) in missing.iter().enumerate() {
+        if *gone {
+            let n = &mut names[usize::from(first_count) + i];
+            *n = format!("{n} ({})", l.get("not in the export"));
+        }
+    }
     header(ws, f, 0, &names)?;
     let mut r = 1u32;
     'people: for p in w.people() {
@@ -1207,7 +1237,9 @@ fn activity(ws: &mut Worksheet, w: &W, weekly: bool) -> XResult<()> {
             .iter()
             .enumerate()
             {
-                count(ws, r, first_count + i as u16, *n, w)?;
+                if !missing[i] {
+                    count(ws, r, first_count + i as u16, *n, w)?;
+                }
             }
             r += 1;
         }
