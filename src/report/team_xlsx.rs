@@ -3,14 +3,17 @@
 //! A renderer only: every figure, flag, bottleneck, ranking and forecast comes decided from
 //! [`crate::analysis::team::View`], and every flag's sentence from [`super::team::flag_text`],
 //! so the workbook says what team.json and team.html say. Sheets:
-//! - **Team**: the months and working days, the plan attainment per plan metric, the payout so
-//!   far (and projected, mid-month), the pipeline, the top 5 by attainment (no bottom list), and
+//! - **Team**: the months and working days, the figures whose table the export lacks (said as
+//!   not in the export; their activity columns stay empty, never zero), the plan attainment per
+//!   plan metric, the payout so far (and projected, mid-month), the pipeline, the top 5 by
+//!   attainment (no bottom list), and
 //!   per team its funnel (counts, rates beside the practice's range, the bottleneck, the one to
 //!   learn from) with a chart of the team's transition rates;
 //! - **Flags**: one row per flag (code, employee, subject, period, the sentence and the numbers
 //!   behind it, one column per number), and a row for each person with none; an autofilter;
 //! - **Forecast** (with `--as-of` only): per person and paid KPI, the projection to the period
-//!   end and what is still needed, then each person's bonus so far and projected;
+//!   end and what is still needed, then each person's bonus so far and projected and the
+//!   pipeline's coverage of the revenue plan still open;
 //! - **Trends**: per person and month (the history, then the period), each paid KPI's
 //!   attainment and amount, the bonus and the average deal, under a chart of each team's
 //!   average won deal per month;
