@@ -599,6 +599,26 @@ pub struct PlanTotal {
     pub target: Exact,
 }
 
+impl PlanTotal {
+    /// Σ actual ÷ Σ target; None without a positive target.
+    pub fn attainment(&self) -> Option<Exact> {
+        self.target
+            .is_positive()
+            .then(|| &self.actual / &self.target)
+    }
+}
+
+/// Lost deals per reason with each reason's share of them, most lost first (ties: by reason).
+pub fn loss_shares(losses: &BTreeMap<String, u64>) -> Vec<(&str, u64, Exact)> {
+    let lost: u64 = losses.values().sum();
+    let mut out: Vec<(&str, u64, Exact)> = losses
+        .iter()
+        .map(|(r, n)| (r.as_str(), *n, ratio(*n, lost).unwrap_or_else(Exact::zero)))
+        .collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    out
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Totals {
     pub plans: Vec<PlanTotal>,

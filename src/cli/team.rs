@@ -1,6 +1,7 @@
 //! `incentive team`: the head of sales' view of the whole team (docs/team.md) over the period and
-//! the history months before it, from one read of the export; writes team.json (and, as they
-//! land, team.html and team.xlsx). Never writes payroll.
+//! the history months before it, from one read of the export; writes team.html (the head of
+//! sales' screen, one self-contained page), team.json (the same view for machines) and team.xlsx
+//! (the same view as sheets). Never writes payroll.
 
 use super::{parse_lang, parse_period, print_warnings};
 use crate::analysis::team::{self, Losses, Thresholds};
@@ -84,6 +85,12 @@ pub fn run(a: Args) -> Result<()> {
         &months,
     )
     .map_err(Error::BadInput)?;
+    // KPI and metric names in the page's language (`name: { en: …, ru: … }`), as compare does.
+    if lang == report::labels::Lang::Ru {
+        for s in &mut ds.schemes {
+            s.localize("ru");
+        }
+    }
     let view_scheme =
         team::view_scheme(&thresholds, &|t| ds.source.has_table(t)).map_err(Error::BadInput)?;
     let view = ds.schemes.len();
@@ -110,22 +117,24 @@ pub fn run(a: Args) -> Result<()> {
             format!("no one on the roster is employed in {period}: nothing to show"),
         )]));
     }
-    let files = vec![(
-        "team.json".to_string(),
-        report::team::team_json(&v, &ev, lang),
-    )];
-    let files = [
-        files,
-        vec![(
-            "team.xlsx".into(),
+    let files = vec![
+        (
+            "team.html".to_string(),
+            report::team_html::team_html(&v, &ev, lang),
+        ),
+        (
+            "team.json".to_string(),
+            report::team::team_json(&v, &ev, lang),
+        ),
+        (
+            "team.xlsx".to_string(),
             report::team_xlsx::team_xlsx(&v, &ev, lang)?,
-        )],
-    ]
-    .concat();
+        ),
+    ];
     out_dir.publish(&files)?;
     print_warnings(&ev.warnings);
     sayln!(
-        "team view of {period}{}: {} people, {} flags; wrote team.json to {}",
+        "team view of {period}{}: {} people, {} flags; wrote team.html and team.json to {}",
         as_of.map(|d| format!(" as of {d}")).unwrap_or_default(),
         v.people.len(),
         v.flags.len(),

@@ -9,6 +9,7 @@ pub mod labels;
 pub mod manifest;
 pub mod statement;
 pub mod team;
+pub mod team_html;
 pub mod team_xlsx;
 pub mod units;
 pub mod workbook;

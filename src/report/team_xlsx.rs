@@ -23,8 +23,8 @@
 //!
 //! Numbers are number cells with formats (money with the currency's code, shares as
 //! percentages, dates as dates). Where a figure is a ratio of cells shown beside it (a plan's
-//! attainment, a reason's share), it is a live formula over those cells carrying the float a
-//! spreadsheet computes from them, as payouts.xlsx does.
+//! attainment, a reason's share), it is a live formula over those cells carrying the model's
+//! value as its cached result, as payouts.xlsx does.
 //!
 //! Bounded and deterministic: a sheet holds at most a spreadsheet's 1,048,576 rows (past that a
 //! last row says the rest is in team.json), a text cell at most its 32,767 characters (cut with
@@ -382,14 +382,13 @@ fn team(ws: &mut Worksheet, sheet: &str, w: &W) -> XResult<()> {
             &plan.target,
             &w.unit_format(unit, &plan.target, &money),
         )?;
-        let (a, t) = (exact_f64(&plan.actual), exact_f64(&plan.target));
-        if t != 0.0 {
+        if let Some(a) = plan.attainment() {
             formula(
                 ws,
                 r,
                 3,
                 format!("{}/{}", row_col_to_cell(r, 1), row_col_to_cell(r, 2)),
-                result_text(a / t),
+                result_text(exact_f64(&a)),
                 &f.percent,
             )?;
         }
@@ -1073,8 +1072,8 @@ fn funnel(ws: &mut Worksheet, w: &W) -> XResult<()> {
 // ---------------------------------------------------------------------------------------------
 // Losses.
 
-/// Rows of lost deals per reason (most first), a total row, and each reason's share of it as a
-/// live formula; `first` columns before the reason are written by `lead`. Returns the next row,
+/// Rows of lost deals per reason (most first, as the model orders them), a total row, and each
+/// reason's share (the model's) as a live formula over the two cells; `first` columns before the reason are written by `lead`. Returns the next row,
 /// or None when the sheet is full.
 fn loss_rows(
     ws: &mut Worksheet,
@@ -1084,15 +1083,14 @@ fn loss_rows(
     lead: &dyn Fn(&mut Worksheet, u32) -> XResult<()>,
     w: &W,
 ) -> XResult<Option<u32>> {
-    let mut reasons: Vec<(&String, u64)> = losses.iter().map(|(k, v)| (k, *v)).collect();
-    reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-    let total: u64 = reasons.iter().map(|(_, n)| n).sum();
+    let reasons = crate::analysis::team::loss_shares(losses);
+    let total: u64 = losses.values().sum();
     let total_row = r + reasons.len() as u32;
     if full(ws, total_row, w)? {
         return Ok(None);
     }
     let (reason_col, lost_col, share_col) = (first, first + 1, first + 2);
-    for (reason, n) in &reasons {
+    for (reason, n, share) in &reasons {
         lead(ws, r)?;
         put(ws, r, reason_col, reason)?;
         count(ws, r, lost_col, *n, w)?;
@@ -1105,7 +1103,7 @@ fn loss_rows(
                 row_col_to_cell(r, lost_col),
                 row_col_to_cell(total_row, lost_col)
             ),
-            result_text(*n as f64 / total as f64),
+            result_text(exact_f64(share)),
             &w.f.percent,
         )?;
         r += 1;

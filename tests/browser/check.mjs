@@ -158,6 +158,8 @@ try {
   }));
 
   await page.screenshot({ path: shot, fullPage: true, animations: 'disabled' });
+  // The first screen alone, as a person opening the page sees it (for the README).
+  await page.screenshot({ path: shot.replace(/\.png$/, '-screen.png'), animations: 'disabled' });
   const print = await page.pdf({ format: 'A4', printBackground: true, preferCSSPageSize: true });
   await writeFile(pdf, print);
 
