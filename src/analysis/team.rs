@@ -644,6 +644,23 @@ pub struct View {
     pub totals: Totals,
 }
 
+impl View {
+    /// A team's average won deal in a month of the view: Σ revenue ÷ Σ deals won over its
+    /// members (None without a won deal), for the trends' chart.
+    pub fn team_average_deal(&self, team: &TeamBlock, month: Period) -> Option<Exact> {
+        let (mut revenue, mut won) = (Exact::zero(), 0u64);
+        for p in self.people.iter().filter(|p| p.team == team.team) {
+            if let Some(m) = p.months.iter().find(|m| m.period == month) {
+                if let Some(v) = m.figure("revenue") {
+                    revenue += v;
+                }
+                won += count_of(m.figure("deals_won"));
+            }
+        }
+        (won > 0).then(|| revenue / exact_int(won as i64))
+    }
+}
+
 /// Whether a metric adds up over the month: a count or a sum of the rows dated in the period
 /// (its `where:` holds a date `in_period`), or a formula adding, subtracting or scaling such
 /// metrics by numbers. A sum of what is open on a day (the pipeline) or a count of a book of

@@ -1,7 +1,7 @@
 //! `incentive team`: the head of sales' view of the whole team (docs/team.md) over the period and
 //! the history months before it, from one read of the export; writes team.html (the head of
-//! sales' screen, one self-contained page) and team.json (the same view for machines), and, as
-//! it lands, team.xlsx. Never writes payroll.
+//! sales' screen, one self-contained page), team.json (the same view for machines) and team.xlsx
+//! (the same view as sheets). Never writes payroll.
 
 use super::{parse_lang, parse_period, print_warnings};
 use crate::analysis::team::{self, Losses, Thresholds};
@@ -125,6 +125,10 @@ pub fn run(a: Args) -> Result<()> {
         (
             "team.json".to_string(),
             report::team::team_json(&v, &ev, lang),
+        ),
+        (
+            "team.xlsx".to_string(),
+            report::team_xlsx::team_xlsx(&v, &ev, lang)?,
         ),
     ];
     out_dir.publish(&files)?;

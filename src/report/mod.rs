@@ -10,6 +10,7 @@ pub mod manifest;
 pub mod statement;
 pub mod team;
 pub mod team_html;
+pub mod team_xlsx;
 pub mod units;
 pub mod workbook;
 
