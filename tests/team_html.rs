@@ -20,7 +20,8 @@ fn team(args: &[&str], out: &Path, tmp: &Path) -> (String, serde_json::Value) {
     let o = run(&all, tmp);
     assert_eq!(o.code, 0, "{o:?}");
     assert!(
-        o.stdout.contains("wrote team.html and team.json to"),
+        o.stdout
+            .contains("wrote team.html, team.xlsx and team.json to"),
         "{}",
         o.stdout
     );

@@ -134,7 +134,7 @@ pub fn run(a: Args) -> Result<()> {
     out_dir.publish(&files)?;
     print_warnings(&ev.warnings);
     sayln!(
-        "team view of {period}{}: {} people, {} flags; wrote team.html and team.json to {}",
+        "team view of {period}{}: {} people, {} flags; wrote team.html, team.xlsx and team.json to {}",
         as_of.map(|d| format!(" as of {d}")).unwrap_or_default(),
         v.people.len(),
         v.flags.len(),
