@@ -196,13 +196,7 @@ struct CompiledWait {
 
 impl CompiledWait {
     fn time(&self, row: &[Value]) -> Option<i64> {
-        let v = &row[self.at];
-        match self.unit {
-            TimeUnit::Days => v
-                .as_date()
-                .map(|d| i64::from(chrono::Datelike::num_days_from_ce(&d))),
-            TimeUnit::Hours => crate::scheme::row::datetime(v).map(|t| t.and_utc().timestamp()),
-        }
+        self.unit.time(&row[self.at])
     }
 
     /// The row's group: its owner and its `same` values (None when one is empty: such a row

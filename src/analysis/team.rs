@@ -1271,24 +1271,19 @@ fn team_flags(t: &TeamBlock, period: Period, th: &Thresholds) -> Vec<Flag> {
     if lost < th.loss_reason_min || lost == 0 {
         return Vec::new();
     }
-    t.losses
-        .iter()
-        .filter(|(_, n)| {
-            exact_int(**n as i64) / exact_int(lost as i64) > exact(th.loss_reason_share)
-        })
-        .map(|(reason, n)| Flag {
+    loss_shares(&t.losses)
+        .into_iter()
+        .filter(|(_, _, share)| *share > exact(th.loss_reason_share))
+        .map(|(reason, n, share)| Flag {
             code: FlagCode::LossReasonDominant,
             employee_id: String::new(),
             team: t.team.clone(),
-            subject: reason.clone(),
+            subject: reason.to_string(),
             period,
             numbers: vec![
-                ("lost", Num::Count(*n)),
+                ("lost", Num::Count(n)),
                 ("team_lost", Num::Count(lost)),
-                (
-                    "share",
-                    Num::Ratio(exact_int(*n as i64) / exact_int(lost as i64)),
-                ),
+                ("share", Num::Ratio(share)),
             ],
         })
         .collect()

@@ -391,20 +391,10 @@ pub fn team_json(view: &View, ev: &Evaluation, lang: Lang) -> Vec<u8> {
         .teams
         .iter()
         .map(|t| {
-            let lost: u64 = t.losses.values().sum();
-            let shares: serde_json::Map<String, J> = t
-                .losses
-                .iter()
-                .map(|(r, n)| {
-                    (
-                        r.clone(),
-                        dec(
-                            &(Exact::from_integer((*n).into())
-                                / Exact::from_integer(lost.max(1).into())),
-                            4,
-                        ),
-                    )
-                })
+            // Shares decided in the model, as the page and the workbook show them.
+            let shares: serde_json::Map<String, J> = crate::analysis::team::loss_shares(&t.losses)
+                .into_iter()
+                .map(|(r, _, share)| (r.to_string(), dec(&share, 4)))
                 .collect();
             json!({
                 "team": t.team, "members": t.members, "funnel": funnel_json(&t.funnel),
@@ -435,7 +425,7 @@ pub fn team_json(view: &View, ev: &Evaluation, lang: Lang) -> Vec<u8> {
         "totals": {
             "plans": totals.plans.iter().map(|p| json!({
                 "metric": p.metric, "actual": dec(&p.actual, 2), "target": dec(&p.target, 2),
-                "attainment": if p.target > Exact::from_integer(0.into()) { dec(&(&p.actual / &p.target), 4) } else { J::Null },
+                "attainment": opt(&p.attainment(), 4),
             })).collect::<Vec<J>>(),
             "payout": totals.payout.iter().map(|(c, (now, projected))| (c.clone(), json!({
                 "so_far": crate::report::money(*now),

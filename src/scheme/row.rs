@@ -188,6 +188,16 @@ impl TimeUnit {
         }
     }
 
+    /// A cell's time in this unit's numerator: whole days, or seconds; None when empty.
+    pub fn time(self, v: &Value) -> Option<i64> {
+        match self {
+            TimeUnit::Days => v
+                .as_date()
+                .map(|d| i64::from(chrono::Datelike::num_days_from_ce(&d))),
+            TimeUnit::Hours => datetime(v).map(|t| t.and_utc().timestamp()),
+        }
+    }
+
     pub fn word(self, lang: &str) -> &'static str {
         match (self, lang) {
             (TimeUnit::Days, "ru") => "в днях",
@@ -223,13 +233,7 @@ pub struct Wait {
 impl Wait {
     /// The row's time, in the unit's numerator (days, or seconds); None when `at` is empty.
     pub fn time(&self, row: &[Value]) -> Option<i64> {
-        let v = &row[self.at];
-        match self.unit {
-            TimeUnit::Days => v
-                .as_date()
-                .map(|d| i64::from(chrono::Datelike::num_days_from_ce(&d))),
-            TimeUnit::Hours => datetime(v).map(|t| t.and_utc().timestamp()),
-        }
+        self.unit.time(&row[self.at])
     }
 }
 
