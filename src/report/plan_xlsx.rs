@@ -345,7 +345,7 @@ fn plans(ws: &mut Worksheet, w: &W) -> XResult<()> {
         keys.push("split");
     }
     for (i, key) in keys.iter().enumerate() {
-        put(ws, 1, i as u16, l.get(key))?;
+        ws.write_string_with_format(1, i as u16, l.get(key), &f.header)?;
     }
     number(ws, 2, 0, &o.growth, &f.percent)?;
     count(ws, 2, 1, o.history as u64, w)?;
@@ -434,8 +434,8 @@ fn plans(ws: &mut Worksheet, w: &W) -> XResult<()> {
             };
             let c = first_month_col + i as u16;
             match (h.not_used, &h.value) {
-                // Not in the export: never a zero.
-                (Some(NotUsed::NotInExport), _) | (_, None) => {}
+                // Not in the export, or not employed: never a zero.
+                (Some(NotUsed::NotInExport | NotUsed::NotEmployed), _) | (_, None) => {}
                 (None, Some(v)) => number(ws, r, c, v, &vf)?,
                 (Some(_), Some(v)) => number(ws, r, c, v, &grey)?,
             }
@@ -457,17 +457,17 @@ fn plans(ws: &mut Worksheet, w: &W) -> XResult<()> {
         (2, 14),
         (3, 16),
         (4, 12),
-        (5, 15),
-        (6, 26),
-        (7, 15),
-        (8, 15),
+        (5, 19),
+        (6, 36),
+        (7, 19),
+        (8, 19),
         (9, 8),
         (10, 8),
         (11, 9),
         (12, 8),
-        (13, 15),
-        (14, 15),
-        (15, 15),
+        (13, 19),
+        (14, 19),
+        (15, 19),
         (16, 80),
         (17, 40),
         (18, 36),
@@ -475,7 +475,7 @@ fn plans(ws: &mut Worksheet, w: &W) -> XResult<()> {
         ws.set_column_width(c, wd)?;
     }
     for i in 0..months.len() as u16 {
-        ws.set_column_width(first_month_col + i, 14)?;
+        ws.set_column_width(first_month_col + i, 19)?;
     }
     ws.autofilter(
         top,
@@ -660,7 +660,9 @@ fn backtest(ws: &mut Worksheet, w: &W) -> XResult<()> {
         .replace("{method}", l.get(method.name())),
         w,
     )?;
-    let method_col = 3u16;
+    // The target split: top-down and blend only.
+    let split = method.needs_company_target();
+    let method_col = if split { 3u16 } else { 2 };
     let actual_col = method_col + BAND_KEYS.len() as u16;
     let last_col = actual_col + BAND_KEYS.len() as u16 - 1;
     let mut r = 2u32;
@@ -689,7 +691,10 @@ fn backtest(ws: &mut Worksheet, w: &W) -> XResult<()> {
             &f.header,
         )?;
         r += 1;
-        let mut names = l.all(&["month", "tested", "company target split"]);
+        let mut names = l.all(&["month", "tested"]);
+        if split {
+            names.push(l.get("company target split").to_string());
+        }
         names.extend(l.all(&BAND_KEYS));
         names.extend(l.all(&BAND_KEYS));
         header(ws, f, r, &names)?;
@@ -722,14 +727,16 @@ fn backtest(ws: &mut Worksheet, w: &W) -> XResult<()> {
         match bt.flag {
             Some(fl) => {
                 ws.write_string_with_format(r, 1, fl.code(), &f.bold)?;
-                put(ws, r, 3, &backtest_flag_text(plan, &bt.metric, fl, l.lang))?;
+                put(ws, r, 2, &backtest_flag_text(plan, &bt.metric, fl, l.lang))?;
             }
             None => put(ws, r, 1, l.get("none"))?,
         }
         r += 2;
     }
-    for (c, wd) in [(0, 24), (1, 34), (2, 16)] {
-        ws.set_column_width(c, wd)?;
+    ws.set_column_width(0, 24)?;
+    ws.set_column_width(1, 34)?;
+    if split {
+        ws.set_column_width(2, 19)?;
     }
     for c in method_col..=last_col {
         ws.set_column_width(c, 11)?;
@@ -886,6 +893,8 @@ fn teams(ws: &mut Worksheet, sheet: &str, w: &W) -> XResult<()> {
         }
         by_team.entry(t.team.as_str()).or_default().push(t);
     }
+    // The widest block's columns (a metric each).
+    let width = by_team.values().map(|t| t.len()).max().unwrap_or(0) as u16;
     for (i, team) in order.iter().enumerate() {
         let totals = &by_team[team];
         let months: Vec<Period> = totals
@@ -973,12 +982,13 @@ fn teams(ws: &mut Worksheet, sheet: &str, w: &W) -> XResult<()> {
             chart.y_axis().set_num_format("#,##0");
             chart.legend().set_position(ChartLegendPosition::Bottom);
             chart.set_width(560).set_height(320);
-            ws.insert_chart(block, 8, &chart)?;
+            ws.insert_chart(block, (width + 2).max(7), &chart)?;
         }
         r = r.max(block + 18);
     }
-    for (c, wd) in [(0, 22), (1, 16), (2, 16), (3, 12), (4, 18), (5, 12)] {
-        ws.set_column_width(c, wd)?;
+    ws.set_column_width(0, 22)?;
+    for c in 1..=width.max(5) {
+        ws.set_column_width(c, 19)?;
     }
     print_setup(ws)?;
     ws.set_repeat_rows(1, 1)?;
