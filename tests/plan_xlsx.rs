@@ -21,12 +21,16 @@ struct Out {
 }
 
 fn plan(data: &Path, extra: &[&str], out: &Path) -> Out {
+    plan_for(data, "2026-11", extra, out)
+}
+
+fn plan_for(data: &Path, month: &str, extra: &[&str], out: &Path) -> Out {
     let mut args = vec![
         "plan".to_string(),
         "--data".into(),
         data.display().to_string(),
         "--for".into(),
-        "2026-11".into(),
+        month.into(),
         "--out".into(),
         out.display().to_string(),
     ];
@@ -478,13 +482,19 @@ fn holds_what_plan_json_holds(o: &Out) {
         r = r0 + 1;
     }
 
-    // A chart per team, on the Teams sheet, titled with the team.
+    // A chart per team, on the Teams sheet, titled with the team (a long name shortened).
     let charts = chart_parts(&o.bytes);
     assert_eq!(charts.len(), names.len().min(50));
     for (chart, name) in charts.iter().zip(&names) {
         let xml = zip_text(&o.bytes, chart);
+        let name = team_name(name);
+        let title = if name.chars().count() <= 60 {
+            name.to_string()
+        } else {
+            name.chars().take(59).collect::<String>() + "…"
+        };
         assert!(
-            xml.contains(&format!("{}: monthly totals and the plan", team_name(name))),
+            xml.contains(&format!("{title}: monthly totals and the plan")),
             "{chart}"
         );
         assert!(xml.contains("Teams!$A$"), "{chart}");
@@ -687,7 +697,34 @@ fn russian_labels() {
     assert!(chart.contains("итоги по месяцам и план"));
 }
 
-/// A roster with a team per person, three times the sample's people (the copies with the
+/// The export's months as far as 12 before the planned month (the months after the data are
+/// in it, empty): a seasonal index, applied to every plan and shown with its figures.
+#[test]
+fn a_seasonal_index() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = plan_for(
+        &crate_path("samples/2026-10-csv"),
+        "2027-07",
+        &[],
+        tmp.path(),
+    );
+    holds_what_plan_json_holds(&o);
+    let se = o.sheet("Seasonality");
+    let h = columns(se, 1);
+    for (i, m) in o.json["metrics"].as_array().unwrap().iter().enumerate() {
+        let x = &o.json["season"][m.as_str().unwrap()];
+        assert!(x["index"].is_string(), "{x}");
+        assert!(float(se, 2 + i as u32, h["index"]).is_some());
+        assert_eq!(text(se, 2 + i as u32, h["same month last year"]), "2026-07");
+    }
+    let p = o.sheet("Plans");
+    let top = find(p, 0, "employee_id", 0);
+    let h = columns(p, top);
+    assert!(text(p, top + 1, h["how it was made"]).contains("× July seasonality "));
+    assert!(float(p, top + 1, h["season"]).unwrap() > 1.0);
+}
+
+/// A roster with a team per person (long names), three times the sample's people (the copies with the
 /// deals, clients and plans of the people they copy): every team gets its block on the Teams
 /// sheet, the first 50 a chart.
 #[test]
@@ -723,7 +760,7 @@ fn a_team_per_person() {
     };
     copies("employees.csv", &|k, c| {
         person(k, &mut c[0]);
-        c[4] = format!("team {}", c[0]);
+        c[4] = format!("team {} {}", c[0], "x".repeat(300));
     });
     copies("deals.csv", &|k, c| {
         other(k, &mut c[0]);

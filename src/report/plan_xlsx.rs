@@ -180,15 +180,21 @@ fn count(ws: &mut Worksheet, r: u32, c: u16, n: u64, w: &W) -> XResult<()> {
 /// Whether row `r` is past what the sheet may hold: the sheet's last row then says where the
 /// rest is, and the table stops.
 fn full(ws: &mut Worksheet, r: u32, w: &W) -> XResult<bool> {
-    if r + 1 < w.max_rows {
-        return Ok(false);
-    }
-    ws.write_string_with_format(
-        w.max_rows - 1,
-        0,
+    cap(
+        ws,
+        r,
+        w.max_rows,
         w.l.get("more rows than a sheet holds: every row is in plan.json"),
         &w.f.bold,
-    )?;
+    )
+}
+
+/// [`full`] for a sheet of `max_rows` rows: the last row says `note`.
+fn cap(ws: &mut Worksheet, r: u32, max_rows: u32, note: &str, fmt: &Format) -> XResult<bool> {
+    if r + 1 < max_rows {
+        return Ok(false);
+    }
+    ws.write_string_with_format(max_rows - 1, 0, note, fmt)?;
     Ok(true)
 }
 
@@ -998,6 +1004,43 @@ fn teams(ws: &mut Worksheet, sheet: &str, w: &W) -> XResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A table stops at the sheet's last row, which says where the rest is; nothing is
+    /// written past it (so a plan larger than a sheet never fails the workbook).
+    #[test]
+    fn a_table_stops_at_the_last_row_a_sheet_holds() {
+        use calamine::{Data, Reader, Xlsx};
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        let bold = Format::new().set_bold();
+        let mut written = 0;
+        for r in 0..100u32 {
+            if cap(ws, r, 10, "the rest is in plan.json", &bold).unwrap() {
+                break;
+            }
+            ws.write_number(r, 0, f64::from(r)).unwrap();
+            written += 1;
+        }
+        assert_eq!(written, 9);
+        assert!(!cap(ws, MAX_ROWS - 2, MAX_ROWS, "x", &bold).unwrap());
+        let bytes = wb.save_to_buffer().unwrap();
+        let mut x: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        let range = x.worksheet_range_at(0).unwrap().unwrap();
+        assert_eq!(range.height(), 10);
+        assert_eq!(range.get((8, 0)), Some(&Data::Float(8.0)));
+        assert_eq!(
+            range.get((9, 0)),
+            Some(&Data::String("the rest is in plan.json".into()))
+        );
+    }
+
+    #[test]
+    fn a_chart_title_is_short() {
+        assert_eq!(short("Almaty"), "Almaty");
+        let t = short(&"x".repeat(300));
+        assert_eq!(t.chars().count(), 60);
+        assert!(t.ends_with('…'));
+    }
 
     #[test]
     fn text_is_cut_to_what_a_cell_holds() {
