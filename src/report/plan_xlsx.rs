@@ -988,7 +988,7 @@ fn teams(ws: &mut Worksheet, sheet: &str, w: &W) -> XResult<()> {
             chart.y_axis().set_num_format("#,##0");
             chart.legend().set_position(ChartLegendPosition::Bottom);
             chart.set_width(560).set_height(320);
-            ws.insert_chart(block, (width + 2).max(7), &chart)?;
+            ws.insert_chart(block, (width + 2).max(3), &chart)?;
         }
         r = r.max(block + 18);
     }
