@@ -574,6 +574,10 @@ const TABLE: &[(&str, &str)] = &[
     ),
     ("own history", "своя история"),
     (
+        "no history: the company target split by days employed",
+        "истории нет: цель компании по дням в должности",
+    ),
+    (
         "median of {n} colleagues on the same scheme",
         "медиана {n} коллег на той же схеме",
     ),

@@ -321,6 +321,10 @@ fn base_from_words(row: &PlanRow, w: &W) -> String {
             w.l.get("median of {n} colleagues on the same scheme")
                 .replace("{n}", &count.to_string())
         }
+        BaseFrom::NoHistory => {
+            w.l.get("no history: the company target split by days employed")
+                .to_string()
+        }
     }
 }
 
