@@ -84,10 +84,22 @@
 //! of the usual ones) and one team losing mostly on price ([`TEAM_PRICE_LOSSES`]).
 //! `scripts/crosscheck_team.py` names who raises which flag in it (samples/README.md lists them).
 //!
+//! With `--plan-history` it writes instead only `<period>-history/`, the canonical CSV folder
+//! of the 13 months ending with the period ([`write_plan_history`]), for next month's plans
+//! (`incentive plan --for <the month after>`, docs/plan.md): twelve months of history before
+//! the month planned, and that month a year earlier for the seasonal index. Its roster
+//! ([`history_roster`]) is thirteen people of [`ROSTER`], a leaver in the month after the
+//! period ([`HISTORY_LEAVER`]) and three new hires ([`HISTORY_HIRES`]: one on the first of the
+//! month before the period, two in the month after it, one of them on a scheme nobody else is
+//! on). Every month's deals won follow the department's season ([`HISTORY_SEASON`]) while the
+//! plans table keeps today's plans; one person has one huge month ([`HISTORY_HUGE`]); nothing
+//! is dated before the first month; calls are fewer ([`HISTORY_CALLS_PM`]) to keep it small.
+//!
 //! ```text
 //! cargo run --release --example generate_samples -- --out samples --period 2026-10 \
 //!     [--months N] [--calls-per-day-scale N] [--seed S] [--no-crm-exports] [--team-signals]
 //! cargo run --release --example generate_samples -- --out samples --period 2026-11 --close
+//! cargo run --release --example generate_samples -- --out samples --period 2026-10 --plan-history
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -170,3 +170,117 @@ fn the_plan_history_samples_last_month_is_paid() {
     // E105's form is the weakest of the b2b sellers: under every threshold in October.
     assert_eq!(zero, ["E105", "E135", "E136"]);
 }
+
+/// What samples/README.md says the sample shows in `incentive plan --for 2026-11` (bottom-up,
+/// the defaults): the seasonal index of both metrics, the joiners on colleagues' median, the
+/// prorated joiner and leaver, the hire left for a manual plan, the huge month and the back-test.
+#[test]
+fn the_plan_history_sample_shows_what_its_readme_says() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("plan");
+    let o = run(
+        &[
+            "plan",
+            "--data",
+            SAMPLE,
+            "--for",
+            "2026-11",
+            "--out",
+            &out.display().to_string(),
+        ],
+        tmp.path(),
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    insta::assert_snapshot!(std::fs::read_to_string(out.join("plans.csv")).unwrap(), @r"
+    employee_id,period,metric,target
+    E101,2026-11,revenue,15273000
+    E102,2026-11,revenue,19971000
+    E103,2026-11,revenue,12214000
+    E104,2026-11,upsell,3491000
+    E105,2026-11,revenue,13054000
+    E106,2026-11,upsell,3077000
+    E107,2026-11,revenue,10527000
+    E109,2026-11,upsell,2358000
+    E110,2026-11,revenue,14646000
+    E111,2026-11,upsell,5998000
+    E112,2026-11,revenue,7954000
+    E113,2026-11,revenue,12449000
+    E115,2026-11,upsell,4133000
+    E118,2026-11,revenue,15301000
+    E134,2026-11,revenue,11370000
+    E135,2026-11,revenue,10252000
+    ");
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("plan.json")).unwrap()).unwrap();
+    assert_eq!(j["export_first_month"], "2025-10");
+    // November 2025 against the year's average: visibly not 1.
+    assert_eq!(j["season"]["revenue"]["index"], "1.130043");
+    assert_eq!(j["season"]["upsell"]["index"], "1.189248");
+    let plan = |id: &str| {
+        j["plans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["employee_id"] == id)
+            .unwrap_or_else(|| panic!("no plan for {id}"))
+            .clone()
+    };
+    // Joiners on the median of their scheme's colleagues; E135 and the leaver E106 prorated.
+    let facts = |id: &str| {
+        let p = plan(id);
+        format!(
+            "{id} {} {}/{} {}",
+            p["base_from"], p["share"]["days"], p["share"]["of"], p["line"]
+        )
+    };
+    insta::assert_snapshot!(["E134", "E135", "E106", "E113", "E118"].map(facts).join("\n"), @r#"
+    E134 "colleagues" 30/30 "median of 4 colleagues on transactional 10 061 997.34 (too little own history) × November seasonality 1.13 = 11 370 489.16 → 11 370 000"
+    E135 "colleagues" 21/30 "median of 5 colleagues on b2b-long-cycle 12 960 302.72 (too little own history) × November seasonality 1.13 × 21 of 30 days employed = 10 251 989.11 → 10 252 000"
+    E106 "own" 20/30 "average of Nov 2025-Oct 2026 (12 months) 3 881 108.12 × November seasonality 1.19 × 20 of 30 days employed = 3 077 067.59 → 3 077 000"
+    E113 "own" 30/30 "average of Nov 2025-Oct 2026 (12 months) 11 016 465.52 × November seasonality 1.13 = 12 449 079.19 → 12 449 000"
+    E118 "own" 30/30 "average of Nov 2025-Oct 2026 (12 months) 13 540 297.04 × November seasonality 1.13 = 15 301 117.21 → 15 301 000"
+    "#);
+    // E113's March holds one deal of three times her plan: her best month by far.
+    let march = plan("E113")["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["period"] == "2026-03")
+        .unwrap()["value"]
+        .clone();
+    assert_eq!(march, "37796173.43");
+    // The lone hire on transactional-5min: no history, no colleague.
+    let manual: Vec<String> = j["manual"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| format!("{} {} {}", m["employee_id"], m["metric"], m["reason"]))
+        .collect();
+    assert_eq!(manual, [r#""E136" "revenue" "no_history_no_colleagues""#]);
+    // The back-test, six months pooled: the plans actually used put 21 of 56 revenue
+    // attainments under 80% and 12 above 120%; the method 13 and none.
+    let bands = |metric: &str, which: &str| {
+        let b = j["backtest"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["metric"] == metric)
+            .unwrap()[which]
+            .clone();
+        format!(
+            "{metric} {which}: {} {} {} {} of {}",
+            b["below_80"], b["80_100"], b["100_120"], b["above_120"], b["count"]
+        )
+    };
+    insta::assert_snapshot!([
+        bands("revenue", "actual"),
+        bands("revenue", "method"),
+        bands("upsell", "actual"),
+        bands("upsell", "method"),
+    ].join("\n"), @r"
+    revenue actual: 21 13 10 12 of 56
+    revenue method: 13 26 17 0 of 56
+    upsell actual: 10 8 10 2 of 30
+    upsell method: 6 14 10 0 of 30
+    ");
+}
