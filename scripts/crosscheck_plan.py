@@ -583,7 +583,7 @@ def main(argv: list[str]) -> int:
 # Self-test: the hand-made histories (tests/fixtures/plan/)
 # ---------------------------------------------------------------------------------------------
 
-EMP = "employee_id,name,scheme,target_bonus,team,hired_on,left_on"
+EMP = "employee_id,name,scheme,target_bonus,team,hired_on,left_on,previous_scheme,scheme_since"
 DEAL = "deal_id,employee_id,created_on,closed_on,status,stage,amount,new_client,lost_reason,client_id"
 PLAN = "employee_id,period,metric,target"
 MONTHS = [shift("2025-10", k) for k in range(13)]  # 2025-10 .. 2026-10
@@ -599,8 +599,9 @@ class Case:
         self.plans: list[str] = []
         self.options: list[str] = []
 
-    def person(self, eid: str, scheme: str, team: str, hired: str, left: str = "") -> None:
-        self.emp.append(f"{eid},Person {eid},{scheme},100000,{team},{hired},{left}")
+    def person(self, eid: str, scheme: str, team: str, hired: str, left: str = "", previous: str = "",
+               since: str = "") -> None:
+        self.emp.append(f"{eid},Person {eid},{scheme},100000,{team},{hired},{left},{previous},{since}")
 
     def won(self, eid: str, key: str, thousands: int, new_client: str = "yes") -> None:
         """One won deal closed on the 10th of the month, of `thousands` × 1000."""
@@ -680,6 +681,46 @@ def cases() -> list[Case]:
     c.options = ["--for 2026-11", "--for 2026-11 --growth 200%",
                  "--for 2026-11 --method top-down --split history --company-target revenue=3000000",
                  "--for 2026-11 --method blend --company-target revenue=3000000"]
+    out.append(c)
+
+    # ---- farmers: account managers on upsell (won deals of existing clients), a change of
+    # scheme, a leaver before the month, a history of zeros (thousands) ------------------------
+    # East: E21 (account-manager) upsell 600 in 2025-11, 300 in every other month, and a new
+    # client's deal of 100 a month (revenue, not upsell); E22 (account-manager) upsell 800 in
+    # 2025-11, 500 otherwise; E23 (b2b-long-cycle) revenue 1000 a month, half of it from existing
+    # clients; E24 moved from transactional to account-manager in 2026-08 (previous_scheme,
+    # scheme_since): upsell 200 and a new client's 400 every month; E25 (account-manager) upsell
+    # 400 a month until leaving on 2026-04-30. No team: E26 (account-manager), nothing won.
+    c = Case("farmers")
+    for eid, scheme in (("E21", "account-manager"), ("E22", "account-manager"), ("E23", "b2b-long-cycle")):
+        c.person(eid, scheme, "East", "2020-01-01")
+    c.person("E24", "account-manager", "East", "2020-01-01", previous="transactional", since="2026-08")
+    c.person("E25", "account-manager", "East", "2020-01-01", "2026-04-30")
+    c.person("E26", "account-manager", "", "2020-01-01")
+    for k in MONTHS:
+        c.won("E21", k, 600 if k == "2025-11" else 300, "no")
+        c.won("E21", k, 100)
+        c.won("E22", k, 800 if k == "2025-11" else 500, "no")
+        c.won("E23", k, 500)
+        c.won("E23", k, 500, "no")
+        c.won("E24", k, 200, "no")
+        c.won("E24", k, 400)
+        if k <= "2026-04":
+            c.won("E25", k, 400, "no")
+    for k in MONTHS[-6:]:
+        c.recorded("E21", k, 300, "upsell")
+        c.recorded("E22", k, 600, "upsell")
+        c.recorded("E23", k, 800)
+        c.recorded("E26", k, 100, "upsell")
+        if k >= "2026-08":
+            c.recorded("E24", k, 150, "upsell")
+        else:
+            c.recorded("E24", k, 600)
+    c.options = ["--for 2026-11", "--for 2026-11 --growth 10%", "--for 2026-11 --metric upsell --history 6",
+                 "--for 2026-11 --method top-down --split history --company-target upsell=2000000 "
+                 "--company-target revenue=1200000",
+                 "--for 2026-11 --method blend --company-target upsell=2000000 --company-target revenue=1200000",
+                 "--for 2026-08"]
     out.append(c)
     return out
 
@@ -844,6 +885,36 @@ def self_test(fixtures: Path | None) -> int:
                 bt = runs["--for 2026-11 --method top-down --split history --company-target revenue=3000000"]
                 bt = bt["backtest"]["revenue"]
                 ok(bt["method"] == [0, 18, 0, 0] and bt["flag"] is None, bt)
+            if case.name == "farmers":
+                where = "farmers"
+                o = runs["--for 2026-11"]
+                # Department upsell: everyone whose scheme for 2026-11 is account-manager (E21,
+                # E22, E24, E25, E26), employed a day of the month: 2025-11 600 + 800 + 200 + 400 =
+                # 2000; 2025-12 .. 2026-04 300 + 500 + 200 + 400 = 1400 (5 months: 7000); 2026-05 ..
+                # 2026-10 1000 (6000). Year 15000, average 1250: season 1.6. Revenue: E23 alone,
+                # 1000 every month: season 1.
+                ok(o["season"]["upsell"]["index"] == "1.6" and o["season"]["revenue"]["index"] == "1",
+                   o["season"])
+                # E21 (600 + 11 × 300)/12 = 325 × 1.6 = 520; E22 6300/12 = 525 × 1.6 = 840; E24 200
+                # × 1.6 = 320 > 1.5 × 200: above_best; E23 1000 (its revenue, new clients or not).
+                ok([(p["employee_id"], p["metric"], p["plan"]) for p in o["plans"]]
+                   == [("E21", "upsell", "520000"), ("E22", "upsell", "840000"), ("E23", "revenue", "1000000"),
+                       ("E24", "upsell", "320000")], o["plans"])
+                # E26: base 0 → plan 0: manual.
+                ok([(m["employee_id"], m["metric"], m["reason"]) for m in o["manual"]]
+                   == [("E26", "upsell", "history averages 0")], o["manual"])
+                ok(warns(o) == [("above_best", "E24", "upsell")], warns(o))
+                # +10%: E23 1100 > East's best revenue month of revenue carriers (E23: 1000).
+                ok(("team_above_best", "East", "revenue") in warns(runs["--for 2026-11 --growth 10%"]),
+                   warns(runs["--for 2026-11 --growth 10%"]))
+                # Back-test: E24 is on transactional (revenue) in 2026-05 .. 2026-07, on
+                # account-manager (upsell) from 2026-08.
+                bt = o["backtest"]
+                ok([sum(m["method"]) for m in bt["revenue"]["months"]] == [2, 2, 2, 1, 1, 1], bt["revenue"])
+                # upsell: E21, E22, E26 (0 → manual from its history of zeros), E24 from 2026-08:
+                # E25 left before 2026-05.
+                ok([sum(m["method"]) for m in bt["upsell"]["months"]] == [2, 2, 2, 3, 3, 3], bt["upsell"])
+                ok([sum(m["actual"]) for m in bt["upsell"]["months"]] == [3, 3, 3, 4, 4, 4], bt["upsell"])
             # The committed copy (tests/fixtures/plan/<case>/) must be this case, byte for byte.
             committed = FIXTURES / case.name
             if fixtures is None and committed.exists():

@@ -1,0 +1,479 @@
+//! `incentive plan` (issue 12, docs/plan.md) against its independent implementation,
+//! `scripts/crosscheck_plan.py` (written from docs/plan.md alone, in Python with exact
+//! fractions): on every hand-made 13-month history of tests/fixtures/plan/ with each option set
+//! its `options` file lists, and on the history sample (samples/2026-10-history/) with several,
+//! plans.csv and plan.json are compared with the checker's output field by field: every plan
+//! (base and where it came from, growth, season, share, the whole-month plan, the raw and the
+//! rounded plan, the history months used), the manual list, the warnings, the teams, the
+//! season, the company target and the back-test bands and flag.
+//!
+//! Without python3 the tests fail (never a silent pass); the checker's own hand-worked
+//! arithmetic is asserted by its `--self-test`, run here too.
+
+mod common;
+
+use common::{crate_path, run};
+use rust_decimal::Decimal;
+use serde_json::Value;
+use std::ffi::OsString;
+use std::path::Path;
+use std::str::FromStr;
+use tempfile::TempDir;
+
+/// The checker's output for `data` with `opts` (the `incentive plan` options but --out).
+fn checker(data: &Path, opts: &[String]) -> Value {
+    let out = std::process::Command::new(common::python())
+        .arg(crate_path("scripts/crosscheck_plan.py"))
+        .arg("--data")
+        .arg(data)
+        .arg("--schemes")
+        .arg(crate_path("schemes"))
+        .args(opts)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "crosscheck_plan.py {opts:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// `incentive plan --data DATA --schemes schemes/ OPTS --out TMP/out`: plan.json and the rows
+/// of plans.csv.
+fn binary(data: &Path, opts: &[String], tmp: &Path) -> (Value, Vec<Vec<String>>) {
+    let out = tmp.join("out");
+    let mut args: Vec<OsString> = vec![
+        "plan".into(),
+        "--data".into(),
+        data.into(),
+        "--schemes".into(),
+        crate_path("schemes").into(),
+        "--out".into(),
+        out.clone().into(),
+    ];
+    args.extend(opts.iter().map(Into::into));
+    let o = run(&args, tmp);
+    assert_eq!(o.code, 0, "incentive plan {opts:?}: {}", o.stderr);
+    let json: Value =
+        serde_json::from_slice(&std::fs::read(out.join("plan.json")).unwrap()).unwrap();
+    let mut reader = csv::Reader::from_path(out.join("plans.csv")).unwrap();
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        ["employee_id", "period", "metric", "target"]
+    );
+    let rows = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    (json, rows)
+}
+
+/// A number written as a string (or a JSON number); None for null or a missing field.
+fn num(v: &Value) -> Option<Decimal> {
+    match v {
+        Value::String(s) => Some(
+            Decimal::from_str(s.trim())
+                .or_else(|_| Decimal::from_scientific(s.trim()))
+                .unwrap_or_else(|_| panic!("not a number: {s:?}")),
+        ),
+        Value::Number(n) => Some(Decimal::from_str(&n.to_string()).unwrap()),
+        _ => None,
+    }
+}
+
+/// The differences found, each naming the run, the field and both values.
+#[derive(Default)]
+struct Diffs(Vec<String>);
+
+impl Diffs {
+    /// Two exact numbers agree to the 6 decimals the checker prints (both are rounded there).
+    fn number(&mut self, at: &str, got: &Value, want: &Value) {
+        let ok = match (num(got), num(want)) {
+            (Some(a), Some(b)) => (a - b).abs() <= Decimal::new(1, 6),
+            (None, None) => true,
+            _ => false,
+        };
+        if !ok {
+            self.0
+                .push(format!("{at}: incentive {got}, checker {want}"));
+        }
+    }
+
+    fn same(&mut self, at: &str, got: &Value, want: &Value) {
+        if got != want {
+            self.0
+                .push(format!("{at}: incentive {got}, checker {want}"));
+        }
+    }
+}
+
+/// The four back-test bands as [below 80%, 80-100%, 100-120%, above 120%], from an array or
+/// from an object keyed by band.
+fn bands(v: &Value) -> Value {
+    match v {
+        Value::Array(_) => v.clone(),
+        Value::Object(m) => {
+            let vals: Vec<Value> = m.values().cloned().collect();
+            Value::Array(vals)
+        }
+        _ => v.clone(),
+    }
+}
+
+/// Compares one run of the binary with the checker's output.
+fn compare(label: &str, json: &Value, rows: &[Vec<String>], want: &Value, d: &mut Diffs) {
+    let for_ = want["for"].as_str().unwrap();
+    d.same(
+        &format!("{label}: export_first_month"),
+        &json["export_first_month"],
+        &want["export_first_month"],
+    );
+    // plans.csv: exactly the checker's plans, in employee_id then metric order.
+    let csv_got: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let target = num(&Value::String(r[3].clone())).unwrap().normalize();
+            format!("{},{},{},{}", r[0], r[1], r[2], target)
+        })
+        .collect();
+    let csv_want: Vec<String> = want["plans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            format!(
+                "{},{for_},{},{}",
+                p["employee_id"].as_str().unwrap(),
+                p["metric"].as_str().unwrap(),
+                num(&p["plan"]).unwrap().normalize()
+            )
+        })
+        .collect();
+    if csv_got != csv_want {
+        d.0.push(format!(
+            "{label}: plans.csv\n  incentive {csv_got:?}\n  checker   {csv_want:?}"
+        ));
+    }
+    // plan.json's plans, matched by employee and metric.
+    let empty = vec![];
+    let got_plans = json["plans"].as_array().unwrap_or(&empty);
+    let key = |p: &Value| {
+        (
+            p["employee_id"].as_str().unwrap_or("").to_string(),
+            p["metric"].as_str().unwrap_or("").to_string(),
+        )
+    };
+    let got_keys: Vec<_> = got_plans.iter().map(key).collect();
+    let want_keys: Vec<_> = want["plans"].as_array().unwrap().iter().map(key).collect();
+    if got_keys != want_keys {
+        d.0.push(format!(
+            "{label}: plan.json plans\n  incentive {got_keys:?}\n  checker   {want_keys:?}"
+        ));
+    }
+    for w in want["plans"].as_array().unwrap() {
+        let (eid, metric) = key(w);
+        let Some(g) = got_plans
+            .iter()
+            .find(|g| key(g) == (eid.clone(), metric.clone()))
+        else {
+            continue;
+        };
+        let at = format!("{label}: {eid} {metric}");
+        for f in ["base", "full_month", "raw", "plan"] {
+            d.number(&format!("{at}: {f}"), &g[f], &w[f]);
+        }
+        // growth and season as applied (top-down applies neither: null or absent there).
+        for f in ["growth", "season"] {
+            if w[f].is_null() {
+                let applied = num(&g[f]);
+                if applied.is_some()
+                    && applied != Some(Decimal::ZERO)
+                    && applied != Some(Decimal::ONE)
+                {
+                    d.0.push(format!(
+                        "{at}: {f}: incentive {}, checker none applied",
+                        g[f]
+                    ));
+                }
+            } else {
+                d.number(&format!("{at}: {f}"), &g[f], &w[f]);
+            }
+        }
+        d.same(&format!("{at}: share"), &g["share"], &w["share"]);
+        let from = match &g["base_from"] {
+            Value::Object(m) => m
+                .keys()
+                .next()
+                .cloned()
+                .map(Value::String)
+                .unwrap_or(Value::Null),
+            other => other.clone(),
+        };
+        d.same(&format!("{at}: base_from"), &from, &w["base_from"]);
+        if w["base_from"] == "colleagues" {
+            let count = g
+                .get("colleagues")
+                .cloned()
+                .or_else(|| g["base_from"].get("colleagues").cloned())
+                .unwrap_or(Value::Null);
+            d.same(&format!("{at}: colleagues"), &count, &w["colleagues"]);
+        }
+        let hist = |p: &Value| -> Vec<(String, bool)> {
+            p["history"]
+                .as_array()
+                .unwrap_or(&empty)
+                .iter()
+                .map(|h| {
+                    (
+                        h["period"].as_str().unwrap_or("").to_string(),
+                        h["used"].as_bool().unwrap_or(false),
+                    )
+                })
+                .collect()
+        };
+        if hist(g) != hist(w) {
+            d.0.push(format!(
+                "{at}: history months used\n  incentive {:?}\n  checker   {:?}",
+                hist(g),
+                hist(w)
+            ));
+        }
+        for (gh, wh) in g["history"]
+            .as_array()
+            .unwrap_or(&empty)
+            .iter()
+            .zip(w["history"].as_array().unwrap())
+        {
+            if wh["used"] == true {
+                d.number(
+                    &format!("{at}: history {} value", wh["period"]),
+                    &gh["value"],
+                    &wh["value"],
+                );
+            }
+        }
+    }
+    // The manual list.
+    let manual = |v: &Value| -> Vec<(String, String)> {
+        v.as_array()
+            .unwrap_or(&empty)
+            .iter()
+            .map(|m| {
+                (
+                    m["employee_id"].as_str().unwrap_or("").to_string(),
+                    m["metric"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    };
+    if manual(&json["manual"]) != manual(&want["manual"]) {
+        d.0.push(format!(
+            "{label}: manual\n  incentive {:?}\n  checker   {:?}",
+            manual(&json["manual"]),
+            manual(&want["manual"])
+        ));
+    }
+    // The warnings: (code, employee_id or team, metric), as sets.
+    let mut got_w: Vec<(String, String, String)> = Vec::new();
+    let mut add = |w: &Value| {
+        let code = w["code"].as_str().unwrap_or("").to_string();
+        let who = match w["employee_id"].as_str() {
+            Some(e) if !e.is_empty() => e.to_string(),
+            _ => w["team"].as_str().unwrap_or("").to_string(),
+        };
+        let who = if who.is_empty() && code == "team_above_best" {
+            "(no team)".to_string()
+        } else {
+            who
+        };
+        got_w.push((code, who, w["metric"].as_str().unwrap_or("").to_string()));
+    };
+    for w in json["warnings"].as_array().unwrap_or(&empty) {
+        add(w);
+    }
+    got_w.retain(|w| w.0 == "above_best" || w.0 == "below_worst" || w.0 == "team_above_best");
+    got_w.sort();
+    got_w.dedup();
+    let mut want_w: Vec<(String, String, String)> = want["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            let who = match w["employee_id"].as_str().unwrap() {
+                "" => w["team"].as_str().unwrap().to_string(),
+                e => e.to_string(),
+            };
+            (
+                w["code"].as_str().unwrap().to_string(),
+                who,
+                w["metric"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    want_w.sort();
+    if got_w != want_w {
+        d.0.push(format!(
+            "{label}: warnings\n  incentive {got_w:?}\n  checker   {want_w:?}"
+        ));
+    }
+    // The season per metric.
+    for (metric, w) in want["season"].as_object().unwrap() {
+        let g = &json["season"][metric];
+        for f in ["index", "same_month", "average"] {
+            if f == "index" || !w["index"].is_null() {
+                d.number(&format!("{label}: season {metric}: {f}"), &g[f], &w[f]);
+            }
+        }
+    }
+    // The teams: per team and metric, the rounded plans' total and the best month.
+    for w in want["teams"].as_array().unwrap() {
+        let team = w["team"].as_str().unwrap();
+        let metric = w["metric"].as_str().unwrap();
+        let g = json["teams"].as_array().and_then(|ts| {
+            ts.iter().find(|t| {
+                let name = match t["team"].as_str().unwrap_or("") {
+                    "" => "(no team)",
+                    n => n,
+                };
+                name == team && t["metric"] == metric
+            })
+        });
+        let Some(g) = g else {
+            d.0.push(format!("{label}: teams: no {team} {metric}"));
+            continue;
+        };
+        for f in ["plan_total", "best_total"] {
+            d.number(&format!("{label}: team {team} {metric}: {f}"), &g[f], &w[f]);
+        }
+        d.same(
+            &format!("{label}: team {team} {metric}: best_month"),
+            &g["best_month"],
+            &w["best_month"],
+        );
+    }
+    // The company target.
+    for (metric, w) in want["company_target"].as_object().unwrap() {
+        for f in ["target", "rounded_sum"] {
+            d.number(
+                &format!("{label}: company_target {metric}: {f}"),
+                &json["company_target"][metric][f],
+                &w[f],
+            );
+        }
+    }
+    // The back-test: per metric and month, the bands of the method and of the plans used.
+    for (metric, w) in want["backtest"].as_object().unwrap() {
+        let g = &json["backtest"][metric];
+        let at = format!("{label}: backtest {metric}");
+        for f in ["method", "actual"] {
+            d.same(&format!("{at}: {f}"), &bands(&g[f]), &w[f]);
+        }
+        d.same(&format!("{at}: flag"), &g["flag"], &w["flag"]);
+        let months = |v: &Value| -> Vec<Value> {
+            v["months"]
+                .as_array()
+                .unwrap_or(&empty)
+                .iter()
+                .map(|m| {
+                    serde_json::json!([
+                        m["period"],
+                        bands(&m["method"]),
+                        bands(&m["actual"]),
+                        m["skipped"].as_bool().unwrap_or(false) || m["skipped"].is_string()
+                    ])
+                })
+                .collect()
+        };
+        if months(g) != months(w) {
+            d.0.push(format!(
+                "{at}: months\n  incentive {:?}\n  checker   {:?}",
+                months(g),
+                months(w)
+            ));
+        }
+    }
+}
+
+/// Runs the binary and the checker on `data` with each option set; every difference at once.
+fn agree(data: &Path, option_sets: &[String]) {
+    let mut d = Diffs::default();
+    for line in option_sets {
+        let opts: Vec<String> = line.split_whitespace().map(str::to_string).collect();
+        let tmp = TempDir::new().unwrap();
+        let (json, rows) = binary(data, &opts, tmp.path());
+        let want = checker(data, &opts);
+        let name = data.file_name().unwrap().to_string_lossy();
+        compare(&format!("{name} [{line}]"), &json, &rows, &want, &mut d);
+    }
+    assert!(
+        d.0.is_empty(),
+        "incentive plan and scripts/crosscheck_plan.py differ in {} place(s):\n{}",
+        d.0.len(),
+        d.0.join("\n")
+    );
+}
+
+/// The checker's own hand-worked arithmetic (with the committed fixtures byte for byte what
+/// it writes): a checker that checked nothing would not print this count.
+#[test]
+fn the_checker_passes_its_hand_worked_checks() {
+    let out = std::process::Command::new(common::python())
+        .arg(crate_path("scripts/crosscheck_plan.py"))
+        .arg("--self-test")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim_end(),
+        "62 checks passed"
+    );
+}
+
+/// Every hand-made history with every option set of its `options` file.
+#[test]
+fn the_hand_made_histories_agree_with_the_independent_checker() {
+    let root = crate_path("tests/fixtures/plan");
+    let mut cases: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("options").is_file())
+        .collect();
+    cases.sort();
+    let names: Vec<_> = cases
+        .iter()
+        .map(|c| c.file_name().unwrap().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(names, ["farmers", "seasonal", "trend"]);
+    for case in cases {
+        let options: Vec<String> = std::fs::read_to_string(case.join("options"))
+            .unwrap()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(str::to_string)
+            .collect();
+        assert!(options.len() >= 4, "{case:?}");
+        agree(&case, &options);
+    }
+}
+
+/// The history sample (13 months, samples/2026-10-history/) with each method.
+#[test]
+fn the_history_sample_agrees_with_the_independent_checker() {
+    let data = crate_path("samples/2026-10-history");
+    assert!(data.join("employees.csv").is_file(), "{data:?} is missing");
+    let sets: Vec<String> = [
+        "--for 2026-11",
+        "--for 2026-11 --growth 10% --history 6",
+        "--for 2026-11 --metric revenue --method top-down --split history --company-target revenue=300000000",
+        "--for 2026-11 --method blend --company-target revenue=300000000 --company-target upsell=20000000",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    agree(&data, &sets);
+}
