@@ -598,6 +598,7 @@ class Case:
         self.deals: list[str] = []
         self.plans: list[str] = []
         self.options: list[str] = []
+        self.extra: dict[str, list[str]] = {}  # other tables: name -> [header, rows...]
 
     def person(self, eid: str, scheme: str, team: str, hired: str, left: str = "", previous: str = "",
                since: str = "") -> None:
@@ -616,6 +617,8 @@ class Case:
         for name, head, rows in (("employees", EMP, self.emp), ("deals", DEAL, self.deals),
                                  ("plans", PLAN, self.plans)):
             (folder / f"{name}.csv").write_text("\n".join([head] + rows) + "\n", encoding="utf-8")
+        for name, lines in self.extra.items():
+            (folder / f"{name}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
         (folder / "options").write_text("\n".join(self.options) + "\n", encoding="utf-8")
 
 
@@ -721,6 +724,29 @@ def cases() -> list[Case]:
                  "--company-target revenue=1200000",
                  "--for 2026-11 --method blend --company-target upsell=2000000 --company-target revenue=1200000",
                  "--for 2026-08"]
+    out.append(c)
+
+    # ---- edges: the export's first month from a call, a month of zeros, a one-month joiner ----
+    # North, transactional (thousands): E31 500 and E33 700 a month from 2025-11; the only row of
+    # 2025-10 is a call of E31 (2025-10-15): October 2025 is in the export, a month of zeros.
+    # E32 joins 2026-09-20 (11 of 30 days): 300 in September, 2000 in October (one history month).
+    c = Case("edges")
+    c.person("E31", "transactional", "North", "2020-01-01")
+    c.person("E32", "transactional", "North", "2026-09-20")
+    c.person("E33", "transactional", "North", "2020-01-01")
+    c.extra["calls"] = ["call_id,employee_id,started_at,direction,duration_sec,client_id",
+                        "K1,E31,2025-10-15 10:00:00,outgoing,200,"]
+    for k in MONTHS[1:]:
+        c.won("E31", k, 500)
+        c.won("E33", k, 700)
+    c.won("E32", "2026-09", 300)
+    c.won("E32", "2026-10", 2000)
+    for k in MONTHS[-6:]:
+        c.recorded("E31", k, 500)
+        c.recorded("E33", k, 500)
+    c.recorded("E32", "2026-10", 1000)
+    c.options = ["--for 2026-11", "--for 2026-11 --since 2025-11", "--for 2026-11 --min-history 1",
+                 "--for 2026-11 --history 24", "--for 2026-11 --step 100"]
     out.append(c)
     return out
 
@@ -915,6 +941,33 @@ def self_test(fixtures: Path | None) -> int:
                 # E25 left before 2026-05.
                 ok([sum(m["method"]) for m in bt["upsell"]["months"]] == [2, 2, 2, 3, 3, 3], bt["upsell"])
                 ok([sum(m["actual"]) for m in bt["upsell"]["months"]] == [3, 3, 3, 4, 4, 4], bt["upsell"])
+            if case.name == "edges":
+                where = "edges"
+                o = runs["--for 2026-11"]
+                ok(o["export_first_month"] == "2025-10", o["export_first_month"])
+                # Season: 2025-11 500 + 700 = 1200; every month to 2026-08 1200; 2026-09 1200 + 300
+                # (E32 employed 11 days of it); 2026-10 1200 + 2000. Year 10 × 1200 + 1500 + 3200 =
+                # 16700: 1200 × 12 / 16700 = 144/167. E31 500 × 144/167 = 431.14 → 431000; E33
+                # 700 × 144/167 = 603.59 → 604000; E32 a joiner (one history month) on the median
+                # of 500 and 700: 600 × 144/167 = 517.37 → 517000, and no comparison with its
+                # 2000 of October (DECISION 7). E31's and E33's whole-month plans are below their
+                # worst month (500, 700): below_worst.
+                ok([p["plan"] for p in o["plans"]] == ["431000", "517000", "604000"], o["plans"])
+                ok(warns(o) == [("below_worst", "E31", "revenue"), ("below_worst", "E33", "revenue")], warns(o))
+                # Back-test 2026-10: the export holds 2025-10 .. 2026-09, whose 2025-10 is 0: the
+                # season is 0, every plan 0: all listed for a manual plan, no attainment.
+                bt = o["backtest"]["revenue"]["months"]
+                ok(bt[-1]["method"] == [0, 0, 0, 0] and bt[-1]["actual"] == [0, 0, 1, 2], bt[-1])
+                # 2026-05: history 2025-10 .. 2026-04, 7 months with the zero one: E31 6 × 500 / 7
+                # = 428.57 → 429: 116.6%; E33 4200/7 = 600: 116.7%.
+                ok(bt[0]["method"] == [0, 0, 2, 0], bt[0])
+                # From 2025-11, 2025-10 is not in the export: 2026-05's E31 500: 100%; 2026-10 has
+                # no season (the export lacks 2025-10): E31 500, E33 700, E32 on 600: 333%.
+                bt = runs["--for 2026-11 --since 2025-11"]["backtest"]["revenue"]["months"]
+                ok(bt[0]["method"] == [0, 0, 2, 0] and bt[-1]["method"] == [0, 0, 2, 1], (bt[0], bt[-1]))
+                # --min-history 1: E32 on its own October: 2000 × 144/167 = 1724.55 → 1725000.
+                ok(by(runs["--for 2026-11 --min-history 1"], "E32")["plan"] == "1725000",
+                   runs["--for 2026-11 --min-history 1"]["plans"])
             # The committed copy (tests/fixtures/plan/<case>/) must be this case, byte for byte.
             committed = FIXTURES / case.name
             if fixtures is None and committed.exists():
