@@ -99,6 +99,9 @@ fn is_run_file(rel: &str) -> bool {
             | "team.json"
             | "team.html"
             | "team.xlsx"
+            | "plans.csv"
+            | "plan.xlsx"
+            | "plan.json"
             | "mapping-report.txt"
             | "source-rows.csv"
     ) || rel.ends_with(".partial")

@@ -3,5 +3,6 @@
 //! ranking once; the renderers in [`crate::report`] only lay them out.
 
 pub mod compare;
+pub mod plan;
 pub mod progress;
 pub mod team;

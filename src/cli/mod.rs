@@ -14,6 +14,7 @@ mod diff;
 mod explain;
 mod map;
 mod metrics;
+mod plan;
 mod run;
 mod schema;
 mod team;
@@ -64,6 +65,10 @@ enum Command {
     /// The head of sales' view of the whole team: trends, flags, funnel, loss reasons and (with
     /// --as-of) a mid-month forecast; writes team.json. Never payroll.
     Team(team::Args),
+    /// Propose next month's plans from history (bottom-up, top-down or blend, with the season,
+    /// joiners and leavers), each explained and back-tested; writes plans.csv, plan.xlsx and
+    /// plan.json. Never payroll.
+    Plan(plan::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -87,6 +92,7 @@ pub fn main() -> i32 {
         Command::Metrics(a) => metrics::run(a),
         Command::Schema(a) => schema::run(a),
         Command::Team(a) => team::run(a),
+        Command::Plan(a) => plan::run(a),
     };
     match outcome {
         Ok(()) => 0,

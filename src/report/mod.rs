@@ -7,6 +7,8 @@
 pub mod compare;
 pub mod labels;
 pub mod manifest;
+pub mod plan;
+pub mod plan_xlsx;
 pub mod statement;
 pub mod team;
 pub mod team_html;
