@@ -12,13 +12,15 @@ Usage:
         [--method bottom-up|top-down|blend] [--history N] [--growth 20%]
         [--company-target METRIC=AMOUNT ...] [--split equal|history] [--step 1000]
         [--min-history 3] [--since YYYY-MM] [--metric M ...]
+    python3 scripts/crosscheck_plan.py --data CSV_FOLDER --options FILE [--schemes DIR]
     python3 scripts/crosscheck_plan.py --self-test [--write-fixtures DIR]
 
 Prints one JSON object (keys sorted, two-space indent):
     for, method, split, growth, history, min_history, step, export_first_month
     season          {metric: {index, same_month, average}}  (index null: no seasonality)
     plans           [{employee_id, metric, scheme, team, base, base_from ("own"|"colleagues"),
-                      colleagues (their count, 0 for own), growth, season, share {days, of},
+                      colleagues (their count, 0 for own), growth (the factor 1 + growth) and
+                      season as applied (null for top-down, and without an index), share {days, of},
                       full_month, raw, plan, history [{period, value, used}]}]
                     by employee_id then metric
     manual          [{employee_id, metric, reason}]
@@ -28,6 +30,8 @@ Prints one JSON object (keys sorted, two-space indent):
     backtest        {metric: {months [{period, method [4], actual [4], skipped}],
                               method [4], actual [4], flag}}
                     bands: [below 80%, 80-100%, 100-120%, above 120%]
+With --options, FILE lists option sets (one a line, as above without --data and --schemes) and
+the output is a JSON list, one object per line (one Python start for many runs).
 Exact numbers are strings, rounded to 6 decimals (half away from zero), trailing zeros dropped.
 Bad options: exit code 2 and the problem on stderr.
 
@@ -37,9 +41,10 @@ tables and `options`: one option set a line, the ones tests/crosscheck_plan.rs r
 and this script with), for tests/fixtures/plan/.
 
 Decisions where docs/plan.md leaves room (each also where it is made, marked DECISION):
- 1. The export's first month is the earliest dated activity row of any employee (on the roster
-    or not); every month from it up to the month before --for is "in the export" (a month
-    without rows there is a month of zeros, not a missing month).
+ 1. The export's first month counts the dated activity rows of every employee (on the roster
+    or not), of all six tables together; "fewer than a quarter of the rows of the month after"
+    is 4 × rows(month) < rows(next month). Every month from it up to the month before --for is
+    "in the export" (a month without rows there is a month of zeros, not a missing month).
  2. A month's value is null in the history when the month is not in the export or the employee
     was employed on no day of it; otherwise it is the metric's value (used or not).
  3. "Colleagues on the same scheme (for --for)" are the people given a plan for the month on the
@@ -49,8 +54,10 @@ Decisions where docs/plan.md leaves room (each also where it is made, marked DEC
     whether or not they are employed in the planned month.
  5. A team's best month is over the months in the export before --for, summing the members
     (roster team) whose scheme for --for carries the metric, as the department total does.
- 6. top-down --split equal needs no base: everyone given a plan for the metric carries their
-    share, so nobody is listed for a manual plan for lack of history (only a plan rounding to 0).
+ 6. Whoever is listed for a manual plan (no base: no history, no colleagues) carries no share
+    with either split: the target is "split over the people given a plan for it", and the
+    manual list does not depend on the method. (The doc's "carry no share with --split
+    history" could be read as "but do with --split equal"; split equal needs no base.)
  7. No personal comparison (above_best, below_worst) for anyone planned on colleagues' median,
     even when they have one or two history months of their own.
  8. The back-test uses the same --growth, --history, --min-history, --split and --step; a
@@ -201,14 +208,19 @@ class Data:
             for s in (e["scheme"], e["previous"]):
                 if s and s not in self.schemes:
                     raise Problem(f"{eid}: scheme {s!r} is not in {schemes}")
-        # DECISION 1: the first month of any dated activity row.
-        first = None
+        # DECISION 1: the month of the earliest dated activity row of any employee, unless it
+        # holds fewer than a quarter of the rows of the month after it (a month's tail): then
+        # the month after, and so on.
+        per_month: dict[str, int] = {}
         for table, col in DATED.items():
             for r in cc.read_table(folder, table, [col]).rows:
                 d = cc.parse_date(r.get(col, ""))
-                if d is not None and (first is None or d < first):
-                    first = d
-        self.first_in_data = key_of(first) if first else None
+                if d is not None:
+                    per_month[key_of(d)] = per_month.get(key_of(d), 0) + 1
+        first = min(per_month) if per_month else None
+        while first is not None and 4 * per_month.get(first, 0) < per_month.get(shift(first, 1), 0):
+            first = shift(first, 1)
+        self.first_in_data = first
         self.ex = cc.Export(folder)
         self._scores: dict[str, cc.PeriodScores] = {}
 
@@ -318,8 +330,8 @@ def propose(d: Data, o: Opts, m: str, first: str | None, targets: dict[str, Frac
                 i["base"], i["base_from"], i["colleagues"] = median(cols), "colleagues", len(cols)
             else:
                 i["base"], i["base_from"], i["colleagues"] = None, None, 0
-        s = season[mt]["index"]
-        s = F(1) if s is None else s
+        index = season[mt]["index"]
+        s = F(1) if index is None else index
         share = {eid: F(info[eid]["days"], of) for eid in carriers}
         raw: dict[str, Fraction] = {}
         growth: dict[str, Fraction | None] = {}
@@ -328,14 +340,14 @@ def propose(d: Data, o: Opts, m: str, first: str | None, targets: dict[str, Frac
             for eid in carriers:
                 if info[eid]["base"] is not None:
                     raw[eid] = info[eid]["base"] * (1 + o.growth) * s * share[eid]
-                    growth[eid], applied_season[eid] = o.growth, s
+                    growth[eid], applied_season[eid] = 1 + o.growth, index
             if o.method == "blend":
                 total = sum(raw.values(), F(0))
                 for eid in raw:
                     raw[eid] = raw[eid] * targets[mt] / total if total != 0 else F(0)
         else:  # top-down
-            if o.split == "equal":
-                weights = {eid: share[eid] for eid in carriers}  # DECISION 6
+            if o.split == "equal":  # DECISION 6
+                weights = {eid: share[eid] for eid in carriers if info[eid]["base"] is not None}
             else:
                 weights = {eid: info[eid]["base"] * share[eid] for eid in carriers if info[eid]["base"] is not None}
             total = sum(weights.values(), F(0))
@@ -506,10 +518,11 @@ USAGE = """usage: crosscheck_plan.py --data CSV_FOLDER --for YYYY-MM [--schemes 
                           [--method bottom-up|top-down|blend] [--history N] [--growth 20%]
                           [--company-target METRIC=AMOUNT ...] [--split equal|history] [--step 1000]
                           [--min-history 3] [--since YYYY-MM] [--metric M ...]
+       crosscheck_plan.py --data CSV_FOLDER --options FILE [--schemes DIR]
        crosscheck_plan.py --self-test [--write-fixtures DIR]"""
 
 VALUED = {"--data", "--for", "--schemes", "--method", "--history", "--growth", "--company-target", "--split",
-          "--step", "--min-history", "--since", "--metric", "--write-fixtures"}
+          "--step", "--min-history", "--since", "--metric", "--write-fixtures", "--options"}
 REPEATED = {"--company-target", "--metric"}
 
 
@@ -570,8 +583,20 @@ def main(argv: list[str]) -> int:
         if "--self-test" in one:
             fx = one.get("--write-fixtures")
             return self_test(Path(fx) if fx else None)
+        schemes = Path(one.get("--schemes", str(cc.SCHEMES_DIR)))
+        if "--options" in one:
+            if "--data" not in one or len(one) != 2 + ("--schemes" in one) or any(many.values()):
+                raise Problem("--options goes with --data and --schemes only")
+            outs = []
+            for line in Path(one["--options"]).read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    o1, m1 = parse_args(line.split())
+                    o1["--data"] = one["--data"]
+                    outs.append(plan(Path(one["--data"]), schemes, opts_of(o1, m1)))
+            sys.stdout.write(json.dumps(outs, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+            return 0
         o = opts_of(one, many)
-        out = plan(Path(one["--data"]), Path(one.get("--schemes", str(cc.SCHEMES_DIR))), o)
+        out = plan(Path(one["--data"]), schemes, o)
     except (Problem, ct.Problem, ValueError) as e:
         print(f"crosscheck_plan: {e}\n{USAGE}", file=sys.stderr)
         return 2
@@ -586,6 +611,12 @@ def main(argv: list[str]) -> int:
 EMP = "employee_id,name,scheme,target_bonus,team,hired_on,left_on,previous_scheme,scheme_since"
 DEAL = "deal_id,employee_id,created_on,closed_on,status,stage,amount,new_client,lost_reason,client_id"
 PLAN = "employee_id,period,metric,target"
+# The tables the presets read besides these, written with their header alone unless a case has rows.
+EMPTY = {"calls": "call_id,employee_id,started_at,direction,duration_sec,client_id",
+         "emails": "email_id,employee_id,sent_at,direction,client_id",
+         "meetings": "meeting_id,employee_id,starts_at,status,client_id",
+         "clients": "client_id,employee_id,since,churned_on",
+         "nps": "response_id,employee_id,answered_on,score"}
 MONTHS = [shift("2025-10", k) for k in range(13)]  # 2025-10 .. 2026-10
 
 
@@ -617,7 +648,8 @@ class Case:
         for name, head, rows in (("employees", EMP, self.emp), ("deals", DEAL, self.deals),
                                  ("plans", PLAN, self.plans)):
             (folder / f"{name}.csv").write_text("\n".join([head] + rows) + "\n", encoding="utf-8")
-        for name, lines in self.extra.items():
+        for name, head in EMPTY.items():
+            lines = self.extra.get(name, [head])
             (folder / f"{name}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
         (folder / "options").write_text("\n".join(self.options) + "\n", encoding="utf-8")
 
@@ -693,13 +725,15 @@ def cases() -> list[Case]:
     # 2025-11, 500 otherwise; E23 (b2b-long-cycle) revenue 1000 a month, half of it from existing
     # clients; E24 moved from transactional to account-manager in 2026-08 (previous_scheme,
     # scheme_since): upsell 200 and a new client's 400 every month; E25 (account-manager) upsell
-    # 400 a month until leaving on 2026-04-30. No team: E26 (account-manager), nothing won.
+    # 400 a month until leaving on 2026-04-30; E27 (account-manager) joins on 2026-11-02 (29 of
+    # 30 days). No team: E26 (account-manager), nothing won.
     c = Case("farmers")
     for eid, scheme in (("E21", "account-manager"), ("E22", "account-manager"), ("E23", "b2b-long-cycle")):
         c.person(eid, scheme, "East", "2020-01-01")
     c.person("E24", "account-manager", "East", "2020-01-01", previous="transactional", since="2026-08")
     c.person("E25", "account-manager", "East", "2020-01-01", "2026-04-30")
     c.person("E26", "account-manager", "", "2020-01-01")
+    c.person("E27", "account-manager", "East", "2026-11-02")
     for k in MONTHS:
         c.won("E21", k, 600 if k == "2025-11" else 300, "no")
         c.won("E21", k, 100)
@@ -710,6 +744,9 @@ def cases() -> list[Case]:
         c.won("E24", k, 400)
         if k <= "2026-04":
             c.won("E25", k, 400, "no")
+    # A deal lost on 2025-09-30: one row in September against 11 in October (fewer than a
+    # quarter): September is a month's tail, the export starts in 2025-10.
+    c.deals.append("D999,E23,2025-09-01,2025-09-30,lost,proposal,50000,yes,price,")
     for k in MONTHS[-6:]:
         c.recorded("E21", k, 300, "upsell")
         c.recorded("E22", k, 600, "upsell")
@@ -884,10 +921,12 @@ def self_test(fixtures: Path | None) -> int:
                 o = runs["--for 2026-11 --metric revenue --method blend --company-target revenue=6000000"]
                 ok(by(o, "E01")["plan"] == "1997000", by(o, "E01"))
                 where = "seasonal, top-down with upsell"
-                # DECISION 6: split equal needs no history: E06 carries the whole upsell target.
+                # DECISION 6: E06, listed for a manual plan, carries no share even with split
+                # equal: no one carries the upsell target (rounded sum 0).
                 o = runs["--for 2026-11 --method top-down --company-target revenue=5012500 "
                          "--company-target upsell=300000"]
-                ok(by(o, "E06", "upsell")["plan"] == "300000" and o["manual"] == [], o["manual"])
+                ok([(m["employee_id"], m["metric"]) for m in o["manual"]] == [("E06", "upsell")], o["manual"])
+                ok(o["company_target"]["upsell"] == {"target": "300000", "rounded_sum": "0"}, o["company_target"])
             if case.name == "trend":
                 where = "trend"
                 # 2026-11: season = 2025-11 (2 units) / (2 + … + 13 = 90 units / 12) = 4/15; E11's
@@ -914,6 +953,7 @@ def self_test(fixtures: Path | None) -> int:
             if case.name == "farmers":
                 where = "farmers"
                 o = runs["--for 2026-11"]
+                ok(o["export_first_month"] == "2025-10", o["export_first_month"])
                 # Department upsell: everyone whose scheme for 2026-11 is account-manager (E21,
                 # E22, E24, E25, E26), employed a day of the month: 2025-11 600 + 800 + 200 + 400 =
                 # 2000; 2025-12 .. 2026-04 300 + 500 + 200 + 400 = 1400 (5 months: 7000); 2026-05 ..
@@ -923,13 +963,18 @@ def self_test(fixtures: Path | None) -> int:
                    o["season"])
                 # E21 (600 + 11 × 300)/12 = 325 × 1.6 = 520; E22 6300/12 = 525 × 1.6 = 840; E24 200
                 # × 1.6 = 320 > 1.5 × 200: above_best; E23 1000 (its revenue, new clients or not).
+                # E27, a joiner: the median of the bases of the account managers planned for 2026-11
+                # with enough history, E21 325, E22 525, E24 200, E26 0 (not E25, gone: DECISION 3)
+                # = (200 + 325)/2 = 262.5; × 1.6 × 29/30 = 406.
                 ok([(p["employee_id"], p["metric"], p["plan"]) for p in o["plans"]]
                    == [("E21", "upsell", "520000"), ("E22", "upsell", "840000"), ("E23", "revenue", "1000000"),
-                       ("E24", "upsell", "320000")], o["plans"])
+                       ("E24", "upsell", "320000"), ("E27", "upsell", "406000")], o["plans"])
                 # E26: base 0 → plan 0: manual.
                 ok([(m["employee_id"], m["metric"], m["reason"]) for m in o["manual"]]
                    == [("E26", "upsell", "history averages 0")], o["manual"])
-                ok(warns(o) == [("above_best", "E24", "upsell")], warns(o))
+                # East's upsell: 520 + 840 + 320 + 406 = 2086 > its best month, 2025-11 (600 + 800 +
+                # 200 + 400 = 2000).
+                ok(warns(o) == [("team_above_best", "East", "upsell"), ("above_best", "E24", "upsell")], warns(o))
                 # +10%: E23 1100 > East's best revenue month of revenue carriers (E23: 1000).
                 ok(("team_above_best", "East", "revenue") in warns(runs["--for 2026-11 --growth 10%"]),
                    warns(runs["--for 2026-11 --growth 10%"]))
