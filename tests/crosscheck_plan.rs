@@ -527,3 +527,18 @@ fn the_history_sample_agrees_with_the_independent_checker() {
     .collect();
     agree(&data, &sets);
 }
+
+/// The October sample (samples/2026-10-csv/: four months, whose first, June, is a month's tail:
+/// the export starts in July) with a growth on a short history, and a top-down split (two runs
+/// of a real-sized export: each takes seconds in a debug build).
+#[test]
+fn the_october_sample_agrees_with_the_independent_checker() {
+    let sets: Vec<String> = [
+        "--for 2026-11 --since 2026-07 --history 3 --growth 10%",
+        "--for 2026-11 --method top-down --split history --company-target revenue=200000000 --company-target upsell=30000000",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    agree(&crate_path("samples/2026-10-csv"), &sets);
+}
