@@ -130,11 +130,18 @@ fn by_metric<'a>(list: &'a Value, metric: &str) -> &'a Value {
 /// Compares one run of the binary with the checker's output.
 fn compare(label: &str, json: &Value, rows: &[Vec<String>], want: &Value, d: &mut Diffs) {
     let for_ = want["for"].as_str().unwrap();
-    d.same(
-        &format!("{label}: export_first_month"),
-        &json["export_first_month"],
-        &want["export_first_month"],
-    );
+    for f in [
+        "for",
+        "method",
+        "export_first_month",
+        "history",
+        "min_history",
+    ] {
+        d.same(&format!("{label}: {f}"), &json[f], &want[f]);
+    }
+    for f in ["growth", "step"] {
+        d.number(&format!("{label}: {f}"), &json[f], &want[f]);
+    }
     // plans.csv: exactly the checker's plans, in employee_id then metric order.
     let csv_got: Vec<String> = rows
         .iter()
@@ -193,7 +200,13 @@ fn compare(label: &str, json: &Value, rows: &[Vec<String>], want: &Value, d: &mu
         for f in ["growth", "season"] {
             d.number(&format!("{at}: {f}"), &g[f], &w[f]);
         }
-        d.same(&format!("{at}: share"), &g["share"], &w["share"]);
+        for f in ["share", "scheme", "team"] {
+            let got = match (f, &g[f]) {
+                ("team", Value::String(t)) if t.is_empty() => Value::from("(no team)"),
+                (_, v) => v.clone(),
+            };
+            d.same(&format!("{at}: {f}"), &got, &w[f]);
+        }
         let from = match &g["base_from"] {
             Value::Object(m) => m
                 .keys()
@@ -352,6 +365,32 @@ fn compare(label: &str, json: &Value, rows: &[Vec<String>], want: &Value, d: &mu
             &g["best_month"],
             &w["best_month"],
         );
+    }
+    let team_keys = |v: &Value| -> Vec<(String, String)> {
+        let mut k: Vec<_> = v
+            .as_array()
+            .unwrap_or(&empty)
+            .iter()
+            .map(|t| {
+                let name = match t["team"].as_str().unwrap_or("") {
+                    "" => "(no team)",
+                    n => n,
+                };
+                (
+                    name.to_string(),
+                    t["metric"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        k.sort();
+        k
+    };
+    if team_keys(&json["teams"]) != team_keys(&want["teams"]) {
+        d.0.push(format!(
+            "{label}: teams\n  incentive {:?}\n  checker   {:?}",
+            team_keys(&json["teams"]),
+            team_keys(&want["teams"])
+        ));
     }
     // The company target.
     for (metric, w) in want["company_target"].as_object().unwrap() {
