@@ -182,6 +182,11 @@ pub fn evaluate_with(
             } else {
                 problems.extend(missing);
             }
+        } else if read.plans_optional {
+            plan_warnings.push(Problem::new(
+                ds.source.place(Table::Plans),
+                "the plans table is missing, so KPIs with a plan target have none",
+            ));
         } else {
             problems.push(Problem::new(
                 ds.source.place(Table::Plans),

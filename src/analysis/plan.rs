@@ -168,6 +168,9 @@ pub enum BaseFrom {
     },
     /// The median of this many colleagues' bases on the same scheme (a joiner).
     Colleagues { count: usize },
+    /// No history and no colleague: only top-down's equal split, which weighs days employed
+    /// alone, plans such a person.
+    NoHistory,
 }
 
 /// A warning on a plan's realism.
@@ -727,6 +730,9 @@ fn plan_month(
                         None,
                         None,
                     ),
+                    _ if o.method == Method::TopDown && o.split == Split::Equal => {
+                        (Exact::zero(), BaseFrom::NoHistory, None, None)
+                    }
                     _ => {
                         let months = d.history.iter().filter(|h| h.not_used.is_none()).count();
                         out.manual.push(Manual {

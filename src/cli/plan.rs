@@ -91,14 +91,14 @@ fn parse_growth(text: &str) -> std::result::Result<Decimal, Problem> {
 }
 
 /// A positive amount with at most 2 decimals (`--company-target`, `--step`).
-fn parse_amount(place: &str, text: &str) -> std::result::Result<Decimal, Problem> {
+fn parse_amount(place: &str, text: &str, example: &str) -> std::result::Result<Decimal, Problem> {
     let t = text.trim();
     match crate::num::parse_scheme_number(t) {
         Some(d) if d > Decimal::ZERO && d.normalize().scale() <= 2 => Ok(d),
         _ => Err(Problem::new(
             place,
             format!(
-                "{} is not an amount; expected a number above 0 with at most 2 decimals, e.g. 100000000",
+                "{} is not an amount; expected a number above 0 with at most 2 decimals, e.g. {example}",
                 quote(t)
             ),
         )),
@@ -117,7 +117,7 @@ fn options(a: &Args) -> Result<Options> {
     let mut problems = Vec::new();
     let month = keep(&mut problems, parse_month("--for", &a.month));
     let growth = keep(&mut problems, parse_growth(&a.growth));
-    let step = keep(&mut problems, parse_amount("--step", &a.step));
+    let step = keep(&mut problems, parse_amount("--step", &a.step, "1000"));
     let since = a
         .since
         .as_deref()
@@ -142,7 +142,7 @@ fn options(a: &Args) -> Result<Options> {
             continue;
         };
         let m = m.trim().to_lowercase();
-        match parse_amount(&format!("--company-target {m}"), amount) {
+        match parse_amount(&format!("--company-target {m}"), amount, "100000000") {
             Ok(d) => {
                 if company.insert(m.clone(), d).is_some() {
                     problems.push(Problem::new(

@@ -126,6 +126,13 @@ pub fn line(plan: &Plan, row: &PlanRow, ev: &Evaluation, lang: Lang) -> String {
                 )
             }
         }
+        BaseFrom::NoHistory => {
+            if en {
+                "no history".to_string()
+            } else {
+                "истории нет".to_string()
+            }
+        }
     };
     let mut bottom_up = base.clone();
     if let Some(g) = &row.growth
@@ -434,6 +441,7 @@ pub fn plan_json(plan: &Plan, ev: &Evaluation, lang: Lang) -> Vec<u8> {
             let (base_from, colleagues) = match r.base_from {
                 BaseFrom::Own { .. } => ("own", None),
                 BaseFrom::Colleagues { count } => ("colleagues", Some(count)),
+                BaseFrom::NoHistory => ("none", None),
             };
             json!({
                 "employee_id": e.id, "name": e.name, "team": e.team,
