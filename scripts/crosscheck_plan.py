@@ -53,12 +53,11 @@ Decisions where docs/plan.md leaves room (each also where it is made, marked DEC
  4. The seasonal index and the department total count every roster employee whose scheme for
     the planned month carries the metric (the doc's rule), employed a day of the month counted,
     whether or not they are employed in the planned month.
- 5. A team's best month is over the months in the export before --for, summing the members
-    (roster team) whose scheme for --for carries the metric, as the department total does.
- 6. Whoever is listed for a manual plan (no base: no history, no colleagues) carries no share
-    with either split: the target is "split over the people given a plan for it", and the
-    manual list does not depend on the method. (The doc's "carry no share with --split
-    history" could be read as "but do with --split equal"; split equal needs no base.)
+ 5. A team's best month is over the months read (M-6-N .. M-1) that are in the export,
+    summing the members (roster team) whose scheme for --for carries the metric, as the
+    department total does; ties: the earlier month.
+ 6. top-down's equal split weighs days employed alone, so it plans people without a base too
+    (docs/plan.md says so; their base_from is "none"); with split history they carry no share.
  7. No personal comparison (above_best, below_worst) for anyone planned on colleagues' median,
     even when they have one or two history months of their own.
  8. The back-test uses the same --growth, --history, --min-history, --split and --step; a
@@ -337,7 +336,7 @@ def propose(d: Data, o: Opts, m: str, first: str | None, targets: dict[str, Frac
             if cols:
                 i["base"], i["base_from"], i["colleagues"] = median(cols), "colleagues", len(cols)
             else:
-                i["base"], i["base_from"], i["colleagues"] = None, None, 0
+                i["base"], i["base_from"], i["colleagues"] = None, "none", 0
         index = season[mt]["index"]
         s = F(1) if index is None else index
         share = {eid: F(info[eid]["days"], of) for eid in carriers}
@@ -354,8 +353,8 @@ def propose(d: Data, o: Opts, m: str, first: str | None, targets: dict[str, Frac
                 for eid in raw:
                     raw[eid] = raw[eid] * targets[mt] / total if total != 0 else F(0)
         else:  # top-down
-            if o.split == "equal":  # DECISION 6
-                weights = {eid: share[eid] for eid in carriers if info[eid]["base"] is not None}
+            if o.split == "equal":  # everyone planned, with a base or not (DECISION 6)
+                weights = {eid: share[eid] for eid in carriers}
             else:
                 weights = {eid: info[eid]["base"] * share[eid] for eid in carriers if info[eid]["base"] is not None}
             total = sum(weights.values(), F(0))
@@ -429,11 +428,12 @@ def plan(data: Path, schemes: Path, o: Opts) -> dict:
         if r["full_month"] < min(used):
             warnings.append({"code": "below_worst", "employee_id": r["employee_id"], "team": r["team"],
                              "metric": r["metric"]})
-    # Teams: the rounded plans against the team's best month in the export (DECISION 5).
+    # Teams: the rounded plans against the team's best month among the months read: the history
+    # and the back-test's histories (M-6-N .. M-1), those in the export (DECISION 5).
     teams: list[dict] = []
     months_in_export = []
     if first is not None:
-        k = first
+        k = max(first, shift(m, -6 - o.history))
         while k < m:
             months_in_export.append(k)
             k = shift(k, 1)
@@ -943,12 +943,20 @@ def self_test(fixtures: Path | None) -> int:
                 o = runs["--for 2026-11 --metric revenue --method blend --company-target revenue=6000000"]
                 ok(by(o, "E01")["plan"] == "1997000", by(o, "E01"))
                 where = "seasonal, top-down with upsell"
-                # DECISION 6: E06, listed for a manual plan, carries no share even with split
-                # equal: no one carries the upsell target (rounded sum 0).
+                # Split equal needs no base: E06 (no history, no colleague) carries the whole
+                # upsell target; base_from "none".
                 o = runs["--for 2026-11 --method top-down --company-target revenue=5012500 "
                          "--company-target upsell=300000"]
-                ok([(m["employee_id"], m["metric"]) for m in o["manual"]] == [("E06", "upsell")], o["manual"])
-                ok(o["company_target"]["upsell"] == {"target": "300000", "rounded_sum": "0"}, o["company_target"])
+                ok(by(o, "E06", "upsell")["plan"] == "300000" and by(o, "E06", "upsell")["base_from"] == "none"
+                   and o["manual"] == [], o["manual"])
+                where = "seasonal, --history 3"
+                # The months read are 2026-02 .. 2026-10 (M-9 .. M-1): North's best is 2200 (2026-02,
+                # the earliest of the ties), below its plans: E01 1200 × 1.2 = 1440, E02 1000 × 1.2
+                # × 15/30 = 600, E03 the mean of 1200 and 1000 × 1.2 × 20/30 = 880: 2920.
+                o = runs["--for 2026-11 --history 3"]
+                ok([(x["team"], x["plan_total"], x["best_month"], x["best_total"]) for x in o["teams"]][0]
+                   == ("North", "2920000", "2026-02", "2200000"), o["teams"])
+                ok(("team_above_best", "North", "revenue") in warns(o), warns(o))
             if case.name == "trend":
                 where = "trend"
                 # 2026-11: season = 2025-11 (2 units) / (2 + … + 13 = 90 units / 12) = 4/15; E11's
