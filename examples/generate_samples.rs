@@ -325,6 +325,17 @@ enum Kind {
         day: u32,
         ramp: [u64; 2],
     },
+    /// Hired on `day` of the month `month` months from the period (`--plan-history`: -1 is the
+    /// month before it, 1 the month after it).
+    Joins {
+        month: i32,
+        day: u32,
+    },
+    /// Leaves on `day` of the month `month` months from the period (`--plan-history`).
+    Leaves {
+        month: i32,
+        day: u32,
+    },
 }
 
 /// A visible change over the last four months, for the analyst's history views. Each is
@@ -443,6 +454,9 @@ struct Month {
     form: u64,
     /// The trend's strength this month: 0 three or more months back, 1000 in the period.
     trend_pm: u64,
+    /// The department's season this month, per mille: it multiplies the deals won (1000 but
+    /// with `--plan-history`, see [`HISTORY_SEASON`]).
+    season: u64,
 }
 
 impl Month {
@@ -515,6 +529,7 @@ fn build_employees(roster: &[(usize, &Hire)], months: &[Period], seed: u64) -> V
             let hired_on = match h.kind {
                 Kind::Joiner => joiner_month.day(13),
                 Kind::Hired { day, .. } => leaver_month.day(day),
+                Kind::Joins { month, day } => last.shift(month).day(day),
                 _ => {
                     let mut d = last.start - Days::new(h.days_before);
                     while !is_workday(d) {
@@ -523,7 +538,11 @@ fn build_employees(roster: &[(usize, &Hire)], months: &[Period], seed: u64) -> V
                     d
                 }
             };
-            let left_on = (h.kind == Kind::Leaver).then(|| leaver_month.day(20));
+            let left_on = match h.kind {
+                Kind::Leaver => Some(leaver_month.day(20)),
+                Kind::Leaves { month, day } => Some(last.shift(month).day(day)),
+                _ => None,
+            };
             // Plans in units of 100 000 KZT: revenue for b2b and transactional, upsell for AMs.
             let (lo, hi) = match h.scheme {
                 Scheme::B2b => (80, 200),
@@ -602,6 +621,7 @@ fn build_employees(roster: &[(usize, &Hire)], months: &[Period], seed: u64) -> V
                             _ => form_rng.jitter(h.form, 950, 1050),
                         },
                         trend_pm: 1000 - 1000 * back.min(3) / 3,
+                        season: 1000,
                     }
                 })
                 .collect();
@@ -942,7 +962,7 @@ fn b2b_deals(mo: &Month, rng: &mut Rng, e: usize, emp: &Employee, w: &mut World)
     let plan = mo.plan.expect("employed this month");
     // Revenue: won deals closed in the month.
     // The plan of a month worked in part is already cut to the part.
-    let goal = plan / 1000 * plan_att(mo, emp, rng);
+    let goal = plan / 1000 * plan_att(mo, emp, rng) * mo.season / 1000;
     let amounts = fill_to(rng, goal, |r| money(r, 800_000, 4_500_000, 1000, 200));
     let mut won_at_proposal = 0u64;
     for amount in amounts {
@@ -1079,7 +1099,7 @@ fn transactional_deals(mo: &Month, rng: &mut Rng, e: usize, emp: &Employee, w: &
         Trend::EasyPlan => (rng.range(1260, 1420), rng.range(1030, 1150)),
         _ => (mo.att(rng, 1070, 1200), rng.range(1030, 1250)),
     };
-    let count = mo.prorate(30 * count_pm / 1000);
+    let count = mo.prorate(30 * count_pm / 1000 * mo.season / 1000);
     let avg = kzt(275_000, 0) * avg_pm / 1000;
     let first_month = emp.hired_on >= mo.p.start;
     let new_pm = if first_month { 1000 } else { 400 };
@@ -1133,7 +1153,7 @@ fn am_deals(mo: &Month, rng: &mut Rng, e: usize, emp: &Employee, w: &mut World) 
     // Upsell: won deals with existing (book) clients, vs plan.
     let plan = mo.plan.expect("employed this month");
     // The plan of a month worked in part is already cut to the part.
-    let goal = plan / 1000 * plan_att(mo, emp, rng);
+    let goal = plan / 1000 * plan_att(mo, emp, rng) * mo.season / 1000;
     let amounts = fill_to(rng, goal, |r| money(r, 150_000, 1_200_000, 1000, 200));
     for amount in amounts {
         let closed = rng.pick(&mo.days);
@@ -3999,10 +4019,12 @@ struct Args {
     crm_exports: bool,
     close: bool,
     team_signals: bool,
+    plan_history: bool,
 }
 
 const USAGE: &str = "usage: generate_samples [--out DIR] [--period YYYY-MM] [--months N] \
-[--calls-per-day-scale N] [--seed S] [--no-crm-exports] [--close] [--team-signals]\n\
+[--calls-per-day-scale N] [--seed S] [--no-crm-exports] [--close] [--team-signals] \
+[--plan-history]\n\
 defaults: --out samples --period 2026-10 --months 4 --calls-per-day-scale 1 --seed 42\n\
 --months N: the export holds the N months ending with --period (1 to 120)\n\
 --no-crm-exports: only the canonical layout, not the Bitrix24 and amoCRM exports\n\
@@ -4010,7 +4032,9 @@ defaults: --out samples --period 2026-10 --months 4 --calls-per-day-scale 1 --se
 with a cap and guarantees, the CSV export of the month before and of the period (--months \
 defaults to 3, at least 2)\n\
 --team-signals: only DIR/<period>-team/, the CSV export with a person dialling the base and a \
-team losing mostly on price in the period, for the head of sales' view";
+team losing mostly on price in the period, for the head of sales' view\n\
+--plan-history: only DIR/<period>-history/, the CSV export of the 13 months ending with the \
+period, with seasons, joiners and leavers, for next month's plans (incentive plan)";
 
 /// Parses a non-negative decimal like `40` or `0.5` into per mille, without floats.
 fn parse_permille(s: &str) -> Res<u64> {
@@ -4042,6 +4066,7 @@ fn parse_args() -> Res<Args> {
         crm_exports: true,
         close: false,
         team_signals: false,
+        plan_history: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -4059,6 +4084,10 @@ fn parse_args() -> Res<Args> {
         }
         if arg == "--team-signals" {
             args.team_signals = true;
+            continue;
+        }
+        if arg == "--plan-history" {
+            args.plan_history = true;
             continue;
         }
         let (key, inline) = match arg.split_once('=') {
@@ -4113,6 +4142,9 @@ const XLSX_MAX_DATA_ROWS: usize = 1_048_575;
 fn run() -> Res<()> {
     let args = parse_args()?;
     let p = Period::parse(&args.period)?;
+    if args.plan_history {
+        return write_plan_history(&args, p);
+    }
     let seed = args.seed;
     let n = args.months.unwrap_or(if args.close { 3 } else { 4 }) as i32;
     if args.close && args.team_signals {
@@ -4275,6 +4307,213 @@ fn team_signals(seed: u64, emps: &[Employee], w: &mut World) -> Res<()> {
             d.lost_reason = Some("price");
         }
     }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The plan-history sample (--plan-history)
+// ---------------------------------------------------------------------------------------------
+
+/// The months of the plan-history sample, ending with the period: the year before the month
+/// after the period (the month `incentive plan --for` proposes) and that month a year earlier,
+/// so the seasonal index has its twelve months.
+const HISTORY_MONTHS: i32 = 13;
+
+/// The people of the plan-history sample kept from [`ROSTER`] as they are, by number (`E101`
+/// is 0): five b2b sellers, four transactional ones and four account managers, besides
+/// [`HISTORY_LEAVER`]. The roster's own joiner and leaver are left out: their dates are the
+/// four-month sample's.
+const HISTORY_KEEP: [usize; 13] = [0, 1, 2, 3, 4, 6, 8, 9, 10, 11, 12, 14, 17];
+
+/// The leaver of the plan-history sample, `E106` (number 5 of [`ROSTER`]), who leaves on the
+/// 20th of the month after the period: a plan prorated on their own history.
+const HISTORY_LEAVER: (usize, Hire) = (
+    5,
+    Hire {
+        kind: Kind::Leaves { month: 1, day: 20 },
+        ..hire("Aliya Nurpeisova", AM, "Astana", kzt(380_000, 0), 2800, 980)
+    },
+);
+
+/// The plan-history sample's number of its first new hire: `E134` (the close sample's hires
+/// are `E131`..`E133`).
+const HISTORY_FIRST_HIRE: usize = 33;
+
+/// The new hires of the plan-history sample, `E134`.. in this order: a transactional seller
+/// hired on the first day of the period's month before (two whole months of history: a joiner
+/// planned on colleagues' median), a b2b seller hired on the 10th of the month after the period
+/// (prorated, colleagues' median) and one hired on the 2nd of that month on
+/// [`HISTORY_LONE_SCHEME`], which nobody else is on (listed for a manual plan).
+#[rustfmt::skip]
+const HISTORY_HIRES: [Hire; 3] = [
+    Hire {
+        kind: Kind::Joins { month: -1, day: 1 },
+        ..hire("Ботагоз Нургалиева", TR, "Almaty", kzt(270_000, 0), 0, 980)
+    },
+    Hire {
+        kind: Kind::Joins { month: 1, day: 10 },
+        ..hire("Nikita Orlov", B2b, "Shymkent", kzt(430_000, 0), 0, 1000)
+    },
+    Hire {
+        kind: Kind::Joins { month: 1, day: 2 },
+        ..hire("Жансая Мусина", TR, "Astana", kzt(260_000, 0), 0, 1000)
+    },
+];
+
+/// The scheme of the last of [`HISTORY_HIRES`] (`E136`), the candidate in schemes/ that nobody
+/// is paid on. The generator makes no record of theirs in the export's months, so it needs no
+/// scheme of its own: only their roster row names it.
+const HISTORY_LONE_SCHEME: (&str, &str) = ("E136", "transactional-5min");
+
+/// The department's season, per mille, by calendar month from January: it multiplies every
+/// person's deals won (their count; the amounts keep their spread). December is strong, January
+/// and the summer weak; the plans table's plans follow no season, as typed by hand today.
+const HISTORY_SEASON: [u64; 12] = [
+    750, 900, 1000, 1000, 1050, 900, 800, 850, 1050, 1100, 1150, 1350,
+];
+
+/// Calls per day in the plan-history sample, per mille of the usual (times
+/// `--calls-per-day-scale`): thirteen months of them would make the folder too big.
+const HISTORY_CALLS_PM: u64 = 400;
+
+/// The person whose year holds one huge month: a won deal of `times` × that month's plan, in the
+/// month `month` months from the period.
+const HISTORY_HUGE: (&str, i32, u64) = ("E113", -7, 3);
+
+fn history_roster() -> Vec<(usize, &'static Hire)> {
+    let mut roster: Vec<(usize, &'static Hire)> = HISTORY_KEEP
+        .iter()
+        .map(|&i| (i, &ROSTER[i]))
+        .chain([(HISTORY_LEAVER.0, &HISTORY_LEAVER.1)])
+        .collect();
+    roster.sort_by_key(|&(i, _)| i);
+    roster.extend(
+        HISTORY_HIRES
+            .iter()
+            .enumerate()
+            .map(|(k, h)| (HISTORY_FIRST_HIRE + k, h)),
+    );
+    roster
+}
+
+/// Writes `<period>-history/`: the canonical CSV folder of [`HISTORY_MONTHS`] months ending with
+/// the period, for `incentive plan --for <the month after>` (docs/plan.md). The records are
+/// made as the canonical sample's (the same streams, for the roster of [`history_roster`]),
+/// except: each month's deals won follow [`HISTORY_SEASON`]; nothing is dated before the first
+/// month (the export's first month is its first); one person has a huge month
+/// ([`HISTORY_HUGE`]); calls are fewer ([`HISTORY_CALLS_PM`]).
+fn write_plan_history(args: &Args, p: Period) -> Res<()> {
+    if args.close || args.team_signals {
+        return Err(
+            "--plan-history, --close and --team-signals write different samples: \
+                    give one of them"
+                .into(),
+        );
+    }
+    if args.months.is_some() {
+        return Err(format!(
+            "--plan-history writes the {HISTORY_MONTHS} months ending with --period: \
+             --months does not apply"
+        )
+        .into());
+    }
+    let seed = args.seed;
+    let months: Vec<Period> = (0..HISTORY_MONTHS)
+        .map(|k| p.shift(k + 1 - HISTORY_MONTHS))
+        .collect();
+    let first = months[0];
+    if first.year < 1901 {
+        return Err(format!(
+            "--plan-history reaches back before 1901 from {}",
+            p.label(0)
+        )
+        .into());
+    }
+    let mut emps = build_employees(&history_roster(), &months, seed);
+    for emp in &mut emps {
+        // The export starts with its first month: no rows from the days before it.
+        emp.prev_days.clear();
+        for mo in &mut emp.months {
+            mo.season = HISTORY_SEASON[mo.p.month as usize - 1];
+        }
+    }
+    let mut world = World::default();
+    gen_clients(first, seed, &emps, &mut world);
+    for k in 0..months.len() {
+        book_changes(k, seed, &emps, &mut world);
+        gen_deals(k, seed, &emps, &mut world);
+    }
+    history_huge_month(seed, &emps, &mut world)?;
+    gen_pipeline(seed, &emps, &mut world);
+    boundary_deals(seed, &emps, &mut world);
+    let scale_pm = args.scale_pm * HISTORY_CALLS_PM / 1000;
+    for k in 0..months.len() {
+        let plans = plan_contacts(k, seed, &emps, &mut world);
+        gen_calls(k, seed, scale_pm, &emps, &plans, &mut world);
+        gen_emails(k, seed, &emps, &plans, &mut world);
+        gen_meetings(k, seed, &emps, &plans, &mut world);
+        gen_nps(k, seed, &emps, &mut world);
+    }
+    // The survey answers of the days before the first month (the other tables have none).
+    world.responses.retain(|r| r.on >= first.start);
+    sort_canonical(&mut world);
+    let mut tables = build_tables(&emps, &world);
+    let (lone, scheme) = HISTORY_LONE_SCHEME;
+    let employees = tables
+        .iter_mut()
+        .find(|t| t.name == "employees")
+        .expect("the employees table");
+    let row = employees
+        .rows
+        .iter_mut()
+        .find(|r| matches!(&r[0], Cell::Text(id) if id == lone))
+        .ok_or("--plan-history: the lone scheme's hire is not on the roster")?;
+    row[2] = Cell::Str(scheme);
+
+    let dir = args.out.join(format!("{}-history", p.label(0)));
+    fs::create_dir_all(&dir)?;
+    for table in &tables {
+        write_csv(&dir, table)?;
+    }
+    println!(
+        "wrote {} ({} to {})",
+        dir.display(),
+        first.label(0),
+        p.label(0)
+    );
+    for table in &tables {
+        println!("  {:<10} {:>9} rows", table.name, table.rows.len());
+    }
+    Ok(())
+}
+
+/// [`HISTORY_HUGE`]'s deal: one won deal of a few times the month's plan, with a client of
+/// theirs, created a few months before (so it is in the pipeline until it closes).
+fn history_huge_month(seed: u64, emps: &[Employee], w: &mut World) -> Res<()> {
+    let (id, month, times) = HISTORY_HUGE;
+    let e = emps
+        .iter()
+        .position(|x| x.id == id)
+        .ok_or("--plan-history: the person with a huge month is not on the roster")?;
+    let emp = &emps[e];
+    let mo = usize::try_from(emp.months.len() as i32 - 1 + month)
+        .ok()
+        .and_then(|k| emp.months.get(k))
+        .filter(|mo| !mo.days.is_empty())
+        .ok_or("--plan-history: the huge month is not one the person worked")?;
+    let plan = mo.plan.expect("employed this month");
+    let mut rng = Rng::stream(seed, "history huge deal", e as u64);
+    let closed = rng.pick(&mo.days);
+    let d = DealDraft {
+        created_on: back_workday(closed, rng.range(90, 140), emp.earliest()),
+        closed_on: Some(closed),
+        status: "won",
+        stage: "proposal",
+        // Whole thousands of KZT.
+        amount: plan * times / 100_000 * 100_000,
+        new_client: false,
+    };
+    w.add_deal(&mut rng, e, d);
     Ok(())
 }
 
