@@ -18,7 +18,7 @@ Usage:
 Prints one JSON object (keys sorted, two-space indent):
     for, method, split, growth, history, min_history, step, export_first_month
     season          {metric: {index, same_month, average}}  (index null: no seasonality)
-    plans           [{employee_id, metric, scheme, team, base, base_from ("own"|"colleagues"),
+    plans           [{employee_id, metric, scheme, team, base, base_from ("own"|"colleagues"|"none"),
                       colleagues (their count, 0 for own), growth (the factor 1 + growth) and
                       season as applied (null for top-down, and without an index), share {days, of},
                       full_month, raw, plan, history [{period, value, used}]}]
@@ -53,13 +53,15 @@ Decisions where docs/plan.md leaves room (each also where it is made, marked DEC
  4. The seasonal index and the department total count every roster employee whose scheme for
     the planned month carries the metric (the doc's rule), employed a day of the month counted,
     whether or not they are employed in the planned month.
- 5. A team's best month is over the months read (M-6-N .. M-1) that are in the export,
+ 5. A team's best month is over the months read, "the history and the back-test's
+    histories" (M-6-N .. M-1; not the seasonal index's months), that are in the export,
     summing the members (roster team) whose scheme for --for carries the metric, as the
-    department total does; ties: the earlier month.
+    department total does; ties: the earlier month. A team none of whose members was employed
+    in any of those months has no best month, and no team_above_best.
  6. top-down's equal split weighs days employed alone, so it plans people without a base too
     (docs/plan.md says so; their base_from is "none"); with split history they carry no share.
  7. No personal comparison (above_best, below_worst) for anyone planned on colleagues' median,
-    even when they have one or two history months of their own.
+    even when they have one or two history months of their own, nor without a base.
  8. The back-test uses the same --growth, --history, --min-history, --split and --step; a
     person's attainment is compared with the review and discuss lines of their scheme in B.
     The actual plans are the recorded rows for B of people employed in B whose scheme in B
