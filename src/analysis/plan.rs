@@ -919,20 +919,24 @@ pub fn build(ev: &Evaluation, first_month: Option<Period>, o: &Options) -> Plan 
             let members: Vec<usize> = (0..ev.roster.len())
                 .filter(|&e| team_of(e) == team)
                 .collect();
+            // The months in which someone of the team carrying the metric was employed.
             let months: Vec<(Period, Exact)> = read
                 .iter()
-                .map(|&p| {
+                .filter_map(|&p| {
                     let mut t = Exact::zero();
+                    let mut anyone = false;
                     for &e in &members {
                         let s = ev.roster[e].scheme_in(o.month);
                         if let Some(k) = kpi_of(&ev.schemes[s], metric)
                             && f.employment(e, p).is_employed()
-                            && let Some(v) = f.value(e, s, k, p)
                         {
-                            t += v;
+                            anyone = true;
+                            if let Some(v) = f.value(e, s, k, p) {
+                                t += v;
+                            }
                         }
                     }
-                    (p, t)
+                    anyone.then_some((p, t))
                 })
                 .collect();
             // The best month; ties: the earlier.
