@@ -53,8 +53,8 @@ Decisions where docs/plan.md leaves room (each also where it is made, marked DEC
  4. The seasonal index and the department total count every roster employee whose scheme for
     the planned month carries the metric (the doc's rule), employed a day of the month counted,
     whether or not they are employed in the planned month.
- 5. A team's best month is over the months read, "the history and the back-test's
-    histories" (M-6-N .. M-1; not the seasonal index's months), that are in the export,
+ 5. A team's best month is over the months read (docs/plan.md: the six back-test months and
+    the larger of --history and 12 before them, M-6-max(N, 12) .. M-1) that are in the export,
     summing the members (roster team) whose scheme for --for carries the metric, as the
     department total does; ties: the earlier month. A team none of whose members was employed
     in any of those months has no best month, and no team_above_best.
@@ -430,12 +430,13 @@ def plan(data: Path, schemes: Path, o: Opts) -> dict:
         if r["full_month"] < min(used):
             warnings.append({"code": "below_worst", "employee_id": r["employee_id"], "team": r["team"],
                              "metric": r["metric"]})
-    # Teams: the rounded plans against the team's best month among the months read: the history
-    # and the back-test's histories (M-6-N .. M-1), those in the export (DECISION 5).
+    # Teams: the rounded plans against the team's best month among the months read: the six
+    # back-test months and the larger of --history and 12 months before them (M-6-max(N, 12) ..
+    # M-1), those in the export (DECISION 5).
     teams: list[dict] = []
     months_in_export = []
     if first is not None:
-        k = max(first, shift(m, -6 - o.history))
+        k = max(first, shift(m, -6 - max(o.history, 12)))
         while k < m:
             months_in_export.append(k)
             k = shift(k, 1)
@@ -952,13 +953,14 @@ def self_test(fixtures: Path | None) -> int:
                 ok(by(o, "E06", "upsell")["plan"] == "300000" and by(o, "E06", "upsell")["base_from"] == "none"
                    and o["manual"] == [], o["manual"])
                 where = "seasonal, --history 3"
-                # The months read are 2026-02 .. 2026-10 (M-9 .. M-1): North's best is 2200 (2026-02,
-                # the earliest of the ties), below its plans: E01 1200 × 1.2 = 1440, E02 1000 × 1.2
-                # × 15/30 = 600, E03 the mean of 1200 and 1000 × 1.2 × 20/30 = 880: 2920.
+                # The months read are 18 with --history 3 too (M-18 .. M-1, in the export from
+                # 2025-10): North's best stays 2025-10's 3100, above its plans: E01 1200 × 1.2 =
+                # 1440, E02 1000 × 1.2 × 15/30 = 600, E03 the mean of 1200 and 1000 × 1.2 × 20/30 =
+                # 880: 2920 (no warning, where a history of 3 months alone would give 2200).
                 o = runs["--for 2026-11 --history 3"]
                 ok([(x["team"], x["plan_total"], x["best_month"], x["best_total"]) for x in o["teams"]][0]
-                   == ("North", "2920000", "2026-02", "2200000"), o["teams"])
-                ok(("team_above_best", "North", "revenue") in warns(o), warns(o))
+                   == ("North", "2920000", "2025-10", "3100000"), o["teams"])
+                ok(("team_above_best", "North", "revenue") not in warns(o), warns(o))
             if case.name == "trend":
                 where = "trend"
                 # 2026-11: season = 2025-11 (2 units) / (2 + … + 13 = 90 units / 12) = 4/15; E11's
