@@ -583,3 +583,26 @@ fn without_a_plans_table() {
     // May-August: E1, E2, E5; September and October also E3: 4 × 3 + 2 × 4 = 20.
     assert_eq!(v["backtest"][0]["method"]["count"], 20);
 }
+
+/// Planning a month long after the export ends: the months after October 2026 are not in the
+/// export, so March 2027's history is the export's months (E1: Mar 2026 .. Oct 2026, 8 months
+/// of 1000), never zeros, there is no season, and the command says so.
+#[test]
+fn a_month_long_after_the_export() {
+    let c = Case::new();
+    let (o, out) = c.plan("late", "2027-03", &["--step", "100"]);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let v: Value = serde_json::from_slice(&std::fs::read(out.join("plan.json")).unwrap()).unwrap();
+    assert_eq!(v["export_last_month"], "2026-10");
+    assert_eq!(field(&v, "base")[0], t("E1", "revenue", "1000"));
+    assert_eq!(v["season"]["revenue"]["why"], "short_export");
+    assert_eq!(v["plans"][0]["history"][11]["value"], Value::Null);
+    assert_eq!(v["plans"][0]["history"][11]["why"], "not_in_export");
+    assert!(
+        o.stderr.starts_with(
+            "note: the export ends in 2026-10; the months from then to 2027-03 are not in it and are not read as zeros\n"
+        ),
+        "{}",
+        o.stderr
+    );
+}

@@ -697,14 +697,14 @@ fn russian_labels() {
     assert!(chart.contains("итоги по месяцам и план"));
 }
 
-/// The export's months as far as 12 before the planned month (the months after the data are
-/// in it, empty): a seasonal index, applied to every plan and shown with its figures.
+/// The 13-month sample: the export holds the 12 months before the planned month, so a
+/// seasonal index, applied to every plan and shown with its figures.
 #[test]
 fn a_seasonal_index() {
     let tmp = tempfile::tempdir().unwrap();
     let o = plan_for(
-        &crate_path("samples/2026-10-csv"),
-        "2027-07",
+        &crate_path("samples/2026-10-history"),
+        "2026-11",
         &[],
         tmp.path(),
     );
@@ -715,12 +715,12 @@ fn a_seasonal_index() {
         let x = &o.json["season"][m.as_str().unwrap()];
         assert!(x["index"].is_string(), "{x}");
         assert!(float(se, 2 + i as u32, h["index"]).is_some());
-        assert_eq!(text(se, 2 + i as u32, h["same month last year"]), "2026-07");
+        assert_eq!(text(se, 2 + i as u32, h["same month last year"]), "2025-11");
     }
     let p = o.sheet("Plans");
     let top = find(p, 0, "employee_id", 0);
     let h = columns(p, top);
-    assert!(text(p, top + 1, h["how it was made"]).contains("× July seasonality "));
+    assert!(text(p, top + 1, h["how it was made"]).contains("× November seasonality 1.13 "));
     assert!(float(p, top + 1, h["season"]).unwrap() > 1.0);
 }
 

@@ -438,6 +438,8 @@ pub struct Plan {
     pub options: Options,
     /// The export's first month (from the data or `--since`); none when it holds no activity.
     pub first_month: Option<Period>,
+    /// The export's last month; months after it are not in the export (never read as zeros).
+    pub last_month: Option<Period>,
     /// The plan metrics planned, in order.
     pub metrics: Vec<String>,
     pub season: BTreeMap<String, Season>,
@@ -455,10 +457,15 @@ struct Facts<'a> {
     ev: &'a Evaluation,
     scores: HashMap<(Period, usize, usize), &'a SchemeScore>,
     first_month: Option<Period>,
+    last_month: Option<Period>,
 }
 
 impl<'a> Facts<'a> {
-    fn new(ev: &'a Evaluation, first_month: Option<Period>) -> Facts<'a> {
+    fn new(
+        ev: &'a Evaluation,
+        first_month: Option<Period>,
+        last_month: Option<Period>,
+    ) -> Facts<'a> {
         let mut scores = HashMap::new();
         for pr in &ev.periods {
             for ep in &pr.employees {
@@ -471,10 +478,13 @@ impl<'a> Facts<'a> {
             ev,
             scores,
             first_month,
+            last_month,
         }
     }
     fn in_export(&self, p: Period) -> bool {
-        self.first_month.is_some_and(|f| p >= f) && self.scores_month(p)
+        self.first_month.is_some_and(|f| p >= f)
+            && self.last_month.is_some_and(|l| p <= l)
+            && self.scores_month(p)
     }
     fn scores_month(&self, p: Period) -> bool {
         self.ev.periods.iter().any(|r| r.period == p)
@@ -887,10 +897,11 @@ pub fn metrics_planned(ev: &Evaluation, o: &Options) -> Vec<String> {
 }
 
 /// Builds the plan of `o.month` from an evaluation of [`months_to_read`] on
-/// [`schemes_to_score`]. `first_month` is the export's first month found in the data.
-pub fn build(ev: &Evaluation, first_month: Option<Period>, o: &Options) -> Plan {
-    let first_month = o.since.or(first_month);
-    let f = Facts::new(ev, first_month);
+/// [`schemes_to_score`]. `export` watched the rows to find the export's first and last months.
+pub fn build(ev: &Evaluation, export: &FirstMonth, o: &Options) -> Plan {
+    let first_month = o.since.or(export.first());
+    let last_month = export.last();
+    let f = Facts::new(ev, first_month, last_month);
     let metrics = metrics_planned(ev, o);
     let month = plan_month(&f, o, o.month, &metrics, &o.company);
 
@@ -1071,6 +1082,7 @@ pub fn build(ev: &Evaluation, first_month: Option<Period>, o: &Options) -> Plan 
     Plan {
         options: o.clone(),
         first_month,
+        last_month,
         metrics,
         season: month.season,
         rows: month.rows,
@@ -1117,10 +1129,24 @@ impl FirstMonth {
 
     /// The first month, or none when no dated activity row was read.
     pub fn first(&self) -> Option<Period> {
-        let mut months = self.rows.iter().peekable();
+        Self::edge(self.rows.iter(), |p| p.next())
+    }
+
+    /// The last month, by the same rule from the other end: a month holding fewer than a
+    /// quarter of the rows of the month before it is the head of a month an export taken on a
+    /// day shows (calls on the first days after), not a month.
+    pub fn last(&self) -> Option<Period> {
+        Self::edge(self.rows.iter().rev(), |p| p.previous())
+    }
+
+    fn edge<'a>(
+        months: impl Iterator<Item = (&'a Period, &'a u64)>,
+        toward: impl Fn(Period) -> Option<Period>,
+    ) -> Option<Period> {
+        let mut months = months.peekable();
         while let Some((&p, &n)) = months.next() {
             match months.peek() {
-                Some((next, m)) if next.previous() == Some(p) && n * 4 < **m => continue,
+                Some((next, m)) if toward(p) == Some(**next) && n * 4 < **m => continue,
                 _ => return Some(p),
             }
         }

@@ -257,7 +257,6 @@ pub fn run(a: Args) -> Result<()> {
             plans_optional: true,
         },
     )?;
-    let first_month = first.first();
 
     // The metrics asked for and the company targets must name plan metrics in use.
     let all = plan::metrics_planned(
@@ -322,7 +321,7 @@ pub fn run(a: Args) -> Result<()> {
         return Err(Error::BadInput(problems));
     }
 
-    let p = plan::build(&ev, first_month, &o);
+    let p = plan::build(&ev, &first, &o);
     let files = vec![
         ("plans.csv".to_string(), report::plan::plans_csv(&p, &ev)),
         (
@@ -348,6 +347,13 @@ pub fn run(a: Args) -> Result<()> {
         .collect();
     print_warnings(&warnings);
     let mut notes = String::new();
+    if let Some(last) = p.last_month
+        && last.next().is_some_and(|n| n < month)
+    {
+        notes += &format!(
+            "note: the export ends in {last}; the months from then to {month} are not in it and are not read as zeros\n"
+        );
+    }
     for m in &p.manual {
         let e = &ev.roster[m.employee];
         notes += &format!(

@@ -3,8 +3,8 @@
 //! model (`analysis::plan`) decides every figure; this module only puts them in words.
 
 use crate::analysis::plan::{
-    Bands, BaseFrom, ManualWhy, Method, NoSeason, Plan, PlanRow, Realism, Scaling, Season, Skipped,
-    Split,
+    Bands, BaseFrom, ManualWhy, Method, NoSeason, NotUsed, Plan, PlanRow, Realism, Scaling, Season,
+    Skipped, Split,
 };
 use crate::num::{Exact, round_exact};
 use crate::period::Period;
@@ -114,7 +114,12 @@ pub fn line(plan: &Plan, row: &PlanRow, ev: &Evaluation, lang: Lang) -> String {
         BaseFrom::Colleagues { count } => {
             if en {
                 format!(
-                    "median of {count} colleagues on {} {} (too little own history)",
+                    "median of {count} {} on {} {} (too little own history)",
+                    if *count == 1 {
+                        "colleague"
+                    } else {
+                        "colleagues"
+                    },
                     scheme.id,
                     value(&f, &row.base, row)
                 )
@@ -432,7 +437,11 @@ pub fn plan_json(plan: &Plan, ev: &Evaluation, lang: Lang) -> Vec<u8> {
                 .map(|h| {
                     json!({
                         "period": h.period.to_string(),
-                        "value": h.value.as_ref().map(num),
+                        // A month not in the export or not worked has no value: never a 0.
+                        "value": match h.not_used {
+                            Some(NotUsed::NotInExport | NotUsed::NotEmployed) => None,
+                            _ => h.value.as_ref().map(num),
+                        },
                         "used": h.not_used.is_none(),
                         "why": h.not_used.map(|w| w.code()),
                     })
@@ -448,7 +457,8 @@ pub fn plan_json(plan: &Plan, ev: &Evaluation, lang: Lang) -> Vec<u8> {
                 "scheme": ev.schemes[r.scheme].id, "metric": r.metric,
                 "unit": format!("{:?}", r.unit).to_lowercase(),
                 "history": history,
-                "base": num(&r.base), "base_from": base_from, "colleagues": colleagues,
+                "base": (r.base_from != BaseFrom::NoHistory).then(|| num(&r.base)),
+                "base_from": base_from, "colleagues": colleagues,
                 "best_month": r.best.as_ref().map(num), "worst_month": r.worst.as_ref().map(num),
                 "growth": r.growth.as_ref().map(num), "season": r.season.as_ref().map(num),
                 "share": { "days": r.employment.days_employed, "of": r.employment.days_in_period },
@@ -546,6 +556,7 @@ pub fn plan_json(plan: &Plan, ev: &Evaluation, lang: Lang) -> Vec<u8> {
         "min_history": o.min_history,
         "step": dec(o.step),
         "export_first_month": plan.first_month.map(|p| p.to_string()),
+        "export_last_month": plan.last_month.map(|p| p.to_string()),
         "metrics": plan.metrics,
         "season": season,
         "plans": plans,
