@@ -21,12 +21,31 @@ pub type Exact = BigRational;
 /// Spaces (also no-break and thin spaces) are accepted as thousands separators.
 /// When `decimal_comma` is true, a single `,` is the decimal point (Russian-locale CSV).
 pub fn parse_decimal_text(text: &str, decimal_comma: bool) -> Option<Decimal> {
+    if let Some(plain) = plain_number(text) {
+        return Decimal::from_str(plain).ok();
+    }
     number_syntax(text, decimal_comma).and_then(|s| Decimal::from_str(&s).ok())
 }
 
 /// Whether a text is written like a number (so a failure to parse it means it is too large).
 pub fn looks_like_number(text: &str, decimal_comma: bool) -> bool {
-    number_syntax(text, decimal_comma).is_some()
+    plain_number(text).is_some() || number_syntax(text, decimal_comma).is_some()
+}
+
+/// The trimmed text when it is a number written plainly (digits, at most one `.`, an optional
+/// sign; no separator, no comma): what [`number_syntax`] would return, without copying it.
+fn plain_number(text: &str) -> Option<&str> {
+    let t = text.trim();
+    let body = t.strip_prefix(['-', '+']).unwrap_or(t);
+    let mut dots = 0;
+    for b in body.bytes() {
+        match b {
+            b'0'..=b'9' => {}
+            b'.' => dots += 1,
+            _ => return None,
+        }
+    }
+    (dots <= 1 && !body.is_empty() && body != ".").then_some(t)
 }
 
 /// The text of a number with separators removed and `.` as the decimal point, if it is one.
@@ -74,6 +93,12 @@ pub fn parse_scheme_number(text: &str) -> Option<Decimal> {
 pub fn decimal_from_spreadsheet_number(value: f64) -> Option<Decimal> {
     if !value.is_finite() {
         return None;
+    }
+    // A whole number below 2^53 (durations, counts, most amounts) is exactly its integer: the
+    // same decimal its text would give, without formatting and parsing it. A negative zero
+    // keeps the general path.
+    if value.fract() == 0.0 && value.abs() < 9_007_199_254_740_992.0 && value != 0.0 {
+        return Some(Decimal::from(value as i64));
     }
     Decimal::from_str(&value.to_string()).ok()
 }
@@ -200,5 +225,26 @@ mod tests {
             display_decimal(&(exact_int(2) / exact_int(3))),
             d("0.6666666667")
         );
+    }
+
+    proptest::proptest! {
+        /// The fast paths give the decimal the general ones give, with the same scale.
+        #[test]
+        fn fast_number_paths_agree_with_the_general_ones(
+            f in proptest::num::f64::ANY,
+            i in -9_007_199_254_740_993i64..9_007_199_254_740_993,
+            t in "[+-]?[0-9]{0,30}(\\.[0-9]{0,30})?\\.?|[0-9 .,+-]{0,12}",
+            comma in proptest::bool::ANY,
+        ) {
+            let general = |v: f64| Decimal::from_str(&v.to_string()).ok().filter(|_| v.is_finite());
+            for v in [f, i as f64, -0.0] {
+                let (a, b) = (decimal_from_spreadsheet_number(v), general(v));
+                proptest::prop_assert_eq!(a.map(|d| (d, d.scale(), d.is_sign_negative())), b.map(|d| (d, d.scale(), d.is_sign_negative())));
+            }
+            let general = number_syntax(&t, comma).and_then(|s| Decimal::from_str(&s).ok());
+            let fast = parse_decimal_text(&t, comma);
+            proptest::prop_assert_eq!(fast.map(|d| (d, d.scale())), general.map(|d| (d, d.scale())));
+            proptest::prop_assert_eq!(looks_like_number(&t, comma), number_syntax(&t, comma).is_some());
+        }
     }
 }

@@ -362,8 +362,11 @@ impl Source {
                     .ok_or_else(|| Problem::new(&place, "the sheet is missing"))?;
                 let mut book = book.borrow_mut();
                 match &mut *book {
-                    Sheets::Xlsx(xlsx) => read_xlsx_streaming(xlsx, &sheet, &place, visit),
-                    other => read_range(other, &sheet, &place, visit),
+                    Sheets::Xlsx(xlsx) => read_with(
+                        |sink| read_xlsx_streaming(xlsx, &sheet, &place, sink),
+                        visit,
+                    ),
+                    other => read_with(|sink| read_range(other, &sheet, &place, sink), visit),
                 }
                 .map(|()| Vec::new())
             }
@@ -371,7 +374,8 @@ impl Source {
                 let file = self
                     .csv_file(name)
                     .ok_or_else(|| Problem::new(&place, "the file is missing"))?;
-                let (problems, encoding) = read_csv(&file, &place, visit)?;
+                let (problems, encoding) =
+                    read_with(|sink| read_csv_into(&file, &place, sink), visit)?;
                 let mut encodings = encodings.borrow_mut();
                 encodings.retain(|(t, _)| t != name);
                 encodings.push((name.to_string(), encoding));
@@ -452,18 +456,124 @@ fn number_cell(f: f64) -> RawCell {
     }
 }
 
-fn emit(number: usize, cells: &mut Vec<RawCell>, visit: &mut dyn FnMut(Row<'_>, bool)) {
+fn emit(number: usize, cells: &mut Vec<RawCell>, sink: &mut Sink<'_>) {
     if cells.iter().any(|c| !c.is_empty()) {
-        visit(
-            Row {
-                locate: None,
-                number,
-                cells: cells.as_slice(),
-            },
-            false,
-        );
+        sink(number, cells, false);
     }
     cells.clear();
+}
+
+/// Where a reader hands each row over: its number as the user sees it, its cells (taken or
+/// cleared: the vector is empty on return) and whether numbers may use a decimal comma.
+type Sink<'s> = dyn FnMut(usize, &mut Vec<RawCell>, bool) + 's;
+
+/// How many threads reading may use: `INCENTIVE_THREADS` (1 reads serially), else the
+/// machine's cores. Any other value of the variable than a whole number from 1 up is the
+/// default. The outputs are the same bytes whatever the number (tests/threads.rs).
+pub fn threads() -> usize {
+    std::env::var("INCENTIVE_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n >= 1)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// Rows on their way from the reading thread to the one that visits them.
+#[derive(Default)]
+struct Batch {
+    cells: Vec<RawCell>,
+    /// Per row: its number, where its cells end in `cells`, its decimal-comma flag.
+    rows: Vec<(usize, usize, bool)>,
+    /// About how much memory the cells hold, to bound a batch of wide or long rows.
+    bytes: usize,
+}
+
+/// A batch is handed over at this many rows or bytes (or at one row, if a row is larger),
+/// and at most this many wait to be visited: what the pipeline holds stays near 8 MB.
+const BATCH_ROWS: usize = 2048;
+const BATCH_BYTES: usize = 1 << 20;
+const BATCHES_WAITING: usize = 4;
+
+fn cell_bytes(cell: &RawCell) -> usize {
+    std::mem::size_of::<RawCell>()
+        + match cell {
+            RawCell::Text(t) | RawCell::Error(t) | RawCell::Invalid(t) | RawCell::Refused(t) => {
+                t.len()
+            }
+            _ => 0,
+        }
+}
+
+/// Runs a reader (`produce`, which hands its rows to a [`Sink`]) and visits its rows in
+/// order. With two threads or more the reader runs on a thread of its own (unpacking and
+/// parsing XML, decoding and splitting CSV) while this one types, checks and aggregates the
+/// rows it has handed over: the same rows in the same order, then the reader's result, exactly
+/// as when it runs serially, so the outputs are the same bytes.
+fn read_with<T: Send>(
+    produce: impl FnOnce(&mut Sink<'_>) -> Result<T, Problem> + Send,
+    visit: &mut dyn FnMut(Row<'_>, bool),
+) -> Result<T, Problem> {
+    if threads() < 2 {
+        return produce(&mut |number, cells, decimal_comma| {
+            visit(
+                Row {
+                    locate: None,
+                    number,
+                    cells,
+                },
+                decimal_comma,
+            );
+            cells.clear();
+        });
+    }
+    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Batch>(BATCHES_WAITING);
+    let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Batch>();
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            let mut batch = Batch::default();
+            // False once the visiting side has stopped (it panicked): the rest is dropped.
+            let mut open = true;
+            let result = produce(&mut |number, cells, decimal_comma| {
+                if !open {
+                    cells.clear();
+                    return;
+                }
+                batch.bytes += cells.iter().map(cell_bytes).sum::<usize>();
+                batch.cells.append(cells);
+                batch.rows.push((number, batch.cells.len(), decimal_comma));
+                if batch.rows.len() >= BATCH_ROWS || batch.bytes >= BATCH_BYTES {
+                    let next = empty_rx.try_recv().unwrap_or_default();
+                    open = full_tx.send(std::mem::replace(&mut batch, next)).is_ok();
+                }
+            });
+            if open && !batch.rows.is_empty() {
+                let _ = full_tx.send(batch);
+            }
+            result
+        });
+        for mut batch in full_rx.iter() {
+            let mut start = 0;
+            for &(number, end, decimal_comma) in &batch.rows {
+                visit(
+                    Row {
+                        locate: None,
+                        number,
+                        cells: &batch.cells[start..end],
+                    },
+                    decimal_comma,
+                );
+                start = end;
+            }
+            batch.cells.clear();
+            batch.rows.clear();
+            batch.bytes = 0;
+            let _ = empty_tx.send(batch);
+        }
+        match reader.join() {
+            Ok(result) => result,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
 }
 
 /// The spreadsheet name of a 0-based column: 0 is A, 16 383 is XFD.
@@ -522,7 +632,7 @@ fn read_xlsx_streaming(
     workbook: &mut calamine::Xlsx<BufReader<File>>,
     sheet: &str,
     place: &str,
-    visit: &mut dyn FnMut(Row<'_>, bool),
+    visit: &mut Sink<'_>,
 ) -> Result<(), Problem> {
     let mut reader = workbook
         .worksheet_cells_reader(sheet)
@@ -601,7 +711,7 @@ fn read_range(
     workbook: &mut Sheets<BufReader<File>>,
     sheet: &str,
     place: &str,
-    visit: &mut dyn FnMut(Row<'_>, bool),
+    visit: &mut Sink<'_>,
 ) -> Result<(), Problem> {
     let range = workbook
         .worksheet_range(sheet)
@@ -720,10 +830,30 @@ impl<R: Read> Read for Lines<R> {
 /// The error [`Lines`] stops with when a file grew past the limit between the two passes.
 const OVER_LIMIT: &str = "the file grew past the size limit while it was read";
 
+/// [`read_csv_into`], visiting the rows serially.
+#[cfg(test)]
 fn read_csv(
     file: &Path,
     place: &str,
     visit: &mut dyn FnMut(Row<'_>, bool),
+) -> Result<(Vec<Problem>, &'static str), Problem> {
+    read_csv_into(file, place, &mut |number, cells, decimal_comma| {
+        visit(
+            Row {
+                locate: None,
+                number,
+                cells,
+            },
+            decimal_comma,
+        );
+        cells.clear();
+    })
+}
+
+fn read_csv_into(
+    file: &Path,
+    place: &str,
+    sink: &mut Sink<'_>,
 ) -> Result<(Vec<Problem>, &'static str), Problem> {
     // Two passes, neither holding the file: the first decides the encoding (which may need every
     // byte: a file can be UTF-8 but for a few broken bytes), the second decodes and reads it.
@@ -892,14 +1022,7 @@ fn read_csv(
                 }
             }
         }
-        visit(
-            Row {
-                locate: None,
-                number: n,
-                cells: &cells,
-            },
-            decimal_comma,
-        );
+        sink(n, &mut cells, decimal_comma);
         cells.clear();
     }
     Ok((problems.finish(), encoding))

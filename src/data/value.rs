@@ -223,6 +223,91 @@ fn parse_month_text(text: &str) -> Option<crate::period::Period> {
 /// `2026-10-05 14:30[:00]`, `2026-10-05T14:30:00`) and Russian-locale `05.10.2026 [14:30[:00]]`.
 pub fn parse_datetime_text(text: &str) -> Option<NaiveDateTime> {
     let t = text.trim();
+    // A million call times are read per period: the shapes exports write are read by hand;
+    // anything else (and any value the fast path does not take) goes through chrono below,
+    // which alone decides refusals.
+    if let Some(dt) = fast_datetime(t.as_bytes()) {
+        return Some(dt);
+    }
+    let (date_part, time_part) = match t.split_once(['T', ' ']) {
+        Some((d, rest)) => (d, Some(rest.trim())),
+        None => (t, None),
+    };
+    let date = NaiveDate::parse_from_str(date_part, "%Y-%m-%d")
+        .ok()
+        .filter(|_| date_part.len() == 10)
+        .or_else(|| {
+            NaiveDate::parse_from_str(date_part, "%d.%m.%Y")
+                .ok()
+                .filter(|_| date_part.split('.').nth(2).is_some_and(|y| y.len() == 4))
+        })?;
+    let time = match time_part {
+        None => NaiveTime::MIN,
+        Some(tp) => {
+            // The wall-clock time as written: a UTC mark or an offset (`Z`, `+05:00`) is
+            // dropped, not applied, so a call at 23:30 local time stays on its local day.
+            let tp = tp.trim_end_matches('Z');
+            let tp = match tp.rfind(['+', '-']) {
+                Some(i) if i >= 5 => &tp[..i],
+                _ => tp,
+            };
+            NaiveTime::parse_from_str(tp, "%H:%M:%S%.f")
+                .or_else(|_| NaiveTime::parse_from_str(tp, "%H:%M"))
+                .ok()?
+        }
+    };
+    Some(date.and_time(time))
+}
+
+/// Two ASCII digits as a number.
+fn two_digits(b: &[u8]) -> Option<u32> {
+    match b {
+        [a @ b'0'..=b'9', c @ b'0'..=b'9'] => Some(u32::from(a - b'0') * 10 + u32::from(c - b'0')),
+        _ => None,
+    }
+}
+
+/// `2026-10-05` or `05.10.2026`, exactly ten bytes.
+fn fast_date(b: &[u8]) -> Option<NaiveDate> {
+    let (y, m, d) = match b {
+        [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] => {
+            ([*y0, *y1, *y2, *y3], [*m0, *m1], [*d0, *d1])
+        }
+        [d0, d1, b'.', m0, m1, b'.', y0, y1, y2, y3] => {
+            ([*y0, *y1, *y2, *y3], [*m0, *m1], [*d0, *d1])
+        }
+        _ => return None,
+    };
+    let year = two_digits(&y[..2])? * 100 + two_digits(&y[2..])?;
+    NaiveDate::from_ymd_opt(year as i32, two_digits(&m)?, two_digits(&d)?)
+}
+
+/// The fast path of [`parse_datetime_text`] (given trimmed text): a date alone, or a date, `T`
+/// or one space, and `HH:MM` or `HH:MM:SS`. A second of 60 (a leap second), fractions, offsets
+/// and every other spelling are left to the general path.
+fn fast_datetime(b: &[u8]) -> Option<NaiveDateTime> {
+    let date = fast_date(b.get(..10)?)?;
+    let time = match &b[10..] {
+        [] => NaiveTime::MIN,
+        [b'T' | b' ', h0, h1, b':', m0, m1] => {
+            NaiveTime::from_hms_opt(two_digits(&[*h0, *h1])?, two_digits(&[*m0, *m1])?, 0)?
+        }
+        [b'T' | b' ', h0, h1, b':', m0, m1, b':', s0, s1] => {
+            let s = two_digits(&[*s0, *s1])?;
+            if s > 59 {
+                return None;
+            }
+            NaiveTime::from_hms_opt(two_digits(&[*h0, *h1])?, two_digits(&[*m0, *m1])?, s)?
+        }
+        _ => return None,
+    };
+    Some(date.and_time(time))
+}
+
+/// [`parse_datetime_text`] without its fast path: what the fast path must agree with.
+#[cfg(test)]
+fn parse_datetime_text_general(text: &str) -> Option<NaiveDateTime> {
+    let t = text.trim();
     let (date_part, time_part) = match t.split_once(['T', ' ']) {
         Some((d, rest)) => (d, Some(rest.trim())),
         None => (t, None),
@@ -382,5 +467,50 @@ mod tests {
                 "\"closed\" is not a known value; expected one of open, won, lost, refunded".into()
             )
         );
+    }
+
+    /// The hand-written fast path reads exactly what chrono reads: every text of the shapes it
+    /// takes, and texts close to them (a digit too many, a leap second, a month 13), give the
+    /// same date-time or the same refusal as the general path.
+    #[test]
+    fn the_fast_date_path_agrees_with_the_general_one() {
+        let fixed = [
+            "2026-10-05",
+            "05.10.2026",
+            "2026-02-29",
+            "2024-02-29",
+            "29.02.2025",
+            "0000-01-01",
+            "9999-12-31",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-10-00",
+            "2026-10-05 23:59:60",
+            "2026-10-05T24:00",
+            "2026-10-05 14:30",
+            "2026-10-05T14:30:59",
+            "2026-10-05 14:3",
+            "2026-10-05  14:30",
+            "2026-10-05 14:30:00Z",
+            "2026-1-05",
+            "+026-10-05",
+            "2026-10-05x",
+        ];
+        for t in fixed {
+            assert_eq!(
+                parse_datetime_text(t),
+                parse_datetime_text_general(t),
+                "{t:?}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_and_general_date_paths_agree(
+            t in "[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?)?|[0-9]{2}\\.[0-9]{2}\\.[0-9]{4}( [0-9]{2}:[0-9]{2}(:[0-9]{2})?)?|20[0-9]{2}-(0[1-9]|1[0-2])-[0-3][0-9]([T ][0-2][0-9]:[0-5][0-9](:[0-6][0-9])?)?|[0-3][0-9]\\.(0[1-9]|1[0-2])\\.20[0-9]{2}|[0-9T :.+-]{8,19}"
+        ) {
+            proptest::prop_assert_eq!(parse_datetime_text(&t), parse_datetime_text_general(&t));
+        }
     }
 }
