@@ -122,3 +122,56 @@ fn no_statements_is_refused_for_a_run_during_the_month() {
     ");
     assert!(!out.exists(), "nothing is written");
 }
+
+/// `--timings` lines with the seconds replaced, so that the stages can be snapshotted.
+fn stages(stderr: &str) -> String {
+    stderr
+        .lines()
+        .map(|l| match l.rfind(" s") {
+            Some(i) if l[..i].trim_end().ends_with(|c: char| c.is_ascii_digit()) => {
+                let head = l[..i].trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+                format!("{} [T] s{}", head.trim_end(), &l[i + 2..])
+            }
+            _ => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn timings_list_every_stage_on_stderr_and_change_nothing_else() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (plain, timed) = (tmp.path().join("plain"), tmp.path().join("timed"));
+    let a = run_sample(&plain, &[], tmp.path());
+    assert_eq!(a.code, 0, "{}", a.stderr);
+    // stderr is not a terminal here: no progress, nothing but the timings.
+    assert_eq!(a.stderr, "");
+    let b = run_sample(&timed, &["--timings", "--quiet"], tmp.path());
+    assert_eq!(b.code, 0, "{}", b.stderr);
+    assert_eq!(b.stdout, a.stdout.replace("/plain/", "/timed/"));
+    insta::assert_snapshot!(stages(&b.stderr), @r"
+    timings (wall clock):
+      read and evaluate [T] s
+        schemes, roster, plans [T] s
+        rows, evaluate, score [T] s
+        payouts [T] s
+      payroll.csv [T] s
+      payouts.xlsx [T] s
+      statements [T] s  30
+      run.json [T] s
+      publish [T] s
+      total [T] s
+    ");
+    assert!(
+        files(&plain) == files(&timed),
+        "the same files, byte for byte"
+    );
+    // Timings are printed when the run fails too, up to where it stopped.
+    let c = run_sample(&timed, &["--timings"], tmp.path());
+    assert_eq!(c.code, 1);
+    insta::assert_snapshot!(stages(&c.stderr), @r"
+    timings (wall clock):
+      total [T] s
+    error: [TMP]/timed: the output folder is not empty; choose another --out or pass --force to overwrite
+    ");
+}

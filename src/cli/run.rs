@@ -15,6 +15,8 @@ pub struct Args {
     /// Replace a previous run in --out (never a final one, and never files incentive did not write).
     #[arg(long)]
     force: bool,
+    #[command(flatten)]
+    pub(super) feedback: super::Feedback,
     /// Mark this run as the period's final payout: no later run may be written into its folder.
     #[arg(long = "final")]
     final_run: bool,
@@ -73,7 +75,10 @@ pub fn run(a: Args) -> Result<()> {
     }
     // Refuse before any work, not after a long run; the folder stays locked until published.
     let out_dir = crate::output::OutDir::open(&a.out, a.force, &a.inputs.data)?;
-    let mut result = a.inputs.compute(period)?;
+    let mut result = {
+        let _s = crate::progress::stage("read and evaluate");
+        a.inputs.compute(period)?
+    };
     report::localize(&mut result, &labels);
     let i = &a.inputs;
     let mapping = match &i.mapping.mapping {
@@ -92,7 +97,10 @@ pub fn run(a: Args) -> Result<()> {
     cx.final_run = a.final_run;
     cx.statements = !a.no_statements;
     let files = report::run_files(&result, &cx)?;
-    out_dir.publish(&files)?;
+    {
+        let _s = crate::progress::stage("publish");
+        out_dir.publish(&files)?;
+    }
     print_warnings(&result.warnings);
     match &result.progress {
         Some(p) => sayln!(

@@ -175,11 +175,18 @@ pub fn localize(run: &mut RunResult, labels: &Labels) {
 /// one statement per employee (unless `cx.statements` is off), and run.json.
 pub fn run_files(run: &RunResult, cx: &Context) -> Result<Vec<(String, Vec<u8>)>> {
     // A run during the month (`--as-of`) shows progress and is never a payout: statements only.
+    use crate::progress::stage;
     if run.progress.is_some() {
         return statements(run, cx);
     }
-    let payroll = payroll_csv(run)?;
-    let workbook = payouts_xlsx(run, cx, &payroll)?;
+    let payroll = {
+        let _s = stage("payroll.csv");
+        payroll_csv(run)?
+    };
+    let workbook = {
+        let _s = stage("payouts.xlsx");
+        payouts_xlsx(run, cx, &payroll)?
+    };
     let mut files = vec![
         ("payroll.csv".to_string(), payroll),
         ("payouts.xlsx".to_string(), workbook),
@@ -187,6 +194,7 @@ pub fn run_files(run: &RunResult, cx: &Context) -> Result<Vec<(String, Vec<u8>)>
     if cx.statements {
         files.extend(statements(run, cx)?);
     }
+    let _s = stage("run.json");
     let mut m = manifest::manifest(run, cx);
     if !cx.statements {
         m.no_statements = true;
