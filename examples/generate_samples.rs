@@ -2707,7 +2707,13 @@ fn write_bitrix24(dir: &Path, f: &Facts) -> Res<Written> {
 
     // Users: ids not in roster order; the admin and two more non-sales users.
     let mut rng = f.rng("bitrix users", 0);
-    let mut pool: Vec<usize> = (2..=60).collect();
+    // (ids up to 60 for the 30-person roster; twice the people for a department, --employees)
+    let top = if emps.len() <= 30 {
+        60
+    } else {
+        2 * emps.len() + 2
+    };
+    let mut pool: Vec<usize> = (2..=top).collect();
     rng.shuffle(&mut pool);
     let uid: Vec<usize> = pool[..emps.len()].to_vec();
     let mut users = vec![vec![
