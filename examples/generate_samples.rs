@@ -34,6 +34,23 @@
 //! and changes only `calls`. The xlsx sheet limit is 1 048 575 data rows; a larger table is
 //! refused with an error (use `--months 1` for one big month).
 //!
+//! For the department-scale benchmark (`scripts/bench`, issue 13) `--employees N` (30 to
+//! 20 000) repeats the 30-person roster until there are `N` people, `E101` to `E{100+N}`
+//! ([`department`]: each copy keeps its original's scheme, team, target bonus, hire date, form
+//! and trend, on random streams of its own number; names get the copy's number appended from the
+//! second copy on, so they stay unique), and three more scales size the other tables:
+//! `--emails-scale N` multiplies the emails sent and received per day (the coverage plan's are
+//! always sent), `--meetings-scale N` and `--deals-scale N` (at least 1) add `N - 1` times the
+//! month's meetings as cancelled or no-show ones and `N - 1` times its won and lost deals as deals
+//! lost at an early stage within the month ([`extra_deals`]): none of these changes what anyone
+//! is paid, except that fewer calls can miss a calls target. Without these options every output
+//! is what it was, byte for byte. `scripts/bench` generates the large period of issue 13 with
+//! `--employees 2000 --months 1 --calls-per-day-scale 0.65 --emails-scale 0.17
+//! --meetings-scale 3.6 --deals-scale 3.5` (1 000 268 calls, 202 759 deals, 109 632 emails,
+//! 49 415 meetings, 45 286 clients, 10 911 NPS answers), and the same department over 12 months
+//! with `--months 12 --calls-per-day-scale 0.04 --emails-scale 0.08` (every table under the
+//! sheet limit: 673 928 calls, 585 319 deals, 586 565 emails).
+//!
 //! From the same records it then writes the export as two CRMs give it, with the traps real
 //! exports have (samples/README.md lists the files and every trap; `--no-crm-exports` skips
 //! them):
@@ -97,7 +114,8 @@
 //!
 //! ```text
 //! cargo run --release --example generate_samples -- --out samples --period 2026-10 \
-//!     [--months N] [--calls-per-day-scale N] [--seed S] [--no-crm-exports] [--team-signals]
+//!     [--months N] [--calls-per-day-scale N] [--seed S] [--no-crm-exports] [--team-signals] \
+//!     [--employees N] [--emails-scale N] [--meetings-scale N] [--deals-scale N]
 //! cargo run --release --example generate_samples -- --out samples --period 2026-11 --close
 //! cargo run --release --example generate_samples -- --out samples --period 2026-10 --plan-history
 //! ```
@@ -365,6 +383,7 @@ enum Trend {
     EasyPlan,
 }
 
+#[derive(Clone, Copy)]
 struct Hire {
     name: &'static str,
     scheme: Scheme,
@@ -712,6 +731,19 @@ struct World {
     meetings: Vec<Meeting>,
     responses: Vec<Response>,
     meeting_slots: BTreeMap<usize, BTreeSet<NaiveDateTime>>,
+    /// Each owner's clients and deals (indices in increasing order, valid until
+    /// [`sort_canonical`]): the lookups stay linear in one person's records, not in the
+    /// department's (`--employees`).
+    clients_of: Vec<Vec<usize>>,
+    deals_of: Vec<Vec<usize>>,
+}
+
+/// The list of `owner` in an index by owner, created when first used.
+fn of_owner(index: &mut Vec<Vec<usize>>, owner: usize) -> &mut Vec<usize> {
+    if index.len() <= owner {
+        index.resize_with(owner + 1, Vec::new);
+    }
+    &mut index[owner]
 }
 
 struct DealDraft {
@@ -750,15 +782,24 @@ impl World {
             since,
             churned_on,
         });
-        self.clients.len() - 1
+        let c = self.clients.len() - 1;
+        of_owner(&mut self.clients_of, owner).push(c);
+        c
+    }
+
+    /// The clients of `owner`, in index order.
+    fn clients_of(&self, owner: usize) -> &[usize] {
+        self.clients_of.get(owner).map_or(&[], Vec::as_slice)
     }
 
     /// The book of `owner` on `day`: clients since before it, not churned before it.
     fn book(&self, owner: usize, day: NaiveDate) -> Vec<usize> {
-        (0..self.clients.len())
+        self.clients_of(owner)
+            .iter()
+            .copied()
             .filter(|&c| {
                 let cl = &self.clients[c];
-                cl.owner == owner && cl.since < day && cl.churned_on.is_none_or(|x| x >= day)
+                cl.since < day && cl.churned_on.is_none_or(|x| x >= day)
             })
             .collect()
     }
@@ -771,10 +812,13 @@ impl World {
         before: NaiveDate,
         alive_on: NaiveDate,
     ) -> Option<usize> {
-        let candidates: Vec<usize> = (0..self.clients.len())
+        let candidates: Vec<usize> = self
+            .clients_of(owner)
+            .iter()
+            .copied()
             .filter(|&c| {
                 let cl = &self.clients[c];
-                cl.owner == owner && cl.since < before && cl.churned_on.is_none_or(|x| x > alive_on)
+                cl.since < before && cl.churned_on.is_none_or(|x| x > alive_on)
             })
             .collect();
         (!candidates.is_empty()).then(|| rng.pick(&candidates))
@@ -806,6 +850,8 @@ impl World {
             lost_reason,
             client,
         });
+        let d = self.deals.len() - 1;
+        of_owner(&mut self.deals_of, owner).push(d);
     }
 
     fn meeting_slot(&mut self, rng: &mut Rng, owner: usize, day: NaiveDate) -> NaiveDateTime {
@@ -946,18 +992,56 @@ fn book_changes(k: usize, seed: u64, emps: &[Employee], w: &mut World) {
 
 /// The deals won and lost in month `k` (and, in the period, the open ones of the schemes that
 /// do not pay for pipeline; b2b pipeline is [`gen_pipeline`]).
-fn gen_deals(k: usize, seed: u64, emps: &[Employee], w: &mut World) {
+fn gen_deals(k: usize, seed: u64, deals_pm: u64, emps: &[Employee], w: &mut World) {
     for (e, emp) in emps.iter().enumerate() {
         let mo = &emp.months[k];
         if mo.days.is_empty() {
             continue;
         }
         let mut rng = Rng::stream(seed, &format!("deals {}", mo.p.label(0)), e as u64);
+        let before = w.deals.len() as u64;
         match emp.scheme {
             Scheme::B2b => b2b_deals(mo, &mut rng, e, emp, w),
             Scheme::Transactional => transactional_deals(mo, &mut rng, e, emp, w),
             Scheme::AccountManager => am_deals(mo, &mut rng, e, emp, w),
         }
+        let written = w.deals.len() as u64 - before;
+        extra_deals(mo, seed, deals_pm, written, e, emp, w);
+    }
+}
+
+/// `--deals-scale N` above 1: besides the `written` deals of the month, `written × (N - 1)`
+/// more, each lost at an early stage (lead, qualified, negotiation), created and closed within
+/// the month: the dead leads a large department logs. No paid KPI of the presets counts them
+/// (revenue, upsell and deals won take won deals, proposal conversion proposal-stage ones, and
+/// a deal created and closed within a month is in no month-end pipeline), so the pay stays what
+/// it is without them; only a closed-deals conversion (observed in the transactional-5min
+/// candidate) and the loss reasons see them. On a random stream of their own.
+fn extra_deals(
+    mo: &Month,
+    seed: u64,
+    deals_pm: u64,
+    written: u64,
+    e: usize,
+    emp: &Employee,
+    w: &mut World,
+) {
+    if deals_pm <= 1000 {
+        return;
+    }
+    let mut rng = Rng::stream(seed, &format!("extra deals {}", mo.p.label(0)), e as u64);
+    let first_day = mo.days[0].max(emp.earliest());
+    for _ in 0..scaled(written, deals_pm - 1000) {
+        let closed = rng.pick(&mo.days);
+        let d = DealDraft {
+            created_on: back_workday(closed, rng.range(0, 20), first_day),
+            closed_on: Some(closed),
+            status: "lost",
+            stage: rng.weighted(&EARLY_STAGES),
+            amount: money(&mut rng, 50_000, 2_000_000, 1000, 150),
+            new_client: rng.chance(700),
+        };
+        w.add_deal(&mut rng, e, d);
     }
 }
 
@@ -1047,11 +1131,12 @@ fn gen_pipeline(seed: u64, emps: &[Employee], w: &mut World) {
             let mut rng = Rng::stream(seed, &format!("pipeline {}", p.label(0)), e as u64);
             let plan = mo.plan.expect("employed this month");
             let open_at_end: u64 = w
-                .deals
+                .deals_of
+                .get(e)
+                .map_or(&[][..], Vec::as_slice)
                 .iter()
-                .filter(|d| {
-                    d.owner == e && d.created_on <= p.end && d.closed_on.is_none_or(|c| c > p.end)
-                })
+                .map(|&d| &w.deals[d])
+                .filter(|d| d.created_on <= p.end && d.closed_on.is_none_or(|c| c > p.end))
                 .map(|d| d.amount)
                 .sum();
             let att = if emp.trend == Trend::EasyPlan {
@@ -1524,9 +1609,7 @@ fn day_contacts(
 }
 
 fn own_clients(w: &World, e: usize) -> Vec<usize> {
-    (0..w.clients.len())
-        .filter(|&c| w.clients[c].owner == e)
-        .collect()
+    w.clients_of(e).to_vec()
 }
 
 fn gen_calls(
@@ -1611,7 +1694,14 @@ fn email_time(rng: &mut Rng, day: NaiveDate) -> NaiveDateTime {
     at(day, secs)
 }
 
-fn gen_emails(k: usize, seed: u64, emps: &[Employee], plans: &[ContactPlan], w: &mut World) {
+fn gen_emails(
+    k: usize,
+    seed: u64,
+    scale_pm: u64,
+    emps: &[Employee],
+    plans: &[ContactPlan],
+    w: &mut World,
+) {
     for (e, emp) in emps.iter().enumerate() {
         let mo = &emp.months[k];
         if mo.days.is_empty() {
@@ -1627,11 +1717,14 @@ fn gen_emails(k: usize, seed: u64, emps: &[Employee], plans: &[ContactPlan], w: 
             Scheme::AccountManager => 300,
             _ => 80,
         };
+        // `--emails-scale`: the emails sent and received per day (the coverage plan's are
+        // always sent).
+        let s = |(lo, hi): (u64, u64)| (scaled(lo, scale_pm), scaled(hi, scale_pm));
         let ch = Channel {
-            out,
-            inc,
-            boundary_out: (0, 2),
-            boundary_in: (0, 2),
+            out: s(out),
+            inc: s(inc),
+            boundary_out: s((0, 2)),
+            boundary_in: s((0, 2)),
             tag_out_pm: tag_pm,
             tag_in_pm: tag_pm + 200,
             planned: &plans[e].emails,
@@ -1663,7 +1756,14 @@ fn gen_emails(k: usize, seed: u64, emps: &[Employee], plans: &[ContactPlan], w: 
 // Meetings and NPS
 // ---------------------------------------------------------------------------------------------
 
-fn gen_meetings(k: usize, seed: u64, emps: &[Employee], plans: &[ContactPlan], w: &mut World) {
+fn gen_meetings(
+    k: usize,
+    seed: u64,
+    meetings_pm: u64,
+    emps: &[Employee],
+    plans: &[ContactPlan],
+    w: &mut World,
+) {
     for (e, emp) in emps.iter().enumerate() {
         let mo = &emp.months[k];
         if mo.days.is_empty() {
@@ -1705,6 +1805,18 @@ fn gen_meetings(k: usize, seed: u64, emps: &[Employee], plans: &[ContactPlan], w
                 let day = rng.pick(&mo.days);
                 let client = client_for(&mut rng, status == "held");
                 w.add_meeting(&mut rng, e, day, status, client);
+            }
+        }
+        // `--meetings-scale N` above 1: `(held + cancelled + no-show) × (N - 1)` more meetings
+        // that did not take place (cancelled or no-show), on a stream of their own: no paid KPI
+        // counts them, so the pay stays what it is without them.
+        if meetings_pm > 1000 {
+            let mut extra = Rng::stream(seed, &format!("extra meetings {}", p.label(0)), e as u64);
+            for _ in 0..scaled(held + cancelled + no_show, meetings_pm - 1000) {
+                let day = extra.pick(&mo.days);
+                let status = extra.weighted(&[("cancelled", 65), ("no_show", 35)]);
+                let client = client_for(&mut extra, false);
+                w.add_meeting(&mut extra, e, day, status, client);
             }
         }
         // A stale "planned" meeting late in the month now and then.
@@ -2630,7 +2742,13 @@ fn write_bitrix24(dir: &Path, f: &Facts) -> Res<Written> {
 
     // Users: ids not in roster order; the admin and two more non-sales users.
     let mut rng = f.rng("bitrix users", 0);
-    let mut pool: Vec<usize> = (2..=60).collect();
+    // (ids up to 60 for the 30-person roster; twice the people for a department, --employees)
+    let top = if emps.len() <= 30 {
+        60
+    } else {
+        2 * emps.len() + 2
+    };
+    let mut pool: Vec<usize> = (2..=top).collect();
     rng.shuffle(&mut pool);
     let uid: Vec<usize> = pool[..emps.len()].to_vec();
     let mut users = vec![vec![
@@ -4027,6 +4145,12 @@ struct Args {
     /// `None`: 4, or 3 with `--close`.
     months: Option<u64>,
     scale_pm: u64,
+    /// `--emails-scale`, `--meetings-scale`, `--deals-scale`, per mille.
+    emails_pm: u64,
+    meetings_pm: u64,
+    deals_pm: u64,
+    /// `--employees N`: `None` is the 30 people of [`ROSTER`].
+    employees: Option<usize>,
     seed: u64,
     crm_exports: bool,
     close: bool,
@@ -4036,9 +4160,14 @@ struct Args {
 
 const USAGE: &str = "usage: generate_samples [--out DIR] [--period YYYY-MM] [--months N] \
 [--calls-per-day-scale N] [--seed S] [--no-crm-exports] [--close] [--team-signals] \
-[--plan-history]\n\
+[--plan-history] [--employees N] [--emails-scale N] [--meetings-scale N] [--deals-scale N]\n\
 defaults: --out samples --period 2026-10 --months 4 --calls-per-day-scale 1 --seed 42\n\
 --months N: the export holds the N months ending with --period (1 to 120)\n\
+--employees N: a department of N people (30 to 20000): the 30-person roster repeated, \
+E101 to E{100+N}, each copy on random streams of its own, names numbered from the second copy\n\
+--calls-per-day-scale, --emails-scale N: calls, emails made and received per day times N\n\
+--meetings-scale, --deals-scale N (at least 1): N times the meetings, the deals won and lost, \
+the extra ones cancelled or no-show meetings and deals lost at an early stage (pay unchanged)\n\
 --no-crm-exports: only the canonical layout, not the Bitrix24 and amoCRM exports\n\
 --close: the month-end close sample of --period instead, in DIR/<period>-close/: the schemes \
 with a cap and guarantees, the CSV export of the month before and of the period (--months \
@@ -4049,8 +4178,8 @@ team losing mostly on price in the period, for the head of sales' view\n\
 period, with seasons, joiners and leavers, for next month's plans (incentive plan)";
 
 /// Parses a non-negative decimal like `40` or `0.5` into per mille, without floats.
-fn parse_permille(s: &str) -> Res<u64> {
-    let bad = || format!("--calls-per-day-scale must be a non-negative number, got {s:?}");
+fn parse_permille(key: &str, s: &str) -> Res<u64> {
+    let bad = || format!("{key} must be a non-negative number, got {s:?}");
     let (int, frac) = s.split_once('.').unwrap_or((s, ""));
     let digits = |x: &str| x.bytes().all(|b| b.is_ascii_digit());
     if (int.is_empty() && frac.is_empty()) || !digits(int) || !digits(frac) {
@@ -4074,6 +4203,10 @@ fn parse_args() -> Res<Args> {
         period: "2026-10".to_string(),
         months: None,
         scale_pm: 1000,
+        emails_pm: 1000,
+        meetings_pm: 1000,
+        deals_pm: 1000,
+        employees: None,
         seed: 42,
         crm_exports: true,
         close: false,
@@ -4106,12 +4239,16 @@ fn parse_args() -> Res<Args> {
             Some((k, v)) if k.starts_with("--") => (k.to_string(), Some(v.to_string())),
             _ => (arg.clone(), None),
         };
-        const KEYS: [&str; 5] = [
+        const KEYS: [&str; 9] = [
             "--out",
             "--period",
             "--months",
             "--calls-per-day-scale",
             "--seed",
+            "--employees",
+            "--emails-scale",
+            "--meetings-scale",
+            "--deals-scale",
         ];
         if !KEYS.contains(&key.as_str()) {
             return Err(format!("unknown argument {key:?}\n{USAGE}").into());
@@ -4136,7 +4273,32 @@ fn parse_args() -> Res<Args> {
                         })?,
                 )
             }
-            "--calls-per-day-scale" => args.scale_pm = parse_permille(&value)?,
+            "--calls-per-day-scale" => args.scale_pm = parse_permille(&key, &value)?,
+            "--emails-scale" => args.emails_pm = parse_permille(&key, &value)?,
+            "--meetings-scale" | "--deals-scale" => {
+                let pm = parse_permille(&key, &value)?;
+                if pm < 1000 {
+                    return Err(format!("{key} must be at least 1, got {value:?}").into());
+                }
+                if key == "--deals-scale" {
+                    args.deals_pm = pm;
+                } else {
+                    args.meetings_pm = pm;
+                }
+            }
+            "--employees" => {
+                args.employees = Some(
+                    value
+                        .parse()
+                        .ok()
+                        .filter(|n| (30..=20_000).contains(n))
+                        .ok_or_else(|| {
+                            format!(
+                                "--employees must be a whole number from 30 to 20000, got {value:?}"
+                            )
+                        })?,
+                )
+            }
             "--seed" => {
                 args.seed = value
                     .parse()
@@ -4146,6 +4308,25 @@ fn parse_args() -> Res<Args> {
         }
     }
     Ok(args)
+}
+
+/// `--employees n`: [`ROSTER`] repeated until there are `n` people. Person `j` (employee
+/// `E{101 + j}`) is roster entry `j % 30` (scheme, team, target bonus, hire date, form, kind and
+/// trend), on random streams of their own number `j` like everyone; from the second copy on the
+/// name has the copy's number appended (`Айгерим Сейткали 2`), so names stay unique.
+fn department(n: usize) -> Vec<Hire> {
+    (0..n)
+        .map(|j| {
+            let h = ROSTER[j % ROSTER.len()];
+            let copy = j / ROSTER.len();
+            let name: &'static str = if copy == 0 {
+                h.name
+            } else {
+                Box::leak(format!("{} {}", h.name, copy + 1).into_boxed_str())
+            };
+            Hire { name, ..h }
+        })
+        .collect()
 }
 
 /// Excel's sheet size: 1 048 576 rows including the header.
@@ -4174,8 +4355,14 @@ fn run() -> Res<()> {
         return Err(format!("--months {n} reaches back before 1901 from {}", args.period).into());
     }
 
+    if args.close && args.employees.is_some() {
+        return Err("--employees is not for the close sample: give one of them".into());
+    }
+    let department = args.employees.map(department);
     let roster: Vec<(usize, &Hire)> = if args.close {
         close_roster()
+    } else if let Some(d) = &department {
+        d.iter().enumerate().collect()
     } else {
         ROSTER.iter().enumerate().collect()
     };
@@ -4186,15 +4373,15 @@ fn run() -> Res<()> {
     // the book as it stands); the pipeline then tops up what those leave open.
     for k in 0..months.len() {
         book_changes(k, seed, &emps, &mut world);
-        gen_deals(k, seed, &emps, &mut world);
+        gen_deals(k, seed, args.deals_pm, &emps, &mut world);
     }
     gen_pipeline(seed, &emps, &mut world);
     boundary_deals(seed, &emps, &mut world);
     for k in 0..months.len() {
         let plans = plan_contacts(k, seed, &emps, &mut world);
         gen_calls(k, seed, args.scale_pm, &emps, &plans, &mut world);
-        gen_emails(k, seed, &emps, &plans, &mut world);
-        gen_meetings(k, seed, &emps, &plans, &mut world);
+        gen_emails(k, seed, args.emails_pm, &emps, &plans, &mut world);
+        gen_meetings(k, seed, args.meetings_pm, &emps, &plans, &mut world);
         gen_nps(k, seed, &emps, &mut world);
     }
     if args.team_signals {
@@ -4221,7 +4408,8 @@ fn run() -> Res<()> {
     if let Some(t) = tables.iter().find(|t| t.rows.len() > XLSX_MAX_DATA_ROWS) {
         return Err(format!(
             "table {} has {} rows, more than an xlsx sheet can hold ({XLSX_MAX_DATA_ROWS}); \
-             use a smaller --calls-per-day-scale or fewer --months",
+             use smaller scales (--calls-per-day-scale, --emails-scale, --deals-scale, \
+             --meetings-scale), fewer --employees or fewer --months",
             t.name,
             t.rows.len()
         )
@@ -4453,7 +4641,7 @@ fn write_plan_history(args: &Args, p: Period) -> Res<()> {
     gen_clients(first, seed, &emps, &mut world);
     for k in 0..months.len() {
         book_changes(k, seed, &emps, &mut world);
-        gen_deals(k, seed, &emps, &mut world);
+        gen_deals(k, seed, 1000, &emps, &mut world);
     }
     history_huge_month(seed, &emps, &mut world)?;
     gen_pipeline(seed, &emps, &mut world);
@@ -4462,8 +4650,8 @@ fn write_plan_history(args: &Args, p: Period) -> Res<()> {
     for k in 0..months.len() {
         let plans = plan_contacts(k, seed, &emps, &mut world);
         gen_calls(k, seed, scale_pm, &emps, &plans, &mut world);
-        gen_emails(k, seed, &emps, &plans, &mut world);
-        gen_meetings(k, seed, &emps, &plans, &mut world);
+        gen_emails(k, seed, 1000, &emps, &plans, &mut world);
+        gen_meetings(k, seed, 1000, &emps, &plans, &mut world);
         gen_nps(k, seed, &emps, &mut world);
     }
     // The survey answers of the days before the first month (the other tables have none).

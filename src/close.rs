@@ -51,9 +51,15 @@ fn period_run(
     ledger: &Ledger,
     rows: SourceRows,
 ) -> Result<RunResult> {
+    let _s = crate::progress::stage("schemes, roster, plans");
     let ds = Dataset::load(schemes_dir, &[], inputs.data, inputs.mapping, &[period])
         .map_err(Error::BadInput)?;
-    engine::evaluate(ds, &engine::payroll, rows)?.into_run(period, ledger)
+    drop(_s);
+    let _s = crate::progress::stage("rows, evaluate, score");
+    let ev = engine::evaluate(ds, &engine::payroll, rows)?;
+    drop(_s);
+    let _s = crate::progress::stage("payouts");
+    ev.into_run(period, ledger)
 }
 
 /// A final run read back: its manifest and where it is.

@@ -20,6 +20,7 @@ pub mod num;
 pub mod output;
 pub mod payout;
 pub mod period;
+pub mod progress;
 pub mod report;
 pub mod results;
 pub mod run;

@@ -39,6 +39,8 @@ pub struct Args {
     /// Replace a previous comparison in --out.
     #[arg(long)]
     force: bool,
+    #[command(flatten)]
+    pub(super) feedback: super::Feedback,
 }
 
 fn scheme_problem(flag: &str, id: &str, ds: &Dataset) -> Problem {

@@ -81,6 +81,9 @@ pub fn main() -> i32 {
             return code;
         }
     };
+    if let Some(f) = cli.command.feedback() {
+        crate::progress::init(crate::progress::Options::for_terminal(f.quiet, f.timings));
+    }
     let outcome = match cli.command {
         Command::Run(a) => run::run(a),
         Command::Verify(a) => verify::run(a),
@@ -94,6 +97,8 @@ pub fn main() -> i32 {
         Command::Team(a) => team::run(a),
         Command::Plan(a) => plan::run(a),
     };
+    // Whatever the outcome: the progress line is cleared, and the stages timed are listed.
+    say_err(&crate::progress::timings_text(&crate::progress::finish()));
     match outcome {
         Ok(()) => 0,
         Err(e) => {
@@ -103,6 +108,32 @@ pub fn main() -> i32 {
             e.exit_code()
         }
     }
+}
+
+impl Command {
+    /// The progress and timing flags of the commands that have them.
+    fn feedback(&self) -> Option<&Feedback> {
+        match self {
+            Command::Run(a) => Some(&a.feedback),
+            Command::Compare(a) => Some(&a.feedback),
+            Command::Team(a) => Some(&a.feedback),
+            _ => None,
+        }
+    }
+}
+
+/// How a long command reports while it works (on stderr only; stdout and the files are the same
+/// either way).
+#[derive(clap::Args, Debug, Clone, Default)]
+struct Feedback {
+    /// No progress display on stderr (it is shown only when stderr is a terminal, and only for
+    /// a run that takes more than two seconds).
+    #[arg(long)]
+    quiet: bool,
+    /// Print the wall time of each stage (reading and evaluating, each file written,
+    /// publishing) on stderr at the end.
+    #[arg(long)]
+    timings: bool,
 }
 
 /// What a computation reads: the data, the month and the schemes (shared by run and explain).

@@ -15,9 +15,15 @@ pub struct Args {
     /// Replace a previous run in --out (never a final one, and never files incentive did not write).
     #[arg(long)]
     force: bool,
+    #[command(flatten)]
+    pub(super) feedback: super::Feedback,
     /// Mark this run as the period's final payout: no later run may be written into its folder.
     #[arg(long = "final")]
     final_run: bool,
+    /// Write every output but statements/ (quick reruns); run.json records that none were
+    /// written, and `incentive verify` checks such a run as any other.
+    #[arg(long)]
+    no_statements: bool,
 }
 
 pub fn run(a: Args) -> Result<()> {
@@ -59,9 +65,20 @@ pub fn run(a: Args) -> Result<()> {
             ),
         ]));
     }
+    if a.no_statements && a.inputs.as_of.is_some() {
+        return Err(crate::error::Error::BadInput(vec![
+            crate::error::Problem::new(
+                "--no-statements",
+                "a run during the month (--as-of) writes only statements; run without --no-statements",
+            ),
+        ]));
+    }
     // Refuse before any work, not after a long run; the folder stays locked until published.
     let out_dir = crate::output::OutDir::open(&a.out, a.force, &a.inputs.data)?;
-    let mut result = a.inputs.compute(period)?;
+    let mut result = {
+        let _s = crate::progress::stage("read and evaluate");
+        a.inputs.compute(period)?
+    };
     report::localize(&mut result, &labels);
     let i = &a.inputs;
     let mapping = match &i.mapping.mapping {
@@ -78,8 +95,12 @@ pub fn run(a: Args) -> Result<()> {
     );
     let mut cx = report::Context::new(labels, command);
     cx.final_run = a.final_run;
+    cx.statements = !a.no_statements;
     let files = report::run_files(&result, &cx)?;
-    out_dir.publish(&files)?;
+    {
+        let _s = crate::progress::stage("publish");
+        out_dir.publish(&files)?;
+    }
     print_warnings(&result.warnings);
     match &result.progress {
         Some(p) => sayln!(
@@ -91,7 +112,12 @@ pub fn run(a: Args) -> Result<()> {
             files.len(),
             a.out.join("statements").display()
         ),
-        None => super::say(&report::run_summary(&result, &a.out, &cx.labels)),
+        None => super::say(&report::run_summary_of(
+            &result,
+            &a.out,
+            &cx.labels,
+            cx.statements,
+        )),
     }
     Ok(())
 }

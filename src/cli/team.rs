@@ -40,6 +40,8 @@ pub struct Args {
     out: PathBuf,
     #[arg(long)]
     force: bool,
+    #[command(flatten)]
+    pub(super) feedback: super::Feedback,
 }
 
 /// The most history months a view reads: two years is every trend the page shows.

@@ -60,6 +60,10 @@ pub struct Manifest {
     /// trued it up. It is what that period pays from then on, and a later true-up starts here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trued_up_in: Option<String>,
+    /// `run --no-statements`: statements/ was not written, and no employee has a statement path.
+    /// Written only when set, so a run with statements records what it always did.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_statements: bool,
 }
 
 /// A final run another run builds on.
@@ -431,6 +435,7 @@ pub fn manifest(run: &RunResult, cx: &Context) -> Manifest {
             })
             .collect(),
         trued_up_in: None,
+        no_statements: false,
     }
 }
 

@@ -35,6 +35,9 @@ pub struct Context {
     pub version: &'static str,
     /// Whether the run is the period's final payout (`--final`).
     pub final_run: bool,
+    /// Whether statements/ is written (`--no-statements` turns it off for quick reruns; run.json
+    /// then records `"no_statements": true` and no employee's statement path).
+    pub statements: bool,
 }
 
 impl Context {
@@ -44,6 +47,7 @@ impl Context {
             command,
             version: env!("CARGO_PKG_VERSION"),
             final_run: false,
+            statements: true,
         }
     }
 }
@@ -170,23 +174,37 @@ pub fn localize(run: &mut RunResult, labels: &Labels) {
 }
 
 /// Every file a run writes, by its path under the output folder: payroll.csv, payouts.xlsx,
-/// one statement per employee, and run.json.
+/// one statement per employee (unless `cx.statements` is off), and run.json.
 pub fn run_files(run: &RunResult, cx: &Context) -> Result<Vec<(String, Vec<u8>)>> {
     // A run during the month (`--as-of`) shows progress and is never a payout: statements only.
+    use crate::progress::stage;
     if run.progress.is_some() {
         return statements(run, cx);
     }
-    let payroll = payroll_csv(run)?;
-    let workbook = payouts_xlsx(run, cx, &payroll)?;
+    let payroll = {
+        let _s = stage("payroll.csv");
+        payroll_csv(run)?
+    };
+    let workbook = {
+        let _s = stage("payouts.xlsx");
+        payouts_xlsx(run, cx, &payroll)?
+    };
     let mut files = vec![
         ("payroll.csv".to_string(), payroll),
         ("payouts.xlsx".to_string(), workbook),
     ];
-    files.extend(statements(run, cx)?);
-    files.push((
-        "run.json".to_string(),
-        manifest::to_json(&manifest::manifest(run, cx))?,
-    ));
+    if cx.statements {
+        files.extend(statements(run, cx)?);
+    }
+    let _s = stage("run.json");
+    let mut m = manifest::manifest(run, cx);
+    if !cx.statements {
+        m.no_statements = true;
+        for e in &mut m.employees {
+            e.statement.clear();
+        }
+    }
+    files.push(("run.json".to_string(), manifest::to_json(&m)?));
     // Each period trued up, as it is now paid: a run folder of its own for `incentive diff` and
     // for a later true-up of the same period to start from.
     for t in &run.close.true_ups {
@@ -208,6 +226,17 @@ pub fn run_files(run: &RunResult, cx: &Context) -> Result<Vec<(String, Vec<u8>)>
 /// payroll:  out/payroll.csv
 /// ```
 pub fn run_summary(run: &RunResult, out: &std::path::Path, labels: &Labels) -> String {
+    run_summary_of(run, out, labels, true)
+}
+
+/// [`run_summary`] of a run that wrote statements or, `statements: false` (`--no-statements`),
+/// did not, which its statements line says.
+pub fn run_summary_of(
+    run: &RunResult,
+    out: &std::path::Path,
+    labels: &Labels,
+    statements: bool,
+) -> String {
     use units::plural_ru;
     let lang = labels.lang;
     let n = run.employees.len();
@@ -297,7 +326,11 @@ pub fn run_summary(run: &RunResult, out: &std::path::Path, labels: &Labels) -> S
                     run.mapping.as_ref().map_or("", |m| m.name.as_str())
                 );
             }
-            s += &format!("statements: {} ({n} files)\n", path("statements"));
+            if statements {
+                s += &format!("statements: {} ({n} files)\n", path("statements"));
+            } else {
+                s += "statements: not written (--no-statements)\n";
+            }
             s += &format!("manifest: {}\n", path("run.json"));
         }
         labels::Lang::Ru => {
@@ -338,11 +371,15 @@ pub fn run_summary(run: &RunResult, out: &std::path::Path, labels: &Labels) -> S
                     labels.get("Observation")
                 );
             }
-            s += &format!(
-                "расчёты:   {} ({n} {})\n",
-                path("statements"),
-                plural_ru(n as u64, "файл", "файла", "файлов")
-            );
+            if statements {
+                s += &format!(
+                    "расчёты:   {} ({n} {})\n",
+                    path("statements"),
+                    plural_ru(n as u64, "файл", "файла", "файлов")
+                );
+            } else {
+                s += "расчёты:   не записаны (--no-statements)\n";
+            }
             if let Some((read, dropped)) = run.mapping.as_ref().map(|m| m.rows()) {
                 s += &format!(
                     "сопоставление: {}: прочитано строк источника {read}, отброшено сопоставлением {dropped} (учёт каждой строки на листе данных)\n",

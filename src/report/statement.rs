@@ -1320,6 +1320,7 @@ fn render_xlsx(
 
 /// One statement per employee: (its path in the run folder, bytes), sorted by employee_id.
 pub fn statements(run: &RunResult, cx: &Context) -> Result<Vec<(String, Vec<u8>)>> {
+    let _s = crate::progress::bar("statements", run.employees.len() as u64);
     let mut out = Vec::with_capacity(run.employees.len());
     for (i, e) in run.employees.iter().enumerate() {
         let st = build(run, i, cx);
@@ -1330,6 +1331,7 @@ pub fn statements(run: &RunResult, cx: &Context) -> Result<Vec<(String, Vec<u8>)
             ))
         })?;
         out.push((e.statement.clone(), bytes));
+        crate::progress::tick(1);
     }
     Ok(out)
 }
