@@ -175,3 +175,75 @@ fn timings_list_every_stage_on_stderr_and_change_nothing_else() {
     error: [TMP]/timed: the output folder is not empty; choose another --out or pass --force to overwrite
     ");
 }
+
+fn run_with_threads(out: &Path, threads: &str, extra: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_incentive"))
+        .args(["run", "--data", DATA, "--period", "2026-10", "--out"])
+        .arg(out)
+        .args(extra)
+        .env("INCENTIVE_THREADS", threads)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn parallel_writers_give_the_serial_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut runs = Vec::new();
+    for threads in ["1", "2", "7"] {
+        let out = tmp.path().join(format!("t{threads}"));
+        let o = run_with_threads(&out, threads, &[]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(String::from_utf8_lossy(&o.stderr), "");
+        let stdout = String::from_utf8_lossy(&o.stdout).replace(&out.display().to_string(), "OUT");
+        runs.push((threads, stdout, files(&out)));
+    }
+    let (_, serial_stdout, serial) = &runs[0];
+    assert_eq!(
+        serial
+            .keys()
+            .filter(|k| k.starts_with("statements/"))
+            .count(),
+        30
+    );
+    for (threads, stdout, files) in &runs[1..] {
+        assert_eq!(stdout, serial_stdout, "INCENTIVE_THREADS={threads}");
+        assert_eq!(
+            files.keys().collect::<Vec<_>>(),
+            serial.keys().collect::<Vec<_>>()
+        );
+        for (name, bytes) in serial {
+            assert!(
+                &files[name] == bytes,
+                "{name} differs between INCENTIVE_THREADS=1 and {threads}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_thread_count_out_of_range_is_refused_before_any_work() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let mut shown = String::new();
+    for bad in ["0", "two", "65", "-1", &"9".repeat(300)] {
+        let o = run_with_threads(&out, bad, &[]);
+        assert_eq!(o.status.code(), Some(2), "{bad}");
+        assert!(o.stdout.is_empty());
+        shown += &String::from_utf8_lossy(&o.stderr);
+        assert!(!out.exists(), "nothing is written for {bad}");
+    }
+    insta::assert_snapshot!(shown, @r#"
+    error: 1 problem in the input; nothing was written:
+      INCENTIVE_THREADS: "0" is not a number of threads; expected a whole number from 1 (serial) to 64, or leave it unset to use every core
+    error: 1 problem in the input; nothing was written:
+      INCENTIVE_THREADS: "two" is not a number of threads; expected a whole number from 1 (serial) to 64, or leave it unset to use every core
+    error: 1 problem in the input; nothing was written:
+      INCENTIVE_THREADS: "65" is not a number of threads; expected a whole number from 1 (serial) to 64, or leave it unset to use every core
+    error: 1 problem in the input; nothing was written:
+      INCENTIVE_THREADS: "-1" is not a number of threads; expected a whole number from 1 (serial) to 64, or leave it unset to use every core
+    error: 1 problem in the input; nothing was written:
+      INCENTIVE_THREADS: "999999999999999999999999999999999999999999999999999999999999"… (300 characters) is not a number of threads; expected a whole number from 1 (serial) to 64, or leave it unset to use every core
+    "#);
+}

@@ -85,6 +85,7 @@ pub fn run(a: Args) -> Result<()> {
     } else {
         a.candidate.trim().to_string()
     };
+    let read = crate::progress::stage("schemes, roster, plans");
     let mut ds = Dataset::load(
         &a.schemes,
         &extra,
@@ -118,6 +119,8 @@ pub fn run(a: Args) -> Result<()> {
         }
     };
     let candidate_id_shown = ds.schemes[candidate].id.clone();
+    drop(read);
+    let evaluate = crate::progress::stage("rows, evaluate, score");
     let mut ev = engine::evaluate(ds, &assign, engine::SourceRows::Skip).map_err(|e| match e {
         // Plans the candidate needs and its people lack: say how to narrow the comparison.
         Error::BadInput(mut problems)
@@ -133,6 +136,7 @@ pub fn run(a: Args) -> Result<()> {
         }
         other => other,
     })?;
+    drop(evaluate);
     let cmp = compare(&ev, candidate);
     if cmp.rows.is_empty() {
         let who = match current {
@@ -152,8 +156,14 @@ pub fn run(a: Args) -> Result<()> {
         s.localize(code);
     }
     let cx = report::Context::new(labels, String::new());
-    let bytes = report::compare::compare_xlsx(&ev, &cmp, &cx)?;
-    out_dir.publish(&[("compare.xlsx".to_string(), bytes)])?;
+    let bytes = {
+        let _s = crate::progress::stage("compare.xlsx");
+        report::compare::compare_xlsx(&ev, &cmp, &cx)?
+    };
+    {
+        let _s = crate::progress::stage("publish");
+        out_dir.publish(&[("compare.xlsx".to_string(), bytes)])?;
+    }
     let mut warnings = ev.warnings.clone();
     warnings.extend(cmp.warnings(&ev).into_iter().map(|w| Problem::new("", w)));
     print_warnings(&warnings);

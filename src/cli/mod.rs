@@ -82,6 +82,12 @@ pub fn main() -> i32 {
         }
     };
     if let Some(f) = cli.command.feedback() {
+        // The writers' thread count is checked before any work, not when the first is written.
+        if let Err(p) = crate::report::threads_setting() {
+            let e = Error::BadInput(vec![p]);
+            say_err(&e.to_string());
+            return e.exit_code();
+        }
         crate::progress::init(crate::progress::Options::for_terminal(f.quiet, f.timings));
     }
     let outcome = match cli.command {

@@ -79,6 +79,7 @@ pub fn run(a: Args) -> Result<()> {
     }
     let out_dir = crate::output::OutDir::open(&a.out, a.force, &a.data)?;
     let months = team::months(period, a.history);
+    let read = crate::progress::stage("schemes, roster, plans");
     let mut ds = Dataset::load(
         &a.schemes,
         &[],
@@ -100,6 +101,8 @@ pub fn run(a: Args) -> Result<()> {
     let assign = |e: &crate::results::Employee, p: crate::period::Period| {
         vec![(e.scheme_in(p), Role::Paid), (view, Role::Candidate)]
     };
+    drop(read);
+    let evaluate = crate::progress::stage("rows, evaluate, score");
     let mut losses = Losses::new(months.clone());
     let mut observe = |t, e, row: &[crate::data::value::Value]| losses.observe(t, e, row);
     let ev = engine::evaluate_with(
@@ -112,28 +115,38 @@ pub fn run(a: Args) -> Result<()> {
             plans_optional: true,
         },
     )?;
+    drop(evaluate);
+    let build = crate::progress::stage("team view");
     let v = team::build(&ev, view, &losses, as_of, &thresholds);
+    drop(build);
     if v.people.is_empty() {
         return Err(Error::BadInput(vec![Problem::new(
             "--period",
             format!("no one on the roster is employed in {period}: nothing to show"),
         )]));
     }
+    let timed = |label: &str| crate::progress::stage(label);
+    let html = {
+        let _s = timed("team.html");
+        report::team_html::team_html(&v, &ev, lang)
+    };
+    let json = {
+        let _s = timed("team.json");
+        report::team::team_json(&v, &ev, lang)
+    };
+    let xlsx = {
+        let _s = timed("team.xlsx");
+        report::team_xlsx::team_xlsx(&v, &ev, lang)?
+    };
     let files = vec![
-        (
-            "team.html".to_string(),
-            report::team_html::team_html(&v, &ev, lang),
-        ),
-        (
-            "team.json".to_string(),
-            report::team::team_json(&v, &ev, lang),
-        ),
-        (
-            "team.xlsx".to_string(),
-            report::team_xlsx::team_xlsx(&v, &ev, lang)?,
-        ),
+        ("team.html".to_string(), html),
+        ("team.json".to_string(), json),
+        ("team.xlsx".to_string(), xlsx),
     ];
-    out_dir.publish(&files)?;
+    {
+        let _s = timed("publish");
+        out_dir.publish(&files)?;
+    }
     print_warnings(&ev.warnings);
     sayln!(
         "team view of {period}{}: {} people, {} flags; wrote team.html, team.xlsx and team.json to {}",

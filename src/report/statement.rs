@@ -1318,11 +1318,15 @@ fn render_xlsx(
     wb.save_to_buffer()
 }
 
-/// One statement per employee: (its path in the run folder, bytes), sorted by employee_id.
+/// Every employee's statement workbook, by its path under the run folder, in roster order.
+/// Written on [`super::threads`] threads at once (each takes the next employee not yet
+/// taken); the files and their order are the same as on one thread, byte for byte, and so is
+/// the error: the first employee's in roster order whose statement cannot be written.
 pub fn statements(run: &RunResult, cx: &Context) -> Result<Vec<(String, Vec<u8>)>> {
-    let _s = crate::progress::bar("statements", run.employees.len() as u64);
-    let mut out = Vec::with_capacity(run.employees.len());
-    for (i, e) in run.employees.iter().enumerate() {
+    let n = run.employees.len();
+    let _s = crate::progress::bar("statements", n as u64);
+    let one = |i: usize| -> Result<File> {
+        let e = &run.employees[i];
         let st = build(run, i, cx);
         let bytes = render_xlsx(&st, &cx.labels, run.period.end()).map_err(|err| {
             Error::other(format!(
@@ -1330,10 +1334,47 @@ pub fn statements(run: &RunResult, cx: &Context) -> Result<Vec<(String, Vec<u8>)
                 e.employee.id
             ))
         })?;
-        out.push((e.statement.clone(), bytes));
         crate::progress::tick(1);
+        Ok((e.statement.clone(), bytes))
+    };
+    let threads = super::threads().min(n);
+    if threads <= 1 {
+        return (0..n).map(one).collect();
     }
-    Ok(out)
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    type File = (String, Vec<u8>);
+    let mut done: Vec<(usize, Result<File>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if i >= n {
+                            return mine;
+                        }
+                        let r = one(i);
+                        let failed = r.is_err();
+                        mine.push((i, r));
+                        if failed {
+                            // The others finish what they took; no one takes more.
+                            next.store(n, std::sync::atomic::Ordering::Relaxed);
+                            return mine;
+                        }
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| match w.join() {
+                Ok(mine) => mine,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    });
+    done.sort_unstable_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 #[cfg(test)]
