@@ -26,4 +26,5 @@ pub mod results;
 pub mod run;
 pub mod scheme;
 pub mod scoring;
+pub mod threads;
 pub mod yaml;

@@ -81,13 +81,13 @@ pub fn main() -> i32 {
             return code;
         }
     };
+    // The thread count (readers and writers) is checked before any work, by every command.
+    if let Err(p) = crate::threads::threads_setting() {
+        let e = Error::BadInput(vec![p]);
+        say_err(&e.to_string());
+        return e.exit_code();
+    }
     if let Some(f) = cli.command.feedback() {
-        // The writers' thread count is checked before any work, not when the first is written.
-        if let Err(p) = crate::report::threads_setting() {
-            let e = Error::BadInput(vec![p]);
-            say_err(&e.to_string());
-            return e.exit_code();
-        }
         crate::progress::init(crate::progress::Options::for_terminal(f.quiet, f.timings));
     }
     let outcome = match cli.command {

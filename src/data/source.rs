@@ -467,15 +467,9 @@ fn emit(number: usize, cells: &mut Vec<RawCell>, sink: &mut Sink<'_>) {
 /// cleared: the vector is empty on return) and whether numbers may use a decimal comma.
 type Sink<'s> = dyn FnMut(usize, &mut Vec<RawCell>, bool) + 's;
 
-/// How many threads reading may use: `INCENTIVE_THREADS` (1 reads serially), else the
-/// machine's cores. Any other value of the variable than a whole number from 1 up is the
-/// default. The outputs are the same bytes whatever the number (tests/threads.rs).
+/// How many threads reading may use: the command's setting ([`crate::threads::threads`]).
 pub fn threads() -> usize {
-    std::env::var("INCENTIVE_THREADS")
-        .ok()
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .filter(|&n| n >= 1)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+    crate::threads::threads()
 }
 
 /// Rows on their way from the reading thread to the one that visits them.
