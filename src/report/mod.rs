@@ -4,6 +4,7 @@
 //! text (a name such as `=HYPERLINK(...)` or `-Сергей` is never a formula), and the workbook's
 //! document date is fixed from the period so the same inputs give byte-identical files.
 
+pub mod cells;
 pub mod compare;
 pub mod labels;
 pub mod manifest;

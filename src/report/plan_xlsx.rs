@@ -26,6 +26,7 @@
 //! cell at most its 32,767 characters, at most [`MAX_TEAM_CHARTS`] charts; the document date is
 //! the planned month's first day, so the same plan gives the same bytes.
 
+use super::cells::{cut, put};
 use super::labels::{Labels, Lang};
 use super::plan::{
     backtest_flag_text, line, manual_text, month_short, realism_text, season_text, team_text,
@@ -54,9 +55,6 @@ pub const MAX_ROWS: u32 = 1_048_576;
 /// Teams whose monthly totals get a chart (in the order of the Teams sheet): a roster with a
 /// team per person still gives a workbook a spreadsheet opens.
 pub const MAX_TEAM_CHARTS: usize = 50;
-
-/// The characters a text cell holds, in UTF-16 units as a spreadsheet counts them.
-const CELL_UNITS: usize = 32_767;
 
 /// The series colours of the team charts, in turn.
 const PALETTE: [u32; 6] = [0x4472C4, 0xED7D31, 0x70AD47, 0x7F6000, 0x7030A0, 0x255E91];
@@ -114,34 +112,9 @@ fn build(plan: &Plan, ev: &Evaluation, lang: Lang, max_rows: u32) -> XResult<Vec
 // Cells.
 
 /// Text as a string cell (never a formula), cut to what a cell holds; empty text: no cell.
-fn put(ws: &mut Worksheet, r: u32, c: u16, s: &str) -> XResult<()> {
-    if !s.is_empty() {
-        ws.write_string(r, c, cut(s))?;
-    }
-    Ok(())
-}
-
 fn put_bold(ws: &mut Worksheet, r: u32, c: u16, s: &str, w: &W) -> XResult<()> {
     ws.write_string_with_format(r, c, cut(s), &w.f.bold)?;
     Ok(())
-}
-
-/// At most [`CELL_UNITS`] UTF-16 units, ending with `…` when cut.
-fn cut(s: &str) -> String {
-    if s.len() <= CELL_UNITS && s.encode_utf16().count() <= CELL_UNITS {
-        return s.to_string();
-    }
-    let mut out = String::new();
-    let mut units = 0;
-    for ch in s.chars() {
-        if units + ch.len_utf16() > CELL_UNITS - 1 {
-            break;
-        }
-        units += ch.len_utf16();
-        out.push(ch);
-    }
-    out.push('…');
-    out
 }
 
 /// A name for a chart's title: at most 60 characters.
@@ -1008,6 +981,7 @@ fn teams(ws: &mut Worksheet, sheet: &str, w: &W) -> XResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::cells::CELL_UNITS;
 
     /// A table stops at the sheet's last row, which says where the rest is; nothing is
     /// written past it (so a plan larger than a sheet never fails the workbook).

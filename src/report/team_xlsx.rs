@@ -30,6 +30,7 @@
 //! last row says the rest is in team.json), a text cell at most its 32,767 characters (cut with
 //! `…`), and the document date is the period's end, so the same view gives the same bytes.
 
+use super::cells::{cut, put};
 use super::labels::{Labels, Lang};
 use super::team::{flag_text, subject_words};
 use super::units::Fmt;
@@ -56,9 +57,6 @@ pub const MAX_ROWS: u32 = 1_048_576;
 /// largest): a roster with a team per person still gives a workbook a spreadsheet opens.
 pub const MAX_TEAM_CHARTS: usize = 50;
 pub const TREND_TEAMS: usize = 12;
-
-/// The characters a text cell holds, in UTF-16 units as a spreadsheet counts them.
-const CELL_UNITS: usize = 32_767;
 
 /// The workbook's bytes.
 pub fn team_xlsx(view: &View, ev: &Evaluation, lang: Lang) -> Result<Vec<u8>> {
@@ -137,34 +135,9 @@ fn excel_date(d: NaiveDate) -> XResult<ExcelDateTime> {
 }
 
 /// Text as a string cell (never a formula), cut to what a cell holds; empty text: no cell.
-fn put(ws: &mut Worksheet, r: u32, c: u16, s: &str) -> XResult<()> {
-    if !s.is_empty() {
-        ws.write_string(r, c, cut(s))?;
-    }
-    Ok(())
-}
-
 fn put_bold(ws: &mut Worksheet, r: u32, c: u16, s: &str, w: &W) -> XResult<()> {
     ws.write_string_with_format(r, c, cut(s), &w.f.bold)?;
     Ok(())
-}
-
-/// At most [`CELL_UNITS`] UTF-16 units, ending with `…` when cut.
-fn cut(s: &str) -> String {
-    if s.len() <= CELL_UNITS && s.encode_utf16().count() <= CELL_UNITS {
-        return s.to_string();
-    }
-    let mut out = String::new();
-    let mut units = 0;
-    for ch in s.chars() {
-        if units + ch.len_utf16() > CELL_UNITS - 1 {
-            break;
-        }
-        units += ch.len_utf16();
-        out.push(ch);
-    }
-    out.push('…');
-    out
 }
 
 /// A name for a chart's title: at most 60 characters.
@@ -1259,6 +1232,7 @@ fn activity(ws: &mut Worksheet, w: &W, weekly: bool) -> XResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::cells::CELL_UNITS;
 
     /// A table stops at the sheet's last row, which says where the rest is; nothing is
     /// written past it (so a view larger than a sheet never fails the workbook).
