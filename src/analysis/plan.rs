@@ -451,6 +451,16 @@ pub struct Plan {
     pub backtest: Vec<Backtest>,
 }
 
+impl Plan {
+    /// Every warning the plan raises: each person's realism warnings, the teams' plans above
+    /// their best month and the back-test's flags.
+    pub fn warning_count(&self) -> usize {
+        self.rows.iter().map(|r| r.warnings.len()).sum::<usize>()
+            + self.teams.iter().filter(|t| t.above_best).count()
+            + self.backtest.iter().filter(|b| b.flag.is_some()).count()
+    }
+}
+
 /// The value of each plan metric of each scheme per (month, employee, scheme), from the
 /// evaluation, with everyone's employment per month.
 struct Facts<'a> {
@@ -898,7 +908,7 @@ pub fn metrics_planned(ev: &Evaluation, o: &Options) -> Vec<String> {
 
 /// Builds the plan of `o.month` from an evaluation of [`months_to_read`] on
 /// [`schemes_to_score`]. `export` watched the rows to find the export's first and last months.
-pub fn build(ev: &Evaluation, export: &FirstMonth, o: &Options) -> Plan {
+pub fn build(ev: &Evaluation, export: &ExportMonths, o: &Options) -> Plan {
     let first_month = o.since.or(export.first());
     let last_month = export.last();
     let f = Facts::new(ev, first_month, last_month);
@@ -1093,16 +1103,16 @@ pub fn build(ev: &Evaluation, export: &FirstMonth, o: &Options) -> Plan {
     }
 }
 
-/// The export's first month (docs/plan.md), found by watching the rows as the evaluation reads
+/// The export's first and last months (docs/plan.md), found by watching the rows as the evaluation reads
 /// them: the month of the earliest dated activity row, unless that month holds fewer than a
 /// quarter of the rows of the month after it (an export taken from a date holds a few rows
 /// dated just before it: a month's tail, not a month), then the month after, and so on.
 #[derive(Debug, Default)]
-pub struct FirstMonth {
+pub struct ExportMonths {
     rows: BTreeMap<Period, u64>,
 }
 
-impl FirstMonth {
+impl ExportMonths {
     pub fn observe(
         &mut self,
         table: crate::data::tables::Table,

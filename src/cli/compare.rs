@@ -148,12 +148,8 @@ pub fn run(a: Args) -> Result<()> {
             format!("{who} in {}: nothing to compare", a.period.join(", ")),
         )]));
     }
-    let code = match labels.lang {
-        report::labels::Lang::En => "en",
-        report::labels::Lang::Ru => "ru",
-    };
     for s in &mut ev.schemes {
-        s.localize(code);
+        s.localize(labels.lang.code());
     }
     let cx = report::Context::new(labels, String::new());
     let bytes = {

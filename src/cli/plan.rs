@@ -3,7 +3,7 @@
 //! plan explained, the warnings, the back-test, a chart per team) and plan.json. Never payroll.
 
 use super::{parse_lang, print_warnings};
-use crate::analysis::plan::{self, FirstMonth, Method, Options, Split};
+use crate::analysis::plan::{self, ExportMonths, Method, Options, Split};
 use crate::data::limits::quote;
 use crate::engine;
 use crate::error::{Error, Problem, Result};
@@ -231,10 +231,8 @@ pub fn run(a: Args) -> Result<()> {
         &months,
     )
     .map_err(Error::BadInput)?;
-    if lang == report::labels::Lang::Ru {
-        for s in &mut ds.schemes {
-            s.localize("ru");
-        }
+    for s in &mut ds.schemes {
+        s.localize(lang.code());
     }
     let month = o.month;
     let assign = |e: &crate::results::Employee, _p: Period| {
@@ -244,8 +242,8 @@ pub fn run(a: Args) -> Result<()> {
             .map(|(i, s)| (s, if i == 0 { Role::Paid } else { Role::Candidate }))
             .collect()
     };
-    let mut first = FirstMonth::default();
-    let mut observe = |t, _e, row: &[crate::data::value::Value]| first.observe(t, row);
+    let mut export = ExportMonths::default();
+    let mut observe = |t, _e, row: &[crate::data::value::Value]| export.observe(t, row);
     let ev = engine::evaluate_with(
         ds,
         &assign,
@@ -321,7 +319,7 @@ pub fn run(a: Args) -> Result<()> {
         return Err(Error::BadInput(problems));
     }
 
-    let p = plan::build(&ev, &first, &o);
+    let p = plan::build(&ev, &export, &o);
     let files = vec![
         ("plans.csv".to_string(), report::plan::plans_csv(&p, &ev)),
         (
@@ -370,9 +368,6 @@ pub fn run(a: Args) -> Result<()> {
             )
         );
     }
-    let realism: usize = p.rows.iter().map(|r| r.warnings.len()).sum::<usize>()
-        + p.teams.iter().filter(|t| t.above_best).count()
-        + p.backtest.iter().filter(|b| b.flag.is_some()).count();
     let people: BTreeSet<usize> = p.rows.iter().map(|r| r.employee).collect();
     say_notes(&notes);
     sayln!(
@@ -381,7 +376,7 @@ pub fn run(a: Args) -> Result<()> {
         p.rows.len(),
         people.len(),
         p.manual.len(),
-        realism,
+        p.warning_count(),
         a.out.display()
     );
     Ok(())

@@ -89,10 +89,8 @@ pub fn run(a: Args) -> Result<()> {
     )
     .map_err(Error::BadInput)?;
     // KPI and metric names in the page's language (`name: { en: …, ru: … }`), as compare does.
-    if lang == report::labels::Lang::Ru {
-        for s in &mut ds.schemes {
-            s.localize("ru");
-        }
+    for s in &mut ds.schemes {
+        s.localize(lang.code());
     }
     let view_scheme =
         team::view_scheme(&thresholds, &|t| ds.source.has_table(t)).map_err(Error::BadInput)?;

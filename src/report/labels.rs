@@ -11,6 +11,14 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// The language's code, as schemes write names in it (`name: { en: …, ru: … }`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ru => "ru",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Lang> {
         match s.trim().to_lowercase().as_str() {
             "en" => Some(Lang::En),
