@@ -223,6 +223,9 @@ pub fn evaluate_with(
         return Err(Error::BadInput(problems));
     }
     let values = evaluator.finish().map_err(Error::BadInput)?;
+    // Without evidence the accumulators are done with: free them before the scores are built,
+    // so the peak is the larger of the two, not their sum (compare over a year holds both).
+    let evaluator = (rows == SourceRows::Keep).then_some(evaluator);
 
     let mut results: Vec<PeriodResults> = periods
         .iter()
@@ -250,10 +253,9 @@ pub fn evaluate_with(
                     scheme: s,
                     role,
                     score,
-                    evidence: match rows {
-                        SourceRows::Keep => evaluator.evidence(e, i),
-                        SourceRows::Skip => Vec::new(),
-                    },
+                    evidence: evaluator
+                        .as_ref()
+                        .map_or_else(Vec::new, |ev| ev.evidence(e, i)),
                 }),
                 Err(message) => problems.push(Problem::new(
                     format!("employee {}, period {period}", emp.id),

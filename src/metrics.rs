@@ -111,34 +111,58 @@ fn row_date(table: Table, values: &[Value]) -> Option<NaiveDate> {
     }
 }
 
+/// One accumulator: what a slot has gathered for one key (an employee, or a team or manager
+/// for a scoped metric). The counts and the sum are inline; what only some metrics keep (the
+/// evidence, distinct values, a percentile's values, waits) is behind one box allocated on
+/// first use, so the common accumulator is small: compare over twelve months holds one per
+/// employee, period, scheme and metric.
 #[derive(Debug, Clone, Default)]
 struct Acc {
     rows: u64,
-    evidence_rows: Vec<EvidenceRow>,
-    evidence_days: BTreeMap<NaiveDate, u64>,
-    sum: Decimal,
-    overflow: bool,
-    min: Option<Decimal>,
-    max: Option<Decimal>,
-    distinct: HashSet<String>,
-    /// A percentile's values, one per kept row with a value.
-    values: Vec<Decimal>,
     /// A share's part: the kept rows its inner condition keeps too.
     part: u64,
     /// How many kept rows had a value (an average divides by it).
     valued: u64,
+    sum: Decimal,
+    min: Option<Decimal>,
+    max: Option<Decimal>,
+    overflow: bool,
+    more: Option<Box<AccMore>>,
+}
+
+/// The parts of an [`Acc`] only some metrics use.
+#[derive(Debug, Clone, Default)]
+struct AccMore {
+    evidence_rows: Vec<EvidenceRow>,
+    evidence_days: BTreeMap<NaiveDate, u64>,
+    distinct: HashSet<String>,
+    /// A percentile's values, one per kept row with a value.
+    values: Vec<Decimal>,
     /// A `time_to_next`'s kept rows and next rows: (group, time, offer id), where the group is
     /// the owner with the `same` values and the id tells a row from the others.
     starts: Vec<(u32, i64, u64)>,
     nexts: Vec<(u32, i64, u64)>,
 }
 
+/// What an accumulator without its optional parts reads as.
+static NO_MORE: std::sync::LazyLock<AccMore> = std::sync::LazyLock::new(AccMore::default);
+
 impl Acc {
+    /// The optional parts, allocated on first use.
+    fn more_mut(&mut self) -> &mut AccMore {
+        self.more.get_or_insert_with(Box::default)
+    }
+
+    /// The optional parts, or empty ones.
+    fn more(&self) -> &AccMore {
+        self.more.as_deref().unwrap_or(&NO_MORE)
+    }
+
     /// One row's value (a numerator, see [`crate::scheme::row`]).
     fn add(&mut self, op: AggOp, d: Decimal) {
         self.valued += 1;
         if let AggOp::Percentile(_) = op {
-            self.values.push(d);
+            self.more_mut().values.push(d);
             return;
         }
         match self.sum.checked_add(d) {
@@ -159,9 +183,11 @@ impl Acc {
                 .then(|| scaled(self.sum) / Exact::from_integer(self.valued.into())),
             AggOp::Min => self.min.map(scaled),
             AggOp::Max => self.max.map(scaled),
-            AggOp::CountDistinct => Some(Exact::from_integer((self.distinct.len() as u64).into())),
+            AggOp::CountDistinct => Some(Exact::from_integer(
+                (self.more().distinct.len() as u64).into(),
+            )),
             AggOp::Percentile(p) => {
-                let mut sorted = self.values.clone();
+                let mut sorted = self.more().values.clone();
                 sorted.sort_unstable();
                 let sorted: Vec<Exact> = sorted.into_iter().map(scaled).collect();
                 crate::analysis::compare::quantile(&sorted, &exact(p))
@@ -218,13 +244,13 @@ const NO_GROUP: u32 = u32::MAX;
 
 /// The time from each kept row to its next row, as numerators, into a fresh accumulator.
 fn waits(acc: &Acc, w: &CompiledWait, op: AggOp) -> Acc {
-    let mut nexts = acc.nexts.clone();
+    let mut nexts = acc.more().nexts.clone();
     nexts.sort_unstable();
     let mut out = Acc {
         rows: acc.rows,
         ..Acc::default()
     };
-    for &(group, time, id) in &acc.starts {
+    for &(group, time, id) in &acc.more().starts {
         let from = nexts.partition_point(|n| (n.0, n.1) < (group, time));
         let next = nexts[from..]
             .iter()
@@ -695,7 +721,11 @@ impl<'a> Evaluator<'a> {
             && matches(&w.next, row.values, emp, keysets)
             && let (Some(t), Some(g)) = (w.time(row.values), w.group(emp, row.values, groups))
         {
-            accs.entry(key).or_default().nexts.push((g, t, id));
+            accs.entry(key)
+                .or_default()
+                .more_mut()
+                .nexts
+                .push((g, t, id));
         }
         if !matches(filter, row.values, emp, keysets) {
             return;
@@ -718,14 +748,14 @@ impl<'a> Evaluator<'a> {
             // Only the figures.
         } else if per_day(table) {
             if let Some(d) = date {
-                *acc.evidence_days.entry(d).or_default() += 1;
+                *acc.more_mut().evidence_days.entry(d).or_default() += 1;
             }
         } else {
             let shown = match value {
                 Some(Ok(v)) => Some(exact(v) / Exact::from_integer((*denominator).into())),
                 _ => None,
             };
-            acc.evidence_rows.push(EvidenceRow {
+            acc.more_mut().evidence_rows.push(EvidenceRow {
                 row: row.number,
                 id: row.values[0].as_text().unwrap_or("").to_string(),
                 date,
@@ -736,7 +766,7 @@ impl<'a> Evaluator<'a> {
             Reads::Nothing => {}
             Reads::Column(c) if op == AggOp::CountDistinct => {
                 if let Some(t) = distinct_key(&row.values[*c]) {
-                    acc.distinct.insert(t);
+                    acc.more_mut().distinct.insert(t);
                 }
             }
             Reads::Column(_) | Reads::Row(_) => match value {
@@ -749,7 +779,7 @@ impl<'a> Evaluator<'a> {
                 // answer (its value is `if_none`, if written).
                 if let Some(t) = w.time(row.values) {
                     let g = w.group(emp, row.values, groups).unwrap_or(NO_GROUP);
-                    acc.starts.push((g, t, id));
+                    acc.more_mut().starts.push((g, t, id));
                 }
             }
         }
@@ -831,9 +861,9 @@ impl<'a> Evaluator<'a> {
                     scope: slot.scope,
                     rows: acc.rows,
                     evidence: if per_day(slot.table) {
-                        Evidence::PerDay(acc.evidence_days.clone())
+                        Evidence::PerDay(acc.more().evidence_days.clone())
                     } else {
-                        Evidence::Rows(acc.evidence_rows.clone())
+                        Evidence::Rows(acc.more().evidence_rows.clone())
                     },
                 }
             })

@@ -536,7 +536,12 @@ fn read_with<T: Send>(
                 batch.cells.append(cells);
                 batch.rows.push((number, batch.cells.len(), decimal_comma));
                 if batch.rows.len() >= BATCH_ROWS || batch.bytes >= BATCH_BYTES {
-                    let next = empty_rx.try_recv().unwrap_or_default();
+                    // A visited batch comes back with its cells: they are freed here, on the
+                    // thread that allocated them, where freeing is cheap.
+                    let mut next: Batch = empty_rx.try_recv().unwrap_or_default();
+                    next.cells.clear();
+                    next.rows.clear();
+                    next.bytes = 0;
                     open = full_tx.send(std::mem::replace(&mut batch, next)).is_ok();
                 }
             });
@@ -545,7 +550,7 @@ fn read_with<T: Send>(
             }
             result
         });
-        for mut batch in full_rx.iter() {
+        for batch in full_rx.iter() {
             let mut start = 0;
             for &(number, end, decimal_comma) in &batch.rows {
                 visit(
@@ -558,9 +563,6 @@ fn read_with<T: Send>(
                 );
                 start = end;
             }
-            batch.cells.clear();
-            batch.rows.clear();
-            batch.bytes = 0;
             let _ = empty_tx.send(batch);
         }
         match reader.join() {
@@ -891,6 +893,8 @@ fn read_csv_into(
         limit: limit.saturating_mul(4),
     };
     let mut reader = csv::ReaderBuilder::new()
+        // Large reads: each one passes through the decoder and the line counter.
+        .buffer_capacity(256 << 10)
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
