@@ -1128,6 +1128,7 @@ fn render_xlsx(
 ) -> std::result::Result<Vec<u8>, XlsxError> {
     let fm = formats(&st.currency);
     let mut wb = Workbook::new();
+    wb.set_zip_compression_level(1);
     let date = ExcelDateTime::from_ymd(end.year() as u16, end.month() as u8, end.day() as u8)?;
     wb.set_properties(
         &DocProperties::new()

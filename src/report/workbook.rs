@@ -463,6 +463,7 @@ fn build_workbook(run: &RunResult, cx: &Context, payroll: &[u8]) -> XResult<Vec<
     let l = &cx.labels;
     let f = formats();
     let mut wb = Workbook::new();
+    wb.set_zip_compression_level(1);
     let m = run.period.end();
     let date = ExcelDateTime::from_ymd(
         chrono::Datelike::year(&m) as u16,
