@@ -15,6 +15,7 @@ use crate::metrics::{Evaluator, Unit};
 use crate::period::Period;
 use crate::results::{
     Employee, EmployeePeriod, Evaluation, PeriodResults, Role, SchemeScore, TableStats, hash_all,
+    hash_all_known,
 };
 use crate::scheme::{self, Scheme, Target};
 use crate::scoring;
@@ -325,7 +326,7 @@ pub fn evaluate_with(
     if let Some(m) = &ds.mapping {
         data_paths.extend(m.files.iter().cloned());
     }
-    let data_files = hash_all(&data_paths)?;
+    let data_files = hash_all_known(&data_paths, &|p| ds.source.digest(p))?;
     let mapping = ds.mapping.map(|m| crate::results::MappingUse {
         name: m.name,
         reference: m.reference,

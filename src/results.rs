@@ -306,18 +306,32 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
         }
         hasher.update(&buf[..n]);
     }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(hex(&hasher.finalize()))
+}
+
+/// Bytes as lowercase hex, as sha256 sums are written.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 pub(crate) fn hash_all(paths: &[PathBuf]) -> Result<Vec<FileHash>> {
+    hash_all_known(paths, &|_| None)
+}
+
+/// [`hash_all`], taking the hashes `known` has (of files hashed as they were read).
+pub(crate) fn hash_all_known(
+    paths: &[PathBuf],
+    known: &dyn Fn(&Path) -> Option<String>,
+) -> Result<Vec<FileHash>> {
     paths
         .iter()
         .map(|p| {
-            sha256_file(p)
+            known(p)
+                .map_or_else(|| sha256_file(p), Ok)
                 .map(|sha256| FileHash {
                     path: p.clone(),
                     sha256,

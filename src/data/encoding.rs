@@ -178,6 +178,13 @@ impl<R: Read> Decoded<R> {
     }
 }
 
+impl<R: Read> Decoded<R> {
+    /// The reader the bytes came from.
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+}
+
 impl<R: Read> Read for Decoded<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         while self.skip > 0 {

@@ -16,7 +16,7 @@ mod xls_guard;
 
 use crate::error::Problem;
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use tables::Table;
 use value::{Value, read_cell};
 
@@ -56,6 +56,16 @@ pub trait TableSource {
     fn why_missing(&self, _table: Table) -> Option<String> {
         None
     }
+    /// The sha256 of a file of [`TableSource::files`] as it was read, if it was hashed while
+    /// read (a CSV file read to its end); the run's hashes read the others.
+    fn digest(&self, _file: &Path) -> Option<String> {
+        None
+    }
+    /// About how many rows the table has, where the source can tell cheaply (a CSV file's
+    /// size): the duplicate-id check sizes its map once instead of growing it row by row.
+    fn rows_hint(&self, _table: Table) -> Option<usize> {
+        None
+    }
 }
 
 impl TableSource for source::Source {
@@ -77,6 +87,12 @@ impl TableSource for source::Source {
     }
     fn files(&self) -> Vec<PathBuf> {
         source::Source::files(self)
+    }
+    fn rows_hint(&self, table: Table) -> Option<usize> {
+        source::Source::rows_hint(self, table)
+    }
+    fn digest(&self, file: &Path) -> Option<String> {
+        source::Source::digest(self, file)
     }
 }
 
@@ -126,6 +142,10 @@ pub fn read_table(
     // Keys seen so far, as 64-bit hashes with the row of their first appearance: 16 bytes an
     // entry, where a million call ids as strings would take well over 100 MB.
     let mut keys: PreHashed<u32> = PreHashed::default();
+    if row_key_kind(table) {
+        // At most a million up front (16 MB of entries): a file of blank lines is not a table.
+        keys.reserve(source.rows_hint(table).unwrap_or(0).min(1 << 20));
+    }
     let mut values: Vec<Value> = Vec::with_capacity(columns.len());
 
     let result = source.read_rows(table, &mut |row, decimal_comma| {
@@ -370,6 +390,11 @@ fn required_columns(table: Table) -> String {
 }
 
 /// The value that must be unique within the table.
+/// Whether rows of the table have a key that must be unique ([`row_key`]).
+fn row_key_kind(table: Table) -> bool {
+    matches!(table, Table::Plans | Table::CrmActivity) || table.key_column().is_some()
+}
+
 fn row_key(table: Table, values: &[Value]) -> Option<std::borrow::Cow<'_, str>> {
     match table {
         Table::Plans => Some(std::borrow::Cow::Owned(format!(

@@ -47,6 +47,9 @@ pub enum Source {
         files: Vec<PathBuf>,
         /// The encoding each table's file was read in, once it has been read.
         encodings: RefCell<Vec<(String, &'static str)>>,
+        /// The sha256 of each file read, of the very bytes parsed (the run's hashes use them
+        /// instead of reading the files once more).
+        digests: RefCell<Vec<(PathBuf, String)>>,
     },
 }
 
@@ -161,6 +164,7 @@ impl Source {
                 path: path.to_path_buf(),
                 files,
                 encodings: RefCell::new(Vec::new()),
+                digests: RefCell::new(Vec::new()),
             });
         }
         let ext = path
@@ -257,6 +261,34 @@ impl Source {
 
     pub fn has_table(&self, table: Table) -> bool {
         self.has_named(table.name())
+    }
+
+    /// The sha256 (lowercase hex) of a CSV file as it was parsed, if it was read to its end.
+    pub fn digest(&self, file: &Path) -> Option<String> {
+        match self {
+            Source::CsvFolder { digests, .. } => digests
+                .borrow()
+                .iter()
+                .find(|(f, _)| f == file)
+                .map(|(_, d)| d.clone()),
+            Source::Workbook { .. } => None,
+        }
+    }
+
+    /// About how many rows a CSV table has: its files' bytes over 48, a little under the
+    /// shortest row of a canonical activity table (an id, an employee, a time and a number).
+    /// None for a workbook, whose sheets' sizes are known only once unpacked.
+    pub fn rows_hint(&self, table: Table) -> Option<usize> {
+        let files = self.csv_files(table.name());
+        if files.is_empty() {
+            return None;
+        }
+        let bytes: u64 = files
+            .iter()
+            .filter_map(|f| std::fs::metadata(f).ok())
+            .map(|m| m.len())
+            .sum();
+        Some(usize::try_from(bytes / 48).unwrap_or(usize::MAX))
     }
 
     /// Whether a sheet or CSV file of this name exists (a CRM export's own table names, such as
@@ -370,15 +402,20 @@ impl Source {
                 }
                 .map(|()| Vec::new())
             }
-            Source::CsvFolder { encodings, .. } => {
+            Source::CsvFolder {
+                encodings, digests, ..
+            } => {
                 let file = self
                     .csv_file(name)
                     .ok_or_else(|| Problem::new(&place, "the file is missing"))?;
-                let (problems, encoding) =
+                let (problems, encoding, digest) =
                     read_with(|sink| read_csv_into(&file, &place, sink), visit)?;
                 let mut encodings = encodings.borrow_mut();
                 encodings.retain(|(t, _)| t != name);
                 encodings.push((name.to_string(), encoding));
+                let mut digests = digests.borrow_mut();
+                digests.retain(|(f, _)| *f != file);
+                digests.push((file, digest));
                 Ok(problems)
             }
         }
@@ -823,6 +860,22 @@ impl<R: Read> Read for Lines<R> {
     }
 }
 
+/// A reader that hashes (sha256) every byte it passes on: the run's hash of a CSV file is of
+/// the bytes that were parsed, computed on the reading thread as they go by.
+struct Hashing<R: Read> {
+    inner: R,
+    hasher: sha2::Sha256,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        use sha2::Digest;
+        let n = self.inner.read(out)?;
+        self.hasher.update(&out[..n]);
+        Ok(n)
+    }
+}
+
 /// The error [`Lines`] stops with when a file grew past the limit between the two passes.
 const OVER_LIMIT: &str = "the file grew past the size limit while it was read";
 
@@ -832,7 +885,7 @@ fn read_csv(
     file: &Path,
     place: &str,
     visit: &mut dyn FnMut(Row<'_>, bool),
-) -> Result<(Vec<Problem>, &'static str), Problem> {
+) -> Result<(Vec<Problem>, &'static str, String), Problem> {
     read_csv_into(file, place, &mut |number, cells, decimal_comma| {
         visit(
             Row {
@@ -846,11 +899,13 @@ fn read_csv(
     })
 }
 
+/// Reads a CSV file to its end, handing its rows to `sink`; returns the problems of rows not
+/// handed over, the file's encoding and the sha256 of its bytes.
 fn read_csv_into(
     file: &Path,
     place: &str,
     sink: &mut Sink<'_>,
-) -> Result<(Vec<Problem>, &'static str), Problem> {
+) -> Result<(Vec<Problem>, &'static str, String), Problem> {
     // Two passes, neither holding the file: the first decides the encoding (which may need every
     // byte: a file can be UTF-8 but for a few broken bytes), the second decodes and reads it.
     let limit = limits::CSV_BYTES;
@@ -882,7 +937,10 @@ fn read_csv_into(
     let (head_text, _) = encoding::decode(&head);
     let delimiter = detect_delimiter(&head_text);
     let decimal_comma = delimiter == b';';
-    let second = open_limited(file, place, limit)?.take(limit + 1);
+    let second = Hashing {
+        inner: open_limited(file, place, limit)?.take(limit + 1),
+        hasher: sha2::Sha256::default(),
+    };
     let lines = Lines {
         inner: encoding::Decoded::new(second, found),
         at: 0,
@@ -1023,7 +1081,10 @@ fn read_csv_into(
         sink(n, &mut cells, decimal_comma);
         cells.clear();
     }
-    Ok((problems.finish(), encoding))
+    let digest = crate::results::hex(&sha2::Digest::finalize(
+        reader.into_inner().inner.into_inner().hasher,
+    ));
+    Ok((problems.finish(), encoding, digest))
 }
 
 #[cfg(test)]
@@ -1121,6 +1182,32 @@ mod tests {
             .unwrap();
             assert_eq!(seen, want, "line end {end:?}");
         }
+    }
+
+    #[test]
+    fn a_csv_file_is_hashed_as_it_is_parsed() {
+        // A file larger than one read, with a BOM and in a legacy code page: the hash is of
+        // the file's own bytes, not of the decoded text.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        let mut bytes = b"\xef\xbb\xbfid;v\n".to_vec();
+        for i in 0..40_000 {
+            bytes.extend_from_slice(format!("r{i};{i},5\n").as_bytes());
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        let (_, encoding, digest) = read_csv(&path, "t", &mut |_, _| {}).unwrap();
+        assert_eq!(encoding, "UTF-8");
+        assert_eq!(digest, crate::results::sha256_file(&path).unwrap());
+        let legacy = dir.path().join("cp.csv");
+        std::fs::write(&legacy, b"id,name\nE1,\xc0\xe9\xe3\xf3\xeb\xfc\n").unwrap();
+        let (_, encoding, digest) = read_csv(&legacy, "cp", &mut |_, _| {}).unwrap();
+        assert_eq!(encoding, "windows-1251");
+        assert_eq!(digest, crate::results::sha256_file(&legacy).unwrap());
+        // Against the hash of the bytes written, computed here.
+        let direct = |b: &[u8]| crate::results::hex(&<sha2::Sha256 as sha2::Digest>::digest(b)[..]);
+        assert_eq!(digest, direct(&std::fs::read(&legacy).unwrap()));
+        let (_, _, digest) = read_csv(&path, "t", &mut |_, _| {}).unwrap();
+        assert_eq!(digest, direct(&bytes));
     }
 
     #[test]

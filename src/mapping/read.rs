@@ -1341,6 +1341,10 @@ impl TableSource for MappedSource {
         self.inner.files()
     }
 
+    fn digest(&self, file: &std::path::Path) -> Option<String> {
+        self.inner.digest(file)
+    }
+
     fn usage(&self) -> Vec<Usage> {
         self.state.borrow().usage.clone()
     }
