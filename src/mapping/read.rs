@@ -75,6 +75,8 @@ struct State {
     log: Option<Vec<RowUse>>,
     /// The texts of the log, each held once.
     texts: HashMap<String, Rc<str>>,
+    /// The canonical tables read so far: a lookup none of the others uses is let go.
+    read: Vec<Table>,
 }
 
 pub struct MappedSource {
@@ -249,6 +251,7 @@ impl MappedSource {
                 usage: Vec::new(),
                 log: None,
                 texts: HashMap::new(),
+                read: Vec::new(),
             }),
         }
     }
@@ -741,6 +744,9 @@ impl MappedSource {
         }
         // How many kept lookup rows were ever used, now that this table has been read.
         let mut s = self.state.borrow_mut();
+        if !s.read.contains(&tm.table) {
+            s.read.push(tm.table);
+        }
         for &id in &lookup_ids {
             if let Some(l) = &lookups[id] {
                 let used = l.used.borrow().iter().filter(|u| **u).count();
@@ -754,6 +760,24 @@ impl MappedSource {
                 {
                     u.looked_up = Some(used);
                 }
+            }
+        }
+        // A lookup no table still to be read uses is let go (a CRM's deals, held to look up
+        // their fields, can be most of a run's memory); read again, it is loaded again.
+        drop(lookups);
+        for &id in &lookup_ids {
+            let needed = m.tables.iter().any(|other| {
+                if s.read.contains(&other.table) {
+                    return false;
+                }
+                let (mut main, mut ids) = (Vec::new(), Vec::new());
+                for (_, spec) in &other.columns {
+                    collect(spec, &mut main, &mut ids, m);
+                }
+                ids.contains(&id)
+            });
+            if !needed {
+                s.lookups[id] = None;
             }
         }
         Ok(problems)
