@@ -619,6 +619,7 @@ fn read_activity(
     let (source, schemes) = (ds.source.as_ref(), &ds.schemes);
     let mut tables = Vec::new();
     let order = evaluator.table_order();
+    source.prefetch(&order);
     for table in order.iter().copied() {
         let place = source.place(table);
         if !source.has_table(table) {

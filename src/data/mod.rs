@@ -61,6 +61,9 @@ pub trait TableSource {
     fn digest(&self, _file: &Path) -> Option<String> {
         None
     }
+    /// Told the tables about to be read, in order: a source may start work on the later ones
+    /// (a CSV file's first pass) while the earlier are read. Reading is the same without it.
+    fn prefetch(&self, _tables: &[Table]) {}
     /// About how many rows the table has, where the source can tell cheaply (a CSV file's
     /// size): the duplicate-id check sizes its map once instead of growing it row by row.
     fn rows_hint(&self, _table: Table) -> Option<usize> {
@@ -93,6 +96,9 @@ impl TableSource for source::Source {
     }
     fn digest(&self, file: &Path) -> Option<String> {
         source::Source::digest(self, file)
+    }
+    fn prefetch(&self, tables: &[Table]) {
+        source::Source::prefetch(self, tables)
     }
 }
 

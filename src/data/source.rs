@@ -29,6 +29,7 @@ use crate::error::Problem;
 use crate::num::decimal_from_spreadsheet_number;
 use calamine::{Data, DataRef, Reader, Sheets, open_workbook_auto};
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -50,6 +51,8 @@ pub enum Source {
         /// The sha256 of each file read, of the very bytes parsed (the run's hashes use them
         /// instead of reading the files once more).
         digests: RefCell<Vec<(PathBuf, String)>>,
+        /// First passes started ahead ([`Source::prefetch`]), by file, taken when it is read.
+        ahead: RefCell<HashMap<PathBuf, SniffedAhead>>,
     },
 }
 
@@ -165,6 +168,7 @@ impl Source {
                 files,
                 encodings: RefCell::new(Vec::new()),
                 digests: RefCell::new(Vec::new()),
+                ahead: RefCell::new(HashMap::new()),
             });
         }
         let ext = path
@@ -261,6 +265,47 @@ impl Source {
 
     pub fn has_table(&self, table: Table) -> bool {
         self.has_named(table.name())
+    }
+
+    /// Starts the first pass over the CSV files of `tables` (in that order) on a thread of its
+    /// own, so that each is done while the table before it is read, not while the rows wait.
+    /// Only with two threads or more; each file's outcome is the one reading it would have.
+    pub fn prefetch(&self, tables: &[Table]) {
+        let Source::CsvFolder { ahead, .. } = self else {
+            return;
+        };
+        if threads() < 2 {
+            return;
+        }
+        let mut jobs = Vec::new();
+        let mut ahead = ahead.borrow_mut();
+        for table in tables {
+            let name = table.name();
+            if self.ambiguity(name).is_some() {
+                continue;
+            }
+            let Some(file) = self.csv_file(name) else {
+                continue;
+            };
+            if ahead.contains_key(&file) {
+                continue;
+            }
+            let (tx, rx) = std::sync::mpsc::sync_channel(1);
+            ahead.insert(file.clone(), rx);
+            jobs.push((file, self.place_named(name), tx));
+        }
+        if jobs.is_empty() {
+            return;
+        }
+        // Detached: a run that stops early leaves it to finish reading (or exits with it).
+        std::thread::spawn(move || {
+            for (file, place, tx) in jobs {
+                if tx.send(sniff_csv(&file, &place)).is_err() {
+                    // The reading has stopped: no one will take the rest.
+                    return;
+                }
+            }
+        });
     }
 
     /// The sha256 (lowercase hex) of a CSV file as it was parsed, if it was read to its end.
@@ -403,13 +448,17 @@ impl Source {
                 .map(|()| Vec::new())
             }
             Source::CsvFolder {
-                encodings, digests, ..
+                encodings,
+                digests,
+                ahead,
+                ..
             } => {
                 let file = self
                     .csv_file(name)
                     .ok_or_else(|| Problem::new(&place, "the file is missing"))?;
+                let ahead = ahead.borrow_mut().remove(&file);
                 let (problems, encoding, digest) =
-                    read_with(|sink| read_csv_into(&file, &place, sink), visit)?;
+                    read_with(|sink| read_csv_into(&file, &place, ahead, sink), visit)?;
                 let mut encodings = encodings.borrow_mut();
                 encodings.retain(|(t, _)| t != name);
                 encodings.push((name.to_string(), encoding));
@@ -886,7 +935,7 @@ fn read_csv(
     place: &str,
     visit: &mut dyn FnMut(Row<'_>, bool),
 ) -> Result<(Vec<Problem>, &'static str, String), Problem> {
-    read_csv_into(file, place, &mut |number, cells, decimal_comma| {
+    read_csv_into(file, place, None, &mut |number, cells, decimal_comma| {
         visit(
             Row {
                 locate: None,
@@ -899,15 +948,20 @@ fn read_csv(
     })
 }
 
-/// Reads a CSV file to its end, handing its rows to `sink`; returns the problems of rows not
-/// handed over, the file's encoding and the sha256 of its bytes.
-fn read_csv_into(
-    file: &Path,
-    place: &str,
-    sink: &mut Sink<'_>,
-) -> Result<(Vec<Problem>, &'static str, String), Problem> {
-    // Two passes, neither holding the file: the first decides the encoding (which may need every
-    // byte: a file can be UTF-8 but for a few broken bytes), the second decodes and reads it.
+/// What the first pass over a CSV file decides: its encoding and its delimiter.
+#[derive(Debug, Clone, Copy)]
+pub struct Sniffed {
+    found: encoding::Found,
+    delimiter: u8,
+}
+
+/// A first pass done ahead, on a thread of its own, while an earlier table is read.
+pub type SniffedAhead = std::sync::mpsc::Receiver<Result<Sniffed, Problem>>;
+
+/// The first pass over a CSV file, not holding it: it decides the encoding (which may need every
+/// byte: a file can be UTF-8 but for a few broken bytes) and, from the header line decoded as
+/// the file will be, the delimiter; and it holds the file to the size limit.
+fn sniff_csv(file: &Path, place: &str) -> Result<Sniffed, Problem> {
     let limit = limits::CSV_BYTES;
     let cannot = |e: std::io::Error| Problem::new(place, format!("cannot read the file: {e}"));
     let mut sniff = encoding::Sniff::default();
@@ -931,11 +985,31 @@ fn read_csv_into(
         }
         sniff.feed(&chunk[..n]);
     }
-    drop(chunk);
     let found = sniff.finish();
-    // The header line decides the delimiter: decode the head as the file will be.
     let (head_text, _) = encoding::decode(&head);
-    let delimiter = detect_delimiter(&head_text);
+    Ok(Sniffed {
+        found,
+        delimiter: detect_delimiter(&head_text),
+    })
+}
+
+/// Reads a CSV file to its end, handing its rows to `sink`; returns the problems of rows not
+/// handed over, the file's encoding and the sha256 of its bytes. `ahead` is the first pass if
+/// it was started earlier ([`Source::prefetch`]); it is the same pass, so the outcome is too.
+fn read_csv_into(
+    file: &Path,
+    place: &str,
+    ahead: Option<SniffedAhead>,
+    sink: &mut Sink<'_>,
+) -> Result<(Vec<Problem>, &'static str, String), Problem> {
+    // Two passes, neither holding the file: the first decides the encoding and the delimiter,
+    // the second decodes and reads it.
+    let limit = limits::CSV_BYTES;
+    let sniffed = match ahead.and_then(|rx| rx.recv().ok()) {
+        Some(result) => result,
+        None => sniff_csv(file, place),
+    }?;
+    let Sniffed { found, delimiter } = sniffed;
     let decimal_comma = delimiter == b';';
     let second = Hashing {
         inner: open_limited(file, place, limit)?.take(limit + 1),
