@@ -77,6 +77,8 @@ struct State {
     texts: HashMap<String, Rc<str>>,
     /// The canonical tables read so far: a lookup none of the others uses is let go.
     read: Vec<Table>,
+    /// The lookups (by the first of those sharing rows) loaded at least once.
+    loaded: Vec<usize>,
 }
 
 pub struct MappedSource {
@@ -252,6 +254,7 @@ impl MappedSource {
                 log: None,
                 texts: HashMap::new(),
                 read: Vec::new(),
+                loaded: Vec::new(),
             }),
         }
     }
@@ -497,7 +500,21 @@ impl MappedSource {
         }
         let used = RefCell::new(vec![false; rows.len()]);
         let mut s = self.state.borrow_mut();
-        s.usage.push(usage);
+        // A lookup loaded again (it was let go after the tables using it were read, and one of
+        // them is read again) reads the same rows: its line in the report is replaced.
+        let lookup_role_of = lookup_role(m, group[0]);
+        let again = s.loaded.contains(&group[0]);
+        match s.usage.iter_mut().find(|u| {
+            again
+                && u.place == usage.place
+                && matches!(&u.role, Role::Lookup(r) if *r == lookup_role_of)
+        }) {
+            Some(line) => *line = usage,
+            None => s.usage.push(usage),
+        }
+        if !again {
+            s.loaded.push(group[0]);
+        }
         let loaded = Rc::new(Loaded {
             leader: group[0],
             missing: false,
@@ -1453,4 +1470,51 @@ pub fn usage_lines(usage: &[Usage]) -> Vec<String> {
         lines.push(line);
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::TableSource;
+
+    fn rows_of(source: &MappedSource, table: Table) -> Vec<(usize, Vec<String>)> {
+        let mut rows = Vec::new();
+        let problems = source
+            .read_rows(table, &mut |row, _| {
+                rows.push((row.number, row.cells.iter().map(RawCell::shown).collect()));
+            })
+            .unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        rows
+    }
+
+    /// A lookup is let go once the tables using it are read; a table read again loads it again
+    /// and gives the same rows, and the report keeps one line for it.
+    #[test]
+    fn a_lookup_let_go_is_loaded_again_the_same() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let file = root.join("mappings/examples/sample-bitrix24.yaml");
+        let mapping = crate::mapping::load(&file.display().to_string()).unwrap();
+        let source = Source::open(&root.join("samples/2026-10-bitrix24")).unwrap();
+        let source = MappedSource::new(source, mapping);
+        let first = rows_of(&source, Table::Deals);
+        assert!(first.len() > 100, "{}", first.len());
+        let lines = usage_lines(&source.usage());
+        let lookups = source.state.borrow().lookups.iter().flatten().count();
+        assert_eq!(
+            lookups, 0,
+            "the deals table's lookups are let go after it is read"
+        );
+        let again = rows_of(&source, Table::Deals);
+        assert_eq!(first, again);
+        let lines_again = usage_lines(&source.usage());
+        let lookup_lines = |l: &[String]| -> Vec<String> {
+            l.iter()
+                .filter(|l| l.contains(" looked up: "))
+                .cloned()
+                .collect()
+        };
+        assert_eq!(lookup_lines(&lines).len(), 3, "{lines:#?}");
+        assert_eq!(lookup_lines(&lines), lookup_lines(&lines_again));
+    }
 }
