@@ -292,7 +292,8 @@ struct Slot {
     /// Whose rows feed an employee's accumulator; a team metric has one accumulator per team
     /// (keyed by team index), shared by its members, since they all see the same rows.
     scope: Scope,
-    accs: HashMap<u32, Acc>,
+    /// By key (foldhash: looked up for every row offered; never iterated, so the order is moot).
+    accs: HashMap<u32, Acc, foldhash::fast::FixedState>,
 }
 
 /// A metric's value for one employee. `value` is `None` when the metric has no data
@@ -453,7 +454,7 @@ impl<'a> Evaluator<'a> {
                         groups: HashMap::new(),
                         offered: 0,
                         scope: a.scope,
-                        accs: HashMap::new(),
+                        accs: HashMap::default(),
                     });
                 }
             }

@@ -1,7 +1,16 @@
-//! Cells shared by the workbook renderers (team.xlsx, plan.xlsx): text bounded to what a cell
-//! holds, never a formula.
+//! What the workbook renderers share: a new workbook's settings (every .xlsx incentive writes)
+//! and, for team.xlsx and plan.xlsx, text cells bounded to what a cell holds, never a formula.
 
-use rust_xlsxwriter::{Worksheet, XlsxError};
+use rust_xlsxwriter::{Workbook, Worksheet, XlsxError};
+
+/// A new workbook as incentive writes them: zip level 1, not the writer's default 6 (the
+/// 2 000 statements of a large month in 1.2 s instead of 1.9 s, the files a third larger, the
+/// cells the same; README, Decisions).
+pub fn workbook() -> Workbook {
+    let mut wb = Workbook::new();
+    wb.set_zip_compression_level(1);
+    wb
+}
 
 /// The most UTF-16 units a spreadsheet cell holds.
 pub const CELL_UNITS: usize = 32_767;

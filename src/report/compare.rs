@@ -16,8 +16,8 @@ use crate::num::Exact;
 use crate::results::Evaluation;
 use crate::scheme::Target;
 use rust_xlsxwriter::{
-    Chart, ChartLegendPosition, DocProperties, ExcelDateTime, Format, Workbook, Worksheet,
-    XlsxError, row_col_to_cell,
+    Chart, ChartLegendPosition, DocProperties, ExcelDateTime, Format, Worksheet, XlsxError,
+    row_col_to_cell,
 };
 
 type XResult<T> = std::result::Result<T, XlsxError>;
@@ -41,7 +41,7 @@ fn pct(ws: &mut Worksheet, r: u32, c: u16, q: &Option<Exact>, f: &Formats) -> XR
 fn build(ev: &Evaluation, cmp: &Comparison, cx: &Context) -> XResult<Vec<u8>> {
     let l = &cx.labels;
     let f = formats();
-    let mut wb = Workbook::new();
+    let mut wb = super::cells::workbook();
     let last = cmp.periods.last().copied();
     if let Some(p) = last {
         let end = p.end();

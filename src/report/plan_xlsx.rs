@@ -43,7 +43,7 @@ use chrono::Datelike;
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{
     Chart, ChartFormat, ChartLegendPosition, ChartPatternFill, ChartPatternFillType, ChartPoint,
-    ChartSolidFill, Color, DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError,
+    ChartSolidFill, Color, DocProperties, ExcelDateTime, Format, Worksheet, XlsxError,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -87,7 +87,7 @@ fn build(plan: &Plan, ev: &Evaluation, lang: Lang, max_rows: u32) -> XResult<Vec
         max_rows: max_rows.clamp(8, MAX_ROWS),
     };
     let l = &w.l;
-    let mut wb = Workbook::new();
+    let mut wb = super::cells::workbook();
     let start = plan.options.month.start();
     wb.set_properties(
         &DocProperties::new()
@@ -988,7 +988,7 @@ mod tests {
     #[test]
     fn a_table_stops_at_the_last_row_a_sheet_holds() {
         use calamine::{Data, Reader, Xlsx};
-        let mut wb = Workbook::new();
+        let mut wb = rust_xlsxwriter::Workbook::new();
         let ws = wb.add_worksheet();
         let bold = Format::new().set_bold();
         let mut written = 0;

@@ -28,7 +28,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{
     Chart, ChartLegendPosition, ChartLine, ChartLineDashType, DocProperties, ExcelDateTime, Format,
-    Workbook, Worksheet, XlsxError,
+    Worksheet, XlsxError,
 };
 use std::collections::{BTreeMap, HashSet};
 
@@ -1127,8 +1127,7 @@ fn render_xlsx(
     end: NaiveDate,
 ) -> std::result::Result<Vec<u8>, XlsxError> {
     let fm = formats(&st.currency);
-    let mut wb = Workbook::new();
-    wb.set_zip_compression_level(1);
+    let mut wb = super::cells::workbook();
     let date = ExcelDateTime::from_ymd(end.year() as u16, end.month() as u8, end.day() as u8)?;
     wb.set_properties(
         &DocProperties::new()

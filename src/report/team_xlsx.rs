@@ -43,8 +43,8 @@ use crate::results::Evaluation;
 use crate::scheme::unit::Unit;
 use chrono::{Datelike, NaiveDate};
 use rust_xlsxwriter::{
-    Chart, ChartLegendPosition, DocProperties, ExcelDateTime, Format, Workbook, Worksheet,
-    XlsxError, row_col_to_cell,
+    Chart, ChartLegendPosition, DocProperties, ExcelDateTime, Format, Worksheet, XlsxError,
+    row_col_to_cell,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -97,7 +97,7 @@ fn build(view: &View, ev: &Evaluation, lang: Lang, max_rows: u32) -> XResult<Vec
             .collect(),
     };
     let l = &w.l;
-    let mut wb = Workbook::new();
+    let mut wb = super::cells::workbook();
     let end = view.period.end();
     wb.set_properties(
         &DocProperties::new()
@@ -1239,7 +1239,7 @@ mod tests {
     #[test]
     fn a_table_stops_at_the_last_row_a_sheet_holds() {
         use calamine::{Data, Reader, Xlsx};
-        let mut wb = Workbook::new();
+        let mut wb = rust_xlsxwriter::Workbook::new();
         let ws = wb.add_worksheet();
         let bold = Format::new().set_bold();
         let mut written = 0;

@@ -43,7 +43,7 @@ use crate::scoring::Flag;
 use rust_decimal::{Decimal, RoundingStrategy};
 use rust_xlsxwriter::{
     Color, ConditionalFormatFormula, DocProperties, ExcelDateTime, Format, FormatAlign, Formula,
-    Workbook, Worksheet, XlsxError, quote_sheet_name, row_col_to_cell,
+    Worksheet, XlsxError, quote_sheet_name, row_col_to_cell,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -462,8 +462,7 @@ struct Sheets {
 fn build_workbook(run: &RunResult, cx: &Context, payroll: &[u8]) -> XResult<Vec<u8>> {
     let l = &cx.labels;
     let f = formats();
-    let mut wb = Workbook::new();
-    wb.set_zip_compression_level(1);
+    let mut wb = super::cells::workbook();
     let m = run.period.end();
     let date = ExcelDateTime::from_ymd(
         chrono::Datelike::year(&m) as u16,
