@@ -23,9 +23,11 @@ use value::{Value, read_cell};
 /// Where the canonical tables come from: the seam a new source plugs into.
 ///
 /// [`source::Source`] reads a workbook or a folder of CSV files; a CRM export read through a
-/// mapping, or a SQL engine over a warehouse, implements the same five methods. A source hands
-/// over raw cells with the row number as the user sees it and names places as the user knows
-/// them (a file, a sheet); typing, validation and the problems' wording happen above it, in
+/// mapping, or a SQL engine over a warehouse, implements the same four required methods (the
+/// others have neutral defaults: a size hint, a file's hash taken while reading, work started
+/// ahead are what a file source can offer, not what a source must). A source hands over raw
+/// cells with the row number as the user sees it and names places as the user knows them (a
+/// file, a sheet); typing, validation and the problems' wording happen above it, in
 /// [`read_table`], the same for every source.
 pub trait TableSource {
     /// Whether the source has the table at all.
