@@ -584,6 +584,23 @@ fn cell_bytes(cell: &RawCell) -> usize {
         }
 }
 
+/// A [`Sink`] that visits each row as the reader hands it over, on the reader's thread.
+fn serially<'v>(
+    visit: &'v mut dyn FnMut(Row<'_>, bool),
+) -> impl FnMut(usize, &mut Vec<RawCell>, bool) + 'v {
+    move |number, cells, decimal_comma| {
+        visit(
+            Row {
+                locate: None,
+                number,
+                cells,
+            },
+            decimal_comma,
+        );
+        cells.clear();
+    }
+}
+
 /// Runs a reader (`produce`, which hands its rows to a [`Sink`]) and visits its rows in
 /// order. With two threads or more the reader runs on a thread of its own (unpacking and
 /// parsing XML, decoding and splitting CSV) while this one types, checks and aggregates the
@@ -594,17 +611,7 @@ fn read_with<T: Send>(
     visit: &mut dyn FnMut(Row<'_>, bool),
 ) -> Result<T, Problem> {
     if threads() < 2 {
-        return produce(&mut |number, cells, decimal_comma| {
-            visit(
-                Row {
-                    locate: None,
-                    number,
-                    cells,
-                },
-                decimal_comma,
-            );
-            cells.clear();
-        });
+        return produce(&mut serially(visit));
     }
     let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Batch>(BATCHES_WAITING);
     let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Batch>();
@@ -935,17 +942,7 @@ fn read_csv(
     place: &str,
     visit: &mut dyn FnMut(Row<'_>, bool),
 ) -> Result<(Vec<Problem>, &'static str, String), Problem> {
-    read_csv_into(file, place, None, &mut |number, cells, decimal_comma| {
-        visit(
-            Row {
-                locate: None,
-                number,
-                cells,
-            },
-            decimal_comma,
-        );
-        cells.clear();
-    })
+    read_csv_into(file, place, None, &mut serially(visit))
 }
 
 /// What the first pass over a CSV file decides: its encoding and its delimiter.

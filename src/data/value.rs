@@ -224,39 +224,12 @@ fn parse_month_text(text: &str) -> Option<crate::period::Period> {
 pub fn parse_datetime_text(text: &str) -> Option<NaiveDateTime> {
     let t = text.trim();
     // A million call times are read per period: the shapes exports write are read by hand;
-    // anything else (and any value the fast path does not take) goes through chrono below,
-    // which alone decides refusals.
+    // anything else (and any value the fast path does not take) goes through chrono
+    // ([`parse_datetime_text_general`]), which alone decides refusals.
     if let Some(dt) = fast_datetime(t.as_bytes()) {
         return Some(dt);
     }
-    let (date_part, time_part) = match t.split_once(['T', ' ']) {
-        Some((d, rest)) => (d, Some(rest.trim())),
-        None => (t, None),
-    };
-    let date = NaiveDate::parse_from_str(date_part, "%Y-%m-%d")
-        .ok()
-        .filter(|_| date_part.len() == 10)
-        .or_else(|| {
-            NaiveDate::parse_from_str(date_part, "%d.%m.%Y")
-                .ok()
-                .filter(|_| date_part.split('.').nth(2).is_some_and(|y| y.len() == 4))
-        })?;
-    let time = match time_part {
-        None => NaiveTime::MIN,
-        Some(tp) => {
-            // The wall-clock time as written: a UTC mark or an offset (`Z`, `+05:00`) is
-            // dropped, not applied, so a call at 23:30 local time stays on its local day.
-            let tp = tp.trim_end_matches('Z');
-            let tp = match tp.rfind(['+', '-']) {
-                Some(i) if i >= 5 => &tp[..i],
-                _ => tp,
-            };
-            NaiveTime::parse_from_str(tp, "%H:%M:%S%.f")
-                .or_else(|_| NaiveTime::parse_from_str(tp, "%H:%M"))
-                .ok()?
-        }
-    };
-    Some(date.and_time(time))
+    parse_datetime_text_general(t)
 }
 
 /// Two ASCII digits as a number.
@@ -305,7 +278,7 @@ fn fast_datetime(b: &[u8]) -> Option<NaiveDateTime> {
 }
 
 /// [`parse_datetime_text`] without its fast path: what the fast path must agree with.
-#[cfg(test)]
+/// The spellings of [`parse_datetime_text`] through chrono: what the fast path must agree with.
 fn parse_datetime_text_general(text: &str) -> Option<NaiveDateTime> {
     let t = text.trim();
     let (date_part, time_part) = match t.split_once(['T', ' ']) {
