@@ -144,3 +144,121 @@ fn bad_input_gives_the_same_problems_on_two_threads() {
     assert_eq!(serial.stdout, parallel.stdout);
     assert!(!tmp.path().join("1").exists() && !tmp.path().join("2").exists());
 }
+
+/// Bad rows all through the sample's calls (a word for a duration, a month 13, a duplicate id)
+/// every 997 rows, as in [`bad_input_gives_the_same_problems_on_two_threads`].
+fn spoil_calls(rows: &mut [Vec<String>]) {
+    let first = rows[1].clone();
+    for (k, i) in (1..rows.len()).step_by(997).enumerate() {
+        match k % 3 {
+            0 => rows[i][4] = "not-a-number".to_string(),
+            1 => rows[i] = first.clone(),
+            _ => {
+                for cell in &mut rows[i] {
+                    *cell = cell.replacen("2026-10-", "2026-13-", 1);
+                }
+            }
+        }
+    }
+}
+
+/// A workbook of the sample's tables, every cell a text, the calls spoilt by [`spoil_calls`]
+/// and `change` applied to the calls sheet's XML.
+fn sample_workbook(path: &Path, change: impl Fn(String) -> String) {
+    use rust_xlsxwriter::Workbook;
+    let folder = common::crate_path("samples/2026-10-csv");
+    let mut names: Vec<String> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".csv"))
+        .collect();
+    names.sort();
+    let mut book = Workbook::new();
+    let mut calls_sheet = 0;
+    for (i, name) in names.iter().enumerate() {
+        let table = name.trim_end_matches(".csv");
+        let mut rows: Vec<Vec<String>> = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_path(folder.join(name))
+            .unwrap()
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect();
+        if table == "calls" {
+            calls_sheet = i + 1;
+            assert!(
+                rows.len() > 10_000,
+                "the sample has {} call rows",
+                rows.len()
+            );
+            spoil_calls(&mut rows);
+        }
+        let sheet = book.add_worksheet();
+        sheet.set_name(table).unwrap();
+        for (r, row) in rows.iter().enumerate() {
+            for (c, field) in row.iter().enumerate() {
+                if !field.is_empty() {
+                    sheet.write_string(r as u32, c as u16, field).unwrap();
+                }
+            }
+        }
+    }
+    let bytes = book.save_to_buffer().unwrap();
+    // The calls sheet's XML changed, every other part copied as it is.
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let calls_part = format!("xl/worksheets/sheet{calls_sheet}.xml");
+    for i in 0..archive.len() {
+        let mut part = archive.by_index(i).unwrap();
+        let name = part.name().unwrap().to_string();
+        let mut text = Vec::new();
+        std::io::Read::read_to_end(&mut part, &mut text).unwrap();
+        if name == calls_part {
+            text = change(String::from_utf8(text).unwrap()).into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut out, &text).unwrap();
+    }
+    out.finish().unwrap();
+}
+
+/// The same from a workbook, where calamine's parsing runs on a thread of its own and hands
+/// its cells over: wrong values all through a calls sheet of many batches, then, about 20 KB
+/// before its end, a cell calamine cannot read (of a type `zz`), or a cell out of the sheet's
+/// order, which the taking side finds. Either stops the reading: the same problems in the same
+/// order, the same exit code.
+#[test]
+fn a_damaged_workbook_gives_the_same_problems_on_two_threads() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (case, cell, says) in [
+        ("unreadable", r#"<c t="zz"><v>1</v></c>"#, "zz"),
+        ("out-of-order", r#"<c r="A2"><v>1</v></c>"#, "comes after"),
+    ] {
+        let book = tmp.path().join(format!("{case}.xlsx"));
+        sample_workbook(&book, |mut xml| {
+            assert!(
+                xml.len() > 1_000_000,
+                "the calls sheet is {} bytes",
+                xml.len()
+            );
+            let near_end = xml.len() - 20_000;
+            let at = xml[near_end..].find("<c ").unwrap() + near_end;
+            xml.insert_str(at, cell);
+            xml
+        });
+        let book = book.display().to_string();
+        let args = ["run", "--data", book.as_str(), "--period", "2026-10"];
+        let dir = tmp.path().join(case);
+        let serial = run(&args, "1", &dir);
+        let parallel = run(&args, "2", &dir);
+        assert_eq!(serial.status.code(), Some(2), "{case}");
+        assert_eq!(parallel.status.code(), Some(2), "{case}");
+        let stderr = String::from_utf8_lossy(&serial.stderr);
+        assert!(stderr.contains("not-a-number"), "{case}: {stderr}");
+        assert!(stderr.contains(says), "{case}: {stderr}");
+        assert_eq!(stderr, String::from_utf8_lossy(&parallel.stderr), "{case}");
+        assert_eq!(serial.stdout, parallel.stdout, "{case}");
+        assert!(!dir.join("1").exists() && !dir.join("2").exists(), "{case}");
+    }
+}

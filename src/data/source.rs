@@ -439,10 +439,7 @@ impl Source {
                     .ok_or_else(|| Problem::new(&place, "the sheet is missing"))?;
                 let mut book = book.borrow_mut();
                 match &mut *book {
-                    Sheets::Xlsx(xlsx) => read_with(
-                        |sink| read_xlsx_streaming(xlsx, &sheet, &place, sink),
-                        visit,
-                    ),
+                    Sheets::Xlsx(xlsx) => read_xlsx(xlsx, &sheet, &place, visit),
                     other => read_with(|sink| read_range(other, &sheet, &place, sink), visit),
                 }
                 .map(|()| Vec::new())
@@ -716,51 +713,51 @@ fn too_many_cells(place: &str) -> Problem {
     )
 }
 
-/// Streams an .xlsx/.xlsm sheet cell by cell; memory stays flat whatever the sheet's size.
-fn read_xlsx_streaming(
-    workbook: &mut calamine::Xlsx<BufReader<File>>,
-    sheet: &str,
-    place: &str,
-    visit: &mut Sink<'_>,
-) -> Result<(), Problem> {
-    let mut reader = workbook
-        .worksheet_cells_reader(sheet)
-        .map_err(|e| Problem::new(place, format!("cannot read the sheet: {e}")))?;
-    let mut cells: Vec<RawCell> = Vec::new();
-    let mut current: Option<u32> = None;
-    let mut last_col: Option<u32> = None;
-    let mut count: u64 = 0;
-    loop {
-        let next = reader.next_cell_with_formula().map_err(|e| {
-            let e = e.to_string();
-            if e.contains("larger than its declared uncompressed size") {
-                // zip stops an entry at its declared size: the directory lied about it.
-                Problem::new(
-                    place,
-                    "cannot read the sheet: its part unpacks to more than the workbook's \
-                     directory declares (the file is damaged, or built to exhaust memory)",
-                )
-            } else {
-                Problem::new(place, format!("cannot read the sheet: {e}"))
-            }
-        })?;
-        let Some(cell) = next else { break };
-        let (row, col) = cell.pos;
-        check_position(place, row.into(), col.into())?;
-        let raw = cell_from_ref(cell.value, cell.formula);
-        if raw.is_empty() {
-            continue;
+/// The cells of an .xlsx sheet as calamine hands them over, checked and gathered into rows.
+struct SheetRows<'p> {
+    place: &'p str,
+    cells: Vec<RawCell>,
+    current: Option<u32>,
+    last_col: Option<u32>,
+    count: u64,
+}
+
+impl<'p> SheetRows<'p> {
+    fn new(place: &'p str) -> Self {
+        SheetRows {
+            place,
+            cells: Vec::new(),
+            current: None,
+            last_col: None,
+            count: 0,
         }
-        count += 1;
-        if count > limits::CELLS {
+    }
+
+    /// Takes the next cell in the sheet's order; hands the row before it over when it starts
+    /// a new row.
+    fn cell(
+        &mut self,
+        (row, col): (u32, u32),
+        value: DataRef<'_>,
+        formula: Option<String>,
+        visit: &mut Sink<'_>,
+    ) -> Result<(), Problem> {
+        let place = self.place;
+        check_position(place, row.into(), col.into())?;
+        let raw = cell_from_ref(value, formula);
+        if raw.is_empty() {
+            return Ok(());
+        }
+        self.count += 1;
+        if self.count > limits::CELLS {
             return Err(too_many_cells(place));
         }
         // A worksheet lists its rows, and the cells of a row, in ascending order (Excel refuses
         // a file that does not). A cell before the one read last is a damaged or forged file,
         // such as a reference past 32 bits that the reader wrapped round: never read it as
         // another row's value.
-        let out_of_order = match current {
-            Some(r) => row < r || (row == r && last_col.is_some_and(|c| col <= c)),
+        let out_of_order = match self.current {
+            Some(r) => row < r || (row == r && self.last_col.is_some_and(|c| col <= c)),
             None => false,
         };
         if out_of_order {
@@ -771,28 +768,184 @@ fn read_xlsx_streaming(
                      column order; the file is damaged or was not written by a spreadsheet program",
                     column_letters(u64::from(col)),
                     u64::from(row) + 1,
-                    column_letters(u64::from(last_col.unwrap_or(0))),
-                    u64::from(current.unwrap_or(0)) + 1
+                    column_letters(u64::from(self.last_col.unwrap_or(0))),
+                    u64::from(self.current.unwrap_or(0)) + 1
                 ),
             ));
         }
-        last_col = Some(col);
-        if current != Some(row) {
-            if let Some(r) = current {
-                emit(r as usize + 1, &mut cells, visit);
+        self.last_col = Some(col);
+        if self.current != Some(row) {
+            if let Some(r) = self.current {
+                emit(r as usize + 1, &mut self.cells, visit);
             }
-            current = Some(row);
+            self.current = Some(row);
         }
         let col = col as usize;
-        if cells.len() <= col {
-            cells.resize(col + 1, RawCell::Empty);
+        if self.cells.len() <= col {
+            self.cells.resize(col + 1, RawCell::Empty);
         }
-        cells[col] = raw;
+        self.cells[col] = raw;
+        Ok(())
     }
-    if let Some(r) = current {
-        emit(r as usize + 1, &mut cells, visit);
+
+    /// Hands the last row over.
+    fn finish(mut self, visit: &mut Sink<'_>) {
+        if let Some(r) = self.current {
+            emit(r as usize + 1, &mut self.cells, visit);
+        }
     }
+}
+
+/// A problem calamine met reading an .xlsx sheet, in the user's words.
+fn xlsx_problem(place: &str, e: calamine::XlsxError) -> Problem {
+    let e = e.to_string();
+    if e.contains("larger than its declared uncompressed size") {
+        // zip stops an entry at its declared size: the directory lied about it.
+        Problem::new(
+            place,
+            "cannot read the sheet: its part unpacks to more than the workbook's directory \
+             declares (the file is damaged, or built to exhaust memory)",
+        )
+    } else {
+        Problem::new(place, format!("cannot read the sheet: {e}"))
+    }
+}
+
+type Xlsx = calamine::Xlsx<BufReader<File>>;
+
+/// Streams an .xlsx/.xlsm sheet cell by cell; memory stays flat whatever the sheet's size.
+/// With two threads or more, calamine's unpacking and parsing (most of the work: the floor)
+/// runs on a thread of its own and hands its cells over as they are, borrowing the workbook's
+/// shared strings; this thread makes them into values and rows and visits them. The rows and
+/// the problem that stops the reading are the same either way.
+fn read_xlsx(
+    workbook: &mut Xlsx,
+    sheet: &str,
+    place: &str,
+    visit: &mut dyn FnMut(Row<'_>, bool),
+) -> Result<(), Problem> {
+    if threads() < 2 {
+        return read_xlsx_streaming(workbook, sheet, place, &mut serially(visit));
+    }
+    read_xlsx_handed_over(workbook, sheet, place, &mut serially(visit))
+}
+
+fn read_xlsx_streaming(
+    workbook: &mut Xlsx,
+    sheet: &str,
+    place: &str,
+    visit: &mut Sink<'_>,
+) -> Result<(), Problem> {
+    let mut reader = workbook
+        .worksheet_cells_reader(sheet)
+        .map_err(|e| Problem::new(place, format!("cannot read the sheet: {e}")))?;
+    let mut rows = SheetRows::new(place);
+    while let Some(cell) = reader
+        .next_cell_with_formula()
+        .map_err(|e| xlsx_problem(place, e))?
+    {
+        rows.cell(cell.pos, cell.value, cell.formula, visit)?;
+    }
+    rows.finish(visit);
     Ok(())
+}
+
+/// Cells on their way from calamine's thread, as calamine gives them.
+type Cells<'x> = Vec<calamine::XlsxCellFormula<'x>>;
+
+/// A batch of cells is handed over at this many cells, or at [`BATCH_BYTES`] of the strings
+/// it owns (and at most [`BATCHES_WAITING`] wait).
+const BATCH_CELLS: usize = 16 << 10;
+
+/// The bytes of the strings a cell owns.
+fn owned_bytes(cell: &calamine::XlsxCellFormula<'_>) -> usize {
+    let value = match &cell.value {
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.len(),
+        _ => 0,
+    };
+    value + cell.formula.as_ref().map_or(0, String::len)
+}
+
+enum Handed<'x> {
+    Cells(Cells<'x>),
+    /// The problem that stopped calamine; nothing comes after it.
+    Stopped(Problem),
+}
+
+fn read_xlsx_handed_over<'x>(
+    workbook: &'x mut Xlsx,
+    sheet: &str,
+    place: &str,
+    visit: &mut Sink<'_>,
+) -> Result<(), Problem> {
+    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Handed<'x>>(BATCHES_WAITING);
+    let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Cells<'x>>();
+    std::thread::scope(|scope| {
+        let parser = scope.spawn(move || {
+            let mut reader = match workbook.worksheet_cells_reader(sheet) {
+                Ok(reader) => reader,
+                Err(e) => {
+                    let p = Problem::new(place, format!("cannot read the sheet: {e}"));
+                    let _ = full_tx.send(Handed::Stopped(p));
+                    return;
+                }
+            };
+            let mut batch: Cells<'x> = Vec::with_capacity(BATCH_CELLS);
+            // The bytes of the strings the batch owns (a shared string is borrowed), so that
+            // a sheet of long inline texts is handed over in bounded batches too.
+            let mut bytes = 0usize;
+            loop {
+                match reader.next_cell_with_formula() {
+                    Ok(Some(cell)) => {
+                        bytes += owned_bytes(&cell);
+                        batch.push(cell);
+                        if batch.len() >= BATCH_CELLS || bytes >= BATCH_BYTES {
+                            // A batch taken comes back empty, to be filled again.
+                            let next = empty_rx.try_recv().unwrap_or_default();
+                            bytes = 0;
+                            let full = std::mem::replace(&mut batch, next);
+                            if full_tx.send(Handed::Cells(full)).is_err() {
+                                return; // the taking side stopped: a problem, or a panic
+                            }
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        if !batch.is_empty() && full_tx.send(Handed::Cells(batch)).is_err() {
+                            return;
+                        }
+                        let _ = full_tx.send(Handed::Stopped(xlsx_problem(place, e)));
+                        return;
+                    }
+                }
+            }
+            if !batch.is_empty() {
+                let _ = full_tx.send(Handed::Cells(batch));
+            }
+        });
+        let mut rows = SheetRows::new(place);
+        let mut taken = || -> Result<(), Problem> {
+            for handed in full_rx.iter() {
+                match handed {
+                    Handed::Cells(mut cells) => {
+                        for cell in cells.drain(..) {
+                            rows.cell(cell.pos, cell.value, cell.formula, visit)?;
+                        }
+                        let _ = empty_tx.send(cells);
+                    }
+                    Handed::Stopped(p) => return Err(p),
+                }
+            }
+            Ok(())
+        };
+        let result = taken();
+        // Stop the parser if it is still at work (a problem here), then wait for it.
+        drop(full_rx);
+        if let Err(panic) = parser.join() {
+            std::panic::resume_unwind(panic);
+        }
+        result.map(|()| rows.finish(visit))
+    })
 }
 
 /// Reads an .xls or .ods sheet through calamine's in-memory range.
