@@ -464,7 +464,14 @@ impl<'a> Evaluator<'a> {
 
     fn compile(&mut self, f: &Filter, period: Period) -> Compiled {
         match f {
-            Filter::All(fs) => Compiled::All(fs.iter().map(|f| self.compile(f, period)).collect()),
+            Filter::All(fs) => {
+                let mut all: Vec<Compiled> = fs.iter().map(|f| self.compile(f, period)).collect();
+                // The period's dates first: a test is pure, so the order of a conjunction does
+                // not change what it keeps, and over many periods (compare, team) most of a
+                // row's slots are another period's, which one date comparison turns away.
+                all.sort_by_key(|f| !matches!(f, Compiled::Between(..)));
+                Compiled::All(all)
+            }
             Filter::Any(fs) => Compiled::Any(fs.iter().map(|f| self.compile(f, period)).collect()),
             Filter::Not(f) => Compiled::Not(Box::new(self.compile(f, period))),
             Filter::Test { column, test } => {
