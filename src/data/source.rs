@@ -857,6 +857,16 @@ type Cells<'x> = Vec<calamine::XlsxCellFormula<'x>>;
 /// it owns (and at most [`BATCHES_WAITING`] wait).
 const BATCH_CELLS: usize = 16 << 10;
 
+/// Whether a cell holds nothing (no value, no formula) at a place within the sheet's limits:
+/// [`SheetRows::cell`] would skip it.
+fn nothing_within_limits(cell: &calamine::XlsxCellFormula<'_>) -> bool {
+    let (row, col) = cell.pos;
+    matches!(cell.value, DataRef::Empty)
+        && cell.formula.as_ref().is_none_or(String::is_empty)
+        && u64::from(row) < limits::ROWS
+        && u64::from(col) < limits::COLUMNS
+}
+
 /// The bytes of the strings a cell owns.
 fn owned_bytes(cell: &calamine::XlsxCellFormula<'_>) -> usize {
     let value = match &cell.value {
@@ -896,6 +906,9 @@ fn read_xlsx_handed_over<'x>(
             let mut bytes = 0usize;
             loop {
                 match reader.next_cell_with_formula() {
+                    // A cell without a value, within the sheet's limits, is nothing to hand
+                    // over: the taking side would check its place and skip it.
+                    Ok(Some(cell)) if nothing_within_limits(&cell) => {}
                     Ok(Some(cell)) => {
                         bytes += owned_bytes(&cell);
                         batch.push(cell);
