@@ -320,10 +320,20 @@ impl Source {
         }
     }
 
-    /// About how many rows a CSV table has: its files' bytes over 48, a little under the
-    /// shortest row of a canonical activity table (an id, an employee, a time and a number).
-    /// None for a workbook, whose sheets' sizes are known only once unpacked.
+    /// About how many rows a table has: a CSV file's bytes over 48, a little under the
+    /// shortest row of a canonical activity table (an id, an employee, a time and a number);
+    /// the rows an .xlsx sheet declares it spans (its `dimension`, read from the start of its
+    /// XML). Only a hint: a file may claim anything, and the caller bounds what it reserves.
     pub fn rows_hint(&self, table: Table) -> Option<usize> {
+        if let Source::Workbook { book, .. } = self {
+            let sheet = self.sheet_name(table.name())?;
+            let mut book = book.borrow_mut();
+            let Sheets::Xlsx(xlsx) = &mut *book else {
+                return None;
+            };
+            let declared = xlsx.worksheet_cells_reader(&sheet).ok()?.dimensions();
+            return Some(declared.end.0.saturating_sub(declared.start.0) as usize + 1);
+        }
         let files = self.csv_files(table.name());
         if files.is_empty() {
             return None;
