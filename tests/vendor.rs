@@ -1,6 +1,6 @@
 //! The vendored rust_xlsxwriter is the published crate with exactly the patch in
-//! vendor/rust_xlsxwriter.patch (vendor/README.md): scripts/check-vendor rebuilds it from the
-//! published crate, checked by its sha256, and compares the two file by file.
+//! vendor/rust_xlsxwriter.patch (vendor/README.md): scripts/check-vendor compares it with the
+//! published crate, checked by its sha256: the same files, src/ different by exactly the patch.
 
 use std::process::Command;
 
