@@ -821,6 +821,11 @@ fn xlsx_problem(place: &str, e: calamine::XlsxError) -> Problem {
     }
 }
 
+/// An .xlsx sheet calamine cannot start reading.
+fn cannot_open(place: &str, e: calamine::XlsxError) -> Problem {
+    Problem::new(place, format!("cannot read the sheet: {e}"))
+}
+
 type Xlsx = calamine::Xlsx<BufReader<File>>;
 
 /// Streams an .xlsx/.xlsm sheet cell by cell; memory stays flat whatever the sheet's size.
@@ -848,7 +853,7 @@ fn read_xlsx_streaming(
 ) -> Result<(), Problem> {
     let mut reader = workbook
         .worksheet_cells_reader(sheet)
-        .map_err(|e| Problem::new(place, format!("cannot read the sheet: {e}")))?;
+        .map_err(|e| cannot_open(place, e))?;
     let mut rows = SheetRows::new(place);
     while let Some(cell) = reader
         .next_cell_with_formula()
@@ -869,12 +874,11 @@ const BATCH_CELLS: usize = 16 << 10;
 
 /// Whether a cell holds nothing (no value, no formula) at a place within the sheet's limits:
 /// [`SheetRows::cell`] would skip it.
-fn nothing_within_limits(cell: &calamine::XlsxCellFormula<'_>) -> bool {
+fn nothing_within_limits(place: &str, cell: &calamine::XlsxCellFormula<'_>) -> bool {
     let (row, col) = cell.pos;
     matches!(cell.value, DataRef::Empty)
         && cell.formula.as_ref().is_none_or(String::is_empty)
-        && u64::from(row) < limits::ROWS
-        && u64::from(col) < limits::COLUMNS
+        && check_position(place, row.into(), col.into()).is_ok()
 }
 
 /// The bytes of the strings a cell owns.
@@ -905,8 +909,7 @@ fn read_xlsx_handed_over<'x>(
             let mut reader = match workbook.worksheet_cells_reader(sheet) {
                 Ok(reader) => reader,
                 Err(e) => {
-                    let p = Problem::new(place, format!("cannot read the sheet: {e}"));
-                    let _ = full_tx.send(Handed::Stopped(p));
+                    let _ = full_tx.send(Handed::Stopped(cannot_open(place, e)));
                     return;
                 }
             };
@@ -918,7 +921,7 @@ fn read_xlsx_handed_over<'x>(
                 match reader.next_cell_with_formula() {
                     // A cell without a value, within the sheet's limits, is nothing to hand
                     // over: the taking side would check its place and skip it.
-                    Ok(Some(cell)) if nothing_within_limits(&cell) => {}
+                    Ok(Some(cell)) if nothing_within_limits(place, &cell) => {}
                     Ok(Some(cell)) => {
                         bytes += owned_bytes(&cell);
                         batch.push(cell);
