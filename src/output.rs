@@ -7,9 +7,11 @@
 //!    inside `--data` or holding it, a final run, a non-empty folder without `--force`, files that
 //!    `incentive` did not write), creates the folder and takes its lock
 //!    (`.incentive/lock`, so a second run into the same folder at the same moment is refused).
-//! 2. [`OutDir::publish`] writes every file into `.incentive/staging/`, then commits with one
-//!    atomic rename of a journal (`.incentive/journal`) that lists the files to put in place and
-//!    the previous run's files to remove, then carries the journal out.
+//! 2. Every file is written into `.incentive/staging/` ([`Staging::put`], as statements are
+//!    rendered, and [`OutDir::publish_staged`] for the rest), then the run commits with one
+//!    atomic rename of a journal (`.incentive/journal`) that lists the files to put in place,
+//!    the folders to put in place whole (statements/: one rename, the previous run's set aside
+//!    and removed) and the previous run's files to remove, then carries the journal out.
 //! 3. Whoever opens the folder next ([`OutDir::open`], or [`recover`] for `verify` and `diff`)
 //!    finishes a journal left by a killed run, or throws away a staging folder that has none.
 //!
@@ -25,7 +27,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 const STATE: &str = ".incentive";
-const JOURNAL_HEADER: &str = "incentive publish journal v1";
+const JOURNAL_HEADER: &str = "incentive publish journal v2";
+/// A journal without `dir` lines, as versions before v2 wrote it: still carried out.
+const JOURNAL_HEADER_V1: &str = "incentive publish journal v1";
 
 /// Whether `name` is safe as one component of a file name on every common file system: 1 to 100
 /// ASCII letters, digits, `-`, `_` and `.`, not starting with `.` or ending with `.`, and not a
@@ -143,6 +147,69 @@ pub struct OutDir {
     created: bool,
 }
 
+/// The folders a publish puts in place whole, by one rename, rather than file by file.
+const WHOLE_FOLDERS: &[&str] = &["statements"];
+
+/// Where a run's files are written before they are published ([`OutDir::staging`]).
+#[derive(Debug)]
+pub struct Staging {
+    dir: PathBuf,
+}
+
+impl Staging {
+    /// Writes one file (a relative path with `/`, checked like every name written) into the
+    /// staging folder. Safe to call from several threads at once.
+    pub fn put(&self, rel: &str, bytes: &[u8]) -> Result<()> {
+        check_rel(rel)?;
+        let path = self.dir.join(rel);
+        match fs::write(&path, bytes) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if let Some(parent) = path.parent() {
+                    fs::create_dir_all(parent).map_err(|e| io_err(parent, "create", e))?;
+                }
+                fs::write(&path, bytes)
+            }
+            done => done,
+        }
+        .map_err(|e| io_err(&path, "write", e))?;
+        step();
+        Ok(())
+    }
+
+    /// Runs `work`, which hands files (a relative path and its bytes) to the function it is
+    /// given, from any thread: with two threads or more they are written by one writer thread
+    /// of their own (the file system takes files into one folder fastest one at a time) while
+    /// `work` goes on; on one thread, at once. The first file that could not be written is the
+    /// error, before any of `work`'s own.
+    pub fn writing<T>(&self, work: impl FnOnce(crate::report::Put<'_>) -> Result<T>) -> Result<T> {
+        if crate::threads::threads() < 2 {
+            return work(&|rel, bytes| self.put(&rel, &bytes));
+        }
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<(String, Vec<u8>)>(64);
+            let writer = scope.spawn(move || -> Result<()> {
+                for (rel, bytes) in rx {
+                    self.put(&rel, &bytes)?;
+                }
+                Ok(())
+            });
+            let put = move |rel: String, bytes: Vec<u8>| {
+                tx.send((rel, bytes))
+                    .map_err(|_| Error::other("the files could not be staged".to_string()))
+            };
+            let done = work(&put);
+            drop(put);
+            let written = match writer.join() {
+                Ok(written) => written,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            // A file that could not be written says why; handing one to a writer that stopped
+            // does not.
+            written.and(done)
+        })
+    }
+}
+
 fn io_err(path: &Path, what: &str, e: std::io::Error) -> Error {
     Error::other(format!("{}: cannot {what}: {e}", path.display()))
 }
@@ -227,32 +294,73 @@ impl OutDir {
 
     /// Publishes the run's files (relative paths with `/`): all or nothing, and afterwards the
     /// folder holds exactly these files.
-    pub fn publish(mut self, files: &[(String, Vec<u8>)]) -> Result<()> {
+    pub fn publish(self, files: &[(String, Vec<u8>)]) -> Result<()> {
+        let staging = self.staging()?;
+        self.publish_staged(staging, files, &[])
+    }
+
+    /// Starts a publish: an empty `.incentive/staging/`, into which [`Staging::put`] writes
+    /// files (from any thread) before [`OutDir::publish_staged`] commits them. Staged files that
+    /// are never committed are thrown away by whoever opens the folder next.
+    pub fn staging(&self) -> Result<Staging> {
+        let dir = self.root.join(STATE).join("staging");
+        if dir.exists() {
+            fs::remove_dir_all(&dir).map_err(|e| io_err(&dir, "clear", e))?;
+        }
+        fs::create_dir_all(&dir).map_err(|e| io_err(&dir, "create", e))?;
+        Ok(Staging { dir })
+    }
+
+    /// Publishes `files` and the files already put into `staging` (`staged`, relative paths
+    /// with `/`): all or nothing, and afterwards the folder holds exactly these files. The
+    /// statements folder is put in place whole (the previous run's is set aside and removed),
+    /// so a rerun does not replace its files one by one.
+    pub fn publish_staged(
+        mut self,
+        staging: Staging,
+        files: &[(String, Vec<u8>)],
+        staged: &[String],
+    ) -> Result<()> {
         let root = self.root.clone();
-        let staging = root.join(STATE).join("staging");
-        for (rel, _) in files {
+        for rel in staged {
             check_rel(rel)?;
         }
-        if staging.exists() {
-            fs::remove_dir_all(&staging).map_err(|e| io_err(&staging, "clear", e))?;
-        }
         for (rel, bytes) in files {
-            let path = staging.join(rel);
-            if let Some(parent) = path.parent() {
-                fs::create_dir_all(parent).map_err(|e| io_err(parent, "create", e))?;
-            }
-            fs::write(&path, bytes).map_err(|e| io_err(&path, "write", e))?;
-            step();
+            staging.put(rel, bytes)?;
         }
-        let new: std::collections::BTreeSet<&str> = files.iter().map(|(r, _)| r.as_str()).collect();
+        let new: std::collections::BTreeSet<&str> = files
+            .iter()
+            .map(|(r, _)| r.as_str())
+            .chain(staged.iter().map(String::as_str))
+            .collect();
+        let whole = |rel: &str| {
+            rel.split_once('/')
+                .is_some_and(|(dir, _)| WHOLE_FOLDERS.contains(&dir))
+        };
+        let swapped: std::collections::BTreeSet<&str> = WHOLE_FOLDERS
+            .iter()
+            .copied()
+            .filter(|dir| {
+                new.iter()
+                    .any(|r| r.split_once('/').is_some_and(|(d, _)| d == *dir))
+            })
+            .collect();
         let mut journal = format!("{JOURNAL_HEADER}\n");
         for old in list_files(&root)? {
-            if !new.contains(old.as_str()) {
+            let goes_with_its_folder = old
+                .split_once('/')
+                .is_some_and(|(dir, _)| swapped.contains(dir));
+            if !new.contains(old.as_str()) && !goes_with_its_folder {
                 journal.push_str(&format!("del {old}\n"));
             }
         }
+        for dir in &swapped {
+            journal.push_str(&format!("dir {dir}\n"));
+        }
         for rel in &new {
-            journal.push_str(&format!("put {rel}\n"));
+            if !whole(rel) {
+                journal.push_str(&format!("put {rel}\n"));
+            }
         }
         let state = root.join(STATE);
         let tmp = state.join("journal.tmp");
@@ -275,6 +383,12 @@ impl OutDir {
     fn release(&mut self) {
         if self.lock.take().is_some() {
             let state = self.root.join(STATE);
+            // Files staged for a publish that never committed (a statement that could not be
+            // written): nothing refers to them. After a commit the journal does, and they stay
+            // until it is carried out.
+            if !state.join("journal").exists() {
+                let _ = fs::remove_dir_all(state.join("staging"));
+            }
             let _ = fs::remove_file(state.join("lock"));
             let _ = fs::remove_dir(&state);
         }
@@ -425,7 +539,7 @@ fn carry_out(root: &Path) -> Result<()> {
     let journal_path = state.join("journal");
     let text = fs::read_to_string(&journal_path).map_err(|e| io_err(&journal_path, "read", e))?;
     let mut lines = text.lines();
-    if lines.next() != Some(JOURNAL_HEADER) {
+    if !matches!(lines.next(), Some(JOURNAL_HEADER | JOURNAL_HEADER_V1)) {
         return Err(Error::other(format!(
             "{}: not a journal of this version of incentive; remove the folder {} by hand",
             journal_path.display(),
@@ -433,6 +547,7 @@ fn carry_out(root: &Path) -> Result<()> {
         )));
     }
     let mut puts = Vec::new();
+    let mut whole = Vec::new();
     for line in lines {
         let (op, rel) = line.split_once(' ').unwrap_or((line, ""));
         check_rel(rel)?;
@@ -443,6 +558,7 @@ fn carry_out(root: &Path) -> Result<()> {
                 Err(e) => return Err(io_err(&root.join(rel), "remove", e)),
             },
             "put" => puts.push(rel),
+            "dir" if WHOLE_FOLDERS.contains(&rel) => whole.push(rel),
             _ => {
                 return Err(Error::other(format!(
                     "{}: unreadable line {line:?}",
@@ -452,6 +568,9 @@ fn carry_out(root: &Path) -> Result<()> {
         }
     }
     let staging = state.join("staging");
+    for dir in whole {
+        put_folder(root, &staging, dir)?;
+    }
     for rel in puts {
         let from = staging.join(rel);
         if !from.exists() {
@@ -481,6 +600,39 @@ fn carry_out(root: &Path) -> Result<()> {
         })
         .map_err(|e| io_err(&staging, "remove", e))?;
     fs::remove_file(&journal_path).map_err(|e| io_err(&journal_path, "remove", e))?;
+    Ok(())
+}
+
+/// Puts the staged folder `dir` in place whole: the previous run's is moved aside into
+/// `.incentive/` (one rename), the staged one moved in (one rename), and the previous one
+/// removed. Every step can be repeated: a staged folder still there has not been moved in yet,
+/// and whatever was set aside is removed at the end.
+fn put_folder(root: &Path, staging: &Path, dir: &str) -> Result<()> {
+    let staged = staging.join(dir);
+    let live = root.join(dir);
+    let aside = root.join(STATE).join(format!("previous-{dir}"));
+    if staged.is_dir() {
+        if is_symlink(&live) {
+            return Err(Error::other(format!(
+                "{}: is a symbolic link; refusing to write through it",
+                live.display()
+            )));
+        }
+        if live.exists() {
+            if aside.exists() {
+                // Left by a publish that was finished before this one began.
+                fs::remove_dir_all(&aside).map_err(|e| io_err(&aside, "remove", e))?;
+            }
+            fs::rename(&live, &aside).map_err(|e| io_err(&live, "set aside", e))?;
+            step();
+        }
+        fs::rename(&staged, &live).map_err(|e| io_err(&live, "rename into place", e))?;
+        step();
+    }
+    if aside.exists() {
+        fs::remove_dir_all(&aside).map_err(|e| io_err(&aside, "remove", e))?;
+        step();
+    }
     Ok(())
 }
 
@@ -707,5 +859,92 @@ mod tests {
         let holds = OutDir::open(tmp.path(), true, &data).unwrap_err();
         assert!(holds.to_string().contains("--out holds the --data"));
         assert!(!data.join("out").exists());
+    }
+
+    #[test]
+    fn staged_files_are_published_with_the_rest_and_statements_move_whole() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let data = tmp.path().join("data.xlsx");
+        let first = files(&[("statements/E1.xlsx", "1"), ("statements/E3.xlsx", "3")]);
+        OutDir::open(&out, false, &data)
+            .unwrap()
+            .publish(&first)
+            .unwrap();
+        let dir = OutDir::open(&out, true, &data).unwrap();
+        let staging = dir.staging().unwrap();
+        staging.put("statements/E1.xlsx", b"1b").unwrap();
+        staging.put("statements/E2.xlsx", b"2b").unwrap();
+        assert!(staging.put("../E9.xlsx", b"x").is_err());
+        let staged = [
+            "statements/E1.xlsx".to_string(),
+            "statements/E2.xlsx".into(),
+        ];
+        dir.publish_staged(staging, &files(&[("payroll.csv", "p")]), &staged)
+            .unwrap();
+        assert_eq!(
+            listing(&out),
+            ["payroll.csv", "statements/E1.xlsx", "statements/E2.xlsx"]
+        );
+        assert_eq!(fs::read(out.join("statements/E1.xlsx")).unwrap(), b"1b");
+        assert!(!out.join(STATE).exists());
+    }
+
+    #[test]
+    fn files_staged_for_a_publish_that_never_commits_are_thrown_away() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let dir = OutDir::open(&out, false, &tmp.path().join("data.xlsx")).unwrap();
+        let staging = dir.staging().unwrap();
+        staging.put("statements/E1.xlsx", b"1").unwrap();
+        drop(staging);
+        drop(dir); // a statement that could not be written: no publish
+        assert!(
+            !out.exists(),
+            "the folder this run created is removed again"
+        );
+    }
+
+    #[test]
+    fn a_journal_of_the_first_version_is_still_carried_out() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let staging = out.join(STATE).join("staging/statements");
+        fs::create_dir_all(&staging).unwrap();
+        fs::write(staging.join("E1.xlsx"), "new").unwrap();
+        fs::create_dir_all(out.join("statements")).unwrap();
+        fs::write(out.join("statements/E1.xlsx"), "old").unwrap();
+        fs::write(out.join("statements/E2.xlsx"), "gone").unwrap();
+        fs::write(
+            out.join(STATE).join("journal"),
+            format!("{JOURNAL_HEADER_V1}\ndel statements/E2.xlsx\nput statements/E1.xlsx\n"),
+        )
+        .unwrap();
+        recover(&out).unwrap();
+        assert_eq!(listing(&out), ["statements/E1.xlsx"]);
+        assert_eq!(fs::read(out.join("statements/E1.xlsx")).unwrap(), b"new");
+        assert!(!out.join(STATE).exists());
+    }
+
+    #[test]
+    fn a_folder_put_in_place_whole_survives_a_stop_between_its_renames() {
+        // Killed after the previous statements were set aside and before the new ones moved in.
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let state = out.join(STATE);
+        fs::create_dir_all(state.join("staging/statements")).unwrap();
+        fs::write(state.join("staging/statements/E1.xlsx"), "new").unwrap();
+        fs::create_dir_all(state.join("previous-statements")).unwrap();
+        fs::write(state.join("previous-statements/E1.xlsx"), "old").unwrap();
+        fs::write(state.join("previous-statements/E2.xlsx"), "old").unwrap();
+        fs::write(
+            state.join("journal"),
+            format!("{JOURNAL_HEADER}\ndir statements\n"),
+        )
+        .unwrap();
+        recover(&out).unwrap();
+        assert_eq!(listing(&out), ["statements/E1.xlsx"]);
+        assert_eq!(fs::read(out.join("statements/E1.xlsx")).unwrap(), b"new");
+        assert!(!state.exists());
     }
 }

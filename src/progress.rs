@@ -112,6 +112,28 @@ pub fn bar(label: &str, len: u64) -> Stage {
     start(label, Some(len))
 }
 
+/// Records `wall` as a stage of its own inside the innermost live stage: work timed on another
+/// thread (the payouts workbook written beside the statements), which the stack of stages on
+/// the command's thread cannot hold.
+pub fn record(label: &str, wall: Duration) {
+    if !ON.load(Ordering::Acquire) {
+        return;
+    }
+    let mut guard = STATE.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(state) = guard.as_mut() else {
+        return;
+    };
+    let depth = state.stack.len();
+    if let Some(t) = state.timings.as_mut() {
+        t.push(Timing {
+            label: label.to_string(),
+            depth,
+            wall,
+            count: 0,
+        });
+    }
+}
+
 /// A live stage: ends (and is timed) when dropped.
 #[derive(Debug)]
 pub struct Stage {

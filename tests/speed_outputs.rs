@@ -146,10 +146,12 @@ fn timings_list_every_stage_on_stderr_and_change_nothing_else() {
     assert_eq!(a.code, 0, "{}", a.stderr);
     // stderr is not a terminal here: no progress, nothing but the timings.
     assert_eq!(a.stderr, "");
-    let b = run_sample(&timed, &["--timings", "--quiet"], tmp.path());
-    assert_eq!(b.code, 0, "{}", b.stderr);
-    assert_eq!(b.stdout, a.stdout.replace("/plain/", "/timed/"));
-    insta::assert_snapshot!(stages(&b.stderr), @r"
+    // On one thread the stages follow one another; on two, payouts.xlsx is written beside the
+    // statements (timed on its own thread, listed inside the stage they share).
+    let serial = run_with_threads(&timed, "1", &["--timings", "--quiet"]);
+    assert!(serial.status.success());
+    let stderr = String::from_utf8_lossy(&serial.stderr);
+    insta::assert_snapshot!(stages(&stderr), @r"
     timings (wall clock):
       read and evaluate [T] s
         schemes, roster, plans [T] s
@@ -158,6 +160,31 @@ fn timings_list_every_stage_on_stderr_and_change_nothing_else() {
       payroll.csv [T] s
       payouts.xlsx [T] s
       statements [T] s  30
+      run.json [T] s
+      publish [T] s
+      total [T] s
+    ");
+    assert!(
+        files(&plain) == files(&timed),
+        "the same files, byte for byte"
+    );
+    std::fs::remove_dir_all(&timed).unwrap();
+    let b = run_with_threads(&timed, "2", &["--timings", "--quiet"]);
+    assert!(b.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&b.stdout).replace(&tmp.path().display().to_string(), "[TMP]"),
+        a.stdout.replace("/plain/", "/timed/")
+    );
+    insta::assert_snapshot!(stages(&String::from_utf8_lossy(&b.stderr)), @r"
+    timings (wall clock):
+      read and evaluate [T] s
+        schemes, roster, plans [T] s
+        rows, evaluate, score [T] s
+        payouts [T] s
+      payroll.csv [T] s
+      payouts.xlsx and statements [T] s
+        statements [T] s  30
+        payouts.xlsx [T] s
       run.json [T] s
       publish [T] s
       total [T] s

@@ -96,10 +96,12 @@ pub fn run(a: Args) -> Result<()> {
     let mut cx = report::Context::new(labels, command);
     cx.final_run = a.final_run;
     cx.statements = !a.no_statements;
-    let files = report::run_files(&result, &cx)?;
+    // Statements are staged on disk as they are rendered; the rest is staged at publish.
+    let staging = out_dir.staging()?;
+    let files = staging.writing(|put| report::run_files_to(&result, &cx, Some(put)))?;
     {
         let _s = crate::progress::stage("publish");
-        out_dir.publish(&files)?;
+        out_dir.publish_staged(staging, &files.kept, &files.staged)?;
     }
     print_warnings(&result.warnings);
     match &result.progress {
@@ -109,7 +111,7 @@ pub fn run(a: Args) -> Result<()> {
             p.as_of,
             p.days.elapsed,
             p.days.period,
-            files.len(),
+            files.kept.len() + files.staged.len(),
             a.out.join("statements").display()
         ),
         None => super::say(&report::run_summary_of(

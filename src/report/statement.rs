@@ -1323,9 +1323,34 @@ fn render_xlsx(
 /// taken); the files and their order are the same as on one thread, byte for byte, and so is
 /// the error: the first employee's in roster order whose statement cannot be written.
 pub fn statements(run: &RunResult, cx: &Context) -> Result<Vec<(String, Vec<u8>)>> {
+    each_statement(run, cx, &Ok)
+}
+
+/// [`statements`], each handed to `put` (its path under the run folder and its bytes) on the
+/// thread that rendered it, rather than kept: a run stages them on disk while the others
+/// render. Returns the paths, in roster order.
+pub fn statements_to(
+    run: &RunResult,
+    cx: &Context,
+    put: &(dyn Fn(String, Vec<u8>) -> Result<()> + Sync),
+) -> Result<Vec<String>> {
+    each_statement(run, cx, &|(path, bytes): File| {
+        put(path.clone(), bytes)?;
+        Ok(path)
+    })
+}
+
+type File = (String, Vec<u8>);
+
+/// Renders every statement and passes it to `then`, on as many threads as [`statements`] says.
+fn each_statement<T: Send>(
+    run: &RunResult,
+    cx: &Context,
+    then: &(dyn Fn(File) -> Result<T> + Sync),
+) -> Result<Vec<T>> {
     let n = run.employees.len();
     let _s = crate::progress::bar("statements", n as u64);
-    let one = |i: usize| -> Result<File> {
+    let one = |i: usize| -> Result<T> {
         let e = &run.employees[i];
         let st = build(run, i, cx);
         let bytes = render_xlsx(&st, &cx.labels, run.period.end()).map_err(|err| {
@@ -1334,16 +1359,16 @@ pub fn statements(run: &RunResult, cx: &Context) -> Result<Vec<(String, Vec<u8>)
                 e.employee.id
             ))
         })?;
+        let done = then((e.statement.clone(), bytes))?;
         crate::progress::tick(1);
-        Ok((e.statement.clone(), bytes))
+        Ok(done)
     };
     let threads = super::threads().min(n);
     if threads <= 1 {
         return (0..n).map(one).collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
-    type File = (String, Vec<u8>);
-    let mut done: Vec<(usize, Result<File>)> = std::thread::scope(|scope| {
+    let mut done: Vec<(usize, Result<T>)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 scope.spawn(|| {
