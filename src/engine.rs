@@ -235,21 +235,12 @@ pub fn evaluate_with(
             employees: Vec::new(),
         })
         .collect();
-    for (e, emp) in ds.roster.iter().enumerate() {
+    let scored = score_all(&ds.roster, schemes, ds.plans(), &periods, &asked, &values);
+    for ((e, emp), scored) in ds.roster.iter().enumerate().zip(scored) {
         let mut by_period: BTreeMap<usize, Vec<SchemeScore>> = BTreeMap::new();
-        for (i, &(p, s, role)) in asked[e].iter().enumerate() {
+        for ((i, &(p, s, role)), score) in asked[e].iter().enumerate().zip(scored) {
             let period = periods[p];
-            let scheme = &schemes[s];
-            let employment = scoring::employment(period, emp.hired_on, emp.left_on);
-            let plan = |metric: &str| ds.plan(&emp.id, period, metric).map(|p| p.0);
-            let targets = scoring::targets(scheme, employment, &plan);
-            match scoring::score(
-                scheme,
-                emp.target_bonus,
-                employment,
-                &values[e][i],
-                &targets,
-            ) {
+            match score {
                 Ok(score) => by_period.entry(p).or_default().push(SchemeScore {
                     scheme: s,
                     role,
@@ -603,6 +594,64 @@ fn check_plans(
     }
     missing.finish(problems);
     not_positive.finish(problems);
+}
+
+/// Every employee's score for each (period, scheme) asked, in roster order: on
+/// [`crate::threads::threads`] threads at once, each scoring a contiguous part of the roster
+/// (scoring is pure; a year's compare scores 24 units per person), so the scores are the same
+/// as on one thread, in the same order.
+fn score_all(
+    roster: &[crate::run::Employee],
+    schemes: &[Scheme],
+    plans: &crate::load::Plans,
+    periods: &[Period],
+    asked: &[Vec<(usize, usize, Role)>],
+    values: &[Vec<Vec<crate::metrics::MetricValue>>],
+) -> Vec<Vec<std::result::Result<scoring::Score, String>>> {
+    let one = |e: usize| -> Vec<std::result::Result<scoring::Score, String>> {
+        let emp = &roster[e];
+        asked[e]
+            .iter()
+            .enumerate()
+            .map(|(i, &(p, s, _))| {
+                let period = periods[p];
+                let scheme = &schemes[s];
+                let employment = scoring::employment(period, emp.hired_on, emp.left_on);
+                let plan = |metric: &str| {
+                    crate::load::plan_in(plans, &emp.id, period, metric).map(|p| p.0)
+                };
+                let targets = scoring::targets(scheme, employment, &plan);
+                scoring::score(
+                    scheme,
+                    emp.target_bonus,
+                    employment,
+                    &values[e][i],
+                    &targets,
+                )
+            })
+            .collect()
+    };
+    let n = roster.len();
+    let threads = crate::threads::threads().min(n).max(1);
+    if threads <= 1 {
+        return (0..n).map(one).collect();
+    }
+    let per = n.div_ceil(threads);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = (0..n)
+            .step_by(per)
+            .map(|start| {
+                scope.spawn(move || (start..(start + per).min(n)).map(one).collect::<Vec<_>>())
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|part| match part.join() {
+                Ok(scores) => scores,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
 }
 
 /// Streams every table the schemes in use read into the evaluator, in dependency order, and

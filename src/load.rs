@@ -22,7 +22,19 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 /// (employee_id, period, metric in lower case) → (target, row number).
-type Plans = HashMap<(String, Period, String), (Decimal, usize)>;
+pub(crate) type Plans = HashMap<(String, Period, String), (Decimal, usize)>;
+
+/// An employee's plan for a metric in a period, and the plans row it came from.
+pub(crate) fn plan_in(
+    plans: &Plans,
+    employee: &str,
+    period: Period,
+    metric: &str,
+) -> Option<(Decimal, usize)> {
+    plans
+        .get(&(employee.to_string(), period, metric.to_lowercase()))
+        .copied()
+}
 
 /// The mapping a CRM export was read through: its name and the files it is made of.
 #[derive(Debug, Clone)]
@@ -170,9 +182,12 @@ impl Dataset {
 
     /// The employee's plan for a period and metric: (target, row number).
     pub fn plan(&self, employee: &str, period: Period, metric: &str) -> Option<(Decimal, usize)> {
-        self.plans
-            .get(&(employee.to_string(), period, metric.to_lowercase()))
-            .copied()
+        plan_in(&self.plans, employee, period, metric)
+    }
+
+    /// The plans read, for [`plan_in`] on threads that cannot hold the whole dataset.
+    pub(crate) fn plans(&self) -> &Plans {
+        &self.plans
     }
 
     /// Reads the plans table for the dataset's periods.

@@ -105,6 +105,22 @@ fn a_crm_export_through_a_mapping_reads_the_same_on_two_threads() {
     assert!(names.iter().any(|n| n == "payroll.csv"), "{names:?}");
 }
 
+#[test]
+fn a_compare_over_months_scores_the_same_on_two_threads() {
+    let names = same_outputs(&[
+        "compare",
+        "--data",
+        "samples/2026-10.xlsx",
+        "--period",
+        "2026-07..2026-10",
+        "--candidate",
+        "transactional-5min",
+        "--current",
+        "transactional",
+    ]);
+    assert_eq!(names, ["compare.xlsx"]);
+}
+
 /// Bad rows all through a file larger than one batch (broken lines, wrong values, duplicates,
 /// and a line the CSV reader cannot read at the end): the same problems, in the same order,
 /// the same exit code, nothing written.
