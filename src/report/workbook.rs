@@ -537,6 +537,25 @@ fn build_workbook(run: &RunResult, cx: &Context, payroll: &[u8]) -> XResult<Vec<
     wb.save_to_buffer()
 }
 
+/// Keys that a spreadsheet's SUMIF cannot tell apart: it compares text ignoring letter case, so
+/// `E1` and `e1` clash (and their sums are written differently).
+struct Clashes(std::collections::HashMap<String, usize>);
+
+impl Clashes {
+    fn of<'a>(keys: impl Iterator<Item = &'a str>) -> Clashes {
+        let mut seen = std::collections::HashMap::new();
+        for k in keys {
+            *seen.entry(k.to_lowercase()).or_insert(0) += 1;
+        }
+        Clashes(seen)
+    }
+
+    /// Whether another key equals `key` ignoring letter case.
+    fn clash(&self, key: &str) -> bool {
+        self.0.get(&key.to_lowercase()).is_some_and(|&n| n > 1)
+    }
+}
+
 /// A KPI amount as a spreadsheet recomputes it from the Breakdown cells.
 struct Mismatch {
     employee: usize,
@@ -622,11 +641,7 @@ fn summary(
         "{q}!{}",
         range(1, adj::AMOUNT, layout.adjustments_last_row, adj::AMOUNT)
     );
-    let lower_ids: Vec<String> = run
-        .employees
-        .iter()
-        .map(|e| e.employee.id.to_lowercase())
-        .collect();
+    let clashes = Clashes::of(run.employees.iter().map(|e| e.employee.id.as_str()));
     for (i, e) in run.employees.iter().enumerate() {
         let r = first + i as u32;
         let scheme = &run.schemes[e.employee.scheme];
@@ -683,11 +698,7 @@ fn summary(
         };
         formula(ws, r, tc, sum, result_text(dec_f64(e.score.total)), &money)?;
         let id = &e.employee.id;
-        let clash = lower_ids
-            .iter()
-            .filter(|k| **k == id.to_lowercase())
-            .count()
-            > 1;
+        let clash = clashes.clash(id);
         formula(
             ws,
             r,
@@ -804,12 +815,12 @@ fn summary(
         header(ws, f, *r, &names)?;
         *r += 1;
         let distinct: BTreeSet<&str> = groups.iter().map(|g| g.key.as_str()).collect();
-        let lower: Vec<String> = distinct.iter().map(|k| k.to_lowercase()).collect();
+        let clashes = Clashes::of(distinct.iter().copied());
         let keys = range(first, key_col, last, key_col);
         let mut cells = Vec::new();
         for g in groups {
             let key = &g.key;
-            let clash = lower.iter().filter(|k| **k == key.to_lowercase()).count() > 1;
+            let clash = clashes.clash(key);
             if key.is_empty() {
                 ws.write_string(*r, 0, l.get("(no team)"))?;
             } else {
@@ -1865,6 +1876,13 @@ mod tests {
             "ROUND(SUMPRODUCT(EXACT(C2:C9,\"North\")*T2:T9),2)"
         );
         assert_eq!(f("", false), "ROUND(SUMPRODUCT((C2:C9=\"\")*T2:T9),2)");
+    }
+
+    #[test]
+    fn keys_equal_but_for_case_clash() {
+        let c = Clashes::of(["E1", "e1", "E2", "Север", "север", ""].into_iter());
+        assert!(c.clash("E1") && c.clash("e1") && c.clash("Север"));
+        assert!(!c.clash("E2") && !c.clash("") && !c.clash("E3"));
     }
 
     #[test]
