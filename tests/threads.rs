@@ -79,6 +79,42 @@ fn the_sample_workbook_reads_the_same_on_two_threads() {
     );
 }
 
+/// The workbook is hashed for run.json on a thread of its own while it is opened: the hash is
+/// the file's, on one thread and on two.
+#[test]
+fn the_workbook_hash_in_run_json_is_the_files_own() {
+    let tmp = tempfile::tempdir().unwrap();
+    let want = incentive::results::sha256_file(Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/2026-10.xlsx"
+    )))
+    .unwrap();
+    for threads in ["1", "2"] {
+        let out = run(
+            &[
+                "run",
+                "--data",
+                "samples/2026-10.xlsx",
+                "--period",
+                "2026-10",
+                "--no-statements",
+            ],
+            threads,
+            tmp.path(),
+        );
+        assert!(out.status.success());
+        let text = std::fs::read_to_string(tmp.path().join(threads).join("run.json")).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let files = json["data"]["files"].as_array().unwrap();
+        assert_eq!(files.len(), 1);
+        assert_eq!(
+            files[0]["sha256"],
+            want.as_str(),
+            "INCENTIVE_THREADS={threads}"
+        );
+    }
+}
+
 #[test]
 fn the_sample_csv_folder_reads_the_same_on_two_threads() {
     let names = same_outputs(&[

@@ -42,6 +42,9 @@ pub enum Source {
         path: PathBuf,
         sheets: Vec<String>,
         book: Box<RefCell<Sheets<BufReader<File>>>>,
+        /// The workbook's sha256, hashed on a thread of its own while the workbook is opened
+        /// (its shared strings keep this thread busy and the other core idle); taken once.
+        digest: RefCell<Digest>,
     },
     CsvFolder {
         path: PathBuf,
@@ -187,12 +190,24 @@ impl Source {
         } else {
             super::archive::check(path, &shown)?;
         }
+        let digest = if threads() >= 2 {
+            let (tx, rx) = std::sync::mpsc::sync_channel(1);
+            let file = path.to_path_buf();
+            // Detached: a run that stops early leaves it to finish (or exits with it).
+            std::thread::spawn(move || {
+                let _ = tx.send(crate::results::sha256_file(&file).ok());
+            });
+            Digest::Hashing(rx)
+        } else {
+            Digest::Taken(None)
+        };
         let workbook = open_workbook_auto(path)
             .map_err(|e| Problem::new(&shown, format!("cannot open the workbook: {e}")))?;
         Ok(Source::Workbook {
             path: path.to_path_buf(),
             sheets: workbook.sheet_names().to_vec(),
             book: Box::new(RefCell::new(workbook)),
+            digest: RefCell::new(digest),
         })
     }
 
@@ -316,6 +331,18 @@ impl Source {
                 .iter()
                 .find(|(f, _)| f == file)
                 .map(|(_, d)| d.clone()),
+            Source::Workbook {
+                path, digest: cell, ..
+            } if path == file => {
+                let mut digest = cell.borrow_mut();
+                if let Digest::Hashing(rx) = &*digest {
+                    *digest = Digest::Taken(rx.recv().ok().flatten());
+                }
+                match &*digest {
+                    Digest::Taken(sha) => sha.clone(),
+                    Digest::Hashing(_) => None,
+                }
+            }
             Source::Workbook { .. } => None,
         }
     }
@@ -589,6 +616,14 @@ fn cell_bytes(cell: &RawCell) -> usize {
             }
             _ => 0,
         }
+}
+
+/// A workbook's sha256: still being hashed, or taken (none when it could not be read: then the
+/// run's hashing reads the file itself and says why it cannot).
+#[derive(Debug)]
+pub enum Digest {
+    Hashing(std::sync::mpsc::Receiver<Option<String>>),
+    Taken(Option<String>),
 }
 
 /// A [`Sink`] that visits each row as the reader hands it over, on the reader's thread.
