@@ -220,6 +220,8 @@ pub fn evaluate_with(
         &mut problems,
         &mut read,
     ));
+    // Every table is read: a workbook's shared strings need not be held through the scoring.
+    ds.source.done_reading();
     if !problems.is_empty() {
         return Err(Error::BadInput(problems));
     }

@@ -71,6 +71,9 @@ pub trait TableSource {
     fn rows_hint(&self, _table: Table) -> Option<usize> {
         None
     }
+    /// Told that every table has been read: a source may let go of what it holds for reading
+    /// (an open workbook and its shared strings). Nothing is read from it afterwards.
+    fn done_reading(&self) {}
 }
 
 impl TableSource for source::Source {
@@ -101,6 +104,9 @@ impl TableSource for source::Source {
     }
     fn prefetch(&self, tables: &[Table]) {
         source::Source::prefetch(self, tables)
+    }
+    fn done_reading(&self) {
+        source::Source::done_reading(self)
     }
 }
 

@@ -41,7 +41,9 @@ pub enum Source {
     Workbook {
         path: PathBuf,
         sheets: Vec<String>,
-        book: Box<RefCell<Sheets<BufReader<File>>>>,
+        /// The open workbook (its shared strings are most of a large one's memory); let go when
+        /// the reading is over ([`Source::done_reading`]).
+        book: RefCell<Option<Box<Sheets<BufReader<File>>>>>,
         /// The workbook's sha256, hashed on a thread of its own while the workbook is opened
         /// (its shared strings keep this thread busy and the other core idle); taken once.
         digest: RefCell<Digest>,
@@ -206,7 +208,7 @@ impl Source {
         Ok(Source::Workbook {
             path: path.to_path_buf(),
             sheets: workbook.sheet_names().to_vec(),
-            book: Box::new(RefCell::new(workbook)),
+            book: RefCell::new(Some(Box::new(workbook))),
             digest: RefCell::new(digest),
         })
     }
@@ -347,6 +349,14 @@ impl Source {
         }
     }
 
+    /// Lets go of the open workbook once every table has been read: a large workbook's shared
+    /// strings would otherwise be held while the scores and the outputs are made.
+    pub fn done_reading(&self) {
+        if let Source::Workbook { book, .. } = self {
+            book.borrow_mut().take();
+        }
+    }
+
     /// About how many rows a table has: a CSV file's bytes over 48, a little under the
     /// shortest row of a canonical activity table (an id, an employee, a time and a number);
     /// the rows an .xlsx sheet declares it spans (its `dimension`, read from the start of its
@@ -355,7 +365,7 @@ impl Source {
         if let Source::Workbook { book, .. } = self {
             let sheet = self.sheet_name(table.name())?;
             let mut book = book.borrow_mut();
-            let Sheets::Xlsx(xlsx) = &mut *book else {
+            let Some(Sheets::Xlsx(xlsx)) = book.as_deref_mut() else {
                 return None;
             };
             let declared = xlsx.worksheet_cells_reader(&sheet).ok()?.dimensions();
@@ -475,7 +485,13 @@ impl Source {
                     .sheet_name(name)
                     .ok_or_else(|| Problem::new(&place, "the sheet is missing"))?;
                 let mut book = book.borrow_mut();
-                match &mut *book {
+                let Some(book) = book.as_deref_mut() else {
+                    return Err(Problem::new(
+                        &place,
+                        "the workbook was closed when its reading was over; this is a bug",
+                    ));
+                };
+                match book {
                     Sheets::Xlsx(xlsx) => read_xlsx(xlsx, &sheet, &place, visit),
                     other => read_with(|sink| read_range(other, &sheet, &place, sink), visit),
                 }
@@ -1500,5 +1516,23 @@ mod tests {
         assert_eq!(detect_delimiter(b"a;b;c\n1,5;2;3"), b';');
         assert_eq!(detect_delimiter(b"a,b,c\n"), b',');
         assert_eq!(detect_delimiter(b"\"a;b;c\",d\n"), b',');
+    }
+
+    #[test]
+    fn a_workbook_let_go_of_after_reading_is_never_read_again() {
+        let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/2026-10.xlsx"));
+        let source = Source::open(path).unwrap();
+        let mut rows = 0;
+        source
+            .read_rows(Table::Calls, &mut |_, _| rows += 1)
+            .unwrap();
+        assert!(rows > 1);
+        assert!(source.rows_hint(Table::Calls).is_some());
+        source.done_reading();
+        assert_eq!(source.rows_hint(Table::Calls), None);
+        let err = source.read_rows(Table::Calls, &mut |_, _| {}).unwrap_err();
+        assert!(err.to_string().contains("the workbook was closed"), "{err}");
+        // What the run records afterwards is still there.
+        assert_eq!(source.files(), [path.to_path_buf()]);
     }
 }

@@ -1386,6 +1386,10 @@ impl TableSource for MappedSource {
         self.inner.digest(file)
     }
 
+    fn done_reading(&self) {
+        self.inner.done_reading()
+    }
+
     fn usage(&self) -> Vec<Usage> {
         self.state.borrow().usage.clone()
     }
