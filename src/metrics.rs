@@ -340,6 +340,30 @@ pub struct Evaluator<'a> {
     /// Per scheme (by index; empty when not in use): its metrics in an order where every
     /// formula comes after the metrics it reads, and each formula's distinct operands.
     plans: Vec<EvalPlan>,
+    /// Per employee: the index into `routes` of the slots their own rows are offered to
+    /// (employees with the same units share one).
+    employee_routes: Vec<usize>,
+    /// Per distinct list of units and table: the own-scope slots of those units, grouped by the
+    /// period test that opens their filter (see [`Route`]).
+    routes: Vec<[Vec<Route>; TABLES]>,
+}
+
+/// Slots of one table whose filters all open with the same test of a date column against a
+/// period's days (`Between`), or none (`guard: None`). A row whose date fails the guard cannot
+/// be kept by any of them, so the whole group is passed over with one comparison: over many
+/// periods (compare over a year offers a row to 24 units) most of a row's slots are another
+/// period's. Slots reading `time_to_next` are never guarded: they see every row of the employee,
+/// kept or not.
+struct Route {
+    guard: Option<(usize, NaiveDate, NaiveDate)>,
+    slots: Vec<usize>,
+}
+
+impl Route {
+    fn admits(&self, row: &[Value]) -> bool {
+        self.guard
+            .is_none_or(|(c, a, b)| row[c].as_date().is_some_and(|v| a <= v && v <= b))
+    }
 }
 
 #[derive(Default)]
@@ -400,6 +424,8 @@ impl<'a> Evaluator<'a> {
             table_keysets: Default::default(),
             keep_rows,
             plans: Vec::new(),
+            employee_routes: Vec::new(),
+            routes: Vec::new(),
         };
         ev.plans = (0..schemes.len())
             .map(|s| {
@@ -459,7 +485,39 @@ impl<'a> Evaluator<'a> {
                 }
             }
         }
+        ev.route();
         ev
+    }
+
+    /// Groups each employee's own-scope slots into [`Route`]s, once per distinct list of units.
+    fn route(&mut self) {
+        let mut known: HashMap<&[usize], usize> = HashMap::new();
+        let mut routes: Vec<[Vec<Route>; TABLES]> = Vec::new();
+        let mut employee_routes = Vec::with_capacity(self.employee_units.len());
+        for units in &self.employee_units {
+            let r = *known.entry(units.as_slice()).or_insert_with(|| {
+                let mut by_table: [Vec<Route>; TABLES] = Default::default();
+                for (t, table_routes) in by_table.iter_mut().enumerate() {
+                    for &u in units {
+                        for &s in &self.unit_slots[u][t] {
+                            let guard = guard(&self.slots[s]);
+                            match table_routes.iter_mut().find(|r| r.guard == guard) {
+                                Some(r) => r.slots.push(s),
+                                None => table_routes.push(Route {
+                                    guard,
+                                    slots: vec![s],
+                                }),
+                            }
+                        }
+                    }
+                }
+                routes.push(by_table);
+                routes.len() - 1
+            });
+            employee_routes.push(r);
+        }
+        self.routes = routes;
+        self.employee_routes = employee_routes;
     }
 
     fn compile(&mut self, f: &Filter, period: Period) -> Compiled {
@@ -665,11 +723,14 @@ impl<'a> Evaluator<'a> {
                 self.keysets[k].keys.insert(entry);
             }
         }
-        let Some(units) = self.employee_units.get(employee) else {
+        let Some(&r) = self.employee_routes.get(employee) else {
             return;
         };
-        for &u in units {
-            for &s in &self.unit_slots[u][t] {
+        for route in &self.routes[r][t] {
+            if !route.admits(row.values) {
+                continue;
+            }
+            for &s in &route.slots {
                 Self::offer(
                     &mut self.slots[s],
                     &self.keysets,
@@ -928,6 +989,22 @@ impl<'a> Evaluator<'a> {
                 }
             }
         }
+    }
+}
+
+/// The period test a slot's filter opens with, if it can stand for the slot (see [`Route`]):
+/// `Between` alone or first in a conjunction ([`Evaluator::compile`] puts it first).
+fn guard(slot: &Slot) -> Option<(usize, NaiveDate, NaiveDate)> {
+    if matches!(slot.reads, Reads::Wait(_)) {
+        return None;
+    }
+    let first = match &slot.filter {
+        Compiled::All(fs) => fs.first()?,
+        f => f,
+    };
+    match first {
+        Compiled::Between(c, a, b) => Some((*c, *a, *b)),
+        _ => None,
     }
 }
 
@@ -1575,6 +1652,68 @@ mod tests {
             counts,
             [3, 1, 4, 1, 2, 4, 4, 3, 2].map(|c| Some(exact_int(c)))
         );
+    }
+
+    #[test]
+    fn routing_rows_by_period_keeps_what_offering_every_slot_keeps() {
+        // Routing groups a unit's slots by the period test their filter opens with, and a row
+        // of another period passes the whole group by. Over three months, with one employee on
+        // all of them and one on the middle one only, every value must be what offering each
+        // row to every slot gives: in-period sums and counts (a close on the period's last
+        // day), a filter whose period test is not first, metrics without one, a wait whose
+        // next row is in the following month.
+        let m = "  won: { sum: deals.amount, where: { status: won, closed_on: in_period } }\n  made: { count: deals, where: { created_on: in_period } }\n  late: { count: deals, where: { any: [ { closed_on: in_period }, { closed_on: empty } ] } }\n  all: { count: deals }\n  after: { count: deals, where: { created_on: { after: period_end } } }\n  wait: { average: { time_to_next: { at: deals.created_on, next: { status: won }, same: client_id } }, where: { created_on: in_period } }\n  share: won / (made + 1)\n";
+        let text = format!(
+            "currency: KZT\ncurve: standard\nmetrics:\n{m}\nkpis:\n  - {{ id: k, weight: 100%, metric: won, target: 1 }}\n"
+        );
+        let scheme = crate::scheme::parse_str(Path::new("t.yaml"), &text)
+            .unwrap_or_else(|p| panic!("{p:?}"));
+        let schemes = vec![scheme];
+        let months: Vec<Period> = ["2026-09", "2026-10", "2026-11"]
+            .iter()
+            .map(|p| Period::parse(p).unwrap())
+            .collect();
+        let mut rows = sample_deals();
+        #[rustfmt::skip]
+        rows.extend([
+            (Table::Deals, 0, deal("D7", "2026-11-05", "2026-11-06", "won", "proposal", "3", false, "C2")),
+            (Table::Deals, 1, deal("D9", "2026-10-07", "2026-10-20", "won", "proposal", "70", false, "C1")),
+            (Table::Deals, 1, deal("D8", "2026-11-02", "2026-11-03", "won", "proposal", "5", false, "C1")),
+        ]);
+        let unit = |period| Unit { period, scheme: 0 };
+        let units = [vec![unit(0), unit(1), unit(2)], vec![unit(1)]];
+        let run = |routed: bool| {
+            let mut ev = Evaluator::new(&schemes, &months, &units, false);
+            if !routed {
+                for route in ev.routes.iter_mut().flatten().flatten() {
+                    route.guard = None;
+                }
+            }
+            for table in ev.table_order() {
+                for (i, (tb, emp, values)) in rows.iter().enumerate() {
+                    if *tb == table {
+                        let row = TypedRow {
+                            number: i + 2,
+                            values,
+                            at: None,
+                        };
+                        ev.feed(table, *emp, &row);
+                    }
+                }
+            }
+            ev.finish().unwrap()
+        };
+        let (routed, every_slot) = (run(true), run(false));
+        assert_eq!(routed, every_slot);
+        // Not vacuous: the months differ, a close on 31 October counts in October (D1 + D2),
+        // and D2's wait (created 2 October) ends at D7, 34 days later in November.
+        let value = |e: usize, p: usize, m: usize| routed[e][p][m].value.clone();
+        assert_eq!(value(0, 1, 0), Some(q("1000100.51")));
+        assert_eq!(value(0, 2, 0), Some(q("53")));
+        assert_eq!(value(1, 0, 0), Some(q("1069"))); // D6 + D9
+        assert_ne!(value(0, 1, 5), None);
+        assert_ne!(routed[0][1], routed[0][0]);
+        assert_ne!(routed[0][1], routed[0][2]);
     }
 
     #[test]
