@@ -269,6 +269,8 @@ pub fn score(
     targets: &[Option<Exact>],
 ) -> Result<Score, String> {
     let share = emp.share();
+    // The bonus for the days employed, the same for every KPI (one product fewer per KPI).
+    let bonus_share = exact(target_bonus) * &share;
     let mut kpis = Vec::with_capacity(scheme.kpis.len());
     for (k, kpi) in scheme.kpis.iter().enumerate() {
         let m = &metrics[kpi.metric];
@@ -314,7 +316,7 @@ pub fn score(
             Some(Band::Above) => flags.push(Flag::AboveStretch),
             _ => {}
         }
-        let exact_amount = exact(target_bonus) * &share * exact(kpi.weight) * &factor;
+        let exact_amount = &bonus_share * exact(kpi.weight) * &factor;
         let amount = round_exact(&exact_amount, 2).ok_or_else(|| {
             use num_traits::ToPrimitive;
             let about = exact_amount.to_f64().unwrap_or(f64::INFINITY);
