@@ -13,6 +13,7 @@ pub mod close;
 pub mod data;
 pub mod engine;
 pub mod error;
+pub mod fraction;
 pub mod load;
 pub mod mapping;
 pub mod metrics;

@@ -9,13 +9,11 @@
 
 use num_bigint::BigInt;
 use num_integer::Integer;
-use num_rational::BigRational;
 use num_traits::{One, Signed, ToPrimitive, Zero};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
-/// An exact rational number.
-pub type Exact = BigRational;
+pub use crate::fraction::Exact;
 
 /// Parses a decimal written by a person: optional sign, digits, optional fraction.
 /// Spaces (also no-break and thin spaces) are accepted as thousands separators.
@@ -123,28 +121,43 @@ pub fn exact(d: Decimal) -> Exact {
         fives -= 1;
     }
     let denominator = 2i128.pow(twos) * 5i128.pow(fives);
-    BigRational::new_raw(BigInt::from(m), BigInt::from(denominator))
+    Exact::new_reduced(m, denominator)
 }
 
 /// [`exact`] by the general reduction, which the test compares it with.
 #[cfg(test)]
 fn exact_by_gcd(d: Decimal) -> Exact {
-    BigRational::new(
+    Exact::new(
         BigInt::from(d.mantissa()),
         BigInt::from(10u8).pow(d.scale()),
     )
 }
 
 pub fn exact_int(n: i64) -> Exact {
-    BigRational::from_integer(BigInt::from(n))
+    Exact::from_i64(n)
 }
 
 /// Rounds an exact fraction to `dp` decimal places, half away from zero.
 /// Returns `None` only if the result does not fit a decimal (about 7.9e28).
 pub fn round_exact(q: &Exact, dp: u32) -> Option<Decimal> {
+    // A small fraction (parts below 2⁶³) to at most 18 places: n·10^dp is below 2¹²³, so the
+    // rounding is done in 128 bits. The general path below gives the same (a test compares).
+    if dp <= 18
+        && let Some((n, d)) = q.small_parts()
+    {
+        let scaled = n.unsigned_abs() * 10u128.pow(dp);
+        let d = d as u128;
+        let m = ((scaled * 2 + d) / (d * 2)) as i128;
+        return Decimal::try_from_i128_with_scale(if n < 0 { -m } else { m }, dp).ok();
+    }
+    round_big(q, dp)
+}
+
+/// [`round_exact`] in big integers.
+fn round_big(q: &Exact, dp: u32) -> Option<Decimal> {
     let scale = BigInt::from(10u8).pow(dp);
     let n = q.numer() * &scale;
-    let d = q.denom().clone(); // always positive
+    let d = q.denom(); // always positive
     let two = BigInt::from(2u8);
     let (quot, _) = (n.abs() * &two + &d)
         .div_floor(&(d * &two))
@@ -244,7 +257,7 @@ mod tests {
 
     #[test]
     fn exact_is_exact() {
-        assert_eq!(exact(d("1.50")), BigRational::new(3.into(), 2.into()));
+        assert_eq!(exact(d("1.50")), Exact::new(3.into(), 2.into()));
         assert!(is_zero(&exact(Decimal::ZERO)));
         assert_eq!(
             display_decimal(&(exact_int(2) / exact_int(3))),
@@ -294,6 +307,20 @@ mod tests {
             let d = Decimal::from_i128_with_scale(m, scale);
             let (fast, general) = (exact(d), exact_by_gcd(d));
             proptest::prop_assert_eq!((fast.numer(), fast.denom()), (general.numer(), general.denom()));
+        }
+
+        /// Rounding a small fraction in 128 bits gives what the big-integer rounding gives,
+        /// halves (away from zero) and the edges of the small range included.
+        #[test]
+        fn rounding_small_fractions_agrees_with_big_integers(
+            n in proptest::prop_oneof![-10_000i64..10_000, proptest::num::i64::ANY],
+            d in proptest::prop_oneof![1i64..1000, 1i64..i64::MAX],
+            dp in 0u32..=18,
+        ) {
+            let q = Exact::new(n.into(), d.into());
+            proptest::prop_assert_eq!(round_exact(&q, dp), round_big(&q, dp));
+            let half = Exact::new((2 * i128::from(n) + 1).into(), 2.into());
+            proptest::prop_assert_eq!(round_exact(&half, 0), round_big(&half, 0));
         }
 
         /// The fast paths give the decimal the general ones give, with the same scale.

@@ -9,7 +9,7 @@ use crate::num::{Exact, exact, exact_int, round_exact};
 use crate::period::Period;
 use crate::scheme::{Better, Curve, Kpi, Scheme, Target};
 use chrono::NaiveDate;
-use num_traits::{Signed, Zero};
+use num_traits::Zero;
 use rust_decimal::Decimal;
 
 /// The part of the period an employee was employed, both ends inclusive.
@@ -318,7 +318,6 @@ pub fn score(
         }
         let exact_amount = &bonus_share * exact(kpi.weight) * &factor;
         let amount = round_exact(&exact_amount, 2).ok_or_else(|| {
-            use num_traits::ToPrimitive;
             let about = exact_amount.to_f64().unwrap_or(f64::INFINITY);
             format!(
                 "the amount of KPI {:?} (about {about:.3e}) is too large to pay",

@@ -17,7 +17,7 @@ use crate::period::Period;
 use crate::results::{Evaluation, Role};
 use crate::scheme::{Better, Target};
 use crate::scoring::Band;
-use num_traits::{Signed, Zero};
+use num_traits::Zero;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 

@@ -12,7 +12,7 @@ use crate::results::{Employee, Evaluation, SchemeScore};
 use crate::scheme::unit::Unit;
 use crate::scheme::{Scheme, Target};
 use crate::scoring::{Employment, Lines, employment};
-use num_traits::{One, Signed, Zero};
+use num_traits::{One, Zero};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

@@ -8,7 +8,6 @@ use crate::num::{Exact, exact};
 use crate::scheme::unit::Unit;
 use crate::scheme::{Better, Scheme};
 use crate::scoring::KpiScore;
-use num_traits::Signed;
 use rust_decimal::Decimal;
 
 /// A line of a KPI's bands: the curve's threshold (pay starts), the target (100%), the scheme's

@@ -18,7 +18,7 @@ use crate::results::{Evaluation, Role, SchemeScore};
 use crate::scheme::{AggOp, Expr, MetricDef, Scheme, unit::Unit};
 use crate::scoring::{self, Band};
 use chrono::{Datelike, NaiveDate, Weekday};
-use num_traits::{Signed, ToPrimitive, Zero};
+use num_traits::{ToPrimitive, Zero};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::path::Path;

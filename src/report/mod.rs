@@ -477,7 +477,6 @@ pub(crate) fn cell_number(d: Decimal) -> f64 {
 
 /// An exact fraction as the nearest binary float (num-rational rounds correctly).
 pub(crate) fn cell_exact(q: &Exact) -> f64 {
-    use num_traits::ToPrimitive;
     q.to_f64().unwrap_or(0.0)
 }
 

@@ -15,7 +15,7 @@ use crate::report::team::{flag_text, subject_words};
 use crate::report::units::Fmt;
 use crate::results::Evaluation;
 use crate::scheme::unit::Unit;
-use num_traits::{Signed, Zero};
+use num_traits::Zero;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
