@@ -46,6 +46,22 @@ pub fn payroll(e: &Employee, period: Period) -> Vec<(usize, Role)> {
 pub enum SourceRows {
     Keep,
     Skip,
+    /// Only for one scheme (by index) in one period (by index): the team view's daily activity
+    /// needs its own scheme's rows in the period, not every deal of every history month.
+    KeepFor {
+        period: usize,
+        scheme: usize,
+    },
+}
+
+impl SourceRows {
+    fn keeps(self, unit: Unit) -> bool {
+        match self {
+            SourceRows::Keep => true,
+            SourceRows::Skip => false,
+            SourceRows::KeepFor { period, scheme } => unit == Unit { period, scheme },
+        }
+    }
 }
 
 /// Evaluates the dataset's periods: every employee on the schemes `assign` gives them.
@@ -200,7 +216,7 @@ pub fn evaluate_with(
         }
     }
 
-    let mut evaluator = Evaluator::new(schemes, &periods, &units, rows == SourceRows::Keep);
+    let mut evaluator = Evaluator::new(schemes, &periods, &units, &|u| rows.keeps(u));
     let index: IdIndex<'_> = ds
         .roster
         .iter()
@@ -228,7 +244,7 @@ pub fn evaluate_with(
     let values = evaluator.finish().map_err(Error::BadInput)?;
     // Without evidence the accumulators are done with: free them before the scores are built,
     // so the peak is the larger of the two, not their sum (compare over a year holds both).
-    let evaluator = (rows == SourceRows::Keep).then_some(evaluator);
+    let evaluator = (rows != SourceRows::Skip).then_some(evaluator);
 
     let mut results: Vec<PeriodResults> = periods
         .iter()

@@ -294,6 +294,9 @@ struct Slot {
     scope: Scope,
     /// By key (foldhash: looked up for every row offered; never iterated, so the order is moot).
     accs: HashMap<u32, Acc, foldhash::fast::FixedState>,
+    /// Whether to keep the source rows behind the metric (statements need them; analyses over
+    /// many periods do not, and would otherwise hold every deal once per period and scheme).
+    keep_rows: bool,
 }
 
 /// A metric's value for one employee. `value` is `None` when the metric has no data
@@ -334,9 +337,6 @@ pub struct Evaluator<'a> {
     scoped: Vec<[Vec<(u32, u32)>; TABLES]>,
     /// Per employee: the index of their team (None: no team), the key of their team metrics.
     team_of: Vec<Option<u32>>,
-    /// Whether to keep the source rows behind each metric (statements need them; analyses over
-    /// many periods do not, and would otherwise hold every deal once per period and scheme).
-    keep_rows: bool,
     /// Per scheme (by index; empty when not in use): its metrics in an order where every
     /// formula comes after the metrics it reads, and each formula's distinct operands.
     plans: Vec<EvalPlan>,
@@ -391,12 +391,13 @@ fn table_index(table: Table) -> usize {
 
 impl<'a> Evaluator<'a> {
     /// Prepares the slots for the units asked: `employee_units[e]` lists the (period, scheme)
-    /// pairs to evaluate for the employee with roster index `e`.
+    /// pairs to evaluate for the employee with roster index `e`; `keep_rows` says of which
+    /// units the source rows behind each metric are kept (see [`Evaluator::evidence`]).
     pub fn new(
         schemes: &'a [Scheme],
         periods: &[Period],
         employee_units: &[Vec<Unit>],
-        keep_rows: bool,
+        keep_rows: &dyn Fn(Unit) -> bool,
     ) -> Self {
         let units: Vec<Unit> = employee_units
             .iter()
@@ -422,7 +423,6 @@ impl<'a> Evaluator<'a> {
             slots: Vec::new(),
             keysets: Vec::new(),
             table_keysets: Default::default(),
-            keep_rows,
             plans: Vec::new(),
             employee_routes: Vec::new(),
             routes: Vec::new(),
@@ -437,6 +437,7 @@ impl<'a> Evaluator<'a> {
             })
             .collect();
         for u in 0..ev.units.len() {
+            let keep_rows = keep_rows(ev.units[u]);
             let Unit { period, scheme: s } = ev.units[u];
             let period = periods[period];
             for (m, metric) in schemes[s].metrics.iter().enumerate() {
@@ -481,6 +482,7 @@ impl<'a> Evaluator<'a> {
                         offered: 0,
                         scope: a.scope,
                         accs: HashMap::default(),
+                        keep_rows,
                     });
                 }
             }
@@ -738,7 +740,7 @@ impl<'a> Evaluator<'a> {
                     emp,
                     emp,
                     row,
-                    self.keep_rows,
+                    true,
                 );
             }
         }
@@ -760,7 +762,8 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Offers a row of employee `emp` to one slot: kept by its filter, it updates the
-    /// accumulator `key` (the employee's own, or a colleague's, manager's or team's).
+    /// accumulator `key` (the employee's own, or a colleague's, manager's or team's), and keeps
+    /// the row as evidence when `keep_rows` and the slot's unit keeps rows.
     #[allow(clippy::too_many_arguments)]
     fn offer(
         slot: &mut Slot,
@@ -780,8 +783,10 @@ impl<'a> Evaluator<'a> {
             groups,
             offered,
             accs,
+            keep_rows: slot_keeps,
             ..
         } = slot;
+        let keep_rows = keep_rows && *slot_keeps;
         *offered += 1;
         let id = *offered;
         // A `time_to_next`'s next rows are looked for among all the employee's rows, whatever
@@ -1143,7 +1148,7 @@ mod tests {
             schemes,
             &[Period::parse("2026-10").unwrap()],
             &vec![unit; employees],
-            keep_rows,
+            &|_| keep_rows,
         )
     }
 
@@ -1683,7 +1688,7 @@ mod tests {
         let unit = |period| Unit { period, scheme: 0 };
         let units = [vec![unit(0), unit(1), unit(2)], vec![unit(1)]];
         let run = |routed: bool| {
-            let mut ev = Evaluator::new(&schemes, &months, &units, false);
+            let mut ev = Evaluator::new(&schemes, &months, &units, &|_| false);
             if !routed {
                 for route in ev.routes.iter_mut().flatten().flatten() {
                     route.guard = None;
@@ -1714,6 +1719,49 @@ mod tests {
         assert_ne!(value(0, 1, 5), None);
         assert_ne!(routed[0][1], routed[0][0]);
         assert_ne!(routed[0][1], routed[0][2]);
+    }
+
+    #[test]
+    fn rows_are_kept_only_for_the_units_asked() {
+        // The team view keeps its own scheme's rows in the period and no history month's.
+        let text = "currency: KZT\ncurve: standard\nmetrics:\n  won: { sum: deals.amount, where: { status: won, closed_on: in_period } }\nkpis:\n  - { id: k, weight: 100%, metric: won, target: 1 }\n";
+        let scheme =
+            crate::scheme::parse_str(Path::new("t.yaml"), text).unwrap_or_else(|p| panic!("{p:?}"));
+        let schemes = vec![scheme];
+        let months: Vec<Period> = ["2026-10", "2026-11"]
+            .iter()
+            .map(|p| Period::parse(p).unwrap())
+            .collect();
+        let units = [vec![
+            Unit {
+                period: 0,
+                scheme: 0,
+            },
+            Unit {
+                period: 1,
+                scheme: 0,
+            },
+        ]];
+        let mut ev = Evaluator::new(&schemes, &months, &units, &|u| u.period == 1);
+        for (i, (table, emp, values)) in sample_deals().iter().enumerate() {
+            ev.feed(
+                *table,
+                *emp,
+                &TypedRow {
+                    number: i + 2,
+                    values,
+                    at: None,
+                },
+            );
+        }
+        let kept = |i: usize| match &ev.evidence(0, i)[0].evidence {
+            Evidence::Rows(rows) => rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
+            Evidence::PerDay(_) => panic!("deals are shown row by row"),
+        };
+        // October's figure counts D1 and D2 but keeps neither; November keeps D3.
+        assert_eq!(ev.evidence(0, 0)[0].rows, 2);
+        assert_eq!(kept(0), Vec::<String>::new());
+        assert_eq!(kept(1), vec!["D3".to_string()]);
     }
 
     #[test]

@@ -103,10 +103,15 @@ pub fn run(a: Args) -> Result<()> {
     let evaluate = crate::progress::stage("rows, evaluate, score");
     let mut losses = Losses::new(months.clone());
     let mut observe = |t, e, row: &[crate::data::value::Value]| losses.observe(t, e, row);
+    // The view's daily activity reads its own scheme's rows in the period, and only those.
+    let rows = engine::SourceRows::KeepFor {
+        period: months.len() - 1,
+        scheme: view,
+    };
     let ev = engine::evaluate_with(
         ds,
         &assign,
-        engine::SourceRows::Keep,
+        rows,
         engine::Read {
             as_of,
             observe: Some(&mut observe),
