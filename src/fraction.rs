@@ -65,13 +65,7 @@ impl Exact {
         assert!(d != 0, "division by zero");
         let (n, d) = if d < 0 { (-n, -d) } else { (n, d) };
         let g = gcd(n.unsigned_abs(), d.unsigned_abs()) as i128;
-        let (n, d) = (n / g, d / g);
-        small(n, d).unwrap_or_else(|| {
-            Exact(Repr::Big(Box::new(BigRational::new_raw(
-                BigInt::from(n),
-                BigInt::from(d),
-            ))))
-        })
+        Exact::new_reduced(n / g, d / g)
     }
 
     /// A fraction in lowest terms with a positive denominator (as `BigRational`'s are).

@@ -361,9 +361,13 @@ struct Route {
 
 impl Route {
     fn admits(&self, row: &[Value]) -> bool {
-        self.guard
-            .is_none_or(|(c, a, b)| row[c].as_date().is_some_and(|v| a <= v && v <= b))
+        self.guard.is_none_or(|(c, a, b)| in_days(&row[c], a, b))
     }
+}
+
+/// Whether a value's date is from `a` to `b`, inclusive: a `Between` test, and a route's guard.
+fn in_days(v: &Value, a: NaiveDate, b: NaiveDate) -> bool {
+    v.as_date().is_some_and(|v| a <= v && v <= b)
 }
 
 #[derive(Default)]
@@ -1065,7 +1069,7 @@ fn matches(f: &Compiled, row: &[Value], emp: u32, sets: &[KeySet]) -> bool {
                 _ => false,
             }
         }
-        Compiled::Between(c, a, b) => row[*c].as_date().is_some_and(|v| *a <= v && v <= *b),
+        Compiled::Between(c, a, b) => in_days(&row[*c], *a, *b),
         Compiled::Ranked(c, cmp, rank, order) => row[*c]
             .as_text()
             .and_then(|t| order.iter().position(|w| w.eq_ignore_ascii_case(t.trim())))
@@ -1137,6 +1141,11 @@ mod tests {
         ]
     }
 
+    /// A scheme written for a test, which must parse.
+    fn scheme(text: &str) -> Scheme {
+        crate::scheme::parse_str(Path::new("t.yaml"), text).unwrap_or_else(|p| panic!("{p:?}"))
+    }
+
     /// Evaluates the scheme's metrics for one employee (E1, index 0) over the given rows.
     /// An evaluator of October 2026 for `employees` people, each with one unit of `schemes[0]`.
     fn october(schemes: &[Scheme], employees: usize, keep_rows: bool) -> Evaluator<'_> {
@@ -1159,9 +1168,7 @@ mod tests {
         let text = format!(
             "currency: KZT\ncurve: standard\nmetrics:\n{metrics_yaml}\nkpis:\n  - {{ id: k, weight: 100%, metric: m, target: 1 }}\n"
         );
-        let scheme = crate::scheme::parse_str(Path::new("t.yaml"), &text)
-            .unwrap_or_else(|p| panic!("{p:?}"));
-        let schemes = vec![scheme];
+        let schemes = vec![scheme(&text)];
         let mut ev = october(&schemes, 2, true);
         for table in ev.table_order() {
             for (i, (tb, emp, values)) in rows.iter().enumerate() {
@@ -1671,9 +1678,7 @@ mod tests {
         let text = format!(
             "currency: KZT\ncurve: standard\nmetrics:\n{m}\nkpis:\n  - {{ id: k, weight: 100%, metric: won, target: 1 }}\n"
         );
-        let scheme = crate::scheme::parse_str(Path::new("t.yaml"), &text)
-            .unwrap_or_else(|p| panic!("{p:?}"));
-        let schemes = vec![scheme];
+        let schemes = vec![scheme(&text)];
         let months: Vec<Period> = ["2026-09", "2026-10", "2026-11"]
             .iter()
             .map(|p| Period::parse(p).unwrap())
@@ -1725,9 +1730,7 @@ mod tests {
     fn rows_are_kept_only_for_the_units_asked() {
         // The team view keeps its own scheme's rows in the period and no history month's.
         let text = "currency: KZT\ncurve: standard\nmetrics:\n  won: { sum: deals.amount, where: { status: won, closed_on: in_period } }\nkpis:\n  - { id: k, weight: 100%, metric: won, target: 1 }\n";
-        let scheme =
-            crate::scheme::parse_str(Path::new("t.yaml"), text).unwrap_or_else(|p| panic!("{p:?}"));
-        let schemes = vec![scheme];
+        let schemes = vec![scheme(text)];
         let months: Vec<Period> = ["2026-10", "2026-11"]
             .iter()
             .map(|p| Period::parse(p).unwrap())
@@ -1831,9 +1834,7 @@ mod tests {
     #[test]
     fn scoped_rows_feed_the_team_and_the_managers_above() {
         let text = "currency: KZT\ncurve: standard\nmetrics:\n  own: { count: clients }\n  team: { count: clients, scope: team }\n  line: { count: clients, scope: reports }\n  called: { count: clients, scope: team, where: { client_id: { found_in: { table: calls } } } }\nkpis:\n  - { id: k, weight: 100%, metric: own, target: 1 }\n";
-        let scheme =
-            crate::scheme::parse_str(Path::new("t.yaml"), text).unwrap_or_else(|p| panic!("{p:?}"));
-        let schemes = vec![scheme];
+        let schemes = vec![scheme(text)];
         let mut ev = october(&schemes, 3, true);
         ev.set_scopes(&[Some(0), Some(0), Some(1)], &[None, Some(0), None]);
         let client = |id: &str| vec![t(id), t("E"), d("2025-01-01"), Value::Empty];
@@ -1905,7 +1906,7 @@ mod tests {
     #[test]
     fn a_cycle_of_managers_does_not_hang_the_dispatch() {
         let text = "currency: KZT\ncurve: standard\nmetrics:\n  line: { count: clients, scope: reports }\nkpis:\n  - { id: k, weight: 100%, metric: line, target: 1 }\n";
-        let scheme = crate::scheme::parse_str(Path::new("t.yaml"), text).unwrap();
+        let scheme = scheme(text);
         let schemes = vec![scheme];
         let mut ev = october(&schemes, 2, false);
         ev.set_scopes(&[None, None], &[Some(1), Some(0)]);
