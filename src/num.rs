@@ -33,7 +33,7 @@ pub fn looks_like_number(text: &str, decimal_comma: bool) -> bool {
 /// The trimmed text when it is a number written plainly (digits, at most one `.`, an optional
 /// sign; no separator, no comma): what [`number_syntax`] would return, without copying it.
 fn plain_number(text: &str) -> Option<&str> {
-    let t = text.trim();
+    let t = crate::data::value::trim(text);
     let body = t.strip_prefix(['-', '+']).unwrap_or(t);
     let mut dots = 0;
     for b in body.bytes() {
@@ -48,8 +48,7 @@ fn plain_number(text: &str) -> Option<&str> {
 
 /// The text of a number with separators removed and `.` as the decimal point, if it is one.
 fn number_syntax(text: &str, decimal_comma: bool) -> Option<String> {
-    let mut s: String = text
-        .trim()
+    let mut s: String = crate::data::value::trim(text)
         .chars()
         .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\u{2009}'))
         .collect();
@@ -76,7 +75,7 @@ fn number_syntax(text: &str, decimal_comma: bool) -> Option<String> {
 
 /// Parses a number or a percentage as written in a scheme file: `0.15`, `15%`, `275 000`.
 pub fn parse_scheme_number(text: &str) -> Option<Decimal> {
-    let t = text.trim();
+    let t = crate::data::value::trim(text);
     if let Some(p) = t.strip_suffix('%') {
         parse_decimal_text(p, false).map(|d| d / Decimal::ONE_HUNDRED)
     } else {

@@ -24,7 +24,7 @@
 use super::encoding;
 use super::limits::{self, bytes, grouped, quote};
 use super::tables::Table;
-use super::value::RawCell;
+use super::value::{RawCell, trim};
 use crate::error::Problem;
 use crate::num::decimal_from_spreadsheet_number;
 use calamine::{Data, DataRef, Reader, Sheets, open_workbook_auto};
@@ -1322,7 +1322,7 @@ fn read_csv_into(
         let mut broken = None;
         for (j, field) in record.iter().enumerate() {
             match std::str::from_utf8(field) {
-                Ok(s) if s.trim().is_empty() => cells.push(RawCell::Empty),
+                Ok(s) if trim(s).is_empty() => cells.push(RawCell::Empty),
                 Ok(s) => cells.push(text_cell(s.to_string())),
                 Err(e) => {
                     broken = Some((j, e.valid_up_to(), String::from_utf8_lossy(field)));
