@@ -132,40 +132,70 @@ impl TypedRow<'_> {
 /// How many problems of one column are listed before the rest are summarised.
 const PROBLEMS_PER_COLUMN: usize = 20;
 
-/// Reads one table, calling `on_row` for every row that has no problem.
-/// Returns the number of data rows read (valid or not).
-pub fn read_table(
-    source: &dyn TableSource,
+/// One table on its way from a source's rows to typed rows: the header found, the columns
+/// mapped, the duplicate-key check, and the problems, in the order the rows gave them. A
+/// reading hands it the rows of its table in order ([`TableReader::row`]); rows of other
+/// tables may come in between (see [`TableSource::read_rows_of`]).
+pub struct TableReader {
     table: Table,
-    problems: &mut Vec<Problem>,
-    on_row: &mut dyn FnMut(TypedRow<'_>),
-) -> usize {
-    let place = source.place(table);
-    let columns = table.columns();
+    place: String,
+    columns: &'static [tables::Column],
     // For each canonical column, the file column it is read from.
-    let mut mapping: Vec<Option<usize>> = vec![None; columns.len()];
-    let mut headers: Vec<String> = Vec::new();
-    let mut header_seen = false;
-    let mut usable = true;
+    mapping: Vec<Option<usize>>,
+    headers: Vec<String>,
+    header_seen: bool,
+    usable: bool,
     // The first non-blank row is not a header: its line shape says nothing about the rest.
-    let mut not_a_header = false;
-    let mut rows = 0usize;
-    let mut per_column: Vec<usize> = vec![0; columns.len() + 1];
+    not_a_header: bool,
+    rows: usize,
+    per_column: Vec<usize>,
     // Where the first problem of each column was, when the source locates its values.
-    let mut first_at: Vec<Option<String>> = vec![None; columns.len()];
+    first_at: Vec<Option<String>>,
     // Keys seen so far, as 64-bit hashes with the row of their first appearance: 16 bytes an
     // entry, where a million call ids as strings would take well over 100 MB.
-    let mut keys: PreHashed<u32> = PreHashed::default();
-    if row_key_kind(table) {
-        // At most a million up front (16 MB of entries): a file of blank lines is not a table.
-        keys.reserve(source.rows_hint(table).unwrap_or(0).min(1 << 20));
-    }
-    let mut values: Vec<Value> = Vec::with_capacity(columns.len());
+    keys: PreHashed<u32>,
+    values: Vec<Value>,
+    problems: Vec<Problem>,
+}
 
-    let result = source.read_rows(table, &mut |row, decimal_comma| {
-        if !header_seen {
-            header_seen = true;
-            headers = row
+impl TableReader {
+    pub fn new(source: &dyn TableSource, table: Table) -> TableReader {
+        let columns = table.columns();
+        let mut keys: PreHashed<u32> = PreHashed::default();
+        if row_key_kind(table) {
+            // At most a million up front (16 MB of entries): a file of blank lines is not a table.
+            keys.reserve(source.rows_hint(table).unwrap_or(0).min(1 << 20));
+        }
+        TableReader {
+            table,
+            place: source.place(table),
+            columns,
+            mapping: vec![None; columns.len()],
+            headers: Vec::new(),
+            header_seen: false,
+            usable: true,
+            not_a_header: false,
+            rows: 0,
+            per_column: vec![0; columns.len() + 1],
+            first_at: vec![None; columns.len()],
+            keys,
+            values: Vec::with_capacity(columns.len()),
+            problems: Vec::new(),
+        }
+    }
+
+    /// Takes the table's next row: the header, or a row typed and checked, handed to `on_row`
+    /// when it has no problem.
+    pub fn row(
+        &mut self,
+        row: source::Row<'_>,
+        decimal_comma: bool,
+        on_row: &mut dyn FnMut(TypedRow<'_>),
+    ) {
+        let (table, columns, place) = (self.table, self.columns, &self.place);
+        if !self.header_seen {
+            self.header_seen = true;
+            self.headers = row
                 .cells
                 .iter()
                 .map(|c| match c {
@@ -174,31 +204,32 @@ pub fn read_table(
                     other => other.shown(),
                 })
                 .collect();
-            let known = headers
+            let known = self
+                .headers
                 .iter()
                 .filter(|h| columns.iter().any(|c| c.name == h.to_lowercase()))
                 .count();
             if known == 0 {
                 // A title or a note above the header: the header must be the first non-blank
                 // row (blank rows above it are fine), so say which row was taken for it.
-                problems.push(Problem::new(
+                self.problems.push(Problem::new(
                     format!("{place}, row {}", row.number),
                     format!(
                         "this row is not a header row: none of its cells ({}) is a column of the \
-                         table; the first non-blank row must be the header, with {}",
-                        shown_headers(&headers),
+                     table; the first non-blank row must be the header, with {}",
+                        shown_headers(&self.headers),
                         required_columns(table)
                     ),
                 ));
-                usable = false;
-                not_a_header = true;
+                self.usable = false;
+                self.not_a_header = true;
                 return;
             }
-            for (j, h) in headers.iter().enumerate() {
+            for (j, h) in self.headers.iter().enumerate() {
                 let norm = h.to_lowercase();
                 if let Some(i) = columns.iter().position(|c| c.name == norm) {
-                    if let Some(first) = mapping[i] {
-                        problems.push(Problem::new(
+                    if let Some(first) = self.mapping[i] {
+                        self.problems.push(Problem::new(
                             format!("{place}, row {}", row.number),
                             format!(
                                 "column {:?} appears twice (columns {} and {}); keep one",
@@ -207,40 +238,40 @@ pub fn read_table(
                                 j + 1
                             ),
                         ));
-                        usable = false;
+                        self.usable = false;
                     } else {
-                        mapping[i] = Some(j);
+                        self.mapping[i] = Some(j);
                     }
                 }
             }
             let missing: Vec<&str> = columns
                 .iter()
-                .zip(&mapping)
+                .zip(&self.mapping)
                 .filter(|(c, m)| c.required && m.is_none())
                 .map(|(c, _)| c.name)
                 .collect();
             for name in &missing {
-                problems.push(Problem::new(
+                self.problems.push(Problem::new(
                     format!("{place}, row {}", row.number),
                     format!(
                         "missing required column {name:?}; the header row has {}",
-                        shown_headers(&headers)
+                        shown_headers(&self.headers)
                     ),
                 ));
             }
             if !missing.is_empty() {
-                usable = false;
+                self.usable = false;
             }
             return;
         }
-        rows += 1;
-        if !usable {
+        self.rows += 1;
+        if !self.usable {
             return;
         }
-        values.clear();
+        self.values.clear();
         let mut row_ok = true;
         for (i, col) in columns.iter().enumerate() {
-            let raw = mapping[i].and_then(|j| row.cells.get(j));
+            let raw = self.mapping[i].and_then(|j| row.cells.get(j));
             let empty = value::RawCell::Empty;
             let raw = raw.unwrap_or(&empty);
             let result = if col.required && raw.is_empty() {
@@ -249,16 +280,17 @@ pub fn read_table(
                 read_cell(raw, col.ty, decimal_comma).and_then(|v| check_range(v, col))
             };
             match result {
-                Ok(v) => values.push(v),
+                Ok(v) => self.values.push(v),
                 Err(message) => {
                     row_ok = false;
-                    values.push(Value::Empty);
-                    per_column[i] += 1;
-                    if per_column[i] <= PROBLEMS_PER_COLUMN {
-                        let at = match (row.locate, mapping[i]) {
+                    self.values.push(Value::Empty);
+                    self.per_column[i] += 1;
+                    if self.per_column[i] <= PROBLEMS_PER_COLUMN {
+                        let at = match (row.locate, self.mapping[i]) {
                             (Some(locate), Some(j)) => locate(j),
                             _ => {
-                                let header = mapping[i].map_or(col.name, |j| headers[j].as_str());
+                                let header =
+                                    self.mapping[i].map_or(col.name, |j| self.headers[j].as_str());
                                 format!(
                                     "{place}, row {}, column {}",
                                     row.number,
@@ -266,10 +298,10 @@ pub fn read_table(
                                 )
                             }
                         };
-                        if row.locate.is_some() && first_at[i].is_none() {
-                            first_at[i] = Some(at.clone());
+                        if row.locate.is_some() && self.first_at[i].is_none() {
+                            self.first_at[i] = Some(at.clone());
                         }
-                        problems.push(Problem::new(at, message));
+                        self.problems.push(Problem::new(at, message));
                     }
                 }
             }
@@ -277,48 +309,49 @@ pub fn read_table(
         if !row_ok {
             return;
         }
-        if let Some(key) = row_key(table, &values) {
+        if let Some(key) = row_key(table, &self.values) {
             let hashed = hash64(&key);
-            if let Some(first) = keys.get(&hashed) {
+            if let Some(first) = self.keys.get(&hashed) {
                 let k = columns.len();
-                per_column[k] += 1;
-                if per_column[k] <= PROBLEMS_PER_COLUMN {
-                    let header =
-                        limits::quote(mapping[0].map_or(columns[0].name, |j| headers[j].as_str()));
-                    let at = match (row.locate, mapping[0]) {
+                self.per_column[k] += 1;
+                if self.per_column[k] <= PROBLEMS_PER_COLUMN {
+                    let header = limits::quote(
+                        self.mapping[0].map_or(columns[0].name, |j| self.headers[j].as_str()),
+                    );
+                    let at = match (row.locate, self.mapping[0]) {
                         (Some(locate), Some(j)) => locate(j),
                         _ => format!("{place}, row {}, column {header}", row.number),
                     };
                     let what = match table {
                         Table::Plans => format!(
                             "a second plan for employee {}, period {}, metric {}",
-                            values[0].as_text().unwrap_or(""),
-                            values[1].as_text().unwrap_or(""),
-                            values[2].as_text().unwrap_or("")
+                            self.values[0].as_text().unwrap_or(""),
+                            self.values[1].as_text().unwrap_or(""),
+                            self.values[2].as_text().unwrap_or("")
                         ),
                         Table::CrmActivity => format!(
                             "a second crm_activity row for employee {} on {}",
-                            values[0].as_text().unwrap_or(""),
-                            values[1]
+                            self.values[0].as_text().unwrap_or(""),
+                            self.values[1]
                                 .as_date()
                                 .map(|d| d.to_string())
                                 .unwrap_or_default()
                         ),
                         _ => format!("duplicate {} {}", columns[0].name, limits::quote(&key)),
                     };
-                    problems.push(Problem::new(
+                    self.problems.push(Problem::new(
                         at,
                         format!("{what} (first at row {first}); each must appear once"),
                     ));
                 }
                 return;
             }
-            keys.insert(hashed, row.number as u32);
+            self.keys.insert(hashed, row.number as u32);
         }
-        let at = |i: usize| match (row.locate, mapping.get(i).copied().flatten()) {
+        let at = |i: usize| match (row.locate, self.mapping.get(i).copied().flatten()) {
             (Some(locate), Some(j)) => locate(j),
             (_, j) => {
-                let header = j.map_or(columns[i].name, |j| headers[j].as_str());
+                let header = j.map_or(columns[i].name, |j| self.headers[j].as_str());
                 format!(
                     "{place}, row {}, column {}",
                     row.number,
@@ -327,55 +360,90 @@ pub fn read_table(
             }
         };
         if table == Table::Deals {
-            tables::settle_deal_status(&mut values);
+            tables::settle_deal_status(&mut self.values);
         }
         on_row(TypedRow {
             number: row.number,
-            values: &values,
+            values: &self.values,
             at: Some(&at),
         });
-    });
-    // Rows the reader could not hand over (or a reading that stopped) are already reported.
-    let reported = match result {
-        Err(p) => {
-            problems.push(p);
-            true
-        }
-        Ok(row_problems) => {
-            let any = !row_problems.is_empty();
-            if !not_a_header {
-                problems.extend(row_problems);
-            }
-            any
-        }
-    };
-    if !header_seen && !reported {
-        problems.push(Problem::new(
-            &place,
-            format!(
-                "the table is empty; expected a header row with {}",
-                required_columns(table)
-            ),
-        ));
     }
-    for (i, n) in per_column.iter().enumerate() {
-        if *n > PROBLEMS_PER_COLUMN {
-            // A mapped source's canonical column is no column of the user's file: name where
-            // the first of them was.
-            let what = match (columns.get(i), first_at.get(i).and_then(Option::as_ref)) {
-                (Some(_), Some(at)) => format!("values like the one at {at}"),
-                (Some(c), None) => format!("column {:?}", c.name),
-                (None, _) => "duplicate ids".to_string(),
-            };
+
+    /// The number of data rows read (valid or not) and the table's problems, given how its
+    /// reading ended (the problems of rows the source could not hand over, or the one problem
+    /// that stopped it).
+    pub fn finish(self, result: Result<Vec<Problem>, Problem>) -> (usize, Vec<Problem>) {
+        let TableReader {
+            table,
+            place,
+            columns,
+            header_seen,
+            not_a_header,
+            rows,
+            per_column,
+            first_at,
+            mut problems,
+            ..
+        } = self;
+        // Rows the reader could not hand over (or a reading that stopped) are already reported.
+        let reported = match result {
+            Err(p) => {
+                problems.push(p);
+                true
+            }
+            Ok(row_problems) => {
+                let any = !row_problems.is_empty();
+                if !not_a_header {
+                    problems.extend(row_problems);
+                }
+                any
+            }
+        };
+        if !header_seen && !reported {
             problems.push(Problem::new(
                 &place,
                 format!(
-                    "… and {} more problems in {what} not listed",
-                    n - PROBLEMS_PER_COLUMN
+                    "the table is empty; expected a header row with {}",
+                    required_columns(table)
                 ),
             ));
         }
+        for (i, n) in per_column.iter().enumerate() {
+            if *n > PROBLEMS_PER_COLUMN {
+                // A mapped source's canonical column is no column of the user's file: name where
+                // the first of them was.
+                let what = match (columns.get(i), first_at.get(i).and_then(Option::as_ref)) {
+                    (Some(_), Some(at)) => format!("values like the one at {at}"),
+                    (Some(c), None) => format!("column {:?}", c.name),
+                    (None, _) => "duplicate ids".to_string(),
+                };
+                problems.push(Problem::new(
+                    &place,
+                    format!(
+                        "… and {} more problems in {what} not listed",
+                        n - PROBLEMS_PER_COLUMN
+                    ),
+                ));
+            }
+        }
+        (rows, problems)
     }
+}
+
+/// Reads one table, calling `on_row` for every row that has no problem.
+/// Returns the number of data rows read (valid or not).
+pub fn read_table(
+    source: &dyn TableSource,
+    table: Table,
+    problems: &mut Vec<Problem>,
+    on_row: &mut dyn FnMut(TypedRow<'_>),
+) -> usize {
+    let mut reader = TableReader::new(source, table);
+    let result = source.read_rows(table, &mut |row, decimal_comma| {
+        reader.row(row, decimal_comma, on_row)
+    });
+    let (rows, found) = reader.finish(result);
+    problems.extend(found);
     rows
 }
 
