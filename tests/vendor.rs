@@ -1,11 +1,11 @@
-//! The vendored rust_xlsxwriter is the published crate with exactly the patch in
-//! vendor/rust_xlsxwriter.patch (vendor/README.md): scripts/check-vendor compares it with the
+//! The vendored rust_xlsxwriter and calamine are the published crates with exactly the patches
+//! in vendor/NAME.patch (vendor/README.md): scripts/check-vendor compares each with the
 //! published crate, checked by its sha256: the same files, src/ different by exactly the patch.
 
 use std::process::Command;
 
 #[test]
-fn the_vendored_rust_xlsxwriter_is_the_published_crate_with_the_patch_only() {
+fn the_vendored_crates_are_the_published_crates_with_their_patches_only() {
     let root = env!("CARGO_MANIFEST_DIR");
     let out = Command::new("bash")
         .arg(format!("{root}/scripts/check-vendor"))
@@ -20,6 +20,7 @@ fn the_vendored_rust_xlsxwriter_is_the_published_crate_with_the_patch_only() {
     assert_eq!(
         stdout.trim(),
         "vendor/rust_xlsxwriter: the published rust_xlsxwriter 0.102.0 with \
-         vendor/rust_xlsxwriter.patch, nothing else"
+         vendor/rust_xlsxwriter.patch, nothing else\n\
+         vendor/calamine: the published calamine 0.38.0 with vendor/calamine.patch, nothing else"
     );
 }
