@@ -7,7 +7,7 @@
 //! (period, employee, scheme). Scoring itself is [`crate::scoring`]: pure, exact, one rounding.
 
 use crate::data::TypedRow;
-use crate::data::read_table;
+use crate::data::read_tables;
 use crate::data::tables::Table;
 use crate::error::{Capped, Error, Problem, Result};
 use crate::load::Dataset;
@@ -687,41 +687,38 @@ fn read_activity(
     let mut tables = Vec::new();
     let order = evaluator.table_order();
     source.prefetch(&order);
-    for table in order.iter().copied() {
-        let place = source.place(table);
-        if !source.has_table(table) {
-            let users: Vec<&str> = in_use
-                .iter()
-                .filter(|&&s| scheme_reads(&schemes[s], table))
-                .map(|&s| schemes[s].id.as_str())
-                .collect();
-            problems.push(Problem::new(
-                &place,
-                format!(
-                    "the {table} table is missing; {} {} {} it",
-                    if users.len() == 1 {
-                        "scheme"
-                    } else {
-                        "schemes"
-                    },
-                    users.join(", "),
-                    if users.len() == 1 { "reads" } else { "read" }
-                ) + &source
-                    .why_missing(table)
-                    .map(|why| format!("; {why}"))
-                    .unwrap_or_default(),
-            ));
-            continue;
-        }
-        let mut stats = TableStats {
-            table: Some(table),
-            place: place.clone(),
-            present: true,
-            used: true,
-            ..Default::default()
-        };
-        let emp_col = table.employee_column();
-        stats.rows_read = read_table(source, table, problems, &mut |row: TypedRow| {
+    // Rows of different tables may be read in between each other (two sheets at once) only
+    // when no table's rows depend on another's (key sets) and nothing observes them in order.
+    // Rows of different tables may be read in between each other (two sheets at once) within
+    // a run of tables that do not look each other up, unless something observes them in order.
+    let groups: Vec<Vec<Table>> = evaluator
+        .table_runs()
+        .into_iter()
+        .flat_map(|run| {
+            let run: Vec<Table> = run.into_iter().filter(|&t| source.has_table(t)).collect();
+            if read.observe.is_some() {
+                run.into_iter().map(|t| vec![t]).collect()
+            } else {
+                vec![run]
+            }
+        })
+        .filter(|run: &Vec<Table>| !run.is_empty())
+        .collect();
+    let mut read_so: Vec<(TableStats, Vec<Problem>)> = Vec::new();
+    for group in groups {
+        let mut stats: Vec<TableStats> = group
+            .iter()
+            .map(|&table| TableStats {
+                table: Some(table),
+                place: source.place(table),
+                present: true,
+                used: true,
+                ..Default::default()
+            })
+            .collect();
+        let results = read_tables(source, &group, &mut |k, row: TypedRow| {
+            let (table, stats) = (group[k], &mut stats[k]);
+            let emp_col = table.employee_column();
             let emp = row.values[emp_col].as_text().unwrap_or("");
             let Some(&e) = index.get(emp) else {
                 let entry = stats.unknown_people.entry(emp.to_string()).or_default();
@@ -759,7 +756,43 @@ fn read_activity(
             }
             evaluator.feed(table, e, &row);
         });
-        tables.push(stats);
+        for (mut stats, (rows, found)) in stats.into_iter().zip(results) {
+            stats.rows_read = rows;
+            read_so.push((stats, found));
+        }
+    }
+    // The problems in the tables' order, as when they are read one after the other.
+    let mut read_so = read_so.into_iter();
+    for table in order.iter().copied() {
+        if !source.has_table(table) {
+            let place = source.place(table);
+            let users: Vec<&str> = in_use
+                .iter()
+                .filter(|&&s| scheme_reads(&schemes[s], table))
+                .map(|&s| schemes[s].id.as_str())
+                .collect();
+            problems.push(Problem::new(
+                &place,
+                format!(
+                    "the {table} table is missing; {} {} {} it",
+                    if users.len() == 1 {
+                        "scheme"
+                    } else {
+                        "schemes"
+                    },
+                    users.join(", "),
+                    if users.len() == 1 { "reads" } else { "read" }
+                ) + &source
+                    .why_missing(table)
+                    .map(|why| format!("; {why}"))
+                    .unwrap_or_default(),
+            ));
+            continue;
+        }
+        if let Some((stats, found)) = read_so.next() {
+            problems.extend(found);
+            tables.push(stats);
+        }
     }
     for table in Table::ALL {
         if table != Table::Employees && table != Table::Plans && !order.contains(&table) {

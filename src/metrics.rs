@@ -644,18 +644,33 @@ impl<'a> Evaluator<'a> {
 
     /// The tables the schemes in use read, in an order where every table whose keys a
     /// `found_in` filter needs comes before the tables using them.
-    pub fn table_order(&self) -> Vec<Table> {
-        self.order_and_cycle().0
+    /// [`Evaluator::table_order`] cut into runs of tables none of which reads a key set
+    /// (`found_in`) another of the run feeds: each slot and key set reads one table, so the
+    /// rows of a run's tables may come in between each other (two sheets read at once), as
+    /// long as every run is read to its end before the next. With tables going round in a
+    /// circle of lookups, every table is a run of its own.
+    pub fn table_runs(&self) -> Vec<Vec<Table>> {
+        let (order, cycle) = self.order_and_cycle();
+        if !cycle.is_empty() {
+            return order.into_iter().map(|t| vec![t]).collect();
+        }
+        let deps = self.table_deps();
+        let mut runs: Vec<Vec<Table>> = Vec::new();
+        for t in order {
+            let depends_on_run = runs.last().is_some_and(|run| {
+                deps.get(&t)
+                    .is_some_and(|d| run.iter().any(|other| d.contains(other)))
+            });
+            match runs.last_mut() {
+                Some(run) if !depends_on_run => run.push(t),
+                _ => runs.push(vec![t]),
+            }
+        }
+        runs
     }
 
-    /// The table order, and the tables that could not be ordered: lookups going round in a
-    /// circle. One scheme cannot write such a circle (refused when it loads), but two schemes
-    /// in the same run can (one looks up calls from clients, the other clients from calls);
-    /// [`Evaluator::finish`] then refuses the run rather than compute with keys unseen.
-    fn order_and_cycle(&self) -> (Vec<Table>, Vec<Table>) {
-        let mut needed: BTreeSet<Table> = self.slots.iter().map(|s| s.table).collect();
-        needed.extend(self.keysets.iter().map(|k| k.table));
-        // Edges: a table's filters (slots and key sets) depend on the key sets they use.
+    /// Per table, the tables whose key sets its filters (its slots' and its key sets') use.
+    fn table_deps(&self) -> HashMap<Table, BTreeSet<Table>> {
         let mut deps: HashMap<Table, BTreeSet<Table>> = HashMap::new();
         fn used(f: &Compiled, out: &mut Vec<usize>) {
             match f {
@@ -684,6 +699,22 @@ impl<'a> Evaluator<'a> {
                 }
             }
         }
+        deps
+    }
+
+    pub fn table_order(&self) -> Vec<Table> {
+        self.order_and_cycle().0
+    }
+
+    /// The table order, and the tables that could not be ordered: lookups going round in a
+    /// circle. One scheme cannot write such a circle (refused when it loads), but two schemes
+    /// in the same run can (one looks up calls from clients, the other clients from calls);
+    /// [`Evaluator::finish`] then refuses the run rather than compute with keys unseen.
+    fn order_and_cycle(&self) -> (Vec<Table>, Vec<Table>) {
+        let mut needed: BTreeSet<Table> = self.slots.iter().map(|s| s.table).collect();
+        needed.extend(self.keysets.iter().map(|k| k.table));
+        // Edges: a table's filters (slots and key sets) depend on the key sets they use.
+        let deps = self.table_deps();
         let mut order = Vec::new();
         let mut placed: BTreeSet<Table> = BTreeSet::new();
         while placed.len() < needed.len() {

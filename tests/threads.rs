@@ -214,8 +214,8 @@ fn spoil_calls(rows: &mut [Vec<String>]) {
     }
 }
 
-/// A workbook of the sample's tables, every cell a text, the calls spoilt by [`spoil_calls`]
-/// and `change` applied to the calls sheet's XML.
+/// A workbook of the sample's tables, every cell a text, the calls spoilt by [`spoil_calls`],
+/// a deal repeated every 53 rows, and `change` applied to the calls sheet's XML.
 fn sample_workbook(path: &Path, change: impl Fn(String) -> String) {
     use rust_xlsxwriter::Workbook;
     let folder = common::crate_path("samples/2026-10-csv");
@@ -244,6 +244,14 @@ fn sample_workbook(path: &Path, change: impl Fn(String) -> String) {
                 rows.len()
             );
             spoil_calls(&mut rows);
+        }
+        if table == "deals" {
+            // Read in the other lane while the calls are read: its problems (duplicate ids)
+            // come in between the calls' in time, and must still follow them in the report.
+            let first = rows[1].clone();
+            for i in (2..rows.len()).step_by(53) {
+                rows[i] = first.clone();
+            }
         }
         let sheet = book.add_worksheet();
         sheet.set_name(table).unwrap();
@@ -275,8 +283,9 @@ fn sample_workbook(path: &Path, change: impl Fn(String) -> String) {
     out.finish().unwrap();
 }
 
-/// The same from a workbook, where calamine's parsing runs on a thread of its own and hands
-/// its cells over: wrong values all through a calls sheet of many batches, then, about 20 KB
+/// The same from a workbook, where calamine parses the calls sheet on one thread and the
+/// other sheets on another, at once, and hands their cells over: duplicate deals, and wrong
+/// values all through a calls sheet of many batches, then, about 20 KB
 /// before its end, a cell calamine cannot read (of a type `zz`), or a cell out of the sheet's
 /// order, which the taking side finds. Either stops the reading: the same problems in the same
 /// order, the same exit code.
@@ -309,6 +318,10 @@ fn a_damaged_workbook_gives_the_same_problems_on_two_threads() {
         let stderr = String::from_utf8_lossy(&serial.stderr);
         assert!(stderr.contains("not-a-number"), "{case}: {stderr}");
         assert!(stderr.contains(says), "{case}: {stderr}");
+        assert!(
+            stderr.contains("sheet \"deals\"") && stderr.contains("duplicate deal_id"),
+            "{case}: {stderr}"
+        );
         assert_eq!(stderr, String::from_utf8_lossy(&parallel.stderr), "{case}");
         assert_eq!(serial.stdout, parallel.stdout, "{case}");
         assert!(!dir.join("1").exists() && !dir.join("2").exists(), "{case}");

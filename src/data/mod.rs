@@ -42,6 +42,19 @@ pub trait TableSource {
         table: Table,
         visit: &mut dyn FnMut(source::Row<'_>, bool),
     ) -> Result<Vec<Problem>, Problem>;
+    /// [`TableSource::read_rows`] of several tables, each row visited with the index of its
+    /// table in `tables`, and `None` once for each table when its rows are over: one table's
+    /// rows in order, but rows of different tables possibly in between each other (a workbook
+    /// parses two sheets at once). The caller passes together only tables whose rows it takes
+    /// apart. Returns each table's result, in order. By default the tables are read one after
+    /// the other.
+    fn read_rows_of(
+        &self,
+        tables: &[Table],
+        visit: &mut dyn FnMut(usize, Option<source::Row<'_>>, bool),
+    ) -> Vec<Result<Vec<Problem>, Problem>> {
+        source::one_by_one(self, tables, visit)
+    }
     /// The text encoding a table was read in, where the source has one (CSV).
     fn encoding(&self, _table: Table) -> Option<&'static str> {
         None
@@ -89,6 +102,13 @@ impl TableSource for source::Source {
         visit: &mut dyn FnMut(source::Row<'_>, bool),
     ) -> Result<Vec<Problem>, Problem> {
         source::Source::read_rows(self, table, visit)
+    }
+    fn read_rows_of(
+        &self,
+        tables: &[Table],
+        visit: &mut dyn FnMut(usize, Option<source::Row<'_>>, bool),
+    ) -> Vec<Result<Vec<Problem>, Problem>> {
+        source::Source::read_rows_of(self, tables, visit)
     }
     fn encoding(&self, table: Table) -> Option<&'static str> {
         source::Source::encoding(self, table)
@@ -154,6 +174,8 @@ pub struct TableReader {
     // Keys seen so far, as 64-bit hashes with the row of their first appearance: 16 bytes an
     // entry, where a million call ids as strings would take well over 100 MB.
     keys: PreHashed<u32>,
+    /// The entries `keys` is sized for when the first key comes (the source's hint).
+    keys_hint: usize,
     values: Vec<Value>,
     problems: Vec<Problem>,
 }
@@ -161,11 +183,12 @@ pub struct TableReader {
 impl TableReader {
     pub fn new(source: &dyn TableSource, table: Table) -> TableReader {
         let columns = table.columns();
-        let mut keys: PreHashed<u32> = PreHashed::default();
-        if row_key_kind(table) {
-            // At most a million up front (16 MB of entries): a file of blank lines is not a table.
-            keys.reserve(source.rows_hint(table).unwrap_or(0).min(1 << 20));
-        }
+        // At most a million up front (16 MB of entries): a file of blank lines is not a table.
+        let keys_hint = if row_key_kind(table) {
+            source.rows_hint(table).unwrap_or(0).min(1 << 20)
+        } else {
+            0
+        };
         TableReader {
             table,
             place: source.place(table),
@@ -178,7 +201,8 @@ impl TableReader {
             rows: 0,
             per_column: vec![0; columns.len() + 1],
             first_at: vec![None; columns.len()],
-            keys,
+            keys: PreHashed::default(),
+            keys_hint,
             values: Vec::with_capacity(columns.len()),
             problems: Vec::new(),
         }
@@ -311,6 +335,9 @@ impl TableReader {
         }
         if let Some(key) = row_key(table, &self.values) {
             let hashed = hash64(&key);
+            if self.keys.capacity() == 0 {
+                self.keys.reserve(std::mem::take(&mut self.keys_hint));
+            }
             if let Some(first) = self.keys.get(&hashed) {
                 let k = columns.len();
                 self.per_column[k] += 1;
@@ -367,6 +394,13 @@ impl TableReader {
             values: &self.values,
             at: Some(&at),
         });
+    }
+
+    /// Told that the table's rows are over (its reading ended): lets go of the keys seen, the
+    /// largest part of the state, while the tables read with it go on.
+    pub fn end_of_rows(&mut self) {
+        self.keys = PreHashed::default();
+        self.values = Vec::new();
     }
 
     /// The number of data rows read (valid or not) and the table's problems, given how its
@@ -445,6 +479,29 @@ pub fn read_table(
     let (rows, found) = reader.finish(result);
     problems.extend(found);
     rows
+}
+
+/// [`read_table`] of several tables at once, through [`TableSource::read_rows_of`]: `on_row`
+/// gets the index of the row's table in `tables`. Returns, per table, the number of data rows
+/// read and its problems, each table's exactly as [`read_table`] has them.
+pub fn read_tables(
+    source: &dyn TableSource,
+    tables: &[Table],
+    on_row: &mut dyn FnMut(usize, TypedRow<'_>),
+) -> Vec<(usize, Vec<Problem>)> {
+    let mut readers: Vec<TableReader> = tables
+        .iter()
+        .map(|&t| TableReader::new(source, t))
+        .collect();
+    let results = source.read_rows_of(tables, &mut |k, row, decimal_comma| match row {
+        Some(row) => readers[k].row(row, decimal_comma, &mut |typed| on_row(k, typed)),
+        None => readers[k].end_of_rows(),
+    });
+    readers
+        .into_iter()
+        .zip(results)
+        .map(|(reader, result)| reader.finish(result))
+        .collect()
 }
 
 /// The header cells for a message: at most 20 of them, each shortened.

@@ -44,6 +44,9 @@ pub enum Source {
         /// The open workbook (its shared strings are most of a large one's memory); let go when
         /// the reading is over ([`Source::done_reading`]).
         book: RefCell<Option<Box<Sheets<BufReader<File>>>>>,
+        /// The workbook's file opened once more (.xlsx and .xlsm), for the second archive of
+        /// [`Source::read_rows_of`], which reads two sheets at once; let go with the workbook.
+        again: RefCell<Option<File>>,
         /// The workbook's sha256, hashed on a thread of its own while the workbook is opened
         /// (its shared strings keep this thread busy and the other core idle); taken once.
         digest: RefCell<Digest>,
@@ -203,12 +206,18 @@ impl Source {
         } else {
             Digest::Taken(None)
         };
+        let again = if ext == "xlsx" || ext == "xlsm" {
+            File::open(path).ok()
+        } else {
+            None
+        };
         let workbook = open_workbook_auto(path)
             .map_err(|e| Problem::new(&shown, format!("cannot open the workbook: {e}")))?;
         Ok(Source::Workbook {
             path: path.to_path_buf(),
             sheets: workbook.sheet_names().to_vec(),
             book: RefCell::new(Some(Box::new(workbook))),
+            again: RefCell::new(again),
             digest: RefCell::new(digest),
         })
     }
@@ -352,8 +361,9 @@ impl Source {
     /// Lets go of the open workbook once every table has been read: a large workbook's shared
     /// strings would otherwise be held while the scores and the outputs are made.
     pub fn done_reading(&self) {
-        if let Source::Workbook { book, .. } = self {
+        if let Source::Workbook { book, again, .. } = self {
             book.borrow_mut().take();
+            again.borrow_mut().take();
         }
     }
 
@@ -467,6 +477,86 @@ impl Source {
         visit: &mut dyn FnMut(Row<'_>, bool),
     ) -> Result<Vec<Problem>, Problem> {
         self.read_named(table.name(), visit)
+    }
+
+    /// [`Source::read_rows`] of several tables whose rows do not depend on each other's, each
+    /// row visited with the index of its table in `tables`. From an .xlsx workbook, with two
+    /// threads or more, the sheets are parsed in two lanes at once: the largest sheet on one
+    /// thread, the others in turn on another, each from its own archive of the file and all
+    /// sharing the workbook's strings; this thread makes every cell into values and rows, as
+    /// they come. A table's rows come in order and each table ends as it does when read alone
+    /// (its rows, then the problem that stopped it, if any), so a caller that keeps each
+    /// table's state apart gets the same results, and the same problems in the same order,
+    /// as from reading them one after the other, which is what every other source does.
+    pub fn read_rows_of(
+        &self,
+        tables: &[Table],
+        visit: &mut dyn FnMut(usize, Option<Row<'_>>, bool),
+    ) -> Vec<Result<Vec<Problem>, Problem>> {
+        let Source::Workbook { book, again, .. } = self else {
+            return one_by_one(self, tables, visit);
+        };
+        if tables.len() < 2 || threads() < 2 {
+            return one_by_one(self, tables, visit);
+        }
+        let again = again.borrow();
+        let mut book = book.borrow_mut();
+        let (Some(file), Some(Sheets::Xlsx(xlsx))) = (again.as_ref(), book.as_deref_mut()) else {
+            drop((again, book));
+            return one_by_one(self, tables, visit);
+        };
+        // Each table's sheet and place, or the problem that keeps it from being read at all.
+        let mut results: Vec<Option<Result<Vec<Problem>, Problem>>> = vec![None; tables.len()];
+        let mut jobs: Vec<SheetJob> = Vec::new();
+        for (k, t) in tables.iter().enumerate() {
+            let place = self.place_named(t.name());
+            if let Some(p) = self.ambiguity(t.name()) {
+                results[k] = Some(Err(p));
+            } else if let Some(sheet) = self.sheet_name(t.name()) {
+                let rows = xlsx
+                    .worksheet_cells_reader(&sheet)
+                    .map_or(0, |r| r.dimensions().len());
+                jobs.push(SheetJob {
+                    table: k,
+                    sheet,
+                    place,
+                    rows,
+                });
+            } else {
+                results[k] = Some(Err(Problem::new(&place, "the sheet is missing")));
+            }
+        }
+        // An archive per sheet: a sheet's cells borrow the archive they are read from.
+        let archives: Option<Vec<Archive<'_>>> =
+            jobs.iter().map(|_| second_archive(file)).collect();
+        let Some(mut archives) = archives else {
+            drop((again, book));
+            return one_by_one(self, tables, visit);
+        };
+        if jobs.len() >= 2 {
+            for (k, result) in read_xlsx_lanes(xlsx, &mut archives, &jobs, visit) {
+                results[k] = Some(result.map(|()| Vec::new()));
+            }
+        } else {
+            for job in &jobs {
+                let k = job.table;
+                let result = read_xlsx(xlsx, &job.sheet, &job.place, &mut |row, dc| {
+                    visit(k, Some(row), dc)
+                });
+                results[k] = Some(result.map(|()| Vec::new()));
+            }
+        }
+        results
+            .into_iter()
+            .enumerate()
+            .map(|(k, r)| {
+                // The lanes' tables are told their end as they end; the others' are told here.
+                if !jobs.iter().any(|j| j.table == k) || jobs.len() < 2 {
+                    visit(k, None, false);
+                }
+                r.unwrap_or_else(|| Ok(Vec::new()))
+            })
+            .collect()
     }
 
     /// [`Source::read_rows`] of a table by its name.
@@ -1023,6 +1113,217 @@ fn read_xlsx_handed_over<'x>(
         }
         result.map(|()| rows.finish(visit))
     })
+}
+
+/// [`TableSource::read_rows_of`] the plain way: each table read to its end in turn.
+pub(super) fn one_by_one(
+    source: &(impl super::TableSource + ?Sized),
+    tables: &[Table],
+    visit: &mut dyn FnMut(usize, Option<Row<'_>>, bool),
+) -> Vec<Result<Vec<Problem>, Problem>> {
+    tables
+        .iter()
+        .enumerate()
+        .map(|(k, &t)| {
+            let result = source.read_rows(t, &mut |row, dc| visit(k, Some(row), dc));
+            visit(k, None, false);
+            result
+        })
+        .collect()
+}
+
+/// A sheet to read in [`read_xlsx_lanes`]: the index of its table, its name, its place and the
+/// rows its `dimension` declares (only to put the largest on a lane of its own).
+struct SheetJob {
+    table: usize,
+    sheet: String,
+    place: String,
+    rows: u64,
+}
+
+/// A file read with positioned reads (`pread`): a reader of its own over an open file, which
+/// shares no offset with the workbook's reader of the same file.
+struct At<'f> {
+    file: &'f File,
+    pos: u64,
+    len: u64,
+}
+
+impl std::io::Read for At<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use std::os::unix::fs::FileExt;
+        let n = self.file.read_at(buf, self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl std::io::Seek for At<'_> {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        let pos = match to {
+            std::io::SeekFrom::Start(n) => Some(n),
+            std::io::SeekFrom::End(d) => self.len.checked_add_signed(d),
+            std::io::SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        self.pos = pos.ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "a seek before the start")
+        })?;
+        Ok(self.pos)
+    }
+}
+
+type Archive<'f> = zip::ZipArchive<BufReader<At<'f>>>;
+
+/// A second archive over the workbook's file, or None when it cannot be had (the reading
+/// then goes one sheet after the other, as it always can).
+fn second_archive(file: &File) -> Option<Archive<'_>> {
+    let len = file.metadata().ok()?.len();
+    zip::ZipArchive::new(BufReader::new(At { file, pos: 0, len })).ok()
+}
+
+/// What a lane's parser hands over, for the sheet of job `.0`.
+enum Laned<'x> {
+    Cells(usize, Cells<'x>),
+    /// The problem that stopped calamine on the sheet; nothing more of it comes.
+    Stopped(usize, Problem),
+    /// The sheet is read to its end.
+    Done(usize),
+}
+
+/// Reads the sheets of `jobs` in two lanes at once (see [`Source::read_rows_of`]): the
+/// largest on one, the others in their order on the other, each parsed on a thread of its
+/// own from its own archive, while this thread takes their cells as they come, keeps a
+/// [`SheetRows`] per sheet and visits the rows. A sheet that fails on this side (a cell out of
+/// order) is abandoned by its lane, which goes on with its next sheet. Returns each job's
+/// table and its result.
+fn read_xlsx_lanes<'x, 'f>(
+    xlsx: &'x Xlsx,
+    archives: &'x mut [Archive<'f>],
+    jobs: &[SheetJob],
+    visit: &mut dyn FnMut(usize, Option<Row<'_>>, bool),
+) -> Vec<(usize, Result<(), Problem>)> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let largest = (0..jobs.len())
+        .max_by_key(|&j| (jobs[j].rows, std::cmp::Reverse(j)))
+        .unwrap_or(0);
+    // Each lane's jobs with the archive each sheet is read from.
+    let mut lanes: [Vec<(usize, &'x mut Archive<'f>)>; 2] = [Vec::new(), Vec::new()];
+    for (j, zip) in archives.iter_mut().enumerate() {
+        lanes[usize::from(j != largest)].push((j, zip));
+    }
+    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Laned<'x>>(BATCHES_WAITING);
+    // Per lane: the job (plus one) its sheet was abandoned at by the taking side, 0 for none.
+    let abandoned = [AtomicUsize::new(0), AtomicUsize::new(0)];
+    let mut results: Vec<Option<Result<(), Problem>>> = (0..jobs.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let mut empties = Vec::new();
+        for (lane, own) in lanes.into_iter().zip(&abandoned) {
+            let full_tx = full_tx.clone();
+            let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Cells<'x>>();
+            empties.push(empty_tx);
+            scope.spawn(move || {
+                for (j, zip) in lane {
+                    let place = jobs[j].place.as_str();
+                    let mut reader = match xlsx.worksheet_cells_reader_in(zip, &jobs[j].sheet) {
+                        Ok(reader) => reader,
+                        Err(e) => {
+                            if full_tx
+                                .send(Laned::Stopped(j, cannot_open(place, e)))
+                                .is_err()
+                            {
+                                return;
+                            }
+                            continue;
+                        }
+                    };
+                    let mut batch: Cells<'x> = Vec::with_capacity(BATCH_CELLS);
+                    let mut bytes = 0usize;
+                    let end = loop {
+                        match reader.next_cell_with_formula() {
+                            Ok(Some(cell)) if nothing_within_limits(place, &cell) => {}
+                            Ok(Some(cell)) => {
+                                bytes += owned_bytes(&cell);
+                                batch.push(cell);
+                                if batch.len() >= BATCH_CELLS || bytes >= BATCH_BYTES {
+                                    let next = empty_rx.try_recv().unwrap_or_default();
+                                    bytes = 0;
+                                    let full = std::mem::replace(&mut batch, next);
+                                    if full_tx.send(Laned::Cells(j, full)).is_err() {
+                                        return;
+                                    }
+                                    if own.load(Ordering::Relaxed) == j + 1 {
+                                        break None; // the taking side has a problem with it
+                                    }
+                                }
+                            }
+                            Ok(None) => break Some(Laned::Done(j)),
+                            Err(e) => break Some(Laned::Stopped(j, xlsx_problem(place, e))),
+                        }
+                    };
+                    if !batch.is_empty() && full_tx.send(Laned::Cells(j, batch)).is_err() {
+                        return;
+                    }
+                    if let Some(end) = end
+                        && full_tx.send(end).is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(full_tx);
+        let lane_of = |j: usize| usize::from(j != largest);
+        let mut rows: Vec<SheetRows<'_>> =
+            jobs.iter().map(|job| SheetRows::new(&job.place)).collect();
+        for laned in full_rx.iter() {
+            match laned {
+                Laned::Cells(j, mut cells) => {
+                    if results[j].is_none() {
+                        let k = jobs[j].table;
+                        let mut to_table = |row: Row<'_>, dc: bool| visit(k, Some(row), dc);
+                        let mut sink = serially(&mut to_table);
+                        let mut failed = None;
+                        for cell in cells.drain(..) {
+                            if let Err(p) =
+                                rows[j].cell(cell.pos, cell.value, cell.formula, &mut sink)
+                            {
+                                failed = Some(p);
+                                break;
+                            }
+                        }
+                        drop(sink);
+                        if let Some(p) = failed {
+                            results[j] = Some(Err(p));
+                            abandoned[lane_of(j)].store(j + 1, Ordering::Relaxed);
+                            visit(k, None, false);
+                        }
+                    }
+                    cells.clear();
+                    let _ = empties[lane_of(j)].send(cells);
+                }
+                Laned::Stopped(j, p) => {
+                    if results[j].is_none() {
+                        results[j] = Some(Err(p));
+                        visit(jobs[j].table, None, false);
+                    }
+                }
+                Laned::Done(j) => {
+                    if results[j].is_none() {
+                        let k = jobs[j].table;
+                        let mut to_table = |row: Row<'_>, dc: bool| visit(k, Some(row), dc);
+                        let done = std::mem::replace(&mut rows[j], SheetRows::new(""));
+                        done.finish(&mut serially(&mut to_table));
+                        results[j] = Some(Ok(()));
+                        visit(k, None, false);
+                    }
+                }
+            }
+        }
+    });
+    jobs.iter()
+        .zip(results)
+        .map(|(job, r)| (job.table, r.unwrap_or(Ok(()))))
+        .collect()
 }
 
 /// Reads an .xls or .ods sheet through calamine's in-memory range.
