@@ -1031,6 +1031,45 @@ fn owned_bytes(cell: &calamine::XlsxCellFormula<'_>) -> usize {
     value + cell.formula.as_ref().map_or(0, String::len)
 }
 
+/// Cells gathered on a parsing thread into the batches it hands over: at most [`BATCH_CELLS`]
+/// cells, or [`BATCH_BYTES`] of the strings they own (a shared string is borrowed), so that a
+/// sheet of long inline texts is handed over in bounded batches too.
+struct Batching<'x> {
+    batch: Cells<'x>,
+    bytes: usize,
+}
+
+impl<'x> Batching<'x> {
+    fn new() -> Self {
+        Batching {
+            batch: Vec::with_capacity(BATCH_CELLS),
+            bytes: 0,
+        }
+    }
+
+    /// Adds a cell; returns the batch to hand over when it is full. A batch taken comes back
+    /// empty through `empties`, to be filled again.
+    fn push(
+        &mut self,
+        cell: calamine::XlsxCellFormula<'x>,
+        empties: &std::sync::mpsc::Receiver<Cells<'x>>,
+    ) -> Option<Cells<'x>> {
+        self.bytes += owned_bytes(&cell);
+        self.batch.push(cell);
+        if self.batch.len() < BATCH_CELLS && self.bytes < BATCH_BYTES {
+            return None;
+        }
+        self.bytes = 0;
+        let next = empties.try_recv().unwrap_or_default();
+        Some(std::mem::replace(&mut self.batch, next))
+    }
+
+    /// The cells not handed over yet, if any.
+    fn rest(self) -> Option<Cells<'x>> {
+        (!self.batch.is_empty()).then_some(self.batch)
+    }
+}
+
 enum Handed<'x> {
     Cells(Cells<'x>),
     /// The problem that stopped calamine; nothing comes after it.
@@ -1054,31 +1093,24 @@ fn read_xlsx_handed_over<'x>(
                     return;
                 }
             };
-            let mut batch: Cells<'x> = Vec::with_capacity(BATCH_CELLS);
-            // The bytes of the strings the batch owns (a shared string is borrowed), so that
-            // a sheet of long inline texts is handed over in bounded batches too.
-            let mut bytes = 0usize;
+            let mut batch = Batching::new();
             loop {
                 match reader.next_cell_with_formula() {
                     // A cell without a value, within the sheet's limits, is nothing to hand
                     // over: the taking side would check its place and skip it.
                     Ok(Some(cell)) if nothing_within_limits(place, &cell) => {}
                     Ok(Some(cell)) => {
-                        bytes += owned_bytes(&cell);
-                        batch.push(cell);
-                        if batch.len() >= BATCH_CELLS || bytes >= BATCH_BYTES {
-                            // A batch taken comes back empty, to be filled again.
-                            let next = empty_rx.try_recv().unwrap_or_default();
-                            bytes = 0;
-                            let full = std::mem::replace(&mut batch, next);
-                            if full_tx.send(Handed::Cells(full)).is_err() {
-                                return; // the taking side stopped: a problem, or a panic
-                            }
+                        if let Some(full) = batch.push(cell, &empty_rx)
+                            && full_tx.send(Handed::Cells(full)).is_err()
+                        {
+                            return; // the taking side stopped: a problem, or a panic
                         }
                     }
                     Ok(None) => break,
                     Err(e) => {
-                        if !batch.is_empty() && full_tx.send(Handed::Cells(batch)).is_err() {
+                        if let Some(rest) = batch.rest()
+                            && full_tx.send(Handed::Cells(rest)).is_err()
+                        {
                             return;
                         }
                         let _ = full_tx.send(Handed::Stopped(xlsx_problem(place, e)));
@@ -1086,8 +1118,8 @@ fn read_xlsx_handed_over<'x>(
                     }
                 }
             }
-            if !batch.is_empty() {
-                let _ = full_tx.send(Handed::Cells(batch));
+            if let Some(rest) = batch.rest() {
+                let _ = full_tx.send(Handed::Cells(rest));
             }
         });
         let mut rows = SheetRows::new(place);
@@ -1236,18 +1268,12 @@ fn read_xlsx_lanes<'x, 'f>(
                             continue;
                         }
                     };
-                    let mut batch: Cells<'x> = Vec::with_capacity(BATCH_CELLS);
-                    let mut bytes = 0usize;
+                    let mut batch = Batching::new();
                     let end = loop {
                         match reader.next_cell_with_formula() {
                             Ok(Some(cell)) if nothing_within_limits(place, &cell) => {}
                             Ok(Some(cell)) => {
-                                bytes += owned_bytes(&cell);
-                                batch.push(cell);
-                                if batch.len() >= BATCH_CELLS || bytes >= BATCH_BYTES {
-                                    let next = empty_rx.try_recv().unwrap_or_default();
-                                    bytes = 0;
-                                    let full = std::mem::replace(&mut batch, next);
+                                if let Some(full) = batch.push(cell, &empty_rx) {
                                     if full_tx.send(Laned::Cells(j, full)).is_err() {
                                         return;
                                     }
@@ -1260,7 +1286,9 @@ fn read_xlsx_lanes<'x, 'f>(
                             Err(e) => break Some(Laned::Stopped(j, xlsx_problem(place, e))),
                         }
                     };
-                    if !batch.is_empty() && full_tx.send(Laned::Cells(j, batch)).is_err() {
+                    if let Some(rest) = batch.rest()
+                        && full_tx.send(Laned::Cells(j, rest)).is_err()
+                    {
                         return;
                     }
                     if let Some(end) = end
