@@ -526,32 +526,25 @@ impl Source {
                 results[k] = Some(Err(Problem::new(&place, "the sheet is missing")));
             }
         }
-        // An archive per sheet: a sheet's cells borrow the archive they are read from.
-        let archives: Option<Vec<Archive<'_>>> =
-            jobs.iter().map(|_| second_archive(file)).collect();
+        // An archive per sheet: a sheet's cells borrow the archive they are read from. One
+        // sheet to read, or no second archive, is the plain reading (which words the problems
+        // above the same way).
+        let archives: Option<Vec<Archive<'_>>> = (jobs.len() >= 2)
+            .then(|| jobs.iter().map(|_| second_archive(file)).collect())
+            .flatten();
         let Some(mut archives) = archives else {
             drop((again, book));
             return one_by_one(self, tables, visit);
         };
-        if jobs.len() >= 2 {
-            for (k, result) in read_xlsx_lanes(xlsx, &mut archives, &jobs, visit) {
-                results[k] = Some(result.map(|()| Vec::new()));
-            }
-        } else {
-            for job in &jobs {
-                let k = job.table;
-                let result = read_xlsx(xlsx, &job.sheet, &job.place, &mut |row, dc| {
-                    visit(k, Some(row), dc)
-                });
-                results[k] = Some(result.map(|()| Vec::new()));
-            }
+        for (k, result) in read_xlsx_lanes(xlsx, &mut archives, &jobs, visit) {
+            results[k] = Some(result.map(|()| Vec::new()));
         }
         results
             .into_iter()
             .enumerate()
             .map(|(k, r)| {
                 // The lanes' tables are told their end as they end; the others' are told here.
-                if !jobs.iter().any(|j| j.table == k) || jobs.len() < 2 {
+                if !jobs.iter().any(|j| j.table == k) {
                     visit(k, None, false);
                 }
                 r.unwrap_or_else(|| Ok(Vec::new()))
