@@ -527,6 +527,13 @@ fn the_team_page_in_a_real_browser_shows_every_flag() {
             report.flags.iter().all(|f| f.visible),
             "{name}: a flag is hidden"
         );
+        // The A4 print stays a document, not a stack of pictures: the days after the as-of date
+        // were once hatched with a CSS gradient, which Chromium prints as one image per cell
+        // (a 296 MB PDF of the mid-month page, printed in 100 s). Both pages print under 1 MB.
+        let pdf = std::fs::metadata(report.screenshot.with_extension("pdf"))
+            .unwrap()
+            .len();
+        assert!(pdf < 1 << 20, "{name}: the print is {pdf} bytes");
         if name == "team" {
             // The first screen (1366×768), as the head of sales sees it when the file opens.
             let screen = report

@@ -1166,7 +1166,7 @@ table.heat td, table.heat th { padding: 1px 3px; min-width: 18px; }
 table.heat th.we { color: #999; }
 td.h0 { background: #fff; } td.h1 { background: #e6ecf7; } td.h2 { background: #c9d6ef; }
 td.h3 { background: #a9bfe6; } td.h4 { background: #86a3db; }
-td.after, .key.after { background: repeating-linear-gradient(45deg, #eee, #eee 3px, #fff 3px, #fff 6px); color: #aaa; }
+td.after, .key.after { background: #ececec; color: #aaa; }
 .key { display: inline-block; width: 14px; height: 10px; border: 1px solid #ccc; }
 @media print {
   body { max-width: none; padding: 0; font-size: 10pt; }
