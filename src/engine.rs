@@ -687,8 +687,6 @@ fn read_activity(
     let mut tables = Vec::new();
     let order = evaluator.table_order();
     source.prefetch(&order);
-    // Rows of different tables may be read in between each other (two sheets at once) only
-    // when no table's rows depend on another's (key sets) and nothing observes them in order.
     // Rows of different tables may be read in between each other (two sheets at once) within
     // a run of tables that do not look each other up, unless something observes them in order.
     let groups: Vec<Vec<Table>> = evaluator
