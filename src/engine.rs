@@ -672,6 +672,9 @@ fn score_all(
     })
 }
 
+/// Rows counted before the progress counter is told (one atomic add per lot, not per row).
+const PROGRESS_LOT: u64 = 4096;
+
 /// Streams every table the schemes in use read into the evaluator, in dependency order, and
 /// accounts for every row read.
 fn read_activity(
@@ -714,7 +717,14 @@ fn read_activity(
                 ..Default::default()
             })
             .collect();
+        // Rows read, for the progress shown on a terminal: counted here, handed over in lots.
+        let mut unticked = 0u64;
         let results = read_tables(source, &group, &mut |k, row: TypedRow| {
+            unticked += 1;
+            if unticked == PROGRESS_LOT {
+                crate::progress::tick(PROGRESS_LOT);
+                unticked = 0;
+            }
             let (table, stats) = (group[k], &mut stats[k]);
             let emp_col = table.employee_column();
             let emp = row.values[emp_col].as_text().unwrap_or("");
@@ -754,6 +764,7 @@ fn read_activity(
             }
             evaluator.feed(table, e, &row);
         });
+        crate::progress::tick(unticked);
         for (mut stats, (rows, found)) in stats.into_iter().zip(results) {
             stats.rows_read = rows;
             read_so.push((stats, found));

@@ -147,7 +147,8 @@ fn timings_list_every_stage_on_stderr_and_change_nothing_else() {
     // stderr is not a terminal here: no progress, nothing but the timings.
     assert_eq!(a.stderr, "");
     // On one thread the stages follow one another; on two, payouts.xlsx is written beside the
-    // statements (timed on its own thread, listed inside the stage they share).
+    // statements (timed on its own thread, listed inside the stage they share). The rows stage
+    // counts the rows read (what a terminal's progress shows), the same on one thread and two.
     let serial = run_with_threads(&timed, "1", &["--timings", "--quiet"]);
     assert!(serial.status.success());
     let stderr = String::from_utf8_lossy(&serial.stderr);
@@ -155,7 +156,7 @@ fn timings_list_every_stage_on_stderr_and_change_nothing_else() {
     timings (wall clock):
       read and evaluate [T] s
         schemes, roster, plans [T] s
-        rows, evaluate, score [T] s
+        rows, evaluate, score [T] s  134339
         payouts [T] s
       payroll.csv [T] s
       payouts.xlsx [T] s
@@ -179,7 +180,7 @@ fn timings_list_every_stage_on_stderr_and_change_nothing_else() {
     timings (wall clock):
       read and evaluate [T] s
         schemes, roster, plans [T] s
-        rows, evaluate, score [T] s
+        rows, evaluate, score [T] s  134339
         payouts [T] s
       payroll.csv [T] s
       payouts.xlsx and statements [T] s
