@@ -24,3 +24,52 @@ fn the_vendored_crates_are_the_published_crates_with_their_patches_only() {
          vendor/calamine: the published calamine 0.38.0 with vendor/calamine.patch, nothing else"
     );
 }
+
+/// The packaging change of vendor/rust_xlsxwriter.patch: an XML part under 1 024 bytes is
+/// stored and every longer one deflated, and the workbook reads back whole either way.
+#[test]
+fn small_parts_are_stored_and_the_others_deflated() {
+    use calamine::Reader;
+    use std::io::Read;
+
+    let mut book = rust_xlsxwriter::Workbook::new();
+    book.set_zip_compression_level(1);
+    let small = book.add_worksheet();
+    small.write_string(0, 0, "one cell").unwrap();
+    let large = book.add_worksheet();
+    for row in 0..200u32 {
+        large.write_number(row, 0, f64::from(row)).unwrap();
+    }
+    let bytes = book.save_to_buffer().unwrap();
+
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.clone())).unwrap();
+    let (mut stored, mut deflated) = (Vec::new(), Vec::new());
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).unwrap();
+        let name = part.name().unwrap().to_string();
+        let method = part.compression();
+        let mut content = Vec::new();
+        part.read_to_end(&mut content).unwrap();
+        if content.len() < 1024 {
+            assert_eq!(method, zip::CompressionMethod::Stored, "{name}");
+            stored.push(name);
+        } else {
+            assert_eq!(method, zip::CompressionMethod::Deflated, "{name}");
+            deflated.push(name);
+        }
+    }
+    assert!(stored.contains(&"xl/worksheets/sheet1.xml".to_string()));
+    assert!(deflated.contains(&"xl/worksheets/sheet2.xml".to_string()));
+    assert!(deflated.contains(&"xl/theme/theme1.xml".to_string()));
+
+    let mut read: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let one = read.worksheet_range("Sheet1").unwrap();
+    assert_eq!(
+        one.get((0, 0)),
+        Some(&calamine::Data::String("one cell".into()))
+    );
+    let two = read.worksheet_range("Sheet2").unwrap();
+    assert_eq!(two.height(), 200);
+    assert_eq!(two.get((199, 0)), Some(&calamine::Data::Float(199.0)));
+}

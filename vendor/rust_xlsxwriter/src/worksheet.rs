@@ -1383,7 +1383,7 @@ use ssfmt::{FormatOptions, NumberFormat};
 
 use crate::drawing::{Drawing, DrawingCoordinates, DrawingInfo, DrawingObject, DrawingType};
 use crate::error::XlsxError;
-use crate::format::Format;
+use crate::format::{Format, FormatMap};
 use crate::formula::Formula;
 use crate::shared_strings_table::SharedStringsTable;
 use crate::styles::Styles;
@@ -1531,7 +1531,7 @@ pub struct Worksheet {
     pub(crate) use_constant_memory: bool,
     pub(crate) use_inline_strings: bool,
     pub(crate) current_row: RowNum,
-    pub(crate) workbook_xf_indices: Arc<RwLock<HashMap<Format, u32>>>,
+    pub(crate) workbook_xf_indices: Arc<RwLock<FormatMap<u32>>>,
     pub(crate) string_table: Arc<Mutex<SharedStringsTable>>,
 
     pub(crate) has_workbook_global_xfs: bool,
@@ -1556,9 +1556,9 @@ pub struct Worksheet {
     table_ranges: Vec<CellRange>,
     table_cells: HashMap<(RowNum, ColNum), usize>,
     dimensions: CellRange,
-    xf_indices: HashMap<Format, u32>,
+    xf_indices: FormatMap<u32>,
 
-    dxf_indices: HashMap<Format, u32>,
+    dxf_indices: FormatMap<u32>,
     global_xf_indices: Vec<u32>,
     global_dxf_indices: Vec<u32>,
     changed_rows: HashMap<RowNum, RowOptions>,
@@ -1770,8 +1770,8 @@ impl Worksheet {
             default_format: Format::default(),
             xf_formats: vec![Format::default()],
             dxf_formats: vec![],
-            xf_indices: HashMap::from([(Format::default(), 0)]),
-            dxf_indices: HashMap::new(),
+            xf_indices: FormatMap::from_iter([(Format::default(), 0)]),
+            dxf_indices: FormatMap::default(),
             global_xf_indices: vec![],
             global_dxf_indices: vec![],
             changed_rows: HashMap::new(),
@@ -1892,7 +1892,7 @@ impl Worksheet {
             use_inline_strings: false,
             has_sheet_data: false,
             current_row: 0,
-            workbook_xf_indices: Arc::new(RwLock::new(HashMap::new())),
+            workbook_xf_indices: Arc::new(RwLock::new(FormatMap::default())),
             string_table: Arc::new(Mutex::new(SharedStringsTable::new())),
             has_workbook_global_xfs: false,
             has_workbook_global_sst: false,
@@ -8568,7 +8568,7 @@ impl Worksheet {
         max_col_width: u32,
     ) -> &mut Worksheet {
         self.xf_formats = vec![format.clone()];
-        self.xf_indices = HashMap::from([(format.clone(), 0)]);
+        self.xf_indices = FormatMap::from_iter([(format.clone(), 0)]);
         self.default_format = format.clone();
 
         self.cell_padding = padding;
