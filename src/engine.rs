@@ -98,7 +98,7 @@ pub fn as_of(
     values: &[crate::data::value::Value],
     d: chrono::NaiveDate,
 ) -> Option<Vec<crate::data::value::Value>> {
-    use crate::data::value::Value;
+    use crate::data::value::{Text, Value};
     let col = |name: &str| table.column_index(name);
     let after = |v: &Value| v.as_date().is_some_and(|x| x > d);
     let born = match table {
@@ -136,12 +136,12 @@ pub fn as_of(
             let refunded_later = undo("refunded_on");
             if let Some(status) = col("status") {
                 if closed_later {
-                    out[status] = Value::Text("open".to_string());
+                    out[status] = Value::Text(Text::const_new("open"));
                     if let Some(r) = col("lost_reason") {
                         out[r] = Value::Empty;
                     }
                 } else if refunded_later && out[status].as_text() == Some("refunded") {
-                    out[status] = Value::Text("won".to_string());
+                    out[status] = Value::Text(Text::const_new("won"));
                 }
             }
         }

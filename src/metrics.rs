@@ -23,7 +23,7 @@
 
 use crate::data::TypedRow;
 use crate::data::tables::Table;
-use crate::data::value::Value;
+use crate::data::value::{Text, Value};
 use crate::error::Problem;
 use crate::num::{Exact, exact};
 use crate::period::Period;
@@ -60,7 +60,7 @@ struct KeySet {
     column: usize,
     filter: Compiled,
     any_employee: bool,
-    keys: HashSet<(u32, String)>,
+    keys: HashSet<(u32, Text), foldhash::fast::RandomState>,
 }
 
 /// The source rows behind an aggregate metric, kept so every number can be checked.
@@ -78,7 +78,7 @@ pub struct EvidenceRow {
     /// The row number in the source file, as the user sees it.
     pub row: usize,
     /// The row's id (deal_id, meeting_id, client_id, response_id).
-    pub id: String,
+    pub id: Text,
     pub date: Option<NaiveDate>,
     /// The value the metric aggregates (the deal's amount, the NPS score), if any.
     pub value: Option<Exact>,
@@ -567,7 +567,7 @@ impl<'a> Evaluator<'a> {
                         column: l.column,
                         filter,
                         any_employee: l.any_employee,
-                        keys: HashSet::new(),
+                        keys: HashSet::default(),
                     });
                 }
                 Compiled::FoundIn(*column, ids)
@@ -756,7 +756,7 @@ impl<'a> Evaluator<'a> {
                 && matches(&set.filter, row.values, emp, &self.keysets)
             {
                 let owner = if set.any_employee { u32::MAX } else { emp };
-                let entry = (owner, key.to_string());
+                let entry = (owner, Text::new(key));
                 self.keysets[k].keys.insert(entry);
             }
         }
@@ -866,7 +866,10 @@ impl<'a> Evaluator<'a> {
             };
             acc.more_mut().evidence_rows.push(EvidenceRow {
                 row: row.number,
-                id: row.values[0].as_text().unwrap_or("").to_string(),
+                id: match &row.values[0] {
+                    Value::Text(id) => id.clone(),
+                    _ => Text::default(),
+                },
                 date,
                 value: shown,
             });
@@ -1051,7 +1054,7 @@ fn guard(slot: &Slot) -> Option<(usize, NaiveDate, NaiveDate)> {
 fn distinct_key(v: &Value) -> Option<String> {
     match v {
         Value::Empty => None,
-        Value::Text(t) => Some(t.to_lowercase()),
+        Value::Text(t) => Some(t.as_str().to_lowercase()),
         Value::Number(d) => Some(d.normalize().to_string()),
         Value::Date(d) => Some(d.to_string()),
         Value::DateTime(d) => Some(d.to_string()),
@@ -1112,7 +1115,7 @@ fn matches(f: &Compiled, row: &[Value], emp: u32, sets: &[KeySet]) -> bool {
             ids.iter().any(|&id| {
                 let set = &sets[id];
                 let owner = if set.any_employee { u32::MAX } else { emp };
-                set.keys.contains(&(owner, key.to_string()))
+                set.keys.contains(&(owner, Text::new(key)))
             })
         }
     }
@@ -1126,7 +1129,7 @@ mod tests {
     use std::str::FromStr;
 
     fn t(s: &str) -> Value {
-        Value::Text(s.to_string())
+        Value::Text(s.into())
     }
     fn n(s: &str) -> Value {
         Value::Number(Decimal::from_str(s).unwrap())

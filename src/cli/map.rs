@@ -33,7 +33,7 @@ pub struct Args {
 fn canonical_text(v: &Value) -> String {
     match v {
         Value::Empty => String::new(),
-        Value::Text(t) => t.clone(),
+        Value::Text(t) => t.to_string(),
         Value::Number(d) => d.to_string(),
         Value::Date(d) => d.format("%Y-%m-%d").to_string(),
         Value::DateTime(dt) => dt.format("%Y-%m-%d %H:%M:%S").to_string(),

@@ -299,7 +299,8 @@ pub fn settle_deal_status(values: &mut [crate::data::value::Value]) {
     const STATUS: usize = 4;
     const REFUNDED_ON: usize = 10;
     if values.len() > REFUNDED_ON && !values[REFUNDED_ON].is_empty() {
-        values[STATUS] = crate::data::value::Value::Text("refunded".into());
+        values[STATUS] =
+            crate::data::value::Value::Text(crate::data::value::Text::const_new("refunded"));
     }
 }
 

@@ -66,11 +66,16 @@ pub fn trim(text: &str) -> &str {
     text.trim()
 }
 
+/// The text of a typed value. Up to 24 bytes (every id and enum word of an export) it is
+/// held inline, and an enum word is borrowed from the column's list, so typing a million call
+/// rows allocates nothing for their ids and words; longer texts are allocated as a `String`.
+pub type Text = compact_str::CompactString;
+
 /// A typed value in a table row.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Empty,
-    Text(String),
+    Text(Text),
     Number(Decimal),
     Date(NaiveDate),
     DateTime(NaiveDateTime),
@@ -145,26 +150,29 @@ pub fn read_cell(raw: &RawCell, ty: ColType, decimal_comma: bool) -> Result<Valu
     }
     match ty {
         ColType::Id | ColType::Text => match raw {
-            RawCell::Text(t) => Ok(Value::Text(trim(t).to_string())),
-            RawCell::Number(d) => Ok(Value::Text(d.normalize().to_string())),
-            RawCell::Bool(b) => Ok(Value::Text(b.to_string())),
-            RawCell::DateTime(dt) => Ok(Value::Text(dt.format("%Y-%m-%d").to_string())),
+            RawCell::Text(t) => Ok(Value::Text(Text::new(trim(t)))),
+            RawCell::Number(d) => Ok(Value::Text(d.normalize().to_string().into())),
+            RawCell::Bool(b) => Ok(Value::Text(b.to_string().into())),
+            RawCell::DateTime(dt) => Ok(Value::Text(dt.format("%Y-%m-%d").to_string().into())),
             _ => Err(bad()),
         },
         ColType::Decimal | ColType::Integer => {
             let d = match raw {
                 RawCell::Number(d) => *d,
-                RawCell::Text(t) if crate::num::looks_like_number(t, decimal_comma) => {
-                    parse_decimal_text(t, decimal_comma).ok_or_else(|| {
-                        format!(
+                // Parsed first: a number that does not parse is either too large or not one.
+                RawCell::Text(t) => match parse_decimal_text(t, decimal_comma) {
+                    Some(d) => d,
+                    None if crate::num::looks_like_number(t, decimal_comma) => {
+                        return Err(format!(
                             "{} is too large; a number has at most 28 digits",
                             raw.shown()
-                        )
-                    })?
-                }
+                        ));
+                    }
+                    None => return Err(bad()),
+                },
                 _ => return Err(bad()),
             };
-            if ty == ColType::Integer && !d.fract().is_zero() {
+            if ty == ColType::Integer && d.scale() != 0 && !d.fract().is_zero() {
                 return Err(bad());
             }
             // A negative zero (`-0`, `-0.00`) is zero: it must not print as "-0" downstream.
@@ -190,31 +198,51 @@ pub fn read_cell(raw: &RawCell, ty: ColType, decimal_comma: bool) -> Result<Valu
             RawCell::Bool(b) => Ok(Value::Bool(*b)),
             RawCell::Number(d) if *d == Decimal::ONE => Ok(Value::Bool(true)),
             RawCell::Number(d) if d.is_zero() => Ok(Value::Bool(false)),
-            RawCell::Text(t) => match trim(t).to_lowercase().as_str() {
-                "yes" | "y" | "true" | "1" | "да" | "д" => Ok(Value::Bool(true)),
-                "no" | "n" | "false" | "0" | "нет" | "н" => Ok(Value::Bool(false)),
-                _ => Err(bad()),
-            },
+            RawCell::Text(t) => {
+                let t = trim(t);
+                let is = |words: &[&str]| words.iter().any(|w| lowercase_is(t, w));
+                if is(&["yes", "y", "true", "1", "да", "д"]) {
+                    Ok(Value::Bool(true))
+                } else if is(&["no", "n", "false", "0", "нет", "н"]) {
+                    Ok(Value::Bool(false))
+                } else {
+                    Err(bad())
+                }
+            }
             _ => Err(bad()),
         },
         ColType::Enum(words) => match raw {
             RawCell::Text(t) => {
-                let w = trim(t).to_lowercase();
+                let t = trim(t);
                 words
                     .iter()
-                    .find(|x| **x == w)
-                    .map(|x| Value::Text((*x).to_string()))
+                    .find(|x| lowercase_is(t, x))
+                    .map(|x| Value::Text(Text::const_new(x)))
                     .ok_or_else(bad)
             }
             _ => Err(bad()),
         },
         ColType::Period => match raw {
             RawCell::Text(t) => parse_month_text(t)
-                .map(|p| Value::Text(p.to_string()))
+                .map(|p| Value::Text(p.to_string().into()))
                 .ok_or_else(bad),
-            RawCell::DateTime(dt) => Ok(Value::Text(dt.format("%Y-%m").to_string())),
+            RawCell::DateTime(dt) => Ok(Value::Text(dt.format("%Y-%m").to_string().into())),
             _ => Err(bad()),
         },
+    }
+}
+
+/// Whether `text.to_lowercase() == word`, without allocating when `text` is ASCII (nearly
+/// every enum cell): ASCII lowercases byte by byte, and a non-ASCII word cannot equal it.
+fn lowercase_is(text: &str, word: &str) -> bool {
+    if text.is_ascii() {
+        text.len() == word.len()
+            && text
+                .bytes()
+                .zip(word.bytes())
+                .all(|(t, w)| t.to_ascii_lowercase() == w)
+    } else {
+        text.to_lowercase() == word
     }
 }
 

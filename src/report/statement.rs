@@ -775,7 +775,7 @@ fn sections(scheme: &Scheme, e: &EmployeeResult, l: &Labels) -> Vec<Section> {
                 for r in rows {
                     let mut cells = vec![
                         Val::Int(r.row as u64),
-                        Val::Text(r.id.clone()),
+                        Val::Text(r.id.to_string()),
                         r.date.map_or(Val::Empty, Val::Date),
                     ];
                     if value_col {

@@ -1931,7 +1931,7 @@ fn literal(cx: &mut Ctx, node: &Node, table: Table, col: Column) -> Option<Value
         ColType::Enum(words) => {
             let w = text.to_lowercase();
             match words.iter().find(|x| **x == w) {
-                Some(x) => Some(Value::Text((*x).to_string())),
+                Some(x) => Some(Value::Text(crate::data::value::Text::const_new(x))),
                 None => fail(cx),
             }
         }
@@ -1952,7 +1952,9 @@ fn literal(cx: &mut Ctx, node: &Node, table: Table, col: Column) -> Option<Value
             Some(dt) => Some(Value::Date(dt.date())),
             None => fail(cx),
         },
-        ColType::Id | ColType::Text | ColType::Period => Some(Value::Text(text.to_string())),
+        ColType::Id | ColType::Text | ColType::Period => {
+            Some(Value::Text(crate::data::value::Text::new(text)))
+        }
     }
 }
 
