@@ -20,7 +20,7 @@ pub use crate::fraction::Exact;
 /// When `decimal_comma` is true, a single `,` is the decimal point (Russian-locale CSV).
 pub fn parse_decimal_text(text: &str, decimal_comma: bool) -> Option<Decimal> {
     if let Some(plain) = plain_number(text) {
-        return Decimal::from_str(plain).ok();
+        return short_decimal(plain).or_else(|| Decimal::from_str(plain).ok());
     }
     number_syntax(text, decimal_comma).and_then(|s| Decimal::from_str(&s).ok())
 }
@@ -44,6 +44,36 @@ fn plain_number(text: &str) -> Option<&str> {
         }
     }
     (dots <= 1 && !body.is_empty() && body != ".").then_some(t)
+}
+
+/// A plain number (what [`plain_number`] returns) of `-?digits(.digits)?` with at most 18
+/// digits, as the decimal `Decimal::from_str` makes of it (the same mantissa, sign and scale),
+/// without its general parser: the durations and amounts of a million rows are such numbers.
+/// Any other spelling is `None`, left to `Decimal::from_str`.
+fn short_decimal(plain: &str) -> Option<Decimal> {
+    let (negative, body) = match plain.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        all => (false, all),
+    };
+    let (whole, fraction) = match body.iter().position(|&b| b == b'.') {
+        Some(i) => (&body[..i], &body[i + 1..]),
+        None => (body, &[][..]),
+    };
+    let has_dot = whole.len() < body.len();
+    if whole.is_empty() || (has_dot && fraction.is_empty()) || whole.len() + fraction.len() > 18 {
+        return None;
+    }
+    let mut m: i64 = 0;
+    for &b in whole.iter().chain(fraction) {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        m = m * 10 + i64::from(b - b'0');
+    }
+    let mut d = Decimal::new(m, fraction.len() as u32);
+    // `Decimal::from_str` makes `-0` and `-0.00` a positive zero.
+    d.set_sign_negative(negative && m != 0);
+    Some(d)
 }
 
 /// The text of a number with separators removed and `.` as the decimal point, if it is one.
@@ -184,6 +214,60 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
+    }
+
+    /// The same decimal, to the representation (mantissa, scale and sign).
+    fn same(a: Decimal, b: Decimal) -> bool {
+        a.serialize() == b.serialize()
+    }
+
+    #[test]
+    fn short_decimals_are_what_the_general_parser_makes() {
+        for text in [
+            "0",
+            "619",
+            "-7",
+            "3806000.00",
+            "-0",
+            "-0.00",
+            "0.5",
+            "007",
+            "-007.10",
+            "123456789012345678",
+            "12345678901234567.8",
+            "-99999999999999999.9",
+        ] {
+            let fast = short_decimal(text).unwrap_or_else(|| panic!("{text} is short"));
+            assert!(same(fast, d(text)), "{text}: {fast:?} vs {:?}", d(text));
+        }
+        for text in [
+            "",
+            "-",
+            ".",
+            "5.",
+            ".5",
+            "+5",
+            "1.2.3",
+            "1234567890123456789",
+            "1e5",
+        ] {
+            assert_eq!(short_decimal(text), None, "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+        #[test]
+        fn parsing_a_plain_number_agrees_with_decimal_from_str(
+            text in "-?[0-9]{1,20}(\\.[0-9]{0,12})?"
+        ) {
+            let general = Decimal::from_str(&text).ok();
+            let ours = parse_decimal_text(&text, false);
+            proptest::prop_assert_eq!(ours.is_some(), general.is_some());
+            if let (Some(a), Some(b)) = (ours, general) {
+                proptest::prop_assert!(same(a, b), "{}: {:?} vs {:?}", text, a, b);
+            }
+        }
     }
 
     #[test]
