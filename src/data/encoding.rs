@@ -63,27 +63,38 @@ impl Default for Sniff {
     }
 }
 
+/// The number of non-ASCII characters in valid UTF-8: each starts with exactly one lead byte
+/// (`0xC0` and above; the bytes after it are `0x80..=0xBF`), so the bytes are counted without
+/// decoding characters.
+fn non_ascii_chars(valid: &[u8]) -> usize {
+    valid.iter().filter(|&&b| b >= 0xC0).count()
+}
+
 impl Sniff {
     pub fn feed(&mut self, chunk: &[u8]) {
         if self.head.len() < 4 {
             let take = (4 - self.head.len()).min(chunk.len());
             self.head.extend_from_slice(&chunk[..take]);
         }
-        let mut bytes = std::mem::take(&mut self.carry);
-        bytes.extend_from_slice(chunk);
-        let mut rest: &[u8] = &bytes;
+        // Only a sequence cut by the previous chunk's end is copied ahead of this one.
+        let joined;
+        let mut rest: &[u8] = if self.carry.is_empty() {
+            chunk
+        } else {
+            let mut bytes = std::mem::take(&mut self.carry);
+            bytes.extend_from_slice(chunk);
+            joined = bytes;
+            &joined
+        };
         loop {
             match std::str::from_utf8(rest) {
-                Ok(s) => {
-                    self.valid_non_ascii += s.chars().filter(|c| !c.is_ascii()).count();
+                Ok(_) => {
+                    self.valid_non_ascii += non_ascii_chars(rest);
                     break;
                 }
                 Err(e) => {
                     let (ok, tail) = rest.split_at(e.valid_up_to());
-                    // `ok` is valid UTF-8 by `valid_up_to`.
-                    self.valid_non_ascii += std::str::from_utf8(ok)
-                        .map(|s| s.chars().filter(|c| !c.is_ascii()).count())
-                        .unwrap_or(0);
+                    self.valid_non_ascii += non_ascii_chars(ok);
                     match e.error_len() {
                         // A sequence cut by the chunk's end: judged with the next chunk.
                         None => {
@@ -249,6 +260,14 @@ impl<R: Read> Read for Decoded<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn non_ascii_characters_are_counted_by_their_lead_bytes(text in "\\PC{0,60}") {
+            let decoded = text.chars().filter(|c| !c.is_ascii()).count();
+            proptest::prop_assert_eq!(non_ascii_chars(text.as_bytes()), decoded);
+        }
+    }
 
     #[test]
     fn encodings_are_told_apart() {

@@ -1441,14 +1441,21 @@ struct Lines<R: Read> {
 impl<R: Read> Read for Lines<R> {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(out)?;
-        for (i, &b) in out[..n].iter().enumerate() {
-            let pos = self.at + i as u64;
-            let is_end = b == b'\n' || b == b'\r';
-            if !is_end {
+        let read = &out[..n];
+        let mut i = 0;
+        while i < n {
+            // The bytes up to the next CR or LF end any run (found a machine word at a time).
+            let skip = memchr::memchr2(b'\n', b'\r', &read[i..]).unwrap_or(n - i);
+            if skip > 0 {
                 self.in_run = false;
                 self.after_cr = false;
-                continue;
+                i += skip;
+                if i == n {
+                    break;
+                }
             }
+            let (b, pos) = (read[i], self.at + i as u64);
+            i += 1;
             if !self.in_run {
                 self.runs.push_back((pos, 0));
                 self.in_run = true;
@@ -1713,6 +1720,75 @@ fn read_csv_into(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The runs of line ends [`Lines`] records, found a byte at a time as it once did.
+    fn line_runs_bytewise(bytes: &[u8]) -> Vec<(u64, usize)> {
+        let (mut runs, mut in_run, mut after_cr) = (Vec::<(u64, usize)>::new(), false, false);
+        for (pos, &b) in bytes.iter().enumerate() {
+            if b != b'\n' && b != b'\r' {
+                (in_run, after_cr) = (false, false);
+                continue;
+            }
+            if !in_run {
+                runs.push((pos as u64, 0));
+                in_run = true;
+            }
+            if !(b == b'\n' && after_cr) {
+                runs.last_mut().unwrap().1 += 1;
+            }
+            after_cr = b == b'\r';
+        }
+        runs
+    }
+
+    /// A reader handing its bytes over in reads of the given sizes (then the rest).
+    struct Pieces<'a> {
+        bytes: &'a [u8],
+        sizes: Vec<usize>,
+    }
+
+    impl Read for Pieces<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let want = if self.sizes.is_empty() {
+                usize::MAX
+            } else {
+                self.sizes.remove(0)
+            };
+            let n = want.max(1).min(out.len()).min(self.bytes.len());
+            out[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// Runs of CR and LF, cut anywhere by the reads (a CRLF split in two among them), are
+        /// recorded as a byte-at-a-time scan records them.
+        #[test]
+        fn line_ends_are_found_whatever_the_reads(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(vec![b'a', b',', b'\r', b'\n']),
+                0..200,
+            ),
+            sizes in proptest::collection::vec(1usize..40, 0..20),
+        ) {
+            let mut lines = Lines {
+                inner: Pieces { bytes: &bytes, sizes },
+                at: 0,
+                runs: std::collections::VecDeque::new(),
+                after_cr: false,
+                in_run: false,
+                limit: u64::MAX,
+            };
+            let mut sink = Vec::new();
+            lines.read_to_end(&mut sink).unwrap();
+            proptest::prop_assert_eq!(&sink, &bytes);
+            proptest::prop_assert_eq!(lines.at, bytes.len() as u64);
+            let runs: Vec<(u64, usize)> = lines.runs.into_iter().collect();
+            proptest::prop_assert_eq!(runs, line_runs_bytewise(&bytes));
+        }
+    }
 
     /// Reproduces wrong CSV row numbers: with LF endings the csv crate's line number for a
     /// record could be the previous line's. Rows must be the lines a user sees in an editor.
