@@ -19,8 +19,12 @@ pub use crate::fraction::Exact;
 /// Spaces (also no-break and thin spaces) are accepted as thousands separators.
 /// When `decimal_comma` is true, a single `,` is the decimal point (Russian-locale CSV).
 pub fn parse_decimal_text(text: &str, decimal_comma: bool) -> Option<Decimal> {
+    // A short plain number is read in the one pass that checks it.
+    if let Some(d) = short_decimal(crate::data::value::trim(text)) {
+        return Some(d);
+    }
     if let Some(plain) = plain_number(text) {
-        return short_decimal(plain).or_else(|| Decimal::from_str(plain).ok());
+        return Decimal::from_str(plain).ok();
     }
     number_syntax(text, decimal_comma).and_then(|s| Decimal::from_str(&s).ok())
 }
@@ -46,7 +50,7 @@ fn plain_number(text: &str) -> Option<&str> {
     (dots <= 1 && !body.is_empty() && body != ".").then_some(t)
 }
 
-/// A plain number (what [`plain_number`] returns) of `-?digits(.digits)?` with at most 18
+/// A trimmed text of `-?digits(.digits)?` (a plain number, see [`plain_number`]) with at most 18
 /// digits, as the decimal `Decimal::from_str` makes of it (the same mantissa, sign and scale),
 /// without its general parser: the durations and amounts of a million rows are such numbers.
 /// Any other spelling is `None`, left to `Decimal::from_str`.

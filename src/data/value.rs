@@ -200,10 +200,9 @@ pub fn read_cell(raw: &RawCell, ty: ColType, decimal_comma: bool) -> Result<Valu
             RawCell::Number(d) if d.is_zero() => Ok(Value::Bool(false)),
             RawCell::Text(t) => {
                 let t = trim(t);
-                let is = |words: &[&str]| words.iter().any(|w| lowercase_is(t, w));
-                if is(&["yes", "y", "true", "1", "да", "д"]) {
+                if lowercase_in(t, &["yes", "y", "true", "1", "да", "д"]).is_some() {
                     Ok(Value::Bool(true))
-                } else if is(&["no", "n", "false", "0", "нет", "н"]) {
+                } else if lowercase_in(t, &["no", "n", "false", "0", "нет", "н"]).is_some() {
                     Ok(Value::Bool(false))
                 } else {
                     Err(bad())
@@ -214,9 +213,7 @@ pub fn read_cell(raw: &RawCell, ty: ColType, decimal_comma: bool) -> Result<Valu
         ColType::Enum(words) => match raw {
             RawCell::Text(t) => {
                 let t = trim(t);
-                words
-                    .iter()
-                    .find(|x| lowercase_is(t, x))
+                lowercase_in(t, words)
                     .map(|x| Value::Text(Text::const_new(x)))
                     .ok_or_else(bad)
             }
@@ -232,17 +229,20 @@ pub fn read_cell(raw: &RawCell, ty: ColType, decimal_comma: bool) -> Result<Valu
     }
 }
 
-/// Whether `text.to_lowercase() == word`, without allocating when `text` is ASCII (nearly
-/// every enum cell): ASCII lowercases byte by byte, and a non-ASCII word cannot equal it.
-fn lowercase_is(text: &str, word: &str) -> bool {
+/// The word of `words` that `text.to_lowercase()` is, without allocating when `text` is ASCII
+/// (nearly every enum cell): ASCII lowercases byte by byte and keeps its length.
+fn lowercase_in<'w>(text: &str, words: &[&'w str]) -> Option<&'w str> {
     if text.is_ascii() {
-        text.len() == word.len()
-            && text
-                .bytes()
-                .zip(word.bytes())
-                .all(|(t, w)| t.to_ascii_lowercase() == w)
+        let t = text.as_bytes();
+        words.iter().copied().find(|w| {
+            w.len() == t.len()
+                && t.iter()
+                    .zip(w.as_bytes())
+                    .all(|(t, w)| t.to_ascii_lowercase() == *w)
+        })
     } else {
-        text.to_lowercase() == word
+        let lower = text.to_lowercase();
+        words.iter().copied().find(|w| *w == lower)
     }
 }
 
@@ -275,27 +275,28 @@ pub fn parse_datetime_text(text: &str) -> Option<NaiveDateTime> {
     parse_datetime_text_general(t)
 }
 
-/// Two ASCII digits as a number.
-fn two_digits(b: &[u8]) -> Option<u32> {
-    match b {
-        [a @ b'0'..=b'9', c @ b'0'..=b'9'] => Some(u32::from(a - b'0') * 10 + u32::from(c - b'0')),
-        _ => None,
+/// ASCII digits (at most four) as a number, or `None` if a byte is not a digit: every byte is
+/// tested without a branch, which a million date-times a period make worth it.
+#[inline]
+fn digits(b: &[u8]) -> Option<u32> {
+    debug_assert!(b.len() <= 4, "u32 holds four bytes' worth");
+    let (mut n, mut bad) = (0u32, false);
+    for &c in b {
+        let v = c.wrapping_sub(b'0');
+        bad |= v > 9;
+        n = n * 10 + u32::from(v);
     }
+    (!bad).then_some(n)
 }
 
 /// `2026-10-05` or `05.10.2026`, exactly ten bytes.
 fn fast_date(b: &[u8]) -> Option<NaiveDate> {
     let (y, m, d) = match b {
-        [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] => {
-            ([*y0, *y1, *y2, *y3], [*m0, *m1], [*d0, *d1])
-        }
-        [d0, d1, b'.', m0, m1, b'.', y0, y1, y2, y3] => {
-            ([*y0, *y1, *y2, *y3], [*m0, *m1], [*d0, *d1])
-        }
+        [_, _, _, _, b'-', _, _, b'-', _, _] => (&b[0..4], &b[5..7], &b[8..10]),
+        [_, _, b'.', _, _, b'.', _, _, _, _] => (&b[6..10], &b[3..5], &b[0..2]),
         _ => return None,
     };
-    let year = two_digits(&y[..2])? * 100 + two_digits(&y[2..])?;
-    NaiveDate::from_ymd_opt(year as i32, two_digits(&m)?, two_digits(&d)?)
+    NaiveDate::from_ymd_opt(digits(y)? as i32, digits(m)?, digits(d)?)
 }
 
 /// The fast path of [`parse_datetime_text`] (given trimmed text): a date alone, or a date, `T`
@@ -305,15 +306,15 @@ fn fast_datetime(b: &[u8]) -> Option<NaiveDateTime> {
     let date = fast_date(b.get(..10)?)?;
     let time = match &b[10..] {
         [] => NaiveTime::MIN,
-        [b'T' | b' ', h0, h1, b':', m0, m1] => {
-            NaiveTime::from_hms_opt(two_digits(&[*h0, *h1])?, two_digits(&[*m0, *m1])?, 0)?
+        [b'T' | b' ', _, _, b':', _, _] => {
+            NaiveTime::from_hms_opt(digits(&b[11..13])?, digits(&b[14..16])?, 0)?
         }
-        [b'T' | b' ', h0, h1, b':', m0, m1, b':', s0, s1] => {
-            let s = two_digits(&[*s0, *s1])?;
+        [b'T' | b' ', _, _, b':', _, _, b':', _, _] => {
+            let s = digits(&b[17..19])?;
             if s > 59 {
                 return None;
             }
-            NaiveTime::from_hms_opt(two_digits(&[*h0, *h1])?, two_digits(&[*m0, *m1])?, s)?
+            NaiveTime::from_hms_opt(digits(&b[11..13])?, digits(&b[14..16])?, s)?
         }
         _ => return None,
     };
@@ -527,6 +528,27 @@ mod tests {
             t in "[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?)?|[0-9]{2}\\.[0-9]{2}\\.[0-9]{4}( [0-9]{2}:[0-9]{2}(:[0-9]{2})?)?|20[0-9]{2}-(0[1-9]|1[0-2])-[0-3][0-9]([T ][0-2][0-9]:[0-5][0-9](:[0-6][0-9])?)?|[0-3][0-9]\\.(0[1-9]|1[0-2])\\.20[0-9]{2}|[0-9T :.+-]{8,19}"
         ) {
             proptest::prop_assert_eq!(parse_datetime_text(&t), parse_datetime_text_general(&t));
+        }
+
+        /// The shapes of the fast path with any visible ASCII byte where a digit belongs.
+        #[test]
+        fn fast_and_general_date_paths_agree_on_near_misses(
+            t in "[0-9!-@]{4}-[0-9!-@]{2}-[0-9!-@]{2}([T ][0-9!-@]{2}:[0-9!-@]{2}(:[0-9!-@]{2})?)?|[0-9!-@]{2}\\.[0-9!-@]{2}\\.[0-9!-@]{4}"
+        ) {
+            proptest::prop_assert_eq!(parse_datetime_text(&t), parse_datetime_text_general(&t));
+        }
+
+        /// An enum or yes/no cell finds the word its lowercase is, ASCII or not.
+        #[test]
+        fn lowercase_in_is_lowercasing_then_looking_up(
+            t in "[a-zA-Z0-9İıДдАаНнЕеТтKK]{0,4}"
+        ) {
+            let words = ["yes", "y", "true", "1", "да", "д", "нет", "н", "ok", "i̇"];
+            let lower = t.to_lowercase();
+            proptest::prop_assert_eq!(
+                lowercase_in(&t, &words),
+                words.iter().copied().find(|w| *w == lower)
+            );
         }
 
         /// Texts made of visible ASCII, DEL, ASCII whitespace and the Unicode whitespace and
