@@ -605,7 +605,8 @@ impl Source {
 }
 
 /// A text cell, or a description of it when it is longer than a cell can hold.
-fn text_cell(s: String) -> RawCell {
+fn text_cell(s: impl Into<crate::data::value::Text>) -> RawCell {
+    let s = s.into();
     if s.len() > limits::CELL_CHARS {
         let n = s.chars().count();
         if n > limits::CELL_CHARS {
@@ -630,7 +631,7 @@ fn cell_from_ref(value: DataRef<'_>, formula: Option<String>) -> RawCell {
         DataRef::Int(i) => RawCell::Number(i.into()),
         DataRef::Float(f) => number_cell(f),
         DataRef::String(s) => text_cell(s),
-        DataRef::SharedString(s) => text_cell(s.to_string()),
+        DataRef::SharedString(s) => text_cell(s),
         DataRef::Bool(b) => RawCell::Bool(b),
         DataRef::DateTime(dt) => match dt.as_datetime() {
             Some(d) => RawCell::DateTime(d),
@@ -710,9 +711,8 @@ const BATCHES_WAITING: usize = 4;
 fn cell_bytes(cell: &RawCell) -> usize {
     std::mem::size_of::<RawCell>()
         + match cell {
-            RawCell::Text(t) | RawCell::Error(t) | RawCell::Invalid(t) | RawCell::Refused(t) => {
-                t.len()
-            }
+            RawCell::Text(t) => t.len(),
+            RawCell::Error(t) | RawCell::Invalid(t) | RawCell::Refused(t) => t.len(),
             _ => 0,
         }
 }
@@ -1652,7 +1652,7 @@ fn read_csv_into(
         for (j, field) in record.iter().enumerate() {
             match std::str::from_utf8(field) {
                 Ok(s) if trim(s).is_empty() => cells.push(RawCell::Empty),
-                Ok(s) => cells.push(text_cell(s.to_string())),
+                Ok(s) => cells.push(text_cell(s)),
                 Err(e) => {
                     broken = Some((j, e.valid_up_to(), String::from_utf8_lossy(field)));
                     break;
@@ -1814,7 +1814,7 @@ mod tests {
             let mut seen = Vec::new();
             read_csv(&path, name, &mut |row, _| {
                 let first = match &row.cells[0] {
-                    RawCell::Text(t) => t.clone(),
+                    RawCell::Text(t) => t.to_string(),
                     other => other.shown(),
                 };
                 seen.push((row.number, first));

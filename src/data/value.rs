@@ -12,7 +12,8 @@ use rust_decimal::Decimal;
 #[derive(Debug, Clone, PartialEq)]
 pub enum RawCell {
     Empty,
-    Text(String),
+    /// Inline when short, as a typed [`Text`] is: reading a cell allocates nothing for it.
+    Text(Text),
     /// A numeric spreadsheet cell, already converted to the decimal the user typed.
     Number(Decimal),
     /// A native spreadsheet date or date-time.
@@ -362,7 +363,7 @@ mod tests {
     use std::str::FromStr;
 
     fn text(s: &str) -> RawCell {
-        RawCell::Text(s.to_string())
+        RawCell::Text(s.into())
     }
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()

@@ -661,7 +661,7 @@ impl MappedSource {
         let header: Vec<RawCell> = tm
             .columns
             .iter()
-            .map(|(i, _)| RawCell::Text(canonical[*i].name.to_string()))
+            .map(|(i, _)| RawCell::Text(canonical[*i].name.into()))
             .collect();
         visit(
             Row {
@@ -887,7 +887,7 @@ impl Eval<'_> {
         let (cell, org) = match &spec.expr {
             Expr::Column(c) => (cx.cell(*c).clone(), cx.org(*c)),
             Expr::Const(v) => (
-                RawCell::Text(v.clone()),
+                RawCell::Text(v.as_str().into()),
                 Org {
                     place: 0,
                     row: 0,
@@ -918,7 +918,7 @@ impl Eval<'_> {
                     if text.is_empty() {
                         RawCell::Empty
                     } else {
-                        RawCell::Text(text)
+                        RawCell::Text(text.into())
                     },
                     org,
                 )
@@ -963,7 +963,7 @@ impl Eval<'_> {
                     // Never a roster id: a CRM user HR does not list is a person not on the roster.
                     None => format!("CRM user {id}"),
                 };
-                (RawCell::Text(emp), o)
+                (RawCell::Text(emp.into()), o)
             }
         };
         self.finish(spec, cell, org, ty)
@@ -1120,7 +1120,7 @@ impl Eval<'_> {
         if let Some(re) = &spec.pattern {
             let text = key_text(&cell).to_string();
             cell = match re.captures(&text).and_then(|c| c.get(1)) {
-                Some(g) => RawCell::Text(g.as_str().to_string()),
+                Some(g) => RawCell::Text(g.as_str().into()),
                 None => RawCell::Refused(format!(
                     "{} does not match the pattern {} ({}); expected a value it matches",
                     quote(&text),
@@ -1135,7 +1135,7 @@ impl Eval<'_> {
         if let Some(map) = &spec.map {
             let key = key_text(&cell).to_string();
             cell = match map.get(&key) {
-                Some(Some(v)) => RawCell::Text(v.clone()),
+                Some(Some(v)) => RawCell::Text(v.as_str().into()),
                 Some(None) => RawCell::Empty,
                 None if map.entries.is_empty() => RawCell::Refused(format!(
                     "{} is not a known value: the value list{} is empty; add the company's values \
