@@ -288,6 +288,114 @@ fn forecast_json(fc: &Forecast) -> J {
     })
 }
 
+/// One employee of team.json, built when the writer reaches it (see [`Employees`]).
+fn employee_json(p: &crate::analysis::team::Person, ev: &Evaluation) -> J {
+    let scheme = &ev.schemes[p.scheme];
+    let months: Vec<J> = p
+        .months
+        .iter()
+        .map(|m| {
+            let figures: serde_json::Map<String, J> = m
+                .figures
+                .iter()
+                .map(|(k, v)| {
+                    let dp = if matches!(*k, "revenue" | "average_deal" | "pipeline") {
+                        2
+                    } else {
+                        4
+                    };
+                    (k.to_string(), opt(v, dp))
+                })
+                .collect();
+            let kpis: Vec<J> = m
+                .kpis
+                .iter()
+                .map(|k| {
+                    let dp = unit_dp(k.unit);
+                    json!({
+                        "id": k.id, "name": k.name, "paid": k.paid,
+                        "actual": opt(&k.actual, dp), "target": opt(&k.target, dp),
+                        "attainment": opt(&k.attainment, 4),
+                        "band": k.band.map(|b| format!("{b:?}").to_lowercase()),
+                        "amount": crate::report::money(k.amount),
+                    })
+                })
+                .collect();
+            json!({
+                "period": m.period.to_string(), "employed_all_month": m.full_month,
+                "figures": figures, "funnel": funnel_json(&m.funnel),
+                "losses": m.losses, "kpis": kpis,
+                "bonus": crate::report::money(m.bonus),
+                "overall_attainment": opt(&m.overall_attainment(scheme), 4),
+            })
+        })
+        .collect();
+    let activity = |rows: &[crate::analysis::team::Activity]| -> Vec<J> {
+        rows.iter()
+            .map(|a| {
+                json!({
+                    "from": a.from.to_string(), "calls_outgoing": a.calls_outgoing,
+                    "calls_2min": a.calls_2min, "emails_sent": a.emails_sent,
+                    "meetings_held": a.meetings_held,
+                })
+            })
+            .collect()
+    };
+    json!({
+        "employee_id": p.employee_id, "name": p.name, "team": p.team,
+        "scheme": scheme.id, "currency": scheme.currency,
+        "months": months,
+        "forecast": p.forecast.iter().map(forecast_json).collect::<Vec<J>>(),
+        "projected_bonus": p.projected_bonus.map(crate::report::money),
+        "pipeline_coverage": opt(&p.pipeline_coverage, 4),
+        "days": activity(&p.days), "weeks": activity(&p.weeks),
+    })
+}
+
+/// team.json's employees, each built as it is written and dropped after: over a year of
+/// history the whole list as one tree was most of the command's peak memory.
+struct Employees<'a> {
+    view: &'a View,
+    ev: &'a Evaluation,
+}
+
+impl serde::Serialize for Employees<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.view.people.iter().map(|p| employee_json(p, self.ev)))
+    }
+}
+
+/// team.json's top-level object with its employees written as they are built, keys in the
+/// order `serde_json::Map` keeps them (sorted), so the bytes are what the whole tree gave.
+struct Document<'a> {
+    /// Everything else: an object (`json!({ .. })`).
+    rest: J,
+    employees: Employees<'a>,
+}
+
+impl serde::Serialize for Document<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        const KEY: &str = "employees";
+        let J::Object(rest) = &self.rest else {
+            return self.rest.serialize(serializer);
+        };
+        let mut map = serializer.serialize_map(Some(rest.len() + 1))?;
+        let mut written = false;
+        for (k, v) in rest {
+            if !written && k.as_str() > KEY {
+                map.serialize_entry(KEY, &self.employees)?;
+                written = true;
+            }
+            map.serialize_entry(k, v)?;
+        }
+        if !written {
+            map.serialize_entry(KEY, &self.employees)?;
+        }
+        map.end()
+    }
+}
+
 /// team.json: the whole view, figures as exact decimal strings.
 pub fn team_json(view: &View, ev: &Evaluation, lang: Lang) -> Vec<u8> {
     let flags: Vec<J> = view
@@ -318,72 +426,6 @@ pub fn team_json(view: &View, ev: &Evaluation, lang: Lang) -> Vec<u8> {
                 "code": fl.code.code(), "employee_id": fl.employee_id, "team": fl.team,
                 "subject": fl.subject, "period": fl.period.to_string(), "numbers": numbers,
                 "text": flag_text(view, ev, fl, &f),
-            })
-        })
-        .collect();
-    let employees: Vec<J> = view
-        .people
-        .iter()
-        .map(|p| {
-            let scheme = &ev.schemes[p.scheme];
-            let months: Vec<J> = p
-                .months
-                .iter()
-                .map(|m| {
-                    let figures: serde_json::Map<String, J> = m
-                        .figures
-                        .iter()
-                        .map(|(k, v)| {
-                            let dp = if matches!(*k, "revenue" | "average_deal" | "pipeline") {
-                                2
-                            } else {
-                                4
-                            };
-                            (k.to_string(), opt(v, dp))
-                        })
-                        .collect();
-                    let kpis: Vec<J> = m
-                        .kpis
-                        .iter()
-                        .map(|k| {
-                            let dp = unit_dp(k.unit);
-                            json!({
-                                "id": k.id, "name": k.name, "paid": k.paid,
-                                "actual": opt(&k.actual, dp), "target": opt(&k.target, dp),
-                                "attainment": opt(&k.attainment, 4),
-                                "band": k.band.map(|b| format!("{b:?}").to_lowercase()),
-                                "amount": crate::report::money(k.amount),
-                            })
-                        })
-                        .collect();
-                    json!({
-                        "period": m.period.to_string(), "employed_all_month": m.full_month,
-                        "figures": figures, "funnel": funnel_json(&m.funnel),
-                        "losses": m.losses, "kpis": kpis,
-                        "bonus": crate::report::money(m.bonus),
-                        "overall_attainment": opt(&m.overall_attainment(scheme), 4),
-                    })
-                })
-                .collect();
-            let activity = |rows: &[crate::analysis::team::Activity]| -> Vec<J> {
-                rows.iter()
-                    .map(|a| {
-                        json!({
-                            "from": a.from.to_string(), "calls_outgoing": a.calls_outgoing,
-                            "calls_2min": a.calls_2min, "emails_sent": a.emails_sent,
-                            "meetings_held": a.meetings_held,
-                        })
-                    })
-                    .collect()
-            };
-            json!({
-                "employee_id": p.employee_id, "name": p.name, "team": p.team,
-                "scheme": scheme.id, "currency": scheme.currency,
-                "months": months,
-                "forecast": p.forecast.iter().map(forecast_json).collect::<Vec<J>>(),
-                "projected_bonus": p.projected_bonus.map(crate::report::money),
-                "pipeline_coverage": opt(&p.pipeline_coverage, 4),
-                "days": activity(&p.days), "weeks": activity(&p.weeks),
             })
         })
         .collect();
@@ -420,7 +462,6 @@ pub fn team_json(view: &View, ev: &Evaluation, lang: Lang) -> Vec<u8> {
         }).collect::<serde_json::Map<String, J>>(),
         "not_in_export": view.missing,
         "flags": flags,
-        "employees": employees,
         "teams": teams,
         "totals": {
             "plans": totals.plans.iter().map(|p| json!({
@@ -435,6 +476,10 @@ pub fn team_json(view: &View, ev: &Evaluation, lang: Lang) -> Vec<u8> {
             "top": totals.top.iter().map(|(id, a)| json!({ "employee_id": id, "attainment": dec(a, 4) })).collect::<Vec<J>>(),
         },
     });
+    let doc = Document {
+        rest: doc,
+        employees: Employees { view, ev },
+    };
     let mut bytes = serde_json::to_vec_pretty(&doc).unwrap_or_default();
     bytes.push(b'\n');
     bytes
