@@ -231,8 +231,9 @@ pub fn read_cell(raw: &RawCell, ty: ColType, decimal_comma: bool) -> Result<Valu
 }
 
 /// The word of `words` that `text.to_lowercase()` is, without allocating when `text` is ASCII
-/// (nearly every enum cell): ASCII lowercases byte by byte and keeps its length.
-fn lowercase_in<'w>(text: &str, words: &[&'w str]) -> Option<&'w str> {
+/// (nearly every enum cell): ASCII lowercases byte by byte and keeps its length. A scheme's
+/// enum literal is looked up the same way.
+pub(crate) fn lowercase_in<'w>(text: &str, words: &[&'w str]) -> Option<&'w str> {
     if text.is_ascii() {
         let t = text.as_bytes();
         words.iter().copied().find(|w| {

@@ -1928,13 +1928,10 @@ fn literal(cx: &mut Ctx, node: &Node, table: Table, col: Column) -> Option<Value
         None
     };
     match col.ty {
-        ColType::Enum(words) => {
-            let w = text.to_lowercase();
-            match words.iter().find(|x| **x == w) {
-                Some(x) => Some(Value::Text(crate::data::value::Text::const_new(x))),
-                None => fail(cx),
-            }
-        }
+        ColType::Enum(words) => match crate::data::value::lowercase_in(text, words) {
+            Some(x) => Some(Value::Text(crate::data::value::Text::const_new(x))),
+            None => fail(cx),
+        },
         ColType::Bool => match text.to_lowercase().as_str() {
             "yes" | "true" | "да" | "1" => Some(Value::Bool(true)),
             "no" | "false" | "нет" | "0" => Some(Value::Bool(false)),
