@@ -73,3 +73,89 @@ fn small_parts_are_stored_and_the_others_deflated() {
     assert_eq!(two.height(), 200);
     assert_eq!(two.get((199, 0)), Some(&calamine::Data::Float(199.0)));
 }
+
+/// The other packaging change: the theme, the styles and the content types, the same bytes in
+/// every workbook of one layout, are deflated once per thread for each distinct content and
+/// copied raw after that. A workbook is the same bytes whether its thread deflated them just
+/// now or earlier, every part reads back with its checksum, and a part whose content changed
+/// is not taken from the earlier copy.
+#[test]
+fn boilerplate_parts_are_the_same_bytes_whether_deflated_now_or_before() {
+    use std::io::Read;
+
+    fn book(bold_cells: u32) -> Vec<u8> {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        book.set_zip_compression_level(1);
+        let sheet = book.add_worksheet();
+        let bold = rust_xlsxwriter::Format::new().set_bold();
+        for row in 0..100u32 {
+            sheet.write_number(row, 0, f64::from(row)).unwrap();
+        }
+        for row in 0..bold_cells {
+            sheet
+                .write_string_with_format(row, 1, "bold", &bold)
+                .unwrap();
+        }
+        book.save_to_buffer().unwrap()
+    }
+    fn parts(bytes: &[u8]) -> Vec<(String, zip::CompressionMethod, Vec<u8>)> {
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+        (0..zip.len())
+            .map(|i| {
+                let mut part = zip.by_index(i).unwrap();
+                let mut content = Vec::new();
+                // Reading to the end checks the part's CRC-32.
+                part.read_to_end(&mut content).unwrap();
+                (
+                    part.name().unwrap().to_string(),
+                    part.compression(),
+                    content,
+                )
+            })
+            .collect()
+    }
+
+    // Each on a thread of its own, so the first workbook of each finds nothing deflated.
+    let (cold, warm) = std::thread::spawn(|| (book(0), book(0))).join().unwrap();
+    let styled_cold = std::thread::spawn(|| book(3)).join().unwrap();
+    let (plain_then_styled, styled_after) =
+        std::thread::spawn(|| (book(0), book(3))).join().unwrap();
+    assert_eq!(cold, warm);
+    assert_eq!(cold, plain_then_styled);
+    assert_eq!(styled_cold, styled_after);
+    assert_ne!(cold, styled_cold);
+
+    let plain = parts(&cold);
+    let styled = parts(&styled_cold);
+    let part = |all: &[(String, zip::CompressionMethod, Vec<u8>)], name: &str| {
+        all.iter()
+            .find(|(n, _, _)| n == name)
+            .unwrap_or_else(|| panic!("{name} is in the workbook"))
+            .clone()
+    };
+    for name in [
+        "xl/theme/theme1.xml",
+        "xl/styles.xml",
+        "[Content_Types].xml",
+    ] {
+        let (_, method, content) = part(&plain, name);
+        if content.len() >= 1024 {
+            assert_eq!(method, zip::CompressionMethod::Deflated, "{name}");
+        } else {
+            assert_eq!(method, zip::CompressionMethod::Stored, "{name}");
+        }
+    }
+    let theme = part(&plain, "xl/theme/theme1.xml").2;
+    assert!(
+        theme.starts_with(b"<?xml") && theme.len() > 6000,
+        "the theme reads back whole"
+    );
+    assert_eq!(theme, part(&styled, "xl/theme/theme1.xml").2);
+    let (plain_styles, styled_styles) = (
+        part(&plain, "xl/styles.xml").2,
+        part(&styled, "xl/styles.xml").2,
+    );
+    assert_ne!(plain_styles, styled_styles);
+    assert!(String::from_utf8(styled_styles).unwrap().contains("<b/>"));
+    assert!(!String::from_utf8(plain_styles).unwrap().contains("<b/>"));
+}
