@@ -19627,6 +19627,18 @@ impl Worksheet {
     // overhead since they are in the inner loop for all worksheet data.
 
     // Write the <c> element for a number.
+    //
+    // Patched for incentive (see vendor/README.md): this and write_string_cell() write their
+    // bytes directly instead of through `write!`, and with the `zmij` feature a number is
+    // written as std's `Display` writes it (plain decimal, shortest round-trip digits, no
+    // ".0" on a whole number), formatted by zmij where its output is plain decimal and by
+    // `Display` otherwise. The XML is the same bytes as without the feature.
+    //
+    // zmij's digits are taken only when they are plain decimal and at most 15 significant
+    // digits long: a double's rounding interval is narrower than the gap between two decimals
+    // of 15 significant digits, so such a string is the only shortest one and `Display`
+    // writes the same. With 16 or 17 digits more than one string of that length can round
+    // trip, and zmij and `Display` may pick different ones (1308548795726862.2 and .3).
     fn write_number_cell<W: Write>(
         writer: &mut W,
         row: RowNum,
@@ -19634,28 +19646,38 @@ impl Worksheet {
         number: f64,
         xf_index: u32,
     ) {
-        // Use the optional `zmij` or `ryu` crates to format f64 cell number
-        // data as a string. Note, the the slightly faster `format_finite()`
-        // buffer function is safe to use here since nan/inf numbers are
-        // filtered out at the `store_number()` level and written as strings.
+        Self::write_cell_start(writer, row, col_name, xf_index);
+        writer.write_all(b"><v>").expect(XML_WRITE_ERROR);
+
+        // Note, the the slightly faster `format_finite()` buffer function is safe to use here
+        // since nan/inf numbers are filtered out at the `store_number()` level and written as
+        // strings.
         #[cfg(feature = "zmij")]
-        let mut buffer = zmij::Buffer::new();
+        {
+            let mut buffer = zmij::Buffer::new();
+            let shown = buffer.format_finite(number);
+            let shown = shown.strip_suffix(".0").unwrap_or(shown);
+            let digits = shown.trim_start_matches(['-', '0', '.']);
+            let digits = digits.trim_end_matches(['0', '.']);
+            let significant = digits.bytes().filter(u8::is_ascii_digit).count();
+            if significant <= 15 && !shown.contains('e') {
+                writer.write_all(shown.as_bytes()).expect(XML_WRITE_ERROR);
+            } else {
+                write!(writer, "{number}").expect(XML_WRITE_ERROR);
+            }
+        }
 
         #[cfg(all(feature = "ryu", not(feature = "zmij")))]
-        let mut buffer = ryu::Buffer::new();
-
-        #[cfg(any(feature = "ryu", feature = "zmij"))]
-        let number = buffer.format_finite(number);
-
-        if xf_index > 0 {
-            write!(
-                writer,
-                r#"<c r="{col_name}{row}" s="{xf_index}"><v>{number}</v></c>"#
-            )
-            .expect(XML_WRITE_ERROR);
-        } else {
-            write!(writer, r#"<c r="{col_name}{row}"><v>{number}</v></c>"#).expect(XML_WRITE_ERROR);
+        {
+            let mut buffer = ryu::Buffer::new();
+            let number = buffer.format_finite(number);
+            writer.write_all(number.as_bytes()).expect(XML_WRITE_ERROR);
         }
+
+        #[cfg(not(any(feature = "ryu", feature = "zmij")))]
+        write!(writer, "{number}").expect(XML_WRITE_ERROR);
+
+        writer.write_all(b"</v></c>").expect(XML_WRITE_ERROR);
     }
 
     // Write the <c> element for a string.
@@ -19666,19 +19688,37 @@ impl Worksheet {
         string_index: u32,
         xf_index: u32,
     ) {
+        Self::write_cell_start(writer, row, col_name, xf_index);
+        writer.write_all(b" t=\"s\"><v>").expect(XML_WRITE_ERROR);
+        Self::write_decimal(writer, string_index);
+        writer.write_all(b"</v></c>").expect(XML_WRITE_ERROR);
+    }
+
+    // Patched for incentive: `<c r="{col_name}{row}"` and, for a format, ` s="{xf_index}"`.
+    fn write_cell_start<W: Write>(writer: &mut W, row: RowNum, col_name: &str, xf_index: u32) {
+        writer.write_all(b"<c r=\"").expect(XML_WRITE_ERROR);
+        writer.write_all(col_name.as_bytes()).expect(XML_WRITE_ERROR);
+        Self::write_decimal(writer, row);
         if xf_index > 0 {
-            write!(
-                writer,
-                r#"<c r="{col_name}{row}" s="{xf_index}" t="s"><v>{string_index}</v></c>"#
-            )
-            .expect(XML_WRITE_ERROR);
-        } else {
-            write!(
-                writer,
-                r#"<c r="{col_name}{row}" t="s"><v>{string_index}</v></c>"#
-            )
-            .expect(XML_WRITE_ERROR);
+            writer.write_all(b"\" s=\"").expect(XML_WRITE_ERROR);
+            Self::write_decimal(writer, xf_index);
         }
+        writer.write_all(b"\"").expect(XML_WRITE_ERROR);
+    }
+
+    // Patched for incentive: a u32 in decimal digits, as `Display` writes it.
+    fn write_decimal<W: Write>(writer: &mut W, mut n: u32) {
+        let mut digits = [0u8; 10];
+        let mut start = digits.len();
+        loop {
+            start -= 1;
+            digits[start] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        writer.write_all(&digits[start..]).expect(XML_WRITE_ERROR);
     }
 
     // Write the <c> element for an inline string.
