@@ -84,8 +84,11 @@ fn boilerplate_parts_are_the_same_bytes_whether_deflated_now_or_before() {
     use std::io::Read;
 
     fn book(bold_cells: u32) -> Vec<u8> {
+        book_at(1, bold_cells)
+    }
+    fn book_at(level: u8, bold_cells: u32) -> Vec<u8> {
         let mut book = rust_xlsxwriter::Workbook::new();
-        book.set_zip_compression_level(1);
+        book.set_zip_compression_level(level);
         let sheet = book.add_worksheet();
         let bold = rust_xlsxwriter::Format::new().set_bold();
         for row in 0..100u32 {
@@ -124,6 +127,17 @@ fn boilerplate_parts_are_the_same_bytes_whether_deflated_now_or_before() {
     assert_eq!(cold, plain_then_styled);
     assert_eq!(styled_cold, styled_after);
     assert_ne!(cold, styled_cold);
+    // The same content at another compression level is deflated at that level, not copied
+    // from the level-1 bytes: a workbook does not depend on what its thread wrote before.
+    let level9_cold = std::thread::spawn(|| book_at(9, 0)).join().unwrap();
+    let level9_after_level1 = std::thread::spawn(|| {
+        book(0);
+        book_at(9, 0)
+    })
+    .join()
+    .unwrap();
+    assert_eq!(level9_cold, level9_after_level1);
+    assert_ne!(level9_cold, cold);
 
     let plain = parts(&cold);
     let styled = parts(&styled_cold);

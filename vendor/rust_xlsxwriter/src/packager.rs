@@ -93,6 +93,9 @@ struct Parts<W: Write> {
     head: Vec<u8>,
     // Whether the pending part is a boilerplate part (`BOILERPLATE`), held whole.
     boilerplate: bool,
+    // Whether boilerplate parts are copied deflated: not in a large-file (ZIP64) workbook,
+    // whose entries carry fields a raw copy of a small entry would not.
+    copies: bool,
 }
 
 // Patched for incentive: parts that are the same bytes in every workbook of one layout (the
@@ -100,16 +103,22 @@ struct Parts<W: Write> {
 // with the same formats and sheets). Each is held whole and, unless it is small (stored),
 // written as a raw copy of its deflated bytes, deflated once per thread for each distinct
 // content (`DEFLATED`): the archive is the same bytes whether the content was deflated just
-// now or earlier. For a statement, a workbook of about 40 KB of XML, this saves a sixth of the
-// instructions of saving it (the theme alone is 7 KB).
+// now or earlier. The deflated bytes are kept with the options they were deflated with (the
+// compression level), so a workbook at another level deflates its own. For a statement, a
+// workbook of about 40 KB of XML, this saves a sixth of the instructions of saving it (the
+// theme alone is 7 KB).
 const BOILERPLATE: [&str; 3] = ["xl/theme/theme1.xml", "xl/styles.xml", "[Content_Types].xml"];
 
 // How many distinct boilerplate contents a thread keeps deflated, the oldest dropped first:
 // a run writes workbooks of a few layouts, and a part's content is at most a few kilobytes.
 const DEFLATED_KEPT: usize = 16;
 
-// A boilerplate part's content and a one-entry archive holding it deflated.
-type Deflated = (Vec<u8>, zip::ZipArchive<std::io::Cursor<Vec<u8>>>);
+// A boilerplate part's options and content, and a one-entry archive holding it deflated.
+type Deflated = (
+    SimpleFileOptions,
+    Vec<u8>,
+    zip::ZipArchive<std::io::Cursor<Vec<u8>>>,
+);
 
 thread_local! {
     static DEFLATED: std::cell::RefCell<std::collections::VecDeque<Deflated>> =
@@ -125,7 +134,7 @@ impl<W: Write> Parts<W> {
         self.end_pending()?;
         let name: String = name.into();
         if options == self.deflated {
-            self.boilerplate = BOILERPLATE.contains(&name.as_str());
+            self.boilerplate = self.copies && BOILERPLATE.contains(&name.as_str());
             self.pending = Some(name);
             Ok(())
         } else {
@@ -155,7 +164,9 @@ impl<W: Write> Parts<W> {
     fn copy_deflated(&mut self, name: String) -> zip::result::ZipResult<()> {
         DEFLATED.with(|kept| {
             let mut kept = kept.borrow_mut();
-            let found = kept.iter().position(|(content, _)| *content == self.head);
+            let found = kept.iter().position(|(options, content, _)| {
+                *options == self.deflated && *content == self.head
+            });
             let index = match found {
                 Some(index) => index,
                 None => {
@@ -166,11 +177,11 @@ impl<W: Write> Parts<W> {
                     if kept.len() == DEFLATED_KEPT {
                         kept.pop_front();
                     }
-                    kept.push_back((self.head.clone(), archive));
+                    kept.push_back((self.deflated, self.head.clone(), archive));
                     kept.len() - 1
                 }
             };
-            let file = kept[index].1.by_index_raw(0)?;
+            let file = kept[index].2.by_index_raw(0)?;
             self.zip.raw_copy_file_rename(file, name)
         })
     }
@@ -245,6 +256,7 @@ impl<W: Write + Send> Packager<W> {
                 pending: None,
                 head: Vec::new(),
                 boilerplate: false,
+                copies: !use_large_file,
             },
             zip_options,
             zip_options_for_binary_files,
