@@ -114,11 +114,11 @@ const BOILERPLATE: [&str; 3] = ["xl/theme/theme1.xml", "xl/styles.xml", "[Conten
 const DEFLATED_KEPT: usize = 16;
 
 // A boilerplate part's options and content, and a one-entry archive holding it deflated.
-type Deflated = (
-    SimpleFileOptions,
-    Vec<u8>,
-    zip::ZipArchive<std::io::Cursor<Vec<u8>>>,
-);
+struct Deflated {
+    options: SimpleFileOptions,
+    content: Vec<u8>,
+    archive: zip::ZipArchive<std::io::Cursor<Vec<u8>>>,
+}
 
 thread_local! {
     static DEFLATED: std::cell::RefCell<std::collections::VecDeque<Deflated>> =
@@ -164,9 +164,9 @@ impl<W: Write> Parts<W> {
     fn copy_deflated(&mut self, name: String) -> zip::result::ZipResult<()> {
         DEFLATED.with(|kept| {
             let mut kept = kept.borrow_mut();
-            let found = kept.iter().position(|(options, content, _)| {
-                *options == self.deflated && *content == self.head
-            });
+            let found = kept
+                .iter()
+                .position(|kept| kept.options == self.deflated && kept.content == self.head);
             let index = match found {
                 Some(index) => index,
                 None => {
@@ -177,11 +177,15 @@ impl<W: Write> Parts<W> {
                     if kept.len() == DEFLATED_KEPT {
                         kept.pop_front();
                     }
-                    kept.push_back((self.deflated, self.head.clone(), archive));
+                    kept.push_back(Deflated {
+                        options: self.deflated,
+                        content: self.head.clone(),
+                        archive,
+                    });
                     kept.len() - 1
                 }
             };
-            let file = kept[index].2.by_index_raw(0)?;
+            let file = kept[index].archive.by_index_raw(0)?;
             self.zip.raw_copy_file_rename(file, name)
         })
     }
