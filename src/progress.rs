@@ -116,6 +116,11 @@ pub fn bar(label: &str, len: u64) -> Stage {
 /// thread (the payouts workbook written beside the statements), which the stack of stages on
 /// the command's thread cannot hold.
 pub fn record(label: &str, wall: Duration) {
+    record_counted(label, wall, 0);
+}
+
+/// [`record`] with a count (the pieces a sheet was parsed in).
+pub fn record_counted(label: &str, wall: Duration, count: u64) {
     if !ON.load(Ordering::Acquire) {
         return;
     }
@@ -129,7 +134,7 @@ pub fn record(label: &str, wall: Duration) {
             label: label.to_string(),
             depth,
             wall,
-            count: 0,
+            count,
         });
     }
 }

@@ -77,6 +77,64 @@ fn the_sample_workbook_reads_the_same_on_two_threads() {
         30,
         "{names:?}"
     );
+    // The calls sheet (19.8 MB of XML) was parsed in pieces on the two threads, every piece
+    // taken (`--timings` counts them); on one thread it is read by one reader.
+    assert_eq!(
+        sheets_in_pieces(&["--data", "samples/2026-10.xlsx"], "2"),
+        ["sheet \"calls\" in pieces  76"]
+    );
+    assert!(sheets_in_pieces(&["--data", "samples/2026-10.xlsx"], "1").is_empty());
+}
+
+/// The lines of `incentive run ARGS --period 2026-10 --timings` that say how a sheet was read
+/// in pieces, with their seconds left out.
+fn sheets_in_pieces(args: &[&str], threads: &str) -> Vec<String> {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut all = vec!["run", "--period", "2026-10", "--no-statements", "--timings"];
+    all.extend_from_slice(args);
+    let out = run(&all, threads, tmp.path());
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| l.trim_start().starts_with("sheet "))
+        .map(|l| {
+            let (label, rest) = l.trim().split_once("  ").unwrap();
+            let count = rest.rsplit_once(" s").map_or("", |(_, c)| c);
+            format!("{}{count}", label.trim())
+        })
+        .collect()
+}
+
+/// A calls sheet whose rows hide places that look like a cut (a row's tag inside a comment
+/// every 5 000 rows): from the first such piece the sheet is read by one reader, and the
+/// problems are a serial read's, in the same order.
+#[test]
+fn a_sheet_whose_pieces_cannot_all_be_taken_reads_the_same_on_two_threads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = tmp.path().join("comments.xlsx");
+    sample_workbook(&book, |xml| {
+        let mut out = String::with_capacity(xml.len() + 10_000);
+        for (i, row) in xml.split_inclusive("</row>").enumerate() {
+            out.push_str(row);
+            if i % 5_000 == 4_999 {
+                out.push_str("<!-- <row r=\"1\"> -->");
+            }
+        }
+        out
+    });
+    let book = book.display().to_string();
+    let args = ["run", "--data", book.as_str(), "--period", "2026-10"];
+    let serial = run(&args, "1", tmp.path());
+    let parallel = run(&args, "2", tmp.path());
+    // The calls are spoilt (see spoil_calls): the same problems, nothing written.
+    assert_eq!(serial.status.code(), Some(2));
+    assert_eq!(parallel.status.code(), Some(2));
+    assert_eq!(serial.stderr, parallel.stderr);
+    let how = sheets_in_pieces(&["--data", book.as_str()], "2");
+    assert_eq!(how.len(), 1, "{how:?}");
+    assert!(
+        how[0].starts_with("sheet \"calls\" in pieces, then whole  "),
+        "{how:?}"
+    );
 }
 
 /// The workbook is hashed for run.json on a thread of its own while it is opened: the hash is

@@ -8,6 +8,7 @@
 mod archive;
 pub mod encoding;
 pub mod limits;
+mod pieces;
 pub mod source;
 pub mod tables;
 pub mod usage;

@@ -23,6 +23,7 @@
 
 use super::encoding;
 use super::limits::{self, bytes, grouped, quote};
+use super::pieces::{Flow, Pieces};
 use super::tables::Table;
 use super::value::{RawCell, trim};
 use crate::error::Problem;
@@ -960,7 +961,7 @@ fn cannot_open(place: &str, e: calamine::XlsxError) -> Problem {
     Problem::new(place, format!("cannot read the sheet: {e}"))
 }
 
-type Xlsx = calamine::Xlsx<BufReader<File>>;
+pub(super) type Xlsx = calamine::Xlsx<BufReader<File>>;
 
 /// Streams an .xlsx/.xlsm sheet cell by cell; memory stays flat whatever the sheet's size.
 /// With two threads or more, calamine's unpacking and parsing (most of the work: the floor)
@@ -1000,7 +1001,7 @@ fn read_xlsx_streaming(
 }
 
 /// Cells on their way from calamine's thread, as calamine gives them.
-type Cells<'x> = Vec<calamine::XlsxCellFormula<'x>>;
+pub(super) type Cells<'x> = Vec<calamine::XlsxCellFormula<'x>>;
 
 /// A batch of cells is handed over at this many cells, or at [`BATCH_BYTES`] of the strings
 /// it owns (and at most [`BATCHES_WAITING`] wait).
@@ -1008,7 +1009,7 @@ const BATCH_CELLS: usize = 16 << 10;
 
 /// Whether a cell holds nothing (no value, no formula) at a place within the sheet's limits:
 /// [`SheetRows::cell`] would skip it.
-fn nothing_within_limits(place: &str, cell: &calamine::XlsxCellFormula<'_>) -> bool {
+pub(super) fn nothing_within_limits(place: &str, cell: &calamine::XlsxCellFormula<'_>) -> bool {
     let (row, col) = cell.pos;
     matches!(cell.value, DataRef::Empty)
         && cell.formula.as_ref().is_none_or(String::is_empty)
@@ -1168,7 +1169,7 @@ struct SheetJob {
 
 /// A file read with positioned reads (`pread`): a reader of its own over an open file, which
 /// shares no offset with the workbook's reader of the same file.
-struct At<'f> {
+pub(super) struct At<'f> {
     file: &'f File,
     pos: u64,
     len: u64,
@@ -1197,13 +1198,105 @@ impl std::io::Seek for At<'_> {
     }
 }
 
-type Archive<'f> = zip::ZipArchive<BufReader<At<'f>>>;
+pub(super) type Archive<'f> = zip::ZipArchive<BufReader<At<'f>>>;
 
 /// A second archive over the workbook's file, or None when it cannot be had (the reading
 /// then goes one sheet after the other, as it always can).
-fn second_archive(file: &File) -> Option<Archive<'_>> {
+pub(super) fn second_archive(file: &File) -> Option<Archive<'_>> {
     let len = file.metadata().ok()?.len();
     zip::ZipArchive::new(BufReader::new(At { file, pos: 0, len })).ok()
+}
+
+/// How [`parse_sheet`] ended.
+pub(super) enum SheetEnd {
+    /// The sheet's data ended: every cell was handed over.
+    Done,
+    /// The problem that stopped calamine; nothing more of the sheet comes.
+    Stopped(Problem),
+    /// The taking side has a problem with the sheet.
+    Abandoned,
+    /// The taking side is gone.
+    Gone,
+}
+
+/// Parses `sheet`'s cells from `zip` and hands them over through `hand` in batches (the cells
+/// holding nothing within the sheet's limits left out), `spare` giving the batches back: in
+/// pieces on [`threads`] threads beside this one when `in_pieces` is the size of a piece and
+/// the sheet is large enough, else (or from where a piece cannot be taken) by one reader.
+/// The cells and the problem that stops the reading are one reader's either way.
+pub(super) fn parse_sheet<'x>(
+    xlsx: &'x Xlsx,
+    zip: &'x mut Archive<'_>,
+    sheet: &str,
+    place: &str,
+    in_pieces: Option<usize>,
+    spare: &std::sync::mpsc::Receiver<Cells<'x>>,
+    mut hand: impl FnMut(Cells<'x>) -> Flow,
+) -> SheetEnd {
+    let mut skip = 0;
+    if let Some(piece_bytes) = in_pieces {
+        let since = std::time::Instant::now();
+        let read = super::pieces::read_in_pieces(
+            xlsx,
+            zip,
+            sheet,
+            place,
+            super::pieces::Split {
+                workers: threads(),
+                piece_bytes,
+            },
+            spare,
+            &mut hand,
+        );
+        match read {
+            Pieces::Read { pieces } => {
+                counted(sheet, "in pieces", since, pieces);
+                return SheetEnd::Done;
+            }
+            Pieces::Stopped(Flow::Gone) => return SheetEnd::Gone,
+            Pieces::Stopped(_) => return SheetEnd::Abandoned,
+            Pieces::Whole { skip: 0, pieces: 0 } => {}
+            Pieces::Whole { skip: n, pieces } => {
+                counted(sheet, "in pieces, then whole", since, pieces);
+                skip = n;
+            }
+        }
+    }
+    let mut reader = match xlsx.worksheet_cells_reader_in(zip, sheet) {
+        Ok(reader) => reader,
+        Err(e) => return SheetEnd::Stopped(cannot_open(place, e)),
+    };
+    let mut batch = Batching::new();
+    let end = loop {
+        match reader.next_cell_with_formula() {
+            // Handed over from the pieces already.
+            Ok(Some(_)) if skip > 0 => skip -= 1,
+            Ok(Some(cell)) if nothing_within_limits(place, &cell) => {}
+            Ok(Some(cell)) => {
+                if let Some(full) = batch.push(cell, spare) {
+                    match hand(full) {
+                        Flow::Go => {}
+                        Flow::Abandoned => break SheetEnd::Abandoned,
+                        Flow::Gone => return SheetEnd::Gone,
+                    }
+                }
+            }
+            Ok(None) => break SheetEnd::Done,
+            Err(e) => break SheetEnd::Stopped(xlsx_problem(place, e)),
+        }
+    };
+    if let Some(rest) = batch.rest()
+        && hand(rest) == Flow::Gone
+    {
+        return SheetEnd::Gone;
+    }
+    end
+}
+
+/// Records for `--timings` how a sheet was read (in how many pieces).
+fn counted(sheet: &str, how: &str, since: std::time::Instant, pieces: usize) {
+    let label = format!("sheet {} {how}", quote(sheet));
+    crate::progress::record_counted(&label, since.elapsed(), pieces as u64);
 }
 
 /// What a lane's parser hands over, for the sheet of job `.0`.
@@ -1249,44 +1342,26 @@ fn read_xlsx_lanes<'x, 'f>(
             scope.spawn(move || {
                 for (j, zip) in lane {
                     let place = jobs[j].place.as_str();
-                    let mut reader = match xlsx.worksheet_cells_reader_in(zip, &jobs[j].sheet) {
-                        Ok(reader) => reader,
-                        Err(e) => {
-                            if full_tx
-                                .send(Laned::Stopped(j, cannot_open(place, e)))
-                                .is_err()
-                            {
-                                return;
-                            }
-                            continue;
+                    let hand = |cells: Cells<'x>| {
+                        if full_tx.send(Laned::Cells(j, cells)).is_err() {
+                            Flow::Gone
+                        } else if own.load(Ordering::Relaxed) == j + 1 {
+                            Flow::Abandoned // the taking side has a problem with it
+                        } else {
+                            Flow::Go
                         }
                     };
-                    let mut batch = Batching::new();
-                    let end = loop {
-                        match reader.next_cell_with_formula() {
-                            Ok(Some(cell)) if nothing_within_limits(place, &cell) => {}
-                            Ok(Some(cell)) => {
-                                if let Some(full) = batch.push(cell, &empty_rx) {
-                                    if full_tx.send(Laned::Cells(j, full)).is_err() {
-                                        return;
-                                    }
-                                    if own.load(Ordering::Relaxed) == j + 1 {
-                                        break None; // the taking side has a problem with it
-                                    }
-                                }
-                            }
-                            Ok(None) => break Some(Laned::Done(j)),
-                            Err(e) => break Some(Laned::Stopped(j, xlsx_problem(place, e))),
-                        }
+                    // The largest sheet is parsed in pieces on the other threads as well.
+                    let in_pieces = (j == largest).then_some(super::pieces::PIECE_BYTES);
+                    let sheet = &jobs[j].sheet;
+                    let end = match parse_sheet(xlsx, zip, sheet, place, in_pieces, &empty_rx, hand)
+                    {
+                        SheetEnd::Done => Laned::Done(j),
+                        SheetEnd::Stopped(p) => Laned::Stopped(j, p),
+                        SheetEnd::Abandoned => continue,
+                        SheetEnd::Gone => return,
                     };
-                    if let Some(rest) = batch.rest()
-                        && full_tx.send(Laned::Cells(j, rest)).is_err()
-                    {
-                        return;
-                    }
-                    if let Some(end) = end
-                        && full_tx.send(end).is_err()
-                    {
+                    if full_tx.send(end).is_err() {
                         return;
                     }
                 }

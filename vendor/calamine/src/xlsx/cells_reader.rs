@@ -3,11 +3,12 @@
 // Copyright 2016-2026, Johann Tuffe.
 
 use quick_xml::events::{BytesStart, Event};
-use std::io::{Read, Seek};
+use quick_xml::Reader as XmlReader;
+use std::io::{BufRead, Chain, Cursor, Read};
 
 use super::{
     expand_shared_formula, get_dimension, get_row, get_row_column, read_string_with_bufs,
-    Dimensions, XlReader,
+    Dimensions,
 };
 use crate::attrs::RawAttributes;
 use crate::{
@@ -174,11 +175,11 @@ struct XlsxCellFormulaMetadataRecordInternal<'a> {
 /// The `next_*` methods all advance the same XML stream. Use one streaming
 /// method per reader; mixing methods on a single reader will consume cells from
 /// the current stream position.
-pub struct XlsxCellReader<'a, RS>
+pub struct XlsxCellReader<'a, B>
 where
-    RS: Read + Seek,
+    B: BufRead,
 {
-    xml: XlReader<'a, RS>,
+    xml: XmlReader<B>,
     strings: &'a [String],
     formats: &'a [CellFormat],
     styles: &'a [Style],
@@ -190,15 +191,24 @@ where
     cell_buf: Vec<u8>,
     value_bufs: ValueBufs,
     formulas: Vec<Option<SharedFormula>>,
+    /// For a piece of the sheet's XML ([`crate::Xlsx::worksheet_cells_reader_of_piece`]): the
+    /// position just past [`PIECE_END`], where the piece's own XML has been read.
+    piece_end: Option<u64>,
+    /// Whether the piece ended before the end of `sheetData`.
+    ran_out: bool,
+    /// When it did: how many elements were open, if fewer than [`PIECE_DEPTH_MOST`].
+    end_depth: Option<usize>,
+    /// Whether a shared formula (an anchor or a cell derived from one) was read.
+    saw_shared: bool,
 }
 
-impl<'a, RS> XlsxCellReader<'a, RS>
+impl<'a, B> XlsxCellReader<'a, B>
 where
-    RS: Read + Seek,
+    B: BufRead,
 {
     /// Create a new XLSX cell reader over a worksheet XML stream.
     pub fn new(
-        mut xml: XlReader<'a, RS>,
+        mut xml: XmlReader<B>,
         strings: &'a [String],
         formats: &'a [CellFormat],
         styles: &'a [Style],
@@ -248,7 +258,50 @@ where
             cell_buf: Vec::with_capacity(1024),
             value_bufs: ValueBufs::new(),
             formulas: Vec::with_capacity(1024),
+            piece_end: None,
+            ran_out: false,
+            end_depth: None,
+            saw_shared: false,
         })
+    }
+
+    /// The piece has been read to its end, outside any cell: counts the elements still open
+    /// by closing them (the ends after [`PIECE_END`]) until the reader finds none open.
+    fn run_out(&mut self) {
+        self.ran_out = true;
+        let mut depth = 0;
+        self.end_depth = loop {
+            self.buf.clear();
+            match self.xml.read_event_into(&mut self.buf) {
+                Ok(Event::End(_)) => depth += 1,
+                Err(_) => break Some(depth).filter(|&d| d < PIECE_DEPTH_MOST),
+                _ => break None,
+            }
+        };
+    }
+
+    /// Whether a piece's reader stopped at the end of its piece, before the end of `sheetData`.
+    pub fn ran_out(&self) -> bool {
+        self.ran_out
+    }
+
+    /// Where the next piece starts, when the reader of it, which starts afresh at this depth
+    /// ([`crate::Xlsx::worksheet_cells_reader_of_piece`]), reads on as this reader would have
+    /// had its piece gone on: this piece ran out between two rows (the next cell's column is
+    /// counted from 0, and the next piece's first `<row r=` sets the row), with fewer than
+    /// [`PIECE_DEPTH_MOST`] elements open (returned), its XML read as UTF-8 (a fresh reader's
+    /// encoding). The next piece must hold no `<?` or `<!` (no declaration could change its
+    /// encoding, and no comment or CDATA could hide where it was cut) and no shared formula
+    /// ([`XlsxCellReader::saw_shared_formula`]), whose anchor may lie in an earlier piece.
+    pub fn continues_at(&self) -> Option<usize> {
+        let clean =
+            self.ran_out && self.col_index == 0 && self.xml.encoding() == encoding_rs::UTF_8;
+        self.end_depth.filter(|_| clean)
+    }
+
+    /// Whether a shared formula (its anchor, or a cell derived from one) was read.
+    pub fn saw_shared_formula(&self) -> bool {
+        self.saw_shared
     }
 
     /// Return the worksheet dimensions declared by the sheet XML.
@@ -309,6 +362,10 @@ where
                     return Ok(Some(Cell::new(pos, value)));
                 }
                 Ok(Event::End(e)) if e.local_name().as_ref() == "sheetData" => {
+                    return Ok(None);
+                }
+                Ok(Event::PI(_)) if self.piece_end == Some(self.xml.buffer_position()) => {
+                    self.run_out();
                     return Ok(None);
                 }
                 Ok(Event::Eof) => return Err(XlsxError::XmlEof("sheetData")),
@@ -393,6 +450,11 @@ where
                     return Ok(None);
                 }
 
+                Ok(Event::PI(_)) if self.piece_end == Some(self.xml.buffer_position()) => {
+                    self.run_out();
+                    return Ok(None);
+                }
+
                 Ok(Event::Eof) => return Err(XlsxError::XmlEof("sheetData")),
 
                 Err(e) => return Err(XlsxError::Xml(e)),
@@ -403,8 +465,9 @@ where
     }
 
     fn read_formula_record(
-        xml: &mut XlReader<'_, RS>,
+        xml: &mut XmlReader<B>,
         formulas: &mut Vec<Option<SharedFormula>>,
+        saw_shared: &mut bool,
         e: &BytesStart<'_>,
         pos: (u32, u32),
         expand_shared_derived: bool,
@@ -413,6 +476,7 @@ where
 
         let (t_attr, si_attr, ref_attr) = get_attrs!(e, "t" => t, "si" => si, "ref" => ref_)?;
         if t_attr == Some("shared") {
+            *saw_shared = true;
             let shared_index = match si_attr {
                 Some(res) => match atoi_simd::parse::<usize, true, false>(res.as_bytes()) {
                     Ok(res) => res,
@@ -534,6 +598,7 @@ where
                                 formula = Self::read_formula_record(
                                     &mut self.xml,
                                     &mut self.formulas,
+                                    &mut self.saw_shared,
                                     &e,
                                     pos,
                                     expand_shared_derived,
@@ -568,6 +633,10 @@ where
                     }));
                 }
                 Ok(Event::End(e)) if e.local_name().as_ref() == "sheetData" => {
+                    return Ok(None);
+                }
+                Ok(Event::PI(_)) if self.piece_end == Some(self.xml.buffer_position()) => {
+                    self.run_out();
                     return Ok(None);
                 }
                 Ok(Event::Eof) => return Err(XlsxError::XmlEof("sheetData")),
@@ -607,6 +676,7 @@ where
                                 let formula_record = Self::read_formula_record(
                                     &mut self.xml,
                                     &mut self.formulas,
+                                    &mut self.saw_shared,
                                     &e,
                                     pos,
                                     true,
@@ -627,6 +697,10 @@ where
                     return Ok(Some(Cell::new(pos, value.unwrap_or_default())));
                 }
                 Ok(Event::End(e)) if e.local_name().as_ref() == "sheetData" => {
+                    return Ok(None);
+                }
+                Ok(Event::PI(_)) if self.piece_end == Some(self.xml.buffer_position()) => {
+                    self.run_out();
                     return Ok(None);
                 }
                 Ok(Event::Eof) => return Err(XlsxError::XmlEof("sheetData")),
@@ -688,6 +762,10 @@ where
                 Ok(Event::End(e)) if e.local_name().as_ref() == "sheetData" => {
                     return Ok(None);
                 }
+                Ok(Event::PI(_)) if self.piece_end == Some(self.xml.buffer_position()) => {
+                    self.run_out();
+                    return Ok(None);
+                }
                 Ok(Event::Eof) => return Err(XlsxError::XmlEof("sheetData")),
                 Err(e) => return Err(XlsxError::Xml(e)),
                 _ => (),
@@ -701,18 +779,82 @@ where
     }
 }
 
+/// What a piece's reader reads: the elements open where the piece starts, the piece, then
+/// [`PIECE_END`] and ends for [`PIECE_DEPTH_MOST`] elements.
+pub type PieceXml<'p> = Chain<Chain<Cursor<Vec<u8>>, &'p [u8]>, &'static [u8]>;
+
+/// A piece may end with fewer elements than this open and still be followed by the next.
+const PIECE_DEPTH_MOST: usize = 64;
+
+/// Put after a piece's XML: it tells where the piece ends (at the position just past it), and
+/// its ends count the elements still open there.
+const PIECE_END: &[u8] = b"<?calamine-piece-end?>";
+
+/// [`PIECE_END`] followed by [`PIECE_DEPTH_MOST`] ends (a test counts them).
+const PIECE_TAIL: &[u8] = b"<?calamine-piece-end?></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p>";
+
+impl<'a, 'p> XlsxCellReader<'a, PieceXml<'p>> {
+    /// Create a reader over a piece of a worksheet's XML (see
+    /// [`crate::Xlsx::worksheet_cells_reader_of_piece`]): from its start when `depth` is None
+    /// (as [`XlsxCellReader::new`]), else from inside `sheetData` with `depth` elements open.
+    pub(crate) fn new_piece(
+        xml: &'p [u8],
+        depth: Option<usize>,
+        configure: impl FnOnce(XmlReader<PieceXml<'p>>) -> XmlReader<PieceXml<'p>>,
+        strings: &'a [String],
+        formats: &'a [CellFormat],
+        styles: &'a [Style],
+        is_1904: bool,
+    ) -> Result<Self, XlsxError> {
+        let open = b"<p>".repeat(depth.unwrap_or(0));
+        let end = (open.len() + xml.len() + PIECE_END.len()) as u64;
+        let source = Cursor::new(open).chain(xml).chain(PIECE_TAIL);
+        let mut xml = configure(XmlReader::from_reader(source));
+        let mut reader = match depth {
+            None => Self::new(xml, strings, formats, styles, is_1904)?,
+            Some(depth) => {
+                let mut buf = Vec::new();
+                for _ in 0..depth {
+                    buf.clear();
+                    xml.read_event_into(&mut buf)?;
+                }
+                Self {
+                    xml,
+                    strings,
+                    formats,
+                    styles,
+                    is_1904,
+                    dimensions: Dimensions::default(),
+                    row_index: 0,
+                    col_index: 0,
+                    buf,
+                    cell_buf: Vec::with_capacity(1024),
+                    value_bufs: ValueBufs::new(),
+                    formulas: Vec::new(),
+                    piece_end: None,
+                    ran_out: false,
+                    end_depth: None,
+                    saw_shared: false,
+                }
+            }
+        };
+        reader.piece_end = Some(end);
+        Ok(reader)
+    }
+}
+
 /// Reads a cell value using pre-extracted `s` and `t` attributes
 /// (avoids repeating attribute iteration on the `<c>` element).
-fn read_value<'s, RS>(
+fn read_value<'s, B>(
     ctx: &WorkbookContext<'s>,
-    xml: &mut XlReader<'_, RS>,
+    xml: &mut XmlReader<B>,
     e: &BytesStart<'_>,
     style_attr: Option<&str>,
     type_attr: Option<&str>,
     bufs: &mut ValueBufs,
 ) -> Result<DataRef<'s>, XlsxError>
 where
-    RS: Read + Seek,
+    B: BufRead,
 {
     Ok(match e.local_name().as_ref() {
         "is" => {
@@ -820,9 +962,9 @@ fn read_v<'s>(
     }
 }
 
-fn read_formula<RS>(xml: &mut XlReader<RS>, e: &BytesStart) -> Result<Option<String>, XlsxError>
+fn read_formula<B>(xml: &mut XmlReader<B>, e: &BytesStart) -> Result<Option<String>, XlsxError>
 where
-    RS: Read + Seek,
+    B: BufRead,
 {
     match e.local_name().as_ref() {
         "is" | "v" => {

@@ -10,7 +10,7 @@ mod style_parser;
 use std::collections::HashMap;
 #[cfg(feature = "picture")]
 use std::collections::HashSet;
-use std::io::BufReader;
+use std::io::{BufRead, BufReader};
 use std::io::{Read, Seek};
 use std::str::FromStr;
 
@@ -38,7 +38,7 @@ use crate::{
     SheetType, SheetVisible, Table, WorkbookProperties,
 };
 pub use cells_reader::{
-    XlsxCellFormula, XlsxCellFormulaMetadataRecord, XlsxCellReader, XlsxFormulaMetadata,
+    PieceXml, XlsxCellFormula, XlsxCellFormulaMetadataRecord, XlsxCellReader, XlsxFormulaMetadata,
 };
 
 pub(crate) type XlReader<'a, RS> = XmlReader<BufReader<ZipFile<'a, RS>>>;
@@ -2731,7 +2731,7 @@ impl<RS: Read + Seek> Xlsx<RS> {
     pub fn worksheet_cells_reader<'a>(
         &'a mut self,
         name: &str,
-    ) -> Result<XlsxCellReader<'a, RS>, XlsxError> {
+    ) -> Result<XlsxCellReader<'a, BufReader<ZipFile<'a, RS>>>, XlsxError> {
         let (_, path) = self
             .sheets
             .iter()
@@ -2754,7 +2754,7 @@ impl<RS: Read + Seek> Xlsx<RS> {
         &'a self,
         zip: &'a mut ZipArchive<RS2>,
         name: &str,
-    ) -> Result<XlsxCellReader<'a, RS2>, XlsxError> {
+    ) -> Result<XlsxCellReader<'a, BufReader<ZipFile<'a, RS2>>>, XlsxError> {
         let (_, path) = self
             .sheets
             .iter()
@@ -2763,6 +2763,52 @@ impl<RS: Read + Seek> Xlsx<RS> {
         let xml = xml_reader(zip, path, &self.zip_path_cache)
             .ok_or_else(|| XlsxError::WorksheetNotFound(name.into()))??;
         XlsxCellReader::new(xml, &self.strings, &self.formats, &self.styles, self.is_1904)
+    }
+
+    /// Get the given worksheet's XML from `zip`, an archive opened over the same file as this
+    /// workbook's, unpacking as it is read: to be cut into pieces that
+    /// [`Xlsx::worksheet_cells_reader_of_piece`] reads on several threads at once.
+    pub fn worksheet_xml_in<'z, RS2: Read + Seek>(
+        &self,
+        zip: &'z mut ZipArchive<RS2>,
+        name: &str,
+    ) -> Result<ZipFile<'z, RS2>, XlsxError> {
+        let (_, path) = self
+            .sheets
+            .iter()
+            .find(|&(n, _)| n == name)
+            .ok_or_else(|| XlsxError::WorksheetNotFound(name.into()))?;
+        match zip.by_name(cached_zip_path(&self.zip_path_cache, path)) {
+            Ok(f) => Ok(f),
+            Err(ZipError::FileNotFound) => Err(XlsxError::WorksheetNotFound(name.into())),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Get a reader over the cells of a piece of a worksheet's XML ([`Xlsx::worksheet_xml_in`]),
+    /// the XML cut just before a `<row` tag: the first piece (`depth` None) from the start of
+    /// the XML, read as [`Xlsx::worksheet_cells_reader`] reads it, a later one from inside
+    /// `sheetData`, where `depth` elements are open. The reader returns `Ok(None)` at the end
+    /// of `sheetData` or at the end of its piece, whichever comes first
+    /// ([`XlsxCellReader::ran_out`] tells which). The pieces' cells, one piece after the other,
+    /// are the sheet's cells as one reader gives them when each piece but the first is read at
+    /// the depth where the one before it [`XlsxCellReader::continues_at`], and holds no `<?` or
+    /// `<!` and no shared formula ([`XlsxCellReader::saw_shared_formula`]); otherwise read the
+    /// sheet with one reader.
+    pub fn worksheet_cells_reader_of_piece<'a, 'p>(
+        &'a self,
+        xml: &'p [u8],
+        depth: Option<usize>,
+    ) -> Result<XlsxCellReader<'a, PieceXml<'p>>, XlsxError> {
+        XlsxCellReader::new_piece(
+            xml,
+            depth,
+            configured,
+            &self.strings,
+            &self.formats,
+            &self.styles,
+            self.is_1904,
+        )
     }
 
     /// Get the cell styles for the worksheet with the given name.
@@ -3034,18 +3080,20 @@ pub(crate) fn xml_reader<'a, RS: Read + Seek>(
     let zip_path = cached_zip_path(cache, path);
 
     match zip.by_name(zip_path) {
-        Ok(f) => {
-            let mut r = XmlReader::from_reader(BufReader::new(f));
-            let config = r.config_mut();
-            config.check_end_names = false;
-            config.trim_text(false);
-            config.check_comments = false;
-            config.expand_empty_elements = true;
-            Some(Ok(r))
-        }
+        Ok(f) => Some(Ok(configured(XmlReader::from_reader(BufReader::new(f))))),
         Err(ZipError::FileNotFound) => None,
         Err(e) => Some(Err(e.into())),
     }
+}
+
+/// A reader of a workbook part's XML, configured as every part is read.
+fn configured<B: BufRead>(mut r: XmlReader<B>) -> XmlReader<B> {
+    let config = r.config_mut();
+    config.check_end_names = false;
+    config.trim_text(false);
+    config.check_comments = false;
+    config.expand_empty_elements = true;
+    r
 }
 
 /// converts a text representation (e.g. "A6:G67") of a dimension into integers
@@ -3143,15 +3191,12 @@ fn get_row_and_optional_column(range: &str) -> Result<(u32, Option<u32>), XlsxEr
 
 /// Attempts to read either a simple or richtext string, reusing caller-provided
 /// buffers to avoid per-call allocations.
-pub(crate) fn read_string_with_bufs<RS>(
-    xml: &mut XlReader<'_, RS>,
+pub(crate) fn read_string_with_bufs<B: BufRead>(
+    xml: &mut XmlReader<B>,
     closing: QName,
     xml_buf: &mut Vec<u8>,
     text_buf: &mut Vec<u8>,
-) -> Result<Option<String>, XlsxError>
-where
-    RS: Read + Seek,
-{
+) -> Result<Option<String>, XlsxError> {
     let mut rich_buffer: Option<String> = None;
     let mut is_phonetic_text = false;
     loop {
