@@ -87,26 +87,38 @@ struct Cut {
 /// How a piece's parse ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum End {
-    /// At the end of `sheetData`: the sheet ends in this piece.
-    SheetData,
-    /// At the end of the piece; `follows` when the next piece may follow it (it ended
-    /// between two rows, at [`BETWEEN_ROWS`]).
+    /// At the end of what the part holds (`sheetData`, the shared strings' `sst`): it ends in
+    /// this piece.
+    Complete,
+    /// At the end of the piece; `follows` when the next piece may follow it (it ended where
+    /// the next is parsed from).
     RanOut { follows: bool },
     /// The piece cannot be taken.
     Unusable,
 }
 
-struct Parsed<'x> {
-    cells: Cells<'x>,
-    /// How many cells calamine gave, those holding nothing included.
+/// A piece parsed: what it gave, how many items calamine gave (those left out included), and
+/// how it ended.
+struct Parsed<T> {
+    value: T,
     given: usize,
     end: End,
 }
 
-/// Reads `sheet` from `zip` in pieces, on `split.workers` threads beside this one and one cutting,
-/// handing its cells to `hand` in the sheet's order (the cells holding nothing within the
-/// sheet's limits left out, as a single reader's batching does). `spare` gives back the batches
-/// handed over, to be filled again. Returns what is left to do.
+impl<T: Default> Parsed<T> {
+    fn unusable() -> Self {
+        Parsed {
+            value: T::default(),
+            given: 0,
+            end: End::Unusable,
+        }
+    }
+}
+
+/// Reads `sheet` from `zip` in pieces, on `split.workers` threads beside this one and one
+/// cutting, handing its cells to `hand` in the sheet's order (the cells holding nothing within
+/// the sheet's limits left out, as a single reader's batching does). `spare` gives back the
+/// batches handed over, to be filled again. Returns what is left to do.
 pub fn read_in_pieces<'x>(
     xlsx: &'x Xlsx,
     zip: &mut super::source::Archive<'_>,
@@ -116,59 +128,134 @@ pub fn read_in_pieces<'x>(
     spare: &Receiver<Cells<'x>>,
     hand: &mut dyn FnMut(Cells<'x>) -> Flow,
 ) -> Pieces {
+    let Ok(mut part) = xlsx.worksheet_xml_in(zip, sheet) else {
+        return Pieces::Whole { skip: 0, pieces: 0 }; // the single reader says why
+    };
+    let size = part.size();
+    // Batches to fill, shared by the workers.
+    let (cells_tx, cells_rx) = channel::<Cells<'x>>();
+    let cells_rx = Mutex::new(cells_rx);
+    let parse = |xml: &[u8], first: bool| {
+        let cells = cells_rx
+            .lock()
+            .ok()
+            .and_then(|rx| rx.try_recv().ok())
+            .unwrap_or_default();
+        parse_cells(xlsx, xml, first, place, cells)
+    };
+    let mut take = |cells: Cells<'x>| {
+        let flow = if cells.is_empty() {
+            let _ = cells_tx.send(cells);
+            Flow::Go
+        } else {
+            hand(cells)
+        };
+        while let Ok(batch) = spare.try_recv() {
+            let _ = cells_tx.send(batch);
+        }
+        flow
+    };
+    in_pieces(&mut part, size, split, ROW_TAG, &parse, &mut take)
+}
+
+/// The start of a shared string as every writer of xlsx writes it.
+const SI_TAG: &[u8] = b"<si>";
+
+/// How many elements are open between two shared strings: their `sst`.
+const BETWEEN_STRINGS: usize = 1;
+
+/// The shared strings of the workbook `file`, from its part named `part`, parsed in pieces on
+/// `split.workers` threads, and how many pieces; None when calamine is to read them (the part
+/// is too small to cut or cannot be found, or a piece cannot be taken): the strings are then
+/// calamine's, and so is any problem with them.
+pub fn shared_strings_in_pieces(
+    file: &std::fs::File,
+    part: &str,
+    split: Split,
+) -> Option<(Vec<String>, usize)> {
+    let mut zip = super::source::second_archive(file)?;
+    let mut xml = zip.by_name(part).ok()?;
+    let size = xml.size();
+    let parse = |xml: &[u8], first: bool| -> Parsed<Vec<String>> {
+        if !first && holds_markup(xml) {
+            return Parsed::unusable();
+        }
+        match calamine::shared_strings_of_piece(xml, (!first).then_some(BETWEEN_STRINGS)) {
+            Ok(piece) => Parsed {
+                given: piece.strings.len(),
+                value: piece.strings,
+                end: if piece.ran_out {
+                    End::RanOut {
+                        follows: piece.continues_at == Some(BETWEEN_STRINGS),
+                    }
+                } else {
+                    End::Complete
+                },
+            },
+            Err(_) => Parsed::unusable(),
+        }
+    };
+    let mut strings = Vec::new();
+    let mut take = |mut piece: Vec<String>| {
+        strings.append(&mut piece);
+        Flow::Go
+    };
+    match in_pieces(&mut xml, size, split, SI_TAG, &parse, &mut take) {
+        Pieces::Read { pieces } => Some((strings, pieces)),
+        _ => None,
+    }
+}
+
+/// Cuts `part` (of `size` bytes as the archive declares) before `tag` into pieces, parses them
+/// with `parse` on `split.workers` threads and gives what each gave to `take` in order, as
+/// long as each piece can be taken.
+fn in_pieces<T: Send + Default>(
+    part: &mut (impl Read + Send),
+    size: u64,
+    split: Split,
+    tag: &'static [u8],
+    parse: &(dyn Fn(&[u8], bool) -> Parsed<T> + Sync),
+    take: &mut dyn FnMut(T) -> Flow,
+) -> Pieces {
     let Split {
         workers,
         piece_bytes,
     } = split;
-    let whole = Pieces::Whole { skip: 0, pieces: 0 };
-    let Ok(mut part) = xlsx.worksheet_xml_in(zip, sheet) else {
-        return whole; // the single reader says why
-    };
-    if part.size() < PIECES_LEAST * piece_bytes as u64 {
-        return whole;
+    if size < PIECES_LEAST * piece_bytes as u64 {
+        return Pieces::Whole { skip: 0, pieces: 0 };
     }
     let (cut_tx, cut_rx) = channel::<Cut>();
-    let (parsed_tx, parsed_rx) = channel::<(usize, Parsed<'x>)>();
+    let (parsed_tx, parsed_rx) = channel::<(usize, Parsed<T>)>();
     let (token_tx, token_rx) = channel::<()>();
     for _ in 0..PIECES_AHEAD {
         let _ = token_tx.send(());
     }
     let (bytes_tx, bytes_rx) = channel::<Vec<u8>>();
-    let (cells_tx, cells_rx) = channel::<Cells<'x>>();
-    // Shared by the workers, which take the next piece (and a batch to fill) in turn.
-    let (cut_rx, cells_rx) = (Mutex::new(cut_rx), Mutex::new(cells_rx));
+    // Shared by the workers, which take the next piece in turn.
+    let cut_rx = Mutex::new(cut_rx);
     std::thread::scope(|scope| {
         // This thread's ends of the channels are dropped when it returns, which stops the
         // cutting and then the workers, before the scope waits for them.
-        let (parsed_rx, token_tx, cells_tx) = (parsed_rx, token_tx, cells_tx);
-        scope.spawn(move || cut(&mut part, piece_bytes, &cut_tx, &token_rx, &bytes_rx));
+        let (parsed_rx, token_tx) = (parsed_rx, token_tx);
+        scope.spawn(move || cut(part, tag, piece_bytes, &cut_tx, &token_rx, &bytes_rx));
         for _ in 0..workers.max(1) {
             let parsed_tx = parsed_tx.clone();
             let bytes_tx = bytes_tx.clone();
-            let (cut_rx, cells_rx) = (&cut_rx, &cells_rx);
+            let cut_rx = &cut_rx;
             scope.spawn(move || {
                 loop {
                     let next = cut_rx.lock().map(|rx| rx.recv());
                     let Ok(Ok(piece)) = next else { return };
                     let parsed = match piece.xml {
                         Some(xml) => {
-                            let cells = cells_rx
-                                .lock()
-                                .ok()
-                                .and_then(|rx| rx.try_recv().ok())
-                                .unwrap_or_default();
-                            let parsed = parse(xlsx, &xml, piece.index == 0, place, cells);
+                            let parsed = parse(&xml, piece.index == 0);
                             let _ = bytes_tx.send(xml);
                             parsed
                         }
-                        None => Parsed {
-                            cells: Vec::new(),
-                            given: 0,
-                            end: End::Unusable,
-                        },
+                        None => Parsed::unusable(),
                     };
-                    let parsed = if piece.last && parsed.end != End::SheetData {
-                        // The part ended before its sheetData: the single reader's problem.
+                    let parsed = if piece.last && parsed.end != End::Complete {
+                        // The part ended before its content did: the single reader's problem.
                         Parsed {
                             end: End::Unusable,
                             ..parsed
@@ -183,15 +270,19 @@ pub fn read_in_pieces<'x>(
             });
         }
         drop((parsed_tx, bytes_tx));
-        let mut waiting: BTreeMap<usize, Parsed<'x>> = BTreeMap::new();
+        let mut waiting: BTreeMap<usize, Parsed<T>> = BTreeMap::new();
         let mut next = 0;
         let mut given = 0;
         let mut follows = true;
         for (index, parsed) in parsed_rx.iter() {
             waiting.insert(index, parsed);
             while let Some(parsed) = waiting.remove(&next) {
-                let taken = follows && parsed.end != End::Unusable;
-                if !taken {
+                let follows_next = match parsed.end {
+                    End::RanOut { follows } => follows,
+                    End::Complete => true,
+                    End::Unusable => false,
+                };
+                if !follows || parsed.end == End::Unusable {
                     return Pieces::Whole {
                         skip: given,
                         pieces: next,
@@ -199,29 +290,19 @@ pub fn read_in_pieces<'x>(
                 }
                 given += parsed.given;
                 next += 1;
-                if !parsed.cells.is_empty() {
-                    let flow = hand(parsed.cells);
-                    if flow != Flow::Go {
-                        return Pieces::Stopped(flow);
-                    }
-                } else {
-                    let _ = cells_tx.send(parsed.cells);
+                let flow = take(parsed.value);
+                if flow != Flow::Go {
+                    return Pieces::Stopped(flow);
                 }
-                match parsed.end {
-                    End::SheetData => return Pieces::Read { pieces: next },
-                    End::RanOut {
-                        follows: next_follows,
-                    } => follows = next_follows,
-                    End::Unusable => unreachable!("not taken above"),
+                if parsed.end == End::Complete {
+                    return Pieces::Read { pieces: next };
                 }
-                while let Ok(batch) = spare.try_recv() {
-                    let _ = cells_tx.send(batch);
-                }
+                follows = follows_next;
                 let _ = token_tx.send(());
             }
         }
-        // The workers stopped before the sheet's data ended (a worker panicked: the scope
-        // passes the panic on); the single reader reads it again.
+        // The workers stopped before the content ended (a worker panicked: the scope passes
+        // the panic on); the single reader reads it again.
         Pieces::Whole {
             skip: given,
             pieces: next,
@@ -229,10 +310,11 @@ pub fn read_in_pieces<'x>(
     })
 }
 
-/// Unpacks `part` and cuts it into pieces of about `piece_bytes`, each cut just before a row
+/// Unpacks `part` and cuts it into pieces of about `piece_bytes`, each cut just before `tag`
 /// (see [`cut_at`]), handing each on once a token says there is room for it.
 fn cut(
     part: &mut impl Read,
+    tag: &[u8],
     piece_bytes: usize,
     pieces: &Sender<Cut>,
     tokens: &Receiver<()>,
@@ -264,7 +346,7 @@ fn cut(
             if ended {
                 break (xml.len(), true);
             }
-            if let Some(at) = cut_at(&xml, searched) {
+            if let Some(at) = cut_at(&xml, tag, searched) {
                 break (at, false);
             }
             if xml.len() >= PIECE_MOST * piece_bytes {
@@ -275,7 +357,7 @@ fn cut(
                 });
                 return;
             }
-            searched = xml.len().saturating_sub(ROW_TAG.len()).max(1);
+            searched = xml.len().saturating_sub(tag.len()).max(1);
         };
         carry.extend_from_slice(&xml[cut..]);
         xml.truncate(cut);
@@ -316,45 +398,46 @@ fn fill(part: &mut impl Read, xml: &mut Vec<u8>, at_least: usize) -> Result<bool
 /// The start of a row as Excel and every writer of xlsx write it.
 const ROW_TAG: &[u8] = b"<row r=\"";
 
-/// The last place in `xml`, at or after `from` (at least 1), where a row starts right after a
-/// tag: `<row r="` with nothing but white space between it and the `>` before it. A place
-/// found otherwise (inside a comment, an attribute's value) makes a piece that calamine
-/// cannot end cleanly, so the sheet is read whole.
-fn cut_at(xml: &[u8], from: usize) -> Option<usize> {
+/// The last place in `xml`, at or after `from` (at least 1), where `tag` starts right after a
+/// tag: with nothing but white space between it and the `>` before it. A place found
+/// otherwise (inside a comment, an attribute's value) makes a piece that calamine cannot end
+/// cleanly, so the part is read whole.
+fn cut_at(xml: &[u8], tag: &[u8], from: usize) -> Option<usize> {
     let mut end = xml.len();
     while end > from {
-        let at = from + memchr::memmem::rfind(&xml[from..end], ROW_TAG)?;
+        let at = from + memchr::memmem::rfind(&xml[from..end], tag)?;
         let before = xml[..at]
             .iter()
             .rposition(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'));
         if before.is_some_and(|i| xml[i] == b'>') {
             return Some(at);
         }
-        end = at + ROW_TAG.len() - 1;
+        end = at + tag.len() - 1;
     }
     None
 }
 
-/// Parses one piece (the `first` from the XML's start) into its cells.
-fn parse<'x>(
+/// Whether a later piece holds what a fresh reader could read otherwise than after the
+/// pieces before it: a declaration or processing instruction, a comment, CDATA.
+fn holds_markup(xml: &[u8]) -> bool {
+    memchr::memmem::find(xml, b"<?").is_some() || memchr::memmem::find(xml, b"<!").is_some()
+}
+
+/// Parses one piece of a sheet (the `first` from the XML's start) into its cells.
+fn parse_cells<'x>(
     xlsx: &'x Xlsx,
     xml: &[u8],
     first: bool,
     place: &str,
     mut cells: Cells<'x>,
-) -> Parsed<'x> {
+) -> Parsed<Cells<'x>> {
     cells.clear();
-    let unusable = |cells| Parsed {
-        cells,
+    let unusable = |value| Parsed {
+        value,
         given: 0,
         end: End::Unusable,
     };
-    // A later piece is read by a fresh reader: nothing in it may read otherwise than after the
-    // pieces before it (a declaration, a comment or CDATA hiding the cut).
-    if !first
-        && (memchr::memmem::find(xml, b"<?").is_some()
-            || memchr::memmem::find(xml, b"<!").is_some())
-    {
+    if !first && holds_markup(xml) {
         return unusable(cells);
     }
     let depth = (!first).then_some(BETWEEN_ROWS);
@@ -382,9 +465,13 @@ fn parse<'x>(
             follows: reader.continues_at() == Some(BETWEEN_ROWS),
         }
     } else {
-        End::SheetData
+        End::Complete
     };
-    Parsed { cells, given, end }
+    Parsed {
+        value: cells,
+        given,
+        end,
+    }
 }
 
 #[cfg(test)]
@@ -396,17 +483,28 @@ mod tests {
     #[test]
     fn a_cut_is_just_before_a_row_after_a_tag() {
         let xml = b"<sheetData><row r=\"1\"><c/></row>\n <row r=\"2\"></row><x a='<row r=\"3\"'/>";
-        let at = cut_at(xml, 1).unwrap();
+        let at = cut_at(xml, ROW_TAG, 1).unwrap();
         assert_eq!(&xml[at..at + 12], b"<row r=\"2\"><");
         // Not at the very start: a piece is never empty.
-        assert_eq!(cut_at(b"<row r=\"1\">", 1), None);
+        assert_eq!(cut_at(b"<row r=\"1\">", ROW_TAG, 1), None);
         // Only from `from` on.
-        assert_eq!(cut_at(xml, at + 1), None);
-        assert_eq!(cut_at(b"text <row r=\"1\">", 1), None);
+        assert_eq!(cut_at(xml, ROW_TAG, at + 1), None);
+        assert_eq!(cut_at(b"text <row r=\"1\">", ROW_TAG, 1), None);
     }
 
     /// A workbook of one sheet, "s", whose part is `xml`, with the shared strings "s0".."s9".
     fn book(xml: &[u8]) -> tempfile::NamedTempFile {
+        let strings: String = (0..10).map(|i| format!("<si><t>s{i}</t></si>")).collect();
+        book_of(
+            xml,
+            &format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{strings}</sst>"#
+            ),
+        )
+    }
+
+    /// A workbook of one sheet, "s", whose part is `xml`, and the shared strings' part `sst`.
+    fn book_of(xml: &[u8], sst: &str) -> tempfile::NamedTempFile {
         let file = tempfile::NamedTempFile::new().unwrap();
         let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file.reopen().unwrap()));
         let opt = zip::write::SimpleFileOptions::default();
@@ -430,11 +528,7 @@ mod tests {
             "xl/_rels/workbook.xml.rels",
             br#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#,
         );
-        let strings: String = (0..10).map(|i| format!("<si><t>s{i}</t></si>")).collect();
-        put(
-            "xl/sharedStrings.xml",
-            format!(r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{strings}</sst>"#).as_bytes(),
-        );
+        put("xl/sharedStrings.xml", sst.as_bytes());
         put("xl/worksheets/sheet1.xml", xml);
         zip.finish().unwrap().flush().unwrap();
         file
@@ -682,6 +776,133 @@ mod tests {
                 end.starts_with("stopped: ") && end.contains(says),
                 "{case}: {end}"
             );
+        }
+    }
+
+    /// Shared strings of `n` entries (plain, rich text in runs, with a phonetic reading,
+    /// escaped), `between(i)` written before entry `i`.
+    fn strings(n: usize, between: impl Fn(usize) -> String) -> String {
+        let mut sst = String::from(
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="9" uniqueCount="9">"#,
+        );
+        for i in 0..n {
+            sst += &between(i);
+            sst += &match i % 4 {
+                0 => format!("<si><t>plain {i}</t></si>"),
+                1 => format!("<si><r><rPr><b/></rPr><t>rich </t></r><r><t>{i}</t></r></si>"),
+                2 => format!("<si><t>base {i}</t><rPh sb=\"0\" eb=\"1\"><t>reading</t></rPh></si>"),
+                _ => format!("<si><t xml:space=\"preserve\"> a &amp; b &lt;{i}&gt; </t></si>"),
+            };
+        }
+        sst + "</sst>"
+    }
+
+    /// Reads the cells of a sheet that refers to each of the `n` strings, the workbook opened
+    /// with its strings in pieces of `piece_bytes` (when taken: returned) and as calamine opens
+    /// it: the same cells, or the same problem opening it.
+    fn same_strings(sst: &str, n: usize) -> Option<usize> {
+        let mut xml = String::from(
+            r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
+        );
+        for i in 0..n {
+            xml += &format!(
+                r#"<row r="{}"><c r="A{}" t="s"><v>{i}</v></c></row>"#,
+                i + 1,
+                i + 1
+            );
+        }
+        xml += "</sheetData></worksheet>";
+        let file = book_of(xml.as_bytes(), sst);
+        let cells = |xlsx: Result<Xlsx, calamine::XlsxError>| -> Result<Vec<String>, String> {
+            let mut xlsx = xlsx.map_err(|e| e.to_string())?;
+            let mut reader = xlsx
+                .worksheet_cells_reader("s")
+                .map_err(|e| e.to_string())?;
+            let mut cells = Vec::new();
+            while let Some(c) = reader.next_cell().map_err(|e| e.to_string())? {
+                cells.push(format!("{:?}", c.get_value()));
+            }
+            Ok(cells)
+        };
+        let plain = cells(calamine::open_workbook(file.path()));
+        let mut taken = None;
+        let handle = file.reopen().unwrap();
+        let reader = std::io::BufReader::new(file.reopen().unwrap());
+        let in_pieces = cells(Xlsx::new_with_shared_strings(reader, |part| {
+            let split = Split {
+                workers: 2,
+                piece_bytes: 100,
+            };
+            let (strings, pieces) = shared_strings_in_pieces(&handle, part, split)?;
+            taken = Some(pieces);
+            Some(strings)
+        }));
+        assert_eq!(in_pieces, plain);
+        if let Ok(cells) = &plain {
+            assert_eq!(cells.len(), n);
+        }
+        taken
+    }
+
+    #[test]
+    fn shared_strings_are_read_in_pieces_as_calamine_reads_them() {
+        let taken = same_strings(&strings(300, |_| "\n".into()), 300);
+        assert!(taken.is_some_and(|p| p > 50), "{taken:?}");
+        // What a later piece could read otherwise, or a problem in it: calamine reads them.
+        for (case, sst) in [
+            (
+                "a comment",
+                strings(300, |i| {
+                    if i == 150 {
+                        "<!-- <si> -->".into()
+                    } else {
+                        String::new()
+                    }
+                }),
+            ),
+            (
+                "an element left open",
+                strings(300, |i| {
+                    if i == 150 {
+                        "<x>".into()
+                    } else {
+                        String::new()
+                    }
+                }),
+            ),
+            (
+                "an unmatched end",
+                strings(300, |i| {
+                    if i == 150 {
+                        "</x>".into()
+                    } else {
+                        String::new()
+                    }
+                }),
+            ),
+            (
+                "an unclosed string",
+                strings(300, |i| {
+                    if i == 290 {
+                        "<si><t>".into()
+                    } else {
+                        String::new()
+                    }
+                }),
+            ),
+            (
+                "too many ends",
+                strings(300, |i| {
+                    if i == 150 {
+                        "</x></x>".into()
+                    } else {
+                        String::new()
+                    }
+                }),
+            ),
+        ] {
+            assert_eq!(same_strings(&sst, 300), None, "{case}");
         }
     }
 }

@@ -212,8 +212,14 @@ impl Source {
         } else {
             None
         };
-        let workbook = open_workbook_auto(path)
-            .map_err(|e| Problem::new(&shown, format!("cannot open the workbook: {e}")))?;
+        let raw_ext = path.extension().and_then(|e| e.to_str());
+        let workbook = match again.as_ref() {
+            Some(file) if threads() >= 2 && matches!(raw_ext, Some("xlsx" | "xlsm")) => {
+                open_xlsx(path, file)
+            }
+            _ => open_workbook_auto(path),
+        }
+        .map_err(|e| Problem::new(&shown, format!("cannot open the workbook: {e}")))?;
         Ok(Source::Workbook {
             path: path.to_path_buf(),
             sheets: workbook.sheet_names().to_vec(),
@@ -1291,6 +1297,28 @@ pub(super) fn parse_sheet<'x>(
         return SheetEnd::Gone;
     }
     end
+}
+
+/// Opens an .xlsx workbook as `open_workbook_auto` does, its shared strings parsed in pieces
+/// on every core when they are large enough ([`super::pieces::shared_strings_in_pieces`]):
+/// the same workbook, or the same problem.
+fn open_xlsx(path: &Path, file: &File) -> Result<Sheets<BufReader<File>>, calamine::Error> {
+    let reader = File::open(path)
+        .map(BufReader::new)
+        .map_err(|e| calamine::Error::Xlsx(calamine::XlsxError::Io(e)))?;
+    let split = super::pieces::Split {
+        workers: threads(),
+        piece_bytes: super::pieces::PIECE_BYTES,
+    };
+    let strings = |part: &str| {
+        let since = std::time::Instant::now();
+        let (strings, pieces) = super::pieces::shared_strings_in_pieces(file, part, split)?;
+        crate::progress::record_counted("shared strings in pieces", since.elapsed(), pieces as u64);
+        Some(strings)
+    };
+    calamine::Xlsx::new_with_shared_strings(reader, strings)
+        .map(Sheets::Xlsx)
+        .map_err(calamine::Error::Xlsx)
 }
 
 /// Records for `--timings` how a sheet was read (in how many pieces).

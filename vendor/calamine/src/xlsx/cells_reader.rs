@@ -265,19 +265,10 @@ where
         })
     }
 
-    /// The piece has been read to its end, outside any cell: counts the elements still open
-    /// by closing them (the ends after [`PIECE_END`]) until the reader finds none open.
+    /// The piece has been read to its end, outside any cell.
     fn run_out(&mut self) {
         self.ran_out = true;
-        let mut depth = 0;
-        self.end_depth = loop {
-            self.buf.clear();
-            match self.xml.read_event_into(&mut self.buf) {
-                Ok(Event::End(_)) => depth += 1,
-                Err(_) => break Some(depth).filter(|&d| d < PIECE_DEPTH_MOST),
-                _ => break None,
-            }
-        };
+        self.end_depth = depth_after_piece(&mut self.xml, &mut self.buf);
     }
 
     /// Whether a piece's reader stopped at the end of its piece, before the end of `sheetData`.
@@ -294,9 +285,7 @@ where
     /// encoding, and no comment or CDATA could hide where it was cut) and no shared formula
     /// ([`XlsxCellReader::saw_shared_formula`]), whose anchor may lie in an earlier piece.
     pub fn continues_at(&self) -> Option<usize> {
-        let clean =
-            self.ran_out && self.col_index == 0 && self.xml.encoding() == encoding_rs::UTF_8;
-        self.end_depth.filter(|_| clean)
+        self.end_depth.filter(|_| self.ran_out && self.col_index == 0)
     }
 
     /// Whether a shared formula (its anchor, or a cell derived from one) was read.
@@ -788,10 +777,49 @@ const PIECE_DEPTH_MOST: usize = 64;
 
 /// Put after a piece's XML: it tells where the piece ends (at the position just past it), and
 /// its ends count the elements still open there.
-const PIECE_END: &[u8] = b"<?calamine-piece-end?>";
+pub(crate) const PIECE_END: &[u8] = b"<?calamine-piece-end?>";
 
 /// [`PIECE_END`] followed by [`PIECE_DEPTH_MOST`] ends (a test counts them).
 const PIECE_TAIL: &[u8] = b"<?calamine-piece-end?></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p></p>";
+
+/// A reader over a piece of a part's XML, configured by `configure`, with `depth` elements
+/// open when it is a later piece (None: the first, from the XML's start), and the position
+/// just past [`PIECE_END`], where the piece's own XML has been read.
+pub(crate) fn piece_reader<'p>(
+    xml: &'p [u8],
+    depth: Option<usize>,
+    configure: impl FnOnce(XmlReader<PieceXml<'p>>) -> XmlReader<PieceXml<'p>>,
+) -> Result<(XmlReader<PieceXml<'p>>, u64), XlsxError> {
+    let open = b"<p>".repeat(depth.unwrap_or(0));
+    let end = (open.len() + xml.len() + PIECE_END.len()) as u64;
+    let source = Cursor::new(open).chain(xml).chain(PIECE_TAIL);
+    let mut reader = configure(XmlReader::from_reader(source));
+    let mut buf = Vec::new();
+    for _ in 0..depth.unwrap_or(0) {
+        buf.clear();
+        reader.read_event_into(&mut buf)?;
+    }
+    Ok((reader, end))
+}
+
+/// After [`PIECE_END`]: how many elements are open, counted by closing them until the reader
+/// finds none open, if fewer than [`PIECE_DEPTH_MOST`]; None too when the XML is not read
+/// as UTF-8 (a fresh reader's encoding, which a later piece is read in).
+pub(crate) fn depth_after_piece<B: BufRead>(
+    xml: &mut XmlReader<B>,
+    buf: &mut Vec<u8>,
+) -> Option<usize> {
+    let utf8 = xml.encoding() == encoding_rs::UTF_8;
+    let mut depth = 0;
+    loop {
+        buf.clear();
+        match xml.read_event_into(buf) {
+            Ok(Event::End(_)) => depth += 1,
+            Err(_) => break Some(depth).filter(|&d| utf8 && d < PIECE_DEPTH_MOST),
+            _ => break None,
+        }
+    }
+}
 
 impl<'a, 'p> XlsxCellReader<'a, PieceXml<'p>> {
     /// Create a reader over a piece of a worksheet's XML (see
@@ -806,37 +834,27 @@ impl<'a, 'p> XlsxCellReader<'a, PieceXml<'p>> {
         styles: &'a [Style],
         is_1904: bool,
     ) -> Result<Self, XlsxError> {
-        let open = b"<p>".repeat(depth.unwrap_or(0));
-        let end = (open.len() + xml.len() + PIECE_END.len()) as u64;
-        let source = Cursor::new(open).chain(xml).chain(PIECE_TAIL);
-        let mut xml = configure(XmlReader::from_reader(source));
+        let (xml, end) = piece_reader(xml, depth, configure)?;
         let mut reader = match depth {
             None => Self::new(xml, strings, formats, styles, is_1904)?,
-            Some(depth) => {
-                let mut buf = Vec::new();
-                for _ in 0..depth {
-                    buf.clear();
-                    xml.read_event_into(&mut buf)?;
-                }
-                Self {
-                    xml,
-                    strings,
-                    formats,
-                    styles,
-                    is_1904,
-                    dimensions: Dimensions::default(),
-                    row_index: 0,
-                    col_index: 0,
-                    buf,
-                    cell_buf: Vec::with_capacity(1024),
-                    value_bufs: ValueBufs::new(),
-                    formulas: Vec::new(),
-                    piece_end: None,
-                    ran_out: false,
-                    end_depth: None,
-                    saw_shared: false,
-                }
-            }
+            Some(_) => Self {
+                xml,
+                strings,
+                formats,
+                styles,
+                is_1904,
+                dimensions: Dimensions::default(),
+                row_index: 0,
+                col_index: 0,
+                buf: Vec::with_capacity(1024),
+                cell_buf: Vec::with_capacity(1024),
+                value_bufs: ValueBufs::new(),
+                formulas: Vec::new(),
+                piece_end: None,
+                ran_out: false,
+                end_depth: None,
+                saw_shared: false,
+            },
         };
         reader.piece_end = Some(end);
         Ok(reader)

@@ -2727,6 +2727,51 @@ impl InnerTableMetadata {
 }
 
 impl<RS: Read + Seek> Xlsx<RS> {
+    /// [`Reader::new`], with the shared strings read by `strings` when it can: it is given the
+    /// shared strings' part in the archive (which may not be there), and returns the strings
+    /// as calamine reads them, or None to have calamine read them. For reading them in pieces
+    /// on several threads ([`shared_strings_of_piece`]).
+    pub fn new_with_shared_strings(
+        mut reader: RS,
+        strings: impl FnOnce(&str) -> Option<Vec<String>>,
+    ) -> Result<Self, XlsxError> {
+        check_for_password_protected(&mut reader)?;
+
+        let zip = ZipArchive::new(reader)?;
+        let zip_path_cache = build_zip_path_cache(&zip)?;
+        let mut xlsx = Xlsx {
+            zip,
+            xl_path: "xl/".to_string(),
+            workbook_name: "workbook.xml".to_string(),
+            strings: Vec::new(),
+            formats: Vec::new(),
+            styles: Vec::new(),
+            is_1904: false,
+            sheets: Vec::new(),
+            tables: None,
+            metadata: Metadata::default(),
+            workbook_properties: None,
+            #[cfg(feature = "picture")]
+            pictures: None,
+            merged_regions: None,
+            options: XlsxOptions::default(),
+            zip_path_cache,
+        };
+        xlsx.read_package_relationships()?;
+        let part = format!("{}sharedStrings.xml", xlsx.xl_path);
+        match strings(cached_zip_path(&xlsx.zip_path_cache, &part)) {
+            Some(read) => xlsx.strings = read,
+            None => xlsx.read_shared_strings()?,
+        }
+        xlsx.read_styles()?;
+        let relationships = xlsx.read_relationships()?;
+        xlsx.read_workbook(&relationships)?;
+        #[cfg(feature = "picture")]
+        xlsx.read_pictures()?;
+
+        Ok(xlsx)
+    }
+
     /// Get a reader over all used cells in the given worksheet cell reader
     pub fn worksheet_cells_reader<'a>(
         &'a mut self,
@@ -2853,38 +2898,8 @@ impl<RS: Read + Seek> Xlsx<RS> {
 impl<RS: Read + Seek> Reader<RS> for Xlsx<RS> {
     type Error = XlsxError;
 
-    fn new(mut reader: RS) -> Result<Self, XlsxError> {
-        check_for_password_protected(&mut reader)?;
-
-        let zip = ZipArchive::new(reader)?;
-        let zip_path_cache = build_zip_path_cache(&zip)?;
-        let mut xlsx = Xlsx {
-            zip,
-            xl_path: "xl/".to_string(),
-            workbook_name: "workbook.xml".to_string(),
-            strings: Vec::new(),
-            formats: Vec::new(),
-            styles: Vec::new(),
-            is_1904: false,
-            sheets: Vec::new(),
-            tables: None,
-            metadata: Metadata::default(),
-            workbook_properties: None,
-            #[cfg(feature = "picture")]
-            pictures: None,
-            merged_regions: None,
-            options: XlsxOptions::default(),
-            zip_path_cache,
-        };
-        xlsx.read_package_relationships()?;
-        xlsx.read_shared_strings()?;
-        xlsx.read_styles()?;
-        let relationships = xlsx.read_relationships()?;
-        xlsx.read_workbook(&relationships)?;
-        #[cfg(feature = "picture")]
-        xlsx.read_pictures()?;
-
-        Ok(xlsx)
+    fn new(reader: RS) -> Result<Self, XlsxError> {
+        Self::new_with_shared_strings(reader, |_| None)
     }
 
     fn with_header_row(&mut self, header_row: HeaderRow) -> &mut Self {
@@ -3083,6 +3098,64 @@ pub(crate) fn xml_reader<'a, RS: Read + Seek>(
         Ok(f) => Some(Ok(configured(XmlReader::from_reader(BufReader::new(f))))),
         Err(ZipError::FileNotFound) => None,
         Err(e) => Some(Err(e.into())),
+    }
+}
+
+/// The shared strings of a piece of the shared strings' XML, how it ended, and where the
+/// next piece may start.
+#[derive(Debug, Default)]
+pub struct StringsPiece {
+    /// The strings, as [`Xlsx::new`] reads them.
+    pub strings: Vec<String>,
+    /// Whether the piece ended before the end of `sst`.
+    pub ran_out: bool,
+    /// When it did, between two strings: the depth the next piece is read from, as for
+    /// [`XlsxCellReader::continues_at`].
+    pub continues_at: Option<usize>,
+}
+
+/// Reads the shared strings of a piece of the shared strings' XML, cut just before an `<si>`:
+/// the first piece (`depth` None) from the start of the XML, a later one from inside `sst`
+/// with `depth` elements open. The pieces' strings, one piece after the other, are the
+/// strings [`Xlsx::new`] reads when each piece but the first is read at the depth where the
+/// one before it `continues_at`, and holds no `<?` or `<!`.
+pub fn shared_strings_of_piece(xml: &[u8], depth: Option<usize>) -> Result<StringsPiece, XlsxError> {
+    let (mut xml, end) = cells_reader::piece_reader(xml, depth, configured)?;
+    let mut buf = Vec::with_capacity(1024);
+    if depth.is_none() {
+        loop {
+            buf.clear();
+            match xml.read_event_into(&mut buf) {
+                Ok(Event::Start(e)) if e.local_name().as_ref() == "sst" => break,
+                Ok(Event::Eof) => return Err(XlsxError::XmlEof("sst")),
+                Err(e) => return Err(XlsxError::Xml(e)),
+                _ => (),
+            }
+        }
+    }
+    let mut piece = StringsPiece::default();
+    let mut str_buf = Vec::with_capacity(1024);
+    let mut str_val_buf = Vec::with_capacity(1024);
+    loop {
+        buf.clear();
+        match xml.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) if e.local_name().as_ref() == "si" => {
+                if let Some(s) =
+                    read_string_with_bufs(&mut xml, e.name(), &mut str_buf, &mut str_val_buf)?
+                {
+                    piece.strings.push(s);
+                }
+            }
+            Ok(Event::End(e)) if e.local_name().as_ref() == "sst" => return Ok(piece),
+            Ok(Event::PI(_)) if xml.buffer_position() == end => {
+                piece.ran_out = true;
+                piece.continues_at = cells_reader::depth_after_piece(&mut xml, &mut buf);
+                return Ok(piece);
+            }
+            Ok(Event::Eof) => return Err(XlsxError::XmlEof("sst")),
+            Err(e) => return Err(XlsxError::Xml(e)),
+            _ => (),
+        }
     }
 }
 
