@@ -125,13 +125,11 @@ fn a_sheet_whose_pieces_cannot_all_be_taken_reads_the_same_on_two_threads() {
         out
     });
     let book = book.display().to_string();
-    let args = ["run", "--data", book.as_str(), "--period", "2026-10"];
-    let serial = run(&args, "1", tmp.path());
-    let parallel = run(&args, "2", tmp.path());
     // The calls are spoilt (see spoil_calls): the same problems, nothing written.
-    assert_eq!(serial.status.code(), Some(2));
-    assert_eq!(parallel.status.code(), Some(2));
-    assert_eq!(serial.stderr, parallel.stderr);
+    refused_alike(
+        &["run", "--data", book.as_str(), "--period", "2026-10"],
+        tmp.path(),
+    );
     // Every cell is a text here, so the shared strings are large enough to be read in pieces.
     let how = sheets_in_pieces(&["--data", book.as_str()], "2");
     assert_eq!(how.len(), 2, "{how:?}");
@@ -248,16 +246,25 @@ fn bad_input_gives_the_same_problems_on_two_threads() {
     text.push_str("\n\"an unclosed quote,1\n");
     std::fs::write(data.join("calls.csv"), text).unwrap();
     let data = data.display().to_string();
-    let args = ["run", "--data", data.as_str(), "--period", "2026-10"];
-    let serial = run(&args, "1", tmp.path());
-    let parallel = run(&args, "2", tmp.path());
+    let stderr = refused_alike(
+        &["run", "--data", data.as_str(), "--period", "2026-10"],
+        tmp.path(),
+    );
+    assert!(stderr.contains("calls.csv, row"), "{stderr}");
+}
+
+/// Runs `args` serially and on two threads in `dir`: both refuse the input (exit code 2) with
+/// the same problems and write nothing. Returns the problems.
+fn refused_alike(args: &[&str], dir: &Path) -> String {
+    let serial = run(args, "1", dir);
+    let parallel = run(args, "2", dir);
     assert_eq!(serial.status.code(), Some(2));
     assert_eq!(parallel.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&serial.stderr);
-    assert!(stderr.contains("calls.csv, row"), "{stderr}");
+    let stderr = String::from_utf8_lossy(&serial.stderr).into_owned();
     assert_eq!(stderr, String::from_utf8_lossy(&parallel.stderr));
     assert_eq!(serial.stdout, parallel.stdout);
-    assert!(!tmp.path().join("1").exists() && !tmp.path().join("2").exists());
+    assert!(!dir.join("1").exists() && !dir.join("2").exists());
+    stderr
 }
 
 /// Bad rows all through the sample's calls (a word for a duration, a month 13, a duplicate id)
@@ -373,20 +380,12 @@ fn a_damaged_workbook_gives_the_same_problems_on_two_threads() {
         });
         let book = book.display().to_string();
         let args = ["run", "--data", book.as_str(), "--period", "2026-10"];
-        let dir = tmp.path().join(case);
-        let serial = run(&args, "1", &dir);
-        let parallel = run(&args, "2", &dir);
-        assert_eq!(serial.status.code(), Some(2), "{case}");
-        assert_eq!(parallel.status.code(), Some(2), "{case}");
-        let stderr = String::from_utf8_lossy(&serial.stderr);
+        let stderr = refused_alike(&args, &tmp.path().join(case));
         assert!(stderr.contains("not-a-number"), "{case}: {stderr}");
         assert!(stderr.contains(says), "{case}: {stderr}");
         assert!(
             stderr.contains("sheet \"deals\"") && stderr.contains("duplicate deal_id"),
             "{case}: {stderr}"
         );
-        assert_eq!(stderr, String::from_utf8_lossy(&parallel.stderr), "{case}");
-        assert_eq!(serial.stdout, parallel.stdout, "{case}");
-        assert!(!dir.join("1").exists() && !dir.join("2").exists(), "{case}");
     }
 }

@@ -29,7 +29,11 @@ const PIECE_MOST: usize = 64;
 
 /// At most this many pieces are cut and not yet handed over: what the cutting holds is
 /// bounded (each piece's XML and its cells, about 1.5 MB at [`PIECE_BYTES`]).
-const PIECES_AHEAD: usize = 6;
+const PIECES_AHEAD: usize = 3;
+
+/// Room made in a new batch of a piece's cells, so that it does not grow cell by cell (the
+/// calls of the bench month are about 7 000 cells a piece).
+const CELLS_PER_PIECE: usize = 8 << 10;
 
 /// What the taking side says of the cells handed to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,7 +144,7 @@ pub fn read_in_pieces<'x>(
             .lock()
             .ok()
             .and_then(|rx| rx.try_recv().ok())
-            .unwrap_or_default();
+            .unwrap_or_else(|| Vec::with_capacity(CELLS_PER_PIECE));
         parse_cells(xlsx, xml, first, place, cells)
     };
     let mut take = |cells: Cells<'x>| {
@@ -176,14 +180,14 @@ pub fn shared_strings_in_pieces(
     let mut zip = super::source::second_archive(file)?;
     let mut xml = zip.by_name(part).ok()?;
     let size = xml.size();
-    let parse = |xml: &[u8], first: bool| -> Parsed<Vec<String>> {
+    let parse = |xml: &[u8], first: bool| -> Parsed<(Vec<String>, Option<usize>)> {
         if !first && holds_markup(xml) {
             return Parsed::unusable();
         }
         match calamine::shared_strings_of_piece(xml, (!first).then_some(BETWEEN_STRINGS)) {
             Ok(piece) => Parsed {
                 given: piece.strings.len(),
-                value: piece.strings,
+                value: (piece.strings, piece.unique_count),
                 end: if piece.ran_out {
                     End::RanOut {
                         follows: piece.continues_at == Some(BETWEEN_STRINGS),
@@ -196,7 +200,13 @@ pub fn shared_strings_in_pieces(
         }
     };
     let mut strings = Vec::new();
-    let mut take = |mut piece: Vec<String>| {
+    let mut take = |(mut piece, count): (Vec<String>, Option<usize>)| {
+        // Room for the strings the first piece says there are, as calamine makes it (a string
+        // takes at least the 9 bytes of `<si></si>`, whatever the count says), so that the
+        // table is not grown, and copied, as the pieces come.
+        if let Some(n) = count {
+            strings.reserve(n.min((size / 9) as usize));
+        }
         strings.append(&mut piece);
         Flow::Go
     };
@@ -325,7 +335,9 @@ fn cut(
         if tokens.recv().is_err() {
             return; // the taking side is done
         }
-        let mut xml = spare.try_recv().unwrap_or_default();
+        let mut xml = spare
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(2 * piece_bytes));
         xml.clear();
         xml.append(&mut carry);
         // Where the search for a place to cut starts: the new bytes (and a row tag's length
@@ -850,58 +862,14 @@ mod tests {
         let taken = same_strings(&strings(300, |_| "\n".into()), 300);
         assert!(taken.is_some_and(|p| p > 50), "{taken:?}");
         // What a later piece could read otherwise, or a problem in it: calamine reads them.
-        for (case, sst) in [
-            (
-                "a comment",
-                strings(300, |i| {
-                    if i == 150 {
-                        "<!-- <si> -->".into()
-                    } else {
-                        String::new()
-                    }
-                }),
-            ),
-            (
-                "an element left open",
-                strings(300, |i| {
-                    if i == 150 {
-                        "<x>".into()
-                    } else {
-                        String::new()
-                    }
-                }),
-            ),
-            (
-                "an unmatched end",
-                strings(300, |i| {
-                    if i == 150 {
-                        "</x>".into()
-                    } else {
-                        String::new()
-                    }
-                }),
-            ),
-            (
-                "an unclosed string",
-                strings(300, |i| {
-                    if i == 290 {
-                        "<si><t>".into()
-                    } else {
-                        String::new()
-                    }
-                }),
-            ),
-            (
-                "too many ends",
-                strings(300, |i| {
-                    if i == 150 {
-                        "</x></x>".into()
-                    } else {
-                        String::new()
-                    }
-                }),
-            ),
+        for (case, at, text) in [
+            ("a comment", 150, "<!-- <si> -->"),
+            ("an element left open", 150, "<x>"),
+            ("an unmatched end", 150, "</x>"),
+            ("an unclosed string", 290, "<si><t>"),
+            ("too many ends", 150, "</x></x>"),
         ] {
+            let sst = strings(300, |i| if i == at { text.into() } else { String::new() });
             assert_eq!(same_strings(&sst, 300), None, "{case}");
         }
     }

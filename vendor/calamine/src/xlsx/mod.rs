@@ -3112,6 +3112,9 @@ pub struct StringsPiece {
     /// When it did, between two strings: the depth the next piece is read from, as for
     /// [`XlsxCellReader::continues_at`].
     pub continues_at: Option<usize>,
+    /// The first piece's: how many strings `sst` says it holds (`uniqueCount`), which
+    /// [`Xlsx::new`] reserves room for.
+    pub unique_count: Option<usize>,
 }
 
 /// Reads the shared strings of a piece of the shared strings' XML, cut just before an `<si>`:
@@ -3122,18 +3125,24 @@ pub struct StringsPiece {
 pub fn shared_strings_of_piece(xml: &[u8], depth: Option<usize>) -> Result<StringsPiece, XlsxError> {
     let (mut xml, end) = cells_reader::piece_reader(xml, depth, configured)?;
     let mut buf = Vec::with_capacity(1024);
+    let mut piece = StringsPiece::default();
     if depth.is_none() {
         loop {
             buf.clear();
             match xml.read_event_into(&mut buf) {
-                Ok(Event::Start(e)) if e.local_name().as_ref() == "sst" => break,
+                Ok(Event::Start(e)) if e.local_name().as_ref() == "sst" => {
+                    if let Some(count) = e.raw_attr("uniqueCount")? {
+                        piece.unique_count =
+                            atoi_simd::parse::<usize, true, false>(count.as_bytes()).ok();
+                    }
+                    break;
+                }
                 Ok(Event::Eof) => return Err(XlsxError::XmlEof("sst")),
                 Err(e) => return Err(XlsxError::Xml(e)),
                 _ => (),
             }
         }
     }
-    let mut piece = StringsPiece::default();
     let mut str_buf = Vec::with_capacity(1024);
     let mut str_val_buf = Vec::with_capacity(1024);
     loop {
