@@ -546,6 +546,19 @@ mod tests {
         file
     }
 
+    /// `text` before row (or string) `row`, nothing elsewhere: what [`sheet`] and [`strings`]
+    /// put between their entries.
+    fn at(row: usize, text: impl Into<String>) -> impl Fn(usize) -> String {
+        let text = text.into();
+        move |i| {
+            if i == row {
+                text.clone()
+            } else {
+                String::new()
+            }
+        }
+    }
+
     /// A sheet of `rows` rows of three cells (a shared string, a number, an inline text),
     /// `between(i)` written before row `i` (1-based).
     fn sheet(rows: usize, between: impl Fn(usize) -> String) -> Vec<u8> {
@@ -676,31 +689,19 @@ mod tests {
             ),
             (
                 "a processing instruction",
-                sheet(400, |i| match i {
-                    150 => "<?pi <row r=\"1\"> ?>".into(),
-                    _ => String::new(),
-                }),
+                sheet(400, at(150, "<?pi <row r=\"1\"> ?>")),
             ),
             (
                 "an element left open between rows",
-                sheet(400, |i| match i {
-                    150 => "<x>".into(),
-                    _ => String::new(),
-                }),
+                sheet(400, at(150, "<x>")),
             ),
             (
                 "an end with no element open for it, one reader reading on",
-                sheet(400, |i| match i {
-                    150 => "</x>".into(),
-                    _ => String::new(),
-                }),
+                sheet(400, at(150, "</x>")),
             ),
             (
                 "a row longer than 64 pieces",
-                sheet(400, |i| match i {
-                    150 => format!("<x>{}</x>", "y".repeat(100_000)),
-                    _ => String::new(),
-                }),
+                sheet(400, at(150, format!("<x>{}</x>", "y".repeat(100_000)))),
             ),
         ];
         for (case, xml) in cases {
@@ -746,18 +747,15 @@ mod tests {
         let cases: Vec<(&str, Vec<u8>, &str)> = vec![
             (
                 "an unreadable cell",
-                sheet(400, |i| match i {
-                    300 => r#"<row r="300"><c r="A300" t="zz"><v>1</v></c></row>"#.into(),
-                    _ => String::new(),
-                }),
+                sheet(
+                    400,
+                    at(300, r#"<row r="300"><c r="A300" t="zz"><v>1</v></c></row>"#),
+                ),
                 "zz",
             ),
             (
                 "more ends than elements open",
-                sheet(400, |i| match i {
-                    300 => "</x></x></x>".into(),
-                    _ => String::new(),
-                }),
+                sheet(400, at(300, "</x></x></x>")),
                 "does not match any open tag",
             ),
             (
@@ -862,14 +860,14 @@ mod tests {
         let taken = same_strings(&strings(300, |_| "\n".into()), 300);
         assert!(taken.is_some_and(|p| p > 50), "{taken:?}");
         // What a later piece could read otherwise, or a problem in it: calamine reads them.
-        for (case, at, text) in [
+        for (case, row, text) in [
             ("a comment", 150, "<!-- <si> -->"),
             ("an element left open", 150, "<x>"),
             ("an unmatched end", 150, "</x>"),
             ("an unclosed string", 290, "<si><t>"),
             ("too many ends", 150, "</x></x>"),
         ] {
-            let sst = strings(300, |i| if i == at { text.into() } else { String::new() });
+            let sst = strings(300, at(row, text));
             assert_eq!(same_strings(&sst, 300), None, "{case}");
         }
     }
