@@ -502,7 +502,7 @@ fn warnings(
             let amount = if amount.is_zero() {
                 String::new()
             } else {
-                format!(", amounts {amount}")
+                format!(", amounts {}", amount.decimal())
             };
             warnings.push(Problem::new(
                 &t.place,
@@ -735,7 +735,7 @@ fn read_activity(
                     .amount_column()
                     .and_then(|c| row.values[c].as_number())
                 {
-                    entry.1 = entry.1.saturating_add(a);
+                    entry.1.add(a);
                 }
                 return;
             };

@@ -25,7 +25,7 @@ use crate::data::TypedRow;
 use crate::data::tables::Table;
 use crate::data::value::{Text, Value};
 use crate::error::Problem;
-use crate::num::{Exact, exact};
+use crate::num::{Exact, Total, exact};
 use crate::period::Period;
 use crate::scheme::{
     AggOp, Cmp, DateBase, DateRef, Filter, MetricDef, Of, Operand, RowExpr, Scheme, Scope, Test,
@@ -123,9 +123,11 @@ struct Acc {
     part: u64,
     /// How many kept rows had a value (an average divides by it).
     valued: u64,
-    sum: Decimal,
+    /// Exact in any order of the rows ([`Total`]): a table may be read on two threads.
+    sum: Total,
     min: Option<Decimal>,
     max: Option<Decimal>,
+    /// A row's arithmetic overflowed (see [`crate::scheme::row`]).
     overflow: bool,
     more: Option<Box<AccMore>>,
 }
@@ -165,22 +167,21 @@ impl Acc {
             self.more_mut().values.push(d);
             return;
         }
-        match self.sum.checked_add(d) {
-            Some(s) => self.sum = s,
-            None => self.overflow = true,
-        }
+        self.sum.add(d);
         self.min = Some(self.min.map_or(d, |m| m.min(d)));
         self.max = Some(self.max.map_or(d, |m| m.max(d)));
     }
 
     /// The aggregation's value, the numerators divided by `denominator` once.
     fn value(&self, op: AggOp, denominator: u64) -> Option<Exact> {
-        let scaled = |d: Decimal| exact(d) / Exact::from_integer(denominator.into());
+        let denominator = || Exact::from_integer(denominator.into());
+        let scaled = |d: Decimal| exact(d) / denominator();
         match op {
             AggOp::Count => Some(Exact::from_integer(self.rows.into())),
-            AggOp::Sum => Some(scaled(self.sum)),
-            AggOp::Average => (self.valued > 0)
-                .then(|| scaled(self.sum) / Exact::from_integer(self.valued.into())),
+            AggOp::Sum => Some(self.sum.exact() / denominator()),
+            AggOp::Average => (self.valued > 0).then(|| {
+                self.sum.exact() / denominator() / Exact::from_integer(self.valued.into())
+            }),
             AggOp::Min => self.min.map(scaled),
             AggOp::Max => self.max.map(scaled),
             AggOp::CountDistinct => Some(Exact::from_integer(
@@ -1001,7 +1002,7 @@ impl<'a> Evaluator<'a> {
                     .acc_key(slot, e)
                     .and_then(|k| slot.accs.get(&k))
                     .unwrap_or(&empty);
-                if acc.overflow {
+                if acc.overflow || acc.sum.too_large() {
                     problems.push(Problem::new(
                         self.schemes[s].file.display().to_string(),
                         format!("metric {:?} overflows: the sum of its rows is too large to be an amount", metric.name),

@@ -170,6 +170,83 @@ pub fn exact_int(n: i64) -> Exact {
     Exact::from_i64(n)
 }
 
+/// A sum of decimals that is exact whatever the order of its terms.
+///
+/// A decimal sum (96 bits of mantissa) is exact as long as it fits at the largest scale of its
+/// terms; past that `Decimal` rounds (`1e27 + 0.001`) or overflows, and which partial sum does
+/// depends on the order the terms come in. A `Total` adds in a decimal while that is exact and
+/// goes on in an exact fraction once it is not, so its value, [`Total::exact`], depends only on
+/// the terms: rows read in another order (on two threads, see `crate::data`) give the same.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Total {
+    fast: Decimal,
+    /// The exact sum, once the decimal one would have rounded or overflowed.
+    big: Option<Box<Exact>>,
+    /// The largest scale of the terms: the scale a decimal sum of them has.
+    scale: u32,
+}
+
+impl Total {
+    pub fn add(&mut self, d: Decimal) {
+        self.scale = self.scale.max(d.scale());
+        if let Some(big) = &mut self.big {
+            **big = std::mem::take(&mut **big) + exact(d);
+            return;
+        }
+        match self.fast.checked_add(d) {
+            // A decimal sum that kept the largest scale dropped no digit.
+            Some(s) if s.scale() == self.scale => self.fast = s,
+            _ => self.big = Some(Box::new(exact(self.fast) + exact(d))),
+        }
+    }
+
+    /// Adds another total's terms.
+    pub fn merge(&mut self, other: &Total) {
+        if other.big.is_none() {
+            // Its decimal sum, a term at its scale.
+            self.add(other.fast);
+            self.scale = self.scale.max(other.scale);
+            return;
+        }
+        self.scale = self.scale.max(other.scale);
+        self.big = Some(Box::new(self.exact() + other.exact()));
+    }
+
+    /// The sum.
+    pub fn exact(&self) -> Exact {
+        match &self.big {
+            Some(big) => (**big).clone(),
+            None => exact(self.fast),
+        }
+    }
+
+    pub fn is_zero(&self) -> bool {
+        match &self.big {
+            Some(big) => big.is_zero(),
+            None => self.fast.is_zero(),
+        }
+    }
+
+    /// Whether the sum is beyond what a decimal holds (about ±7.9e28).
+    pub fn too_large(&self) -> bool {
+        self.big
+            .as_ref()
+            .is_some_and(|big| big.abs() > exact(Decimal::MAX))
+    }
+
+    /// The sum as the decimal a sum of the terms in any order makes when none rounds: at the
+    /// terms' largest scale; or, where it has more digits than a decimal holds, rounded for
+    /// display ([`display_decimal`]).
+    pub fn decimal(&self) -> Decimal {
+        match &self.big {
+            None => self.fast,
+            Some(big) => round_exact(big, self.scale)
+                .filter(|d| exact(*d) == **big)
+                .unwrap_or_else(|| display_decimal(big)),
+        }
+    }
+}
+
 /// Rounds an exact fraction to `dp` decimal places, half away from zero.
 /// Returns `None` only if the result does not fit a decimal (about 7.9e28).
 pub fn round_exact(q: &Exact, dp: u32) -> Option<Decimal> {
@@ -383,6 +460,34 @@ mod tests {
         assert_eq!(exact(d("12.50")), exact_int(25) / exact_int(2));
     }
 
+    #[test]
+    fn a_total_is_exact_where_a_decimal_sum_rounds_or_overflows() {
+        let mut t = Total::default();
+        t.add(d("1000000000000000000000000000"));
+        t.add(d("0.001"));
+        assert_eq!(
+            t.exact(),
+            exact(d("1000000000000000000000000000")) + exact(d("0.001"))
+        );
+        // Out of range mid-way, back in range at the end: the sum the rows make.
+        let mut t = Total::default();
+        for term in ["79228162514264337593543950335", "1", "-2"] {
+            t.add(d(term));
+        }
+        assert!(!t.too_large());
+        assert_eq!(t.decimal(), d("79228162514264337593543950334"));
+        let mut t = Total::default();
+        for _ in 0..10 {
+            t.add(d("9000000000000000000000000000"));
+        }
+        assert!(t.too_large());
+        // The decimal sum's scale when no term rounds: 1.50 + 2 is 3.50.
+        let mut t = Total::default();
+        t.add(d("1.50"));
+        t.add(d("2"));
+        assert!(same(t.decimal(), d("3.50")));
+    }
+
     proptest::proptest! {
         /// Any decimal: the same numerator and denominator as the general reduction.
         #[test]
@@ -394,6 +499,41 @@ mod tests {
             let d = Decimal::from_i128_with_scale(m, scale);
             let (fast, general) = (exact(d), exact_by_gcd(d));
             proptest::prop_assert_eq!((fast.numer(), fast.denom()), (general.numer(), general.denom()));
+        }
+
+        /// A total of any terms in any order and cut into parts any way: the same sum, the
+        /// same decimal to the scale, and the exact sum of the terms.
+        #[test]
+        fn a_total_does_not_depend_on_the_order_of_its_terms(
+            terms in proptest::collection::vec(
+                (proptest::prop_oneof![-1000i128..1000, -(1i128 << 95)..(1i128 << 95)], 0u32..=28),
+                0..12,
+            ),
+            cut in 0usize..12,
+            seed in proptest::num::u64::ANY,
+        ) {
+            let terms: Vec<Decimal> = terms
+                .into_iter()
+                .map(|(m, scale)| Decimal::from_i128_with_scale(m, scale))
+                .collect();
+            let mut serial = Total::default();
+            terms.iter().for_each(|t| serial.add(*t));
+            let mut shuffled = terms.clone();
+            let mut r = seed;
+            for i in (1..shuffled.len()).rev() {
+                r = r.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                shuffled.swap(i, (r >> 33) as usize % (i + 1));
+            }
+            let cut = cut.min(shuffled.len());
+            let (mut a, mut b) = (Total::default(), Total::default());
+            shuffled[..cut].iter().for_each(|t| a.add(*t));
+            shuffled[cut..].iter().for_each(|t| b.add(*t));
+            a.merge(&b);
+            let sum = terms.iter().fold(Exact::zero(), |s, t| s + exact(*t));
+            proptest::prop_assert_eq!(serial.exact(), sum.clone());
+            proptest::prop_assert_eq!(a.exact(), sum);
+            proptest::prop_assert!(same(a.decimal(), serial.decimal()));
+            proptest::prop_assert_eq!(a.too_large(), serial.too_large());
         }
 
         /// Rounding a small fraction in 128 bits gives what the big-integer rounding gives,

@@ -280,7 +280,7 @@ pub struct TableStats {
     pub rows_in_period: usize,
     pub rows_outside_period: usize,
     /// Rows of people not on the roster: employee_id → (rows, sum of amounts).
-    pub unknown_people: BTreeMap<String, (usize, Decimal)>,
+    pub unknown_people: BTreeMap<String, (usize, crate::num::Total)>,
     /// The text encoding a CSV table was read in (`UTF-8`, `windows-1251`); none for workbooks.
     pub encoding: Option<&'static str>,
 }

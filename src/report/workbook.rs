@@ -1484,7 +1484,7 @@ fn data_report(ws: &mut Worksheet, run: &RunResult, cx: &Context, f: &Formats) -
                 } else {
                     let amounts = l
                         .get("amounts: {sum}")
-                        .replace("{sum}", &decimal_text(amount.normalize(), l.lang));
+                        .replace("{sum}", &decimal_text(amount.decimal().normalize(), l.lang));
                     format!("{id} ({rows}, {amounts})")
                 }
             })
