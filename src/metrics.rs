@@ -34,6 +34,7 @@ use crate::scheme::{
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 /// A filter with dates resolved for the period and `found_in` lookups replaced by key-set ids.
 #[derive(Debug, Clone)]
@@ -55,13 +56,18 @@ enum Compiled {
     FoundIn(usize, Vec<usize>),
 }
 
+#[derive(Clone)]
 struct KeySet {
     table: Table,
     column: usize,
     filter: Compiled,
     any_employee: bool,
-    keys: HashSet<(u32, Text), foldhash::fast::RandomState>,
+    /// Shared with the [`Evaluator::fork`]s, which only look the keys up (a table whose rows
+    /// are fed in parts feeds only its own key sets, which start empty).
+    keys: Arc<Keys>,
 }
+
+type Keys = HashSet<(u32, Text), foldhash::fast::RandomState>;
 
 /// The source rows behind an aggregate metric, kept so every number can be checked.
 ///
@@ -200,6 +206,63 @@ impl Acc {
     }
 }
 
+impl Acc {
+    /// Takes in what another accumulator of the same slot gathered from other rows of the
+    /// table: the same as if its rows had been offered to this one. Kept rows are put back in
+    /// the table's order by their row numbers; a `time_to_next`'s rows come with their groups
+    /// renumbered (`groups[g]`) and their ids moved past this slot's (`ids_after`).
+    fn absorb(&mut self, other: Acc, groups: &[u32], ids_after: u64) {
+        self.rows += other.rows;
+        self.part += other.part;
+        self.valued += other.valued;
+        self.sum.merge(&other.sum);
+        self.min = self.min.into_iter().chain(other.min).min();
+        self.max = self.max.into_iter().chain(other.max).max();
+        self.overflow |= other.overflow;
+        let Some(theirs) = other.more else {
+            return;
+        };
+        let AccMore {
+            evidence_rows,
+            evidence_days,
+            distinct,
+            values,
+            starts,
+            nexts,
+        } = *theirs;
+        let ours = self.more_mut();
+        let mine = std::mem::take(&mut ours.evidence_rows);
+        ours.evidence_rows = merge_by_row(mine, evidence_rows);
+        for (day, n) in evidence_days {
+            *ours.evidence_days.entry(day).or_default() += n;
+        }
+        ours.distinct.extend(distinct);
+        ours.values.extend(values);
+        let moved = |(g, t, id): (u32, i64, u64)| {
+            let g = if g == NO_GROUP { g } else { groups[g as usize] };
+            (g, t, id + ids_after)
+        };
+        ours.starts.extend(starts.into_iter().map(moved));
+        ours.nexts.extend(nexts.into_iter().map(moved));
+    }
+}
+
+/// Two lists of kept rows, each in the table's order, as one in that order.
+fn merge_by_row(a: Vec<EvidenceRow>, b: Vec<EvidenceRow>) -> Vec<EvidenceRow> {
+    if a.is_empty() {
+        return b;
+    }
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    while let (Some(x), Some(y)) = (a.peek(), b.peek()) {
+        let next = if x.row <= y.row { a.next() } else { b.next() };
+        out.extend(next);
+    }
+    out.extend(a);
+    out.extend(b);
+    out
+}
+
 /// What a slot reads of each kept row.
 #[derive(Debug, Clone)]
 enum Reads {
@@ -300,6 +363,45 @@ struct Slot {
     keep_rows: bool,
 }
 
+impl Slot {
+    /// The same slot, having gathered nothing yet.
+    fn fresh(&self) -> Slot {
+        Slot {
+            unit: self.unit,
+            scheme: self.scheme,
+            metric: self.metric,
+            table: self.table,
+            op: self.op,
+            reads: self.reads.clone(),
+            denominator: self.denominator,
+            filter: self.filter.clone(),
+            part: self.part.clone(),
+            groups: HashMap::new(),
+            offered: 0,
+            scope: self.scope,
+            accs: HashMap::default(),
+            keep_rows: self.keep_rows,
+        }
+    }
+
+    /// Takes in what the same slot of a fork gathered.
+    fn absorb(&mut self, other: Slot) {
+        let mut groups = vec![NO_GROUP; other.groups.len()];
+        for (key, g) in other.groups {
+            let next = (self.groups.len() as u32).min(NO_GROUP - 1);
+            groups[g as usize] = *self.groups.entry(key).or_insert(next);
+        }
+        let ids_after = self.offered;
+        self.offered += other.offered;
+        for (key, acc) in other.accs {
+            self.accs
+                .entry(key)
+                .or_default()
+                .absorb(acc, &groups, ids_after);
+        }
+    }
+}
+
 /// A metric's value for one employee. `value` is `None` when the metric has no data
 /// (a zero divisor, an average of no rows).
 #[derive(Debug, Clone, PartialEq)]
@@ -355,6 +457,7 @@ pub struct Evaluator<'a> {
 /// periods (compare over a year offers a row to 24 units) most of a row's slots are another
 /// period's. Slots reading `time_to_next` are never guarded: they see every row of the employee,
 /// kept or not.
+#[derive(Clone)]
 struct Route {
     guard: Option<(usize, NaiveDate, NaiveDate)>,
     slots: Vec<usize>,
@@ -371,7 +474,7 @@ fn in_days(v: &Value, a: NaiveDate, b: NaiveDate) -> bool {
     v.as_date().is_some_and(|v| a <= v && v <= b)
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct EvalPlan {
     order: Vec<usize>,
     deps: Vec<Vec<usize>>,
@@ -568,7 +671,7 @@ impl<'a> Evaluator<'a> {
                         column: l.column,
                         filter,
                         any_employee: l.any_employee,
-                        keys: HashSet::default(),
+                        keys: Arc::default(),
                     });
                 }
                 Compiled::FoundIn(*column, ids)
@@ -758,7 +861,7 @@ impl<'a> Evaluator<'a> {
             {
                 let owner = if set.any_employee { u32::MAX } else { emp };
                 let entry = (owner, Text::new(key));
-                self.keysets[k].keys.insert(entry);
+                Arc::make_mut(&mut self.keysets[k].keys).insert(entry);
             }
         }
         let Some(&r) = self.employee_routes.get(employee) else {
@@ -894,6 +997,84 @@ impl<'a> Evaluator<'a> {
                     let g = w.group(emp, row.values, groups).unwrap_or(NO_GROUP);
                     acc.more_mut().starts.push((g, t, id));
                 }
+            }
+        }
+    }
+
+    /// Whether `table`'s rows may be fed in parts, each into a [`Evaluator::fork`] (on threads
+    /// of their own), and the parts then [`Evaluator::absorb`]ed: what its slots and key sets
+    /// gather is the same in any order of its rows, unless a filter of the table looks up a
+    /// key set the table itself feeds (the keys of the rows before it, in the file's order).
+    pub fn divisible(&self, table: Table) -> bool {
+        fn looks_up(f: &Compiled, keysets: &[KeySet], table: Table) -> bool {
+            match f {
+                Compiled::All(fs) | Compiled::Any(fs) => {
+                    fs.iter().any(|f| looks_up(f, keysets, table))
+                }
+                Compiled::Not(f) => looks_up(f, keysets, table),
+                Compiled::FoundIn(_, ids) => ids.iter().any(|&k| keysets[k].table == table),
+                _ => false,
+            }
+        }
+        let filters = self
+            .slots
+            .iter()
+            .filter(|s| s.table == table)
+            .flat_map(|s| {
+                let next = match &s.reads {
+                    Reads::Wait(w) => Some(&w.next),
+                    _ => None,
+                };
+                std::iter::once(&s.filter).chain(&s.part).chain(next)
+            })
+            .chain(
+                self.keysets
+                    .iter()
+                    .filter(|k| k.table == table)
+                    .map(|k| &k.filter),
+            )
+            .collect::<Vec<_>>();
+        !filters.iter().any(|f| looks_up(f, &self.keysets, table))
+    }
+
+    /// An evaluator with the same slots, routes and key sets (shared, not copied), having
+    /// gathered nothing: a part of a [`Evaluator::divisible`] table's rows is fed into it, on a
+    /// thread of its own, and it is then [`Evaluator::absorb`]ed.
+    pub fn fork(&self) -> Evaluator<'a> {
+        Evaluator {
+            schemes: self.schemes,
+            units: self.units.clone(),
+            employee_units: self.employee_units.clone(),
+            slots: self.slots.iter().map(Slot::fresh).collect(),
+            keysets: self.keysets.clone(),
+            unit_slots: self.unit_slots.clone(),
+            table_keysets: self.table_keysets.clone(),
+            unit_scoped: self.unit_scoped.clone(),
+            scoped: self.scoped.clone(),
+            team_of: self.team_of.clone(),
+            plans: self.plans.clone(),
+            employee_routes: self.employee_routes.clone(),
+            routes: self.routes.clone(),
+        }
+    }
+
+    /// Takes in what forks were fed of `table`'s rows (every row of it, between this
+    /// evaluator and them, offered once): the same as if every row had been fed to this one.
+    pub fn absorb(&mut self, table: Table, forks: Vec<Evaluator<'a>>) {
+        for fork in forks {
+            for (mine, theirs) in self.slots.iter_mut().zip(fork.slots) {
+                if mine.table == table {
+                    mine.absorb(theirs);
+                }
+            }
+            let mut keysets = fork.keysets;
+            for &k in &self.table_keysets[table_index(table)] {
+                let theirs = std::mem::take(&mut keysets[k].keys);
+                if theirs.is_empty() {
+                    continue;
+                }
+                let theirs = Arc::try_unwrap(theirs).unwrap_or_else(|shared| (*shared).clone());
+                Arc::make_mut(&mut self.keysets[k].keys).extend(theirs);
             }
         }
     }
@@ -1221,6 +1402,33 @@ mod tests {
             }
         }
         let values = ev.finish().unwrap();
+        // The same rows with each divisible table's dealt in turn to two forks, absorbed: the
+        // same values and the same evidence.
+        let mut parted = october(&schemes, 2, true);
+        for table in parted.table_order() {
+            let divisible = parted.divisible(table);
+            let mut forks = [parted.fork(), parted.fork()];
+            let of_table = rows
+                .iter()
+                .enumerate()
+                .filter(|(_, (tb, _, _))| *tb == table);
+            for (k, (i, (_, emp, values))) in of_table.enumerate() {
+                let row = TypedRow {
+                    number: i + 2,
+                    values,
+                    at: None,
+                };
+                match divisible {
+                    true => forks[k % 2].feed(table, *emp, &row),
+                    false => parted.feed(table, *emp, &row),
+                }
+            }
+            parted.absorb(table, forks.into());
+        }
+        assert_eq!(parted.finish().unwrap(), values, "fed in parts");
+        for e in 0..2 {
+            assert_eq!(parted.evidence(e, 0), ev.evidence(e, 0), "fed in parts");
+        }
         schemes[0]
             .metrics
             .iter()
