@@ -7,8 +7,8 @@
 //! (period, employee, scheme). Scoring itself is [`crate::scoring`]: pure, exact, one rounding.
 
 use crate::data::TypedRow;
-use crate::data::read_tables;
 use crate::data::tables::Table;
+use crate::data::{OnRow, read_tables};
 use crate::error::{Capped, Error, Problem, Result};
 use crate::load::Dataset;
 use crate::metrics::{Evaluator, Unit};
@@ -717,55 +717,48 @@ fn read_activity(
                 ..Default::default()
             })
             .collect();
-        // Rows read, for the progress shown on a terminal: counted here, handed over in lots.
-        let mut unticked = 0u64;
-        let results = read_tables(source, &group, &mut |k, row: TypedRow| {
-            unticked += 1;
-            if unticked == PROGRESS_LOT {
-                crate::progress::tick(PROGRESS_LOT);
-                unticked = 0;
-            }
-            let (table, stats) = (group[k], &mut stats[k]);
-            let emp_col = table.employee_column();
-            let emp = row.values[emp_col].as_text().unwrap_or("");
-            let Some(&e) = index.get(emp) else {
-                let entry = stats.unknown_people.entry(emp.to_string()).or_default();
-                entry.0 += 1;
-                if let Some(a) = table
-                    .amount_column()
-                    .and_then(|c| row.values[c].as_number())
-                {
-                    entry.1.add(a);
+        let taker = Taker {
+            index,
+            periods,
+            as_of: read.as_of,
+        };
+        // A large table without an observer is read on lanes, each into a fork of the
+        // evaluator, when the source can (a CSV file on two threads or more); the others, and a
+        // table whose lanes had anything to report, are read as one.
+        let mut results: Vec<Option<(usize, Vec<Problem>)>> = vec![None; group.len()];
+        if read.observe.is_none() {
+            for (k, &table) in group.iter().enumerate() {
+                let lanes = source.lanes(table);
+                if lanes < 2 || !evaluator.divisible(table) {
+                    continue;
                 }
-                return;
-            };
-            let cut;
-            let row = match read.as_of {
-                None => row,
-                Some(d) => match as_of(table, row.values, d) {
-                    None => return,
-                    Some(values) => {
-                        cut = values;
-                        TypedRow {
-                            number: row.number,
-                            values: &cut,
-                            at: row.at,
-                        }
+                if let Some(read) = read_on_lanes(source, table, lanes, &taker, evaluator) {
+                    let (rows, lane_stats) = read;
+                    for lane in lane_stats {
+                        stats[k].absorb(lane);
                     }
-                },
-            };
-            if in_periods(table, row.values, periods) {
-                stats.rows_in_period += 1;
-            } else {
-                stats.rows_outside_period += 1;
+                    results[k] = Some((rows, Vec::new()));
+                }
             }
-            if let Some(observe) = read.observe.as_mut() {
-                observe(table, e, row.values);
-            }
-            evaluator.feed(table, e, &row);
+        }
+        let rest: Vec<usize> = (0..group.len()).filter(|&k| results[k].is_none()).collect();
+        let tables: Vec<Table> = rest.iter().map(|&k| group[k]).collect();
+        let mut ticks = Ticks::default();
+        let found = read_tables(source, &tables, &mut |j, row: TypedRow| {
+            ticks.one();
+            let k = rest[j];
+            taker.take(group[k], &mut stats[k], row, &mut |table, e, row| {
+                if let Some(observe) = read.observe.as_mut() {
+                    observe(table, e, row.values);
+                }
+                evaluator.feed(table, e, row);
+            });
         });
-        crate::progress::tick(unticked);
-        for (mut stats, (rows, found)) in stats.into_iter().zip(results) {
+        for (j, read) in found.into_iter().enumerate() {
+            results[rest[j]] = Some(read);
+        }
+        for (mut stats, read) in stats.into_iter().zip(results) {
+            let (rows, found) = read.unwrap_or_default();
             stats.rows_read = rows;
             read_so.push((stats, found));
         }
@@ -815,6 +808,127 @@ fn read_activity(
         }
     }
     tables
+}
+
+/// Rows read, for the progress shown on a terminal: counted where they are read, handed over in
+/// lots (one atomic add per lot, not per row), the rest when dropped.
+#[derive(Default)]
+struct Ticks(u64);
+
+impl Ticks {
+    fn one(&mut self) {
+        self.0 += 1;
+        if self.0 == PROGRESS_LOT {
+            crate::progress::tick(PROGRESS_LOT);
+            self.0 = 0;
+        }
+    }
+}
+
+impl Drop for Ticks {
+    fn drop(&mut self) {
+        crate::progress::tick(self.0);
+    }
+}
+
+/// What is done with every valid row of a table read: a row of someone not on the roster is
+/// counted, any other cut to the day the export is read as of, counted in or outside the
+/// periods and handed to `feed` with its employee's roster index.
+struct Taker<'t> {
+    index: &'t IdIndex<'t>,
+    periods: &'t [Period],
+    as_of: Option<chrono::NaiveDate>,
+}
+
+impl Taker<'_> {
+    fn take(
+        &self,
+        table: Table,
+        stats: &mut TableStats,
+        row: TypedRow<'_>,
+        feed: &mut dyn FnMut(Table, usize, &TypedRow<'_>),
+    ) {
+        let emp_col = table.employee_column();
+        let emp = row.values[emp_col].as_text().unwrap_or("");
+        let Some(&e) = self.index.get(emp) else {
+            let entry = stats.unknown_people.entry(emp.to_string()).or_default();
+            entry.0 += 1;
+            if let Some(a) = table
+                .amount_column()
+                .and_then(|c| row.values[c].as_number())
+            {
+                entry.1.add(a);
+            }
+            return;
+        };
+        let cut;
+        let row = match self.as_of {
+            None => row,
+            Some(d) => match as_of(table, row.values, d) {
+                None => return,
+                Some(values) => {
+                    cut = values;
+                    TypedRow {
+                        number: row.number,
+                        values: &cut,
+                        at: row.at,
+                    }
+                }
+            },
+        };
+        if in_periods(table, row.values, self.periods) {
+            stats.rows_in_period += 1;
+        } else {
+            stats.rows_outside_period += 1;
+        }
+        feed(table, e, &row);
+    }
+}
+
+/// Reads a table on `lanes` lanes, each taking its rows into a fork of the evaluator, and
+/// absorbs the forks: the rows read and each lane's counts. `None` (the evaluator untouched)
+/// when the table had anything to report: it is then read as one, which reports it in order.
+fn read_on_lanes<'a>(
+    source: &dyn crate::data::TableSource,
+    table: Table,
+    lanes: usize,
+    taker: &Taker<'_>,
+    evaluator: &mut Evaluator<'a>,
+) -> Option<(usize, Vec<TableStats>)> {
+    let since = std::time::Instant::now();
+    let mut forks: Vec<Evaluator<'a>> = (0..lanes).map(|_| evaluator.fork()).collect();
+    let mut stats: Vec<TableStats> = (0..lanes).map(|_| TableStats::default()).collect();
+    let mut seen = vec![0u64; lanes];
+    let rows = {
+        let mut on_rows: Vec<Box<OnRow<'_>>> = forks
+            .iter_mut()
+            .zip(stats.iter_mut())
+            .zip(seen.iter_mut())
+            .map(|((fork, stats), seen)| {
+                let mut ticks = Ticks::default();
+                Box::new(move |row: TypedRow<'_>| {
+                    *seen += 1;
+                    ticks.one();
+                    taker.take(table, stats, row, &mut |table, e, row| {
+                        fork.feed(table, e, row)
+                    });
+                }) as Box<OnRow<'_>>
+            })
+            .collect();
+        let mut on_rows: Vec<&mut OnRow<'_>> = on_rows.iter_mut().map(|f| &mut **f as _).collect();
+        crate::data::read_table_split(source, table, &mut on_rows)
+    };
+    // `--timings` says which tables were read on lanes, and which then again as one.
+    let how = if rows.is_some() { "" } else { ", then as one" };
+    let label = format!("table {:?} on lanes{how}", table.name());
+    crate::progress::record_counted(&label, since.elapsed(), lanes as u64);
+    let Some(rows) = rows else {
+        // The rows are counted again when read as one.
+        crate::progress::untick(seen.iter().sum());
+        return None;
+    };
+    evaluator.absorb(table, forks);
+    Some((rows, stats))
 }
 
 fn scheme_reads(scheme: &Scheme, table: Table) -> bool {

@@ -100,6 +100,13 @@ pub fn tick(n: u64) {
     COUNT.fetch_add(n, Ordering::Relaxed);
 }
 
+/// Takes back `n` units counted (work that is done again: a table read on lanes, then as one).
+pub fn untick(n: u64) {
+    let _ = COUNT.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |c| {
+        Some(c.saturating_sub(n))
+    });
+}
+
 /// Starts a stage shown as a spinner with its count; it ends when the guard is dropped.
 #[must_use = "a stage lasts as long as its guard"]
 pub fn stage(label: &str) -> Stage {

@@ -285,6 +285,19 @@ pub struct TableStats {
     pub encoding: Option<&'static str>,
 }
 
+impl TableStats {
+    /// Adds the counts of another share of the table's rows (a lane of its reading).
+    pub fn absorb(&mut self, other: TableStats) {
+        self.rows_in_period += other.rows_in_period;
+        self.rows_outside_period += other.rows_outside_period;
+        for (id, (rows, amount)) in other.unknown_people {
+            let entry = self.unknown_people.entry(id).or_default();
+            entry.0 += rows;
+            entry.1.merge(&amount);
+        }
+    }
+}
+
 /// An input file and its SHA-256, recorded so a run can be verified months later.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileHash {

@@ -147,8 +147,9 @@ fn timings_list_every_stage_on_stderr_and_change_nothing_else() {
     // stderr is not a terminal here: no progress, nothing but the timings.
     assert_eq!(a.stderr, "");
     // On one thread the stages follow one another; on two, payouts.xlsx is written beside the
-    // statements (timed on its own thread, listed inside the stage they share). The rows stage
-    // counts the rows read (what a terminal's progress shows), the same on one thread and two.
+    // statements (timed on its own thread, listed inside the stage they share), and the larger
+    // CSV files are read on two lanes. The rows stage counts the rows read (what a terminal's
+    // progress shows), the same on one thread and two.
     let serial = run_with_threads(&timed, "1", &["--timings", "--quiet"]);
     assert!(serial.status.success());
     let stderr = String::from_utf8_lossy(&serial.stderr);
@@ -176,11 +177,14 @@ fn timings_list_every_stage_on_stderr_and_change_nothing_else() {
         String::from_utf8_lossy(&b.stdout).replace(&tmp.path().display().to_string(), "[TMP]"),
         a.stdout.replace("/plain/", "/timed/")
     );
-    insta::assert_snapshot!(stages(&String::from_utf8_lossy(&b.stderr)), @r"
+    insta::assert_snapshot!(stages(&String::from_utf8_lossy(&b.stderr)), @r#"
     timings (wall clock):
       read and evaluate [T] s
         schemes, roster, plans [T] s
         rows, evaluate, score [T] s  134339
+          table "calls" on lanes [T] s  2
+          table "emails" on lanes [T] s  2
+          table "deals" on lanes [T] s  2
         payouts [T] s
       payroll.csv [T] s
       payouts.xlsx and statements [T] s
@@ -189,7 +193,7 @@ fn timings_list_every_stage_on_stderr_and_change_nothing_else() {
       run.json [T] s
       publish [T] s
       total [T] s
-    ");
+    "#);
     assert!(
         files(&plain) == files(&timed),
         "the same files, byte for byte"

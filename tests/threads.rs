@@ -87,7 +87,7 @@ fn the_sample_workbook_reads_the_same_on_two_threads() {
 }
 
 /// The lines of `incentive run ARGS --period 2026-10 --timings` that say how a sheet or the
-/// shared strings were read in pieces, with their seconds left out.
+/// shared strings were read in pieces, or a table on lanes, with their seconds left out.
 fn sheets_in_pieces(args: &[&str], threads: &str) -> Vec<String> {
     let tmp = tempfile::tempdir().unwrap();
     let mut all = vec!["run", "--period", "2026-10", "--no-statements", "--timings"];
@@ -97,7 +97,7 @@ fn sheets_in_pieces(args: &[&str], threads: &str) -> Vec<String> {
         .lines()
         .filter(|l| {
             let l = l.trim_start();
-            l.starts_with("sheet ") || l.starts_with("shared strings")
+            l.starts_with("sheet ") || l.starts_with("shared strings") || l.starts_with("table ")
         })
         .map(|l| {
             let (label, rest) = l.trim().split_once("  ").unwrap();
@@ -186,6 +186,17 @@ fn the_sample_csv_folder_reads_the_same_on_two_threads() {
         "2026-10",
     ]);
     assert!(names.iter().any(|n| n == "payroll.csv"), "{names:?}");
+    // The files of at least 128 KiB were read on two lanes, each into its own part of the
+    // evaluation; on one thread every table is read as one.
+    assert_eq!(
+        sheets_in_pieces(&["--data", "samples/2026-10-csv"], "2"),
+        [
+            "table \"calls\" on lanes  2",
+            "table \"emails\" on lanes  2",
+            "table \"deals\" on lanes  2"
+        ]
+    );
+    assert!(sheets_in_pieces(&["--data", "samples/2026-10-csv"], "1").is_empty());
 }
 
 #[test]
@@ -251,6 +262,55 @@ fn bad_input_gives_the_same_problems_on_two_threads() {
         tmp.path(),
     );
     assert!(stderr.contains("calls.csv, row"), "{stderr}");
+    // The calls were read on lanes, found wanting, and read again as one for the problems.
+    assert!(
+        sheets_in_pieces(&["--data", data.as_str()], "2")
+            .contains(&"table \"calls\" on lanes, then as one  2".to_string())
+    );
+}
+
+/// Each lane finds duplicates among its own rows; an id whose two rows went to different lanes
+/// is found when the lanes end. Either way the table is read again as one, which reports it as
+/// a serial read does: the second row, pointing at the first.
+#[test]
+fn an_id_twice_in_a_file_read_on_lanes_is_refused_as_when_read_as_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    common::copy_dir(&common::crate_path("samples/2026-10-csv"), &data);
+    let calls = std::fs::read_to_string(data.join("calls.csv")).unwrap();
+    let lines: Vec<&str> = calls.lines().collect();
+    // The first call again at the end, and the middle one right after itself.
+    let middle = lines.len() / 2;
+    let mut spoilt: Vec<&str> = lines.clone();
+    spoilt.insert(middle + 1, lines[middle]);
+    spoilt.push(lines[1]);
+    std::fs::write(data.join("calls.csv"), spoilt.join("\n") + "\n").unwrap();
+    let data = data.display().to_string();
+    let stderr = refused_alike(
+        &["run", "--data", data.as_str(), "--period", "2026-10"],
+        tmp.path(),
+    );
+    let id = |line: &str| line.split(',').next().unwrap().to_string();
+    let (first, second) = (id(lines[1]), id(lines[middle]));
+    assert!(
+        stderr.contains(&format!(
+            "row {}, column \"call_id\": duplicate call_id \"{first}\" (first at row 2)",
+            spoilt.len()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "row {}, column \"call_id\": duplicate call_id \"{second}\" (first at row {})",
+            middle + 2,
+            middle + 1
+        )),
+        "{stderr}"
+    );
+    assert!(
+        sheets_in_pieces(&["--data", data.as_str()], "2")
+            .contains(&"table \"calls\" on lanes, then as one  2".to_string())
+    );
 }
 
 /// Runs `args` serially and on two threads in `dir`: both refuse the input (exit code 2) with

@@ -88,6 +88,24 @@ pub trait TableSource {
     /// Told that every table has been read: a source may let go of what it holds for reading
     /// (an open workbook and its shared strings). Nothing is read from it afterwards.
     fn done_reading(&self) {}
+    /// On how many lanes at once [`TableSource::read_rows_split`] reads the table: 1 where
+    /// the source reads it in one stream only (the default).
+    fn lanes(&self, _table: Table) -> usize {
+        1
+    }
+    /// [`TableSource::read_rows`] on [`TableSource::lanes`] visitors at once, each on a thread
+    /// of its own: every lane visits the header row, then a share of the later rows, in order.
+    /// Which rows a lane gets is up to the timing. Only called where `lanes` is 2 or more.
+    fn read_rows_split(
+        &self,
+        table: Table,
+        _lanes: &mut [&mut source::Lane<'_>],
+    ) -> Result<Vec<Problem>, Problem> {
+        Err(Problem::new(
+            self.place(table),
+            "this table is not read in lanes; this is a bug",
+        ))
+    }
 }
 
 impl TableSource for source::Source {
@@ -128,6 +146,16 @@ impl TableSource for source::Source {
     }
     fn done_reading(&self) {
         source::Source::done_reading(self)
+    }
+    fn lanes(&self, table: Table) -> usize {
+        source::Source::lanes(self, table)
+    }
+    fn read_rows_split(
+        &self,
+        table: Table,
+        lanes: &mut [&mut source::Lane<'_>],
+    ) -> Result<Vec<Problem>, Problem> {
+        source::Source::read_rows_split(self, table, lanes)
     }
 }
 
@@ -183,10 +211,16 @@ pub struct TableReader {
 
 impl TableReader {
     pub fn new(source: &dyn TableSource, table: Table) -> TableReader {
+        TableReader::new_share(source, table, 1)
+    }
+
+    /// A reader of about one `share`-th of the table's rows (a lane of
+    /// [`read_table_split`]): its duplicate-id map is sized for that many.
+    fn new_share(source: &dyn TableSource, table: Table, share: usize) -> TableReader {
         let columns = table.columns();
         // At most a million up front (16 MB of entries): a file of blank lines is not a table.
         let keys_hint = if row_key_kind(table) {
-            source.rows_hint(table).unwrap_or(0).min(1 << 20)
+            source.rows_hint(table).unwrap_or(0).min(1 << 20) / share.max(1)
         } else {
             0
         };
@@ -397,6 +431,22 @@ impl TableReader {
         });
     }
 
+    /// Whether the rows so far gave nothing to report: a header with every required column,
+    /// and no problem in any row.
+    fn clean(&self) -> bool {
+        self.header_seen && self.usable && self.problems.is_empty()
+    }
+
+    /// Whether a row key this reader saw was seen by `other` too.
+    fn shares_a_key_with(&self, other: &TableReader) -> bool {
+        let (few, many) = if self.keys.len() <= other.keys.len() {
+            (&self.keys, &other.keys)
+        } else {
+            (&other.keys, &self.keys)
+        };
+        few.keys().any(|k| many.contains_key(k))
+    }
+
     /// Told that the table's rows are over (its reading ended): lets go of the keys seen, the
     /// largest part of the state, while the tables read with it go on.
     pub fn end_of_rows(&mut self) {
@@ -480,6 +530,47 @@ pub fn read_table(
     let (rows, found) = reader.finish(result);
     problems.extend(found);
     rows
+}
+
+/// What takes a lane's valid rows (see [`read_table_split`]); it runs on the lane's thread.
+pub type OnRow<'r> = dyn FnMut(TypedRow<'_>) + Send + 'r;
+
+/// [`read_table`] on lanes at once, one reader and one `on_row` per lane, through
+/// [`TableSource::read_rows_split`]: each lane's `on_row` gets the valid rows of its share of
+/// the table, in order. Returns the number of data rows read when the table had nothing to
+/// report, or `None` when it had (a problem in a row, a missing column, an id on two lanes, a
+/// reading that stopped): then what the lanes were given is to be dropped and the table read
+/// again with [`read_table`], which reports everything in the table's order, as one reader
+/// sees it. Bad input costs a second reading; good input is read once, on every lane.
+pub fn read_table_split(
+    source: &dyn TableSource,
+    table: Table,
+    on_rows: &mut [&mut OnRow<'_>],
+) -> Option<usize> {
+    let mut readers: Vec<TableReader> = on_rows
+        .iter()
+        .map(|_| TableReader::new_share(source, table, on_rows.len()))
+        .collect();
+    let result = {
+        let mut lanes: Vec<Box<source::Lane<'_>>> = readers
+            .iter_mut()
+            .zip(on_rows.iter_mut())
+            .map(|(reader, on_row)| {
+                Box::new(move |row: source::Row<'_>, decimal_comma: bool| {
+                    reader.row(row, decimal_comma, &mut **on_row)
+                }) as Box<source::Lane<'_>>
+            })
+            .collect();
+        let mut lanes: Vec<&mut source::Lane<'_>> = lanes.iter_mut().map(|l| &mut **l).collect();
+        source.read_rows_split(table, &mut lanes)
+    };
+    let clean = matches!(&result, Ok(problems) if problems.is_empty())
+        && readers.iter().all(TableReader::clean)
+        && !readers
+            .iter()
+            .enumerate()
+            .any(|(i, a)| readers[i + 1..].iter().any(|b| a.shares_a_key_with(b)));
+    clean.then(|| readers.iter().map(|r| r.rows).sum())
 }
 
 /// [`read_table`] of several tables at once, through [`TableSource::read_rows_of`]: `on_row`
@@ -595,5 +686,163 @@ impl std::hash::Hasher for IdentityU64 {
     }
     fn write_u64(&mut self, n: u64) {
         self.0 = n;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use value::RawCell;
+
+    /// Calls dealt to the lanes in turn, a row at a time, the header to every lane.
+    struct Dealt(Vec<Vec<&'static str>>);
+
+    impl Dealt {
+        fn cells(&self, i: usize) -> Vec<RawCell> {
+            self.0[i]
+                .iter()
+                .map(|c| RawCell::Text((*c).into()))
+                .collect()
+        }
+    }
+
+    impl TableSource for Dealt {
+        fn has_table(&self, table: Table) -> bool {
+            table == Table::Calls
+        }
+        fn place(&self, _table: Table) -> String {
+            "calls.csv".to_string()
+        }
+        fn read_rows(
+            &self,
+            _table: Table,
+            visit: &mut dyn FnMut(source::Row<'_>, bool),
+        ) -> Result<Vec<Problem>, Problem> {
+            for i in 0..self.0.len() {
+                let cells = self.cells(i);
+                visit(
+                    source::Row {
+                        number: i + 1,
+                        cells: &cells,
+                        locate: None,
+                    },
+                    false,
+                );
+            }
+            Ok(Vec::new())
+        }
+        fn files(&self) -> Vec<PathBuf> {
+            Vec::new()
+        }
+        fn lanes(&self, _table: Table) -> usize {
+            2
+        }
+        fn read_rows_split(
+            &self,
+            _table: Table,
+            lanes: &mut [&mut source::Lane<'_>],
+        ) -> Result<Vec<Problem>, Problem> {
+            if self.0.is_empty() {
+                return Ok(Vec::new());
+            }
+            let header = self.cells(0);
+            for lane in lanes.iter_mut() {
+                lane(
+                    source::Row {
+                        number: 1,
+                        cells: &header,
+                        locate: None,
+                    },
+                    false,
+                );
+            }
+            for i in 1..self.0.len() {
+                let cells = self.cells(i);
+                let n = lanes.len();
+                lanes[i % n](
+                    source::Row {
+                        number: i + 1,
+                        cells: &cells,
+                        locate: None,
+                    },
+                    false,
+                );
+            }
+            Ok(Vec::new())
+        }
+    }
+
+    const HEADER: [&str; 5] = [
+        "call_id",
+        "employee_id",
+        "started_at",
+        "direction",
+        "duration_sec",
+    ];
+
+    fn call(id: &'static str, duration: &'static str) -> Vec<&'static str> {
+        vec![id, "E1", "2026-10-01 10:00:00", "outgoing", duration]
+    }
+
+    /// The rows each lane was handed (by row number), or `None` when the lanes' reading is to
+    /// be dropped for a reading as one.
+    fn split(rows: Vec<Vec<&'static str>>) -> Option<(usize, Vec<Vec<usize>>)> {
+        let source = Dealt(rows);
+        let mut got: Vec<Vec<usize>> = vec![Vec::new(), Vec::new()];
+        let read = {
+            let mut on_rows: Vec<Box<OnRow<'_>>> = got
+                .iter_mut()
+                .map(|got| {
+                    Box::new(move |row: TypedRow<'_>| got.push(row.number)) as Box<OnRow<'_>>
+                })
+                .collect();
+            let mut on_rows: Vec<&mut OnRow<'_>> =
+                on_rows.iter_mut().map(|f| &mut **f as _).collect();
+            read_table_split(&source, Table::Calls, &mut on_rows)
+        };
+        read.map(|rows| (rows, got))
+    }
+
+    #[test]
+    fn a_table_read_on_lanes_hands_each_lane_its_rows_in_order() {
+        let rows = vec![
+            HEADER.to_vec(),
+            call("K1", "60"),
+            call("K2", "60"),
+            call("K3", "60"),
+            call("K4", "60"),
+            call("K5", "60"),
+        ];
+        assert_eq!(split(rows), Some((5, vec![vec![3, 5], vec![2, 4, 6]])));
+    }
+
+    #[test]
+    fn anything_to_report_on_any_lane_has_the_table_read_again_as_one() {
+        let clean = || {
+            vec![
+                HEADER.to_vec(),
+                call("K1", "60"),
+                call("K2", "60"),
+                call("K3", "60"),
+            ]
+        };
+        // An id on two lanes (rows 2 and 3), and one twice on the same lane (rows 2 and 4).
+        for twice in [2, 3] {
+            let mut rows = clean();
+            rows[twice] = call("K1", "60");
+            assert_eq!(split(rows), None, "K1 at rows 2 and {}", twice + 1);
+        }
+        // A value that is not a number, on either lane.
+        for bad in [1, 2] {
+            let mut rows = clean();
+            rows[bad] = call("K9", "a minute");
+            assert_eq!(split(rows), None, "a word at row {}", bad + 1);
+        }
+        // A required column missing.
+        let rows: Vec<Vec<&str>> = clean().into_iter().map(|r| r[..4].to_vec()).collect();
+        assert_eq!(split(rows), None);
+        // No rows at all: the table is empty, which the reading as one says.
+        assert_eq!(split(Vec::new()), None);
+        assert!(split(clean()).is_some());
     }
 }

@@ -565,6 +565,42 @@ impl Source {
         name: &str,
         visit: &mut dyn FnMut(Row<'_>, bool),
     ) -> Result<Vec<Problem>, Problem> {
+        self.read_visiting(name, Visit::One(visit))
+    }
+
+    /// On how many lanes at once [`Source::read_rows_split`] reads the table: a CSV file of at
+    /// least [`SPLIT_BYTES`], with two threads or more, on every thread (at most 8); else 1.
+    pub fn lanes(&self, table: Table) -> usize {
+        let Source::CsvFolder { .. } = self else {
+            return 1;
+        };
+        let large = self
+            .csv_file(table.name())
+            .and_then(|f| std::fs::metadata(f).ok())
+            .is_some_and(|m| m.len() >= SPLIT_BYTES);
+        if large && self.ambiguity(table.name()).is_none() {
+            threads().min(8)
+        } else {
+            1
+        }
+    }
+
+    /// [`Source::read_rows`] on [`Source::lanes`] visitors at once (see [`read_split`]).
+    pub fn read_rows_split(
+        &self,
+        table: Table,
+        lanes: &mut [&mut Lane<'_>],
+    ) -> Result<Vec<Problem>, Problem> {
+        if lanes.len() < 2 || self.lanes(table) < 2 {
+            return Err(Problem::new(
+                self.place(table),
+                "this table is not read in lanes; this is a bug",
+            ));
+        }
+        self.read_visiting(table.name(), Visit::Lanes(lanes))
+    }
+
+    fn read_visiting(&self, name: &str, visit: Visit<'_, '_, '_>) -> Result<Vec<Problem>, Problem> {
         if let Some(p) = self.ambiguity(name) {
             return Err(p);
         }
@@ -579,6 +615,12 @@ impl Source {
                     return Err(Problem::new(
                         &place,
                         "the workbook was closed when its reading was over; this is a bug",
+                    ));
+                };
+                let Visit::One(visit) = visit else {
+                    return Err(Problem::new(
+                        &place,
+                        "a sheet is not read in lanes; this is a bug",
                     ));
                 };
                 match book {
@@ -597,8 +639,11 @@ impl Source {
                     .csv_file(name)
                     .ok_or_else(|| Problem::new(&place, "the file is missing"))?;
                 let ahead = ahead.borrow_mut().remove(&file);
-                let (problems, encoding, digest) =
-                    read_with(|sink| read_csv_into(&file, &place, ahead, sink), visit)?;
+                let produce = |sink: &mut Sink<'_>| read_csv_into(&file, &place, ahead, sink);
+                let (problems, encoding, digest) = match visit {
+                    Visit::One(visit) => read_with(produce, visit),
+                    Visit::Lanes(lanes) => read_split(produce, lanes),
+                }?;
                 let mut encodings = encodings.borrow_mut();
                 encodings.retain(|(t, _)| t != name);
                 encodings.push((name.to_string(), encoding));
@@ -609,6 +654,12 @@ impl Source {
             }
         }
     }
+}
+
+/// How a table's rows are visited: by one visitor on this thread, or on lanes.
+enum Visit<'v, 'r, 'l> {
+    One(&'v mut dyn FnMut(Row<'_>, bool)),
+    Lanes(&'v mut [&'r mut Lane<'l>]),
 }
 
 /// A text cell, or a description of it when it is longer than a cell can hold.
@@ -749,6 +800,40 @@ fn serially<'v>(
     }
 }
 
+/// Runs a reader (`produce`) on this thread, sending its rows on in batches (`full`); the
+/// batches visited come back (`empty`) to be reused.
+fn produce_batches<T>(
+    produce: impl FnOnce(&mut Sink<'_>) -> Result<T, Problem>,
+    full: std::sync::mpsc::SyncSender<Batch>,
+    empty: std::sync::mpsc::Receiver<Batch>,
+) -> Result<T, Problem> {
+    let mut batch = Batch::default();
+    // False once the visiting side has stopped (it panicked): the rest is dropped.
+    let mut open = true;
+    let result = produce(&mut |number, cells, decimal_comma| {
+        if !open {
+            cells.clear();
+            return;
+        }
+        batch.bytes += cells.iter().map(cell_bytes).sum::<usize>();
+        batch.cells.append(cells);
+        batch.rows.push((number, batch.cells.len(), decimal_comma));
+        if batch.rows.len() >= BATCH_ROWS || batch.bytes >= BATCH_BYTES {
+            // A visited batch comes back with its cells: they are freed here, on the
+            // thread that allocated them, where freeing is cheap.
+            let mut next: Batch = empty.try_recv().unwrap_or_default();
+            next.cells.clear();
+            next.rows.clear();
+            next.bytes = 0;
+            open = full.send(std::mem::replace(&mut batch, next)).is_ok();
+        }
+    });
+    if open && !batch.rows.is_empty() {
+        let _ = full.send(batch);
+    }
+    result
+}
+
 /// Runs a reader (`produce`, which hands its rows to a [`Sink`]) and visits its rows in
 /// order. With two threads or more the reader runs on a thread of its own (unpacking and
 /// parsing XML, decoding and splitting CSV) while this one types, checks and aggregates the
@@ -764,52 +849,109 @@ fn read_with<T: Send>(
     let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Batch>(BATCHES_WAITING);
     let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Batch>();
     std::thread::scope(|scope| {
-        let reader = scope.spawn(move || {
-            let mut batch = Batch::default();
-            // False once the visiting side has stopped (it panicked): the rest is dropped.
-            let mut open = true;
-            let result = produce(&mut |number, cells, decimal_comma| {
-                if !open {
-                    cells.clear();
-                    return;
-                }
-                batch.bytes += cells.iter().map(cell_bytes).sum::<usize>();
-                batch.cells.append(cells);
-                batch.rows.push((number, batch.cells.len(), decimal_comma));
-                if batch.rows.len() >= BATCH_ROWS || batch.bytes >= BATCH_BYTES {
-                    // A visited batch comes back with its cells: they are freed here, on the
-                    // thread that allocated them, where freeing is cheap.
-                    let mut next: Batch = empty_rx.try_recv().unwrap_or_default();
-                    next.cells.clear();
-                    next.rows.clear();
-                    next.bytes = 0;
-                    open = full_tx.send(std::mem::replace(&mut batch, next)).is_ok();
-                }
-            });
-            if open && !batch.rows.is_empty() {
-                let _ = full_tx.send(batch);
-            }
-            result
-        });
+        let reader = scope.spawn(move || produce_batches(produce, full_tx, empty_rx));
         for batch in full_rx.iter() {
-            let mut start = 0;
-            for &(number, end, decimal_comma) in &batch.rows {
-                visit(
-                    Row {
-                        locate: None,
-                        number,
-                        cells: &batch.cells[start..end],
-                    },
-                    decimal_comma,
-                );
-                start = end;
-            }
+            visit_batch(&batch, visit);
             let _ = empty_tx.send(batch);
         }
         match reader.join() {
             Ok(result) => result,
             Err(panic) => std::panic::resume_unwind(panic),
         }
+    })
+}
+
+/// A visitor of rows that may run on a thread of its own (see [`read_split`]).
+pub type Lane<'l> = dyn FnMut(Row<'_>, bool) + Send + 'l;
+
+/// Visits a batch's rows in order.
+fn visit_batch(batch: &Batch, visit: &mut dyn FnMut(Row<'_>, bool)) {
+    let mut start = 0;
+    for &(number, end, decimal_comma) in &batch.rows {
+        visit(
+            Row {
+                locate: None,
+                number,
+                cells: &batch.cells[start..end],
+            },
+            decimal_comma,
+        );
+        start = end;
+    }
+}
+
+/// A CSV file at least this large is read on several lanes ([`Source::lanes`]): below it, the
+/// threads would cost more than they save.
+const SPLIT_BYTES: u64 = 128 << 10;
+
+/// [`read_with`] on several visitors at once: the reader runs on a thread of its own and hands
+/// its batches to whichever lane is free, the first lane on this thread, the others on threads
+/// of their own. Every lane visits the first row (the header), then the batches it takes, so
+/// each lane sees a share of the rows, in order; which rows a lane gets depends on the timing,
+/// so what the lanes make of them must not depend on it (see `crate::data::read_table_split`).
+fn read_split<T: Send>(
+    produce: impl FnOnce(&mut Sink<'_>) -> Result<T, Problem> + Send,
+    lanes: &mut [&mut Lane<'_>],
+) -> Result<T, Problem> {
+    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Batch>(BATCHES_WAITING);
+    let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Batch>();
+    let full = std::sync::Mutex::new(full_rx);
+    // One lane waits for the next batch at a time; a lane that panicked leaves the lock
+    // poisoned, which the others read through.
+    let next = || {
+        full.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .recv()
+            .ok()
+    };
+    let take = |lane: &mut Lane<'_>, empty: &std::sync::mpsc::Sender<Batch>| {
+        while let Some(batch) = next() {
+            visit_batch(&batch, lane);
+            let _ = empty.send(batch);
+        }
+    };
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || produce_batches(produce, full_tx, empty_rx));
+        let first = next();
+        let header: Option<(usize, Vec<RawCell>, bool)> = first.as_ref().and_then(|b| {
+            let &(number, end, decimal_comma) = b.rows.first()?;
+            Some((number, b.cells[..end].to_vec(), decimal_comma))
+        });
+        let (lane, others) = lanes
+            .split_first_mut()
+            .expect("read_split is given a lane at least");
+        let workers: Vec<_> = others
+            .iter_mut()
+            .map(|other| {
+                let (empty, header, take) = (empty_tx.clone(), header.clone(), &take);
+                scope.spawn(move || {
+                    if let Some((number, cells, decimal_comma)) = header {
+                        other(
+                            Row {
+                                locate: None,
+                                number,
+                                cells: &cells,
+                            },
+                            decimal_comma,
+                        );
+                    }
+                    take(&mut **other, &empty);
+                })
+            })
+            .collect();
+        if let Some(batch) = first {
+            visit_batch(&batch, &mut **lane);
+            let _ = empty_tx.send(batch);
+        }
+        take(&mut **lane, &empty_tx);
+        for worker in workers {
+            if let Err(panic) = worker.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+        reader
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })
 }
 
