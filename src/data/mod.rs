@@ -205,6 +205,10 @@ pub struct TableReader {
     keys: PreHashed<u32>,
     /// The entries `keys` is sized for when the first key comes (the source's hint).
     keys_hint: usize,
+    /// On a lane of [`read_table_split`], the keys' hashes instead, in the order seen (8 bytes
+    /// a row, written in order, where the map takes 17 at random): a key seen twice, on this
+    /// lane or another, is found when the lanes end, and the table is then read again as one.
+    hashes: Option<Vec<u64>>,
     values: Vec<Value>,
     problems: Vec<Problem>,
 }
@@ -212,6 +216,13 @@ pub struct TableReader {
 impl TableReader {
     pub fn new(source: &dyn TableSource, table: Table) -> TableReader {
         TableReader::new_share(source, table, 1)
+    }
+
+    /// A reader of a lane of [`read_table_split`], one of `lanes`.
+    fn new_lane(source: &dyn TableSource, table: Table, lanes: usize) -> TableReader {
+        let mut reader = TableReader::new_share(source, table, lanes);
+        reader.hashes = Some(Vec::with_capacity(std::mem::take(&mut reader.keys_hint)));
+        reader
     }
 
     /// A reader of about one `share`-th of the table's rows (a lane of
@@ -238,6 +249,7 @@ impl TableReader {
             first_at: vec![None; columns.len()],
             keys: PreHashed::default(),
             keys_hint,
+            hashes: None,
             values: Vec::with_capacity(columns.len()),
             problems: Vec::new(),
         }
@@ -370,45 +382,50 @@ impl TableReader {
         }
         if let Some(key) = row_key(table, &self.values) {
             let hashed = hash64(&key);
-            if self.keys.capacity() == 0 {
-                self.keys.reserve(std::mem::take(&mut self.keys_hint));
-            }
-            if let Some(first) = self.keys.get(&hashed) {
-                let k = columns.len();
-                self.per_column[k] += 1;
-                if self.per_column[k] <= PROBLEMS_PER_COLUMN {
-                    let header = limits::quote(
-                        self.mapping[0].map_or(columns[0].name, |j| self.headers[j].as_str()),
-                    );
-                    let at = match (row.locate, self.mapping[0]) {
-                        (Some(locate), Some(j)) => locate(j),
-                        _ => format!("{place}, row {}, column {header}", row.number),
-                    };
-                    let what = match table {
-                        Table::Plans => format!(
-                            "a second plan for employee {}, period {}, metric {}",
-                            self.values[0].as_text().unwrap_or(""),
-                            self.values[1].as_text().unwrap_or(""),
-                            self.values[2].as_text().unwrap_or("")
-                        ),
-                        Table::CrmActivity => format!(
-                            "a second crm_activity row for employee {} on {}",
-                            self.values[0].as_text().unwrap_or(""),
-                            self.values[1]
-                                .as_date()
-                                .map(|d| d.to_string())
-                                .unwrap_or_default()
-                        ),
-                        _ => format!("duplicate {} {}", columns[0].name, limits::quote(&key)),
-                    };
-                    self.problems.push(Problem::new(
-                        at,
-                        format!("{what} (first at row {first}); each must appear once"),
-                    ));
+            if let Some(hashes) = &mut self.hashes {
+                // On a lane: a key seen twice is found when the lanes end.
+                hashes.push(hashed);
+            } else {
+                if self.keys.capacity() == 0 {
+                    self.keys.reserve(std::mem::take(&mut self.keys_hint));
                 }
-                return;
+                if let Some(first) = self.keys.get(&hashed) {
+                    let k = columns.len();
+                    self.per_column[k] += 1;
+                    if self.per_column[k] <= PROBLEMS_PER_COLUMN {
+                        let header = limits::quote(
+                            self.mapping[0].map_or(columns[0].name, |j| self.headers[j].as_str()),
+                        );
+                        let at = match (row.locate, self.mapping[0]) {
+                            (Some(locate), Some(j)) => locate(j),
+                            _ => format!("{place}, row {}, column {header}", row.number),
+                        };
+                        let what = match table {
+                            Table::Plans => format!(
+                                "a second plan for employee {}, period {}, metric {}",
+                                self.values[0].as_text().unwrap_or(""),
+                                self.values[1].as_text().unwrap_or(""),
+                                self.values[2].as_text().unwrap_or("")
+                            ),
+                            Table::CrmActivity => format!(
+                                "a second crm_activity row for employee {} on {}",
+                                self.values[0].as_text().unwrap_or(""),
+                                self.values[1]
+                                    .as_date()
+                                    .map(|d| d.to_string())
+                                    .unwrap_or_default()
+                            ),
+                            _ => format!("duplicate {} {}", columns[0].name, limits::quote(&key)),
+                        };
+                        self.problems.push(Problem::new(
+                            at,
+                            format!("{what} (first at row {first}); each must appear once"),
+                        ));
+                    }
+                    return;
+                }
+                self.keys.insert(hashed, row.number as u32);
             }
-            self.keys.insert(hashed, row.number as u32);
         }
         let at = |i: usize| match (row.locate, self.mapping.get(i).copied().flatten()) {
             (Some(locate), Some(j)) => locate(j),
@@ -435,16 +452,6 @@ impl TableReader {
     /// and no problem in any row.
     fn clean(&self) -> bool {
         self.header_seen && self.usable && self.problems.is_empty()
-    }
-
-    /// Whether a row key this reader saw was seen by `other` too.
-    fn shares_a_key_with(&self, other: &TableReader) -> bool {
-        let (few, many) = if self.keys.len() <= other.keys.len() {
-            (&self.keys, &other.keys)
-        } else {
-            (&other.keys, &self.keys)
-        };
-        few.keys().any(|k| many.contains_key(k))
     }
 
     /// Told that the table's rows are over (its reading ended): lets go of the keys seen, the
@@ -549,7 +556,7 @@ pub fn read_table_split(
 ) -> Option<usize> {
     let mut readers: Vec<TableReader> = on_rows
         .iter()
-        .map(|_| TableReader::new_share(source, table, on_rows.len()))
+        .map(|_| TableReader::new_lane(source, table, on_rows.len()))
         .collect();
     let result = {
         let mut lanes: Vec<Box<source::Lane<'_>>> = readers
@@ -566,11 +573,35 @@ pub fn read_table_split(
     };
     let clean = matches!(&result, Ok(problems) if problems.is_empty())
         && readers.iter().all(TableReader::clean)
-        && !readers
-            .iter()
-            .enumerate()
-            .any(|(i, a)| readers[i + 1..].iter().any(|b| a.shares_a_key_with(b)));
+        && !a_key_twice(readers.iter_mut().filter_map(|r| r.hashes.take()).collect());
     clean.then(|| readers.iter().map(|r| r.rows).sum())
+}
+
+/// Whether a hash comes twice in the lanes' hashes, on one lane or on two: each lane's sorted
+/// on a thread of its own, then all of them walked in order at once.
+fn a_key_twice(mut lanes: Vec<Vec<u64>>) -> bool {
+    std::thread::scope(|scope| {
+        for lane in lanes.iter_mut() {
+            scope.spawn(|| lane.sort_unstable());
+        }
+    });
+    // The smallest hash not yet passed of every lane, repeatedly: equal to the last one passed
+    // means twice.
+    let mut at = vec![0usize; lanes.len()];
+    let mut last: Option<u64> = None;
+    loop {
+        let next = (0..lanes.len())
+            .filter_map(|i| lanes[i].get(at[i]).map(|&h| (h, i)))
+            .min();
+        let Some((h, i)) = next else {
+            return false;
+        };
+        if last == Some(h) {
+            return true;
+        }
+        last = Some(h);
+        at[i] += 1;
+    }
 }
 
 /// [`read_table`] of several tables at once, through [`TableSource::read_rows_of`]: `on_row`
@@ -814,6 +845,15 @@ mod tests {
             call("K5", "60"),
         ];
         assert_eq!(split(rows), Some((5, vec![vec![3, 5], vec![2, 4, 6]])));
+    }
+
+    #[test]
+    fn a_hash_twice_is_found_on_one_lane_or_across_any_two() {
+        assert!(!a_key_twice(vec![vec![3, 1], vec![2], vec![5, 4]]));
+        assert!(a_key_twice(vec![vec![3, 1], vec![2], vec![5, 1]]));
+        assert!(a_key_twice(vec![vec![7], vec![2, 9, 2], vec![]]));
+        assert!(a_key_twice(vec![vec![u64::MAX], vec![u64::MAX]]));
+        assert!(!a_key_twice(vec![vec![], vec![]]));
     }
 
     #[test]

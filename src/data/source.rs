@@ -821,7 +821,13 @@ fn produce_batches<T>(
         if batch.rows.len() >= BATCH_ROWS || batch.bytes >= BATCH_BYTES {
             // A visited batch comes back with its cells: they are freed here, on the
             // thread that allocated them, where freeing is cheap.
-            let mut next: Batch = empty.try_recv().unwrap_or_default();
+            let mut next: Batch = empty.try_recv().unwrap_or_else(|_| Batch {
+                // Sized like the one just filled: grown a cell at a time, a batch was
+                // reallocated a dozen times, each time on fresh pages.
+                cells: Vec::with_capacity(batch.cells.len()),
+                rows: Vec::with_capacity(batch.rows.len()),
+                bytes: 0,
+            });
             next.cells.clear();
             next.rows.clear();
             next.bytes = 0;
