@@ -729,11 +729,18 @@ mod tests {
     struct Dealt(Vec<Vec<&'static str>>);
 
     impl Dealt {
-        fn cells(&self, i: usize) -> Vec<RawCell> {
-            self.0[i]
+        /// Visits row `i` (numbered from 1, the header's).
+        fn visit(&self, i: usize, visit: &mut dyn FnMut(source::Row<'_>, bool)) {
+            let cells: Vec<RawCell> = self.0[i]
                 .iter()
                 .map(|c| RawCell::Text((*c).into()))
-                .collect()
+                .collect();
+            let row = source::Row {
+                number: i + 1,
+                cells: &cells,
+                locate: None,
+            };
+            visit(row, false);
         }
     }
 
@@ -750,15 +757,7 @@ mod tests {
             visit: &mut dyn FnMut(source::Row<'_>, bool),
         ) -> Result<Vec<Problem>, Problem> {
             for i in 0..self.0.len() {
-                let cells = self.cells(i);
-                visit(
-                    source::Row {
-                        number: i + 1,
-                        cells: &cells,
-                        locate: None,
-                    },
-                    false,
-                );
+                self.visit(i, visit);
             }
             Ok(Vec::new())
         }
@@ -776,28 +775,12 @@ mod tests {
             if self.0.is_empty() {
                 return Ok(Vec::new());
             }
-            let header = self.cells(0);
             for lane in lanes.iter_mut() {
-                lane(
-                    source::Row {
-                        number: 1,
-                        cells: &header,
-                        locate: None,
-                    },
-                    false,
-                );
+                self.visit(0, *lane);
             }
             for i in 1..self.0.len() {
-                let cells = self.cells(i);
                 let n = lanes.len();
-                lanes[i % n](
-                    source::Row {
-                        number: i + 1,
-                        cells: &cells,
-                        locate: None,
-                    },
-                    false,
-                );
+                self.visit(i, lanes[i % n]);
             }
             Ok(Vec::new())
         }
