@@ -282,11 +282,44 @@ struct CompiledWait {
     /// numerators.
     within: Option<Decimal>,
     if_none: Option<Decimal>,
+    /// The times a next row can be any kept row's next at, when the kept rows are dated within
+    /// days of the period (the filter tests `at` with `Between`): from the first of those days
+    /// on, and up to `within` after the last (no bound above without `within`). A next row
+    /// outside is never looked for ([`waits`] takes the first next row at or after a kept row,
+    /// and a later one only when it is within `within`), so it is not kept: over many months
+    /// each period's slot would otherwise hold every next row of the export.
+    useful: Option<(i64, Option<i64>)>,
 }
 
 impl CompiledWait {
     fn time(&self, row: &[Value]) -> Option<i64> {
         self.unit.time(&row[self.at])
+    }
+
+    /// Whether a next row at time `t` may be a kept row's next (see `useful`).
+    fn useful(&self, t: i64) -> bool {
+        self.useful
+            .is_none_or(|(from, to)| from <= t && to.is_none_or(|to| t <= to))
+    }
+
+    /// The times next rows are useful at, given the slot's filter (see `useful`).
+    fn useful_times(&self, filter: &Compiled) -> Option<(i64, Option<i64>)> {
+        let tests = match filter {
+            Compiled::All(fs) => fs.as_slice(),
+            f => std::slice::from_ref(f),
+        };
+        let (first, last) = tests.iter().find_map(|f| match f {
+            Compiled::Between(c, a, b) if *c == self.at => Some((*a, *b)),
+            _ => None,
+        })?;
+        let from = self.unit.time(&Value::Date(first))?;
+        // Every kept row is before the midnight after the last day, in either unit.
+        let end = self.unit.time(&Value::Date(last.succ_opt()?))?;
+        let to = self
+            .within
+            .and_then(|w| rust_decimal::prelude::ToPrimitive::to_i64(&w.ceil()))
+            .and_then(|w| end.checked_add(w));
+        Some((from, to))
     }
 
     /// The row's group: its owner and its `same` values (None when one is empty: such a row
@@ -568,7 +601,15 @@ impl<'a> Evaluator<'a> {
                             if_none: w
                                 .if_none
                                 .and_then(|v| v.checked_mul(Decimal::from(w.unit.denominator()))),
+                            useful: None,
                         }),
+                    };
+                    let reads = match reads {
+                        Reads::Wait(mut w) => {
+                            w.useful = w.useful_times(&filter);
+                            Reads::Wait(w)
+                        }
+                        other => other,
                     };
                     let denominator = a.of.as_ref().map_or(1, Of::denominator);
                     let slots = match a.scope {
@@ -932,7 +973,8 @@ impl<'a> Evaluator<'a> {
         // the metric's own `where:` keeps (an answer may come after the period).
         if let Reads::Wait(w) = &*reads
             && matches(&w.next, row.values, emp, keysets)
-            && let (Some(t), Some(g)) = (w.time(row.values), w.group(emp, row.values, groups))
+            && let Some(t) = w.time(row.values).filter(|&t| w.useful(t))
+            && let Some(g) = w.group(emp, row.values, groups)
         {
             accs.entry(key)
                 .or_default()
@@ -1712,6 +1754,46 @@ mod tests {
         // Within 20 h, or 20 h: C2's answer after 24 h comes too late, so 0, 2.5, 12, 20, 20, 20
         // → (12 + 20) / 2 = 16.
         assert_eq!(got[4].1, Some(exact_int(16)));
+    }
+
+    #[test]
+    fn next_rows_that_cannot_answer_a_kept_row_are_not_kept() {
+        let rows = [
+            // Answered 20 minutes later, on the period's first day, and exactly 24 h later,
+            // a day after its last.
+            email("2026-10-01 00:10", "incoming", "C1", ""),
+            email("2026-10-01 00:30", "outgoing", "C1", ""),
+            email("2026-10-31 23:30", "incoming", "C2", ""),
+            email("2026-11-01 23:30", "outgoing", "C2", ""),
+            // Before the period, and more than 24 h after its end: no kept row's answer.
+            email("2026-09-30 23:00", "outgoing", "C1", ""),
+            email("2026-11-02 00:30", "outgoing", "C2", ""),
+        ];
+        let wait = "time_to_next: { at: emails.sent_at, next: { direction: outgoing }, same: client_id, within: 24, if_none: 99 }";
+        let text = format!(
+            "currency: KZT\ncurve: standard\nmetrics:\n  m: {{ min: {{ {wait} }}, where: {{ direction: incoming, sent_at: in_period }} }}\n  x: {{ max: {{ {wait} }}, where: {{ sent_at: in_period, direction: incoming }} }}\nkpis:\n  - {{ id: k, weight: 100%, metric: m, target: 1 }}\n"
+        );
+        let schemes = vec![scheme(&text)];
+        let mut ev = october(&schemes, 1, false);
+        for (i, values) in rows.iter().enumerate() {
+            let row = TypedRow {
+                number: i + 2,
+                values,
+                at: None,
+            };
+            ev.feed(Table::Emails, 0, &row);
+        }
+        let values = ev.finish().unwrap();
+        assert_eq!(values[0][0][0].value, Some(q("20") / exact_int(60)));
+        assert_eq!(values[0][0][1].value, Some(exact_int(24)));
+        for slot in &ev.slots {
+            assert_eq!(
+                slot.accs[&0].more().nexts.len(),
+                2,
+                "metric {}",
+                slot.metric
+            );
+        }
     }
 
     proptest::proptest! {
