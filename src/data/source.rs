@@ -901,35 +901,26 @@ fn read_split<T: Send>(
 ) -> Result<T, Problem> {
     let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Batch>(BATCHES_WAITING);
     let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Batch>();
-    let full = std::sync::Mutex::new(full_rx);
-    // One lane waits for the next batch at a time; a lane that panicked leaves the lock
-    // poisoned, which the others read through.
-    let next = || {
-        full.lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .recv()
-            .ok()
-    };
-    let take = |lane: &mut Lane<'_>, empty: &std::sync::mpsc::Sender<Batch>| {
-        while let Some(batch) = next() {
-            visit_batch(&batch, lane);
-            let _ = empty.send(batch);
-        }
-    };
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || produce_batches(produce, full_tx, empty_rx));
-        let first = next();
+        // Each lane holds the batches' receiver: once every lane has ended (or panicked), it is
+        // dropped, and the reader stops instead of waiting for a lane to take its next batch.
+        let full: Full = std::sync::Arc::new(std::sync::Mutex::new(full_rx));
+        let first = next_batch(&full);
         let header: Option<(usize, Vec<RawCell>, bool)> = first.as_ref().and_then(|b| {
             let &(number, end, decimal_comma) = b.rows.first()?;
             Some((number, b.cells[..end].to_vec(), decimal_comma))
         });
-        let (lane, others) = lanes
-            .split_first_mut()
-            .expect("read_split is given a lane at least");
+        let Some((lane, others)) = lanes.split_first_mut() else {
+            drop(full);
+            return reader
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        };
         let workers: Vec<_> = others
             .iter_mut()
             .map(|other| {
-                let (empty, header, take) = (empty_tx.clone(), header.clone(), &take);
+                let (full, empty, header) = (full.clone(), empty_tx.clone(), header.clone());
                 scope.spawn(move || {
                     if let Some((number, cells, decimal_comma)) = header {
                         other(
@@ -941,7 +932,7 @@ fn read_split<T: Send>(
                             decimal_comma,
                         );
                     }
-                    take(&mut **other, &empty);
+                    take_batches(full, &mut **other, &empty);
                 })
             })
             .collect();
@@ -949,7 +940,7 @@ fn read_split<T: Send>(
             visit_batch(&batch, &mut **lane);
             let _ = empty_tx.send(batch);
         }
-        take(&mut **lane, &empty_tx);
+        take_batches(full, &mut **lane, &empty_tx);
         for worker in workers {
             if let Err(panic) = worker.join() {
                 std::panic::resume_unwind(panic);
@@ -959,6 +950,27 @@ fn read_split<T: Send>(
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })
+}
+
+/// The batches' receiver, shared by the lanes of [`read_split`].
+type Full = std::sync::Arc<std::sync::Mutex<std::sync::mpsc::Receiver<Batch>>>;
+
+/// The next batch for a lane; one lane waits for it at a time. A lane that panicked leaves the
+/// lock poisoned, which the others read through.
+fn next_batch(full: &Full) -> Option<Batch> {
+    full.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .recv()
+        .ok()
+}
+
+/// Visits batches on a lane until the reader has sent its last, sending each back to be
+/// reused; the lane's hold on the receiver ends with it.
+fn take_batches(full: Full, lane: &mut Lane<'_>, empty: &std::sync::mpsc::Sender<Batch>) {
+    while let Some(batch) = next_batch(&full) {
+        visit_batch(&batch, lane);
+        let _ = empty.send(batch);
+    }
 }
 
 /// The spreadsheet name of a 0-based column: 0 is A, 16 383 is XFD.
@@ -2158,6 +2170,32 @@ mod tests {
         assert_eq!(digest, direct(&std::fs::read(&legacy).unwrap()));
         let (_, _, digest) = read_csv(&path, "t", &mut |_, _| {}).unwrap();
         assert_eq!(digest, direct(&bytes));
+    }
+
+    /// Rows made by a reader thread faster than lanes that fail: every lane panicking ends the
+    /// reading (the panic comes through), rather than leaving the reader waiting for a lane.
+    #[test]
+    fn lanes_that_all_panic_do_not_leave_the_reader_waiting() {
+        let produce = |sink: &mut Sink<'_>| {
+            for n in 1..=200_000 {
+                let mut cells = vec![RawCell::Text("x".into())];
+                sink(n, &mut cells, false);
+            }
+            Ok(())
+        };
+        let (mut a, mut b) = (0usize, 0usize);
+        let mut one = |_: Row<'_>, _: bool| {
+            a += 1;
+            assert!(a < 5000, "a lane fails");
+        };
+        let mut two = |_: Row<'_>, _: bool| {
+            b += 1;
+            assert!(b < 5000, "the other lane fails");
+        };
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            read_split(produce, &mut [&mut one, &mut two])
+        }));
+        assert!(outcome.is_err(), "a lane's panic comes through");
     }
 
     #[test]
