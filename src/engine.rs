@@ -732,13 +732,8 @@ fn read_activity(
                 if lanes < 2 || !evaluator.divisible(table) {
                     continue;
                 }
-                if let Some(read) = read_on_lanes(source, table, lanes, &taker, evaluator) {
-                    let (rows, lane_stats) = read;
-                    for lane in lane_stats {
-                        stats[k].absorb(lane);
-                    }
-                    results[k] = Some((rows, Vec::new()));
-                }
+                let read = read_on_lanes(source, table, lanes, &taker, evaluator, &mut stats[k]);
+                results[k] = read.map(|rows| (rows, Vec::new()));
             }
         }
         let rest: Vec<usize> = (0..group.len()).filter(|&k| results[k].is_none()).collect();
@@ -885,24 +880,26 @@ impl Taker<'_> {
     }
 }
 
-/// Reads a table on `lanes` lanes, each taking its rows into a fork of the evaluator, and
-/// absorbs the forks: the rows read and each lane's counts. `None` (the evaluator untouched)
-/// when the table had anything to report: it is then read as one, which reports it in order.
+/// Reads a table on `lanes` lanes, each taking its rows into a fork of the evaluator and counts
+/// of its own, and absorbs the forks into `evaluator` and the counts into `stats`: the rows
+/// read. `None` (both untouched) when the table had anything to report: it is then read as
+/// one, which reports it in order.
 fn read_on_lanes<'a>(
     source: &dyn crate::data::TableSource,
     table: Table,
     lanes: usize,
     taker: &Taker<'_>,
     evaluator: &mut Evaluator<'a>,
-) -> Option<(usize, Vec<TableStats>)> {
+    stats: &mut TableStats,
+) -> Option<usize> {
     let since = std::time::Instant::now();
     let mut forks: Vec<Evaluator<'a>> = (0..lanes).map(|_| evaluator.fork()).collect();
-    let mut stats: Vec<TableStats> = (0..lanes).map(|_| TableStats::default()).collect();
+    let mut counts: Vec<TableStats> = (0..lanes).map(|_| TableStats::default()).collect();
     let mut seen = vec![0u64; lanes];
     let rows = {
         let mut on_rows: Vec<Box<OnRow<'_>>> = forks
             .iter_mut()
-            .zip(stats.iter_mut())
+            .zip(counts.iter_mut())
             .zip(seen.iter_mut())
             .map(|((fork, stats), seen)| {
                 let mut ticks = Ticks::default();
@@ -928,7 +925,10 @@ fn read_on_lanes<'a>(
         return None;
     };
     evaluator.absorb(table, forks);
-    Some((rows, stats))
+    for lane in counts {
+        stats.absorb(lane);
+    }
+    Some(rows)
 }
 
 fn scheme_reads(scheme: &Scheme, table: Table) -> bool {

@@ -1058,7 +1058,7 @@ impl<'a> Evaluator<'a> {
                 _ => false,
             }
         }
-        let filters = self
+        let mut filters = self
             .slots
             .iter()
             .filter(|s| s.table == table)
@@ -1074,9 +1074,8 @@ impl<'a> Evaluator<'a> {
                     .iter()
                     .filter(|k| k.table == table)
                     .map(|k| &k.filter),
-            )
-            .collect::<Vec<_>>();
-        !filters.iter().any(|f| looks_up(f, &self.keysets, table))
+            );
+        !filters.any(|f| looks_up(f, &self.keysets, table))
     }
 
     /// An evaluator with the same slots, routes and key sets (shared, not copied), having

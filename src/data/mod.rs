@@ -215,23 +215,10 @@ pub struct TableReader {
 
 impl TableReader {
     pub fn new(source: &dyn TableSource, table: Table) -> TableReader {
-        TableReader::new_share(source, table, 1)
-    }
-
-    /// A reader of a lane of [`read_table_split`], one of `lanes`.
-    fn new_lane(source: &dyn TableSource, table: Table, lanes: usize) -> TableReader {
-        let mut reader = TableReader::new_share(source, table, lanes);
-        reader.hashes = Some(Vec::with_capacity(std::mem::take(&mut reader.keys_hint)));
-        reader
-    }
-
-    /// A reader of about one `share`-th of the table's rows (a lane of
-    /// [`read_table_split`]): its duplicate-id map is sized for that many.
-    fn new_share(source: &dyn TableSource, table: Table, share: usize) -> TableReader {
         let columns = table.columns();
         // At most a million up front (16 MB of entries): a file of blank lines is not a table.
         let keys_hint = if row_key_kind(table) {
-            source.rows_hint(table).unwrap_or(0).min(1 << 20) / share.max(1)
+            source.rows_hint(table).unwrap_or(0).min(1 << 20)
         } else {
             0
         };
@@ -253,6 +240,15 @@ impl TableReader {
             values: Vec::with_capacity(columns.len()),
             problems: Vec::new(),
         }
+    }
+
+    /// A reader of one of `lanes` lanes of [`read_table_split`]: it records the keys'
+    /// hashes, about its share of the source's hint of them.
+    fn new_lane(source: &dyn TableSource, table: Table, lanes: usize) -> TableReader {
+        let mut reader = TableReader::new(source, table);
+        let share = std::mem::take(&mut reader.keys_hint) / lanes.max(1);
+        reader.hashes = Some(Vec::with_capacity(share));
+        reader
     }
 
     /// Takes the table's next row: the header, or a row typed and checked, handed to `on_row`
@@ -385,44 +381,43 @@ impl TableReader {
             if let Some(hashes) = &mut self.hashes {
                 // On a lane: a key seen twice is found when the lanes end.
                 hashes.push(hashed);
+            } else if let Some(first) = self.keys.get(&hashed) {
+                let k = columns.len();
+                self.per_column[k] += 1;
+                if self.per_column[k] <= PROBLEMS_PER_COLUMN {
+                    let header = limits::quote(
+                        self.mapping[0].map_or(columns[0].name, |j| self.headers[j].as_str()),
+                    );
+                    let at = match (row.locate, self.mapping[0]) {
+                        (Some(locate), Some(j)) => locate(j),
+                        _ => format!("{place}, row {}, column {header}", row.number),
+                    };
+                    let what = match table {
+                        Table::Plans => format!(
+                            "a second plan for employee {}, period {}, metric {}",
+                            self.values[0].as_text().unwrap_or(""),
+                            self.values[1].as_text().unwrap_or(""),
+                            self.values[2].as_text().unwrap_or("")
+                        ),
+                        Table::CrmActivity => format!(
+                            "a second crm_activity row for employee {} on {}",
+                            self.values[0].as_text().unwrap_or(""),
+                            self.values[1]
+                                .as_date()
+                                .map(|d| d.to_string())
+                                .unwrap_or_default()
+                        ),
+                        _ => format!("duplicate {} {}", columns[0].name, limits::quote(&key)),
+                    };
+                    self.problems.push(Problem::new(
+                        at,
+                        format!("{what} (first at row {first}); each must appear once"),
+                    ));
+                }
+                return;
             } else {
                 if self.keys.capacity() == 0 {
                     self.keys.reserve(std::mem::take(&mut self.keys_hint));
-                }
-                if let Some(first) = self.keys.get(&hashed) {
-                    let k = columns.len();
-                    self.per_column[k] += 1;
-                    if self.per_column[k] <= PROBLEMS_PER_COLUMN {
-                        let header = limits::quote(
-                            self.mapping[0].map_or(columns[0].name, |j| self.headers[j].as_str()),
-                        );
-                        let at = match (row.locate, self.mapping[0]) {
-                            (Some(locate), Some(j)) => locate(j),
-                            _ => format!("{place}, row {}, column {header}", row.number),
-                        };
-                        let what = match table {
-                            Table::Plans => format!(
-                                "a second plan for employee {}, period {}, metric {}",
-                                self.values[0].as_text().unwrap_or(""),
-                                self.values[1].as_text().unwrap_or(""),
-                                self.values[2].as_text().unwrap_or("")
-                            ),
-                            Table::CrmActivity => format!(
-                                "a second crm_activity row for employee {} on {}",
-                                self.values[0].as_text().unwrap_or(""),
-                                self.values[1]
-                                    .as_date()
-                                    .map(|d| d.to_string())
-                                    .unwrap_or_default()
-                            ),
-                            _ => format!("duplicate {} {}", columns[0].name, limits::quote(&key)),
-                        };
-                        self.problems.push(Problem::new(
-                            at,
-                            format!("{what} (first at row {first}); each must appear once"),
-                        ));
-                    }
-                    return;
                 }
                 self.keys.insert(hashed, row.number as u32);
             }
